@@ -1,0 +1,203 @@
+"""confbot's command line: serve, demo, parse, when, providers, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.config import Settings
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def cmd_when(args: argparse.Namespace) -> int:
+    """Resolve a time phrase; exit 2 with a reason when it is unusable."""
+    from bot.core.command import ParseError, ParseProblem
+    from bot.core.when import WhenError, parse_when
+    from bot.slack.blocks.replies import build_parse_error
+
+    try:
+        result = parse_when(args.phrase, _now(args.now), args.tz)
+    except WhenError as exc:
+        problem = ParseProblem(
+            {"unreadable": "unreadable_time", "past": "past_time"}.get(exc.problem.value, exc.problem.value)
+        )
+        params = {"phrase": args.phrase, "tz": args.tz}
+        if exc.at is not None:
+            params["at"] = exc.at.isoformat()
+        print(build_parse_error(ParseError(problem, params), args.locale), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"at": result.at.isoformat(), "next": [result.at.isoformat()]}, ensure_ascii=False))
+    else:
+        print(result.at.isoformat())
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Parse /dial text as the bot would; exit 2 with the user's message when it is wrong."""
+    from bot.core.command import ParseContext, ParseError, parse_command
+    from bot.core.models import TargetKind
+    from bot.providers import build_providers
+    from bot.slack.blocks.replies import build_parse_error
+    from bot.wiring import dialing_policy
+
+    settings = Settings()
+    if args.region:
+        settings = settings.model_copy(update={"default_region": args.region})
+
+    async def infos() -> dict:
+        providers = build_providers(settings)
+        for provider in providers.values():
+            await provider.aclose()
+        return {name: p.info for name, p in providers.items()}
+
+    context = ParseContext(
+        now=_now(args.now),
+        tz=args.tz,
+        policy=dialing_policy(settings),
+        providers=asyncio.run(infos()),
+        default_provider={
+            TargetKind.CONFERENCE: settings.default_provider,
+            TargetKind.MEETING: settings.default_meeting_provider,
+            TargetKind.EVENT: settings.default_event_provider,
+        },
+    )
+    try:
+        command = parse_command(args.text, context)
+    except ParseError as exc:
+        print(build_parse_error(exc, args.locale), file=sys.stderr)
+        return 2
+    as_json = command.as_json() if hasattr(command, "as_json") else {"command": type(command).__name__, **vars(command)}
+    print(json.dumps(as_json, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the real server (uvicorn) from the settings."""
+    import uvicorn
+
+    from bot.wiring import build_asgi, build_services
+
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    settings = Settings(**overrides) if overrides else Settings()
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+        )
+        if not value.get_secret_value()
+    ]
+    if missing:
+        print(
+            f"confbot serve needs {', '.join(missing)} (see .env.example); `confbot demo` runs without them.",
+            file=sys.stderr,
+        )
+        return 2
+    services = build_services(settings)
+    uvicorn.run(build_asgi(services), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Bot, Slack emulator and sandbox in one process; a scripted /dial shown live."""
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(speed=args.speed, timeout_s=args.timeout))
+
+
+def cmd_providers(_args: argparse.Namespace) -> int:
+    """List providers, what they can do, and whether their settings are complete."""
+    from bot.providers import build_providers
+
+    settings = Settings()
+
+    async def collect() -> list[str]:
+        providers = build_providers(settings)
+        lines = []
+        for name, provider in sorted(providers.items()):
+            info = provider.info
+            caps = ", ".join(sorted(c.value for c in info.capabilities))
+            ready = "ready" if not info.missing_settings else "missing " + ", ".join(info.missing_settings)
+            options = ", ".join(sorted(info.options)) or "—"
+            lines.append(f"{name:16} {info.title:18} can: {caps:22} options: {options:40} {ready}")
+            await provider.aclose()
+        return lines
+
+    for line in asyncio.run(collect()):
+        print(line)
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    """Create or migrate the database at DATABASE_URL to the latest schema."""
+    from bot.store import db
+
+    async def run() -> None:
+        engine = db.create_engine(Settings().database_url)
+        await db.upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(run())
+    print("database is at the latest schema")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests)."""
+    parser = argparse.ArgumentParser(prog="confbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the Slack app and webhooks (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="run bot + Slack emulator + sandbox and a scripted /dial")
+    demo.add_argument("--speed", type=float, default=8.0, help="sandbox speed-up (default 8)")
+    demo.add_argument("--timeout", type=float, default=30.0)
+    demo.set_defaults(func=cmd_demo)
+
+    when = sub.add_parser("when", help="resolve a time phrase")
+    when.add_argument("phrase")
+    when.add_argument("--now")
+    when.add_argument("--tz", default="UTC")
+    when.add_argument("--locale", default="en")
+    when.add_argument("--json", action="store_true")
+    when.set_defaults(func=cmd_when)
+
+    parse = sub.add_parser("parse", help="parse /dial text")
+    parse.add_argument("text")
+    parse.add_argument("--now")
+    parse.add_argument("--tz", default="UTC")
+    parse.add_argument("--region")
+    parse.add_argument("--locale", default="en")
+    parse.add_argument("--json", action="store_true")
+    parse.set_defaults(func=cmd_parse)
+
+    providers = sub.add_parser("providers", help="list providers and whether they are configured")
+    providers.set_defaults(func=cmd_providers)
+
+    db_cmd = sub.add_parser("db", help="database commands")
+    db_sub = db_cmd.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="migrate to the latest schema")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `confbot` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args))

@@ -1,0 +1,139 @@
+"""Phone numbers: E.164 normalisation, the workspace dialing policy, and display masking.
+
+Everything that is dialled passes `normalise` first, so a number nobody could have meant
+(too short, premium-rate, a country the workspace does not call) is refused before it is
+stored, never discovered by the provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+
+
+class NumberProblemKind(StrEnum):
+    """Why text is not a number we will dial; each has a sentence in the message catalogue."""
+
+    NOT_A_NUMBER = "not_a_number"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    BAD_COUNTRY_CODE = "bad_country_code"
+    INVALID = "invalid"
+    PREMIUM_RATE = "premium_rate"
+    COUNTRY_NOT_ALLOWED = "country_not_allowed"
+
+
+@dataclass(frozen=True)
+class NumberProblem:
+    """Text that was meant as a number, and why it cannot be dialled."""
+
+    text: str
+    kind: NumberProblemKind
+    region: str | None = None  # the region the number belongs to, when known
+
+
+@dataclass(frozen=True)
+class DialingPolicy:
+    """Which numbers the workspace allows: read national numbers in `region`, block the rest."""
+
+    region: str = "CN"
+    allowed_countries: frozenset[str] | None = None  # ISO regions; None allows all
+    block_premium_rate: bool = True
+
+
+_BLOCKED_TYPES = {PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST}
+
+_POSSIBLE_TO_PROBLEM = {
+    ValidationResult.TOO_SHORT: NumberProblemKind.TOO_SHORT,
+    ValidationResult.INVALID_LENGTH: NumberProblemKind.INVALID,
+    ValidationResult.TOO_LONG: NumberProblemKind.TOO_LONG,
+    ValidationResult.INVALID_COUNTRY_CODE: NumberProblemKind.BAD_COUNTRY_CODE,
+}
+
+
+def looks_like_number(text: str) -> bool:
+    """Whether text is made of what people type in phone numbers (digits, +, -, spaces, brackets)."""
+    stripped = text.strip()
+    digits = sum(ch.isdigit() for ch in stripped)
+    return (digits >= 3 or (digits >= 1 and stripped.startswith("+"))) and all(
+        ch.isdigit() or ch in "+-() ." for ch in stripped
+    )
+
+
+def normalise(text: str, policy: DialingPolicy) -> str | NumberProblem:
+    """E.164 form of `text`, or the reason it cannot be dialled under `policy`."""
+    raw = text.strip()
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    try:
+        number = phonenumbers.parse(raw, policy.region)
+    except NumberParseException as exc:
+        kind = {
+            NumberParseException.INVALID_COUNTRY_CODE: NumberProblemKind.BAD_COUNTRY_CODE,
+            NumberParseException.TOO_SHORT_NSN: NumberProblemKind.TOO_SHORT,
+            NumberParseException.TOO_SHORT_AFTER_IDD: NumberProblemKind.TOO_SHORT,
+            NumberParseException.TOO_LONG: NumberProblemKind.TOO_LONG,
+        }.get(exc.error_type, NumberProblemKind.NOT_A_NUMBER)
+        return NumberProblem(text, kind)
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible != ValidationResult.IS_POSSIBLE and possible in _POSSIBLE_TO_PROBLEM:
+        return NumberProblem(text, _POSSIBLE_TO_PROBLEM[possible])
+    region = phonenumbers.region_code_for_number(number)
+    if not phonenumbers.is_valid_number(number):
+        return NumberProblem(text, NumberProblemKind.INVALID, region)
+    if policy.allowed_countries is not None and region not in policy.allowed_countries:
+        return NumberProblem(text, NumberProblemKind.COUNTRY_NOT_ALLOWED, region)
+    if policy.block_premium_rate and phonenumbers.number_type(number) in _BLOCKED_TYPES:
+        return NumberProblem(text, NumberProblemKind.PREMIUM_RATE, region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(e164: str) -> str:
+    """A number as shown in Slack when masking is on: 138****8000 (national digits, middle hidden)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+        digits = phonenumbers.national_significant_number(number)
+    except NumberParseException:
+        digits = "".join(ch for ch in e164 if ch.isdigit())
+    if len(digits) <= 6:
+        return "*" * (len(digits) - 2) + digits[-2:]
+    keep_head = 3 if len(digits) >= 10 else 2
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
+
+def display(e164: str, masked: bool) -> str:
+    """How a number is shown to people: masked, or in international format."""
+    if masked:
+        return mask(e164)
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@dataclass(frozen=True)
+class NumberParts:
+    """An E.164 number split the way vendors with landline/mobile forms want it."""
+
+    country_code: str  # without + or 00, e.g. "86"
+    national: str  # national significant number
+    is_mobile: bool
+    area_code: str = ""  # without its trunk 0, landlines only
+    local: str = ""  # the subscriber number after the area code, landlines only
+
+
+def split_number(e164: str) -> NumberParts:
+    """Country code, area code and local number of an E.164 number (area code for landlines only)."""
+    number = phonenumbers.parse(e164, None)
+    national = phonenumbers.national_significant_number(number)
+    # Only mainland China landlines are written as area code + local number (Quanshi's rule);
+    # every other number is sent whole, as a mobile would be.
+    kind = phonenumbers.number_type(number)
+    area_len = phonenumbers.length_of_geographical_area_code(number)
+    if number.country_code != 86 or kind != PhoneNumberType.FIXED_LINE or area_len == 0:
+        return NumberParts(str(number.country_code), national, True)
+    return NumberParts(str(number.country_code), national, False, national[:area_len], national[area_len:])

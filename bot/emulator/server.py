@@ -1,0 +1,349 @@
+"""A Slack Web API emulator on loopback: the methods confbot uses, with Slack's own rules.
+
+It keeps channels, messages, threads and ephemeral messages; checks the bot token;
+rejects blocks Slack would reject (parsed with `slack_sdk.models`, plus the 50-block limit
+the SDK does not check); and answers 429 with Retry-After when a test asks it to.
+Requests may be JSON, form-encoded or query parameters, as the SDK sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_TEXT = 40000
+TEAM_ID = "T0EMU"
+BOT_USER_ID = "U0BOT"
+
+
+@dataclass
+class Message:
+    """A message in a channel (or a thread reply)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    user: str = BOT_USER_ID
+    thread_ts: str | None = None
+    edits: int = 0
+
+
+@dataclass
+class Ephemeral:
+    """A message only `user` sees."""
+
+    channel: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Failure:
+    """A forced error for the next call(s) of a method."""
+
+    status: int
+    error: str
+    retry_after: int | None = None
+
+
+class SlackEmulator:
+    """State plus an ASGI app serving `/api/<method>` and `/response/<id>` (response URLs)."""
+
+    def __init__(self, bot_token: str, channels: list[str] | None = None) -> None:
+        self.bot_token = bot_token
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.messages: dict[str, list[Message]] = defaultdict(list)
+        self.ephemerals: list[Ephemeral] = []
+        self.responses: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.calls: Counter[str] = Counter()
+        self.failures: dict[str, list[Failure]] = defaultdict(list)
+        self.rejections: list[dict[str, Any]] = []
+        self._clock = 1_700_000_000
+        self._counter = 0
+        self._listeners: list[Callable[[], None]] = []
+        self.changed = asyncio.Event()
+        for channel in channels or ["C0DEMO"]:
+            self.add_channel(channel)
+        self.app = Starlette(
+            routes=[
+                Route("/api/{method}", self._handle, methods=["GET", "POST"]),
+                Route("/response/{key}", self._handle_response_url, methods=["POST"]),
+            ]
+        )
+
+    # --- set-up used by tests and the demo --------------------------------------------------
+
+    def add_channel(self, channel_id: str, name: str | None = None) -> None:
+        self.channels[channel_id] = {"id": channel_id, "name": name or channel_id.lower(), "is_channel": True}
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        phone: str = "",
+        tz: str = "Asia/Shanghai",
+        locale: str = "en-US",
+        is_admin: bool = False,
+        title: str = "",
+        deleted: bool = False,
+    ) -> None:
+        label = name or user_id.lower()
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": label,
+            "real_name": label,
+            "deleted": deleted,
+            "is_bot": False,
+            "is_admin": is_admin,
+            "tz": tz,
+            "tz_offset": 0,
+            "locale": locale,
+            "profile": {"real_name": label, "display_name": label, "phone": phone, "title": title},
+        }
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after: int | None = 1,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail (429 with Retry-After by default)."""
+        self.failures[method].extend(Failure(status, error, retry_after) for _ in range(times))
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self._listeners.append(callback)
+
+    # --- reading state ---------------------------------------------------------------------
+
+    def channel_messages(self, channel: str) -> list[Message]:
+        """Top-level messages of a channel, oldest first."""
+        return [m for m in self.messages[channel] if m.thread_ts is None]
+
+    def thread(self, channel: str, thread_ts: str) -> list[Message]:
+        """A thread's parent followed by its replies, oldest first."""
+        return [m for m in self.messages[channel] if m.ts == thread_ts or m.thread_ts == thread_ts]
+
+    def find(self, channel: str, ts: str) -> Message | None:
+        return next((m for m in self.messages[channel] if m.ts == ts), None)
+
+    def ephemerals_for(self, user: str) -> list[Ephemeral]:
+        return [e for e in self.ephemerals if e.user == user]
+
+    # --- the API ---------------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        self._counter += 1
+        return f"{self._clock + self._counter}.{self._counter:06d}"
+
+    def _notify(self) -> None:
+        self.changed.set()
+        for callback in self._listeners:
+            callback()
+
+    async def _params(self, request: Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query_params)
+        body = await request.body()
+        if body:
+            content_type = request.headers.get("content-type", "")
+            if "json" in content_type:
+                params.update(json.loads(body))
+            else:
+                params.update(dict(parse_qsl(body.decode())))
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    async def _handle(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        self.calls[method] += 1
+        if self.failures[method]:
+            failure = self.failures[method].pop(0)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return JSONResponse({"ok": False, "error": failure.error}, status_code=failure.status, headers=headers)
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        params = await self._params(request)
+        token = token or str(params.get("token", ""))
+        if token != self.bot_token:
+            return JSONResponse({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error": "unknown_method"})
+        result = handler(params)
+        return JSONResponse(result)
+
+    def _check_blocks(self, params: dict[str, Any]) -> str | None:
+        blocks = params.get("blocks") or []
+        text = params.get("text") or ""
+        if not blocks and not text:
+            return "no_text"
+        if len(text) > MAX_TEXT:
+            return "msg_too_long"
+        if len(blocks) > MAX_MESSAGE_BLOCKS:
+            self.rejections.append({"error": "invalid_blocks", "why": f"{len(blocks)} blocks"})
+            return "invalid_blocks"
+        for raw in blocks:
+            block = Block.parse(raw)
+            if block is None:
+                self.rejections.append({"error": "invalid_blocks", "why": f"unknown block {raw!r:.80}"})
+                return "invalid_blocks"
+            try:
+                block.to_dict()
+            except SlackObjectFormationError as exc:
+                self.rejections.append({"error": "invalid_blocks", "why": str(exc)})
+                return "invalid_blocks"
+        return None
+
+    def _api_auth_test(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://emulated.slack.local/",
+            "team": "Emulated",
+            "user": "confbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0BOT",
+            "is_enterprise_install": False,
+        }
+
+    def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        problem = self._check_blocks(params)
+        if problem:
+            return {"ok": False, "error": problem}
+        thread_ts = params.get("thread_ts") or None
+        if thread_ts and self.find(channel, thread_ts) is None:
+            return {"ok": False, "error": "thread_not_found"}
+        message = Message(
+            channel,
+            self._next_ts(),
+            params.get("text") or "",
+            list(params.get("blocks") or []),
+            thread_ts=thread_ts,
+        )
+        self.messages[channel].append(message)
+        self._notify()
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": message.ts,
+            "message": {"text": message.text, "ts": message.ts, "thread_ts": thread_ts},
+        }
+
+    def _api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        message = self.find(channel, str(params.get("ts", "")))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        problem = self._check_blocks(params)
+        if problem:
+            return {"ok": False, "error": problem}
+        message.text = params.get("text") or message.text
+        if "blocks" in params:
+            message.blocks = list(params.get("blocks") or [])
+        message.edits += 1
+        self._notify()
+        return {"ok": True, "channel": channel, "ts": message.ts, "text": message.text}
+
+    def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        user = str(params.get("user", ""))
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_in_channel"}
+        problem = self._check_blocks(params)
+        if problem:
+            return {"ok": False, "error": problem}
+        self.ephemerals.append(Ephemeral(channel, user, params.get("text") or "", list(params.get("blocks") or [])))
+        self._notify()
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        found = dict(user)
+        if str(params.get("include_locale", "")).lower() not in {"true", "1"}:
+            found.pop("locale", None)
+        return {"ok": True, "user": found}
+
+    def _api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": channel}
+
+    def _check_view(self, params: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        raw = params.get("view")
+        if not isinstance(raw, dict):
+            return None, "invalid_arguments"
+        try:
+            View(**raw).to_dict()
+        except (SlackObjectFormationError, TypeError) as exc:
+            self.rejections.append({"error": "invalid_view", "why": str(exc)})
+            return None, "invalid_arguments"
+        return raw, None
+
+    def _api_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        view, problem = self._check_view(params)
+        if problem or view is None:
+            return {"ok": False, "error": problem}
+        view_id = f"V{len(self.views) + 1:08d}"
+        self.views[view_id] = {**view, "id": view_id}
+        self._notify()
+        return {"ok": True, "view": self.views[view_id]}
+
+    def _api_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view, problem = self._check_view(params)
+        view_id = str(params.get("view_id", ""))
+        if problem or view is None:
+            return {"ok": False, "error": problem}
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        self.views[view_id] = {**view, "id": view_id}
+        self._notify()
+        return {"ok": True, "view": self.views[view_id]}
+
+    def _api_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        view, problem = self._check_view(params)
+        if problem or view is None:
+            return {"ok": False, "error": problem}
+        key = f"home:{params.get('user_id')}"
+        self.views[key] = view
+        self._notify()
+        return {"ok": True, "view": {**view, "id": key}}
+
+    async def _handle_response_url(self, request: Request) -> Response:
+        payload = json.loads(await request.body() or b"{}")
+        self.responses.append({"key": request.path_params["key"], "at": time.time(), **payload})
+        self._notify()
+        return Response("ok")

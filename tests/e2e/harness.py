@@ -1,0 +1,180 @@
+"""Emulator ↔ bot ↔ sandbox over real loopback HTTP, as one object tests drive.
+
+The sandbox runs as its own server so it outlives a bot restart and counts every dial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from bot.config import SandboxSettings, Settings
+from bot.core.models import Invite, InviteStatus
+from bot.emulator.driver import SlackDriver
+from bot.emulator.server import Message, SlackEmulator
+from bot.loopback import LoopbackServer, reserve_socket
+from bot.sandbox.server import SandboxTelco
+from bot.wiring import Services, build_asgi, build_services
+from tests.conftest import TestDatabase
+
+CHANNEL = "C0OPS"
+AMY = "U0AMY"  # asks, Shanghai, English
+LI = "U0LI"  # asks, Shanghai, Chinese
+BOB = "U0BOB"  # has a phone ending in 1 (answers)
+NOPHONE = "U0NOPHONE"
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool] | bool], timeout: float = 10.0, what: str = "") -> None:
+    """Poll until `predicate` holds; fail the test with `what` when it does not in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if isinstance(result, Awaitable):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
+
+
+class Harness:
+    """A running emulator, sandbox and bot; `restart_bot` swaps the bot for a fresh process-like instance."""
+
+    def __init__(
+        self, database: TestDatabase, *, speed: float = 40.0, chaos: frozenset[str] = frozenset(), **overrides: Any
+    ) -> None:
+        self.database = database
+        self.token = "xoxb-test-" + secrets.token_hex(6)
+        self.signing_secret = secrets.token_hex(16)
+        self.emulator = SlackEmulator(self.token, channels=[CHANNEL])
+        self.emulator.add_user(AMY, name="amy", tz="Asia/Shanghai", locale="en-US", phone="+8613900000001")
+        self.emulator.add_user(LI, name="li", tz="Asia/Shanghai", locale="zh-CN", phone="+8613900000002")
+        self.emulator.add_user(BOB, name="bob", tz="Europe/London", phone="+86 139 0000 0011")
+        self.emulator.add_user(NOPHONE, name="nophone")
+        self.sandbox = SandboxTelco("sandbox-test-key", "sandbox-test-secret", speed=speed, chaos=chaos)
+        self.overrides = overrides
+        self.bots: list[tuple[Services, LoopbackServer]] = []
+        self.driver: SlackDriver | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.bots[-1][0]
+
+    async def __aenter__(self) -> Harness:
+        self.emulator_server = LoopbackServer(self.emulator.app)
+        self.sandbox_server = LoopbackServer(self.sandbox.app)
+        await self.emulator_server.start()
+        await self.sandbox_server.start()
+        await self.start_bot()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.driver:
+            await self.driver.aclose()
+        for _, server in reversed(self.bots):
+            await server.stop()
+        self.bots.clear()
+        await self.sandbox.aclose()
+        await self.sandbox_server.stop()
+        await self.emulator_server.stop()
+
+    def settings(self, public_url: str) -> Settings:
+        values: dict[str, Any] = {
+            "slack_bot_token": SecretStr(self.token),
+            "slack_signing_secret": SecretStr(self.signing_secret),
+            "slack_app_token": SecretStr(""),
+            "slack_api_url": f"{self.emulator_server.url}/api/",
+            "database_url": self.database.url,
+            "public_url": public_url,
+            "default_region": "CN",
+            "default_provider": "sandbox",
+            "sandbox": SandboxSettings(
+                base_url=self.sandbox_server.url,
+                api_key=SecretStr("sandbox-test-key"),
+                webhook_secret=SecretStr("sandbox-test-secret"),
+            ),
+        }
+        values.update(self.overrides)
+        return Settings(**values)
+
+    async def start_bot(self) -> Services:
+        """Start one more bot instance on the same database (a restart, or a second replica)."""
+        sock = reserve_socket()
+        host, port = sock.getsockname()[:2]
+        services = build_services(self.settings(f"http://{host}:{port}"), schema=self.database.schema)
+        server = LoopbackServer(build_asgi(services), sock)
+        await server.start()
+        self.bots.append((services, server))
+        if self.driver:
+            await self.driver.aclose()
+        self.driver = SlackDriver(server.url, self.signing_secret, self.emulator_server.url)
+        return services
+
+    async def stop_bot(self) -> None:
+        """Stop the newest bot instance (as if its process died after a clean shutdown)."""
+        _, server = self.bots.pop()
+        await server.stop()
+
+    async def restart_bot(self) -> Services:
+        await self.stop_bot()
+        return await self.start_bot()
+
+    # --- Slack side -----------------------------------------------------------------------
+
+    async def dial(self, text: str, user: str = AMY, channel: str = CHANNEL) -> httpx.Response:
+        assert self.driver is not None
+        return await self.driver.slash(text, user_id=user, channel_id=channel)
+
+    def ephemerals(self, user: str = AMY) -> list[str]:
+        return [e.text for e in self.emulator.ephemerals_for(user)]
+
+    async def wait_ephemeral(self, user: str = AMY, count: int = 1) -> str:
+        await wait_for(lambda: len(self.ephemerals(user)) >= count, what="an ephemeral reply")
+        return self.ephemerals(user)[count - 1]
+
+    def parents(self) -> list[Message]:
+        return self.emulator.channel_messages(CHANNEL)
+
+    def thread(self, parent: Message) -> list[Message]:
+        return self.emulator.thread(CHANNEL, parent.ts)
+
+    def roster(self, invite: Invite) -> Message:
+        assert invite.roster_ts
+        message = self.emulator.find(CHANNEL, invite.roster_ts)
+        assert message is not None
+        return message
+
+    def replies_text(self, invite: Invite) -> list[str]:
+        assert invite.thread_ts
+        return [m.text for m in self.emulator.thread(CHANNEL, invite.thread_ts)[1:] if m.ts != invite.roster_ts]
+
+    # --- bot side -------------------------------------------------------------------------
+
+    async def only_invite(self) -> Invite:
+        invites = await self.services.store.recent_invites(CHANNEL, 5)
+        assert len(invites) == 1, invites
+        return invites[0]
+
+    async def wait_done(self, timeout: float = 15.0) -> Invite:
+        """Wait until the newest invite is done and Slack has every message."""
+
+        async def done() -> bool:
+            invites = await self.services.store.recent_invites(CHANNEL, 1)
+            return (
+                bool(invites)
+                and invites[0].status is InviteStatus.DONE
+                and (await self.services.outbox.pending_count() == 0)
+            )
+
+        await wait_for(done, timeout, "the invite to finish and Slack to be up to date")
+        return (await self.services.store.recent_invites(CHANNEL, 1))[0]
+
+    def sandbox_dials(self, number: str | None = None) -> int:
+        return sum(1 for c in self.sandbox.calls.values() if number is None or c.to == number)

@@ -1,0 +1,270 @@
+"""Signed /dial through the emulator → thread → job → sandbox events → final roster, over HTTP."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from bot.core.models import Invite, InviteStatus, Party, PartyKind, Target, TargetKind
+from bot.core.states import CallState, FailReason
+from bot.emulator.render import render_blocks
+from bot.slack import ids
+from tests.e2e.harness import AMY, BOB, CHANNEL, LI, NOPHONE, Harness, wait_for
+
+FOUR = "+8613800138001, 13800138000, 138 0013 8009, 13800138008 into conf 42 now max 30m"
+
+
+async def test_dial_reaches_a_final_roster_that_matches_the_outcomes(harness: Harness) -> None:
+    started = time.perf_counter()
+    response = await harness.dial(FOUR)
+    assert response.status_code == 200 and time.perf_counter() - started < 3.0
+    invite = await harness.wait_done()
+
+    attempts = await harness.services.store.attempts(invite.id or 0)
+    outcome = {a.party.address: (a.state, a.reason) for a in attempts}
+    assert outcome == {
+        "+8613800138001": (CallState.COMPLETED, None),
+        "+8613800138000": (CallState.FAILED, FailReason.BUSY),
+        "+8613800138009": (CallState.FAILED, FailReason.NO_ANSWER),
+        "+8613800138008": (CallState.FAILED, FailReason.UNREACHABLE),
+    }
+    [parent] = harness.parents()
+    assert parent.text.startswith("Invite #1 · 4 people into conference 42 via Sandbox")
+    roster = "\n".join(render_blocks(harness.roster(invite).blocks))
+    assert "138****8001 — left" in roster
+    assert "138****8000 — failed: busy" in roster
+    assert "138****8009 — failed: no answer" in roster
+    assert "138****8008 — failed: unreachable" in roster
+    replies = harness.replies_text(invite)
+    assert replies[-1] == "1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+    assert any("busy" in r and "didn't" in r for r in replies[:-1])
+    assert harness.sandbox_dials() == 4
+    assert "Scheduled invite #1" in harness.ephemerals()[0]
+    assert not harness.emulator.rejections
+
+
+async def test_roster_is_updated_in_place_not_reposted(harness: Harness) -> None:
+    await harness.dial(FOUR)
+    invite = await harness.wait_done()
+    assert harness.roster(invite).edits >= 1
+    roster_messages = [m for m in harness.thread(harness.parents()[0]) if m.text.startswith("*Roster*")]
+    assert len(roster_messages) == 1
+
+
+async def test_mention_is_dialled_on_the_number_in_their_profile(harness: Harness) -> None:
+    await harness.dial(f"<@{BOB}> into conf 7 now")
+    invite = await harness.wait_done()
+    [attempt] = await harness.services.store.attempts(invite.id or 0)
+    assert attempt.party.address == "+8613900000011" and attempt.party.slack_user_id == BOB
+    assert attempt.state is CallState.COMPLETED
+    assert f"<@{BOB}> (139****0011)" in str(harness.roster(invite).blocks)
+
+
+async def test_bad_signature_gets_401_and_stores_nothing(harness: Harness) -> None:
+    assert harness.driver is not None
+    body = harness.driver.slash_body("13800138001 into conf 42 now", user_id=AMY, channel_id=CHANNEL)
+    forged = await harness.driver.post_signed(body, secret="not-the-signing-secret")
+    stale = await harness.driver.post_signed(body, timestamp=int(time.time()) - 600)
+    assert (forged.status_code, stale.status_code) == (401, 401)
+    await harness.services.worker.deliver_due()
+    assert await harness.services.store.count_rows("invites") == 0
+    assert harness.emulator.messages[CHANNEL] == [] and harness.ephemerals() == []
+
+
+async def test_nonsense_gets_an_ephemeral_explanation_and_stores_nothing(harness: Harness) -> None:
+    response = await harness.dial("please call everyone soon")
+    assert response.status_code == 200
+    text = await harness.wait_ephemeral()
+    assert "Into which conference?" in text and "/dial" in text
+    assert await harness.services.store.count_rows("invites") == 0
+    assert harness.parents() == []
+
+
+async def test_time_in_the_past_is_explained_in_the_users_language(harness: Harness) -> None:
+    await harness.dial("13800138001 呼入会议 42 2020-01-01 10:00", user=LI)
+    text = await harness.wait_ephemeral(LI)
+    assert "已经过去了" in text and "Asia/Shanghai" in text
+    assert await harness.services.store.count_rows("invites") == 0
+
+
+async def test_invalid_numbers_are_listed_with_why_and_nothing_is_scheduled(harness: Harness) -> None:
+    await harness.dial("12345, 13800138001 into conf 42")
+    text = await harness.wait_ephemeral()
+    assert "Nothing was scheduled" in text and "`12345` is not a valid number in China" in text
+    assert await harness.services.store.count_rows("invites") == 0
+
+
+async def test_mention_without_a_phone_is_named_and_nothing_is_scheduled(harness: Harness) -> None:
+    await harness.dial(f"13800138001 <@{NOPHONE}> into conf 42 now")
+    text = await harness.wait_ephemeral()
+    assert f"<@{NOPHONE}> has no phone number in their Slack profile" in text
+    assert await harness.services.store.count_rows("invites") == 0
+    assert harness.sandbox_dials() == 0
+
+
+async def test_help_is_shown_for_an_empty_command(harness: Harness) -> None:
+    await harness.dial("")
+    assert "How to use /dial" in await harness.wait_ephemeral()
+    await harness.dial("help", user=LI)
+    assert "如何使用 /dial" in await harness.wait_ephemeral(LI)
+
+
+async def test_slack_429_then_200_delivers_the_message_once(harness: Harness) -> None:
+    harness.emulator.fail_next("chat.postMessage", status=429, retry_after=1)
+    await harness.dial("13800138001 into conf 42 now")
+    invite = await harness.wait_done()
+    assert harness.emulator.calls["chat.postMessage"] >= 3  # the refused one, parent, roster, …
+    assert len(harness.parents()) == 1
+    assert invite.thread_ts == harness.parents()[0].ts
+
+
+async def test_slack_outage_delays_messages_and_loses_none(harness: Harness) -> None:
+    harness.emulator.fail_next("chat.postMessage", status=503, error="service_unavailable", retry_after=None, times=2)
+    harness.emulator.fail_next("chat.update", status=429, retry_after=1, times=2)
+    await harness.dial(FOUR)
+    invite = await harness.wait_done(timeout=30)
+    assert len(harness.parents()) == 1
+    assert harness.replies_text(invite)[-1].startswith("1 of 4 joined")
+
+
+async def test_restart_between_scheduling_and_firing_dials_once(harness: Harness) -> None:
+    await harness.dial("13800138001 into conf 42 in 2 seconds")
+    await wait_for(lambda: len(harness.parents()) == 1, what="the thread parent")
+    await harness.stop_bot()
+    await wait_for(lambda: time.time() > 0, timeout=1)
+    invite = await _wait_until_due_passed(harness)
+    await harness.start_bot()
+    done = await harness.wait_done()
+    assert done.id == invite.id
+    assert harness.sandbox_dials("+8613800138001") == 1
+
+
+async def _wait_until_due_passed(harness: Harness) -> Invite:
+    from bot.store.db import create_engine
+    from bot.store.repo import SqlInviteStore
+
+    engine = create_engine(harness.database.url, schema=harness.database.schema)
+    invite = (await SqlInviteStore(engine).recent_invites(CHANNEL, 1))[0]
+    await engine.dispose()
+    from datetime import UTC, datetime
+
+    await wait_for(lambda: datetime.now(UTC) > invite.due_at + timedelta(milliseconds=300), timeout=5, what="due time")
+    return invite
+
+
+async def test_two_schedulers_on_one_database_dial_once(harness: Harness) -> None:
+    await harness.dial("13800138001, 13800138002 into conf 42 in 1 second")
+    await wait_for(lambda: len(harness.parents()) == 1, what="the thread parent")
+    second = await harness.start_bot()
+    first = harness.bots[0][0]
+    invite = (await second.store.recent_invites(CHANNEL, 1))[0]
+    assert invite.id is not None
+    await _wait_until_due_passed(harness)
+    await __import__("asyncio").gather(first.invites.fire(invite.id), second.invites.fire(invite.id))
+    await harness.wait_done()
+    assert harness.sandbox_dials("+8613800138001") == 1 and harness.sandbox_dials("+8613800138002") == 1
+
+
+async def test_firing_the_same_invite_twice_dials_once(harness: Harness) -> None:
+    await harness.dial("13800138001 into conf 42 in 1 second")
+    invite = await _wait_until_due_passed(harness)
+    assert invite.id is not None
+    await harness.services.invites.fire(invite.id)
+    await harness.services.invites.fire(invite.id)
+    await harness.wait_done()
+    assert harness.sandbox_dials() == 1
+
+
+async def test_run_missed_while_down_within_grace_is_dialled_late_and_says_so(harness: Harness) -> None:
+    invite = await _insert_due_invite(harness, minutes_ago=3)
+    await harness.services.invites.rebuild()
+    done = await harness.wait_done()
+    assert done.id == invite.id and harness.sandbox_dials() == 1
+    assert any("dialling now, 3 min late" in r for r in harness.replies_text(done))
+
+
+async def test_run_missed_past_grace_is_marked_missed_in_its_thread(harness: Harness) -> None:
+    invite = await _insert_due_invite(harness, minutes_ago=45)
+    await harness.services.invites.rebuild()
+
+    async def missed() -> bool:
+        found = await harness.services.store.get_invite(invite.id or 0)
+        return (
+            found is not None
+            and found.status is InviteStatus.MISSED
+            and not await harness.services.outbox.pending_count()
+        )
+
+    await wait_for(missed, what="the invite to be marked missed")
+    found = await harness.services.store.get_invite(invite.id or 0)
+    assert found is not None
+    assert any("This invite was missed" in r and "45 min late" in r for r in harness.replies_text(found))
+    assert harness.sandbox_dials() == 0
+    [parent] = harness.parents()
+    assert "Missed" in parent.text
+
+
+async def _insert_due_invite(harness: Harness, minutes_ago: float) -> Invite:
+    now = harness.services.clock.now()
+    return await harness.services.invites.schedule(
+        Invite(
+            team_id="T0EMU",
+            channel_id=CHANNEL,
+            created_by=AMY,
+            provider="sandbox",
+            target=Target(TargetKind.CONFERENCE, "42"),
+            due_at=now - timedelta(minutes=minutes_ago),
+            tz="Asia/Shanghai",
+            created_at=now - timedelta(minutes=minutes_ago + 5),
+        ),
+        [Party(PartyKind.PHONE, "+8613800138001")],
+    )
+
+
+async def test_cancel_button_withdraws_a_scheduled_invite(harness: Harness) -> None:
+    await harness.dial("13800138001 into conf 42 in 2 hours")
+    await wait_for(lambda: len(harness.parents()) == 1, what="the thread parent")
+    assert harness.driver is not None
+    response = await harness.driver.click(harness.parents()[0], ids.CANCEL_INVITE_ACTION, user_id=AMY)
+    assert response.status_code == 200
+    await wait_for(lambda: any("is cancelled" in e for e in harness.ephemerals()), what="the cancel reply")
+    invite = await harness.only_invite()
+    assert invite.status is InviteStatus.CANCELLED
+    assert harness.services.scheduler.job_ids().count(f"invite:{invite.id}") == 0
+    await wait_for(lambda: "Cancelled." in harness.parents()[0].text, what="the parent to say cancelled")
+
+
+async def test_only_the_creator_or_an_admin_may_cancel(harness: Harness) -> None:
+    await harness.dial("13800138001 into conf 42 in 2 hours")
+    await harness.wait_ephemeral()
+    await harness.dial("cancel 1", user=BOB)
+    assert "Only the person who created invite #1" in await harness.wait_ephemeral(BOB)
+    assert (await harness.only_invite()).status is InviteStatus.SCHEDULED
+
+
+async def test_duplicate_and_out_of_order_events_cannot_corrupt_the_roster(test_db) -> None:
+    async with Harness(test_db, chaos=frozenset({"duplicate", "reverse"})) as chaotic:
+        await chaotic.dial(FOUR)
+        invite = await chaotic.wait_done()
+        attempts = await chaotic.services.store.attempts(invite.id or 0)
+        assert {a.party.address: a.state for a in attempts} == {
+            "+8613800138001": CallState.COMPLETED,
+            "+8613800138000": CallState.FAILED,
+            "+8613800138009": CallState.FAILED,
+            "+8613800138008": CallState.FAILED,
+        }
+        summaries = [r for r in chaotic.replies_text(invite) if "of 4 joined" in r]
+        assert summaries == ["1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"]
+
+
+async def test_hundreds_of_parties_fit_in_slacks_limits(test_db) -> None:
+    async with Harness(test_db, speed=200.0) as big:
+        numbers = ", ".join(f"+86138{i:08d}" for i in range(1, 301))
+        await big.dial(f"{numbers} into conf 99 now")
+        invite = await big.wait_done(timeout=60)
+        roster = big.roster(invite)
+        assert len(roster.blocks) <= 50
+        assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in roster.blocks)
+        assert not big.emulator.rejections
+        assert big.sandbox_dials() == 300
+        assert "300" not in roster.text or "of 300" in big.replies_text(invite)[-1]

@@ -1,0 +1,43 @@
+"""The message catalogue: every sentence in both languages, with the same placeholders."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from bot.core.command import ParseProblem
+from bot.core.phone import NumberProblemKind
+from bot.core.ports import NoticeKind
+from bot.core.states import CallState, FailReason
+from bot.slack.messages import CATALOGUE, SUPPORTED, locale_of, t
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_every_message_exists_in_every_language_with_the_same_placeholders(key: str) -> None:
+    entry = CATALOGUE[key]
+    assert set(entry) == set(SUPPORTED), key
+    assert placeholders(entry["en"]) == placeholders(entry["zh"]), key
+
+
+def test_every_problem_state_and_reason_has_words() -> None:
+    needed = {f"parse.{p.value}" for p in ParseProblem}
+    needed |= {f"number.{k.value}" for k in NumberProblemKind}
+    needed |= {f"state.{s.value}" for s in CallState}
+    needed |= {f"reason.{r.value}" for r in FailReason}
+    needed |= {f"notice.{k.value}" for k in NoticeKind if k not in {NoticeKind.SUMMARY, NoticeKind.PROVIDER_ERROR}}
+    assert needed - set(CATALOGUE) == set()
+
+
+def test_slack_locales_map_to_catalogue_languages() -> None:
+    assert locale_of("zh-CN") == "zh" and locale_of("zh_TW") == "zh"
+    assert locale_of("en-GB") == "en" and locale_of("fr-FR") == "en" and locale_of(None, "zh") == "zh"
+
+
+def test_missing_placeholder_fails_loudly() -> None:
+    with pytest.raises(KeyError):
+        t("cancel.cancelled", "en")

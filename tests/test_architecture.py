@@ -1,0 +1,63 @@
+"""bot/core stays pure: no Slack, HTTP, SQL or scheduler imports (design.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parent.parent / "bot" / "core"
+FORBIDDEN = (
+    "slack_bolt",
+    "slack_sdk",
+    "httpx",
+    "aiohttp",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "apscheduler",
+    "starlette",
+    "uvicorn",
+    "psycopg",
+    "aiosqlite",
+    "bot.store",
+    "bot.slack",
+    "bot.providers",
+    "bot.wiring",
+)
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_core_imports_no_slack_http_sql_or_scheduler() -> None:
+    offenders = {
+        f"{path.name}: {name}"
+        for path in CORE.rglob("*.py")
+        for name in imported_modules(path)
+        if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
+    }
+    assert offenders == set()
+
+
+def test_the_check_would_catch_a_forbidden_import(tmp_path: Path) -> None:
+    sample = tmp_path / "bad.py"
+    sample.write_text("import httpx\nfrom slack_sdk.web import WebClient\n")
+    assert {"httpx", "slack_sdk.web"} <= imported_modules(sample)
+
+
+def test_only_config_reads_the_environment() -> None:
+    root = CORE.parent
+    readers = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "os.environ" in path.read_text() or "os.getenv" in path.read_text()
+    }
+    assert readers <= {"config.py"}

@@ -1,0 +1,75 @@
+"""`confbot when` and `confbot parse`: JSON out, exit 2 with the user's message on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+
+
+def test_when_prints_the_instant_in_the_users_zone(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["when", "明天下午3点", "--now", "2026-11-26T10:00:00+08:00", "--tz", "Asia/Shanghai", "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "at": "2026-11-27T15:00:00+08:00",
+        "next": ["2026-11-27T15:00:00+08:00"],
+    }
+
+
+def test_when_defaults_to_utc(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["when", "in 10 minutes", "--now", "2026-11-26T10:00:00Z", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["at"] == "2026-11-26T10:10:00+00:00"
+
+
+@pytest.mark.parametrize(("phrase", "words"), [("blah", "can't read"), ("2020-01-01 10:00", "already passed")])
+def test_when_unusable_phrase_exits_2_with_one_line_reason(
+    phrase: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["when", phrase, "--now", "2026-11-26T10:00:00+08:00", "--tz", "Asia/Shanghai", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and words in captured.err and captured.err.count("\n") == 1
+
+
+def test_parse_prints_the_invite(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "parse",
+            "+8613692206627, 13800138000 <@U024BE7LH> into conf 42 tomorrow 3pm max 30m",
+            "--now",
+            "2026-11-26T10:00:00+08:00",
+            "--tz",
+            "Asia/Shanghai",
+            "--region",
+            "CN",
+            "--json",
+        ]
+    )
+    assert code == 0
+    parsed = json.loads(capsys.readouterr().out)
+    assert parsed["parties"] == [
+        {"kind": "phone", "e164": "+8613692206627"},
+        {"kind": "phone", "e164": "+8613800138000"},
+        {"kind": "slack_user", "user_id": "U024BE7LH"},
+    ]
+    assert parsed["target"] == {"kind": "conference", "id": "42"}
+    assert parsed["provider"] == "sandbox" and parsed["at"] == "2026-11-27T15:00:00+08:00"
+    assert parsed["options"]["max_duration_s"] == 1800
+
+
+def test_parse_bad_text_exits_2_with_the_users_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "13692206627", "--tz", "Asia/Shanghai", "--json"]) == 2
+    assert "Into which conference?" in capsys.readouterr().err
+
+
+def test_console_script_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "when", "now", "--now", "2026-11-26T10:00:00Z", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and json.loads(result.stdout)["at"] == "2026-11-26T10:00:00+00:00"

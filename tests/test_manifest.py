@@ -1,0 +1,54 @@
+"""manifest.yml is a valid Slack app manifest, and asks for exactly the scopes the code uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT.parent / "shared" / "slack-manifest.schema.json"
+
+# Web API methods the bot calls → the bot scope each needs (auth.test needs none).
+SCOPE_FOR_METHOD = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "users_info": "users:read",
+    "conversations_info": "channels:read",
+    "usergroups_users_list": "usergroups:read",
+    "views_open": None,
+    "views_update": None,
+    "views_publish": None,
+}
+
+
+def load_manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/slack-manifest.schema.json is not beside the project")
+def test_manifest_validates_against_slacks_published_schema() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.validate(load_manifest(), schema)
+
+
+def test_manifest_declares_dial_with_usage_hint_and_events_urls() -> None:
+    manifest = load_manifest()
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == "/dial" and command["usage_hint"]
+    assert command["url"].endswith("/slack/events")
+    assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
+    source = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if "emulator" not in p.parts)
+    used = {"commands"}
+    for method, scope in SCOPE_FOR_METHOD.items():
+        if scope and re.search(rf"\.{method}\(", source):
+            used.add(scope)
+    assert set(load_manifest()["oauth_config"]["scopes"]["bot"]) == used

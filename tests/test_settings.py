@@ -1,0 +1,54 @@
+"""Settings come from the environment and .env.example documents every one of them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic_settings import BaseSettings
+
+from bot.config import ProviderSettings, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_names() -> set[str]:
+    names = set()
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseSettings):
+            prefix = annotation.model_config.get("env_prefix", "")
+            names |= {f"{prefix}{sub}".upper() for sub in annotation.model_fields}
+        else:
+            names.add(name.upper())
+    return names
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    text = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", text, re.M))
+    assert documented == env_names()
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if re.match(r"^[A-Z][A-Z0-9_]+=", line):
+            assert lines[index - 1].startswith("# "), f"{line} has no comment above it"
+
+
+def test_settings_are_read_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("DEFAULT_REGION", "HK")
+    monkeypatch.setenv("YUNHUNI_APP_ID", "app-1")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    settings = Settings(_env_file=None)
+    assert settings.default_region == "HK" and settings.yunhuni.app_id == "app-1"
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_incomplete_provider_names_the_missing_variables() -> None:
+    assert issubclass(type(Settings(_env_file=None).yunhuni), ProviderSettings)
+    missing = Settings(_env_file=None).yunhuni.missing()
+    assert "YUNHUNI_BASE_URL" in missing and "YUNHUNI_SECRET_KEY" in missing
+
+
+def test_secrets_never_print() -> None:
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-very-secret")
+    assert "xoxb-very-secret" not in repr(settings) and "xoxb-very-secret" not in str(settings.model_dump())
