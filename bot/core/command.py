@@ -545,9 +545,7 @@ def resolve_parties(
         if not isinstance(number, str):
             missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone})
             continue
-        resolved[user_id] = Party(
-            PartyKind.PHONE, number, slack_user_id=user_id, name=profile.real_name, company=profile.title
-        )
+        resolved[user_id] = Party(PartyKind.PHONE, number, slack_user_id=user_id, name=profile.real_name)
     if missing:
         raise ParseError(ParseProblem.NO_PHONE, {"users": missing})
     mention_numbers = {p.address: p for p in resolved.values()}

@@ -328,6 +328,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "无法确认是否已呼叫 {who}：服务商没有确认请求，也查不到状态。未重复发送。",
     },
     "notice.failures_one": {"en": "{who} didn't join: {reason}.", "zh": "{who} 未能加入：{reason}。"},
+    "notice.failures_one_detail": {
+        "en": "{who} didn't join: {reason} ({detail}).",
+        "zh": "{who} 未能加入：{reason}（{detail}）。",
+    },
     "notice.failures_many": {"en": "{n} calls didn't connect:\n{lines}", "zh": "{n} 通电话未接通：\n{lines}"},
     "notice.failure_line": {"en": "• {who}: {reason}", "zh": "• {who}：{reason}"},
     "notice.failure_line_detail": {
@@ -343,6 +347,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.more": {"en": "and {n} more", "zh": "另有 {n} 方"},
     "summary.cancelled": {"en": "{n} cancelled", "zh": "{n} 方已取消"},
 }
+
+# Provider error codes explained in words: key "error.<provider>.<code>", looked up when a call
+# fails with that code (see slack/blocks/thread.py: explain_failure). One block per provider.
+PROVIDER_ERRORS: dict[str, dict[str, dict[str, str]]] = {
+    # --- yunhuni ---
+    "yunhuni": {},
+    # --- voipnow ---
+    "voipnow": {},
+    # --- tencent_meeting ---
+    "tencent_meeting": {},
+    # --- quanshi ---
+    "quanshi": {},
+    # --- cti ---
+    "cti": {},
+}
+for _provider, _codes in PROVIDER_ERRORS.items():
+    for _code, _texts in _codes.items():
+        CATALOGUE[f"error.{_provider}.{_code}"] = _texts
 
 
 def t(key: str, locale: str, **params: Any) -> str:

@@ -241,6 +241,7 @@ class OutboxWorker:
             now=self._clock.now(),
             handed_over=info is not None and not info.reports_status,
             provider_title=info.title if info else invite.provider,
+            provider=invite.provider,
         )
 
     def _check_rate(self, message_key: str) -> None:

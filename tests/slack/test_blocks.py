@@ -187,3 +187,23 @@ def test_failure_digest_is_one_sentence_for_one_and_a_list_for_several() -> None
 def test_local_time_formats() -> None:
     assert format_local(NOW, "Asia/Shanghai", "en") == "Thu 26 Nov 10:00 CST"
     assert format_local(NOW, "Asia/Shanghai", "zh") == "11月26日 周四 10:00 CST"
+
+
+def test_documented_provider_error_is_explained_from_the_catalogue(monkeypatch) -> None:
+    from bot.slack import messages
+
+    monkeypatch.setitem(messages.CATALOGUE, "error.acme.E42", {"en": "balance too low", "zh": "余额不足"})
+    failed = CallAttempt(
+        invite_id=17,
+        position=0,
+        party=Party(PartyKind.PHONE, "+8613800138000"),
+        state=CallState.FAILED,
+        reason=FailReason.PROVIDER_REJECTED,
+        provider_code="E42",
+        detail="raw vendor text",
+        id=1,
+    )
+    acme = View(locale="zh", mask_numbers=True, now=NOW, provider="acme")
+    assert build_line(failed, acme) == ":x: 138****8000 — 失败：被服务商拒绝（余额不足）"
+    other = View(locale="en", mask_numbers=True, now=NOW, provider="other")
+    assert build_failures([failed], other) == "138****8000 didn't join: refused by the provider (raw vendor text)."

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from bot.core.models import CallAttempt, Invite, InviteStatus, PartyKind, TargetKind
 from bot.core.phone import display
-from bot.core.states import CallState
+from bot.core.states import CallState, FailReason
 from bot.slack import ids
-from bot.slack.messages import t
+from bot.slack.messages import CATALOGUE, t
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 2900  # Slack allows 3000 characters per section; keep a margin
@@ -47,6 +47,7 @@ class View:
     now: datetime
     handed_over: bool = False  # the provider reports no per-call status (Quanshi)
     provider_title: str = ""
+    provider: str = ""  # registry name, for provider-specific error explanations
 
 
 def format_local(at: datetime, tz: str, locale: str) -> str:
@@ -127,6 +128,21 @@ def describe_reason(attempt: CallAttempt, locale: str) -> str:
     return t(f"reason.{attempt.reason.value}", locale) if attempt.reason else ""
 
 
+_VENDOR_REASONS = {FailReason.PROVIDER_REJECTED, FailReason.PROVIDER_ERROR, FailReason.AUTH, FailReason.RATE_LIMITED}
+
+
+def explain_failure(attempt: CallAttempt, view: View) -> str | None:
+    """The provider's error in words: from the catalogue (`error.<provider>.<code>`) when the code is
+    documented, else the provider's own message for errors that are the vendor's, else nothing."""
+    if attempt.provider_code:
+        key = f"error.{view.provider}.{attempt.provider_code}"
+        if key in CATALOGUE:
+            return t(key, view.locale)
+    if attempt.detail and attempt.reason in _VENDOR_REASONS:
+        return attempt.detail[:160]
+    return None
+
+
 def build_line(attempt: CallAttempt, view: View) -> str:
     """One roster line: icon, who, state and, for failures, why."""
     icon = _HANDED_OVER_ICON if _is_handed_over(attempt, view) else _ICONS[attempt.state]
@@ -134,8 +150,8 @@ def build_line(attempt: CallAttempt, view: View) -> str:
     state = describe_state(attempt, view)
     if attempt.state is CallState.FAILED and attempt.reason:
         reason = describe_reason(attempt, view.locale)
-        if attempt.detail:
-            detail = attempt.detail[:120]
+        detail = explain_failure(attempt, view)
+        if detail:
             return t("line.with_detail", view.locale, icon=icon, who=who, state=state, reason=reason, detail=detail)
         return t("line.with_reason", view.locale, icon=icon, who=who, state=state, reason=reason)
     return t("line.plain", view.locale, icon=icon, who=who, state=state)
@@ -258,36 +274,25 @@ def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     return header, blocks
 
 
+def _failure_sentence(attempt: CallAttempt, view: View, plain_key: str, detail_key: str) -> str:
+    who = describe_party(attempt, view)
+    reason = describe_reason(attempt, view.locale) or t("reason.unknown", view.locale)
+    detail = explain_failure(attempt, view)
+    if detail:
+        return t(detail_key, view.locale, who=who, reason=reason, detail=detail)
+    return t(plain_key, view.locale, who=who, reason=reason)
+
+
 def build_failures(failed: Sequence[CallAttempt], view: View) -> str:
     """One reply for a burst of failures: a sentence for one, a bullet list for several."""
     if len(failed) == 1:
-        attempt = failed[0]
-        return t(
-            "notice.failures_one",
-            view.locale,
-            who=describe_party(attempt, view),
-            reason=_reason_with_detail(attempt, view.locale),
-        )
-    lines = []
-    for attempt in failed[:40]:
-        lines.append(
-            t(
-                "notice.failure_line",
-                view.locale,
-                who=describe_party(attempt, view),
-                reason=_reason_with_detail(attempt, view.locale),
-            )
-        )
+        return _failure_sentence(failed[0], view, "notice.failures_one", "notice.failures_one_detail")
+    lines = [
+        _failure_sentence(attempt, view, "notice.failure_line", "notice.failure_line_detail") for attempt in failed[:40]
+    ]
     if len(failed) > 40:
         lines.append(t("summary.more", view.locale, n=len(failed) - 40))
     return t("notice.failures_many", view.locale, n=len(failed), lines="\n".join(lines))
-
-
-def _reason_with_detail(attempt: CallAttempt, locale: str) -> str:
-    reason = describe_reason(attempt, locale) or t("reason.unknown", locale)
-    if attempt.detail and attempt.reason and attempt.reason.value in {"provider_rejected", "provider_error", "auth"}:
-        return f"{reason} ({attempt.detail[:160]})"
-    return reason
 
 
 def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> str:
