@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -80,6 +81,7 @@ async def run_demo(speed: float = 8.0, timeout_s: float = 30.0, out: TextIO | No
         await driver.aclose()
         await bot_server.stop()
         await emulator_server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 async def _follow(

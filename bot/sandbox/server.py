@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -145,9 +146,7 @@ class SandboxTelco:
             max_duration_s=int(max_duration) if max_duration else None,
         )
         self.calls[call.call_id] = call
-        task = asyncio.create_task(self._play(call))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._play(call))
         return JSONResponse({"call_id": call.call_id, "state": call.state}, status_code=201)
 
     async def _list(self, request: Request) -> Response:
@@ -170,8 +169,9 @@ class SandboxTelco:
         if call is None:
             return self._error(404, "not_found", "no such call")
         if call.state not in {"completed", "failed", "cancelled"}:
-            state = "completed" if call.state == "answered" else "cancelled"
-            await self._emit(call, state, None)
+            # Answer at once; the event is delivered in the background like every other one.
+            event = self._record(call, "completed" if call.state == "answered" else "cancelled", None)
+            self._spawn(self._deliver_copies(call.callback_url, event))
         return JSONResponse(self._describe(call))
 
     @staticmethod
@@ -200,7 +200,15 @@ class SandboxTelco:
                 return
             await self._emit(call, state, reason)
 
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _emit(self, call: SimCall, state: str, reason: str | None, force: bool = False) -> None:
+        await self._deliver_copies(call.callback_url, self._record(call, state, reason, force))
+
+    def _record(self, call: SimCall, state: str, reason: str | None, force: bool = False) -> dict[str, Any]:
         if force or call.state not in {"completed", "failed", "cancelled"}:
             call.state, call.reason = state, reason
         event = {
@@ -213,9 +221,11 @@ class SandboxTelco:
             "occurred_at": datetime.now(UTC).isoformat(),
         }
         call.events.append(event)
-        copies = 2 if "duplicate" in self.chaos else 1
-        for _ in range(copies):
-            await self._deliver(call.callback_url, event)
+        return event
+
+    async def _deliver_copies(self, url: str, event: dict[str, Any]) -> None:
+        for _ in range(2 if "duplicate" in self.chaos else 1):
+            await self._deliver(url, event)
 
     async def _deliver(self, url: str, event: dict[str, Any]) -> None:
         body = json.dumps(event).encode()

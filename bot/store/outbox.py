@@ -69,9 +69,9 @@ class SqlOutbox:
             "created_at": now,
         }
         async with self.engine.begin() as conn:
-            statement = _insert_ignoring_duplicates(conn.dialect.name).values(**values)
-            result = await conn.execute(statement)
-        return result.rowcount == 1
+            statement = _insert_ignoring_duplicates(conn.dialect.name).values(**values).returning(outbox.c.id)
+            inserted = (await conn.execute(statement)).first()
+        return inserted is not None
 
     async def lease_due(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
         """Rows due now that no live worker holds, leased to the caller in id order."""

@@ -1,0 +1,9 @@
+"""Benchmarks: each module has `async def run() -> list[str]` returning printable figures.
+
+`python -m bench` (or `make bench`) runs them all; `python -m bench ack_latency` runs one.
+Figures are printed, never asserted: speed goals live here, not in unit tests.
+"""
+
+from __future__ import annotations
+
+MODULES = ("ack_latency", "dial_throughput")
