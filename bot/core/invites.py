@@ -289,19 +289,21 @@ class InviteService:
                     last = self._last_poll.get(attempt.id)
                     if last is None or (now - last).total_seconds() >= info.poll_every_s:
                         self._last_poll[attempt.id] = now
-                        await self._poll(provider, attempt)
+                        await self._follow_up(provider, attempt, "poll")
                 await self._give_up_if_silent(provider, attempt, now)
 
-    async def _poll(self, provider: Provider, attempt: CallAttempt) -> None:
+    async def _follow_up(self, provider: Provider, attempt: CallAttempt, action: str) -> None:
+        """Poll or cancel a placed call, and apply whatever the provider answers."""
         call = await self._store.placed_call(attempt)
         if call is None or not call.provider_call_id:
             return
+        ask = provider.poll if action == "poll" else provider.cancel
         try:
-            event = await provider.poll(call)
+            event = await ask(call)
         except NotImplementedError:
             return
         except ProviderError as exc:
-            log.warning("poll of %s call %s failed: %s", provider.info.name, call.provider_call_id, exc)
+            log.warning("%s of %s call %s failed: %s", action, provider.info.name, call.provider_call_id, exc)
             return
         if event is not None:
             await self._status.apply(event)
@@ -378,15 +380,5 @@ class InviteService:
             if await self._store.cancel_unsent(attempt.id, self._clock.now()):
                 await self._notifier.invite_changed(attempt.invite_id)
             return
-        call = await self._store.placed_call(attempt)
-        if provider is None or call is None:
-            return
-        try:
-            event = await provider.cancel(call)
-        except NotImplementedError:
-            return
-        except ProviderError as exc:
-            log.warning("cancel of %s call %s failed: %s", provider.info.name, call.provider_call_id, exc)
-            return
-        if event is not None:
-            await self._status.apply(event)
+        if provider is not None:
+            await self._follow_up(provider, attempt, "cancel")

@@ -268,3 +268,20 @@ async def test_hundreds_of_parties_fit_in_slacks_limits(test_db) -> None:
         assert not big.emulator.rejections
         assert big.sandbox_dials() == 300
         assert "300" not in roster.text or "of 300" in big.replies_text(invite)[-1]
+
+
+async def test_forged_provider_webhook_gets_401_and_stores_nothing(harness: Harness) -> None:
+    import httpx
+
+    body = b'{"event_id": "x:1", "call_id": "sbx_x", "state": "answered"}'
+    async with httpx.AsyncClient() as http:
+        forged = await http.post(
+            f"{harness.services.settings.base_url}/webhooks/sandbox",
+            content=body,
+            headers={"x-sandbox-timestamp": str(int(time.time())), "x-sandbox-signature": "v1=00"},
+        )
+        unknown = await http.post(f"{harness.services.settings.base_url}/webhooks/nobody", content=body)
+        health = await http.get(f"{harness.services.settings.base_url}/healthz")
+    assert (forged.status_code, unknown.status_code) == (401, 404)
+    assert await harness.services.store.count_rows("call_events") == 0
+    assert health.json() == {"ok": True, "outbox_pending": 0}

@@ -1,0 +1,106 @@
+"""The Slack emulator enforces what Slack enforces, so the bot cannot pass tests Slack would fail."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.emulator.server import SlackEmulator
+from bot.loopback import LoopbackServer
+
+TOKEN = "xoxb-emulator-test"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[tuple[SlackEmulator, AsyncWebClient]]:
+    emulator = SlackEmulator(TOKEN, channels=["C1"])
+    emulator.add_user("U1", name="amy", phone="+8613900000001", locale="zh-CN")
+    server = LoopbackServer(emulator.app)
+    await server.start()
+    yield emulator, AsyncWebClient(token=TOKEN, base_url=f"{server.url}/api/")
+    await server.stop()
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+async def test_messages_threads_and_updates_are_kept(slack) -> None:
+    emulator, client = slack
+    parent = await client.chat_postMessage(channel="C1", text="parent", blocks=[section("parent")])
+    await client.chat_postMessage(channel="C1", text="reply", thread_ts=parent["ts"])
+    await client.chat_update(channel="C1", ts=parent["ts"], text="edited", blocks=[section("edited")])
+    [top] = emulator.channel_messages("C1")
+    assert top.text == "edited" and top.edits == 1
+    assert [m.text for m in emulator.thread("C1", parent["ts"])] == ["edited", "reply"]
+
+
+async def test_more_than_50_blocks_is_refused(slack) -> None:
+    _, client = slack
+    with pytest.raises(SlackApiError) as caught:
+        await client.chat_postMessage(channel="C1", text="x", blocks=[section(str(i)) for i in range(51)])
+    assert caught.value.response["error"] == "invalid_blocks"
+
+
+async def test_section_over_3000_characters_is_refused(slack) -> None:
+    emulator, client = slack
+    with pytest.raises(SlackApiError):
+        await client.chat_postMessage(channel="C1", text="x", blocks=[section("a" * 3001)])
+    assert emulator.rejections and emulator.channel_messages("C1") == []
+
+
+async def test_wrong_token_unknown_channel_and_user_are_refused(slack) -> None:
+    _, client = slack
+    bad = AsyncWebClient(token="xoxb-wrong", base_url=client.base_url)
+    with pytest.raises(SlackApiError) as caught:
+        await bad.chat_postMessage(channel="C1", text="x")
+    assert caught.value.response["error"] == "invalid_auth"
+    with pytest.raises(SlackApiError) as caught:
+        await client.chat_postMessage(channel="C404", text="x")
+    assert caught.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError) as caught:
+        await client.users_info(user="U404")
+    assert caught.value.response["error"] == "user_not_found"
+
+
+async def test_users_info_gives_zone_phone_and_locale_only_when_asked(slack) -> None:
+    _, client = slack
+    with_locale = await client.users_info(user="U1", include_locale=True)
+    assert with_locale["user"]["locale"] == "zh-CN" and with_locale["user"]["profile"]["phone"] == "+8613900000001"
+    assert "locale" not in (await client.users_info(user="U1"))["user"]
+
+
+async def test_told_to_it_answers_429_with_retry_after(slack) -> None:
+    emulator, client = slack
+    emulator.fail_next("chat.postMessage", status=429, retry_after=7)
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{client.base_url}chat.postMessage",
+            json={"channel": "C1", "text": "x"},
+            headers={"authorization": f"Bearer {TOKEN}"},
+        )
+    assert response.status_code == 429 and response.headers["retry-after"] == "7"
+    await client.chat_postMessage(channel="C1", text="now it works")
+    assert [m.text for m in emulator.channel_messages("C1")] == ["now it works"]
+
+
+async def test_views_are_validated_like_slack_does(slack) -> None:
+    emulator, client = slack
+    with pytest.raises(SlackApiError):
+        await client.views_open(
+            trigger_id="t",
+            view={
+                "type": "modal",
+                "title": {"type": "plain_text", "text": "a title that is much too long for Slack"},
+                "blocks": [section("x")],
+            },
+        )
+    ok = await client.views_open(
+        trigger_id="t",
+        view={"type": "modal", "title": {"type": "plain_text", "text": "Dial"}, "blocks": [section("x")]},
+    )
+    assert ok["view"]["id"] in emulator.views
