@@ -270,20 +270,12 @@ class InviteService:
     # --- watching open calls -------------------------------------------------------------
 
     async def watch(self) -> None:
-        """Poll providers that report by polling, reconcile unknown calls, give up silent ones.
-
-        Only calls that can need attention are loaded: a provider that neither polls nor gives
-        up on silence contributes just its unknown calls.
-        """
+        """Poll providers that report by polling, reconcile unknown calls, give up silent ones."""
         now = self._clock.now()
+        watched = [CallState.UNKNOWN, CallState.DIALING, CallState.RINGING, CallState.ANSWERED]
         for name, provider in self._providers.items():
             info = provider.info
-            states = [CallState.UNKNOWN]
-            if info.give_up_after_s is not None:
-                states.append(CallState.DIALING)
-            if info.polls:
-                states = [CallState.UNKNOWN, CallState.DIALING, CallState.RINGING, CallState.ANSWERED]
-            for attempt in await self._store.open_attempts(name, states):
+            for attempt in await self._store.open_attempts(name, watched):
                 assert attempt.id is not None
                 if info.polls or attempt.state is CallState.UNKNOWN:
                     last = self._last_poll.get(attempt.id)
@@ -308,38 +300,50 @@ class InviteService:
         if event is not None:
             await self._status.apply(event)
 
-    async def _give_up_if_silent(self, provider: Provider, attempt: CallAttempt, now: datetime) -> None:
-        if attempt.updated_at is None:
-            return
-        limit: float | None
+    def _silence_rule(
+        self, provider: Provider, attempt: CallAttempt
+    ) -> tuple[float, CallState, FailReason | None] | None:
+        """How long a call may stay silent in its state, and what it becomes after that.
+
+        Unknown calls (maybe sent, never confirmed) become failed(unknown). Calls still dialling or
+        ringing become failed(no_answer) after the provider's limit, which a call may set for itself
+        (`give_up_after_s` in its context, e.g. its ring timeout). An answered call whose end never
+        arrives is completed after `answered_give_up_after_s` (e.g. its maximum duration), if given.
+        """
+        context = attempt.context
         if attempt.state is CallState.UNKNOWN:
-            limit, reason = self._rules.unknown_give_up_s, FailReason.UNKNOWN
-        elif attempt.state is CallState.DIALING and attempt.provider_call_id:
-            limit, reason = provider.info.give_up_after_s, FailReason.NO_ANSWER
-        else:
+            return float(self._rules.unknown_give_up_s), CallState.FAILED, FailReason.UNKNOWN
+        if attempt.state in {CallState.DIALING, CallState.RINGING} and attempt.provider_call_id:
+            limit = context.get("give_up_after_s") or provider.info.give_up_after_s
+            return (float(limit), CallState.FAILED, FailReason.NO_ANSWER) if limit else None
+        if attempt.state is CallState.ANSWERED and context.get("answered_give_up_after_s"):
+            return float(context["answered_give_up_after_s"]), CallState.COMPLETED, None
+        return None
+
+    async def _give_up_if_silent(self, provider: Provider, attempt: CallAttempt, now: datetime) -> None:
+        rule = self._silence_rule(provider, attempt)
+        if rule is None or attempt.updated_at is None:
             return
+        limit, new_state, reason = rule
         silent_s = (now - attempt.updated_at).total_seconds()
-        if limit is None or silent_s < limit:
+        if silent_s < limit:
             return
         fresh = await self._store.get_attempt(attempt.id or 0)
         if fresh is None or fresh.state is not attempt.state or fresh.updated_at != attempt.updated_at:
             return  # news arrived meanwhile
-        if fresh.state is CallState.DIALING:
-            call = await self._store.placed_call(fresh)
-            override = call.context.get("give_up_after_s") if call else None
-            if override and silent_s < float(override):
-                return
+        # An unknown call keeps what the provider last said (why it is unknown) as its code;
+        # a silent one gets "no_news", which providers explain in words.
         event = CallEvent(
             provider=provider.info.name,
             provider_call_id=fresh.provider_call_id or f"attempt-{fresh.id}",
-            state=CallState.FAILED,
+            state=new_state,
             reason=reason,
-            code="no_news",
-            detail=f"no news for {int(silent_s)} s",
-            dedupe_key=f"give-up:{fresh.id}",
+            code=None if fresh.state is CallState.UNKNOWN else "no_news",
+            dedupe_key=f"give-up:{fresh.id}:{fresh.state.value}",
         )
         if fresh.state is CallState.UNKNOWN:
             await self._notifier.notice(fresh.invite_id, Notice(NoticeKind.UNKNOWN_OUTCOME, {"attempt_id": fresh.id}))
+        log.info("call %s of invite %s: no news for %d s in %s", fresh.id, fresh.invite_id, silent_s, fresh.state)
         await self._status.advance(fresh, event)
 
     # --- cancelling ----------------------------------------------------------------------

@@ -110,6 +110,7 @@ class CallAttempt:
     provider_call_id: str | None = None
     provider_code: str | None = None
     detail: str | None = None  # the provider's words, kept for the thread
+    context: Mapping[str, str] = field(default_factory=dict)  # what the provider asked us to keep
     id: int | None = None
     sent_at: datetime | None = None  # when it was claimed for sending to the provider
     updated_at: datetime | None = None

@@ -77,6 +77,7 @@ def attempt_from_row(row: Any) -> CallAttempt:
         provider_call_id=row.provider_call_id,
         provider_code=row.code,
         detail=row.detail,
+        context=dict(row.context or {}),
         sent_at=row.sent_at,
         updated_at=row.updated_at,
         answered_at=row.answered_at,
