@@ -74,6 +74,7 @@ class VoipNowSettings(ProviderSettings):
     user_id: str = "@me"  # owner of the conference extension
     extension: str = ""  # the Conference extension, e.g. 211 or 0003*211
     caller_id: str = ""  # default callerId, "Name <number>"
+    international_prefix: str = "+"  # replaces the "+" of E.164 destinations: "+", "00", or "" (bare digits)
     timeout_s: float = 10.0
 
 
@@ -91,7 +92,9 @@ class TencentMeetingSettings(ProviderSettings):
     operators: str = ""  # Slack user → Tencent userid: "U024BE7LH=user1,U0G9QF9C6=user2"
     webhook_token: SecretStr = SecretStr("")
     encoding_aes_key: SecretStr = SecretStr("")
-    instance_id: int = 1  # device type sent with cancel-room-call
+    instance_id: int = 1  # device type sent with cancel-room-call and room-call-info
+    poll_every_s: float = 5.0  # room-call-info per open call; Tencent allows 300 requests/min per app
+    meeting_id_as_number: bool = False  # send meeting_id as a JSON number (released doc, Go SDK) not a string
     timeout_s: float = 10.0
 
 
@@ -121,6 +124,10 @@ class CtiSettings(ProviderSettings):
     charge_ext: str = ""  # chargeExt returned in answers
     route_admin_group: str = ""  # Slack user group id allowed to change routes (besides admins)
     max_body_bytes: int = 65536
+    # What refused callers hear: a recording, TTS text, or parts joined by + ('' leaves it to the platform).
+    fail_prompt: str = "您好，您拨打的号码暂时无法接通，请稍后再拨。"
+    # Channel for calls to numbers without a route ('' = the channel routes were last changed in).
+    report_channel: str = ""
 
 
 class Settings(BaseSettings):

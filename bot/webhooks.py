@@ -1,4 +1,4 @@
-"""Provider webhook endpoints and the health check: verify → parse → core.status.
+"""Provider webhook endpoints, the CTI platform's callbacks and the health check: verify → parse → core.
 
 Events are stored before we answer, so a provider only ever gets 200 for an event we
 have; a failure to store answers 500 and the provider's re-delivery brings it back.
@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.core.ports import WebhookRejected, WebhookRequest
+from bot.core.ports import WebhookRejected, WebhookReply, WebhookRequest
+from bot.providers.cti import CtiProvider, request_format
 
 if TYPE_CHECKING:
     from bot.wiring import Services
@@ -70,6 +71,22 @@ def routes(services: Services) -> list[Route]:
             await services.status.apply(event)
         return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
 
+    async def handle_cti(request: Request) -> Response:
+        """The CTI platform's number queries and events: authenticate, bound the body, answer (呼入转呼)."""
+        cti = services.providers.get("cti")
+        if not isinstance(cti, CtiProvider) or cti.info.missing_settings or services.inbound is None:
+            return PlainTextResponse("inbound calls are not configured", status_code=404)
+        fmt = request_format(request.headers, b"")
+        try:
+            cti.authenticate(request.path_params["secret"], request.client.host if request.client else "")
+        except WebhookRejected as exc:
+            log.warning("CTI request rejected (%s): %s", exc.status, exc.reason)
+            return _reply(cti.error_reply(exc.status, "auth", exc.reason, fmt))
+        body = await read_limited(request, cti.max_body_bytes)
+        if body is None:
+            return _reply(cti.error_reply(413, "body", f"the body is larger than {cti.max_body_bytes} bytes", fmt))
+        return _reply(await cti.serve(webhook_request(request, body), services.inbound.switchboard))
+
     async def handle_health(_request: Request) -> Response:
         try:
             async with services.engine.connect() as conn:
@@ -81,5 +98,10 @@ def routes(services: Services) -> list[Route]:
     return [
         Route("/webhooks/{provider}", handle_provider_webhook, methods=["GET", "POST"]),
         Route("/webhooks/{provider}/{rest:path}", handle_provider_webhook, methods=["GET", "POST"]),
+        Route("/cti/{secret}", handle_cti, methods=["GET", "POST"]),
         Route("/healthz", handle_health, methods=["GET"]),
     ]
+
+
+def _reply(reply: WebhookReply) -> Response:
+    return Response(reply.body, status_code=reply.status, media_type=reply.content_type)

@@ -30,20 +30,24 @@ from starlette.routing import Mount, Route
 from bot import jobs, webhooks
 from bot.config import Settings
 from bot.core import when
+from bot.core.inbound import AnswerDefaults, PromptError, render_prompt
 from bot.core.invites import DialingRules, InviteService
 from bot.core.models import TargetKind
 from bot.core.phone import DialingPolicy
 from bot.core.ports import Clock, Provider, ProviderInfo
 from bot.core.requests import DialRequests, RequestRules
 from bot.core.status import StatusService
+from bot.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
 from bot.providers import build_providers
 from bot.sandbox.server import SandboxTelco
 from bot.scheduling import InviteScheduler
 from bot.slack.app import build_app
 from bot.slack.directory import SlackDirectory
+from bot.slack.inbound import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
 from bot.slack.messages import locale_of
 from bot.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
 from bot.store import db
+from bot.store.inbound import CachedRoutes, SqlInboundCalls
 from bot.store.outbox import SqlOutbox
 from bot.store.repo import SqlInviteStore
 
@@ -55,6 +59,17 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+@dataclass
+class InboundServices:
+    """Inbound calls (呼入转呼): the switchboard the CTI platform talks to, the routes, their refresher."""
+
+    switchboard: Switchboard
+    book: RouteBook
+    routes: CachedRoutes
+    calls: SqlInboundCalls
+    refresher: MentionRefresher
 
 
 @dataclass
@@ -77,6 +92,7 @@ class Services:
     directory: SlackDirectory
     slack_client: AsyncWebClient
     sandbox: SandboxTelco | None = None
+    inbound: InboundServices | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _socket_mode: Any = None
 
@@ -147,7 +163,8 @@ def build_services(
         default_locale=settings.default_locale,
         default_tz=settings.default_tz,
     )
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
+    inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker)
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, routes=inbound.book)
     sandbox = None
     if not settings.sandbox.base_url:
         sandbox = SandboxTelco(
@@ -173,7 +190,51 @@ def build_services(
         directory=directory,
         slack_client=slack_client,
         sandbox=sandbox,
+        inbound=inbound,
     )
+
+
+def build_inbound(
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: Clock,
+    slack_client: AsyncWebClient,
+    outbox: SqlOutbox,
+    wake: asyncio.Event,
+    worker: OutboxWorker,
+) -> InboundServices:
+    """The inbound-call services; their Slack rows are delivered by the shared outbox worker."""
+    cti = settings.cti
+    fail_prompt = cti.fail_prompt
+    try:
+        render_prompt(fail_prompt)
+    except PromptError as exc:
+        log.error("CTI_FAIL_PROMPT cannot be played (%s); refused callers hear the platform's own tone", exc)
+        fail_prompt = ""
+    routes = CachedRoutes(engine)  # the query path reads routes from memory, kept in step with the table
+    calls = SqlInboundCalls(engine)
+    switchboard = Switchboard(
+        routes,
+        calls,
+        InboundOutbox(outbox, clock, wake),
+        clock,
+        SwitchboardRules(
+            region=settings.default_region.upper(),
+            defaults=AnswerDefaults(charge_ext=cti.charge_ext, fail_prompt=fail_prompt),
+            report_channel=cti.report_channel,
+        ),
+    )
+    # Route numbers are read fresh from Slack (no cache): they are stored and read from the database.
+    book = RouteBook(
+        routes,
+        SlackDirectory(slack_client, ttl_s=0),
+        SlackUserGroups(slack_client),
+        clock,
+        RouteBookRules(policy=dialing_policy(settings), admin_group=cti.route_admin_group),
+    )
+    render = RenderSettings(locale=settings.default_locale, mask_numbers=settings.mask_numbers)
+    InboundSender(calls, slack_client, clock, worker, outbox, render).register()
+    return InboundServices(switchboard, book, routes, calls, MentionRefresher(book))
 
 
 async def start(services: Services) -> None:
@@ -184,6 +245,9 @@ async def start(services: Services) -> None:
     services.scheduler.start()
     await services.invites.rebuild()
     services.worker.start()
+    if services.inbound is not None:
+        services.inbound.routes.start()
+        services.inbound.refresher.start()
     token = services.settings.slack_app_token.get_secret_value()
     if token:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -200,6 +264,9 @@ async def stop(services: Services) -> None:
         await services._socket_mode.close_async()
     services.scheduler.shutdown()
     await services.worker.stop()
+    if services.inbound is not None:
+        await services.inbound.refresher.stop()
+        await services.inbound.routes.stop()
     jobs.RUNNING.pop(services.app_key, None)
     for provider in services.providers.values():
         await provider.aclose()

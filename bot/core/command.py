@@ -20,12 +20,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.models import Party, PartyKind, Target, TargetKind, UserProfile, capability_for
 from bot.core.phone import DialingPolicy, NumberProblem, looks_like_number, normalise
 from bot.core.ports import ProviderInfo
 from bot.core.when import When, WhenError, WhenProblem, parse_when
+
+if TYPE_CHECKING:
+    from bot.core.route_command import RouteCommand
 
 MAX_PARTIES = 500
 
@@ -53,6 +56,8 @@ class ParseProblem(StrEnum):
     DUPLICATE_OPTION = "duplicate_option"
     BAD_DURATION = "bad_duration"
     DURATION_OUT_OF_RANGE = "duration_out_of_range"
+    DURATION_NOT_SUPPORTED = "duration_not_supported"
+    PROVIDER_REFUSED = "provider_refused"
     ROOMS_NEED_MEETING = "rooms_need_meeting"
     MEETING_NEEDS_ROOMS = "meeting_needs_rooms"
     TOO_MANY_PARTIES = "too_many_parties"
@@ -402,8 +407,13 @@ def _read_when(phrase: str, ctx: ParseContext) -> When:
 # --- the command -------------------------------------------------------------------------
 
 
-def parse_command(text: str, ctx: ParseContext) -> Command:
+def parse_command(text: str, ctx: ParseContext) -> Command | RouteCommand:
     """Read `/dial` text; raises ParseError with everything the user needs to fix it."""
+    # Route commands (inbound calls) have their own grammar, read before Slack links are unwrapped.
+    from bot.core import route_command  # it builds on this module's ParseError and ParseContext
+
+    if route_command.is_route_text(text):
+        return route_command.parse_route_command(text, ctx)
     cleaned = _unescape_slack(text.translate(_QUOTES)).strip()
     lowered = cleaned.lower()
     if lowered in _HELP_WORDS:
@@ -501,7 +511,9 @@ def _finish(
     count = len(parties.phones) + len(parties.mentions) + len(rooms)
     if count > MAX_PARTIES:
         raise ParseError(ParseProblem.TOO_MANY_PARTIES, {"count": count, "max": MAX_PARTIES})
-    if options.max_duration_s is not None:
+    if options.max_duration_s is not None and info.max_duration_s is None:
+        raise ParseError(ParseProblem.DURATION_NOT_SUPPORTED, {"provider": info.name})
+    if options.max_duration_s is not None and info.max_duration_s is not None:
         low, high = info.max_duration_s
         if not low <= options.max_duration_s <= high:
             raise ParseError(

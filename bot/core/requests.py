@@ -16,6 +16,7 @@ from bot.core.command import (
     InviteDraft,
     ParseContext,
     ParseError,
+    ParseProblem,
     parse_command,
     resolve_parties,
 )
@@ -23,6 +24,8 @@ from bot.core.invites import CancelOutcome, InviteService
 from bot.core.models import Invite, TargetKind, UserProfile
 from bot.core.phone import DialingPolicy
 from bot.core.ports import Clock, Directory, ProviderInfo
+from bot.core.route_command import ROUTE_COMMANDS, RouteCommand
+from bot.core.switchboard import RouteAsker, RouteBook, RouteReply
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,10 @@ class DialRequests:
         clock: Clock,
         rules: RequestRules,
         locale_of: Callable[[str | None, str], str],
+        routes: RouteBook | None = None,
     ) -> None:
         self._invites = invites
+        self._routes = routes
         self._directory = directory
         self._providers = providers
         self._clock = clock
@@ -106,7 +111,7 @@ class DialRequests:
         profile = await self._directory.profile(user_id)
         return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
 
-    async def handle_text(self, text: str, asker: Asker) -> Reply:
+    async def handle_text(self, text: str, asker: Asker) -> Reply | RouteReply:
         """Read and carry out one `/dial` command."""
         profile = await self._asker_profile(asker.user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
@@ -128,7 +133,22 @@ class DialRequests:
         if isinstance(command, CancelCommand):
             outcome = await self._invites.cancel(command.invite_id, asker.user_id, profile.is_admin)
             return CancelReply(locale, command.invite_id, outcome)
+        if isinstance(command, ROUTE_COMMANDS):
+            return await self._route(command, asker, profile, locale)
         return await self._schedule(command, asker, profile, locale, text, providers)
+
+    async def _route(
+        self, command: RouteCommand, asker: Asker, profile: UserProfile, locale: str
+    ) -> Reply | RouteReply:
+        """Inbound route commands (`/dial route …`, `/dial routes`)."""
+        if self._routes is None:
+            return ErrorReply(locale, ParseError(ParseProblem.NO_PROVIDER_FOR_KIND, {"kind": "inbound"}))
+        try:
+            return await self._routes.handle(
+                command, RouteAsker(asker.user_id, asker.team_id, asker.channel_id), profile, locale
+            )
+        except ParseError as exc:
+            return ErrorReply(locale, exc)
 
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
         """The cancel button on a thread parent."""
@@ -156,6 +176,11 @@ class DialRequests:
             parties = resolve_parties(draft, profiles, self._rules.policy)
         except ParseError as exc:
             return ErrorReply(locale, exc)
+        info = providers.get(draft.provider)
+        refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
+        if refused:
+            problem = ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
+            return ErrorReply(locale, problem)
         now = self._clock.now()
         invite = Invite(
             team_id=asker.team_id,
@@ -172,5 +197,4 @@ class DialRequests:
             source_text=text,
         )
         saved = await self._invites.schedule(invite, parties)
-        info = providers.get(draft.provider)
         return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)

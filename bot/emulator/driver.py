@@ -55,6 +55,21 @@ class SlackDriver:
         }
         return await self._client.post(f"{self.bot_url}/slack/events", content=body, headers=headers)
 
+    async def event(self, event: dict[str, Any], *, team_id: str = TEAM_ID) -> httpx.Response:
+        """Send a signed Events API `event_callback` (e.g. user_change) as Slack does."""
+        body = json.dumps(
+            {
+                "token": "deprecated-verification-token",
+                "team_id": team_id,
+                "api_app_id": "A0CONFBOT",
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+                "event_time": int(time.time()),
+            }
+        ).encode()
+        return await self.post_signed(body, content_type="application/json")
+
     def slash_body(self, text: str, *, user_id: str, channel_id: str, command: str = "/dial") -> bytes:
         """The form body Slack sends for a slash command."""
         fields = {

@@ -74,6 +74,7 @@ class SlackEmulator:
         self.responses: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}
         self.calls: Counter[str] = Counter()
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejections: list[dict[str, Any]] = []
@@ -121,6 +122,10 @@ class SlackEmulator:
             "locale": locale,
             "profile": {"real_name": label, "display_name": label, "phone": phone, "title": title},
         }
+
+    def add_usergroup(self, group_id: str, users: list[str]) -> None:
+        """A user group (S…) and its members, as usergroups.users.list reports them."""
+        self.usergroups[group_id] = list(users)
 
     def fail_next(
         self,
@@ -295,6 +300,12 @@ class SlackEmulator:
         if str(params.get("include_locale", "")).lower() not in {"true", "1"}:
             found.pop("locale", None)
         return {"ok": True, "user": found}
+
+    def _api_usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups.get(str(params.get("usergroup", "")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(group)}
 
     def _api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(str(params.get("channel", "")))

@@ -9,12 +9,17 @@ from collections.abc import Callable
 
 from bot.config import Settings
 from bot.core.ports import Provider
-from bot.providers import sandbox
+from bot.providers import cti, quanshi, sandbox, tencent_meeting, voipnow, yunhuni
 
 ProviderFactory = Callable[[Settings], Provider]
 
 REGISTRY: dict[str, ProviderFactory] = {
     "sandbox": sandbox.from_settings,
+    "yunhuni": yunhuni.from_settings,
+    "voipnow": voipnow.from_settings,
+    "quanshi": quanshi.from_settings,
+    "tencent_meeting": tencent_meeting.from_settings,
+    "cti": cti.from_settings,
 }
 
 

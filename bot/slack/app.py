@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.listeners import actions, commands
+from bot.slack.listeners import actions, commands, events
 from bot.slack.messages import locale_of, t
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ def build_app(services: Services) -> AsyncApp:
     )
     commands.register(app, services)
     actions.register(app, services)
+    events.register(app, services)
 
     @app.error
     async def handle_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -143,6 +143,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "A maximum of {seconds} s is outside what `{provider}` allows ({low}–{high} s).",
         "zh": "最长 {seconds} 秒超出了 `{provider}` 允许的范围（{low}–{high} 秒）。",
     },
+    "parse.duration_not_supported": {
+        "en": "`{provider}` can't limit how long a call lasts, so `max` can't be used with it.",
+        "zh": "`{provider}` 无法限制通话时长，不能使用 `max`（最长）。",
+    },
+    "parse.provider_refused": {
+        "en": "Nothing was scheduled: `{provider}` would refuse it ({explanation}).",
+        "zh": "未安排任何呼叫：`{provider}` 会拒绝该请求（{explanation}）。",
+    },
     "parse.rooms_need_meeting": {
         "en": "Meeting rooms are called into a meeting, not a phone conference. Write `into meeting {id}`.",
         "zh": "会议室只能呼入视频会议，不能呼入电话会议。请写 `呼入会议 {id}`，并以 `会议室` 开头。",
@@ -346,29 +354,610 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.failure_item": {"en": "{who} {reason}", "zh": "{who}{reason}"},
     "summary.more": {"en": "and {n} more", "zh": "另有 {n} 方"},
     "summary.cancelled": {"en": "{n} cancelled", "zh": "{n} 方已取消"},
+    # --- inbound calls (呼入转呼): the call's thread -----------------------------------------
+    "inbound.duration.s": {"en": "{s} s", "zh": "{s} 秒"},
+    "inbound.duration.m": {"en": "{m} min", "zh": "{m} 分钟"},
+    "inbound.duration.ms": {"en": "{m} min {s} s", "zh": "{m} 分 {s} 秒"},
+    "inbound.duration.hm": {"en": "{h} h {m} min", "zh": "{h} 小时 {m} 分"},
+    "inbound.withheld": {"en": "a withheld number", "zh": "隐藏号码"},
+    "inbound.no_number": {"en": "no number", "zh": "无号码"},
+    "inbound.title.queued": {
+        "en": "Inbound call from {caller} to {access} → dialling {callees}",
+        "zh": "{caller} 呼入 {access} → 正在呼叫 {callees}",
+    },
+    "inbound.title.dialing": {
+        "en": "Inbound call from {caller} to {access} → dialling {callees}",
+        "zh": "{caller} 呼入 {access} → 正在呼叫 {callees}",
+    },
+    "inbound.title.ringing": {
+        "en": "Inbound call from {caller} to {access} → ringing {callees}",
+        "zh": "{caller} 呼入 {access} → {callees} 振铃中",
+    },
+    "inbound.title.answered": {
+        "en": "Inbound call from {caller} to {access} → talking with {callees}",
+        "zh": "{caller} 呼入 {access} → 正在与 {callees} 通话",
+    },
+    "inbound.title.completed": {
+        "en": "Inbound call from {caller} to {access} → talked with {callees} for {duration}",
+        "zh": "{caller} 呼入 {access} → 与 {callees} 通话 {duration}",
+    },
+    "inbound.title.failed": {
+        "en": "Inbound call from {caller} to {access} → not connected: {reasons}",
+        "zh": "{caller} 呼入 {access} → 未接通：{reasons}",
+    },
+    "inbound.title.cancelled": {
+        "en": "Inbound call from {caller} to {access} → the caller hung up before {callees} answered",
+        "zh": "{caller} 呼入 {access} → {callees} 接听前主叫已挂机",
+    },
+    "inbound.title.no_route": {
+        "en": "Inbound call from {caller} to {access} refused: no route is set up for this number",
+        "zh": "{caller} 呼入 {access} 被拒绝：该号码没有设置路由",
+    },
+    "inbound.title.refused": {
+        "en": "Inbound call from {caller} to {access} refused by its route",
+        "zh": "{caller} 呼入 {access} 被路由规则拒接",
+    },
+    "inbound.title.refused_from": {
+        "en": "Inbound call from {caller} to {access} refused: the route refuses callers starting {prefix}",
+        "zh": "{caller} 呼入 {access} 被拒绝：路由拒接 {prefix} 开头的主叫",
+    },
+    "inbound.title.no_rule": {
+        "en": "Inbound call from {caller} to {access} refused: no rule matches this caller and the route has "
+        "no fallback",
+        "zh": "{caller} 呼入 {access} 被拒绝：没有匹配该主叫的规则，路由也没有默认规则",
+    },
+    "inbound.title.no_number": {
+        "en": "Inbound call from {caller} to {access} refused: nobody on the route has a usable number",
+        "zh": "{caller} 呼入 {access} 被拒绝：路由中的同事都没有可用号码",
+    },
+    "inbound.state.queued": {"en": "waiting", "zh": "等待中"},
+    "inbound.state.dialing": {"en": "calling", "zh": "呼叫中"},
+    "inbound.state.ringing": {"en": "ringing", "zh": "振铃中"},
+    "inbound.state.answered": {"en": "talking", "zh": "通话中"},
+    "inbound.state.completed": {"en": "hung up", "zh": "已挂机"},
+    "inbound.state.failed": {"en": "not reached", "zh": "未接通"},
+    "inbound.state.cancelled": {"en": "not answered (the caller hung up)", "zh": "未接听（主叫已挂机）"},
+    "inbound.state.unknown": {"en": "unknown", "zh": "状态未知"},
+    "inbound.context.none": {"en": "Call {call_id}", "zh": "通话 {call_id}"},
+    "inbound.context.rule": {
+        "en": "Rule: callers starting {prefix} · call {call_id}",
+        "zh": "规则：{prefix} 开头的主叫 · 通话 {call_id}",
+    },
+    "inbound.context.fallback": {"en": "Rule: any caller · call {call_id}", "zh": "规则：所有主叫 · 通话 {call_id}"},
+    "inbound.reply.answered": {"en": "{who} answered the call from {caller}.", "zh": "{who} 接听了 {caller} 的来电。"},
+    "inbound.reply.failed": {"en": "Couldn't reach {who}: {reason}.", "zh": "未能接通 {who}：{reason}。"},
+    "inbound.reply.failed_detail": {
+        "en": "Couldn't reach {who}: {reason} ({detail}).",
+        "zh": "未能接通 {who}：{reason}（{detail}）。",
+    },
+    "inbound.reply.warning": {
+        "en": "One minute left: the call will be cut off at its {max} limit.",
+        "zh": "还剩最后一分钟：通话将在达到 {max} 上限时结束。",
+    },
+    "inbound.reply.warning_plain": {
+        "en": "One minute left before the call reaches its maximum duration.",
+        "zh": "还剩最后一分钟，通话即将达到最长时长。",
+    },
+    "inbound.reply.ended": {"en": "The call ended after {duration}.", "zh": "通话已结束，时长 {duration}。"},
+    "inbound.reply.ended_max": {
+        "en": "The call ended after {duration}: it reached its maximum duration.",
+        "zh": "通话已结束，时长 {duration}：达到了最长通话时长。",
+    },
+    "inbound.reply.abandoned": {
+        "en": "The caller hung up before anyone answered.",
+        "zh": "主叫在有人接听前挂机了。",
+    },
+    "inbound.reply.ended_plain": {"en": "The call ended.", "zh": "通话已结束。"},
+    # --- inbound routes: /dial route, /dial routes ---------------------------------------------
+    "route.help": {
+        "en": (
+            "*Inbound routes* (calls to our access numbers)\n"
+            "• `/dial route 4001234567 to <@U024BE7LH> 13800138000` rings them when someone calls 4001234567; "
+            "calls are reported in this channel (or add `in #channel`).\n"
+            "• `/dial route 4001234567 from 139 to <@U024BE7LH>`: callers starting 139 go elsewhere (the most "
+            "specific rule wins; a rule without `from` is the fallback).\n"
+            "• `/dial route 4001234567 from 170 refuse`: callers starting 170 are refused.\n"
+            "• Options: `record=answer|now|off` `max=30m` `warn=1m` `mode=bridge|conference` `ringback=pass|tone` "
+            "`prompt=welcome.wav+您好` (a file, TTS text, or `vartype_value` parts joined by `+`), "
+            "`answer_prompt=` `hangup_prompt=` `fail_prompt=` `warn_prompt=` `display=caller|access|<number>`.\n"
+            "• `/dial route 4001234567 off` removes the route; `/dial route 4001234567 from 139 off` one rule.\n"
+            "• `/dial routes` lists routes and recent changes. Only workspace admins (or the route admin group) "
+            "may change routes."
+        ),
+        "zh": (
+            "*呼入路由*（拨打接入号的来电）\n"
+            "• `/dial 路由 4001234567 转 <@U024BE7LH> 13800138000`：有人拨打 4001234567 时呼叫他们；"
+            "来电在本频道报告（或加上 `频道 #频道名`）。\n"
+            "• `/dial 路由 4001234567 来自 139 转 <@U024BE7LH>`：139 开头的主叫转给其他人（最具体的规则优先；"
+            "不带 `来自` 的规则是默认规则）。\n"
+            "• `/dial 路由 4001234567 来自 170 拒接`：拒接 170 开头的主叫。\n"
+            "• 参数：`录音=接通|立即|关闭` `最长30分钟` `提醒1分钟` `模式=桥接|会议` `回铃=透传|铃声` "
+            "`提示音=welcome.wav+您好`（语音文件、TTS 文字，或用 `+` 连接的 `vartype_value`），"
+            "`answer_prompt=` `hangup_prompt=` `fail_prompt=` `warn_prompt=` `显示号码=主叫|接入号|<号码>`。\n"
+            "• `/dial 路由 4001234567 关闭` 删除路由；`/dial 路由 4001234567 来自 139 关闭` 删除一条规则。\n"
+            "• `/dial 路由列表` 查看所有路由和最近的变更。只有工作区管理员（或路由管理组成员）可以修改路由。"
+        ),
+    },
+    "route.saved": {
+        "en": "Saved: calls to {access} from {callers} now {action}.",
+        "zh": "已保存：{callers}拨打 {access} 的来电现在将{action}。",
+    },
+    "route.replaced": {"en": "Before: {before}.", "zh": "之前：{before}。"},
+    "route.reported_in": {"en": "Its calls are reported in <#{channel}>.", "zh": "来电在 <#{channel}> 报告。"},
+    "route.removed_rule": {
+        "en": "Removed the rule for {callers} on {access}.",
+        "zh": "已删除 {access} 上针对{callers}的规则。",
+    },
+    "route.removed_route": {
+        "en": "Removed the route for {access} ({n} rules); its calls are now refused.",
+        "zh": "已删除 {access} 的路由（{n} 条规则）；之后的来电将被拒绝。",
+    },
+    "route.nothing_route": {"en": "There is no route for {access}.", "zh": "{access} 没有路由。"},
+    "route.nothing_rule": {
+        "en": "The route for {access} has no rule for {callers}.",
+        "zh": "{access} 的路由没有针对{callers}的规则。",
+    },
+    "route.not_allowed": {
+        "en": "Only workspace admins can change inbound routes. `/dial routes` shows them to everyone.",
+        "zh": "只有工作区管理员可以修改呼入路由。任何人都可以用 `/dial 路由列表` 查看。",
+    },
+    "route.not_allowed_group": {
+        "en": "Only workspace admins and members of <!subteam^{group}> can change inbound routes. "
+        "`/dial routes` shows them to everyone.",
+        "zh": "只有工作区管理员和 <!subteam^{group}> 的成员可以修改呼入路由。任何人都可以用 `/dial 路由列表` 查看。",
+    },
+    "routes.none": {
+        "en": "No inbound routes yet. Add one with `/dial route 4001234567 to @someone`.",
+        "zh": "还没有呼入路由。用 `/dial 路由 4001234567 转 @同事` 添加。",
+    },
+    "routes.title": {"en": "*Inbound routes* ({n})", "zh": "*呼入路由*（{n} 个）"},
+    "routes.route": {"en": "*{access}* · reported in <#{channel}>", "zh": "*{access}* · 在 <#{channel}> 报告"},
+    "routes.rule": {"en": "• {callers} → {action}", "zh": "• {callers} → {action}"},
+    "routes.rule_short": {"en": "{callers}: {action}", "zh": "{callers}：{action}"},
+    "routes.ring": {"en": "ring {targets}", "zh": "呼叫 {targets}"},
+    "routes.refuse": {"en": "refuse the call", "zh": "拒接"},
+    "routes.any_caller": {"en": "any caller", "zh": "所有主叫"},
+    "routes.callers_from": {"en": "callers starting {prefix}", "zh": "{prefix} 开头的主叫"},
+    "routes.whole_route": {"en": "the whole route", "zh": "整个路由"},
+    "routes.nothing": {"en": "nothing", "zh": "无"},
+    "routes.history_title": {"en": "*Recent changes*", "zh": "*最近的变更*"},
+    "routes.change": {
+        "en": "• {when} · <@{by}> · {access}, {callers}: {before} → {after}",
+        "zh": "• {when} · <@{by}> · {access}，{callers}：{before} → {after}",
+    },
+    "route.problem.no_access_number": {
+        "en": "Which access number? For example: `/dial route 4001234567 to <@U024BE7LH>`.",
+        "zh": "哪个接入号？例如：`/dial 路由 4001234567 转 <@U024BE7LH>`。",
+    },
+    "route.problem.bad_access_number": {
+        "en": "“{text}” is not an access number (3 to 20 digits).",
+        "zh": "“{text}”不是接入号（应为 3 到 20 位数字）。",
+    },
+    "route.problem.bad_prefix": {
+        "en": "“{text}” is not a caller number or prefix; write digits, e.g. `from 139`.",
+        "zh": "“{text}”不是主叫号码或号段；请写数字，例如 `来自 139`。",
+    },
+    "route.problem.no_action": {
+        "en": "What should calls to {access} do? Add `to <numbers or @people>`, `refuse` or `off`.",
+        "zh": "拨打 {access} 的来电要怎么处理？请加上 `转 <号码或 @同事>`、`拒接` 或 `关闭`。",
+    },
+    "route.problem.no_targets": {
+        "en": "Whom should calls to {access} ring? Put numbers or @mentions after `to`.",
+        "zh": "拨打 {access} 的来电要呼叫谁？请在 `转` 后写号码或 @同事。",
+    },
+    "route.problem.unknown_words": {
+        "en": "I can't read {words} in a route command. Only numbers and @mentions go after `to`; options are "
+        "`key=value`.",
+        "zh": "路由命令中无法识别 {words}。`转` 后只能写号码和 @同事；参数写成 `key=value`。",
+    },
+    "route.problem.plain_at_name": {
+        "en": "I can't tell who {names} is. Pick people from Slack's @mention list.",
+        "zh": "无法确定 {names} 是谁。请从 Slack 的 @ 列表中选择同事。",
+    },
+    "route.problem.invalid_numbers": {
+        "en": "Nothing was changed, because these can't be dialled:\n{lines}",
+        "zh": "未做任何修改，因为以下号码无法拨打：\n{lines}",
+    },
+    "route.problem.too_many_targets": {
+        "en": "That's {count} callees; a route rings at most {max}.",
+        "zh": "共 {count} 个被叫，一条路由最多呼叫 {max} 个。",
+    },
+    "route.problem.bad_option_key": {
+        "en": "`{option}` is not a route option. Valid options: {valid}.",
+        "zh": "`{option}` 不是路由参数。可用参数：{valid}。",
+    },
+    "route.problem.bad_option_value": {
+        "en": "`{option}={value}` is not valid. Expected: {hint}.",
+        "zh": "`{option}={value}` 无效。应为：{hint}。",
+    },
+    "route.problem.duplicate_option": {
+        "en": "`{option}` is given twice. Give it once.",
+        "zh": "`{option}` 写了两次，请只写一次。",
+    },
+    "route.problem.warn_needs_max": {
+        "en": "`warn` needs `max`: the warning comes that long before the maximum duration, e.g. `max=30m warn=1m`.",
+        "zh": "`提醒` 需要配合 `最长`：在达到最长时长前提醒，例如 `最长30分钟 提醒1分钟`。",
+    },
+    "route.problem.warn_not_below_max": {
+        "en": "`warn={warn}` must be shorter than `max={max}`.",
+        "zh": "`提醒={warn}` 必须短于 `最长={max}`。",
+    },
+    "route.problem.record_now_in_bridge": {
+        "en": "In bridge mode the platform records only from the answer (`record=answer`) or not at all; use "
+        "`mode=conference` to record from the start.",
+        "zh": "桥接模式下只能接通后录音（`录音=接通`）或不录音；要从一开始录音请用 `模式=会议`。",
+    },
+    "route.problem.bad_prompt": {
+        "en": "`{option}` can't be played: “{part}”: {why}. Write a file (`welcome.wav`), TTS text, or parts joined by "
+        "`+` such as `queue.wav+2_5+minutes.wav`.",
+        "zh": "`{option}` 无法播放：“{part}”：{why}。请写语音文件（`welcome.wav`）、TTS 文字，或用 `+` 连接的片段，"
+        "例如 `queue.wav+2_5+minutes.wav`。",
+    },
+    "route.problem.no_phone": {
+        "en": "Nothing was changed, because I have no usable number for:\n{lines}\nAsk them to add a phone number "
+        "to their Slack profile, or type their number instead.",
+        "zh": "未做任何修改，因为以下同事没有可用的电话号码：\n{lines}\n请他们在 Slack 资料中填写电话，或直接写号码。",
+    },
 }
 
 # Provider error codes explained in words: key "error.<provider>.<code>", looked up when a call
 # fails with that code (see slack/blocks/thread.py: explain_failure). One block per provider.
 PROVIDER_ERRORS: dict[str, dict[str, dict[str, str]]] = {
     # --- yunhuni ---
-    "yunhuni": {},
+    "yunhuni": {
+        "000001": {
+            "en": "Yunhuni refused the request's parameters (number, duration, ring time, voice mode or file name).",
+            "zh": "云呼你认为请求参数有误（号码、时长、振铃时间、声音模式或放音文件名）。",
+        },
+        "000002": {
+            "en": "Yunhuni failed with an unknown error; the call was not placed.",
+            "zh": "云呼你发生未知错误，未发起呼叫。",
+        },
+        "000003": {
+            "en": "Yunhuni had an internal error; the call was not placed.",
+            "zh": "云呼你内部错误，未发起呼叫。",
+        },
+        "000004": {
+            "en": "Yunhuni is too busy right now; try again in a few minutes.",
+            "zh": "云呼你系统繁忙，请几分钟后再试。",
+        },
+        "010000": {
+            "en": "Yunhuni does not know our app: check YUNHUNI_APP_ID.",
+            "zh": "云呼你找不到我们的应用：请检查 YUNHUNI_APP_ID。",
+        },
+        "010001": {
+            "en": "Our Yunhuni app is not online yet: an admin must put it online in the Yunhuni console.",
+            "zh": "我们在云呼你的应用尚未上线：需要管理员在云呼你控制台将其上线。",
+        },
+        "010002": {
+            "en": "Our Yunhuni app does not have the conference service enabled.",
+            "zh": "我们在云呼你的应用没有开通会议服务。",
+        },
+        "010003": {
+            "en": "The Yunhuni account balance is too low: an admin must top it up.",
+            "zh": "云呼你账户余额不足：需要管理员充值。",
+        },
+        "010004": {
+            "en": "Yunhuni refused our server's IP address: an admin must add it to the app's IP whitelist.",
+            "zh": "云呼你拒绝了我们服务器的 IP：需要管理员将其加入应用的 IP 白名单。",
+        },
+        "010005": {
+            "en": "The file to play (play=) does not exist at Yunhuni or has not been approved yet.",
+            "zh": "要播放的文件（play=）在云呼你不存在或尚未审核通过。",
+        },
+        "010006": {
+            "en": "The Yunhuni account's quota is used up.",
+            "zh": "云呼你账户配额不足。",
+        },
+        "020000": {
+            "en": "Yunhuni has no such call (it may already have ended).",
+            "zh": "云呼你找不到该呼叫（可能已经结束）。",
+        },
+        "020001": {
+            "en": "Yunhuni does not allow calls to this number (or from this caller number).",
+            "zh": "云呼你不允许呼叫此号码（或不允许使用该主叫号码）。",
+        },
+        "020002": {
+            "en": "Yunhuni had no line available for this number.",
+            "zh": "云呼你没有可用线路呼叫此号码。",
+        },
+        "030100": {
+            "en": "Yunhuni has no such conference: check the conference id, and that the conference is running.",
+            "zh": "云呼你不存在该会议：请检查会议号，并确认会议正在进行。",
+        },
+        "030101": {
+            "en": "The conference is full: Yunhuni refused more parties than its maximum.",
+            "zh": "会议已满：超过了云呼你的最大与会人数。",
+        },
+        "bad_credentials": {
+            "en": "Yunhuni refused our signature: check YUNHUNI_APP_ID, YUNHUNI_CERT_ID, YUNHUNI_SECRET_KEY and the "
+            "server clock.",
+            "zh": "云呼你拒绝了我们的签名：请检查 YUNHUNI_APP_ID、YUNHUNI_CERT_ID、YUNHUNI_SECRET_KEY 以及服务器时间。",
+        },
+        "http_404": {
+            "en": "Yunhuni does not know this address: check YUNHUNI_BASE_URL and YUNHUNI_PATH_STYLE.",
+            "zh": "云呼你不认识这个地址：请检查 YUNHUNI_BASE_URL 和 YUNHUNI_PATH_STYLE。",
+        },
+        "conf.join.fail": {
+            "en": "Yunhuni could not bring the call into the conference and gives no reason (no answer, busy or "
+            "refused).",
+            "zh": "云呼你未能把呼叫加入会议，且未说明原因（可能无人接听、忙线或拒接）。",
+        },
+        "conf.end": {
+            "en": "The conference ended before this call joined.",
+            "zh": "会议在该呼叫加入之前已结束。",
+        },
+        "no_news": {
+            "en": "Yunhuni sent no news of this call within its ring time; it reports no ringing and has no status "
+            "query, so the call is not known to have joined.",
+            "zh": "在振铃时间内没有收到云呼你关于该呼叫的任何消息；云呼你不报告振铃，也无法查询状态，因此无法确认该呼叫已加入。",
+        },
+    },
     # --- voipnow ---
-    "voipnow": {},
+    "voipnow": {
+        "extension_invalid": {
+            "en": "VoipNow refused the extension: it must be a Conference extension owned by the configured user "
+            "(VOIPNOW_EXTENSION or ext=).",
+            "zh": "VoipNow 拒绝了分机号：必须是所配置用户名下的会议（Conference）分机（VOIPNOW_EXTENSION 或 ext=）。",
+        },
+        "pc_duration_invalid": {
+            "en": "VoipNow refused the call duration (callDuration must be a number of seconds).",
+            "zh": "VoipNow 拒绝了通话时长（callDuration 必须是秒数）。",
+        },
+        "pc_source_invalid": {
+            "en": "VoipNow refused the source: it must be an existing Conference extension.",
+            "zh": "VoipNow 拒绝了呼叫来源：必须是已存在的会议（Conference）分机。",
+        },
+        "pc_destination_invalid": {
+            "en": "VoipNow refused the number to call: it must be an extension or a public phone number "
+            "(check VOIPNOW_INTERNATIONAL_PREFIX).",
+            "zh": "VoipNow 拒绝了被叫号码：必须是分机号或公网电话号码（请检查 VOIPNOW_INTERNATIONAL_PREFIX）。",
+        },
+        "pc_timeout_invalid": {
+            "en": "VoipNow refused the ring time (wait=): it must be a number of seconds above 0.",
+            "zh": "VoipNow 拒绝了振铃时长（wait=）：必须是大于 0 的秒数。",
+        },
+        "pc_callerid_invalid": {
+            "en": "VoipNow refused the caller id: it must look like `John Doe <+3334444>` (callerid= or "
+            "VOIPNOW_CALLER_ID).",
+            "zh": "VoipNow 拒绝了主叫显示：格式须为 `John Doe <+3334444>`（callerid= 或 VOIPNOW_CALLER_ID）。",
+        },
+        "pc_pin_invalid": {
+            "en": "VoipNow refused the conference PIN (pin=).",
+            "zh": "VoipNow 拒绝了会议密码（pin=）。",
+        },
+        "pc_number_invalid": {
+            "en": "VoipNow has no scheduled conference with this number on the extension.",
+            "zh": "VoipNow 在该分机上找不到这个编号的预约会议。",
+        },
+        "user_invalid": {
+            "en": "VoipNow does not know the user that owns the conference extension (VOIPNOW_USER_ID).",
+            "zh": "VoipNow 找不到会议分机的所属用户（VOIPNOW_USER_ID）。",
+        },
+        "access_denied": {
+            "en": "VoipNow denied access: the app's token was refused even after getting a new one.",
+            "zh": "VoipNow 拒绝访问：重新获取令牌后仍被拒绝。",
+        },
+        "request_not_implemented": {
+            "en": "This VoipNow server does not support conference invites (request not implemented).",
+            "zh": "该 VoipNow 服务器不支持会议邀请呼叫（请求未实现）。",
+        },
+        "internal_server_error": {
+            "en": "VoipNow failed with an internal error; the call may or may not have been placed.",
+            "zh": "VoipNow 内部出错；呼叫可能已发出，也可能没有。",
+        },
+        "token_refused": {
+            "en": "VoipNow refused our app credentials (VOIPNOW_CLIENT_ID / VOIPNOW_CLIENT_SECRET), or the app is "
+            "not marked as trusted. No call was placed.",
+            "zh": "VoipNow 拒绝了应用凭据（VOIPNOW_CLIENT_ID / VOIPNOW_CLIENT_SECRET），或该应用未设为受信任。"
+            "未发出呼叫。",
+        },
+        "token_unavailable": {
+            "en": "Could not get an access token from the VoipNow server. No call was placed.",
+            "zh": "无法从 VoipNow 服务器获取访问令牌。未发出呼叫。",
+        },
+        "accepted_without_id": {
+            "en": "VoipNow accepted the call but returned no call id, so its outcome cannot be followed.",
+            "zh": "VoipNow 接受了呼叫但没有返回呼叫 ID，因此无法跟踪结果。",
+        },
+        "no_pickup": {
+            "en": "Nobody picked up before the ring time (wait=, 25 s by default) ran out.",
+            "zh": "振铃时间（wait=，默认 25 秒）内无人接听。",
+        },
+        "ended_unanswered": {
+            "en": "The call ended before it was answered; VoipNow does not say why.",
+            "zh": "呼叫在接听前就结束了；VoipNow 没有说明原因。",
+        },
+        "status_unavailable": {
+            "en": "VoipNow's call status could not be read for too long, so the call is no longer followed.",
+            "zh": "长时间无法读取 VoipNow 的呼叫状态，已停止跟踪该呼叫。",
+        },
+        "disposition_busy": {"en": "VoipNow reported the line as BUSY.", "zh": "VoipNow 报告对方忙线（BUSY）。"},
+        "disposition_failed": {"en": "VoipNow reported the call as FAILED.", "zh": "VoipNow 报告呼叫失败（FAILED）。"},
+        "disposition_no_answer": {
+            "en": "VoipNow reported NO ANSWER.",
+            "zh": "VoipNow 报告无人接听（NO ANSWER）。",
+        },
+        "disposition_not_allowed": {
+            "en": "VoipNow's call rules do not allow calling this number (NOT ALLOWED).",
+            "zh": "VoipNow 的呼叫规则不允许拨打该号码（NOT ALLOWED）。",
+        },
+    },
     # --- tencent_meeting ---
-    "tencent_meeting": {},
+    "tencent_meeting": {
+        "no_operator": {
+            "en": "no Tencent Meeting account is mapped to the Slack user who asked; an admin must add "
+            "`SlackUserId=TencentUserid` to TENCENT_MEETING_OPERATORS",
+            "zh": "发起人的 Slack 账号未关联腾讯会议账号；需要管理员在 TENCENT_MEETING_OPERATORS 中添加 "
+            "`Slack用户ID=腾讯会议userid`",
+        },
+        "not_configured": {
+            "en": "Tencent Meeting's settings are incomplete or invalid; an admin can see which with `confbot providers`",
+            "zh": "腾讯会议的配置不完整或有误；管理员可用 `confbot providers` 查看",
+        },
+        "not_a_room": {
+            "en": "Tencent Meeting calls meeting rooms (a room id, `sip:…` or `h323:…`), not phone numbers",
+            "zh": "腾讯会议只能呼叫会议室（会议室 ID、`sip:…` 或 `h323:…`），不能呼叫电话号码",
+        },
+        "not_a_meeting": {
+            "en": "Tencent Meeting calls rooms into a meeting; use `into meeting <meeting id>`",
+            "zh": "腾讯会议只能呼叫会议室加入会议；请使用 `视频会议 <会议 ID>`",
+        },
+        "not_called": {
+            "en": "Tencent Meeting accepted the request but never called the room",
+            "zh": "腾讯会议接受了请求，但没有呼叫该会议室",
+        },
+        "no_news": {
+            "en": "Tencent Meeting reported nothing more about this call, so it is counted as not answered",
+            "zh": "腾讯会议没有再报告此呼叫的状态，按未应答处理",
+        },
+        "200003": {
+            "en": "Tencent Meeting refused our request signature; check TENCENT_MEETING_SECRET_ID and _SECRET_KEY",
+            "zh": "腾讯会议签名校验失败；请检查 TENCENT_MEETING_SECRET_ID 和 _SECRET_KEY",
+        },
+        "190300": {
+            "en": "our clock is more than 5 minutes off Tencent Meeting's; the server's time needs fixing",
+            "zh": "本机时间与腾讯会议相差超过 5 分钟；需要校准服务器时间",
+        },
+        "190301": {
+            "en": "Tencent Meeting took the request for a replay (timestamp and nonce reused)",
+            "zh": "腾讯会议认为请求被重放（时间戳和随机数重复使用）",
+        },
+        "190303": {
+            "en": "Tencent Meeting does not recognise our AppId, SecretId or SdkId; check TENCENT_MEETING_APP_ID, "
+            "_SECRET_ID and _SDK_ID",
+            "zh": "腾讯会议不认可我们的 AppId、SecretId 或 SdkId；请检查 TENCENT_MEETING_APP_ID、_SECRET_ID 和 _SDK_ID",
+        },
+        "190004": {
+            "en": "Tencent Meeting says the request's parameters are invalid (room id, SIP/H.323 address or meeting id)",
+            "zh": "腾讯会议认为请求参数非法（会议室 ID、SIP/H.323 地址或会议 ID）",
+        },
+        "9003": {
+            "en": "no such meeting in Tencent Meeting; check the meeting id",
+            "zh": "腾讯会议中没有这个会议；请检查会议 ID",
+        },
+        "9042": {
+            "en": "the mapped Tencent Meeting user may not call this room into this meeting (an admin or participant "
+            "of the same company is needed, and host or co-host for a SIP/H.323 address)",
+            "zh": "关联的腾讯会议用户无权呼叫该会议室入会（需同企业的管理员或参会者；使用 SIP/H.323 地址需主持人或联席主持人）",
+        },
+        "10004": {
+            "en": "Tencent Meeting could not call the meeting room",
+            "zh": "腾讯会议呼叫会议室失败",
+        },
+        "10002": {
+            "en": "Tencent Meeting could not look up the room's answer",
+            "zh": "腾讯会议查询会议室应答状态失败",
+        },
+        "20000": {
+            "en": "Tencent Meeting says a parameter has the wrong type (see TENCENT_MEETING_MEETING_ID_AS_NUMBER)",
+            "zh": "腾讯会议认为参数类型错误（参见 TENCENT_MEETING_MEETING_ID_AS_NUMBER）",
+        },
+        "190310": {
+            "en": "Tencent Meeting's limit of 300 requests a minute for our app was reached; try again shortly",
+            "zh": "已达到腾讯会议每个应用每分钟 300 次的调用上限；请稍后再试",
+        },
+        "190311": {
+            "en": "Tencent Meeting's daily limit of 200,000 requests for our app was reached",
+            "zh": "已达到腾讯会议每个应用每天 200,000 次的调用上限",
+        },
+        "190313": {
+            "en": "Tencent Meeting's account-level limit of 100 requests a minute was reached; try again shortly",
+            "zh": "已达到腾讯会议账户级每分钟 100 次的调用上限；请稍后再试",
+        },
+    },
     # --- quanshi ---
-    "quanshi": {},
+    "quanshi": {
+        "entry_rejected": {
+            "en": "Quanshi put this entry on its failure list without saying why; check the number and that the "
+            "live event exists and has not ended",
+            "zh": "全时将此条目列入失败列表，未说明原因；请核对号码，并确认该直播存在且尚未结束",
+        },
+        "token_failed": {
+            "en": "could not get an API token from Quanshi, so nothing was sent; check QUANSHI_APP_KEY, "
+            "QUANSHI_APP_SECRET and QUANSHI_ADMIN_USER_ID",
+            "zh": "未能从全时获取 API token，因此未提交任何号码；请检查 QUANSHI_APP_KEY、QUANSHI_APP_SECRET 和 "
+            "QUANSHI_ADMIN_USER_ID",
+        },
+        "token_rejected": {
+            "en": "Quanshi refused our API token even after it was renewed; nothing was added",
+            "zh": "全时拒绝了 API token，重新获取后仍被拒绝；未添加任何号码",
+        },
+        "auth_failed": {
+            "en": "Quanshi refused our AppKey or CheckSum; check QUANSHI_APP_KEY and QUANSHI_APP_SECRET",
+            "zh": "全时拒绝了我们的 AppKey 或 CheckSum；请检查 QUANSHI_APP_KEY 和 QUANSHI_APP_SECRET",
+        },
+        "rate_limited": {
+            "en": "Quanshi is limiting requests right now; nothing was added, try again later",
+            "zh": "全时当前限制请求频率；未添加任何号码，请稍后再试",
+        },
+        "bad_response": {
+            "en": "Quanshi answered with something other than its documented JSON",
+            "zh": "全时返回的内容不是文档所述的 JSON",
+        },
+        "not_a_phone": {
+            "en": "only phone numbers can be added to a Quanshi call list",
+            "zh": "全时外呼名单只能添加电话号码",
+        },
+        "bad_event_id": {
+            "en": "a Quanshi live event id is a number",
+            "zh": "全时直播 ID 必须是数字",
+        },
+        "bad_option": {
+            "en": "Quanshi dials 0 to 60 minutes before the event",
+            "zh": "全时只能在直播开始前 0 到 60 分钟外呼",
+        },
+    },
     # --- cti ---
-    "cti": {},
+    "cti": {
+        "00": {"en": "callResult 00: no cause given", "zh": "callResult 00：无原因"},
+        "01": {"en": "callResult 01: routing failed", "zh": "callResult 01：路由失败"},
+        "02": {"en": "callResult 02: the line was busy", "zh": "callResult 02：呼叫遇忙"},
+        "03": {"en": "callResult 03: out of the service area", "zh": "callResult 03：用户不在服务区"},
+        "04": {"en": "callResult 04: nobody answered", "zh": "callResult 04：用户无应答"},
+        "05": {"en": "callResult 05: the phone is switched off", "zh": "callResult 05：用户已关机"},
+        "06": {"en": "callResult 06: the number does not exist", "zh": "callResult 06：号码是空号"},
+        "11": {"en": "callResult 11: the line is suspended", "zh": "callResult 11：用户停机"},
+        "12": {"en": "callResult 12: the number has expired", "zh": "callResult 12：号码过期"},
+        "13": {"en": "callResult 13: the call was forwarded", "zh": "callResult 13：呼叫转移"},
+        "18": {
+            "en": "callResult 18: a mobile from another area needs a leading 0",
+            "zh": "callResult 18：外地手机号前未加0",
+        },
+        "20": {"en": "callResult 20: the caller is barred", "zh": "callResult 20：主叫限制"},
+        "21": {"en": "callResult 21: the callee is barred", "zh": "callResult 21：被叫限制"},
+        "22": {"en": "callResult 22: call forwarding is barred", "zh": "callResult 22：呼转限制"},
+        "23": {"en": "callResult 23: the callee is on another call", "zh": "callResult 23：被叫通话中"},
+        "24": {"en": "callResult 24: the callee declined", "zh": "callResult 24：用户拒接"},
+        "101": {"en": "callResult 101: routing failed (signalling)", "zh": "callResult 101：根据信令判别路由失败"},
+        "102": {"en": "callResult 102: busy (signalling)", "zh": "callResult 102：根据信令判别呼叫遇忙"},
+        "103": {
+            "en": "callResult 103: out of the service area (signalling)",
+            "zh": "callResult 103：根据信令判别出用户不在服务区",
+        },
+        "104": {"en": "callResult 104: nobody answered (signalling)", "zh": "callResult 104：根据信令判别出用户无应答"},
+        "108": {"en": "callResult 108: the trunk was congested", "zh": "callResult 108：线路忙，线路上收到拥塞信令"},
+        "109": {"en": "callResult 109: the line failed", "zh": "callResult 109：线路异常"},
+        "110": {
+            "en": "callResult 110: the number does not exist (signalling)",
+            "zh": "callResult 110：根据信令判别为空号",
+        },
+        "113": {
+            "en": "callResult 113: the call was forwarded (signalling)",
+            "zh": "callResult 113：根据信令判断呼叫转移",
+        },
+    },
 }
 for _provider, _codes in PROVIDER_ERRORS.items():
     for _code, _texts in _codes.items():
         CATALOGUE[f"error.{_provider}.{_code}"] = _texts
 
 
-def t(key: str, locale: str, **params: Any) -> str:
-    """The sentence `key` in `locale` (English when missing), with its placeholders filled."""
+def t(key: str, locale: str, /, **params: Any) -> str:
+    """The sentence `key` in `locale` (English when missing), with its placeholders filled.
+
+    Positional-only, so a message may itself have a placeholder called `key` (option errors do).
+    """
     entry = CATALOGUE[key]
     template = entry.get(locale) or entry["en"]
     values: dict[str, Any] = {"example": _EXAMPLES.get(locale, _EXAMPLES["en"])}

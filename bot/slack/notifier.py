@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,7 +24,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.models import CallAttempt, Invite
+from bot.core.models import Invite
 from bot.core.ports import Clock, Notice, NoticeKind, ProviderInfo
 from bot.slack.blocks.thread import (
     View,
@@ -112,7 +112,7 @@ class RenderSettings:
     grace_s: int = 600
 
 
-class _NotReady(Exception):
+class NotReady(Exception):
     """The thread parent is not posted yet; try this row again shortly."""
 
 
@@ -140,6 +140,18 @@ class OutboxWorker:
         self._min_interval = min_update_interval_s
         self._last_update: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
+        self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
+
+    def add_handler(self, kind: str, handler: Callable[[OutboxItem], Awaitable[None]]) -> None:
+        """Deliver rows of `kind` with `handler` (features other than invites: inbound calls).
+
+        The handler may raise NotReady or TooSoon like the invite senders; the retry rules are the same.
+        """
+        self._handlers[kind] = handler
+
+    def mark_updated(self, message_key: str) -> None:
+        """Remember that `message_key` was just posted or updated."""
+        self._last_update[message_key] = time.monotonic()
 
     def start(self) -> None:
         """Run the delivery loop in the background."""
@@ -191,9 +203,9 @@ class OutboxWorker:
         now = self._clock.now()
         try:
             await self._send(item)
-        except _NotReady:
+        except NotReady:
             await self._outbox.retry_at(item, now + timedelta(seconds=0.3), "waiting for the thread", count=False)
-        except _TooSoon as soon:
+        except TooSoon as soon:
             await self._outbox.retry_at(item, now + timedelta(seconds=soon.wait_s), "coalescing", count=False)
         except SlackApiError as exc:
             await self._on_slack_error(item, exc)
@@ -244,14 +256,19 @@ class OutboxWorker:
             provider=invite.provider,
         )
 
-    def _check_rate(self, message_key: str) -> None:
+    def check_rate(self, message_key: str) -> None:
+        """Raise TooSoon when `message_key` (channel:ts) was updated less than the minimum interval ago."""
         last = self._last_update.get(message_key)
         if last is not None:
             wait = self._min_interval - (time.monotonic() - last)
             if wait > 0:
-                raise _TooSoon(wait)
+                raise TooSoon(wait)
 
     async def _send(self, item: OutboxItem) -> None:
+        handler = self._handlers.get(item.kind)
+        if handler is not None:
+            await handler(item)
+            return
         if item.invite_id is None:
             return
         invite = await self._store.get_invite(item.invite_id)
@@ -272,7 +289,7 @@ class OutboxWorker:
     async def _send_parent(self, item: OutboxItem, invite: Invite) -> None:
         assert invite.id is not None
         if invite.thread_ts:
-            self._check_rate(f"{invite.channel_id}:{invite.thread_ts}")
+            self.check_rate(f"{invite.channel_id}:{invite.thread_ts}")
         await self._outbox.release_key(item.id)
         text, blocks = build_parent(invite, await self._store.attempts(invite.id), self._view(invite))
         if invite.thread_ts is None:
@@ -286,9 +303,9 @@ class OutboxWorker:
     async def _send_roster(self, item: OutboxItem, invite: Invite) -> None:
         assert invite.id is not None
         if invite.thread_ts is None:
-            raise _NotReady
+            raise NotReady
         if invite.roster_ts:
-            self._check_rate(f"{invite.channel_id}:{invite.roster_ts}")
+            self.check_rate(f"{invite.channel_id}:{invite.roster_ts}")
         await self._outbox.release_key(item.id)
         text, blocks = build_roster(invite, await self._store.attempts(invite.id), self._view(invite))
         if invite.roster_ts is None:
@@ -304,7 +321,7 @@ class OutboxWorker:
     async def _check_reply_order(self, item: OutboxItem, invite: Invite) -> None:
         """Thread replies go out in the order they were decided, whatever retries did to them."""
         if invite.thread_ts is None or await self._outbox.has_older_pending(item, _REPLY_KINDS):
-            raise _NotReady
+            raise NotReady
 
     async def _send_failures(self, item: OutboxItem, invite: Invite) -> None:
         assert invite.id is not None
@@ -349,7 +366,7 @@ class OutboxWorker:
         return t("notice.unknown_outcome", locale, who="?")
 
 
-class _TooSoon(Exception):
+class TooSoon(Exception):
     """A chat.update for this message went out less than the minimum interval ago."""
 
     def __init__(self, wait_s: float) -> None:
@@ -357,4 +374,4 @@ class _TooSoon(Exception):
         self.wait_s = wait_s
 
 
-__all__ = ["CallAttempt", "OutboxNotifier", "OutboxWorker", "RenderSettings"]
+__all__ = ["NotReady", "OutboxNotifier", "OutboxWorker", "RenderSettings", "TooSoon"]

@@ -144,4 +144,147 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = _utc(nullable=True)
 
 
+# --- inbound calls (呼入转呼, seed 003) --------------------------------------------------------
+
+
+class InboundRouteRow(SQLModel, table=True):
+    """An access number people dial, and the channel its calls are reported in."""
+
+    __tablename__ = "inbound_routes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    access_key: str = Field(unique=True)  # digits as the platform sends them (core.inbound.number_key)
+    access_display: str
+    channel_id: str
+    team_id: str
+    created_by: str
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class InboundRuleRow(SQLModel, table=True):
+    """Callers of a route starting with `caller_prefix` ('' = everyone else) → forward or refuse."""
+
+    __tablename__ = "inbound_rules"
+    __table_args__ = (UniqueConstraint("route_id", "caller_prefix", name="uq_inbound_rules_prefix"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    route_id: int = Field(foreign_key="inbound_routes.id", index=True)
+    caller_prefix: str
+    action: str
+    options: dict[str, Any] = _json()
+    updated_by: str
+    updated_at: datetime = _utc(nullable=False)
+
+
+class InboundTargetRow(SQLModel, table=True):
+    """A callee of a rule: a typed number, or a Slack user with their profile number resolved in the background."""
+
+    __tablename__ = "inbound_targets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: int = Field(foreign_key="inbound_rules.id", index=True)
+    position: int
+    number: str | None = None
+    slack_user_id: str | None = Field(default=None, index=True)
+    name: str | None = None
+    resolved_number: str | None = None
+    resolved_at: datetime | None = _utc(nullable=True)
+
+
+class InboundRouteChangeRow(SQLModel, table=True):
+    """Who changed which route when, and what it was before and after (rules as JSON)."""
+
+    __tablename__ = "inbound_route_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    access_key: str
+    access_display: str
+    caller_prefix: str | None = None  # None: the whole route
+    action: str  # set | remove | remove_route
+    changed_by: str
+    changed_at: datetime = _utc(nullable=False)
+    channel_id: str | None = None
+    before: dict[str, Any] = _json()
+    after: dict[str, Any] = _json()
+
+
+class InboundRouteVersionRow(SQLModel, table=True):
+    """One row whose number grows with every change to routes or their numbers (caches poll it)."""
+
+    __tablename__ = "inbound_route_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
+class InboundCallRow(SQLModel, table=True):
+    """A call to one of our access numbers: what we answered (kept for repeated queries) and its thread."""
+
+    __tablename__ = "inbound_calls"
+    __table_args__ = (UniqueConstraint("vcc_id", "platform_call_id", name="uq_inbound_calls_call"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(unique=True)
+    vcc_id: str
+    platform_call_id: str
+    sid: str
+    calling_number: str
+    access_number: str
+    route_id: int | None = None  # no foreign key: a call outlives its route
+    rule_prefix: str | None = None
+    outcome: str
+    channel_id: str | None = None
+    state: str
+    opened: bool = False
+    warned: bool = False
+    thread_ts: str | None = None
+    answer: dict[str, Any] = _json()
+    end_code: str | None = None
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    ended_at: datetime | None = _utc(nullable=True)
+
+
+class InboundLegRow(SQLModel, table=True):
+    """One callee's line in an inbound call; its state only moves forward (compare-and-set)."""
+
+    __tablename__ = "inbound_legs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="inbound_calls.id", index=True)
+    position: int
+    address: str
+    dialled: str
+    slack_user_id: str | None = None
+    name: str | None = None
+    state: str
+    reason: str | None = None
+    code: str | None = None
+    updated_at: datetime = _utc(nullable=False)
+    answered_at: datetime | None = _utc(nullable=True)
+    ended_at: datetime | None = _utc(nullable=True)
+
+
+class InboundEventRow(SQLModel, table=True):
+    """Every CTI event received, matched to a call or not; the dedupe key makes re-deliveries no-ops."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        UniqueConstraint("vcc_id", "dedupe_key", name="uq_inbound_events_dedupe"),
+        Index("ix_inbound_events_call", "vcc_id", "platform_call_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    vcc_id: str
+    platform_call_id: str
+    call_id: int | None = Field(default=None, foreign_key="inbound_calls.id", index=True)
+    dedupe_key: str
+    seq: str
+    code: str
+    call_result: str | None = None
+    received_at: datetime = _utc(nullable=False)
+    raw: dict[str, Any] = _json()
+
+
 METADATA = SQLModel.metadata

@@ -230,3 +230,12 @@ def test_mention_without_usable_number_names_everyone_missing() -> None:
     assert caught.value.problem is ParseProblem.NO_PHONE
     assert [u["user_id"] for u in caught.value.params["users"]] == ["U1", "U2", "U3"]
     assert [u["why"] for u in caught.value.params["users"]] == ["no_phone", "too_short", "unknown_user"]
+
+
+def test_max_is_refused_for_a_provider_that_cannot_limit_calls() -> None:
+    unlimited = ProviderInfo("rooms", "Rooms", frozenset({Capability.MEETING}), max_duration_s=None)
+    ctx = ParseContext(CTX.now, CTX.tz, CTX.policy, {"rooms": unlimited}, {TargetKind.MEETING: "rooms"})
+    assert parse_command("room r1 into meeting 9", ctx)
+    with pytest.raises(ParseError) as caught:
+        parse_command("room r1 into meeting 9 max 30m", ctx)
+    assert caught.value.problem is ParseProblem.DURATION_NOT_SUPPORTED

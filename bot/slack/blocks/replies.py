@@ -7,8 +7,10 @@ from typing import Any
 
 from bot.core.command import ParseError, ParseProblem
 from bot.core.requests import CancelReply, ErrorReply, HelpReply, Reply, ScheduledReply
+from bot.core.switchboard import RouteReply
+from bot.slack.blocks.inbound import build_route_reply
 from bot.slack.blocks.thread import View, describe_target, describe_when
-from bot.slack.messages import t
+from bot.slack.messages import CATALOGUE, t
 
 _REGION_NAMES = {
     "en": {"CN": "China", "US": "the US", "HK": "Hong Kong", "TW": "Taiwan", "GB": "the UK"},
@@ -55,14 +57,20 @@ def build_parse_error(error: ParseError, locale: str, now: datetime | None = Non
         params["words"] = _quoted(params["words"])
     if problem is ParseProblem.PLAIN_AT_NAME:
         params["names"] = _quoted(params["names"])
+    if problem is ParseProblem.PROVIDER_REFUSED:
+        key = f"error.{params['provider']}.{params['code']}"
+        params["explanation"] = t(key, locale) if key in CATALOGUE else params["code"]
     if problem is ParseProblem.PAST_TIME and "at" in params:
         params["at"] = datetime.fromisoformat(params["at"]).strftime("%Y-%m-%d %H:%M")
     params.setdefault("phrase", "")
     return t(f"parse.{problem.value}", locale, **params)
 
 
-def build_reply(reply: Reply, now: datetime, mask_numbers: bool) -> str:
+def build_reply(reply: Reply | RouteReply, now: datetime, mask_numbers: bool) -> str:
     """The private answer to a /dial command or the cancel button."""
+    route_text = build_route_reply(reply, mask_numbers)
+    if route_text is not None:
+        return route_text
     if isinstance(reply, HelpReply):
         return t("help", reply.locale, tz=reply.tz, providers=_quoted(list(reply.providers)))
     if isinstance(reply, ErrorReply):

@@ -1,0 +1,23 @@
+"""Slack events: `user_change` keeps the numbers inbound routes ring in step with people's profiles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+
+if TYPE_CHECKING:
+    from bot.wiring import Services
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Attach the user_change listener."""
+
+    @app.event("user_change")
+    async def handle_user_change(event: dict[str, Any]) -> None:
+        user = event.get("user") or {}
+        if not user.get("id") or services.inbound is None:
+            return
+        phone = ((user.get("profile") or {}).get("phone") or "").strip() or None
+        gone = bool(user.get("deleted") or user.get("is_bot"))
+        await services.inbound.book.refresh_user(user["id"], phone, gone=gone)
