@@ -21,7 +21,7 @@ from bot.core.command import (
     resolve_parties,
 )
 from bot.core.invites import CancelOutcome, InviteService
-from bot.core.models import Invite, TargetKind, UserProfile
+from bot.core.models import Capability, Invite, TargetKind, UserProfile
 from bot.core.phone import DialingPolicy
 from bot.core.ports import Clock, Directory, ProviderInfo
 from bot.core.route_command import ROUTE_COMMANDS, RouteCommand
@@ -128,7 +128,11 @@ class DialRequests:
         except ParseError as exc:
             return ErrorReply(locale, exc)
         if isinstance(command, HelpCommand):
-            usable = tuple(sorted(name for name, info in providers.items() if not info.missing_settings))
+            usable = tuple(
+                f"{name} ({', '.join(sorted(info.options))})" if info.options else name
+                for name, info in sorted(providers.items())
+                if not info.missing_settings and info.capabilities - {Capability.INBOUND}
+            )
             return HelpReply(locale, profile.tz, usable)
         if isinstance(command, CancelCommand):
             outcome = await self._invites.cancel(command.invite_id, asker.user_id, profile.is_admin)

@@ -14,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -24,6 +24,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from bot.emulator.socket_mode import SocketModeEmulator
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_TEXT = 40000
@@ -81,6 +84,7 @@ class SlackEmulator:
         self._clock = 1_700_000_000
         self._counter = 0
         self._listeners: list[Callable[[], None]] = []
+        self.socket_mode: SocketModeEmulator | None = None  # set by tests that use Socket Mode
         self.changed = asyncio.Event()
         for channel in channels or ["C0DEMO"]:
             self.add_channel(channel)
@@ -193,6 +197,11 @@ class SlackEmulator:
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         params = await self._params(request)
         token = token or str(params.get("token", ""))
+        if method == "apps.connections.open":
+            # Socket Mode: only the app-level token may open a connection (bot tokens get not_allowed).
+            if self.socket_mode is None or token != self.socket_mode.app_token:
+                return JSONResponse({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+            return JSONResponse(self.socket_mode.open_connection())
         if token != self.bot_token:
             return JSONResponse({"ok": False, "error": "invalid_auth" if token else "not_authed"})
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)

@@ -42,7 +42,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• Times: `now`, `in 10 minutes`, `3pm`, `friday 10am`, `dec 1 2pm`, `2026-12-01 14:00`, "
             "read in your Slack time zone ({tz}).\n"
             "• `/dial cancel 17` cancels invite #17.\n"
-            "Providers here: {providers}."
+            "• `/dial route help`: inbound routes (who is rung when someone calls our access numbers).\n"
+            "Providers here, with their options: {providers}."
         ),
         "zh": (
             "*如何使用 /dial*\n"
@@ -57,7 +58,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• 时间：`现在`、`10分钟后`、`下午3点`、`周五上午10点`、`12月1日下午2点`、`2026-12-01 14:00`，"
             "按你的 Slack 时区（{tz}）理解。\n"
             "• `/dial 取消 17` 取消第 17 号邀请。\n"
-            "可用服务商：{providers}。"
+            "• `/dial 路由 帮助`：呼入路由（有人拨打接入号时呼叫谁）。\n"
+            "可用服务商及其参数：{providers}。"
         ),
     },
     # --- parse problems --------------------------------------------------------------------
@@ -350,6 +352,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.handed_over": {
         "en": "{queued} of {total} queued with {provider}",
         "zh": "{total} 方中 {queued} 方已提交 {provider}",
+    },
+    "summary.provider_counts": {
+        "en": "{provider} reported {total} received, {success} added, {fail} refused",
+        "zh": "{provider} 回报：收到 {total} 条，成功 {success} 条，失败 {fail} 条",
     },
     "summary.failure_item": {"en": "{who} {reason}", "zh": "{who}{reason}"},
     "summary.more": {"en": "and {n} more", "zh": "另有 {n} 方"},

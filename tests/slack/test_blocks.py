@@ -207,3 +207,31 @@ def test_documented_provider_error_is_explained_from_the_catalogue(monkeypatch) 
     assert build_line(failed, acme) == ":x: 138****8000 — 失败：被服务商拒绝（余额不足）"
     other = View(locale="en", mask_numbers=True, now=NOW, provider="other")
     assert build_failures([failed], other) == "138****8000 didn't join: refused by the provider (raw vendor text)."
+
+
+def test_handed_over_note_only_when_the_provider_accepted_someone() -> None:
+    quanshi = View(locale="en", mask_numbers=True, now=NOW, handed_over=True, provider_title="Quanshi")
+    refused = CallAttempt(
+        invite_id=17,
+        position=0,
+        party=Party(PartyKind.PHONE, "+8613800138000"),
+        state=CallState.FAILED,
+        reason=FailReason.PROVIDER_REJECTED,
+        id=1,
+    )
+    queued = CallAttempt(
+        invite_id=17,
+        position=1,
+        party=Party(PartyKind.PHONE, "+8613800138001"),
+        state=CallState.QUEUED,
+        provider_call_id="q-1",
+        id=2,
+        context={"total_count": "2", "success_count": "1", "fail_count": "1"},
+    )
+    _, only_refused = build_roster(invite(kind=TargetKind.EVENT), [refused], quanshi)
+    _, some_queued = build_roster(invite(kind=TargetKind.EVENT), [refused, queued], quanshi)
+    assert "Queued with Quanshi" not in str(only_refused) and "Queued with Quanshi" in str(some_queued)
+    assert build_summary(invite(kind=TargetKind.EVENT), [refused, queued], quanshi) == (
+        "1 of 2 queued with Quanshi · Quanshi reported 2 received, 1 added, 1 refused · "
+        "138****8000 refused by the provider"
+    )

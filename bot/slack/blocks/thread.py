@@ -246,7 +246,7 @@ def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     counts = describe_counts(attempts, view)
     header = t("roster.title", view.locale, counts=counts)
     blocks: list[dict[str, Any]] = [_section(header, ids.ROSTER_HEADER_BLOCK)]
-    if view.handed_over:
+    if any(_is_handed_over(a, view) for a in attempts):
         minutes = invite.options.get("before", "30")
         blocks.append(_context(t("roster.handed_over", view.locale, provider=view.provider_title, minutes=minutes)))
     reserved = len(blocks) + 1  # room for a trailing "and N more" context
@@ -301,6 +301,17 @@ def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -
     if view.handed_over:
         queued = sum(1 for a in attempts if _is_handed_over(a, view))
         head = t("summary.handed_over", view.locale, queued=queued, total=total, provider=view.provider_title)
+        # The provider's own tally of the batch (Quanshi: total/success/fail counts), when it gave one.
+        reported = next((a.context for a in attempts if "total_count" in a.context), None)
+        if reported:
+            head += " · " + t(
+                "summary.provider_counts",
+                view.locale,
+                provider=view.provider_title,
+                total=reported["total_count"],
+                success=reported.get("success_count", "?"),
+                fail=reported.get("fail_count", "?"),
+            )
     else:
         # Completed means the party left after joining, even if the 'answered' event was lost or late.
         joined = sum(1 for a in attempts if a.state in {CallState.ANSWERED, CallState.COMPLETED} or a.answered_at)
