@@ -131,6 +131,9 @@ class CallEvent:
     detail: str | None = None
     occurred_at: datetime | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # Set (with an empty provider_call_id) for news about every open call of this provider in one
+    # target, e.g. a conference that ended: the core applies it to each of those calls.
+    target_id: str | None = None
 
 
 @dataclass(frozen=True)

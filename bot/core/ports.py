@@ -260,6 +260,10 @@ class InviteStore(Protocol):
         """Attempts of dialling invites that are not final (optionally of one provider, in `states`)."""
         ...
 
+    async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
+        """Open attempts of dialling invites of `provider` into target `target_id`."""
+        ...
+
     async def unsettled_count(self, invite_id: int, *, handed_over: bool) -> int:
         """Attempts still open; with `handed_over`, queued calls the provider accepted count as settled."""
         ...

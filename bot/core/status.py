@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.core.models import CallAttempt, CallEvent, InviteStatus
 from bot.core.ports import Clock, InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
@@ -34,6 +35,8 @@ class StatusService:
 
     async def apply(self, event: CallEvent) -> bool:
         """Store `event` and apply it; True when it changed a call's state."""
+        if event.target_id is not None and not event.provider_call_id:
+            return await self._apply_to_target(event, event.target_id)
         attempt = await self._store.find_attempt(event.provider, event.provider_call_id)
         is_new = await self._store.store_event(event, attempt.id if attempt else None, self._clock.now())
         if not is_new:
@@ -48,6 +51,21 @@ class StatusService:
             await self.apply_orphans(event.provider, event.provider_call_id, attempt.id)
             return True
         return await self.advance(attempt, event)
+
+    async def _apply_to_target(self, event: CallEvent, target_id: str) -> bool:
+        """News about a whole target (a conference ended): one stored event per open call in it."""
+        changed = False
+        for attempt in await self._store.open_attempts_in_target(event.provider, target_id):
+            assert attempt.id is not None
+            scoped = replace(
+                event,
+                provider_call_id=attempt.provider_call_id or f"attempt-{attempt.id}",
+                dedupe_key=f"{event.dedupe_key}:{attempt.id}",
+                target_id=None,
+            )
+            if await self._store.store_event(scoped, attempt.id, self._clock.now()):
+                changed = await self.advance(attempt, scoped) or changed
+        return changed
 
     async def apply_orphans(self, provider: str, provider_call_id: str, attempt_id: int) -> None:
         """Apply events that arrived before the call id was recorded, oldest first."""

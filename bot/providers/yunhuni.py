@@ -20,8 +20,8 @@ Quirks:
   YUNHUNI_WEBHOOK_ALLOWED_IPS is set, only from those addresses (403 otherwise).
 - There is no ringing event and no status query: a call with no news for its ring time plus
   GIVE_UP_MARGIN_S is given up by the core as failed(no_answer); `conf.join.fail` has no reason.
-- `conf.end` names only the conference. The calls we placed into each conference are remembered in
-  memory, so a conference end closes them; after a restart only calls heard of since are known.
+- `conf.end` names only the conference: it becomes one event for the whole target, which the core
+  applies to every open call of that conference (read from the database, so restarts lose nothing).
 - Cancel is `POST {BASE_URL}/conf/quit/{conf_id}` with `{"call_id": …}` (the same in both path styles).
 """
 
@@ -33,8 +33,8 @@ import hmac
 import ipaddress
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -70,7 +70,6 @@ DEFAULT_MAX_DURATION_S = 3600  # `max_duration` is required; used when /dial has
 DEFAULT_RING_S = 50  # the platform's own default for `max_dial_duration`
 RING_RANGE = (1, 300)
 GIVE_UP_MARGIN_S = 30  # callback delivery: up to 3 tries with 5 s timeouts, plus slack
-MAX_REMEMBERED_CONFERENCES = 5000
 
 # Business codes (ApiReturnCodeEnum in the platform source) → why the call failed.
 ERROR_REASONS: dict[str, FailReason] = {
@@ -180,7 +179,6 @@ class YunhuniProvider:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._allowlist = [entry.strip() for entry in settings.webhook_allowed_ips.split(",") if entry.strip()]
         self._allowed = _networks(self._allowlist)
-        self._calls: OrderedDict[str, set[str]] = OrderedDict()  # conference id → our open call ids
         self.info = ProviderInfo(
             name=NAME,
             title="Yunhuni",
@@ -274,7 +272,6 @@ class YunhuniProvider:
         call_id = data.get("callId") if isinstance(data, dict) else None
         if not call_id:
             return PlaceResult(attempt_id, CallState.UNKNOWN, code="no_call_id", detail="accepted without a callId")
-        self._remember(conf_id, str(call_id))
         context = {"give_up_after_s": give_up, "conf_id": conf_id}
         return PlaceResult(attempt_id, CallState.DIALING, provider_call_id=str(call_id), context=context)
 
@@ -294,7 +291,6 @@ class YunhuniProvider:
         if response.status_code != 200 or code != SUCCESS:
             message = payload.get("msg") if isinstance(payload, dict) else None
             raise ProviderError(code or f"http_{response.status_code}", f"yunhuni: quit refused: {message}")
-        self._forget(conf_id, call.provider_call_id)
         return self._event(call.provider_call_id, CallState.CANCELLED, f"cancel:{call.provider_call_id}", code="quit")
 
     # --- webhooks ---------------------------------------------------------------------------
@@ -325,14 +321,19 @@ class YunhuniProvider:
             log.info("yunhuni callback %s/%s acknowledged and ignored", data.get("action"), event)
             return ()
         if event == "conf.end":
+            if not conf_id:
+                raise WebhookRejected(400, "conf.end without the conference id")
             detail = f"conference ended: {data['error']}" if data.get("error") else "conference ended"
-            at = _ms(data.get("end_time"))
-            return tuple(
-                self._event(
-                    c, CallState.FAILED, f"conf.end:{conf_id}:{c}", code="conf.end", detail=detail, at=at, raw=data
-                )
-                for c in sorted(self._calls.pop(conf_id, set()))
+            ended = self._event(
+                "",
+                CallState.FAILED,
+                f"conf.end:{conf_id}",
+                code="conf.end",
+                detail=detail,
+                at=_ms(data.get("end_time")),
+                raw=data,
             )
+            return (replace(ended, target_id=conf_id),)
         if event not in {"conf.joined", "conf.join.fail", "conf.quit"}:
             return ()  # conf.create.succ, conf.play_end, conf.record_end: nothing about a call
         call_id = str(data.get("call_id") or "")
@@ -340,9 +341,7 @@ class YunhuniProvider:
             raise WebhookRejected(400, f"{event} without call_id")
         key = f"{event}:{call_id}"
         if event == "conf.joined":
-            self._remember(conf_id, call_id)
             return (self._event(call_id, CallState.ANSWERED, key, at=_ms(data.get("join_time")), raw=data),)
-        self._forget(conf_id, call_id)
         if event == "conf.quit":
             return (self._event(call_id, CallState.COMPLETED, key, at=_ms(data.get("quit_time")), raw=data),)
         return (self._event(call_id, CallState.FAILED, key, code=event, at=_ms(data.get("time")), raw=data),)
@@ -364,21 +363,6 @@ class YunhuniProvider:
         return CallEvent(
             NAME, call_id, state, key, reason=reason, code=code, detail=detail, occurred_at=at, raw=raw or {}
         )
-
-    def _remember(self, conf_id: str, call_id: str) -> None:
-        if not conf_id:
-            return
-        self._calls.setdefault(conf_id, set()).add(call_id)
-        self._calls.move_to_end(conf_id)
-        while len(self._calls) > MAX_REMEMBERED_CONFERENCES:
-            self._calls.popitem(last=False)
-
-    def _forget(self, conf_id: str, call_id: str) -> None:
-        calls = self._calls.get(conf_id)
-        if calls is not None:
-            calls.discard(call_id)
-            if not calls:
-                del self._calls[conf_id]
 
     async def aclose(self) -> None:
         await self._client.aclose()

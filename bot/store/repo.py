@@ -234,6 +234,23 @@ class SqlInviteStore:
             )
             return [attempt_from_row(r) for r in rows]
 
+    async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(attempts)
+                .join(invites, invites.c.id == attempts.c.invite_id)
+                .where(
+                    and_(
+                        attempts.c.provider == provider,
+                        attempts.c.state.in_(_OPEN_STATES),
+                        invites.c.target_id == target_id,
+                        invites.c.status == InviteStatus.DIALING.value,
+                    )
+                )
+                .order_by(attempts.c.id)
+            )
+            return [attempt_from_row(r) for r in rows]
+
     async def unsettled_count(self, invite_id: int, *, handed_over: bool) -> int:
         condition = and_(attempts.c.invite_id == invite_id, attempts.c.state.in_(_OPEN_STATES))
         if handed_over:

@@ -36,7 +36,9 @@ class World:
             rules=DialingRules(grace_s=600, unknown_give_up_s=300, stuck_send_s=120),
         )
 
-    async def schedule(self, *numbers: str, in_minutes: float = 0, created_by: str = "U1") -> Invite:
+    async def schedule(
+        self, *numbers: str, in_minutes: float = 0, created_by: str = "U1", conference: str = "42"
+    ) -> Invite:
         now = self.clock.now()
         return await self.invites.schedule(
             Invite(
@@ -44,7 +46,7 @@ class World:
                 channel_id="C",
                 created_by=created_by,
                 provider=self.provider.name,
-                target=Target(TargetKind.CONFERENCE, "42"),
+                target=Target(TargetKind.CONFERENCE, conference),
                 due_at=now + timedelta(minutes=in_minutes),
                 tz="Asia/Shanghai",
                 created_at=now,
@@ -214,3 +216,20 @@ async def test_future_invites_get_their_job_back_after_a_restart(world: World) -
     world.scheduler.jobs.clear()
     await world.invites.rebuild()
     assert world.scheduler.jobs == {invite.id: invite.due_at}
+
+
+async def test_news_about_a_whole_conference_reaches_every_open_call_in_it_and_only_those(world: World) -> None:
+    first = await world.schedule("+8613800138001", "+8613800138002")
+    other = await world.schedule("+8613800138003", conference="43")
+    await world.invites.fire(first.id or 0)
+    await world.invites.fire(other.id or 0)
+    answered = (await world.store.attempts(first.id or 0))[0]
+    await world.status.apply(CallEvent("fake", answered.provider_call_id or "", CallState.ANSWERED, dedupe_key="a"))
+    ended = CallEvent("fake", "", CallState.FAILED, reason=FailReason.UNKNOWN, dedupe_key="end:42", target_id="42")
+    assert await world.status.apply(ended)
+    assert not await world.status.apply(ended)  # re-delivered: nothing changes
+    assert await world.states(first) == {
+        "+8613800138001": (CallState.COMPLETED, None),  # it had joined: the conference ending ended its call
+        "+8613800138002": (CallState.FAILED, FailReason.UNKNOWN),
+    }
+    assert await world.states(other) == {"+8613800138003": (CallState.DIALING, None)}

@@ -584,22 +584,17 @@ async def test_callbacks_of_other_kinds_are_acknowledged_and_ignored() -> None:
     assert (reply.status, reply.events) == (200, ())
 
 
-async def test_conference_end_closes_the_calls_still_open_in_it(gateway: Gateway) -> None:
-    provider = gateway.provider()
-    results = await provider.place(dial("+8613800138001", "+8613800138002", "+8613800138003"))
-    joined, quitted, dialling = (r.provider_call_id or "" for r in results)
-    await provider.handle_webhook(hook(body_of(gateway.fake.joined(joined))))
-    await provider.handle_webhook(hook(body_of(gateway.fake.joined(quitted))))
-    await provider.handle_webhook(hook(body_of(gateway.fake.quit(quitted))))
-    reply = await provider.handle_webhook(hook(body_of(gateway.fake.end("42", error=None))))
-    assert sorted(e.provider_call_id for e in reply.events) == sorted([joined, dialling])
-    for event in reply.events:
-        # failed(unknown) becomes completed for a call that had joined (core/states.advance)
-        assert (event.state, event.reason, event.code) == (CallState.FAILED, FailReason.UNKNOWN, "conf.end")
-        assert event.dedupe_key == f"conf.end:42:{event.provider_call_id}"
-    again = await provider.handle_webhook(hook(body_of(gateway.fake.end("42"))))
-    assert again.events == ()
-    await provider.aclose()
+async def test_conference_end_is_one_event_for_every_open_call_of_that_conference() -> None:
+    provider = webhook_provider()
+    reply = await provider.handle_webhook(hook(body_of(FakeYunhuni.event("conf.end", id="42", end_time=1))))
+    [event] = reply.events
+    # The core applies it to each open call of conference 42 (tests/providers/test_yunhuni_core.py);
+    # failed(unknown) becomes completed for a call that had joined (core/states.advance).
+    assert (event.target_id, event.provider_call_id, event.dedupe_key) == ("42", "", "conf.end:42")
+    assert (event.state, event.reason, event.code) == (CallState.FAILED, FailReason.UNKNOWN, "conf.end")
+    with pytest.raises(WebhookRejected) as caught:
+        await provider.handle_webhook(hook(body_of({"action": "event_notify", "event": "conf.end"})))
+    assert caught.value.status == 400
 
 
 def test_every_yunhuni_message_exists_in_both_languages() -> None:
