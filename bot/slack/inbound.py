@@ -33,10 +33,9 @@ THREAD_KIND = "inbound_thread"
 REPLY_KIND = "inbound_reply"
 
 
-def outbox_key(call_id: int) -> int:
-    """Inbound rows carry -call_id in the outbox's invite_id (invite ids are positive; there is no
-    foreign key), so the worker groups and orders them per call exactly as it does per invite."""
-    return -call_id
+def thread_key(call_id: int) -> str:
+    """The outbox thread of an inbound call: its rows are grouped and ordered per call."""
+    return f"inbound:{call_id}"
 
 
 class InboundOutbox:
@@ -51,7 +50,7 @@ class InboundOutbox:
         await self._outbox.enqueue(
             THREAD_KIND,
             self._clock.now(),
-            invite_id=outbox_key(call_id),
+            thread_key=thread_key(call_id),
             payload={"call_id": call_id},
             coalesce_key=f"{THREAD_KIND}:{call_id}",
         )
@@ -61,7 +60,7 @@ class InboundOutbox:
         await self._outbox.enqueue(
             REPLY_KIND,
             self._clock.now(),
-            invite_id=outbox_key(call_id),
+            thread_key=thread_key(call_id),
             payload={"call_id": call_id, "kind": kind.value, "params": dict(params)},
         )
         self._wake.set()

@@ -80,6 +80,7 @@ class OutboxNotifier:
         await self._outbox.enqueue(
             kind,
             self._clock.now(),
+            thread_key=f"invite:{invite_id}",
             invite_id=invite_id,
             payload=payload,
             coalesce_key=f"{kind}:{invite_id}" if key else None,
@@ -189,9 +190,9 @@ class OutboxWorker:
         items = await self._outbox.lease_due(self._clock.now(), limit=50, lease_s=60)
         if not items:
             return False
-        groups: dict[int | None, list[OutboxItem]] = defaultdict(list)
+        groups: dict[str, list[OutboxItem]] = defaultdict(list)
         for item in items:
-            groups[item.invite_id].append(item)
+            groups[item.thread_key].append(item)
         await asyncio.gather(*(self._deliver_group(group) for group in groups.values()))
         return True
 

@@ -26,6 +26,7 @@ class OutboxItem:
 
     id: int
     kind: str
+    thread_key: str
     invite_id: int | None
     coalesce_key: str | None
     payload: dict[str, Any]
@@ -53,6 +54,7 @@ class SqlOutbox:
         kind: str,
         now: datetime,
         *,
+        thread_key: str,
         invite_id: int | None = None,
         payload: dict[str, Any] | None = None,
         coalesce_key: str | None = None,
@@ -60,6 +62,7 @@ class SqlOutbox:
         """Add a row; False when a pending row with the same coalesce key already covers it."""
         values = {
             "kind": kind,
+            "thread_key": thread_key,
             "invite_id": invite_id,
             "coalesce_key": coalesce_key,
             "payload": payload or {},
@@ -112,6 +115,7 @@ class SqlOutbox:
                 OutboxItem(
                     row.id,
                     row.kind,
+                    row.thread_key,
                     row.invite_id,
                     row.coalesce_key,
                     dict(row.payload or {}),
@@ -135,14 +139,14 @@ class SqlOutbox:
         return row[0] if row else None
 
     async def has_older_pending(self, item: OutboxItem, kinds: tuple[str, ...]) -> bool:
-        """Whether an older row of the same invite, of one of `kinds`, is still waiting (replies keep order)."""
+        """Whether an older row of the same thread, of one of `kinds`, is still waiting (replies keep order)."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(outbox.c.id)
                     .where(
                         and_(
-                            outbox.c.invite_id == item.invite_id,
+                            outbox.c.thread_key == item.thread_key,
                             outbox.c.status == "pending",
                             outbox.c.id < item.id,
                             outbox.c.kind.in_(kinds),

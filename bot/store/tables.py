@@ -132,6 +132,7 @@ class OutboxRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str
+    thread_key: str = Field(index=True)  # the conversation it belongs to: "invite:17", "inbound:5"
     invite_id: int | None = Field(default=None, index=True)
     coalesce_key: str | None = Field(default=None, unique=True)
     payload: dict[str, Any] = _json()

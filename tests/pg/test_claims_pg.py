@@ -85,9 +85,11 @@ async def test_outbox_rows_are_leased_to_one_worker_at_a_time(replicas: list[Sql
     outboxes = [SqlOutbox(r.engine) for r in replicas]
     now = datetime.now(UTC)
     for i in range(40):
-        await outboxes[0].enqueue("notice", now, invite_id=1, payload={"n": i})
-    assert await outboxes[1].enqueue("roster", now, invite_id=1, coalesce_key="roster:1")
-    assert not await outboxes[2].enqueue("roster", now, invite_id=1, coalesce_key="roster:1")  # coalesced
+        await outboxes[0].enqueue("notice", now, thread_key="invite:1", invite_id=1, payload={"n": i})
+    assert await outboxes[1].enqueue("roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1")
+    assert not await outboxes[2].enqueue(  # coalesced
+        "roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1"
+    )
     leased = await asyncio.gather(*(o.lease_due(now, limit=100, lease_s=60) for o in outboxes))
     ids = [item.id for batch in leased for item in batch]
     assert len(ids) == len(set(ids)) == 41

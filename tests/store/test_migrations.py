@@ -41,3 +41,31 @@ def test_urls_get_async_drivers() -> None:
     assert db.async_url("sqlite:///./var/x.db") == "sqlite+aiosqlite:///./var/x.db"
     assert db.async_url("postgresql://u:p@h/d") == "postgresql+psycopg://u:p@h/d"
     assert db.async_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
+
+
+async def test_outbox_rows_written_before_0003_keep_their_thread(test_db) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    engine = db.create_engine(test_db.url, schema=test_db.schema)
+    await db.upgrade(engine, "0002")
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    async with engine.begin() as conn:
+        for row_id, invite_id in ((1, 17), (2, -5)):
+            await conn.execute(
+                text(
+                    "INSERT INTO slack_outbox (id, kind, invite_id, payload, status, attempts, next_attempt_at, "
+                    "created_at) VALUES (:id, 'roster', :invite, '{}', 'pending', 0, :now, :now)"
+                ),
+                {"id": row_id, "invite": invite_id, "now": now},
+            )
+    await db.upgrade(engine)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT id, thread_key, invite_id FROM slack_outbox ORDER BY id"))).all()
+    assert [tuple(r) for r in rows] == [(1, "invite:17", 17), (2, "inbound:5", None)]
+    await db.downgrade(engine, "0002")
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT id, invite_id FROM slack_outbox ORDER BY id"))).all()
+    assert [tuple(r) for r in rows] == [(1, 17), (2, -5)]
+    await engine.dispose()
