@@ -26,6 +26,25 @@ def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
+def slash_command_fields(text: str, user_id: str, channel_id: str, command: str, response_url: str) -> dict[str, str]:
+    """The fields of a slash command as Slack sends them (over HTTP form-encoded, or in a Socket Mode envelope)."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "emulated",
+        "channel_id": channel_id,
+        "channel_name": channel_id.lower(),
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0CONFBOT",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
+    }
+
+
 class SlackDriver:
     """Plays Slack's side of slash commands and button clicks against a running bot."""
 
@@ -72,22 +91,8 @@ class SlackDriver:
 
     def slash_body(self, text: str, *, user_id: str, channel_id: str, command: str = "/dial") -> bytes:
         """The form body Slack sends for a slash command."""
-        fields = {
-            "token": "deprecated-verification-token",
-            "team_id": TEAM_ID,
-            "team_domain": "emulated",
-            "channel_id": channel_id,
-            "channel_name": channel_id.lower(),
-            "user_id": user_id,
-            "user_name": user_id.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A0CONFBOT",
-            "is_enterprise_install": "false",
-            "response_url": f"{self.emulator_url}/response/{uuid.uuid4().hex}",
-            "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
-        }
-        return urlencode(fields).encode()
+        response_url = f"{self.emulator_url}/response/{uuid.uuid4().hex}"
+        return urlencode(slash_command_fields(text, user_id, channel_id, command, response_url)).encode()
 
     async def slash(self, text: str, *, user_id: str, channel_id: str, command: str = "/dial") -> httpx.Response:
         """Send a signed slash command."""

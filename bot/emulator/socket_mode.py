@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.emulator.server import TEAM_ID
+from bot.emulator.driver import slash_command_fields
 
 
 class SocketModeEmulator:
@@ -97,19 +97,4 @@ class SocketModeEmulator:
         self, text: str, *, user_id: str, channel_id: str, response_url: str = "", command: str = "/dial"
     ) -> tuple[float, dict[str, Any]]:
         """A slash command as Slack delivers it over Socket Mode."""
-        payload = {
-            "token": "deprecated",
-            "team_id": TEAM_ID,
-            "team_domain": "emulated",
-            "channel_id": channel_id,
-            "channel_name": channel_id.lower(),
-            "user_id": user_id,
-            "user_name": user_id.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A0CONFBOT",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"{int(time.time())}.1.{uuid.uuid4().hex}",
-        }
-        return await self.send("slash_commands", payload)
+        return await self.send("slash_commands", slash_command_fields(text, user_id, channel_id, command, response_url))

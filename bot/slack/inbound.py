@@ -9,7 +9,6 @@ requests never wait for Slack, and a Slack outage delays these messages without 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.background import BackgroundTask
 from bot.core.inbound import InboundNoticeKind
 from bot.core.ports import Clock
 from bot.core.switchboard import RouteBook
@@ -179,16 +179,13 @@ class MentionRefresher:
     def __init__(self, book: RouteBook, every_s: float = 900.0) -> None:
         self._book = book
         self._every_s = every_s
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask("inbound-mention-refresh", self._run)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="inbound-mention-refresh")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()
 
     async def _run(self) -> None:
         while True:

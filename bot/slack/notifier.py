@@ -24,6 +24,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.background import BackgroundTask
 from bot.core.models import Invite
 from bot.core.ports import Clock, Notice, NoticeKind, ProviderInfo
 from bot.slack.blocks.thread import (
@@ -140,7 +141,7 @@ class OutboxWorker:
         self._wake = wake
         self._min_interval = min_update_interval_s
         self._last_update: dict[str, float] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask("slack-outbox", self._run)
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
 
     def add_handler(self, kind: str, handler: Callable[[OutboxItem], Awaitable[None]]) -> None:
@@ -156,14 +157,11 @@ class OutboxWorker:
 
     def start(self) -> None:
         """Run the delivery loop in the background."""
-        self._task = asyncio.create_task(self._run(), name="slack-outbox")
+        self._loop.start()
 
     async def stop(self) -> None:
         """Stop the loop; undelivered rows stay in the database for the next start."""
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()
 
     async def _run(self) -> None:
         while True:

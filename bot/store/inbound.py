@@ -12,7 +12,6 @@ all correct on SQLite and PostgreSQL and across several processes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,6 +21,7 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.background import BackgroundTask
 from bot.core.inbound import (
     Applied,
     InboundCall,
@@ -387,7 +387,7 @@ class CachedRoutes(SqlRoutes):
         self._wanted = 0
         self._loaded = -1
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask("inbound-route-cache", self._run)
 
     def invalidate(self) -> None:
         """Reload before the next lookup."""
@@ -425,13 +425,10 @@ class CachedRoutes(SqlRoutes):
 
     def start(self) -> None:
         """Poll the version in the background."""
-        self._task = asyncio.create_task(self._run(), name="inbound-route-cache")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()
 
     async def _run(self) -> None:
         while True:
