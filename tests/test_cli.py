@@ -73,3 +73,18 @@ def test_console_script_runs() -> None:
         check=False,
     )
     assert result.returncode == 0 and json.loads(result.stdout)["at"] == "2026-11-26T10:00:00+00:00"
+
+
+def test_providers_lists_capabilities_and_readiness_without_secrets(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("VOIPNOW_BASE_URL", "https://voip.example.com")
+    monkeypatch.setenv("VOIPNOW_CLIENT_ID", "app-key")
+    monkeypatch.setenv("VOIPNOW_CLIENT_SECRET", "very-secret-value")
+    monkeypatch.setenv("VOIPNOW_EXTENSION", "211")
+    monkeypatch.delenv("YUNHUNI_BASE_URL", raising=False)
+    assert main(["providers"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert {"sandbox", "yunhuni", "voipnow", "tencent_meeting", "quanshi", "cti"} <= set(lines)
+    assert lines["voipnow"].endswith("ready") and "conference" in lines["voipnow"] and "pin" in lines["voipnow"]
+    assert "missing YUNHUNI_BASE_URL" in lines["yunhuni"]
+    assert "meeting" in lines["tencent_meeting"] and "event" in lines["quanshi"] and "inbound" in lines["cti"]
+    assert "very-secret-value" not in "\n".join(lines.values())
