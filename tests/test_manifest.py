@@ -14,16 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack-manifest.schema.json"
 
 # Web API methods the bot calls → the bot scope each needs (auth.test needs none).
-SCOPE_FOR_METHOD = {
-    "chat_postMessage": "chat:write",
-    "chat_update": "chat:write",
-    "chat_postEphemeral": "chat:write",
-    "users_info": "users:read",
-    "conversations_info": "channels:read",
-    "usergroups_users_list": "usergroups:read",
-    "views_open": None,
-    "views_update": None,
-    "views_publish": None,
+SCOPE_FOR_METHOD: dict[str, tuple[str, ...]] = {
+    "chat_postMessage": ("chat:write",),
+    "chat_update": ("chat:write",),
+    "chat_postEphemeral": ("chat:write",),
+    "users_info": ("users:read",),
+    # one scope per conversation type /dial can be typed in
+    "conversations_info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "usergroups_users_list": ("usergroups:read",),
+    "views_open": (),
+    "views_update": (),
+    "views_publish": (),
 }
 
 
@@ -48,7 +49,7 @@ def test_manifest_declares_dial_with_usage_hint_and_events_urls() -> None:
 def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     source = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if "emulator" not in p.parts)
     used = {"commands"}
-    for method, scope in SCOPE_FOR_METHOD.items():
-        if scope and re.search(rf"\.{method}\(", source):
-            used.add(scope)
+    for method, scopes in SCOPE_FOR_METHOD.items():
+        if re.search(rf"\.{method}\(", source):
+            used.update(scopes)
     assert set(load_manifest()["oauth_config"]["scopes"]["bot"]) == used

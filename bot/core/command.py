@@ -58,6 +58,7 @@ class ParseProblem(StrEnum):
     DURATION_OUT_OF_RANGE = "duration_out_of_range"
     DURATION_NOT_SUPPORTED = "duration_not_supported"
     PROVIDER_REFUSED = "provider_refused"
+    CANNOT_POST_HERE = "cannot_post_here"
     ROOMS_NEED_MEETING = "rooms_need_meeting"
     MEETING_NEEDS_ROOMS = "meeting_needs_rooms"
     TOO_MANY_PARTIES = "too_many_parties"

@@ -319,9 +319,13 @@ class Notifier(Protocol):
 
 
 class Directory(Protocol):
-    """Who a Slack user is: zone, locale, phone (read from their profile)."""
+    """Who a Slack user is: zone, locale, phone (read from their profile); where the bot may post."""
 
     async def profile(self, user_id: str) -> UserProfile | None: ...
+
+    async def can_post(self, channel_id: str) -> bool:
+        """Whether the bot can post in the channel (so an invite's thread can live there)."""
+        ...
 
 
 # --- inbound calls (呼入转呼) ----------------------------------------------------------------

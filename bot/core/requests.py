@@ -180,6 +180,8 @@ class DialRequests:
             parties = resolve_parties(draft, profiles, self._rules.policy)
         except ParseError as exc:
             return ErrorReply(locale, exc)
+        if not await self._directory.can_post(asker.channel_id):
+            return ErrorReply(locale, ParseError(ParseProblem.CANNOT_POST_HERE, {}))
         info = providers.get(draft.provider)
         refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
         if refused:

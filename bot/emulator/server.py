@@ -97,8 +97,14 @@ class SlackEmulator:
 
     # --- set-up used by tests and the demo --------------------------------------------------
 
-    def add_channel(self, channel_id: str, name: str | None = None) -> None:
-        self.channels[channel_id] = {"id": channel_id, "name": name or channel_id.lower(), "is_channel": True}
+    def add_channel(self, channel_id: str, name: str | None = None, *, is_member: bool = True) -> None:
+        """A channel; with is_member=False the bot is not in it (posting gets not_in_channel)."""
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name or channel_id.lower(),
+            "is_channel": True,
+            "is_member": is_member,
+        }
 
     def add_user(
         self,
@@ -248,6 +254,8 @@ class SlackEmulator:
         channel = str(params.get("channel", ""))
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
+        if not self.channels[channel].get("is_member", True):
+            return {"ok": False, "error": "not_in_channel"}
         problem = self._check_blocks(params)
         if problem:
             return {"ok": False, "error": problem}
@@ -291,6 +299,8 @@ class SlackEmulator:
         channel = str(params.get("channel", ""))
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
+        if not self.channels[channel].get("is_member", True):
+            return {"ok": False, "error": "not_in_channel"}
         user = str(params.get("user", ""))
         if user not in self.users:
             return {"ok": False, "error": "user_not_in_channel"}

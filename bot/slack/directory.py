@@ -25,6 +25,7 @@ class SlackDirectory:
         self._client = client
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, UserProfile | None]] = {}
+        self._channels: dict[str, float] = {}  # channels the bot was found in, and when
 
     async def profile(self, user_id: str) -> UserProfile | None:
         cached = self._cache.get(user_id)
@@ -52,3 +53,26 @@ class SlackDirectory:
         )
         self._cache[user_id] = (time.monotonic(), found)
         return found
+
+    async def can_post(self, channel_id: str) -> bool:
+        """Whether the bot is in the conversation (conversations.info); a Slack hiccup does not block.
+
+        Only a definite "not there" refuses: an outage or rate limit lets the request through, and
+        the outbox retries the thread later.
+        """
+        cached = self._channels.get(channel_id)
+        if cached and time.monotonic() - cached < self._ttl:
+            return True
+        try:
+            response = await self._client.conversations_info(channel=channel_id)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error in {"channel_not_found", "not_in_channel", "method_not_supported_for_channel_type"}:
+                return False
+            log.warning("conversations.info for %s failed (%s); assuming the bot can post", channel_id, error)
+            return True
+        channel = response["channel"]
+        member = bool(channel.get("is_member") or channel.get("is_im"))
+        if member:
+            self._channels[channel_id] = time.monotonic()
+        return member

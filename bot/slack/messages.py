@@ -149,6 +149,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "`{provider}` can't limit how long a call lasts, so `max` can't be used with it.",
         "zh": "`{provider}` 无法限制通话时长，不能使用 `max`（最长）。",
     },
+    "parse.cannot_post_here": {
+        "en": "Nothing was scheduled: I'm not in this conversation, so nobody could follow the calls here. "
+        "Add me with `/invite @confbot` (or use a channel I'm in) and try again.",
+        "zh": "未安排任何呼叫：我不在这个会话中，无法在这里报告呼叫进展。请用 `/invite @confbot` 邀请我"
+        "（或在我所在的频道使用），然后重试。",
+    },
     "parse.provider_refused": {
         "en": "Nothing was scheduled: `{provider}` would refuse it ({explanation}).",
         "zh": "未安排任何呼叫：`{provider}` 会拒绝该请求（{explanation}）。",

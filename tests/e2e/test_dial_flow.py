@@ -285,3 +285,12 @@ async def test_forged_provider_webhook_gets_401_and_stores_nothing(harness: Harn
     assert (forged.status_code, unknown.status_code) == (401, 404)
     assert await harness.services.store.count_rows("call_events") == 0
     assert health.json() == {"ok": True, "outbox_pending": 0}
+
+
+async def test_dial_where_the_bot_cannot_post_is_refused_before_anything_is_stored(harness: Harness) -> None:
+    harness.emulator.add_channel("C0ELSEWHERE", is_member=False)
+    await harness.dial("13800138001 into conf 42 now", channel="C0ELSEWHERE")
+    await wait_for(lambda: bool(harness.emulator.responses), what="the answer through the response URL")
+    assert "/invite @confbot" in harness.emulator.responses[-1]["text"]
+    assert await harness.services.store.count_rows("invites") == 0
+    assert harness.sandbox_dials() == 0
