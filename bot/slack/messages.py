@@ -225,9 +225,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- replies to the asker --------------------------------------------------------------
     "scheduled": {
-        "en": "Scheduled invite #{id}: {count} to dial into {target} via {provider} {when}. "
+        "en": "Scheduled invite #{id}: {count} into {target} via {provider}, {when}. "
         "Follow it in the thread; `/dial cancel {id}` cancels it.",
-        "zh": "已安排第 {id} 号邀请：{when}通过 {provider} 把 {count} 方呼入{target}。进展见消息串；"
+        "zh": "已安排第 {id} 号邀请：{when}通过 {provider} 把 {count}呼入{target}。进展见消息串；"
         "`/dial 取消 {id}` 可取消。",
     },
     "cancel.cancelled": {"en": "Invite #{id} is cancelled.", "zh": "第 {id} 号邀请已取消。"},

@@ -39,7 +39,7 @@ async def test_dial_reaches_a_final_roster_that_matches_the_outcomes(harness: Ha
     assert replies[-1] == "1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
     assert any("busy" in r and "didn't" in r for r in replies[:-1])
     assert harness.sandbox_dials() == 4
-    assert "Scheduled invite #1" in harness.ephemerals()[0]
+    assert harness.ephemerals()[0].startswith("Scheduled invite #1: 4 people into conference 42 via Sandbox, now.")
     assert not harness.emulator.rejections
 
 

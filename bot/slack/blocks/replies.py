@@ -9,7 +9,7 @@ from bot.core.command import ParseError, ParseProblem
 from bot.core.requests import CancelReply, ErrorReply, HelpReply, Reply, ScheduledReply
 from bot.core.switchboard import RouteReply
 from bot.slack.blocks.inbound import build_route_reply
-from bot.slack.blocks.thread import View, describe_target, describe_when
+from bot.slack.blocks.thread import View, describe_count, describe_target, describe_when
 from bot.slack.messages import CATALOGUE, t
 
 _REGION_NAMES = {
@@ -83,7 +83,7 @@ def build_reply(reply: Reply | RouteReply, now: datetime, mask_numbers: bool) ->
         "scheduled",
         reply.locale,
         id=reply.invite.id,
-        count=reply.count,
+        count=describe_count(reply.invite, reply.count, reply.locale),
         target=describe_target(reply.invite, reply.locale),
         provider=reply.provider_title,
         when=describe_when(reply.invite, view),
