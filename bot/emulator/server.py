@@ -45,6 +45,7 @@ class Message:
     user: str = BOT_USER_ID
     thread_ts: str | None = None
     edits: int = 0
+    edit_times: list[float] = field(default_factory=list)  # monotonic clock, one per chat.update
 
 
 @dataclass
@@ -292,6 +293,7 @@ class SlackEmulator:
         if "blocks" in params:
             message.blocks = list(params.get("blocks") or [])
         message.edits += 1
+        message.edit_times.append(time.monotonic())
         self._notify()
         return {"ok": True, "channel": channel, "ts": message.ts, "text": message.text}
 

@@ -62,6 +62,7 @@ class Harness:
         self.overrides = overrides
         self.bots: list[tuple[Services, LoopbackServer]] = []
         self.driver: SlackDriver | None = None
+        self._last_port: int | None = None
 
     @property
     def services(self) -> Services:
@@ -104,9 +105,13 @@ class Harness:
         values.update(self.overrides)
         return Settings(**values)
 
-    async def start_bot(self) -> Services:
-        """Start one more bot instance on the same database (a restart, or a second replica)."""
-        sock = reserve_socket()
+    async def start_bot(self, *, same_address: bool = False) -> Services:
+        """Start one more bot instance on the same database (a restart, or a second replica).
+
+        `same_address` reuses the port of the instance stopped last: a restarted deployment keeps its
+        PUBLIC_URL, so providers' callbacks for calls placed before the restart still reach it.
+        """
+        sock = reserve_socket(port=self._last_port if same_address and self._last_port else 0)
         host, port = sock.getsockname()[:2]
         services = build_services(self.settings(f"http://{host}:{port}"), schema=self.database.schema)
         server = LoopbackServer(build_asgi(services), sock)
@@ -120,6 +125,7 @@ class Harness:
     async def stop_bot(self) -> None:
         """Stop the newest bot instance (as if its process died after a clean shutdown)."""
         _, server = self.bots.pop()
+        self._last_port = int(server.url.rsplit(":", 1)[1])
         await server.stop()
 
     async def restart_bot(self) -> Services:

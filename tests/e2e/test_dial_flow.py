@@ -294,3 +294,34 @@ async def test_dial_where_the_bot_cannot_post_is_refused_before_anything_is_stor
     assert "/invite @confbot" in harness.emulator.responses[-1]["text"]
     assert await harness.services.store.count_rows("invites") == 0
     assert harness.sandbox_dials() == 0
+
+
+async def test_each_message_is_updated_at_most_once_a_second_however_many_events_arrive(test_db) -> None:
+    async with Harness(test_db, speed=200.0) as busy:
+        numbers = ", ".join(f"+86138{i:08d}" for i in range(1, 61))
+        await busy.dial(f"{numbers} into conf 7 now")
+        invite = await busy.wait_done(timeout=60)
+        events = sum(len(call.events) for call in busy.sandbox.calls.values())
+        for ts in (invite.thread_ts, invite.roster_ts):
+            message = busy.emulator.find(CHANNEL, ts or "")
+            assert message is not None and message.edits >= 1
+            gaps = [b - a for a, b in zip(message.edit_times, message.edit_times[1:], strict=False)]
+            assert all(gap >= 0.95 for gap in gaps), gaps
+            assert message.edits < events / 4  # many events, few updates
+
+
+async def test_posts_owed_to_slack_survive_a_restart_during_an_outage(harness: Harness) -> None:
+    harness.emulator.fail_next(
+        "chat.postMessage", status=503, error="service_unavailable", retry_after=None, times=10**6
+    )
+    await harness.dial("13800138001 into conf 42 now")
+    await wait_for(lambda: harness.sandbox_dials() == 1, what="the call to be placed while Slack is down")
+    await wait_for(lambda: harness.emulator.calls["chat.postMessage"] >= 2, what="a refused post")
+    assert harness.parents() == []
+    await harness.stop_bot()
+    harness.emulator.failures.clear()  # Slack is back; the bot restarts with its outbox in the database
+    await harness.start_bot(same_address=True)
+    invite = await harness.wait_done(timeout=30)
+    assert len(harness.parents()) == 1 and invite.thread_ts == harness.parents()[0].ts
+    assert harness.replies_text(invite)[-1] == "1 of 1 joined"
+    assert harness.sandbox_dials() == 1
