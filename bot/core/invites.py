@@ -156,7 +156,7 @@ class InviteService:
             await self._fail_all(
                 invite,
                 attempts,
-                ProviderError("not_configured", invite.provider, message_key="provider_gone"),
+                ProviderError("not_configured", f"provider {invite.provider} is no longer configured"),
             )
             return
         if provider.info.batch:

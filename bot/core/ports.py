@@ -134,8 +134,6 @@ class ProviderError(Exception):
         reason: FailReason = FailReason.PROVIDER_ERROR,
         retry_safe: bool = False,
         maybe_sent: bool = False,
-        message_key: str | None = None,
-        params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -143,8 +141,6 @@ class ProviderError(Exception):
         self.reason = reason
         self.retry_safe = retry_safe
         self.maybe_sent = maybe_sent
-        self.message_key = message_key  # a catalogue key explaining it to people, when known
-        self.params = dict(params or {})
 
 
 @dataclass(frozen=True)
@@ -297,7 +293,6 @@ class NoticeKind(StrEnum):
     MISSED = "missed"
     SUMMARY = "summary"
     CANCELLED = "cancelled"
-    PROVIDER_ERROR = "provider_error"
     UNKNOWN_OUTCOME = "unknown_outcome"
 
 

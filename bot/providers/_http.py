@@ -38,7 +38,6 @@ async def send(client: httpx.AsyncClient, provider: str, request: httpx.Request)
             f"{provider}: could not connect ({exc.__class__.__name__})",
             reason=FailReason.NETWORK,
             retry_safe=True,
-            message_key="provider_unreachable",
         ) from exc
     except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
         raise ProviderError(

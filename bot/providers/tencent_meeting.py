@@ -285,7 +285,7 @@ class TencentMeetingProvider:
                 maybe_sent=response.status_code >= 500,
             )
         code, reason, detail = failure
-        return ProviderError(code, f"{NAME}: {detail}", reason=reason, message_key=f"error.{NAME}.{code}")
+        return ProviderError(code, f"{NAME}: {detail}", reason=reason)
 
     # --- placing --------------------------------------------------------------------------
 
