@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -27,7 +27,9 @@ def reserve_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 class LoopbackServer:
     """One uvicorn server on an already-bound socket."""
 
-    def __init__(self, app: Any, sock: socket.socket | None = None, *, lifespan: str = "on") -> None:
+    def __init__(
+        self, app: Any, sock: socket.socket | None = None, *, lifespan: Literal["auto", "on", "off"] = "on"
+    ) -> None:
         self.sock = sock or reserve_socket()
         host, port = self.sock.getsockname()[:2]
         self.url = f"http://{host}:{port}"

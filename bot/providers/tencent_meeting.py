@@ -542,7 +542,8 @@ class TencentMeetingProvider:
                 known.provider_call_id, int(status), _epoch(str(operate_ms)), known.placed_at, item
             )
             if event is not None:
-                key = f"webhook:{meeting_id}:{room}:{status}:{operate_ms or answer.get('response_time', '')}"
+                answered_at = answer.get("response_time", "") if isinstance(answer, dict) else ""
+                key = f"webhook:{meeting_id}:{room}:{status}:{operate_ms or answered_at}"
                 events.append(replace(event, dedupe_key=key, raw={**item, "trace_id": payload.get("trace_id")}))
         return events
 

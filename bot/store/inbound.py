@@ -181,7 +181,7 @@ class SqlRoutes:
                         updated_at=at,
                     )
                 )
-                route_id = int(result.inserted_primary_key[0])
+                route_id = _new_id(result)
                 old_channel = None
             else:
                 route_id = before.id
@@ -203,7 +203,7 @@ class SqlRoutes:
                     updated_at=at,
                 )
             )
-            rule_id = int(result.inserted_primary_key[0])
+            rule_id = _new_id(result)
             if rule.targets:
                 await conn.execute(
                     insert(targets_t),
@@ -742,6 +742,7 @@ class SqlInboundCalls:
                 call = await self._call_in(conn, calls_t.c.id == call.id) or call
                 plan = effects(call, legs, event, region)
             applied.changes += made
+            assert call.id is not None
             if plan.open_thread and await self._flag(conn, call.id, "opened"):
                 applied.opened = call.opened = True
             if plan.warn and await self._flag(conn, call.id, "warned"):
@@ -816,3 +817,9 @@ class SqlInboundCalls:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(target.c.id))
             return len(rows.all())
+
+
+def _new_id(result: Any) -> int:
+    """The primary key an INSERT just created."""
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])

@@ -130,6 +130,7 @@ class SqlInviteStore:
                     source_text=invite.source_text,
                 )
             )
+            assert result.inserted_primary_key is not None
             invite_id = result.inserted_primary_key[0]
             if parties:
                 await conn.execute(
