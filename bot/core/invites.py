@@ -225,7 +225,7 @@ class InviteService:
             failed = failed or record.state is CallState.FAILED
             if result.provider_call_id:
                 await self._status.apply_orphans(provider.info.name, result.provider_call_id, result.attempt_id)
-        await self._notifier.invite_changed(invite.id)
+        await self._notifier.calls_changed(invite.id)
         if failed:
             await self._notifier.calls_failed(invite.id)
 
@@ -243,7 +243,7 @@ class InviteService:
                 at=self._clock.now(),
             )
         await self._notifier.calls_failed(invite.id)
-        await self._notifier.invite_changed(invite.id)
+        await self._notifier.calls_changed(invite.id)
         await self._status.settle(invite.id)
 
     async def _recover_interrupted_sends(self, now: datetime) -> None:
@@ -265,7 +265,7 @@ class InviteService:
             detail=None,
             at=self._clock.now(),
         ):
-            await self._notifier.invite_changed(attempt.invite_id)
+            await self._notifier.calls_changed(attempt.invite_id)
 
     # --- watching open calls -------------------------------------------------------------
 
@@ -382,7 +382,7 @@ class InviteService:
         assert attempt.id is not None
         if attempt.state is CallState.QUEUED and attempt.sent_at is None:
             if await self._store.cancel_unsent(attempt.id, self._clock.now()):
-                await self._notifier.invite_changed(attempt.invite_id)
+                await self._notifier.calls_changed(attempt.invite_id)
             return
         if provider is not None:
             await self._follow_up(provider, attempt, "cancel")

@@ -102,10 +102,11 @@ class StatusService:
             current = await self._store.get_attempt(attempt.id)
         else:
             return False
-        await self._notifier.invite_changed(attempt.invite_id)
+        await self._notifier.calls_changed(attempt.invite_id)
         if new is CallState.FAILED:
             await self._notifier.calls_failed(attempt.invite_id)
-        await self.settle(attempt.invite_id)
+        if new.is_final:  # only a final state can make the invite done
+            await self.settle(attempt.invite_id)
         return True
 
     async def settle(self, invite_id: int) -> bool:

@@ -96,6 +96,9 @@ class OutboxNotifier:
         await self._enqueue("parent", invite_id, key=True)
         await self._enqueue("roster", invite_id, key=True)
 
+    async def calls_changed(self, invite_id: int) -> None:
+        await self._enqueue("roster", invite_id, key=True)
+
     async def calls_failed(self, invite_id: int) -> None:
         await self._enqueue("failures", invite_id, key=True)
 

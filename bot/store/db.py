@@ -35,14 +35,17 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     """An async engine for `url`; `schema` pins PostgreSQL's search_path (tests isolate by schema)."""
     full = async_url(url)
     parsed = make_url(full)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
-    elif schema:
-        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    else:
+        # A server may drop idle connections; a local SQLite file cannot, so only servers get pinged.
+        kwargs["pool_pre_ping"] = True
+        if schema:
+            kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
     engine = create_async_engine(full, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

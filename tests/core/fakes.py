@@ -35,6 +35,9 @@ class RecordingNotifier:
     async def invite_changed(self, invite_id: int) -> None:
         self.changed.append(invite_id)
 
+    async def calls_changed(self, invite_id: int) -> None:
+        self.changed.append(invite_id)
+
     async def calls_failed(self, invite_id: int) -> None:
         self.failed.append(invite_id)
 

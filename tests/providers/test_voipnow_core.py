@@ -12,31 +12,18 @@ from pydantic import SecretStr
 from bot.config import VoipNowSettings
 from bot.core.invites import DialingRules, InviteService
 from bot.core.models import CallAttempt, Invite, InviteStatus, Party, PartyKind, Target, TargetKind
-from bot.core.ports import Notice, NoticeKind
+from bot.core.ports import NoticeKind
 from bot.core.states import CallState, FailReason
 from bot.core.status import StatusService
 from bot.loopback import LoopbackServer
 from bot.providers.voipnow import VoipNowProvider
 from bot.store.repo import SqlInviteStore
 from tests.conftest import FakeClock
+from tests.core.fakes import RecordingNotifier
 from tests.providers.fakes.voipnow import GONE, ON_CALL, RINGING, TRYING, FakeVoipNow
 
 NUMBER = "+13235742879"
 UNKNOWN_GIVE_UP_S = 600
-
-
-class Notifier:
-    """Remembers the thread replies the core asked for."""
-
-    def __init__(self) -> None:
-        self.notices: list[Notice] = []
-
-    async def invite_created(self, invite_id: int) -> None: ...
-    async def invite_changed(self, invite_id: int) -> None: ...
-    async def calls_failed(self, invite_id: int) -> None: ...
-
-    async def notice(self, invite_id: int, notice: Notice) -> None:
-        self.notices.append(notice)
 
 
 class Scheduler:
@@ -60,7 +47,7 @@ class World:
             clock=clock.now,
         )
         self.store = SqlInviteStore(engine)
-        self.notifier = Notifier()
+        self.notifier = RecordingNotifier()
         status = StatusService(self.store, self.notifier, clock, {"voipnow": self.provider.info})
         self.invites = InviteService(
             self.store,
@@ -166,7 +153,7 @@ async def test_a_timed_out_invite_stays_unknown_is_never_resent_and_is_given_up_
     await world.watch_for(60, step=30)
     attempt = await world.attempt(invite)
     assert (attempt.state, attempt.reason) == (CallState.FAILED, FailReason.UNKNOWN)
-    assert [n.kind for n in world.notifier.notices].count(NoticeKind.UNKNOWN_OUTCOME) == 1
+    assert [n.kind for _, n in world.notifier.notices].count(NoticeKind.UNKNOWN_OUTCOME) == 1
     assert len(world.fake.requests_to("create")) == 1  # never re-sent
     assert world.fake.requests_to("status") == []  # nothing to poll it by
     assert len(world.fake.calls) == 1  # …although VoipNow did place it

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
@@ -14,30 +14,20 @@ from pydantic import SecretStr
 from bot.config import YunhuniSettings
 from bot.core.invites import InviteService
 from bot.core.models import Invite, InviteStatus, Party, PartyKind, Target, TargetKind
-from bot.core.ports import Notice, NoticeKind, WebhookRequest
+from bot.core.ports import NoticeKind, WebhookRequest
 from bot.core.states import CallState, FailReason
 from bot.core.status import StatusService
 from bot.loopback import LoopbackServer
 from bot.providers.yunhuni import YunhuniProvider
 from bot.store.repo import SqlInviteStore
 from tests.conftest import FakeClock
+from tests.core.fakes import RecordingNotifier
 from tests.providers.fakes.yunhuni import FakeYunhuni
 
 SECRET = "hook-secret"
 
 
 @dataclass
-class RecordingNotifier:
-    notices: list[tuple[int, Notice]] = field(default_factory=list)
-
-    async def invite_created(self, invite_id: int) -> None: ...
-    async def invite_changed(self, invite_id: int) -> None: ...
-    async def calls_failed(self, invite_id: int) -> None: ...
-
-    async def notice(self, invite_id: int, notice: Notice) -> None:
-        self.notices.append((invite_id, notice))
-
-
 class NoScheduler:
     def schedule_fire(self, invite_id: int, at: datetime) -> None: ...
     def unschedule(self, invite_id: int) -> None: ...

@@ -195,7 +195,8 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         user=invite.created_by,
     )
     status = t(f"status.{invite.status.value}", view.locale)
-    if attempts and invite.status is not InviteStatus.SCHEDULED:
+    # Live counts are the roster's job (updated per event); the parent changes with the invite's status.
+    if attempts and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
         status = f"{status} {describe_counts(attempts, view)}"
     blocks: list[dict[str, Any]] = [_section(title), _context(status)]
     blocks[1]["block_id"] = ids.PARENT_STATUS_BLOCK
