@@ -39,10 +39,15 @@ class SandboxSettings(ProviderSettings):
 
     model_config = SettingsConfigDict(env_prefix="SANDBOX_", **_ENV)  # type: ignore[typeddict-item]
     prefix: ClassVar[str] = "SANDBOX_"
+    enabled: bool = True  # false in production: no simulated provider, nothing mounted at /sandbox
     base_url: str = ""  # empty: the simulator mounted in confbot's own server at /sandbox
     api_key: SecretStr = SecretStr("sandbox-dev-key")
     webhook_secret: SecretStr = SecretStr("sandbox-dev-webhook-secret")
     speed: float = 1.0  # 1 = realistic pacing (seconds); 20 = twenty times faster
+
+    def missing(self) -> tuple[str, ...]:
+        """A disabled sandbox is not offered; the switch is what it misses."""
+        return () if self.enabled else ("SANDBOX_ENABLED",)
 
 
 class YunhuniSettings(ProviderSettings):

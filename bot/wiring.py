@@ -166,12 +166,13 @@ def build_services(
     inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker)
     requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, routes=inbound.book)
     sandbox = None
-    if not settings.sandbox.base_url:
+    if settings.sandbox.enabled and not settings.sandbox.base_url:
         sandbox = SandboxTelco(
             settings.sandbox.api_key.get_secret_value(),
             settings.sandbox.webhook_secret.get_secret_value(),
             speed=settings.sandbox.speed,
             chaos=sandbox_chaos,
+            callback_prefix=f"{settings.base_url}/webhooks/",
         )
     return Services(
         settings=settings,

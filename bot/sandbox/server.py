@@ -26,6 +26,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -85,12 +86,20 @@ class SandboxTelco:
     """The simulator: an ASGI app plus the background tasks that play each call."""
 
     def __init__(
-        self, api_key: str, webhook_secret: str, speed: float = 1.0, chaos: frozenset[str] = frozenset()
+        self,
+        api_key: str,
+        webhook_secret: str,
+        speed: float = 1.0,
+        chaos: frozenset[str] = frozenset(),
+        callback_prefix: str | None = None,
     ) -> None:
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.speed = max(speed, 0.01)
         self.chaos = chaos
+        # Where callbacks may go: under this prefix (our own webhooks) or, without one, loopback only;
+        # never an arbitrary URL, which would let anyone with the key make us POST anywhere.
+        self.callback_prefix = callback_prefix
         self.calls: dict[str, SimCall] = {}
         self.delivery_failures = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -117,6 +126,12 @@ class SandboxTelco:
         expected = f"Bearer {self.api_key}"
         return hmac.compare_digest(request.headers.get("authorization", ""), expected)
 
+    def _callback_allowed(self, url: str) -> bool:
+        if self.callback_prefix is not None:
+            return url.startswith(self.callback_prefix)
+        parts = urlsplit(url)
+        return parts.scheme in {"http", "https"} and parts.hostname in {"127.0.0.1", "localhost", "::1"}
+
     @staticmethod
     def _error(status: int, code: str, message: str) -> JSONResponse:
         return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
@@ -135,8 +150,8 @@ class SandboxTelco:
         if not conference:
             return self._error(400, "invalid_conference", "'conference' is required")
         callback_url = str(body.get("callback_url", ""))
-        if not callback_url.startswith(("http://", "https://")):
-            return self._error(400, "invalid_callback", "'callback_url' must be an http(s) URL")
+        if not self._callback_allowed(callback_url):
+            return self._error(400, "invalid_callback", "'callback_url' must be this deployment's webhook URL")
         max_duration = body.get("max_duration_s")
         call = SimCall(
             call_id=f"sbx_{uuid.uuid4().hex[:16]}",

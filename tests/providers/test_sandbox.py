@@ -210,3 +210,25 @@ async def test_signed_webhook_that_is_not_an_event_is_a_400() -> None:
     with pytest.raises(WebhookRejected) as caught:
         await SandboxProvider(settings(), "http://127.0.0.1:9").handle_webhook(webhook(b'{"hello": 1}'))
     assert caught.value.status == 400
+
+
+async def test_simulator_only_calls_back_its_own_deployment(simulator) -> None:
+    import httpx as client_lib
+
+    _, url = simulator
+    async with client_lib.AsyncClient() as http:
+        body = {"to": "+8613800138001", "conference": "42", "callback_url": "http://169.254.169.254/latest"}
+        refused = await http.post(f"{url}/calls", json=body, headers={"authorization": f"Bearer {KEY}"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_callback"
+    own = SandboxTelco(KEY, SECRET, callback_prefix="https://bot.example.com/webhooks/")
+    assert own._callback_allowed("https://bot.example.com/webhooks/sandbox")
+    assert not own._callback_allowed("http://127.0.0.1:9/webhooks/sandbox")
+    await own.aclose()
+
+
+def test_disabled_sandbox_is_not_offered() -> None:
+    from bot.config import Settings
+    from bot.providers.sandbox import from_settings
+
+    settings = Settings(_env_file=None, sandbox=SandboxSettings(enabled=False))
+    assert from_settings(settings).info.missing_settings == ("SANDBOX_ENABLED",)
