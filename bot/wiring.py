@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +34,7 @@ from bot.core.inbound import AnswerDefaults, PromptError, render_prompt
 from bot.core.invites import DialingRules, InviteService
 from bot.core.models import TargetKind
 from bot.core.phone import DialingPolicy
-from bot.core.ports import Clock, Provider, ProviderInfo
+from bot.core.ports import Clock, Provider
 from bot.core.requests import DialRequests, RequestRules
 from bot.core.status import StatusService
 from bot.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
@@ -95,11 +95,6 @@ class Services:
     inbound: InboundServices | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _socket_mode: Any = None
-
-    @property
-    def provider_infos(self) -> Mapping[str, ProviderInfo]:
-        """What each provider is and can do."""
-        return {name: provider.info for name, provider in self.providers.items()}
 
 
 def dialing_policy(settings: Settings) -> DialingPolicy:

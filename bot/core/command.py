@@ -101,7 +101,6 @@ class InviteDraft:
     rooms: tuple[Party, ...] = ()
     max_duration_s: int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
-    time_phrase: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -532,7 +531,6 @@ def _finish(
         rooms=tuple(rooms),
         max_duration_s=options.max_duration_s,
         options=valid_options,
-        time_phrase=phrase,
     )
 
 

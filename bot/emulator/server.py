@@ -12,7 +12,6 @@ import asyncio
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -84,7 +83,6 @@ class SlackEmulator:
         self.rejections: list[dict[str, Any]] = []
         self._clock = 1_700_000_000
         self._counter = 0
-        self._listeners: list[Callable[[], None]] = []
         self.socket_mode: SocketModeEmulator | None = None  # set by tests that use Socket Mode
         self.changed = asyncio.Event()
         for channel in channels or ["C0DEMO"]:
@@ -150,9 +148,6 @@ class SlackEmulator:
         """Make the next `times` calls of `method` fail (429 with Retry-After by default)."""
         self.failures[method].extend(Failure(status, error, retry_after) for _ in range(times))
 
-    def on_change(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
-
     # --- reading state ---------------------------------------------------------------------
 
     def channel_messages(self, channel: str) -> list[Message]:
@@ -177,8 +172,6 @@ class SlackEmulator:
 
     def _notify(self) -> None:
         self.changed.set()
-        for callback in self._listeners:
-            callback()
 
     async def _params(self, request: Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query_params)

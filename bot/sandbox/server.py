@@ -101,7 +101,6 @@ class SandboxTelco:
         # never an arbitrary URL, which would let anyone with the key make us POST anywhere.
         self.callback_prefix = callback_prefix
         self.calls: dict[str, SimCall] = {}
-        self.delivery_failures = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._http = httpx.AsyncClient(timeout=5.0, trust_env=False)
         self.app = Starlette(
@@ -258,6 +257,5 @@ class SandboxTelco:
                 log.warning("sandbox webhook answered %s for %s", response.status_code, event["event_id"])
             except httpx.HTTPError as exc:
                 log.warning("sandbox webhook delivery failed for %s: %r", event["event_id"], exc)
-            self.delivery_failures += 1
             await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
         log.error("sandbox gave up delivering %s", event["event_id"])
