@@ -66,6 +66,7 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 GIVE_UP_AFTER = timedelta(hours=24)
+KEEP_SENT = timedelta(days=7)
 _REPLY_KINDS = ("failures", "notice")
 
 
@@ -167,9 +168,14 @@ class OutboxWorker:
         await self._loop.stop()
 
     async def _run(self) -> None:
+        next_purge = 0.0
         while True:
             try:
                 busy = await self.deliver_due()
+                if time.monotonic() >= next_purge:
+                    # Delivered rows are kept a while for inspection; the outbox is a queue, not an archive.
+                    await self._outbox.purge_sent(self._clock.now() - KEEP_SENT)
+                    next_purge = time.monotonic() + 3600
             except Exception:
                 log.exception("outbox pass failed")
                 busy = False
