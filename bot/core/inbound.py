@@ -22,6 +22,7 @@ import phonenumbers
 from phonenumbers import NumberParseException
 
 from bot.core.models import Party, PartyKind
+from bot.core.phone import dial_string
 from bot.core.states import FINAL_STATES, CallState, FailReason, advance
 
 MAX_TARGETS = 10  # callees per rule: userList is rung by the platform, keep it human-sized
@@ -67,15 +68,12 @@ def prefix_key(text: str, region: str = "CN") -> str:
 
 
 def dialable(e164: str, region: str = "CN") -> str:
-    """How the platform must dial an E.164 number: national digits at home, 00-prefixed abroad.
+    """How the platform must dial an E.164 number: national digits at home, international prefix abroad.
 
     The platform dials what we send as is (its callResult 18, "外地手机号前未加0", shows it does no
     number rewriting), so a home landline keeps its trunk 0: '+861058512042' → '01058512042'.
     """
-    number = phonenumbers.parse(e164, None)
-    if str(number.country_code) == _home_code(region):
-        return re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
-    return "00" + e164.lstrip("+")
+    return dial_string(e164, region)
 
 
 # --- prompts -------------------------------------------------------------------------------

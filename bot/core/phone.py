@@ -115,6 +115,16 @@ def display(e164: str, masked: bool) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def dial_string(e164: str, region: str) -> str:
+    """The digits a line in `region` dials for a number: national (with trunk 0) at home, IDD abroad.
+
+    '+8613692206627' → '13692206627', '+861058512042' → '01058512042', '+14155552671' → '0014155552671'
+    from CN: for vendors that dial exactly what they are sent (Yunhuni, the CTI platform).
+    """
+    number = phonenumbers.parse(e164, None)
+    return "".join(ch for ch in phonenumbers.format_out_of_country_calling_number(number, region) if ch.isdigit())
+
+
 @dataclass(frozen=True)
 class NumberParts:
     """An E.164 number split the way vendors with landline/mobile forms want it."""

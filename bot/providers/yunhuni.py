@@ -46,6 +46,7 @@ import phonenumbers
 from bot.config import Settings, YunhuniSettings
 from bot.core.command import parse_duration
 from bot.core.models import CallEvent, Capability, Party, PartyKind
+from bot.core.phone import dial_string
 from bot.core.ports import (
     DialRequest,
     OptionSpec,
@@ -102,8 +103,7 @@ def sign(secret: str, method: str, body: bytes, content_type: str, timestamp: st
 
 def dial_form(e164: str) -> str:
     """`to` as a line in China dials it: 13692206627, 01012345678, 0085291234567."""
-    number = phonenumbers.parse(e164, None)
-    return "".join(ch for ch in phonenumbers.format_out_of_country_calling_number(number, "CN") if ch.isdigit())
+    return dial_string(e164, "CN")
 
 
 def _phone_to(party: Party) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.phone import DialingPolicy, NumberProblem, NumberProblemKind, mask, normalise, split_number
+from bot.core.phone import DialingPolicy, NumberProblem, NumberProblemKind, dial_string, mask, normalise, split_number
 
 CN = DialingPolicy("CN")
 
@@ -67,3 +67,16 @@ def test_mainland_landline_splits_into_area_code_and_local_number() -> None:
     assert (mobile.country_code, mobile.national, mobile.is_mobile, mobile.area_code) == ("86", "13800138000", True, "")
     abroad = split_number("+14155552671")
     assert abroad.is_mobile and abroad.national == "4155552671"
+
+
+@pytest.mark.parametrize(
+    ("e164", "region", "dialled"),
+    [
+        ("+8613692206627", "CN", "13692206627"),
+        ("+861058512042", "CN", "01058512042"),
+        ("+14155552671", "CN", "0014155552671"),
+        ("+8613692206627", "US", "0118613692206627"),
+    ],
+)
+def test_dial_string_is_what_a_line_in_the_region_dials(e164: str, region: str, dialled: str) -> None:
+    assert dial_string(e164, region) == dialled
