@@ -29,7 +29,6 @@ to decide; the decisions (tested in tests/providers/test_cti.py):
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import logging
 import re
@@ -53,6 +52,7 @@ from bot.core.ports import (
     WebhookReply,
     WebhookRequest,
 )
+from bot.providers._webhook_auth import SourceAllowlist, secret_matches
 
 if TYPE_CHECKING:
     from bot.core.switchboard import Switchboard
@@ -253,25 +253,12 @@ def read_event(fields: Mapping[str, str], users: list[dict[str, str]]) -> Inboun
 # --- the provider --------------------------------------------------------------------------
 
 
-def _networks(allowed: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network | None]:
-    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network | None] = []
-    for entry in (e.strip() for e in allowed.split(",")):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            log.error("CTI_ALLOWED_IPS entry %r is not an address or network; it matches nothing", entry)
-            networks.append(None)
-    return networks
-
-
 class CtiProvider:
     """The CTI platform: it calls us (number queries, events); we never call it."""
 
     def __init__(self, settings: CtiSettings) -> None:
         self._settings = settings
-        self._networks = _networks(settings.allowed_ips)
+        self._allowed = SourceAllowlist("CTI_ALLOWED_IPS", settings.allowed_ips)
         self.info = ProviderInfo(
             name="cti",
             title="CTI inbound",
@@ -286,18 +273,10 @@ class CtiProvider:
 
     def authenticate(self, path_secret: str, client_ip: str) -> None:
         """Check the URL's secret and the source address before anything is read (WebhookRejected)."""
-        expected = self._settings.path_secret.get_secret_value()
-        if not expected or not hmac.compare_digest(path_secret.encode(), expected.encode()):
+        if not secret_matches(path_secret, self._settings.path_secret.get_secret_value()):
             raise WebhookRejected(401, "unknown callback path")
-        if self._networks and not self._address_allowed(client_ip):
+        if not self._allowed.allows(client_ip):
             raise WebhookRejected(403, "source address not allowed")
-
-    def _address_allowed(self, client_ip: str) -> bool:
-        try:
-            address = ipaddress.ip_address(client_ip)
-        except ValueError:
-            return False
-        return any(network is not None and address in network for network in self._networks)
 
     def error_reply(self, status: int, field: str, message: str, fmt: CtiFormat) -> WebhookReply:
         """A refusal in the request's type, naming what is wrong."""

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -60,6 +59,7 @@ from bot.core.ports import (
 )
 from bot.core.states import CallState, FailReason
 from bot.providers._http import json_of, make_client, send, server_error
+from bot.providers._webhook_auth import SourceAllowlist, secret_matches
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +177,7 @@ class YunhuniProvider:
         self._base = settings.base_url.rstrip("/")
         self._client = client or make_client(settings.timeout_s)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._allowlist = [entry.strip() for entry in settings.webhook_allowed_ips.split(",") if entry.strip()]
-        self._allowed = _networks(self._allowlist)
+        self._allowed = SourceAllowlist("YUNHUNI_WEBHOOK_ALLOWED_IPS", settings.webhook_allowed_ips)
         self.info = ProviderInfo(
             name=NAME,
             title="Yunhuni",
@@ -296,11 +295,10 @@ class YunhuniProvider:
     # --- webhooks ---------------------------------------------------------------------------
 
     def _authenticate(self, request: WebhookRequest) -> None:
-        if self._allowlist and not _ip_in(request.client_ip, self._allowed):
+        if not self._allowed.allows(request.client_ip):
             raise WebhookRejected(403, "source address not allowed")
-        expected = self._settings.webhook_secret.get_secret_value()
         given = request.path.partition(f"/webhooks/{NAME}")[2].strip("/")
-        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not secret_matches(given, self._settings.webhook_secret.get_secret_value()):
             raise WebhookRejected(401, "wrong or missing secret in the webhook path")
 
     async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
@@ -366,25 +364,6 @@ class YunhuniProvider:
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def _networks(entries: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """The allowlist's networks; a malformed entry is logged and matches nothing (fail closed)."""
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            log.error("YUNHUNI_WEBHOOK_ALLOWED_IPS: %r is not an IP address or network; ignored", entry)
-    return networks
-
-
-def _ip_in(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
 
 
 def _ms(value: Any) -> datetime | None:
