@@ -69,7 +69,7 @@ def routes(services: Services) -> list[Route]:
             return PlainTextResponse("this provider sends no webhooks", status_code=404)
         for event in reply.events:
             await services.status.apply(event)
-        return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+        return _reply(reply)
 
     async def handle_cti(request: Request) -> Response:
         """The CTI platform's number queries and events: authenticate, bound the body, answer (呼入转呼)."""

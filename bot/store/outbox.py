@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -200,8 +200,8 @@ class SqlOutbox:
 
     async def pending_count(self) -> int:
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(outbox.c.id).where(outbox.c.status == "pending"))
-            return len(rows.all())
+            found = await conn.execute(select(func.count()).select_from(outbox).where(outbox.c.status == "pending"))
+            return int(found.scalar_one())
 
     async def purge_sent(self, before: datetime) -> None:
         """Drop rows delivered long ago; the outbox is a queue, not an archive."""
