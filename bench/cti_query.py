@@ -29,10 +29,10 @@ from pydantic import SecretStr
 
 from bench.stats import summary_ms
 from bot.config import CtiSettings
-from bot.core.inbound import RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.core.model import RouteOptions, RouteRule, RuleAction, RuleTarget
 from tests.conftest import TestDatabase
+from tests.dialout.providers.fakes.cti import JSON, XML, build_body
 from tests.e2e.harness import Harness
-from tests.providers.fakes.cti import JSON, XML, build_body
 
 ROUTES = 200
 CONNECTIONS = 50

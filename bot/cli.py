@@ -22,9 +22,9 @@ def _now(value: str | None) -> datetime:
 
 def cmd_when(args: argparse.Namespace) -> int:
     """Resolve a time phrase; exit 2 with a reason when it is unusable."""
-    from bot.core.command import ParseError, ParseProblem
-    from bot.core.when import WhenError, parse_when
-    from bot.slack.blocks.replies import build_parse_error
+    from bot.dialout.core.command import ParseError, ParseProblem
+    from bot.dialout.slack.replies import build_parse_error
+    from bot.kernel.when import WhenError, parse_when
 
     try:
         result = parse_when(args.phrase, _now(args.now), args.tz)
@@ -46,10 +46,10 @@ def cmd_when(args: argparse.Namespace) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     """Parse /dial text as the bot would; exit 2 with the user's message when it is wrong."""
-    from bot.core.command import ParseContext, ParseError, parse_command
-    from bot.core.models import TargetKind
-    from bot.providers import build_providers
-    from bot.slack.blocks.replies import build_parse_error
+    from bot.dialout.core.command import ParseContext, ParseError, parse_command
+    from bot.dialout.core.models import TargetKind
+    from bot.dialout.providers import build_providers
+    from bot.dialout.slack.replies import build_parse_error
     from bot.wiring import dialing_policy
 
     settings = Settings()
@@ -119,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_providers(_args: argparse.Namespace) -> int:
     """List providers, what they can do, and whether their settings are complete."""
-    from bot.providers import build_providers
+    from bot.dialout.providers import build_providers
 
     settings = Settings()
 
@@ -142,7 +142,7 @@ def cmd_providers(_args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     """Create or migrate the database at DATABASE_URL to the latest schema."""
-    from bot.store import db
+    from bot.kernel import db
 
     async def run() -> None:
         engine = db.create_engine(Settings().database_url)

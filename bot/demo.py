@@ -22,7 +22,7 @@ from typing import TextIO
 from pydantic import SecretStr
 
 from bot.config import SandboxSettings, Settings
-from bot.core.models import InviteStatus
+from bot.dialout.core.models import InviteStatus
 from bot.emulator.driver import SlackDriver
 from bot.emulator.render import plain, render_message, render_thread
 from bot.emulator.server import SlackEmulator

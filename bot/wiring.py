@@ -27,29 +27,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from bot import jobs, webhooks
 from bot.config import Settings
-from bot.core import when
-from bot.core.inbound import AnswerDefaults, PromptError, render_prompt
-from bot.core.invites import DialingRules, InviteService
-from bot.core.models import TargetKind
-from bot.core.phone import DialingPolicy
-from bot.core.ports import Clock, Provider
-from bot.core.requests import DialRequests, RequestRules
-from bot.core.status import StatusService
-from bot.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
-from bot.providers import build_providers
+from bot.dialout import jobs, webhooks
+from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.models import TargetKind
+from bot.dialout.core.ports import Clock, Provider
+from bot.dialout.core.requests import DialRequests, RequestRules
+from bot.dialout.core.status import StatusService
+from bot.dialout.providers import build_providers
+from bot.dialout.scheduling import InviteScheduler
+from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
+from bot.dialout.store import SqlInviteStore
+from bot.inbound.core.model import AnswerDefaults, PromptError, render_prompt
+from bot.inbound.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
+from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
+from bot.inbound.store import CachedRoutes, SqlInboundCalls
+from bot.kernel import db, when
+from bot.kernel.outbox import SqlOutbox
+from bot.kernel.phone import DialingPolicy
 from bot.sandbox.server import SandboxTelco
-from bot.scheduling import InviteScheduler
 from bot.slack.app import build_app
 from bot.slack.directory import SlackDirectory
-from bot.slack.inbound import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
 from bot.slack.messages import locale_of
-from bot.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
-from bot.store import db
-from bot.store.inbound import CachedRoutes, SqlInboundCalls
-from bot.store.outbox import SqlOutbox
-from bot.store.repo import SqlInviteStore
 
 log = logging.getLogger(__name__)
 

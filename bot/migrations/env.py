@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from bot.store.tables import METADATA
+from bot.kernel.tables import METADATA
 
 config = context.config
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.listeners import actions, commands, events
+from bot.dialout.slack import actions, commands
+from bot.inbound.slack import events
 from bot.slack.messages import locale_of, t
 
 if TYPE_CHECKING:

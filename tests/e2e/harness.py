@@ -15,7 +15,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.config import SandboxSettings, Settings
-from bot.core.models import Invite, InviteStatus
+from bot.dialout.core.models import Invite, InviteStatus
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import Message, SlackEmulator
 from bot.loopback import LoopbackServer, reserve_socket

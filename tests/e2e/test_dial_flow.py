@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from bot.core.models import Invite, InviteStatus, Party, PartyKind, Target, TargetKind
-from bot.core.states import CallState, FailReason
+from bot.dialout.core.models import Invite, InviteStatus, Party, PartyKind, Target, TargetKind
 from bot.emulator.render import render_blocks
+from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, NOPHONE, Harness, wait_for
 
@@ -140,12 +140,22 @@ async def test_restart_between_scheduling_and_firing_dials_once(harness: Harness
 
 
 async def _wait_until_due_passed(harness: Harness) -> Invite:
-    from bot.store.db import create_engine
-    from bot.store.repo import SqlInviteStore
+    from bot.dialout.store import SqlInviteStore
+    from bot.kernel.db import create_engine
 
     engine = create_engine(harness.database.url, schema=harness.database.schema)
-    invite = (await SqlInviteStore(engine).recent_invites(CHANNEL, 1))[0]
-    await engine.dispose()
+    found: list[Invite] = []
+
+    async def stored() -> bool:
+        # The command is acknowledged before the invite is stored: wait for the row, not for luck.
+        found[:] = await SqlInviteStore(engine).recent_invites(CHANNEL, 1)
+        return bool(found)
+
+    try:
+        await wait_for(stored, what="the stored invite")
+    finally:
+        await engine.dispose()
+    invite = found[0]
     from datetime import UTC, datetime
 
     await wait_for(lambda: datetime.now(UTC) > invite.due_at + timedelta(milliseconds=300), timeout=5, what="due time")

@@ -11,12 +11,12 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import QuanshiSettings
-from bot.core.phone import mask
-from bot.core.states import CallState, FailReason
 from bot.emulator.render import render_blocks
+from bot.kernel.phone import mask
+from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
+from tests.dialout.providers.fakes.quanshi import FakeQuanshi
 from tests.e2e.harness import BOB, CHANNEL, LI, Harness, wait_for
-from tests.providers.fakes.quanshi import FakeQuanshi
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase

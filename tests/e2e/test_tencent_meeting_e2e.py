@@ -12,11 +12,10 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import TencentMeetingSettings
-from bot.core.states import CallState, FailReason
 from bot.emulator.render import render_blocks
+from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
-from tests.e2e.harness import AMY, LI, Harness, wait_for
-from tests.providers.fakes.tencent_meeting import (
+from tests.dialout.providers.fakes.tencent_meeting import (
     CALL_INFO,
     ROOM_CALL,
     FakeTencentMeeting,
@@ -25,6 +24,7 @@ from tests.providers.fakes.tencent_meeting import (
     signed_check,
     signed_webhook,
 )
+from tests.e2e.harness import AMY, LI, Harness, wait_for
 
 MEETING = "13434000000927028"
 TOKEN = "bVPU6F8Htxl5XkAbp3jGV2xWp"

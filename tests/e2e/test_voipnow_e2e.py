@@ -10,11 +10,11 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import VoipNowSettings
-from bot.core.states import CallState, FailReason
 from bot.emulator.render import render_blocks
+from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
+from tests.dialout.providers.fakes.voipnow import BUSY, GONE, ON_CALL, RINGING, TRYING, FakeVoipNow
 from tests.e2e.harness import CHANNEL, Harness, wait_for
-from tests.providers.fakes.voipnow import BUSY, GONE, ON_CALL, RINGING, TRYING, FakeVoipNow
 
 JOINS, BUSY_NUMBER = "+13235742879", "+8613800138000"
 # Slack sends a typed "<" and ">" as &lt; and &gt;

@@ -10,11 +10,11 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import YunhuniSettings
-from bot.core.states import CallState
 from bot.emulator.render import render_blocks
+from bot.kernel.states import CallState
 from bot.loopback import LoopbackServer
+from tests.dialout.providers.fakes.yunhuni import FakeYunhuni
 from tests.e2e.harness import Harness, wait_for
-from tests.providers.fakes.yunhuni import FakeYunhuni
 
 SECRET = "hook-e2e-5b1d"
 

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.models import Invite, Party, PartyKind, Target, TargetKind
-from bot.store import db
-from bot.store.outbox import SqlOutbox
-from bot.store.repo import SqlInviteStore
+from bot.dialout.core.models import Invite, Party, PartyKind, Target, TargetKind
+from bot.dialout.store import SqlInviteStore
+from bot.kernel import db
+from bot.kernel.outbox import SqlOutbox
 from tests.conftest import PG_DEFAULT, PG_ENV, create_pg_schema, drop_pg_schema
 
 URL = os.environ.get(PG_ENV, PG_DEFAULT)

@@ -6,10 +6,10 @@ import string
 
 import pytest
 
-from bot.core.command import ParseProblem
-from bot.core.phone import NumberProblemKind
-from bot.core.ports import NoticeKind
-from bot.core.states import CallState, FailReason
+from bot.dialout.core.command import ParseProblem
+from bot.dialout.core.ports import NoticeKind
+from bot.kernel.phone import NumberProblemKind
+from bot.kernel.states import CallState, FailReason
 from bot.slack.messages import CATALOGUE, SUPPORTED, locale_of, t
 
 

@@ -1,0 +1,573 @@
+"""`/dial` text → a command (help, cancel, an invite draft) or a ParseError saying what is wrong.
+
+Grammar (English and Chinese keywords can be mixed):
+
+    /dial <numbers and @mentions> into conf <id> [options] [when]
+    /dial room <id|sip:…|h323:…> [room …] into meeting <id> [options] [when]
+    /dial event <id> <numbers and @mentions> [before 15m] [options] [when]
+    /dial cancel <invite #>        /dial help
+
+Options: `via <provider>`, `max 30m|1h`, `before 15m` (live events) and provider options as
+`key=value`. Whatever is left after the target and the options is the time phrase
+(empty means now). Nothing here talks to Slack: mentions stay user ids until the Slack
+layer resolves them with `resolve_parties`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from bot.dialout.core.models import Party, PartyKind, Target, TargetKind, UserProfile, capability_for
+from bot.dialout.core.ports import ProviderInfo
+from bot.kernel.phone import DialingPolicy, NumberProblem, looks_like_number, normalise
+from bot.kernel.when import When, WhenError, WhenProblem, parse_when
+
+if TYPE_CHECKING:
+    from bot.inbound.core.route_command import RouteCommand
+
+MAX_PARTIES = 500
+
+
+class ParseProblem(StrEnum):
+    """Everything that can be wrong with a command; each has a sentence and an example."""
+
+    NO_PARTIES = "no_parties"
+    NO_TARGET = "no_target"
+    BAD_TARGET_ID = "bad_target_id"
+    UNREADABLE_TIME = "unreadable_time"
+    PAST_TIME = "past_time"
+    NEEDS_TIME = "needs_time"
+    RECURRING = "recurring"
+    BAD_ZONE = "bad_zone"
+    INVALID_NUMBERS = "invalid_numbers"
+    UNKNOWN_WORDS = "unknown_words"
+    PLAIN_AT_NAME = "plain_at_name"
+    UNKNOWN_PROVIDER = "unknown_provider"
+    PROVIDER_NOT_CONFIGURED = "provider_not_configured"
+    PROVIDER_CANNOT = "provider_cannot"
+    NO_PROVIDER_FOR_KIND = "no_provider_for_kind"
+    BAD_OPTION_KEY = "bad_option_key"
+    BAD_OPTION_VALUE = "bad_option_value"
+    DUPLICATE_OPTION = "duplicate_option"
+    BAD_DURATION = "bad_duration"
+    DURATION_OUT_OF_RANGE = "duration_out_of_range"
+    DURATION_NOT_SUPPORTED = "duration_not_supported"
+    PROVIDER_REFUSED = "provider_refused"
+    CANNOT_POST_HERE = "cannot_post_here"
+    ROOMS_NEED_MEETING = "rooms_need_meeting"
+    MEETING_NEEDS_ROOMS = "meeting_needs_rooms"
+    TOO_MANY_PARTIES = "too_many_parties"
+    NO_PHONE = "no_phone"
+    BAD_CANCEL = "bad_cancel"
+
+
+@dataclass(frozen=True)
+class ParseError(Exception):
+    """A command that cannot be carried out, with what the message needs to explain it."""
+
+    problem: ParseProblem
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.problem.value} {dict(self.params)}"
+
+
+@dataclass(frozen=True)
+class HelpCommand:
+    """`/dial help` or `/dial` alone."""
+
+
+@dataclass(frozen=True)
+class CancelCommand:
+    """`/dial cancel 17`."""
+
+    invite_id: int
+
+
+@dataclass(frozen=True)
+class InviteDraft:
+    """A valid dial request whose mentions are not yet resolved to numbers."""
+
+    target: Target
+    provider: str
+    when: When
+    phones: tuple[str, ...] = ()  # E.164, de-duplicated, in the order given
+    mentions: tuple[str, ...] = ()  # Slack user ids, de-duplicated
+    rooms: tuple[Party, ...] = ()
+    max_duration_s: int | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The draft as `confbot parse --json` prints it."""
+        parties: list[dict[str, str]] = [{"kind": "phone", "e164": p} for p in self.phones]
+        parties += [{"kind": "slack_user", "user_id": u} for u in self.mentions]
+        parties += [{"kind": r.kind.value, "address": r.address} for r in self.rooms]
+        return {
+            "parties": parties,
+            "target": {"kind": self.target.kind.value, "id": self.target.id},
+            "provider": self.provider,
+            "at": self.when.at.isoformat(),
+            "now": self.when.is_now,
+            "options": {"max_duration_s": self.max_duration_s, **dict(self.options)},
+        }
+
+
+Command = HelpCommand | CancelCommand | InviteDraft
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What reading a command depends on besides its text."""
+
+    now: datetime
+    tz: str
+    policy: DialingPolicy
+    providers: Mapping[str, ProviderInfo]
+    default_provider: Mapping[TargetKind, str]
+
+
+# --- lexical pieces ----------------------------------------------------------------------
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)?([^>|]+)(?:\|([^>]*))?>")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "＝": "=", "，": ",", "、": ","})
+
+_CONF_TARGET = re.compile(
+    r"(?:(?:\binto|\bto|\bin|\bjoin|呼入|拨入|加入|进入|接入|入|到)\s*(?:the\s+)?)?"
+    r"(?P<kw>\bconf(?:erence)?\b|\bmeeting\b|\bmtg\b|电话会议|视频会议|会议(?!室))"
+    r"\s*(?:#|号|id|ID|no\.?)?\s*[:：]?\s*(?P<id>[A-Za-z0-9][A-Za-z0-9_\-*#.]*)?"
+)
+_EVENT_HEAD = re.compile(r"^(?:event|live|直播|活动)\s*(?:#|id)?\s*[:：]?\s*(?P<id>\S+)?\s*(?P<rest>.*)$", re.S)
+_ROOM_WORD = re.compile(r"(?:\brooms?\b|会议室)\s*[:：]?\s*", re.I)
+_ROOM_ADDRESS = re.compile(r"^(?:(?P<scheme>sip|h323|h\.323)\s*:\s*)?(?P<addr>\S+)$", re.I)
+
+_DURATION_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "秒": 1,
+    "秒钟": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "分": 60,
+    "分钟": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "小时": 3600,
+    "个小时": 3600,
+}
+_DUR_UNIT = "|".join(sorted((re.escape(u) for u in _DURATION_UNITS), key=len, reverse=True))
+_DURATION = rf"(?:\d+(?:\.\d+)?\s*(?:{_DUR_UNIT})(?![a-z]))(?:\s*\d+\s*(?:{_DUR_UNIT})(?![a-z]))*"
+_VIA = re.compile(r"(?:\b(?:via|using|through|with)\s+|(?:通过|使用|经由|用)\s*)(?P<p>[A-Za-z][A-Za-z0-9_\-]*)")
+_BAD_DURATION = r"\d+(?:\.\d+)?(?:\s*[^\s\d]+)?|\S+"
+_MAX = re.compile(rf"(?:\bmax(?:imum)?\b|最长|最多|时长|限时)\s*[:：=]?\s*(?P<d>{_DURATION}|半小时|{_BAD_DURATION})")
+_BEFORE = re.compile(rf"(?:\bbefore\b|提前)\s*[:：=]?\s*(?P<d>{_DURATION}|半小时|{_BAD_DURATION})")
+_KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
+_SEPARATORS = re.compile(r"[,;；]|\band\b|和|及|与")
+_DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
+_HELP_WORDS = {"", "help", "?", "-h", "--help", "帮助", "幫助", "说明", "用法"}
+_CANCEL = re.compile(r"^(?:cancel|取消)\s*#?\s*(?P<id>\S+)?\s*$")
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in "30m", "1h", "1h30m", "90 minutes", "半小时", "2小时"; None when unreadable."""
+    cleaned = text.strip().lower().replace(" ", "")
+    if cleaned in {"半小时", "半个小时"}:
+        return 1800
+    pairs = re.findall(rf"(\d+(?:\.\d+)?)({_DUR_UNIT})", cleaned)
+    if not pairs or "".join(a + u for a, u in pairs) != cleaned:
+        return None
+    return int(sum(float(amount) * _DURATION_UNITS[unit] for amount, unit in pairs))
+
+
+def _unescape_slack(text: str) -> str:
+    """Slack wraps things that look like links (room1@10.1.2.3, tel:…) in <…|…>; keep the text."""
+
+    def keep(match: re.Match[str]) -> str:
+        if match.group(0).startswith("<@"):
+            return match.group(0)
+        return match.group(2) or match.group(1)
+
+    return _SLACK_LINK.sub(keep, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+# --- parties -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Parties:
+    phones: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    problems: list[NumberProblem] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    at_names: list[str] = field(default_factory=list)
+
+
+def _read_parties(text: str, policy: DialingPolicy) -> _Parties:
+    """Numbers and mentions in `text`; numbers split by spaces are rejoined while that helps."""
+    found = _Parties()
+    mentions = _MENTION.findall(text)
+    text = _MENTION.sub(" ", text)
+    for user_id in mentions:
+        if user_id not in found.mentions:
+            found.mentions.append(user_id)
+    # Commas (and "and", 和) always separate parties; spaces may also sit inside a number.
+    for chunk in _SEPARATORS.split(text):
+        _read_chunk(chunk.split(), policy, found)
+    return found
+
+
+def _read_chunk(tokens: list[str], policy: DialingPolicy, found: _Parties) -> None:
+    """Numbers in whitespace-separated tokens, rejoining groups ("+86 136 9220 6627") while that helps."""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.startswith("@"):
+            found.at_names.append(token)
+            i += 1
+            continue
+        if not looks_like_number(token):
+            found.unknown.append(token)
+            i += 1
+            continue
+        result = normalise(token, policy)
+        taken = 1
+        if not isinstance(result, str):
+            # "+86 136 9220 6627", "010 5851 2042": join with following number-ish tokens.
+            for j in range(i + 2, min(i + 6, len(tokens) + 1)):
+                if not all(looks_like_number(t) or t.isdigit() for t in tokens[i:j]):
+                    break
+                joined = normalise("".join(tokens[i:j]), policy)
+                if isinstance(joined, str):
+                    result, taken = joined, j - i
+                    break
+        if isinstance(result, str):
+            if result not in found.phones:
+                found.phones.append(result)
+        else:
+            if token.startswith("+"):
+                # "+999 1234567": an international number written in groups is one bad number.
+                while i + taken < len(tokens) and taken < 6 and tokens[i + taken].isdigit():
+                    taken += 1
+                text_given = " ".join(tokens[i : i + taken])
+                joined = normalise(text_given.replace(" ", ""), policy)
+                result = (
+                    NumberProblem(text_given, joined.kind, joined.region)
+                    if isinstance(joined, NumberProblem)
+                    else result
+                )
+            found.problems.append(result)
+        i += taken
+
+
+def _read_rooms(text: str) -> tuple[list[Party], list[str]]:
+    """Meeting-room ids and MRA addresses (sip:…, h323:…) after the word `room`."""
+    rooms: list[Party] = []
+    unknown: list[str] = []
+    body = _ROOM_WORD.sub(" ", text)
+    for token in (t for t in re.split(r"[\s,;；]+", body) if t):
+        match = _ROOM_ADDRESS.match(token)
+        if not match:
+            unknown.append(token)
+            continue
+        scheme = (match["scheme"] or "").lower()
+        address = match["addr"]
+        kind = {"sip": PartyKind.SIP, "h323": PartyKind.H323, "h.323": PartyKind.H323}.get(scheme, PartyKind.ROOM)
+        party = Party(kind, address)
+        if party not in rooms:
+            rooms.append(party)
+    return rooms, unknown
+
+
+# --- options -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Options:
+    provider: str | None = None
+    max_duration_s: int | None = None
+    before: str | None = None
+    pairs: dict[str, str] = field(default_factory=dict)
+
+
+def _take_options(text: str) -> tuple[_Options, str]:
+    """Strip options from `text`; what remains is the time phrase."""
+    found = _Options()
+
+    def via(match: re.Match[str]) -> str:
+        found.provider = match["p"].lower().replace("-", "_")
+        return " "
+
+    def max_(match: re.Match[str]) -> str:
+        seconds = parse_duration(match["d"])
+        if seconds is None:
+            raise ParseError(ParseProblem.BAD_DURATION, {"text": match["d"], "option": "max"})
+        found.max_duration_s = seconds
+        return " "
+
+    def before(match: re.Match[str]) -> str:
+        seconds = parse_duration(match["d"])
+        if seconds is None:
+            raise ParseError(ParseProblem.BAD_DURATION, {"text": match["d"], "option": "before"})
+        found.before = str(seconds // 60)
+        return " "
+
+    def pair(match: re.Match[str]) -> str:
+        key = match["k"].lower().replace("-", "_")
+        value = match["v"]
+        if value[:1] in {'"', "'"}:
+            value = value[1:-1]
+        if key in found.pairs:
+            raise ParseError(ParseProblem.DUPLICATE_OPTION, {"key": key})
+        found.pairs[key] = value
+        return " "
+
+    text = _KEY_VALUE.sub(pair, text)
+    text = _VIA.sub(via, text)
+    text = _MAX.sub(max_, text)
+    text = _BEFORE.sub(before, text)
+    return found, re.sub(r"\s+", " ", text).strip()
+
+
+def _validate_options(options: _Options, info: ProviderInfo) -> dict[str, str]:
+    pairs = dict(options.pairs)
+    if options.before is not None:
+        if "before" in pairs:
+            raise ParseError(ParseProblem.DUPLICATE_OPTION, {"key": "before"})
+        pairs["before"] = options.before
+    valid: dict[str, str] = {}
+    for key, value in pairs.items():
+        spec = info.options.get(key)
+        if spec is None:
+            raise ParseError(
+                ParseProblem.BAD_OPTION_KEY,
+                {"key": key, "provider": info.name, "valid": sorted(info.options)},
+            )
+        try:
+            valid[key] = spec.normalise(value)
+        except ValueError as exc:
+            raise ParseError(
+                ParseProblem.BAD_OPTION_VALUE,
+                {"key": key, "value": value, "provider": info.name, "hint": spec.hint, "why": str(exc)},
+            ) from exc
+    return valid
+
+
+def _choose_provider(name: str | None, kind: TargetKind, ctx: ParseContext) -> ProviderInfo:
+    needed = capability_for(kind)
+    able = sorted(p.name for p in ctx.providers.values() if needed in p.capabilities and not p.missing_settings)
+    if name is None:
+        name = ctx.default_provider.get(kind)
+        if name is None or name not in ctx.providers:
+            if not able:
+                raise ParseError(ParseProblem.NO_PROVIDER_FOR_KIND, {"kind": kind.value})
+            name = able[0]
+    info = ctx.providers.get(name)
+    if info is None:
+        raise ParseError(ParseProblem.UNKNOWN_PROVIDER, {"provider": name, "known": sorted(ctx.providers)})
+    if needed not in info.capabilities:
+        raise ParseError(ParseProblem.PROVIDER_CANNOT, {"provider": name, "kind": kind.value, "able": able})
+    if info.missing_settings:
+        raise ParseError(
+            ParseProblem.PROVIDER_NOT_CONFIGURED, {"provider": name, "missing": list(info.missing_settings)}
+        )
+    return info
+
+
+def _read_when(phrase: str, ctx: ParseContext) -> When:
+    try:
+        return parse_when(phrase, ctx.now, ctx.tz)
+    except WhenError as exc:
+        problem = {
+            WhenProblem.UNREADABLE: ParseProblem.UNREADABLE_TIME,
+            WhenProblem.PAST: ParseProblem.PAST_TIME,
+            WhenProblem.NEEDS_TIME: ParseProblem.NEEDS_TIME,
+            WhenProblem.RECURRING: ParseProblem.RECURRING,
+            WhenProblem.BAD_ZONE: ParseProblem.BAD_ZONE,
+        }[exc.problem]
+        params: dict[str, Any] = {"phrase": phrase, "tz": ctx.tz}
+        if exc.at is not None:
+            params["at"] = exc.at.isoformat()
+        raise ParseError(problem, params) from exc
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def parse_command(text: str, ctx: ParseContext) -> Command | RouteCommand:
+    """Read `/dial` text; raises ParseError with everything the user needs to fix it."""
+    # Route commands (inbound calls) have their own grammar, read before Slack links are unwrapped.
+    from bot.inbound.core import route_command  # it builds on this module's ParseError and ParseContext
+
+    if route_command.is_route_text(text):
+        return route_command.parse_route_command(text, ctx)
+    cleaned = _unescape_slack(text.translate(_QUOTES)).strip()
+    lowered = cleaned.lower()
+    if lowered in _HELP_WORDS:
+        return HelpCommand()
+    cancel = _CANCEL.match(lowered)
+    if cancel:
+        raw_id = (cancel["id"] or "").lstrip("#")
+        if not raw_id.isdigit():
+            raise ParseError(ParseProblem.BAD_CANCEL, {"text": cancel["id"] or ""})
+        return CancelCommand(int(raw_id))
+    event = _EVENT_HEAD.match(cleaned)
+    if event and re.match(r"^(?:event|live|直播|活动)", lowered):
+        return _parse_event(event["id"] or "", event["rest"], ctx)
+    return _parse_dial(cleaned, ctx)
+
+
+def _parse_dial(text: str, ctx: ParseContext) -> InviteDraft:
+    target_match = _CONF_TARGET.search(text)
+    if target_match is None:
+        raise ParseError(ParseProblem.NO_TARGET, {})
+    if not target_match["id"]:
+        raise ParseError(ParseProblem.BAD_TARGET_ID, {"keyword": target_match["kw"]})
+    head = text[: target_match.start()]
+    tail = text[target_match.end() :]
+    options, phrase = _take_options(tail)
+    keyword = target_match["kw"].lower()
+
+    room_mode = bool(_ROOM_WORD.search(head))
+    if room_mode:
+        rooms, unknown = _read_rooms(head)
+        if unknown:
+            raise ParseError(ParseProblem.UNKNOWN_WORDS, {"words": unknown})
+        if not rooms:
+            raise ParseError(ParseProblem.NO_PARTIES, {"kind": "meeting"})
+        if keyword in {"conf", "conference", "电话会议"}:
+            raise ParseError(ParseProblem.ROOMS_NEED_MEETING, {"id": target_match["id"]})
+        target = Target(TargetKind.MEETING, target_match["id"])
+        parties = _Parties()
+    else:
+        parties = _read_parties(head, ctx.policy)
+        _check_parties(parties)
+        if keyword in {"meeting", "mtg", "视频会议"}:
+            raise ParseError(ParseProblem.MEETING_NEEDS_ROOMS, {"id": target_match["id"]})
+        target = Target(TargetKind.CONFERENCE, target_match["id"])
+        rooms = []
+    info = _choose_provider(options.provider, target.kind, ctx)
+    return _finish(target, info, parties, rooms, options, phrase, ctx)
+
+
+def _parse_event(event_id: str, rest: str, ctx: ParseContext) -> InviteDraft:
+    if not event_id.isdigit():
+        raise ParseError(ParseProblem.BAD_TARGET_ID, {"keyword": "event", "text": event_id})
+    # Parties come first; the first word that is neither a number nor a mention ends them.
+    tokens = re.split(r"(\s+|,|，|、)", rest)
+    cut = len(tokens)
+    for index, token in enumerate(tokens):
+        bare = token.strip(" ,，、")
+        if not bare:
+            continue
+        if _MENTION.fullmatch(bare) or (looks_like_number(bare) and not _DATE_LIKE.match(bare)):
+            continue
+        cut = index
+        break
+    parties = _read_parties("".join(tokens[:cut]), ctx.policy)
+    _check_parties(parties)
+    options, phrase = _take_options("".join(tokens[cut:]))
+    target = Target(TargetKind.EVENT, event_id)
+    info = _choose_provider(options.provider, target.kind, ctx)
+    return _finish(target, info, parties, [], options, phrase, ctx)
+
+
+def _check_parties(parties: _Parties) -> None:
+    if parties.at_names:
+        raise ParseError(ParseProblem.PLAIN_AT_NAME, {"names": parties.at_names})
+    if parties.unknown:
+        raise ParseError(ParseProblem.UNKNOWN_WORDS, {"words": parties.unknown})
+    if parties.problems:
+        raise ParseError(
+            ParseProblem.INVALID_NUMBERS,
+            {"numbers": [{"text": p.text, "why": p.kind.value, "region": p.region} for p in parties.problems]},
+        )
+    if not parties.phones and not parties.mentions:
+        raise ParseError(ParseProblem.NO_PARTIES, {"kind": "phone"})
+
+
+def _finish(
+    target: Target,
+    info: ProviderInfo,
+    parties: _Parties,
+    rooms: Sequence[Party],
+    options: _Options,
+    phrase: str,
+    ctx: ParseContext,
+) -> InviteDraft:
+    count = len(parties.phones) + len(parties.mentions) + len(rooms)
+    if count > MAX_PARTIES:
+        raise ParseError(ParseProblem.TOO_MANY_PARTIES, {"count": count, "max": MAX_PARTIES})
+    if options.max_duration_s is not None and info.max_duration_s is None:
+        raise ParseError(ParseProblem.DURATION_NOT_SUPPORTED, {"provider": info.name})
+    if options.max_duration_s is not None and info.max_duration_s is not None:
+        low, high = info.max_duration_s
+        if not low <= options.max_duration_s <= high:
+            raise ParseError(
+                ParseProblem.DURATION_OUT_OF_RANGE,
+                {"seconds": options.max_duration_s, "low": low, "high": high, "provider": info.name},
+            )
+    valid_options = _validate_options(options, info)
+    when = _read_when(phrase, ctx)
+    return InviteDraft(
+        target=target,
+        provider=info.name,
+        when=when,
+        phones=tuple(parties.phones),
+        mentions=tuple(parties.mentions),
+        rooms=tuple(rooms),
+        max_duration_s=options.max_duration_s,
+        options=valid_options,
+    )
+
+
+def resolve_parties(
+    draft: InviteDraft, profiles: Mapping[str, UserProfile | None], policy: DialingPolicy
+) -> list[Party]:
+    """The draft's parties with mentions turned into numbers from Slack profiles.
+
+    Raises ParseError(NO_PHONE) naming everyone without a usable number, so nobody is
+    silently left out of a call they were asked into. Duplicates (a number given twice, or
+    given and also someone's profile number) are dialled once.
+    """
+    parties: list[Party] = []
+    seen: set[str] = set()
+    missing: list[dict[str, str]] = []
+    resolved: dict[str, Party] = {}
+    for user_id in draft.mentions:
+        profile = profiles.get(user_id)
+        if profile is None or profile.deleted or profile.is_bot or not profile.phone:
+            missing.append({"user_id": user_id, "why": "no_phone" if profile else "unknown_user"})
+            continue
+        number = normalise(profile.phone, policy)
+        if not isinstance(number, str):
+            missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone})
+            continue
+        resolved[user_id] = Party(PartyKind.PHONE, number, slack_user_id=user_id, name=profile.real_name)
+    if missing:
+        raise ParseError(ParseProblem.NO_PHONE, {"users": missing})
+    mention_numbers = {p.address: p for p in resolved.values()}
+    for e164 in draft.phones:
+        if e164 in seen:
+            continue
+        seen.add(e164)
+        parties.append(mention_numbers.get(e164, Party(PartyKind.PHONE, e164)))
+    for party in resolved.values():
+        if party.address not in seen:
+            seen.add(party.address)
+            parties.append(party)
+    parties.extend(draft.rooms)
+    return parties

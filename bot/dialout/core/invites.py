@@ -1,0 +1,388 @@
+"""Invite use cases: schedule, fire at the due time, dial at most once, cancel, recover.
+
+The rules that keep people from being dialled twice or forgotten live here:
+- an invite is claimed (scheduled → dialing) in one atomic update before any provider call;
+- each call is claimed for sending once; a call that may have reached the provider is
+  recorded as unknown and reconciled, never re-sent;
+- at start-up the rows decide: future invites get a job, those due within the grace period
+  are dialled late (and say so), older ones are marked missed in their thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus, Party
+from bot.dialout.core.ports import (
+    CallSpec,
+    Clock,
+    DialRequest,
+    InviteStore,
+    Notice,
+    NoticeKind,
+    Notifier,
+    PlaceResult,
+    Provider,
+    ProviderError,
+    Scheduler,
+)
+from bot.dialout.core.status import StatusService
+from bot.kernel.states import CallState, FailReason
+
+log = logging.getLogger(__name__)
+
+LATE_NOTICE_AFTER_S = 30  # a run this late is announced as late in its thread
+
+
+@dataclass(frozen=True)
+class DialingRules:
+    """Tunable limits for firing invites."""
+
+    grace_s: int = 600  # a run missed by at most this much is dialled late, not skipped
+    concurrency: int = 8  # calls in flight at once per invite
+    stuck_send_s: int = 120  # a send claimed longer ago than this, with no answer, is unknown
+    unknown_give_up_s: int = 600  # an unknown call with no news after this is failed(unknown)
+
+
+class CancelOutcome(StrEnum):
+    """What `/dial cancel` achieved, for the reply to the asker."""
+
+    CANCELLED = "cancelled"
+    HANGING_UP = "hanging_up"
+    NOT_FOUND = "not_found"
+    ALREADY_OVER = "already_over"
+    NOT_ALLOWED = "not_allowed"
+
+
+class InviteService:
+    """Schedules invites and dials them when they come due."""
+
+    def __init__(
+        self,
+        store: InviteStore,
+        scheduler: Scheduler,
+        notifier: Notifier,
+        providers: Mapping[str, Provider],
+        status: StatusService,
+        clock: Clock,
+        callback_url: Callable[[str], str],
+        rules: DialingRules | None = None,
+    ) -> None:
+        self._store = store
+        self._scheduler = scheduler
+        self._notifier = notifier
+        self._providers = providers
+        self._status = status
+        self._clock = clock
+        self._callback_url = callback_url
+        self._rules = rules or DialingRules()
+        self._last_poll: dict[int, datetime] = {}
+
+    # --- scheduling ----------------------------------------------------------------------
+
+    async def schedule(self, invite: Invite, parties: Sequence[Party]) -> Invite:
+        """Store the invite (the row is the schedule) and give it a job at its due time."""
+        saved = await self._store.add_invite(invite, parties)
+        assert saved.id is not None
+        await self._notifier.invite_created(saved.id)
+        self._scheduler.schedule_fire(saved.id, saved.due_at)
+        return saved
+
+    async def rebuild(self) -> None:
+        """Start-up and periodic reconcile: decide every scheduled invite from its row."""
+        now = self._clock.now()
+        await self._recover_interrupted_sends(now)
+        for invite in await self._store.invites_with_status(InviteStatus.SCHEDULED):
+            assert invite.id is not None
+            if invite.due_at > now:
+                self._scheduler.schedule_fire(invite.id, invite.due_at)
+            else:
+                await self.fire(invite.id)
+        for invite in await self._store.invites_with_status(InviteStatus.DIALING):
+            assert invite.id is not None
+            await self._dial(invite)
+
+    async def fire(self, invite_id: int) -> None:
+        """The due time has come: claim the invite once, then dial (or mark it missed)."""
+        now = self._clock.now()
+        invite = await self._store.get_invite(invite_id)
+        if invite is None or invite.status is not InviteStatus.SCHEDULED:
+            return
+        late_s = max(0, int((now - invite.due_at).total_seconds()))
+        if late_s > self._rules.grace_s:
+            await self._miss(invite, late_s)
+            return
+        claimed = await self._store.claim_due_invite(invite_id, now, late_s if late_s > LATE_NOTICE_AFTER_S else None)
+        if claimed is None:
+            return
+        if claimed.late_by_s:
+            await self._notifier.notice(invite_id, Notice(NoticeKind.LATE, {"late_by_s": claimed.late_by_s}))
+        await self._notifier.invite_changed(invite_id)
+        await self._dial(claimed)
+
+    async def _miss(self, invite: Invite, late_s: int) -> None:
+        assert invite.id is not None
+        if not await self._store.set_invite_status(invite.id, InviteStatus.MISSED, expected=InviteStatus.SCHEDULED):
+            return
+        now = self._clock.now()
+        for attempt in await self._store.attempts(invite.id):
+            assert attempt.id is not None
+            await self._store.transition(
+                attempt.id,
+                attempt.state,
+                CallState.FAILED,
+                reason=FailReason.MISSED,
+                code=None,
+                detail=None,
+                at=now,
+            )
+        await self._notifier.notice(invite.id, Notice(NoticeKind.MISSED, {"late_by_s": late_s}))
+        await self._notifier.invite_changed(invite.id)
+
+    # --- dialing -------------------------------------------------------------------------
+
+    async def _dial(self, invite: Invite) -> None:
+        assert invite.id is not None
+        attempts = [
+            a for a in await self._store.attempts(invite.id) if a.state is CallState.QUEUED and a.sent_at is None
+        ]
+        provider = self._providers.get(invite.provider)
+        if provider is None:
+            await self._fail_all(
+                invite,
+                attempts,
+                ProviderError("not_configured", f"provider {invite.provider} is no longer configured"),
+            )
+            return
+        if provider.info.batch:
+            await self._send(invite, provider, attempts)
+        else:
+            gate = asyncio.Semaphore(self._rules.concurrency)
+
+            async def one(attempt: CallAttempt) -> None:
+                async with gate:
+                    await self._send(invite, provider, [attempt])
+
+            await asyncio.gather(*(one(a) for a in attempts))
+        await self._status.settle(invite.id)
+
+    async def _send(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
+        assert invite.id is not None
+        now = self._clock.now()
+        claimed: list[CallAttempt] = []
+        for attempt in attempts:
+            assert attempt.id is not None
+            if await self._store.claim_attempt_for_sending(attempt.id, now):
+                claimed.append(attempt)
+        if not claimed:
+            return
+        request = DialRequest(
+            invite_id=invite.id,
+            target=invite.target,
+            calls=tuple(CallSpec(a.id, a.party) for a in claimed if a.id is not None),
+            requested_by=invite.created_by,
+            max_duration_s=invite.max_duration_s,
+            options=invite.options,
+            callback_url=self._callback_url(provider.info.name),
+        )
+        try:
+            results = await provider.place(request)
+        except ProviderError as exc:
+            if exc.maybe_sent:
+                log.warning(
+                    "invite %s: %s may have been sent (%s); marking unknown",
+                    invite.id,
+                    provider.info.name,
+                    exc,
+                )
+                results = [
+                    PlaceResult(a.id or 0, CallState.UNKNOWN, code=exc.code, detail=exc.message) for a in claimed
+                ]
+            else:
+                results = [
+                    PlaceResult(a.id or 0, CallState.FAILED, reason=exc.reason, code=exc.code, detail=exc.message)
+                    for a in claimed
+                ]
+        except Exception:
+            # A bug or an unexpected answer after the request went out: we cannot know
+            # whether the provider acted on it, so never re-send; reconcile instead.
+            log.exception("invite %s: placing calls with %s failed unexpectedly", invite.id, provider.info.name)
+            results = [PlaceResult(a.id or 0, CallState.UNKNOWN, code="internal") for a in claimed]
+        answered = {r.attempt_id for r in results}
+        for attempt in claimed:
+            if attempt.id not in answered:
+                results.append(PlaceResult(attempt.id or 0, CallState.UNKNOWN, code="no_result"))
+        failed = False
+        for result in results:
+            record = await self._store.record_placed(invite, result, self._clock.now())
+            if record is None:
+                continue
+            failed = failed or record.state is CallState.FAILED
+            if result.provider_call_id:
+                await self._status.apply_orphans(provider.info.name, result.provider_call_id, result.attempt_id)
+        await self._notifier.calls_changed(invite.id)
+        if failed:
+            await self._notifier.calls_failed(invite.id)
+
+    async def _fail_all(self, invite: Invite, attempts: Sequence[CallAttempt], error: ProviderError) -> None:
+        assert invite.id is not None
+        for attempt in attempts:
+            assert attempt.id is not None
+            await self._store.transition(
+                attempt.id,
+                attempt.state,
+                CallState.FAILED,
+                reason=error.reason,
+                code=error.code,
+                detail=error.message,
+                at=self._clock.now(),
+            )
+        await self._notifier.calls_failed(invite.id)
+        await self._notifier.calls_changed(invite.id)
+        await self._status.settle(invite.id)
+
+    async def _recover_interrupted_sends(self, now: datetime) -> None:
+        """Calls claimed for sending with no answer recorded (we crashed mid-request) are unknown."""
+        cutoff = now - timedelta(seconds=self._rules.stuck_send_s)
+        for attempt in await self._store.open_attempts():
+            stuck = attempt.sent_at is not None and attempt.sent_at < cutoff
+            if attempt.state is CallState.QUEUED and attempt.provider_call_id is None and stuck:
+                await self._mark_unknown(attempt)
+
+    async def _mark_unknown(self, attempt: CallAttempt) -> None:
+        assert attempt.id is not None
+        if await self._store.transition(
+            attempt.id,
+            CallState.QUEUED,
+            CallState.UNKNOWN,
+            reason=None,
+            code="interrupted",
+            detail=None,
+            at=self._clock.now(),
+        ):
+            await self._notifier.calls_changed(attempt.invite_id)
+
+    # --- watching open calls -------------------------------------------------------------
+
+    async def watch(self) -> None:
+        """Poll providers that report by polling, reconcile unknown calls, give up silent ones."""
+        now = self._clock.now()
+        watched = [CallState.UNKNOWN, CallState.DIALING, CallState.RINGING, CallState.ANSWERED]
+        for name, provider in self._providers.items():
+            info = provider.info
+            for attempt in await self._store.open_attempts(name, watched):
+                assert attempt.id is not None
+                if info.polls or attempt.state is CallState.UNKNOWN:
+                    last = self._last_poll.get(attempt.id)
+                    if last is None or (now - last).total_seconds() >= info.poll_every_s:
+                        self._last_poll[attempt.id] = now
+                        await self._follow_up(provider, attempt, "poll")
+                await self._give_up_if_silent(provider, attempt, now)
+
+    async def _follow_up(self, provider: Provider, attempt: CallAttempt, action: str) -> None:
+        """Poll or cancel a placed call, and apply whatever the provider answers."""
+        call = await self._store.placed_call(attempt)
+        if call is None or not call.provider_call_id:
+            return
+        ask = provider.poll if action == "poll" else provider.cancel
+        try:
+            event = await ask(call)
+        except NotImplementedError:
+            return
+        except ProviderError as exc:
+            log.warning("%s of %s call %s failed: %s", action, provider.info.name, call.provider_call_id, exc)
+            return
+        if event is not None:
+            await self._status.apply(event)
+
+    def _silence_rule(
+        self, provider: Provider, attempt: CallAttempt
+    ) -> tuple[float, CallState, FailReason | None] | None:
+        """How long a call may stay silent in its state, and what it becomes after that.
+
+        Unknown calls (maybe sent, never confirmed) become failed(unknown). Calls still dialling or
+        ringing become failed(no_answer) after the provider's limit, which a call may set for itself
+        (`give_up_after_s` in its context, e.g. its ring timeout). An answered call whose end never
+        arrives is completed after `answered_give_up_after_s` (e.g. its maximum duration), if given.
+        """
+        context = attempt.context
+        if attempt.state is CallState.UNKNOWN:
+            return float(self._rules.unknown_give_up_s), CallState.FAILED, FailReason.UNKNOWN
+        if attempt.state in {CallState.DIALING, CallState.RINGING} and attempt.provider_call_id:
+            limit = context.get("give_up_after_s") or provider.info.give_up_after_s
+            return (float(limit), CallState.FAILED, FailReason.NO_ANSWER) if limit else None
+        if attempt.state is CallState.ANSWERED and context.get("answered_give_up_after_s"):
+            return float(context["answered_give_up_after_s"]), CallState.COMPLETED, None
+        return None
+
+    async def _give_up_if_silent(self, provider: Provider, attempt: CallAttempt, now: datetime) -> None:
+        rule = self._silence_rule(provider, attempt)
+        if rule is None or attempt.updated_at is None:
+            return
+        limit, new_state, reason = rule
+        silent_s = (now - attempt.updated_at).total_seconds()
+        if silent_s < limit:
+            return
+        fresh = await self._store.get_attempt(attempt.id or 0)
+        if fresh is None or fresh.state is not attempt.state or fresh.updated_at != attempt.updated_at:
+            return  # news arrived meanwhile
+        # An unknown call keeps what the provider last said (why it is unknown) as its code;
+        # a silent one gets "no_news", which providers explain in words.
+        event = CallEvent(
+            provider=provider.info.name,
+            provider_call_id=fresh.provider_call_id or f"attempt-{fresh.id}",
+            state=new_state,
+            reason=reason,
+            code=None if fresh.state is CallState.UNKNOWN else "no_news",
+            dedupe_key=f"give-up:{fresh.id}:{fresh.state.value}",
+        )
+        if fresh.state is CallState.UNKNOWN:
+            await self._notifier.notice(fresh.invite_id, Notice(NoticeKind.UNKNOWN_OUTCOME, {"attempt_id": fresh.id}))
+        log.info("call %s of invite %s: no news for %d s in %s", fresh.id, fresh.invite_id, silent_s, fresh.state)
+        await self._status.advance(fresh, event)
+
+    # --- cancelling ----------------------------------------------------------------------
+
+    async def cancel(self, invite_id: int, by_user: str, is_admin: bool) -> CancelOutcome:
+        """Withdraw a scheduled invite, or hang up the calls of one that is dialling."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return CancelOutcome.NOT_FOUND
+        if invite.created_by != by_user and not is_admin:
+            return CancelOutcome.NOT_ALLOWED
+        if invite.status is InviteStatus.SCHEDULED:
+            if not await self._store.set_invite_status(
+                invite_id, InviteStatus.CANCELLED, expected=InviteStatus.SCHEDULED
+            ):
+                return await self.cancel(invite_id, by_user, is_admin)
+            self._scheduler.unschedule(invite_id)
+            for attempt in await self._store.attempts(invite_id):
+                assert attempt.id is not None
+                await self._store.cancel_unsent(attempt.id, self._clock.now())
+            await self._notifier.notice(invite_id, Notice(NoticeKind.CANCELLED, {"by": by_user}))
+            await self._notifier.invite_changed(invite_id)
+            return CancelOutcome.CANCELLED
+        if invite.status is not InviteStatus.DIALING:
+            return CancelOutcome.ALREADY_OVER
+        provider = self._providers.get(invite.provider)
+        await self._notifier.notice(invite_id, Notice(NoticeKind.CANCELLED, {"by": by_user}))
+        for attempt in await self._store.attempts(invite_id):
+            if attempt.state.is_final:
+                continue
+            await self._cancel_attempt(provider, attempt)
+        await self._status.settle(invite_id)
+        return CancelOutcome.HANGING_UP
+
+    async def _cancel_attempt(self, provider: Provider | None, attempt: CallAttempt) -> None:
+        assert attempt.id is not None
+        if attempt.state is CallState.QUEUED and attempt.sent_at is None:
+            if await self._store.cancel_unsent(attempt.id, self._clock.now()):
+                await self._notifier.calls_changed(attempt.invite_id)
+            return
+        if provider is not None:
+            await self._follow_up(provider, attempt, "cancel")

@@ -1,0 +1,151 @@
+"""The things confbot deals in: invites, the parties they dial, their targets and call attempts.
+
+Plain values only, so every rule about them can be tested without Slack, HTTP or SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.kernel.states import CallState, FailReason
+
+
+class PartyKind(StrEnum):
+    """What a party's address is: a phone number or a meeting-room endpoint."""
+
+    PHONE = "phone"
+    ROOM = "room"  # a provider's meeting-room id
+    SIP = "sip"  # an MRA address, SIP URI or IP
+    H323 = "h323"  # an MRA address, IP or E.164 alias
+
+
+@dataclass(frozen=True)
+class Party:
+    """One callee. A Slack mention becomes a phone party carrying the user's id and name."""
+
+    kind: PartyKind
+    address: str  # E.164 for phones, room id or dial string otherwise
+    slack_user_id: str | None = None
+    name: str | None = None
+    company: str | None = None
+
+
+class TargetKind(StrEnum):
+    """What parties are dialled into."""
+
+    CONFERENCE = "conference"  # a phone conference: numbers are invited into it
+    MEETING = "meeting"  # a video meeting: rooms are called into it
+    EVENT = "event"  # a live event: people are added to its auto-outbound call list
+
+
+@dataclass(frozen=True)
+class Target:
+    """The conference, meeting or live event an invite dials into."""
+
+    kind: TargetKind
+    id: str
+
+
+class Capability(StrEnum):
+    """What a provider can do; matches `TargetKind` plus inbound routing."""
+
+    CONFERENCE = "conference"
+    MEETING = "meeting"
+    EVENT = "event"
+    INBOUND = "inbound"
+
+
+def capability_for(kind: TargetKind) -> Capability:
+    """The capability a provider needs to serve a target of this kind."""
+    return Capability(kind.value)
+
+
+class InviteStatus(StrEnum):
+    """The life of an invite as a whole (its parties have their own `CallState`)."""
+
+    SCHEDULED = "scheduled"
+    DIALING = "dialing"  # claimed: the provider has been (or is being) asked
+    DONE = "done"  # every party is final
+    MISSED = "missed"  # the bot was down past the grace period at the due time
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Invite:
+    """A request to dial parties into a target at a time, and where to report it."""
+
+    team_id: str
+    channel_id: str
+    created_by: str
+    provider: str
+    target: Target
+    due_at: datetime  # aware, UTC
+    tz: str  # the asker's IANA zone: times are shown and recurrences kept in it
+    locale: str = "en"
+    max_duration_s: int | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    status: InviteStatus = InviteStatus.SCHEDULED
+    id: int | None = None
+    thread_ts: str | None = None
+    roster_ts: str | None = None
+    created_at: datetime | None = None
+    fired_at: datetime | None = None
+    late_by_s: int | None = None
+    source_text: str = ""
+
+
+@dataclass
+class CallAttempt:
+    """One party's call within an invite: the row the roster line is rendered from."""
+
+    invite_id: int
+    position: int
+    party: Party
+    state: CallState = CallState.QUEUED
+    reason: FailReason | None = None
+    provider_call_id: str | None = None
+    provider_code: str | None = None
+    detail: str | None = None  # the provider's words, kept for the thread
+    context: Mapping[str, str] = field(default_factory=dict)  # what the provider asked us to keep
+    id: int | None = None
+    sent_at: datetime | None = None  # when it was claimed for sending to the provider
+    updated_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """A normalised status report from a provider about one call."""
+
+    provider: str
+    provider_call_id: str
+    state: CallState
+    dedupe_key: str
+    reason: FailReason | None = None
+    code: str | None = None
+    detail: str | None = None
+    occurred_at: datetime | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    # Set (with an empty provider_call_id) for news about every open call of this provider in one
+    # target, e.g. a conference that ended: the core applies it to each of those calls.
+    target_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What confbot needs to know about a Slack user (read from their profile)."""
+
+    user_id: str
+    tz: str = "UTC"
+    locale: str = "en"
+    phone: str | None = None
+    real_name: str | None = None
+    title: str | None = None
+    is_admin: bool = False
+    deleted: bool = False
+    is_bot: bool = False

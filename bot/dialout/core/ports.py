@@ -1,0 +1,403 @@
+"""The small interfaces the core talks through: providers, the store, the clock, Slack output.
+
+Adapters (providers/, store/, slack/, scheduling.py) implement these; the core only ever
+sees plain values, which is what keeps it testable with fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.dialout.core.models import (
+    CallAttempt,
+    CallEvent,
+    Capability,
+    Invite,
+    InviteStatus,
+    Party,
+    Target,
+    UserProfile,
+)
+from bot.kernel.states import CallState, FailReason
+
+if TYPE_CHECKING:
+    from bot.inbound.core.model import (
+        Applied,
+        InboundCall,
+        InboundEvent,
+        InboundLeg,
+        InboundNoticeKind,
+        Route,
+        RouteChange,
+        RouteRule,
+    )
+
+# --- providers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A provider option users may set as key=value; `normalise` raises ValueError when invalid."""
+
+    key: str
+    hint: str  # what a valid value looks like, shown in errors: "listen|speak|1-4"
+    normalise: Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """What a provider is and can do, declared once at the top of its module."""
+
+    name: str
+    title: str
+    capabilities: frozenset[Capability]
+    options: Mapping[str, OptionSpec] = field(default_factory=dict)
+    batch: bool = False  # place() takes every call of an invite in one request
+    reports_status: bool = True  # False: accepted calls stay queued with the provider (Quanshi)
+    polls: bool = False  # status comes from poll() rather than (or as well as) webhooks
+    poll_every_s: float = 5.0
+    # A call with no news for this long after it was placed is given up as failed(timeout);
+    # None leaves it open (the provider always reports an end).
+    give_up_after_s: float | None = None
+    max_duration_s: tuple[int, int] | None = (60, 86400)  # None: calls cannot be limited (`max` is refused)
+    missing_settings: tuple[str, ...] = ()  # names of settings still needed; empty = usable
+    # Asked before anything is scheduled, with the asker's Slack id, the target and the resolved
+    # parties: a code (explained as `error.<provider>.<code>`) when the provider would refuse them.
+    precheck: Callable[[str, Target, Sequence[Party]], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """One call to place: the attempt row it belongs to and whom to call."""
+
+    attempt_id: int
+    party: Party
+
+
+@dataclass(frozen=True)
+class DialRequest:
+    """Everything a provider needs to place calls for one invite."""
+
+    invite_id: int
+    target: Target
+    calls: tuple[CallSpec, ...]
+    requested_by: str  # Slack user id of the asker (Tencent maps it to its operator)
+    max_duration_s: int | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    callback_url: str = ""  # where this provider's status webhooks reach us
+
+
+@dataclass(frozen=True)
+class PlaceResult:
+    """What became of one call when it was handed to the provider."""
+
+    attempt_id: int
+    state: CallState  # dialing, queued (handed over, no status to come), failed or unknown
+    provider_call_id: str | None = None
+    reason: FailReason | None = None
+    code: str | None = None
+    detail: str | None = None
+    context: Mapping[str, str] = field(default_factory=dict)  # kept for poll() and cancel()
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    """A call the provider knows about, as poll() and cancel() receive it."""
+
+    attempt_id: int
+    invite_id: int
+    provider_call_id: str
+    party: Party
+    target: Target
+    requested_by: str
+    state: CallState
+    placed_at: datetime | None = None
+    context: Mapping[str, str] = field(default_factory=dict)
+
+
+class ProviderError(Exception):
+    """A provider refused or failed a request as a whole.
+
+    `maybe_sent` is True when the request may have reached the provider (a read timeout, a
+    reset after sending): such a call must never be re-sent blindly.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        reason: FailReason = FailReason.PROVIDER_ERROR,
+        retry_safe: bool = False,
+        maybe_sent: bool = False,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message  # the provider's own words (English or Chinese), for logs and detail
+        self.reason = reason
+        self.retry_safe = retry_safe
+        self.maybe_sent = maybe_sent
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """An HTTP request to a provider's webhook, before anything in it is trusted."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    client_ip: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookReply:
+    """What to answer the provider, and the call events its request carried."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    events: tuple[CallEvent, ...] = ()
+
+
+class Provider(Protocol):
+    """A telephony or meeting vendor confbot can dial through."""
+
+    info: ProviderInfo
+
+    async def place(self, request: DialRequest) -> list[PlaceResult]:
+        """Ask the provider to place the calls; one result per call, in any order."""
+        ...
+
+    async def poll(self, call: PlacedCall) -> CallEvent | None:
+        """The call's current state as the provider reports it, or None when it has no news."""
+        ...
+
+    async def cancel(self, call: PlacedCall) -> CallEvent | None:
+        """Withdraw or hang up the call; the resulting event when the provider confirms it."""
+        ...
+
+    async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
+        """Authenticate and decode a status callback (raise WebhookRejected when it is not genuine)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+class WebhookRejected(Exception):
+    """A webhook request that failed authentication or could not be read; nothing is stored."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+# --- storage -----------------------------------------------------------------------------
+
+
+class InviteStore(Protocol):
+    """Invites, their call attempts and call events, durably."""
+
+    async def add_invite(self, invite: Invite, parties: Sequence[Party]) -> Invite: ...
+    async def get_invite(self, invite_id: int) -> Invite | None: ...
+    async def attempts(self, invite_id: int) -> list[CallAttempt]: ...
+    async def invites_with_status(self, status: InviteStatus) -> list[Invite]: ...
+    async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
+        """Move a scheduled invite to dialing in one atomic update; None if someone else did."""
+        ...
+
+    async def set_invite_status(
+        self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None
+    ) -> bool: ...
+    async def claim_attempt_for_sending(self, attempt_id: int, now: datetime) -> bool:
+        """Mark a queued attempt as being sent, once; False if it was already sent."""
+        ...
+
+    async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
+        """Cancel a queued attempt that was never sent; False if it was sent meanwhile."""
+        ...
+
+    async def record_placed(self, invite: Invite, result: PlaceResult, now: datetime) -> CallAttempt | None: ...
+    async def find_attempt(self, provider: str, provider_call_id: str) -> CallAttempt | None: ...
+    async def get_attempt(self, attempt_id: int) -> CallAttempt | None: ...
+    async def store_event(self, event: CallEvent, attempt_id: int | None, now: datetime) -> bool:
+        """Persist an event; False when an event with the same dedupe key was already stored."""
+        ...
+
+    async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
+        """Events that arrived before their call id was known, now attached to the attempt."""
+        ...
+
+    async def transition(
+        self,
+        attempt_id: int,
+        expected: CallState,
+        new: CallState,
+        *,
+        reason: FailReason | None,
+        code: str | None,
+        detail: str | None,
+        at: datetime,
+    ) -> bool:
+        """Compare-and-set an attempt's state; False when it was no longer `expected`."""
+        ...
+
+    async def open_attempts(
+        self, provider: str | None = None, states: Sequence[CallState] | None = None
+    ) -> list[CallAttempt]:
+        """Attempts of dialling invites that are not final (optionally of one provider, in `states`)."""
+        ...
+
+    async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
+        """Open attempts of dialling invites of `provider` into target `target_id`."""
+        ...
+
+    async def unsettled_count(self, invite_id: int, *, handed_over: bool) -> int:
+        """Attempts still open; with `handed_over`, queued calls the provider accepted count as settled."""
+        ...
+
+    async def placed_call(self, attempt: CallAttempt) -> PlacedCall | None: ...
+    async def set_thread(self, invite_id: int, thread_ts: str) -> None: ...
+    async def set_roster_ts(self, invite_id: int, roster_ts: str) -> None: ...
+    async def recent_invites(self, channel_id: str, limit: int) -> list[Invite]: ...
+
+
+# --- the outside world -------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    """The current instant; injected so tests control time."""
+
+    def now(self) -> datetime: ...
+
+
+class Scheduler(Protocol):
+    """Wakes the core at an invite's due time (APScheduler in production)."""
+
+    def schedule_fire(self, invite_id: int, at: datetime) -> None: ...
+    def unschedule(self, invite_id: int) -> None: ...
+
+
+class NoticeKind(StrEnum):
+    """Thread replies people must notice; each has sentences in the message catalogue."""
+
+    LATE = "late"
+    MISSED = "missed"
+    SUMMARY = "summary"
+    CANCELLED = "cancelled"
+    UNKNOWN_OUTCOME = "unknown_outcome"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A thread reply, as data: rendered into words only by the Slack layer."""
+
+    kind: NoticeKind
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Notifier(Protocol):
+    """Slack output as the core sees it: everything is re-rendered from the store later."""
+
+    async def invite_created(self, invite_id: int) -> None: ...
+    async def invite_changed(self, invite_id: int) -> None:
+        """The invite's own status changed (thread parent and roster need a fresh render)."""
+        ...
+
+    async def calls_changed(self, invite_id: int) -> None:
+        """Only its calls changed (the roster needs a fresh render; the parent shows no live counts)."""
+        ...
+
+    async def calls_failed(self, invite_id: int) -> None: ...
+    async def notice(self, invite_id: int, notice: Notice) -> None: ...
+
+
+class Directory(Protocol):
+    """Who a Slack user is: zone, locale, phone (read from their profile); where the bot may post."""
+
+    async def profile(self, user_id: str) -> UserProfile | None: ...
+
+    async def can_post(self, channel_id: str) -> bool:
+        """Whether the bot can post in the channel (so an invite's thread can live there)."""
+        ...
+
+
+# --- inbound calls (呼入转呼) ----------------------------------------------------------------
+# Plain values from bot.inbound.core.model; imported lazily by type checkers only, so this module
+# stays the leaf the rest of the core builds on.
+
+
+class UserGroups(Protocol):
+    """Members of a Slack user group (who may change inbound routes besides admins)."""
+
+    async def members(self, group_id: str) -> frozenset[str]: ...
+
+
+class RouteStore(Protocol):
+    """Inbound routes, their caller rules and every change to them, durably."""
+
+    async def route(self, access_key: str) -> Route | None: ...
+    async def routes(self) -> list[Route]: ...
+    async def set_rule(
+        self,
+        access_key: str,
+        access_display: str,
+        channel_id: str | None,
+        default_channel: str,
+        team_id: str,
+        rule: RouteRule,
+        by: str,
+        at: datetime,
+    ) -> RouteChange:
+        """Create or replace the rule for (access number, prefix); records the change in the same transaction."""
+        ...
+
+    async def remove_rule(self, access_key: str, caller_prefix: str, by: str, at: datetime) -> RouteChange | None:
+        """Remove one rule (and the route with its last rule); None when there was none."""
+        ...
+
+    async def remove_route(self, access_key: str, by: str, at: datetime) -> RouteChange | None: ...
+    async def changes(self, limit: int) -> list[RouteChange]: ...
+    async def last_change_channel(self) -> str | None: ...
+    async def mentioned_users(self) -> list[str]: ...
+    async def set_resolved(self, user_id: str, e164: str | None, at: datetime) -> int:
+        """Store a user's current profile number on every rule that rings them; rows changed."""
+        ...
+
+
+class InboundCallStore(Protocol):
+    """Inbound calls, their callees' lines and the platform's events, durably."""
+
+    async def create_call(
+        self, call: InboundCall, legs: Sequence[InboundLeg]
+    ) -> tuple[InboundCall, bool, list[InboundEvent]]:
+        """Insert the call and its lines and claim its early events; (existing, False, []) on a repeat."""
+        ...
+
+    async def find_call(self, vcc_id: str, platform_call_id: str) -> InboundCall | None: ...
+    async def record_event(self, event: InboundEvent, now: datetime, region: str) -> Applied:
+        """Store an event and apply it to its call, in one transaction (a re-delivery changes nothing)."""
+        ...
+
+    async def link_orphans(self, vcc_id: str, platform_call_id: str, call_id: int) -> list[InboundEvent]:
+        """Events stored before their call was known, now attached to it (oldest first)."""
+        ...
+
+    async def apply_events(self, call_id: int, events: Sequence[InboundEvent], now: datetime, region: str) -> Applied:
+        """Apply events already stored for a call, in one transaction."""
+        ...
+
+
+class InboundNotifier(Protocol):
+    """Slack output for inbound calls; everything is re-rendered from the store when sent."""
+
+    async def call_changed(self, call_id: int) -> None: ...
+    async def call_notice(self, call_id: int, kind: InboundNoticeKind, params: Mapping[str, Any]) -> None: ...

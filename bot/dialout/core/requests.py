@@ -1,0 +1,206 @@
+"""Carrying out what a `/dial` asks: read it in the asker's zone, resolve people, schedule.
+
+Returns a reply as data; the Slack layer turns it into words in the asker's language.
+Nothing is stored unless every part of the request is valid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.dialout.core.command import (
+    CancelCommand,
+    HelpCommand,
+    InviteDraft,
+    ParseContext,
+    ParseError,
+    ParseProblem,
+    parse_command,
+    resolve_parties,
+)
+from bot.dialout.core.invites import CancelOutcome, InviteService
+from bot.dialout.core.models import Capability, Invite, TargetKind, UserProfile
+from bot.dialout.core.ports import Clock, Directory, ProviderInfo
+from bot.inbound.core.route_command import ROUTE_COMMANDS, RouteCommand
+from bot.inbound.core.switchboard import RouteAsker, RouteBook, RouteReply
+from bot.kernel.phone import DialingPolicy
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who typed the command, and where."""
+
+    user_id: str
+    team_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class HelpReply:
+    """Show the usage text."""
+
+    locale: str
+    tz: str
+    providers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """Explain what is wrong; nothing was stored."""
+
+    locale: str
+    error: ParseError
+
+
+@dataclass(frozen=True)
+class ScheduledReply:
+    """The invite was stored and will be dialled."""
+
+    locale: str
+    invite: Invite
+    count: int
+    provider_title: str
+
+
+@dataclass(frozen=True)
+class CancelReply:
+    """What `/dial cancel` achieved."""
+
+    locale: str
+    invite_id: int
+    outcome: CancelOutcome
+
+
+Reply = HelpReply | ErrorReply | ScheduledReply | CancelReply
+
+
+@dataclass(frozen=True)
+class RequestRules:
+    """Workspace settings that shape how requests are read."""
+
+    policy: DialingPolicy = field(default_factory=DialingPolicy)
+    default_provider: Mapping[TargetKind, str] = field(default_factory=dict)
+    default_locale: str = "en"
+    default_tz: str = "UTC"
+
+
+class DialRequests:
+    """Serves `/dial` text and the cancel button."""
+
+    def __init__(
+        self,
+        invites: InviteService,
+        directory: Directory,
+        providers: Callable[[], Mapping[str, ProviderInfo]],
+        clock: Clock,
+        rules: RequestRules,
+        locale_of: Callable[[str | None, str], str],
+        routes: RouteBook | None = None,
+    ) -> None:
+        self._invites = invites
+        self._routes = routes
+        self._directory = directory
+        self._providers = providers
+        self._clock = clock
+        self._rules = rules
+        self._locale_of = locale_of
+
+    async def _asker_profile(self, user_id: str) -> UserProfile:
+        profile = await self._directory.profile(user_id)
+        return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
+
+    async def handle_text(self, text: str, asker: Asker) -> Reply | RouteReply:
+        """Read and carry out one `/dial` command."""
+        profile = await self._asker_profile(asker.user_id)
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        providers = self._providers()
+        context = ParseContext(
+            now=self._clock.now(),
+            tz=profile.tz,
+            policy=self._rules.policy,
+            providers=providers,
+            default_provider=self._rules.default_provider,
+        )
+        try:
+            command = parse_command(text, context)
+        except ParseError as exc:
+            return ErrorReply(locale, exc)
+        if isinstance(command, HelpCommand):
+            usable = tuple(
+                f"{name} ({', '.join(sorted(info.options))})" if info.options else name
+                for name, info in sorted(providers.items())
+                if not info.missing_settings and info.capabilities - {Capability.INBOUND}
+            )
+            return HelpReply(locale, profile.tz, usable)
+        if isinstance(command, CancelCommand):
+            outcome = await self._invites.cancel(command.invite_id, asker.user_id, profile.is_admin)
+            return CancelReply(locale, command.invite_id, outcome)
+        if isinstance(command, ROUTE_COMMANDS):
+            return await self._route(command, asker, profile, locale)
+        return await self._schedule(command, asker, profile, locale, text, providers)
+
+    async def _route(
+        self, command: RouteCommand, asker: Asker, profile: UserProfile, locale: str
+    ) -> Reply | RouteReply:
+        """Inbound route commands (`/dial route …`, `/dial routes`)."""
+        if self._routes is None:
+            return ErrorReply(locale, ParseError(ParseProblem.NO_PROVIDER_FOR_KIND, {"kind": "inbound"}))
+        try:
+            return await self._routes.handle(
+                command, RouteAsker(asker.user_id, asker.team_id, asker.channel_id), profile, locale
+            )
+        except ParseError as exc:
+            return ErrorReply(locale, exc)
+
+    async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
+        """The cancel button on a thread parent."""
+        profile = await self._asker_profile(user_id)
+        outcome = await self._invites.cancel(invite_id, user_id, profile.is_admin)
+        return CancelReply(self._locale_of(profile.locale, self._rules.default_locale), invite_id, outcome)
+
+    async def _schedule(
+        self,
+        draft: InviteDraft,
+        asker: Asker,
+        profile: UserProfile,
+        locale: str,
+        text: str,
+        providers: Mapping[str, ProviderInfo],
+    ) -> Reply:
+        profiles = dict(
+            zip(
+                draft.mentions,
+                await asyncio.gather(*(self._directory.profile(u) for u in draft.mentions)),
+                strict=True,
+            )
+        )
+        try:
+            parties = resolve_parties(draft, profiles, self._rules.policy)
+        except ParseError as exc:
+            return ErrorReply(locale, exc)
+        if not await self._directory.can_post(asker.channel_id):
+            return ErrorReply(locale, ParseError(ParseProblem.CANNOT_POST_HERE, {}))
+        info = providers.get(draft.provider)
+        refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
+        if refused:
+            problem = ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
+            return ErrorReply(locale, problem)
+        now = self._clock.now()
+        invite = Invite(
+            team_id=asker.team_id,
+            channel_id=asker.channel_id,
+            created_by=asker.user_id,
+            provider=draft.provider,
+            target=draft.target,
+            due_at=draft.when.at.astimezone(now.tzinfo),
+            tz=profile.tz,
+            locale=locale,
+            max_duration_s=draft.max_duration_s,
+            options=dict(draft.options),
+            created_at=now,
+            source_text=text,
+        )
+        saved = await self._invites.schedule(invite, parties)
+        return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)

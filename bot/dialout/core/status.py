@@ -1,0 +1,126 @@
+"""Applying call events: store first, move the state forward only, then tell Slack.
+
+Every event is stored before it is acted on (so none is lost) and de-duplicated by its key;
+the attempt's state changes by compare-and-set, so two replicas applying events for the
+same call cannot interleave into a backwards move.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+
+from bot.dialout.core.models import CallAttempt, CallEvent, InviteStatus
+from bot.dialout.core.ports import Clock, InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
+from bot.kernel.states import CallState, FailReason, advance
+
+log = logging.getLogger(__name__)
+
+
+class StatusService:
+    """Turns provider events into attempt states and Slack updates."""
+
+    def __init__(
+        self,
+        store: InviteStore,
+        notifier: Notifier,
+        clock: Clock,
+        providers: Mapping[str, ProviderInfo],
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._clock = clock
+        self._providers = providers
+
+    async def apply(self, event: CallEvent) -> bool:
+        """Store `event` and apply it; True when it changed a call's state."""
+        if event.target_id is not None and not event.provider_call_id:
+            return await self._apply_to_target(event, event.target_id)
+        attempt = await self._store.find_attempt(event.provider, event.provider_call_id)
+        is_new = await self._store.store_event(event, attempt.id if attempt else None, self._clock.now())
+        if not is_new:
+            return False
+        if attempt is None:
+            # The provider's webhook can beat our own record of its call id. Both sides write
+            # first and look second, so whichever commits last sees the other and applies it.
+            attempt = await self._store.find_attempt(event.provider, event.provider_call_id)
+            if attempt is None or attempt.id is None:
+                log.info("event for unknown call %s/%s stored", event.provider, event.provider_call_id)
+                return False
+            await self.apply_orphans(event.provider, event.provider_call_id, attempt.id)
+            return True
+        return await self.advance(attempt, event)
+
+    async def _apply_to_target(self, event: CallEvent, target_id: str) -> bool:
+        """News about a whole target (a conference ended): one stored event per open call in it."""
+        changed = False
+        for attempt in await self._store.open_attempts_in_target(event.provider, target_id):
+            assert attempt.id is not None
+            scoped = replace(
+                event,
+                provider_call_id=attempt.provider_call_id or f"attempt-{attempt.id}",
+                dedupe_key=f"{event.dedupe_key}:{attempt.id}",
+                target_id=None,
+            )
+            if await self._store.store_event(scoped, attempt.id, self._clock.now()):
+                changed = await self.advance(attempt, scoped) or changed
+        return changed
+
+    async def apply_orphans(self, provider: str, provider_call_id: str, attempt_id: int) -> None:
+        """Apply events that arrived before the call id was recorded, oldest first."""
+        for event in await self._store.link_orphan_events(provider, provider_call_id, attempt_id):
+            attempt = await self._store.get_attempt(attempt_id)
+            if attempt is not None:
+                await self.advance(attempt, event)
+
+    async def advance(self, attempt: CallAttempt, event: CallEvent) -> bool:
+        """Move `attempt` forward to what `event` reports, if that is forward."""
+        assert attempt.id is not None
+        current: CallAttempt | None = attempt
+        new: CallState | None = None
+        for _ in range(5):
+            if current is None:
+                return False
+            new = advance(current.state, event.state)
+            if new is None:
+                return False
+            reason = event.reason if new is CallState.FAILED else None
+            if new is CallState.FAILED and reason is None:
+                reason = FailReason.UNKNOWN
+            changed = await self._store.transition(
+                attempt.id,
+                current.state,
+                new,
+                reason=reason,
+                code=event.code,
+                detail=event.detail,
+                at=event.occurred_at or self._clock.now(),
+            )
+            if changed:
+                break
+            current = await self._store.get_attempt(attempt.id)
+        else:
+            return False
+        await self._notifier.calls_changed(attempt.invite_id)
+        if new is CallState.FAILED:
+            await self._notifier.calls_failed(attempt.invite_id)
+        if new.is_final:  # only a final state can make the invite done
+            await self.settle(attempt.invite_id)
+        return True
+
+    async def settle(self, invite_id: int) -> bool:
+        """Mark the invite done and post the summary once every party is final."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None or invite.status is not InviteStatus.DIALING:
+            return False
+        info = self._providers.get(invite.provider)
+        # A provider that reports no per-call status is done with once it accepted the calls.
+        handed_over = info is not None and not info.reports_status
+        if await self._store.unsettled_count(invite_id, handed_over=handed_over):
+            return False
+        if not await self._store.set_invite_status(invite_id, InviteStatus.DONE, expected=InviteStatus.DIALING):
+            return False
+        await self._notifier.notice(invite_id, Notice(NoticeKind.SUMMARY))
+        await self._notifier.invite_changed(invite_id)
+        return True

@@ -1,0 +1,506 @@
+"""VoipNow UnifiedAPI (4PSA): invite phone numbers into a scheduled conference. Seed 001_eea3cb31c7f4c3c0.txt.
+
+API: `POST {base}/uapi/phoneCalls/{userId}/conferenceInvite?number=<conf>&pin=&waitForPickup=` with
+`{"extension": ext, "phoneCallView": [{"source": [ext], "destination": [number], "callerId": "Name <num>"}]}`
+→ any 2xx with `[{id, extension, link.self}]` (the seed lists 200/204; its example answers 202).
+Status is polled: `GET /uapi/phoneCalls/{userId}/{extension}/{id}` (status 0 unknown, 1 off hook, 2 trying,
+3 ringing, 4 other side ringing, 5 on call; disposition 0 ANSWERED, 1 BUSY, 2 FAILED, 3 NO ANSWER,
+4 UNKNOWN, 5 NOT ALLOWED). Hang-up: `DELETE` on the same path.
+Auth (provider notes §2): OAuth2 client credentials, `POST {base}/oauth/token.php` form-urlencoded with
+`grant_type=client_credentials, client_id, client_secret, type=unifiedapi, redirect_uri={base}/ouath/token.php`
+(the "ouath" typo is what 4PSA's own client sends). The token is cached until expires_in − 5 min (at most
+half its life) and refreshed once on a 401, after which the request is retried once: a 401 placed nothing.
+Errors are `{"error": {"code", "message"}}`; every documented code has words in the catalogue.
+
+Decisions on the open questions (docs/providers/voipnow.md):
+- `waitForPickup` is sent only with `wait=`; otherwise VoipNow's default of 25 s applies and our bounds use 25.
+- A 2xx without an id (the seed's 204) cannot be followed: the call is UNKNOWN and the core gives it up.
+- A read timeout, a reset or a 5xx after sending: UNKNOWN without an id, never re-sent and not pollable
+  (VoipNow has nothing to look it up by); the core gives it up with a thread reply. A 501 placed nothing: failed.
+- A call that vanishes from VoipNow after it was answered has ended → completed. One that vanishes unanswered
+  → failed(no_answer) once waitForPickup has passed, failed(unknown) before (VoipNow does not say why).
+- Still ringing 30 s past waitForPickup: we hang it up → failed(no_answer). `max 30m` is enforced by hanging
+  up (conferenceInvite has no duration field); without it a call is hung up after 24 h, so none is polled forever.
+- Call Events webhooks are not used: unsigned, set per extension, and whether their CallID is the phoneCall
+  id is unverified. Polling is the only status source; handle_webhook raises NotImplementedError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.config import Settings, VoipNowSettings
+from bot.dialout.core.command import parse_duration
+from bot.dialout.core.models import CallEvent, Capability, PartyKind
+from bot.dialout.core.ports import (
+    CallSpec,
+    DialRequest,
+    OptionSpec,
+    PlacedCall,
+    PlaceResult,
+    ProviderError,
+    ProviderInfo,
+    WebhookReply,
+    WebhookRequest,
+)
+from bot.dialout.providers.http import json_of, make_client, send
+from bot.kernel.states import CallState, FailReason
+
+NAME = "voipnow"
+DEFAULT_WAIT_S = 25  # VoipNow's waitForPickup default (seed)
+MAX_WAIT_S = 600  # our bound: nobody lets a phone ring for more than 10 minutes
+RING_MARGIN_S = 30  # still ringing this long past waitForPickup: we hang up
+GIVE_UP_MARGIN_S = 60  # status unreadable this long past our own bound: we stop polling
+DEFAULT_CAP_S = 86400  # answered calls without `max` are hung up after 24 h (ProviderInfo's upper bound)
+VANISH_GRACE_S = 5  # a call missing right after it was placed may not be listed yet
+TOKEN_LIFETIME_S = 3600  # when the token answer has no expires_in (docs: tokens live 1 h)
+
+_CALLER_ID = re.compile(r"^\s*(?P<name>[^<>\"]*[^<>\"\s])\s*<\s*(?P<number>\+?[0-9*#]{1,32})\s*>\s*$")
+_EXTENSION = re.compile(r"^\d{1,12}(?:\*\d{1,12})?$")  # 211 or the extended form 0003*211
+_PIN = re.compile(r"^\d{1,32}$")
+
+_REASONS: dict[str, FailReason] = {"pc_destination_invalid": FailReason.INVALID_NUMBER}
+# disposition → (reason, code); 0 ANSWERED is an answer and 4 UNKNOWN says nothing, both handled apart
+_DISPOSITIONS: dict[str, tuple[FailReason, str]] = {
+    "1": (FailReason.BUSY, "busy"),
+    "busy": (FailReason.BUSY, "busy"),
+    "2": (FailReason.NETWORK, "failed"),
+    "failed": (FailReason.NETWORK, "failed"),
+    "3": (FailReason.NO_ANSWER, "no_answer"),
+    "no answer": (FailReason.NO_ANSWER, "no_answer"),
+    "5": (FailReason.BARRED, "not_allowed"),
+    "not allowed": (FailReason.BARRED, "not_allowed"),
+}
+
+
+def normalise_pin(value: str) -> str:
+    """`pin=2233`: the scheduled conference's PIN, digits only (it is keyed in on a phone)."""
+    value = value.strip()
+    if not _PIN.match(value):
+        raise ValueError("digits only")
+    return value
+
+
+def normalise_wait(value: str) -> str:
+    """`wait=40s` or `wait=40`: seconds VoipNow lets the phone ring (waitForPickup, > 0)."""
+    text = value.strip().lower()
+    seconds = int(text) if text.isdigit() else parse_duration(text)
+    if seconds is None:
+        raise ValueError("not a duration")
+    if not 1 <= seconds <= MAX_WAIT_S:
+        raise ValueError(f"must be 1 to {MAX_WAIT_S} seconds")
+    return str(seconds)
+
+
+def normalise_caller_id(value: str) -> str:
+    """`callerid="Ops <4000>"`: the UAPI-Caller-Id form `Name <number>`."""
+    match = _CALLER_ID.match(value)
+    if not match:
+        raise ValueError("not in the form Name <number>")
+    name = re.sub(r"\s+", " ", match["name"].strip())
+    return f"{name} <{match['number']}>"
+
+
+def normalise_extension(value: str) -> str:
+    """`ext=212` or `ext=0003*212`: another Conference extension owned by VOIPNOW_USER_ID."""
+    value = value.strip()
+    if not _EXTENSION.match(value):
+        raise ValueError("an extension number like 211 or 0003*211")
+    return value
+
+
+OPTIONS = {
+    "pin": OptionSpec("pin", "the conference PIN, digits, e.g. pin=2233", normalise_pin),
+    "wait": OptionSpec("wait", f"seconds to ring, 1-{MAX_WAIT_S}, e.g. wait=40s", normalise_wait),
+    "callerid": OptionSpec("callerid", 'Name <number>, e.g. callerid="Ops <4000>"', normalise_caller_id),
+    "ext": OptionSpec("ext", "a Conference extension, e.g. ext=211 or ext=0003*211", normalise_extension),
+}
+
+
+class VoipNowProvider:
+    """Invites numbers into a VoipNow scheduled conference and follows each call by polling."""
+
+    def __init__(
+        self,
+        settings: VoipNowSettings,
+        client: httpx.AsyncClient | None = None,
+        clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._base = settings.base_url.rstrip("/")
+        self._client = client or make_client(settings.timeout_s)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._token: str | None = None
+        self._monotonic = monotonic  # token expiry runs on this, not on the wall clock
+        self._token_until = 0.0  # after this (by self._monotonic) the token is not used
+        self._token_lock = asyncio.Lock()
+        self.info = ProviderInfo(
+            name=NAME,
+            title="VoipNow",
+            capabilities=frozenset({Capability.CONFERENCE}),
+            options=OPTIONS,
+            polls=True,
+            poll_every_s=3.0,
+            # the core's backstop for calls still dialling; context["give_up_after_s"] extends it per call
+            give_up_after_s=float(RING_MARGIN_S + GIVE_UP_MARGIN_S),
+            missing_settings=settings.missing(),
+        )
+
+    # --- auth ------------------------------------------------------------------------------
+
+    async def _access_token(self, stale: str | None = None) -> str:
+        """A cached bearer token; with `stale` (a token VoipNow just refused), a different one."""
+        async with self._token_lock:
+            token = self._token
+            if token is not None and token != stale and self._monotonic() < self._token_until:
+                return token
+            self._token = None
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": self._settings.client_id,
+                "client_secret": self._settings.client_secret.get_secret_value(),
+                "type": "unifiedapi",
+                "redirect_uri": f"{self._base}/ouath/token.php",  # sic, as 4PSA's own client sends it
+            }
+            request = self._client.build_request("POST", f"{self._base}/oauth/token.php", data=form)
+            try:
+                response = await send(self._client, NAME, request)
+            except ProviderError as exc:  # a token request never places a call: not maybe_sent
+                raise ProviderError("token_unavailable", f"token request: {exc.message}", reason=exc.reason) from exc
+            payload = _loads(response.content)
+            token = payload.get("access_token") if isinstance(payload, dict) else None
+            if not response.is_success or not isinstance(token, str) or not token:
+                refused = response.status_code in (400, 401, 403)
+                raise ProviderError(
+                    "token_refused" if refused else "token_unavailable",
+                    f"token: HTTP {response.status_code} {_error_text(payload, response)}",
+                    reason=FailReason.AUTH if refused else FailReason.PROVIDER_ERROR,
+                )
+            lifetime = _number(payload.get("expires_in")) or TOKEN_LIFETIME_S
+            self._token, self._token_until = token, self._monotonic() + lifetime - min(300.0, lifetime / 2)
+            return token
+
+    async def _call_api(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: Any = None
+    ) -> httpx.Response:
+        """One UnifiedAPI request; a 401 gets a fresh token and exactly one retry (a 401 did nothing)."""
+        token = await self._access_token()
+        response = await self._send_api(method, path, token, params, body)
+        if response.status_code == 401:
+            token = await self._access_token(stale=token)
+            response = await self._send_api(method, path, token, params, body)
+        return response
+
+    async def _send_api(
+        self, method: str, path: str, token: str, params: Mapping[str, str] | None, body: Any
+    ) -> httpx.Response:
+        headers = {"authorization": f"Bearer {token}", "accept": "application/json"}
+        request = self._client.build_request(method, f"{self._base}{path}", params=params, json=body, headers=headers)
+        return await send(self._client, NAME, request)
+
+    # --- placing ---------------------------------------------------------------------------
+
+    async def place(self, request: DialRequest) -> list[PlaceResult]:
+        results = []
+        for call in request.calls:
+            try:
+                results.append(await self._place_one(request, call))
+            except ProviderError as exc:  # per call, so one call's timeout cannot blur another's answer
+                state = CallState.UNKNOWN if exc.maybe_sent else CallState.FAILED
+                reason = None if exc.maybe_sent else exc.reason
+                results.append(PlaceResult(call.attempt_id, state, reason=reason, code=exc.code, detail=exc.message))
+        return results
+
+    async def _place_one(self, request: DialRequest, call: CallSpec) -> PlaceResult:
+        attempt_id, party = call.attempt_id, call.party
+        if party.kind is not PartyKind.PHONE:
+            return PlaceResult(attempt_id, CallState.FAILED, reason=FailReason.INVALID_NUMBER, code="not_a_phone")
+        options = request.options
+        extension = options.get("ext") or self._settings.extension
+        params = {"number": request.target.id}  # the scheduled conference's number
+        if options.get("pin"):
+            params["pin"] = options["pin"]
+        if options.get("wait"):
+            params["waitForPickup"] = options["wait"]
+        address = party.address
+        destination = self._settings.international_prefix + address[1:] if address.startswith("+") else address
+        view: dict[str, Any] = {"source": [extension], "destination": [destination]}
+        caller_id = options.get("callerid") or self._settings.caller_id
+        if caller_id:
+            view["callerId"] = caller_id
+        user_id = self._settings.user_id or "@me"
+        response = await self._call_api(
+            "POST",
+            f"/uapi/phoneCalls/{_segment(user_id)}/conferenceInvite",
+            params=params,
+            body={"extension": extension, "phoneCallView": [view]},
+        )
+        if not response.is_success:
+            return self._refusal(attempt_id, response)
+        payload = _loads(response.content) if response.content.strip() else None
+        if response.content.strip() and payload is None:
+            json_of(response, NAME)  # raises bad_response, maybe_sent, quoting the body
+        record = _find_call(payload, None)
+        if record is None:
+            detail = f"HTTP {response.status_code} without a call id: the call cannot be followed"
+            return PlaceResult(attempt_id, CallState.UNKNOWN, code="accepted_without_id", detail=detail)
+        wait_s = int(options.get("wait") or DEFAULT_WAIT_S)
+        context = {
+            "user_id": user_id,
+            "extension": str(record.get("extension") or extension),
+            "destination": destination,
+            "wait_s": str(wait_s),
+            "max_s": str(request.max_duration_s or DEFAULT_CAP_S),
+            "placed_at": self._clock().isoformat(),
+            "give_up_after_s": str(wait_s + RING_MARGIN_S + GIVE_UP_MARGIN_S),
+        }
+        return PlaceResult(attempt_id, CallState.DIALING, provider_call_id=str(record["id"]), context=context)
+
+    def _refusal(self, attempt_id: int, response: httpx.Response) -> PlaceResult:
+        status = response.status_code
+        code, message = _error_of(_loads(response.content))
+        code = code or f"http_{status}"
+        detail = message or response.text[:200].replace("\n", " ") or None
+        if status >= 500 and status != 501:  # it reached VoipNow and failed there: it may have acted
+            raise ProviderError(code, f"HTTP {status} {detail or ''}".strip(), maybe_sent=True)
+        if status == 401:
+            reason = FailReason.AUTH
+        elif status == 429:
+            reason = FailReason.RATE_LIMITED
+        else:
+            reason = _REASONS.get(code, FailReason.PROVIDER_REJECTED)
+        return PlaceResult(attempt_id, CallState.FAILED, reason=reason, code=code, detail=detail)
+
+    # --- following -------------------------------------------------------------------------
+
+    async def poll(self, call: PlacedCall) -> CallEvent | None:
+        if not call.provider_call_id:
+            return None  # accepted or timed out without an id: there is nothing to look it up by
+        age = self._age(call)
+        wait = _number(call.context.get("wait_s")) or DEFAULT_WAIT_S
+        cap = _number(call.context.get("max_s")) or DEFAULT_CAP_S
+        try:
+            return await self._poll_once(call, age, wait, cap)
+        except ProviderError:
+            answered = call.state is CallState.ANSWERED
+            bound = (cap if answered else 0) + wait + RING_MARGIN_S + GIVE_UP_MARGIN_S
+            if age <= bound:
+                raise  # the core logs it and asks again next round
+            state = CallState.COMPLETED if answered else CallState.FAILED
+            return self._event(call, state, FailReason.UNKNOWN, "status_unavailable", "VoipNow status unreadable")
+
+    async def _poll_once(self, call: PlacedCall, age: float, wait: float, cap: float) -> CallEvent | None:
+        response = await self._call_api("GET", _call_path(call))
+        if response.status_code != 404 and not response.is_success:
+            code, message = _error_of(_loads(response.content))
+            raise ProviderError(code or f"http_{response.status_code}", message or response.text[:200])
+        record = None if response.status_code == 404 else _find_call(_loads(response.content), call.provider_call_id)
+        if record is None:
+            return self._vanished(call, age, wait)
+        seen = _observe(record, call.context.get("destination", ""))
+        state = seen[0] if seen else None
+        if call.state is CallState.ANSWERED or state is CallState.ANSWERED:
+            if age - _answered_after(record, call, wait) >= cap and await self._hang_up(call):
+                return self._event(call, CallState.COMPLETED, None, "max_duration", f"hung up after {int(cap)} s")
+        elif state is not CallState.FAILED and age > wait + RING_MARGIN_S and await self._hang_up(call):
+            return self._no_pickup(call, wait)
+        return self._event(call, *seen) if seen else None
+
+    def _vanished(self, call: PlacedCall, age: float, wait: float) -> CallEvent | None:
+        """VoipNow lists only calls in progress: a call that is gone has ended."""
+        if call.state is CallState.ANSWERED:
+            return self._event(call, CallState.COMPLETED, None, "ended")
+        if age < VANISH_GRACE_S:
+            return None
+        if age >= wait:
+            return self._no_pickup(call, wait)
+        return self._event(call, CallState.FAILED, FailReason.UNKNOWN, "ended_unanswered", "ended before an answer")
+
+    def _no_pickup(self, call: PlacedCall, wait: float) -> CallEvent:
+        return self._event(call, CallState.FAILED, FailReason.NO_ANSWER, "no_pickup", f"not answered in {wait:.0f} s")
+
+    async def cancel(self, call: PlacedCall) -> CallEvent | None:
+        if not call.provider_call_id:
+            return None  # without an id there is nothing to hang up
+        if not await self._hang_up(call):
+            return None  # already gone: the next poll says how it ended
+        state = CallState.COMPLETED if call.state is CallState.ANSWERED else CallState.CANCELLED
+        return self._event(call, state, None, "hung_up")
+
+    async def _hang_up(self, call: PlacedCall) -> bool:
+        """DELETE the call; False when VoipNow no longer has it."""
+        response = await self._call_api("DELETE", _call_path(call))
+        if response.status_code == 404:
+            return False
+        if not response.is_success:
+            code, message = _error_of(_loads(response.content))
+            raise ProviderError(code or f"http_{response.status_code}", message or response.text[:200])
+        return True
+
+    def _age(self, call: PlacedCall) -> float:
+        placed = call.placed_at or _parse_time(call.context.get("placed_at")) or self._clock()
+        if placed.tzinfo is None:
+            placed = placed.replace(tzinfo=UTC)
+        return (self._clock() - placed).total_seconds()
+
+    def _event(
+        self, call: PlacedCall, state: CallState, reason: FailReason | None, code: str, detail: str | None = None
+    ) -> CallEvent:
+        return CallEvent(
+            provider=NAME,
+            provider_call_id=call.provider_call_id,
+            state=state,
+            reason=reason,
+            code=code,
+            detail=detail,
+            dedupe_key=f"voipnow:{call.provider_call_id}:{state.value}",
+            occurred_at=self._clock(),
+            raw={"source": "poll", "code": code},
+        )
+
+    async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
+        raise NotImplementedError("VoipNow calls are followed by polling")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+# --- reading VoipNow's answers -------------------------------------------------------------
+
+
+def _loads(content: bytes) -> Any:
+    """JSON, also the seed's printed form `{…}, {…}` (two objects side by side); None when unreadable."""
+    text = content.decode("utf-8", "replace").strip()
+    for candidate in (text, f"[{text}]"):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _records(payload: Any) -> list[dict[str, Any]]:
+    """PhoneCall objects wherever they sit: a list, `{"entry": [...]}` or `[{"entry": [...]}, {paging}]`."""
+    if isinstance(payload, list):
+        return [record for item in payload for record in _records(item)]
+    if not isinstance(payload, dict):
+        return []
+    if "entry" in payload:
+        return _records(payload["entry"])
+    return [payload] if "id" in payload else []
+
+
+def _find_call(payload: Any, call_id: str | None) -> dict[str, Any] | None:
+    """The PhoneCall with `call_id` (any one with an id when None)."""
+    for record in _records(payload):
+        if record.get("id") and (call_id is None or str(record["id"]) == call_id):
+            return record
+    return None
+
+
+def _observe(record: Mapping[str, Any], destination: str) -> tuple[CallState, FailReason | None, str] | None:
+    """The state a PhoneCall shows, from the legs to our destination; None when it says nothing."""
+    views = [v for v in record.get("phoneCallView") or [] if isinstance(v, dict)] or [dict(record)]
+    mine = [v for v in views if any(_same_number(destination, str(d)) for d in _as_list(v.get("destination")))]
+    mine = mine or views
+    for view in mine:
+        disposition = str(view.get("disposition", "")).strip().lower()
+        if disposition in _DISPOSITIONS:
+            reason, code = _DISPOSITIONS[disposition]
+            return CallState.FAILED, reason, f"disposition_{code}"
+    statuses = {str(v.get("status", "")).strip() for v in mine}
+    answered = _parse_time(record.get("answered")) or any(_parse_time(v.get("answered")) for v in mine)
+    answered = answered or any(str(v.get("disposition", "")).strip().lower() in ("0", "answered") for v in mine)
+    if answered or "5" in statuses:
+        return CallState.ANSWERED, None, "status_5"
+    if statuses & {"3", "4"}:
+        return CallState.RINGING, None, "status_" + max(statuses & {"3", "4"})
+    if statuses & {"1", "2"}:
+        return CallState.DIALING, None, "status_" + max(statuses & {"1", "2"})
+    return None  # status 0 (unknown) or nothing readable
+
+
+def _answered_after(record: Mapping[str, Any], call: PlacedCall, wait: float) -> float:
+    """Seconds from placing to the answer by VoipNow's `answered` time (0 when it gives none).
+
+    Clamped to the ring bound, so a skewed VoipNow clock cannot postpone the hang-up for ever."""
+    views = [v for v in record.get("phoneCallView") or [] if isinstance(v, dict)]
+    stamps = [_parse_time(v.get("answered")) for v in views] + [_parse_time(record.get("answered"))]
+    answered = next((s for s in stamps if s is not None), None)
+    placed = call.placed_at or _parse_time(call.context.get("placed_at"))
+    if answered is None or placed is None:
+        return 0.0
+    if placed.tzinfo is None:
+        placed = placed.replace(tzinfo=UTC)
+    return min(max(0.0, (answered - placed).total_seconds()), wait + RING_MARGIN_S)
+
+
+def _error_of(payload: Any) -> tuple[str | None, str | None]:
+    """(code, message) from `{"error": {"code", "message"}}`; OAuth's `{"error": "…"}` too."""
+    if not isinstance(payload, dict):
+        return None, None
+    error = payload.get("error")
+    if isinstance(error, dict):
+        code, message = error.get("code"), error.get("message")
+        return (str(code) if code else None), (str(message) if message else None)
+    if isinstance(error, str):
+        description = payload.get("error_description")
+        return error, str(description) if description else None
+    return None, None
+
+
+def _error_text(payload: Any, response: httpx.Response) -> str:
+    code, message = _error_of(payload)
+    return " ".join(p for p in (code, message) if p) or response.text[:200].replace("\n", " ")
+
+
+def _call_path(call: PlacedCall) -> str:
+    user_id = call.context.get("user_id") or "@me"
+    extension = call.context.get("extension", "")
+    return f"/uapi/phoneCalls/{_segment(user_id)}/{_segment(extension)}/{_segment(call.provider_call_id)}"
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="@*")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def _same_number(ours: str, theirs: str) -> bool:
+    """Whether two spellings are one number (+8613…, 008613… and 8613… are)."""
+    a, b = re.sub(r"\D", "", ours), re.sub(r"\D", "", theirs)
+    return bool(a and b) and (a == b or (min(len(a), len(b)) >= 6 and (a.endswith(b) or b.endswith(a))))
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def from_settings(settings: Settings) -> VoipNowProvider:
+    """The VoipNow provider; unconfigured, it is listed but not offered."""
+    return VoipNowProvider(settings.voipnow)

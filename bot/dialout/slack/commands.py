@@ -1,0 +1,39 @@
+"""`/dial`: acknowledge at once, then read, resolve and schedule after the ack."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.dialout.core.requests import Asker
+from bot.dialout.slack.replies import build_reply
+
+if TYPE_CHECKING:
+    from bot.wiring import Services
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Attach the /dial listener."""
+
+    @app.command("/dial")
+    async def handle_dial(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        asker = Asker(command["user_id"], command.get("team_id", ""), command["channel_id"])
+        reply = await services.requests.handle_text(command.get("text", ""), asker)
+        text = build_reply(reply, services.clock.now(), services.settings.mask_numbers)
+        await tell(client, respond, asker, text)
+
+
+async def tell(client: AsyncWebClient, respond: AsyncRespond, asker: Asker, text: str) -> None:
+    """An ephemeral answer; through the response URL where the bot can't post (DMs, private channels)."""
+    try:
+        await client.chat_postEphemeral(channel=asker.channel_id, user=asker.user_id, text=text)
+    except SlackApiError as exc:
+        if exc.response is None or exc.response.get("error") not in {"channel_not_found", "not_in_channel"}:
+            raise
+        await respond(text=text, response_type="ephemeral")

@@ -1,0 +1,90 @@
+"""Pure builders for what the asker sees privately: help, errors, confirmations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.dialout.core.command import ParseError, ParseProblem
+from bot.dialout.core.requests import CancelReply, ErrorReply, HelpReply, Reply, ScheduledReply
+from bot.dialout.slack.thread import View, describe_count, describe_target, describe_when
+from bot.inbound.core.switchboard import RouteReply
+from bot.inbound.slack.blocks import build_route_reply
+from bot.slack.messages import CATALOGUE, t
+
+_REGION_NAMES = {
+    "en": {"CN": "China", "US": "the US", "HK": "Hong Kong", "TW": "Taiwan", "GB": "the UK"},
+    "zh": {"CN": "中国", "US": "美国", "HK": "香港", "TW": "台湾", "GB": "英国"},
+}
+
+
+def _region(code: str | None, locale: str) -> str:
+    if not code:
+        return "?"
+    return _REGION_NAMES.get(locale, {}).get(code, code)
+
+
+def _quoted(items: list[str]) -> str:
+    return ", ".join(f"`{item}`" for item in items) if items else "—"
+
+
+def build_parse_error(error: ParseError, locale: str, now: datetime | None = None) -> str:
+    """The sentence explaining `error`, with the details it needs (bullet lists included)."""
+    params: dict[str, Any] = dict(error.params)
+    problem = error.problem
+    if problem is ParseProblem.INVALID_NUMBERS:
+        lines = [
+            t(f"number.{n['why']}", locale, text=n["text"], region=_region(n.get("region"), locale))
+            for n in params["numbers"]
+        ]
+        return t("parse.invalid_numbers", locale, lines="\n".join(lines))
+    if problem is ParseProblem.NO_PHONE:
+        lines = []
+        for user in params["users"]:
+            key = f"no_phone.{user['why']}" if user["why"] in {"no_phone", "unknown_user"} else "no_phone.other"
+            lines.append(t(key, locale, user_id=user["user_id"], text=user.get("text", "")))
+        return t("parse.no_phone", locale, lines="\n".join(lines))
+    if problem in {ParseProblem.PROVIDER_CANNOT, ParseProblem.NO_PROVIDER_FOR_KIND}:
+        params["kind_name"] = t(f"kind.{params['kind']}", locale)
+        params["able"] = _quoted(params.get("able", []))
+    if problem is ParseProblem.UNKNOWN_PROVIDER:
+        params["known"] = _quoted(params["known"])
+    if problem is ParseProblem.BAD_OPTION_KEY:
+        params["valid"] = _quoted(params["valid"])
+    if problem is ParseProblem.PROVIDER_NOT_CONFIGURED:
+        params["missing"] = _quoted(params["missing"])
+    if problem is ParseProblem.UNKNOWN_WORDS:
+        params["words"] = _quoted(params["words"])
+    if problem is ParseProblem.PLAIN_AT_NAME:
+        params["names"] = _quoted(params["names"])
+    if problem is ParseProblem.PROVIDER_REFUSED:
+        key = f"error.{params['provider']}.{params['code']}"
+        params["explanation"] = t(key, locale) if key in CATALOGUE else params["code"]
+    if problem is ParseProblem.PAST_TIME and "at" in params:
+        params["at"] = datetime.fromisoformat(params["at"]).strftime("%Y-%m-%d %H:%M")
+    params.setdefault("phrase", "")
+    return t(f"parse.{problem.value}", locale, **params)
+
+
+def build_reply(reply: Reply | RouteReply, now: datetime, mask_numbers: bool) -> str:
+    """The private answer to a /dial command or the cancel button."""
+    route_text = build_route_reply(reply, mask_numbers)
+    if route_text is not None:
+        return route_text
+    if isinstance(reply, HelpReply):
+        return t("help", reply.locale, tz=reply.tz, providers=_quoted(list(reply.providers)))
+    if isinstance(reply, ErrorReply):
+        return build_parse_error(reply.error, reply.locale, now)
+    if isinstance(reply, CancelReply):
+        return t(f"cancel.{reply.outcome.value}", reply.locale, id=reply.invite_id)
+    assert isinstance(reply, ScheduledReply)
+    view = View(locale=reply.locale, mask_numbers=mask_numbers, now=now)
+    return t(
+        "scheduled",
+        reply.locale,
+        id=reply.invite.id,
+        count=describe_count(reply.invite, reply.count, reply.locale),
+        target=describe_target(reply.invite, reply.locale),
+        provider=reply.provider_title,
+        when=describe_when(reply.invite, view),
+    )

@@ -1,0 +1,455 @@
+"""SQL behind the core's InviteStore port: rows ↔ core values, and every atomic claim.
+
+The claims that keep dialling at-most-once are single conditional UPDATEs whose rowcount
+says who won; they are correct on SQLite and PostgreSQL and across several processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.dialout.core.models import (
+    CallAttempt,
+    CallEvent,
+    Invite,
+    InviteStatus,
+    Party,
+    PartyKind,
+    Target,
+    TargetKind,
+)
+from bot.dialout.core.ports import PlacedCall, PlaceResult
+from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
+from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
+
+invites = InviteRow.__table__  # type: ignore[attr-defined]
+attempts = CallAttemptRow.__table__  # type: ignore[attr-defined]
+events = CallEventRow.__table__  # type: ignore[attr-defined]
+
+_OPEN_STATES = [s.value for s in CallState if s not in FINAL_STATES]
+
+
+def invite_from_row(row: Any) -> Invite:
+    """A core Invite from an invites row."""
+    return Invite(
+        id=row.id,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        created_by=row.created_by,
+        provider=row.provider,
+        target=Target(TargetKind(row.target_kind), row.target_id),
+        due_at=row.due_at,
+        tz=row.tz,
+        locale=row.locale,
+        max_duration_s=row.max_duration_s,
+        options=dict(row.options or {}),
+        status=InviteStatus(row.status),
+        thread_ts=row.thread_ts,
+        roster_ts=row.roster_ts,
+        created_at=row.created_at,
+        fired_at=row.fired_at,
+        late_by_s=row.late_by_s,
+        source_text=row.source_text,
+    )
+
+
+def attempt_from_row(row: Any) -> CallAttempt:
+    """A core CallAttempt from a call_attempts row."""
+    return CallAttempt(
+        id=row.id,
+        invite_id=row.invite_id,
+        position=row.position,
+        party=Party(
+            PartyKind(row.party_kind),
+            row.address,
+            slack_user_id=row.slack_user_id,
+            name=row.name,
+            company=row.company,
+        ),
+        state=CallState(row.state),
+        reason=FailReason(row.reason) if row.reason else None,
+        provider_call_id=row.provider_call_id,
+        provider_code=row.code,
+        detail=row.detail,
+        context=dict(row.context or {}),
+        sent_at=row.sent_at,
+        updated_at=row.updated_at,
+        answered_at=row.answered_at,
+        ended_at=row.ended_at,
+    )
+
+
+def event_from_row(row: Any) -> CallEvent:
+    """A core CallEvent from a stored call_events row."""
+    return CallEvent(
+        provider=row.provider,
+        provider_call_id=row.provider_call_id,
+        state=CallState(row.state),
+        dedupe_key=row.dedupe_key,
+        reason=FailReason(row.reason) if row.reason else None,
+        code=row.code,
+        detail=row.detail,
+        occurred_at=row.occurred_at,
+        raw=dict(row.raw or {}),
+    )
+
+
+class SqlInviteStore:
+    """InviteStore on an async SQLAlchemy engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    # --- invites ---------------------------------------------------------------------------
+
+    async def add_invite(self, invite: Invite, parties: Sequence[Party]) -> Invite:
+        now = invite.created_at
+        assert now is not None, "created_at is set by the caller (its clock)"
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                insert(invites).values(
+                    team_id=invite.team_id,
+                    channel_id=invite.channel_id,
+                    created_by=invite.created_by,
+                    provider=invite.provider,
+                    target_kind=invite.target.kind.value,
+                    target_id=invite.target.id,
+                    due_at=invite.due_at,
+                    tz=invite.tz,
+                    locale=invite.locale,
+                    max_duration_s=invite.max_duration_s,
+                    options=dict(invite.options),
+                    status=invite.status.value,
+                    created_at=now,
+                    source_text=invite.source_text,
+                )
+            )
+            assert result.inserted_primary_key is not None
+            invite_id = result.inserted_primary_key[0]
+            if parties:
+                await conn.execute(
+                    insert(attempts),
+                    [
+                        {
+                            "invite_id": invite_id,
+                            "position": index,
+                            "provider": invite.provider,
+                            "party_kind": party.kind.value,
+                            "address": party.address,
+                            "slack_user_id": party.slack_user_id,
+                            "name": party.name,
+                            "company": party.company,
+                            "state": CallState.QUEUED.value,
+                            "context": {},
+                            "updated_at": now,
+                            "failure_reported": False,
+                        }
+                        for index, party in enumerate(parties)
+                    ],
+                )
+        saved = await self.get_invite(invite_id)
+        assert saved is not None
+        return saved
+
+    async def get_invite(self, invite_id: int) -> Invite | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(invites).where(invites.c.id == invite_id))).first()
+        return invite_from_row(row) if row else None
+
+    async def invites_with_status(self, status: InviteStatus) -> list[Invite]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(invites).where(invites.c.status == status.value).order_by(invites.c.due_at)
+            )
+            return [invite_from_row(r) for r in rows]
+
+    async def recent_invites(self, channel_id: str, limit: int) -> list[Invite]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(invites).where(invites.c.channel_id == channel_id).order_by(invites.c.id.desc()).limit(limit)
+            )
+            return [invite_from_row(r) for r in rows]
+
+    async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(invites)
+                .where(and_(invites.c.id == invite_id, invites.c.status == InviteStatus.SCHEDULED.value))
+                .values(status=InviteStatus.DIALING.value, fired_at=now, late_by_s=late_by_s)
+            )
+        if result.rowcount != 1:
+            return None
+        return await self.get_invite(invite_id)
+
+    async def set_invite_status(
+        self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None
+    ) -> bool:
+        condition = invites.c.id == invite_id
+        if expected is not None:
+            condition = and_(condition, invites.c.status == expected.value)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(update(invites).where(condition).values(status=status.value))
+        return result.rowcount == 1
+
+    async def set_thread(self, invite_id: int, thread_ts: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(invites).where(invites.c.id == invite_id).values(thread_ts=thread_ts))
+
+    async def set_roster_ts(self, invite_id: int, roster_ts: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(invites).where(invites.c.id == invite_id).values(roster_ts=roster_ts))
+
+    # --- attempts --------------------------------------------------------------------------
+
+    async def attempts(self, invite_id: int) -> list[CallAttempt]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(attempts).where(attempts.c.invite_id == invite_id).order_by(attempts.c.position)
+            )
+            return [attempt_from_row(r) for r in rows]
+
+    async def get_attempt(self, attempt_id: int) -> CallAttempt | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(attempts).where(attempts.c.id == attempt_id))).first()
+        return attempt_from_row(row) if row else None
+
+    async def open_attempts(
+        self, provider: str | None = None, states: Sequence[CallState] | None = None
+    ) -> list[CallAttempt]:
+        wanted = [s.value for s in states] if states is not None else _OPEN_STATES
+        condition = attempts.c.state.in_(wanted)
+        if provider is not None:
+            condition = and_(condition, attempts.c.provider == provider)
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(attempts)
+                .join(invites, invites.c.id == attempts.c.invite_id)
+                .where(and_(condition, invites.c.status == InviteStatus.DIALING.value))
+                .order_by(attempts.c.id)
+            )
+            return [attempt_from_row(r) for r in rows]
+
+    async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(attempts)
+                .join(invites, invites.c.id == attempts.c.invite_id)
+                .where(
+                    and_(
+                        attempts.c.provider == provider,
+                        attempts.c.state.in_(_OPEN_STATES),
+                        invites.c.target_id == target_id,
+                        invites.c.status == InviteStatus.DIALING.value,
+                    )
+                )
+                .order_by(attempts.c.id)
+            )
+            return [attempt_from_row(r) for r in rows]
+
+    async def unsettled_count(self, invite_id: int, *, handed_over: bool) -> int:
+        condition = and_(attempts.c.invite_id == invite_id, attempts.c.state.in_(_OPEN_STATES))
+        if handed_over:
+            accepted = and_(attempts.c.state == CallState.QUEUED.value, attempts.c.provider_call_id.is_not(None))
+            condition = and_(condition, ~accepted)
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(attempts).where(condition))).scalar_one())
+
+    async def claim_attempt_for_sending(self, attempt_id: int, now: datetime) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(attempts)
+                .where(
+                    and_(
+                        attempts.c.id == attempt_id,
+                        attempts.c.state == CallState.QUEUED.value,
+                        attempts.c.sent_at.is_(None),
+                    )
+                )
+                .values(sent_at=now, updated_at=now)
+            )
+        return result.rowcount == 1
+
+    async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(attempts)
+                .where(
+                    and_(
+                        attempts.c.id == attempt_id,
+                        attempts.c.state == CallState.QUEUED.value,
+                        attempts.c.sent_at.is_(None),
+                    )
+                )
+                .values(state=CallState.CANCELLED.value, updated_at=now, ended_at=now)
+            )
+        return result.rowcount == 1
+
+    async def record_placed(self, invite: Invite, result: PlaceResult, now: datetime) -> CallAttempt | None:
+        current = await self.get_attempt(result.attempt_id)
+        if current is None:
+            return None
+        new = result.state if result.state is CallState.QUEUED else advance(current.state, result.state)
+        values: dict[str, Any] = {"updated_at": now, "context": dict(result.context)}
+        if result.provider_call_id:
+            values["provider_call_id"] = result.provider_call_id
+        if new is not None:
+            values.update(state=new.value, code=result.code, detail=result.detail)
+            if new is CallState.FAILED:
+                values.update(reason=(result.reason or FailReason.UNKNOWN).value, ended_at=now)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(attempts)
+                .where(and_(attempts.c.id == result.attempt_id, attempts.c.state == current.state.value))
+                .values(**values)
+            )
+        return await self.get_attempt(result.attempt_id)
+
+    async def transition(
+        self,
+        attempt_id: int,
+        expected: CallState,
+        new: CallState,
+        *,
+        reason: FailReason | None,
+        code: str | None,
+        detail: str | None,
+        at: datetime,
+    ) -> bool:
+        values: dict[str, Any] = {
+            "state": new.value,
+            "reason": reason.value if reason else None,
+            "updated_at": at,
+        }
+        if code is not None:
+            values["code"] = code
+        if detail is not None:
+            values["detail"] = detail
+        if new is CallState.ANSWERED:
+            values["answered_at"] = at
+        if new in FINAL_STATES:
+            values["ended_at"] = at
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(attempts)
+                .where(and_(attempts.c.id == attempt_id, attempts.c.state == expected.value))
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    async def find_attempt(self, provider: str, provider_call_id: str) -> CallAttempt | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(attempts)
+                    .where(and_(attempts.c.provider == provider, attempts.c.provider_call_id == provider_call_id))
+                    .order_by(attempts.c.id)
+                    .limit(1)
+                )
+            ).first()
+        return attempt_from_row(row) if row else None
+
+    async def placed_call(self, attempt: CallAttempt) -> PlacedCall | None:
+        invite = await self.get_invite(attempt.invite_id)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(attempts.c.context).where(attempts.c.id == attempt.id))).first()
+        if invite is None or row is None:
+            return None
+        return PlacedCall(
+            attempt_id=attempt.id or 0,
+            invite_id=attempt.invite_id,
+            provider_call_id=attempt.provider_call_id or "",
+            party=attempt.party,
+            target=invite.target,
+            requested_by=invite.created_by,
+            state=attempt.state,
+            placed_at=attempt.sent_at,
+            context=dict(row.context or {}),
+        )
+
+    async def unreported_failures(self, invite_id: int) -> list[CallAttempt]:
+        """Failed attempts not yet told in the thread (for the failure digest)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(attempts)
+                .where(
+                    and_(
+                        attempts.c.invite_id == invite_id,
+                        attempts.c.state == CallState.FAILED.value,
+                        attempts.c.failure_reported.is_(False),
+                    )
+                )
+                .order_by(attempts.c.position)
+            )
+            return [attempt_from_row(r) for r in rows]
+
+    async def mark_failures_reported(self, attempt_ids: Sequence[int]) -> None:
+        """Remember that these failures were told, after the reply was delivered."""
+        if not attempt_ids:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(attempts).where(attempts.c.id.in_(list(attempt_ids))).values(failure_reported=True)
+            )
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def store_event(self, event: CallEvent, attempt_id: int | None, now: datetime) -> bool:
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    insert(events).values(
+                        provider=event.provider,
+                        provider_call_id=event.provider_call_id,
+                        attempt_id=attempt_id,
+                        dedupe_key=event.dedupe_key,
+                        state=event.state.value,
+                        reason=event.reason.value if event.reason else None,
+                        code=event.code,
+                        detail=event.detail,
+                        occurred_at=event.occurred_at,
+                        received_at=now,
+                        raw=dict(event.raw),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
+        async with self.engine.begin() as conn:
+            rows = list(
+                await conn.execute(
+                    select(events)
+                    .where(
+                        and_(
+                            events.c.provider == provider,
+                            events.c.provider_call_id == provider_call_id,
+                            events.c.attempt_id.is_(None),
+                        )
+                    )
+                    .order_by(events.c.id)
+                )
+            )
+            if rows:
+                await conn.execute(
+                    update(events).where(events.c.id.in_([r.id for r in rows])).values(attempt_id=attempt_id)
+                )
+        return [event_from_row(r) for r in rows]
+
+    async def events_for(self, attempt_id: int) -> list[CallEvent]:
+        """Every event stored for an attempt, in arrival order (tests and inspection)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(events).where(events.c.attempt_id == attempt_id).order_by(events.c.id))
+            return [event_from_row(r) for r in rows]
+
+    async def count_rows(self, table: str) -> int:
+        """How many rows a table holds (used by tests that check nothing was stored)."""
+        target = {"invites": invites, "call_attempts": attempts, "call_events": events}[table]
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(target))).scalar_one())

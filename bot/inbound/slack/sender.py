@@ -1,0 +1,198 @@
+"""Inbound calls in Slack: outbox rows for their threads, their delivery, user groups, fresh numbers.
+
+The switchboard only records *that* a call's thread must change (`inbound_thread`, coalesced
+per call) or that a reply is due (`inbound_reply`); the outbox worker hands those rows to
+`InboundSender`, which renders them from the store at send time. So the CTI platform's
+requests never wait for Slack, and a Slack outage delays these messages without losing any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.dialout.core.ports import Clock
+from bot.dialout.slack.notifier import NotReady, OutboxWorker, RenderSettings
+from bot.dialout.slack.thread import View
+from bot.inbound.core.model import InboundNoticeKind
+from bot.inbound.core.switchboard import RouteBook
+from bot.inbound.slack.blocks import PROVIDER, build_inbound_notice, build_inbound_thread
+from bot.inbound.store import SqlInboundCalls
+from bot.kernel.background import BackgroundTask
+from bot.kernel.outbox import OutboxItem, SqlOutbox
+
+log = logging.getLogger(__name__)
+
+THREAD_KIND = "inbound_thread"
+REPLY_KIND = "inbound_reply"
+
+
+def thread_key(call_id: int) -> str:
+    """The outbox thread of an inbound call: its rows are grouped and ordered per call."""
+    return f"inbound:{call_id}"
+
+
+class InboundOutbox:
+    """The switchboard's InboundNotifier: rows in the Slack outbox, the thread coalesced per call."""
+
+    def __init__(self, outbox: SqlOutbox, clock: Clock, wake: asyncio.Event) -> None:
+        self._outbox = outbox
+        self._clock = clock
+        self._wake = wake
+
+    async def call_changed(self, call_id: int) -> None:
+        await self._outbox.enqueue(
+            THREAD_KIND,
+            self._clock.now(),
+            thread_key=thread_key(call_id),
+            payload={"call_id": call_id},
+            coalesce_key=f"{THREAD_KIND}:{call_id}",
+        )
+        self._wake.set()
+
+    async def call_notice(self, call_id: int, kind: InboundNoticeKind, params: Mapping[str, Any]) -> None:
+        await self._outbox.enqueue(
+            REPLY_KIND,
+            self._clock.now(),
+            thread_key=thread_key(call_id),
+            payload={"call_id": call_id, "kind": kind.value, "params": dict(params)},
+        )
+        self._wake.set()
+
+
+class InboundSender:
+    """Delivers inbound outbox rows: posts or updates the call's thread parent, posts its replies."""
+
+    def __init__(
+        self,
+        calls: SqlInboundCalls,
+        client: AsyncWebClient,
+        clock: Clock,
+        worker: OutboxWorker,
+        outbox: SqlOutbox,
+        settings: RenderSettings,
+    ) -> None:
+        self._calls = calls
+        self._client = client
+        self._clock = clock
+        self._worker = worker
+        self._outbox = outbox
+        self._settings = settings
+        # One inbound post at a time: calls mostly go to one channel, where Slack takes about one
+        # message a second anyway, and the CTI platform's requests keep the event loop and database.
+        self._one_at_a_time = asyncio.Lock()
+
+    def register(self) -> None:
+        """Hand this sender the inbound rows of the outbox worker."""
+        self._worker.add_handler(THREAD_KIND, self.send_thread)
+        self._worker.add_handler(REPLY_KIND, self.send_reply)
+
+    def _view(self) -> View:
+        return View(
+            locale=self._settings.locale,
+            mask_numbers=self._settings.mask_numbers,
+            now=self._clock.now(),
+            provider_title="CTI",
+            provider=PROVIDER,
+        )
+
+    async def send_thread(self, item: OutboxItem) -> None:
+        """Post the call's thread parent, or edit it in place (at most once a second)."""
+        async with self._one_at_a_time:
+            await self._send_thread(item)
+
+    async def send_reply(self, item: OutboxItem) -> None:
+        """Post a reply in the call's thread, after the parent and after earlier replies."""
+        async with self._one_at_a_time:
+            await self._send_reply(item)
+
+    async def _send_thread(self, item: OutboxItem) -> None:
+        call = await self._calls.get_call(int(item.payload["call_id"]))
+        if call is None or call.id is None:
+            return
+        if not call.channel_id:
+            log.warning("inbound call %s has no channel to be reported in (set CTI_REPORT_CHANNEL)", call.id)
+            return
+        if call.thread_ts:
+            self._worker.check_rate(f"{call.channel_id}:{call.thread_ts}")
+        await self._outbox.release_key(item.id)
+        text, blocks = build_inbound_thread(call, await self._calls.legs(call.id), self._view())
+        if call.thread_ts is None:
+            response = await self._client.chat_postMessage(channel=call.channel_id, text=text, blocks=blocks)
+            await self._calls.set_thread(call.id, str(response["ts"]))
+            self._worker.mark_updated(f"{call.channel_id}:{response['ts']}")
+        else:
+            await self._client.chat_update(channel=call.channel_id, ts=call.thread_ts, text=text, blocks=blocks)
+            self._worker.mark_updated(f"{call.channel_id}:{call.thread_ts}")
+
+    async def _send_reply(self, item: OutboxItem) -> None:
+        call_id = int(item.payload["call_id"])
+        call = await self._calls.get_call(call_id)
+        if call is None or call.id is None or not call.channel_id:
+            return
+        if call.thread_ts is None:
+            if await self._outbox.has_older_pending(item, (THREAD_KIND,)):
+                raise NotReady
+            log.warning("inbound call %s: reply dropped, its thread could not be posted", call_id)
+            return
+        if await self._outbox.has_older_pending(item, (REPLY_KIND,)):
+            raise NotReady
+        kind = InboundNoticeKind(item.payload["kind"])
+        legs = await self._calls.legs(call.id)
+        text = build_inbound_notice(kind, item.payload.get("params", {}), call, legs, self._view())
+        await self._client.chat_postMessage(channel=call.channel_id, thread_ts=call.thread_ts, text=text)
+
+
+class SlackUserGroups:
+    """The core's UserGroups port: `usergroups.users.list`, cached for a minute."""
+
+    def __init__(self, client: AsyncWebClient, ttl_s: float = 60.0) -> None:
+        self._client = client
+        self._ttl = ttl_s
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def members(self, group_id: str) -> frozenset[str]:
+        cached = self._cache.get(group_id)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            response = await self._client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as exc:
+            if exc.response is not None and exc.response.get("error") == "no_such_subteam":
+                log.error("CTI_ROUTE_ADMIN_GROUP %s is not a user group of this workspace", group_id)
+                return frozenset()
+            raise
+        members = frozenset(str(u) for u in response.get("users") or [])
+        self._cache[group_id] = (time.monotonic(), members)
+        return members
+
+
+class MentionRefresher:
+    """Re-reads the profiles of people routes ring, every few minutes (Slack's user_change is the fast path)."""
+
+    def __init__(self, book: RouteBook, every_s: float = 900.0) -> None:
+        self._book = book
+        self._every_s = every_s
+        self._loop = BackgroundTask("inbound-mention-refresh", self._run)
+
+    def start(self) -> None:
+        self._loop.start()
+
+    async def stop(self) -> None:
+        await self._loop.stop()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                changed = await self._book.refresh_all()
+                if changed:
+                    log.info("refreshed %s route numbers from Slack profiles", changed)
+            except Exception:
+                log.exception("refreshing route numbers failed; the numbers we have stay in use")
+            await asyncio.sleep(self._every_s)

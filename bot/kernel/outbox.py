@@ -1,0 +1,209 @@
+"""SQL for the Slack outbox: enqueue (coalescing by key), lease due rows, settle them.
+
+Leases rather than locks: a worker that dies mid-send leaves a row that becomes due again
+when its lease runs out, so a crash delays a Slack post but never drops it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.kernel.tables import OutboxRow
+
+outbox = OutboxRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A leased outbox row."""
+
+    id: int
+    kind: str
+    thread_key: str
+    invite_id: int | None
+    coalesce_key: str | None
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+def _insert_ignoring_duplicates(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING: coalescing is the common case, so avoid raising for it."""
+    if dialect == "postgresql":
+        return postgresql.insert(outbox).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(outbox).on_conflict_do_nothing()
+    return insert(outbox)
+
+
+class SqlOutbox:
+    """The slack_outbox table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def enqueue(
+        self,
+        kind: str,
+        now: datetime,
+        *,
+        thread_key: str,
+        invite_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        coalesce_key: str | None = None,
+    ) -> bool:
+        """Add a row; False when a pending row with the same coalesce key already covers it."""
+        values = {
+            "kind": kind,
+            "thread_key": thread_key,
+            "invite_id": invite_id,
+            "coalesce_key": coalesce_key,
+            "payload": payload or {},
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        async with self.engine.begin() as conn:
+            statement = _insert_ignoring_duplicates(conn.dialect.name).values(**values).returning(outbox.c.id)
+            inserted = (await conn.execute(statement)).first()
+        return inserted is not None
+
+    async def lease_due(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
+        """Rows due now that no live worker holds, leased to the caller in id order."""
+        async with self.engine.connect() as conn:
+            candidates = list(
+                await conn.execute(
+                    select(outbox.c.id)
+                    .where(
+                        and_(
+                            outbox.c.status == "pending",
+                            outbox.c.next_attempt_at <= now,
+                            or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
+                        )
+                    )
+                    .order_by(outbox.c.id)
+                    .limit(limit)
+                )
+            )
+        leased: list[OutboxItem] = []
+        until = now + timedelta(seconds=lease_s)
+        for (row_id,) in candidates:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    update(outbox)
+                    .where(
+                        and_(
+                            outbox.c.id == row_id,
+                            outbox.c.status == "pending",
+                            or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
+                        )
+                    )
+                    .values(leased_until=until)
+                )
+                if result.rowcount != 1:
+                    continue
+                row = (await conn.execute(select(outbox).where(outbox.c.id == row_id))).one()
+            leased.append(
+                OutboxItem(
+                    row.id,
+                    row.kind,
+                    row.thread_key,
+                    row.invite_id,
+                    row.coalesce_key,
+                    dict(row.payload or {}),
+                    row.attempts,
+                    row.created_at,
+                )
+            )
+        return leased
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest pending row becomes due (the worker sleeps until then)."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(outbox.c.next_attempt_at)
+                    .where(outbox.c.status == "pending")
+                    .order_by(outbox.c.next_attempt_at)
+                    .limit(1)
+                )
+            ).first()
+        return row[0] if row else None
+
+    async def has_older_pending(self, item: OutboxItem, kinds: tuple[str, ...]) -> bool:
+        """Whether an older row of the same thread, of one of `kinds`, is still waiting (replies keep order)."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(outbox.c.id)
+                    .where(
+                        and_(
+                            outbox.c.thread_key == item.thread_key,
+                            outbox.c.status == "pending",
+                            outbox.c.id < item.id,
+                            outbox.c.kind.in_(kinds),
+                        )
+                    )
+                    .limit(1)
+                )
+            ).first()
+        return row is not None
+
+    async def release_key(self, item_id: int) -> None:
+        """Stop coalescing into this row: events from now on need a new post."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(outbox).where(outbox.c.id == item_id).values(coalesce_key=None))
+
+    async def mark_sent(self, item_id: int, now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(status="sent", sent_at=now, leased_until=None, coalesce_key=None)
+            )
+
+    async def retry_at(self, item: OutboxItem, at: datetime, error: str, *, count: bool = True) -> None:
+        """Put a row back for a later try; if its key was taken meanwhile, the newer row covers it."""
+        values: dict[str, Any] = {
+            "next_attempt_at": at,
+            "leased_until": None,
+            "last_error": error[:500],
+            "attempts": item.attempts + (1 if count else 0),
+        }
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(outbox).where(outbox.c.id == item.id).values(coalesce_key=item.coalesce_key, **values)
+                )
+        except IntegrityError:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(outbox).where(outbox.c.id == item.id).values(status="superseded", leased_until=None)
+                )
+
+    async def mark_dead(self, item_id: int, error: str) -> None:
+        """Give up on a row Slack will never accept (kept, with the error, for inspection)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(status="dead", last_error=error[:500], leased_until=None, coalesce_key=None)
+            )
+
+    async def pending_count(self) -> int:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(func.count()).select_from(outbox).where(outbox.c.status == "pending"))
+            return int(found.scalar_one())
+
+    async def purge_sent(self, before: datetime) -> None:
+        """Drop rows delivered long ago; the outbox is a queue, not an archive."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(outbox).where(and_(outbox.c.status == "sent", outbox.c.sent_at < before)))

@@ -1,0 +1,237 @@
+"""Block Kit builders: snapshots, Slack's own model validation, and the size limits."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Party, PartyKind, Target, TargetKind
+from bot.dialout.slack.thread import (
+    MAX_BLOCKS,
+    View,
+    build_failures,
+    build_line,
+    build_parent,
+    build_roster,
+    build_summary,
+    format_local,
+)
+from bot.kernel.states import CallState, FailReason
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def invite(status: InviteStatus = InviteStatus.DIALING, kind: TargetKind = TargetKind.CONFERENCE) -> Invite:
+    return Invite(
+        team_id="T1",
+        channel_id="C1",
+        created_by="U0AMY",
+        provider="sandbox",
+        target=Target(kind, "42"),
+        due_at=NOW + timedelta(hours=5),
+        tz="Asia/Shanghai",
+        status=status,
+        id=17,
+        created_at=NOW,
+    )
+
+
+def attempts() -> list[CallAttempt]:
+    def make(pos: int, address: str, state: CallState, reason: FailReason | None = None, **kw) -> CallAttempt:
+        return CallAttempt(
+            invite_id=17,
+            position=pos,
+            party=Party(PartyKind.PHONE, address, **kw),
+            state=state,
+            reason=reason,
+            id=pos + 1,
+        )
+
+    return [
+        make(0, "+8613800138001", CallState.ANSWERED, slack_user_id="U0BOB", name="Bob"),
+        make(1, "+8613800138000", CallState.FAILED, FailReason.BUSY),
+        make(2, "+8613800138009", CallState.RINGING),
+        make(3, "+8613800138008", CallState.COMPLETED),
+    ]
+
+
+def view(locale: str = "en") -> View:
+    return View(locale=locale, mask_numbers=True, now=NOW, provider_title="Sandbox")
+
+
+def assert_valid_blocks(blocks: list[dict]) -> None:
+    assert len(blocks) <= MAX_BLOCKS
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        assert parsed is not None, raw
+        parsed.to_dict()  # raises SlackObjectFormationError when Slack's limits are broken
+
+
+def check_snapshot(name: str, value: object) -> None:
+    path = SNAPSHOTS / f"{name}.json"
+    rendered = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+        path.write_text(rendered)
+    assert path.read_text() == rendered, f"{name} changed; run with UPDATE_SNAPSHOTS=1 if intended"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_parent_snapshot(locale: str) -> None:
+    text, blocks = build_parent(invite(InviteStatus.SCHEDULED), attempts(), view(locale))
+    assert_valid_blocks(blocks)
+    check_snapshot(f"parent_{locale}", {"text": text, "blocks": blocks})
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_roster_snapshot(locale: str) -> None:
+    text, blocks = build_roster(invite(), attempts(), view(locale))
+    assert_valid_blocks(blocks)
+    check_snapshot(f"roster_{locale}", {"text": text, "blocks": blocks})
+
+
+def test_parent_title_reads_like_the_spec() -> None:
+    text, _ = build_parent(invite(InviteStatus.SCHEDULED), attempts()[:3], view())
+    assert text.startswith(
+        "Invite #17 · 3 people into conference 42 via Sandbox · "
+        "<!date^1795676400^{date_short_pretty} {time}|Thu 26 Nov 15:00 CST> (in 5 h) · by <@U0AMY>"
+    )
+
+
+def test_cancel_button_only_while_it_can_be_cancelled() -> None:
+    for status, has_button in [
+        (InviteStatus.SCHEDULED, True),
+        (InviteStatus.DIALING, True),
+        (InviteStatus.DONE, False),
+        (InviteStatus.CANCELLED, False),
+    ]:
+        _, blocks = build_parent(invite(status), attempts(), view())
+        assert any(b["type"] == "actions" for b in blocks) is has_button
+
+
+def test_roster_line_names_the_mention_and_masks_the_number() -> None:
+    assert build_line(attempts()[0], view()) == ":white_check_mark: <@U0BOB> (138****8001) — joined"
+    assert build_line(attempts()[1], view()) == ":x: 138****8000 — failed: busy"
+    unmasked = View(locale="en", mask_numbers=False, now=NOW)
+    assert build_line(attempts()[1], unmasked) == ":x: +86 138 0013 8000 — failed: busy"
+
+
+def test_roster_of_hundreds_stays_within_slack_limits_and_counts_everyone() -> None:
+    many = [
+        CallAttempt(
+            invite_id=17,
+            position=i,
+            party=Party(PartyKind.PHONE, f"+86138{i:08d}", name="x" * 40),
+            state=CallState.FAILED,
+            reason=FailReason.PROVIDER_REJECTED,
+            detail="d" * 100,
+            id=i + 1,
+        )
+        for i in range(800)
+    ]
+    text, blocks = build_roster(invite(), many, view())
+    assert_valid_blocks(blocks)
+    assert "800 failed" in text
+    assert sum(len(b.get("text", {}).get("text", "")) for b in blocks) <= 13000
+    assert blocks[-1]["type"] == "context" and "more not listed" in blocks[-1]["elements"][0]["text"]
+
+
+def test_roster_section_never_exceeds_3000_characters() -> None:
+    many = [
+        CallAttempt(
+            invite_id=17, position=i, party=Party(PartyKind.SIP, f"room-{i}@" + "a" * 60), state=CallState.QUEUED, id=i
+        )
+        for i in range(120)
+    ]
+    _, blocks = build_roster(invite(TargetKind.MEETING), many, view())
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+    assert_valid_blocks(blocks)
+
+
+def test_summary_counts_joined_and_lists_failures() -> None:
+    done = attempts()
+    done[2] = CallAttempt(
+        invite_id=17,
+        position=2,
+        party=Party(PartyKind.PHONE, "+8613800138009"),
+        state=CallState.FAILED,
+        reason=FailReason.NO_ANSWER,
+        id=3,
+    )
+    assert build_summary(invite(), done, view()) == "2 of 4 joined · 138****8000 busy · 138****8009 no answer"
+    assert build_summary(invite(), done, view("zh")) == "4 方中 2 方已加入 · 138****8000忙线 · 138****8009无人接听"
+
+
+def test_failure_digest_is_one_sentence_for_one_and_a_list_for_several() -> None:
+    failed = [a for a in attempts() if a.state is CallState.FAILED]
+    assert build_failures(failed, view()) == "138****8000 didn't join: busy."
+    two = [
+        *failed,
+        CallAttempt(
+            invite_id=17,
+            position=5,
+            party=Party(PartyKind.PHONE, "+8613800138007"),
+            state=CallState.FAILED,
+            reason=FailReason.REJECTED,
+            id=9,
+        ),
+    ]
+    assert build_failures(two, view()) == "2 calls didn't connect:\n• 138****8000: busy\n• 138****8007: declined"
+
+
+def test_local_time_formats() -> None:
+    assert format_local(NOW, "Asia/Shanghai", "en") == "Thu 26 Nov 10:00 CST"
+    assert format_local(NOW, "Asia/Shanghai", "zh") == "11月26日 周四 10:00 CST"
+
+
+def test_documented_provider_error_is_explained_from_the_catalogue(monkeypatch) -> None:
+    from bot.slack import messages
+
+    monkeypatch.setitem(messages.CATALOGUE, "error.acme.E42", {"en": "balance too low", "zh": "余额不足"})
+    failed = CallAttempt(
+        invite_id=17,
+        position=0,
+        party=Party(PartyKind.PHONE, "+8613800138000"),
+        state=CallState.FAILED,
+        reason=FailReason.PROVIDER_REJECTED,
+        provider_code="E42",
+        detail="raw vendor text",
+        id=1,
+    )
+    acme = View(locale="zh", mask_numbers=True, now=NOW, provider="acme")
+    assert build_line(failed, acme) == ":x: 138****8000 — 失败：被服务商拒绝（余额不足）"
+    other = View(locale="en", mask_numbers=True, now=NOW, provider="other")
+    assert build_failures([failed], other) == "138****8000 didn't join: refused by the provider (raw vendor text)."
+
+
+def test_handed_over_note_only_when_the_provider_accepted_someone() -> None:
+    quanshi = View(locale="en", mask_numbers=True, now=NOW, handed_over=True, provider_title="Quanshi")
+    refused = CallAttempt(
+        invite_id=17,
+        position=0,
+        party=Party(PartyKind.PHONE, "+8613800138000"),
+        state=CallState.FAILED,
+        reason=FailReason.PROVIDER_REJECTED,
+        id=1,
+    )
+    queued = CallAttempt(
+        invite_id=17,
+        position=1,
+        party=Party(PartyKind.PHONE, "+8613800138001"),
+        state=CallState.QUEUED,
+        provider_call_id="q-1",
+        id=2,
+        context={"total_count": "2", "success_count": "1", "fail_count": "1"},
+    )
+    _, only_refused = build_roster(invite(kind=TargetKind.EVENT), [refused], quanshi)
+    _, some_queued = build_roster(invite(kind=TargetKind.EVENT), [refused, queued], quanshi)
+    assert "Queued with Quanshi" not in str(only_refused) and "Queued with Quanshi" in str(some_queued)
+    assert build_summary(invite(kind=TargetKind.EVENT), [refused, queued], quanshi) == (
+        "1 of 2 queued with Quanshi · Quanshi reported 2 received, 1 added, 1 refused · "
+        "138****8000 refused by the provider"
+    )
