@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.dialout import jobs, webhooks
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import TargetKind
-from bot.dialout.core.ports import Clock, Provider
+from bot.dialout.core.ports import Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.providers import build_providers
@@ -45,6 +45,7 @@ from bot.inbound.store import CachedRoutes, SqlInboundCalls
 from bot.kernel import db, when
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
+from bot.kernel.ports import Clock
 from bot.sandbox.server import SandboxTelco
 from bot.slack.app import build_app
 from bot.slack.directory import SlackDirectory

@@ -14,17 +14,9 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.dialout.core.models import (
-    CallAttempt,
-    CallEvent,
-    Invite,
-    InviteStatus,
-    Party,
-    PartyKind,
-    Target,
-    TargetKind,
-)
+from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import PlacedCall, PlaceResult
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
 from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
 

@@ -21,7 +21,6 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.dialout.core.models import Party, PartyKind
 from bot.inbound.core.model import (
     Applied,
     InboundCall,
@@ -42,6 +41,7 @@ from bot.inbound.core.model import (
     without_resolution,
 )
 from bot.kernel.background import BackgroundTask
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
 from bot.kernel.tables import (
     InboundCallRow,

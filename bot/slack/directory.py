@@ -13,7 +13,7 @@ import time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.models import UserProfile
+from bot.kernel.people import UserProfile
 
 log = logging.getLogger(__name__)
 

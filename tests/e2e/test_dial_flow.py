@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from bot.dialout.core.models import Invite, InviteStatus, Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
 from bot.emulator.render import render_blocks
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, NOPHONE, Harness, wait_for

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
 
-from bot.dialout.core.models import UserProfile
 from bot.inbound.core.model import (
     AnswerDefaults,
     InboundEvent,
@@ -38,6 +37,7 @@ from bot.inbound.core.switchboard import (
 )
 from bot.inbound.store import CachedRoutes, SqlInboundCalls, SqlRoutes
 from bot.kernel import db
+from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
 

@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.dialout.core.models import Invite, Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import Invite, Target, TargetKind
 from bot.dialout.store import SqlInviteStore
 from bot.kernel import db
 from bot.kernel.outbox import SqlOutbox
+from bot.kernel.people import Party, PartyKind
 from tests.conftest import PG_DEFAULT, PG_ENV, create_pg_schema, drop_pg_schema
 
 URL = os.environ.get(PG_ENV, PG_DEFAULT)

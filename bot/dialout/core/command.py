@@ -22,8 +22,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from bot.dialout.core.models import Party, PartyKind, Target, TargetKind, UserProfile, capability_for
+from bot.dialout.core.models import Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
+from bot.kernel.people import Party, PartyKind, UserProfile
 from bot.kernel.phone import DialingPolicy, NumberProblem, looks_like_number, normalise
 from bot.kernel.when import When, WhenError, WhenProblem, parse_when
 

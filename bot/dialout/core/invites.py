@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus, Party
+from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus
 from bot.dialout.core.ports import (
     CallSpec,
-    Clock,
     DialRequest,
     InviteStore,
     Notice,
@@ -32,6 +31,8 @@ from bot.dialout.core.ports import (
     Scheduler,
 )
 from bot.dialout.core.status import StatusService
+from bot.kernel.people import Party
+from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason
 
 log = logging.getLogger(__name__)

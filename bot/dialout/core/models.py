@@ -11,27 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.kernel.people import Party
 from bot.kernel.states import CallState, FailReason
-
-
-class PartyKind(StrEnum):
-    """What a party's address is: a phone number or a meeting-room endpoint."""
-
-    PHONE = "phone"
-    ROOM = "room"  # a provider's meeting-room id
-    SIP = "sip"  # an MRA address, SIP URI or IP
-    H323 = "h323"  # an MRA address, IP or E.164 alias
-
-
-@dataclass(frozen=True)
-class Party:
-    """One callee. A Slack mention becomes a phone party carrying the user's id and name."""
-
-    kind: PartyKind
-    address: str  # E.164 for phones, room id or dial string otherwise
-    slack_user_id: str | None = None
-    name: str | None = None
-    company: str | None = None
 
 
 class TargetKind(StrEnum):
@@ -134,18 +115,3 @@ class CallEvent:
     # Set (with an empty provider_call_id) for news about every open call of this provider in one
     # target, e.g. a conference that ended: the core applies it to each of those calls.
     target_id: str | None = None
-
-
-@dataclass(frozen=True)
-class UserProfile:
-    """What confbot needs to know about a Slack user (read from their profile)."""
-
-    user_id: str
-    tz: str = "UTC"
-    locale: str = "en"
-    phone: str | None = None
-    real_name: str | None = None
-    title: str | None = None
-    is_admin: bool = False
-    deleted: bool = False
-    is_bot: bool = False

@@ -10,31 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from bot.dialout.core.models import (
-    CallAttempt,
-    CallEvent,
-    Capability,
-    Invite,
-    InviteStatus,
-    Party,
-    Target,
-    UserProfile,
-)
+from bot.dialout.core.models import CallAttempt, CallEvent, Capability, Invite, InviteStatus, Target
+from bot.kernel.people import Party
 from bot.kernel.states import CallState, FailReason
-
-if TYPE_CHECKING:
-    from bot.inbound.core.model import (
-        Applied,
-        InboundCall,
-        InboundEvent,
-        InboundLeg,
-        InboundNoticeKind,
-        Route,
-        RouteChange,
-        RouteRule,
-    )
 
 # --- providers ---------------------------------------------------------------------------
 
@@ -273,12 +253,6 @@ class InviteStore(Protocol):
 # --- the outside world -------------------------------------------------------------------
 
 
-class Clock(Protocol):
-    """The current instant; injected so tests control time."""
-
-    def now(self) -> datetime: ...
-
-
 class Scheduler(Protocol):
     """Wakes the core at an invite's due time (APScheduler in production)."""
 
@@ -318,86 +292,3 @@ class Notifier(Protocol):
 
     async def calls_failed(self, invite_id: int) -> None: ...
     async def notice(self, invite_id: int, notice: Notice) -> None: ...
-
-
-class Directory(Protocol):
-    """Who a Slack user is: zone, locale, phone (read from their profile); where the bot may post."""
-
-    async def profile(self, user_id: str) -> UserProfile | None: ...
-
-    async def can_post(self, channel_id: str) -> bool:
-        """Whether the bot can post in the channel (so an invite's thread can live there)."""
-        ...
-
-
-# --- inbound calls (呼入转呼) ----------------------------------------------------------------
-# Plain values from bot.inbound.core.model; imported lazily by type checkers only, so this module
-# stays the leaf the rest of the core builds on.
-
-
-class UserGroups(Protocol):
-    """Members of a Slack user group (who may change inbound routes besides admins)."""
-
-    async def members(self, group_id: str) -> frozenset[str]: ...
-
-
-class RouteStore(Protocol):
-    """Inbound routes, their caller rules and every change to them, durably."""
-
-    async def route(self, access_key: str) -> Route | None: ...
-    async def routes(self) -> list[Route]: ...
-    async def set_rule(
-        self,
-        access_key: str,
-        access_display: str,
-        channel_id: str | None,
-        default_channel: str,
-        team_id: str,
-        rule: RouteRule,
-        by: str,
-        at: datetime,
-    ) -> RouteChange:
-        """Create or replace the rule for (access number, prefix); records the change in the same transaction."""
-        ...
-
-    async def remove_rule(self, access_key: str, caller_prefix: str, by: str, at: datetime) -> RouteChange | None:
-        """Remove one rule (and the route with its last rule); None when there was none."""
-        ...
-
-    async def remove_route(self, access_key: str, by: str, at: datetime) -> RouteChange | None: ...
-    async def changes(self, limit: int) -> list[RouteChange]: ...
-    async def last_change_channel(self) -> str | None: ...
-    async def mentioned_users(self) -> list[str]: ...
-    async def set_resolved(self, user_id: str, e164: str | None, at: datetime) -> int:
-        """Store a user's current profile number on every rule that rings them; rows changed."""
-        ...
-
-
-class InboundCallStore(Protocol):
-    """Inbound calls, their callees' lines and the platform's events, durably."""
-
-    async def create_call(
-        self, call: InboundCall, legs: Sequence[InboundLeg]
-    ) -> tuple[InboundCall, bool, list[InboundEvent]]:
-        """Insert the call and its lines and claim its early events; (existing, False, []) on a repeat."""
-        ...
-
-    async def find_call(self, vcc_id: str, platform_call_id: str) -> InboundCall | None: ...
-    async def record_event(self, event: InboundEvent, now: datetime, region: str) -> Applied:
-        """Store an event and apply it to its call, in one transaction (a re-delivery changes nothing)."""
-        ...
-
-    async def link_orphans(self, vcc_id: str, platform_call_id: str, call_id: int) -> list[InboundEvent]:
-        """Events stored before their call was known, now attached to it (oldest first)."""
-        ...
-
-    async def apply_events(self, call_id: int, events: Sequence[InboundEvent], now: datetime, region: str) -> Applied:
-        """Apply events already stored for a call, in one transaction."""
-        ...
-
-
-class InboundNotifier(Protocol):
-    """Slack output for inbound calls; everything is re-rendered from the store when sent."""
-
-    async def call_changed(self, call_id: int) -> None: ...
-    async def call_notice(self, call_id: int, kind: InboundNoticeKind, params: Mapping[str, Any]) -> None: ...

@@ -21,11 +21,13 @@ from bot.dialout.core.command import (
     resolve_parties,
 )
 from bot.dialout.core.invites import CancelOutcome, InviteService
-from bot.dialout.core.models import Capability, Invite, TargetKind, UserProfile
-from bot.dialout.core.ports import Clock, Directory, ProviderInfo
+from bot.dialout.core.models import Capability, Invite, TargetKind
+from bot.dialout.core.ports import ProviderInfo
 from bot.inbound.core.route_command import ROUTE_COMMANDS, RouteCommand
 from bot.inbound.core.switchboard import RouteAsker, RouteBook, RouteReply
+from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
+from bot.kernel.ports import Clock, Directory
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.dialout.core.models import CallAttempt, CallEvent, InviteStatus
-from bot.dialout.core.ports import Clock, InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
+from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
+from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason, advance
 
 log = logging.getLogger(__name__)

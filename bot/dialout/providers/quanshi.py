@@ -47,7 +47,7 @@ import httpx
 from phonenumbers import NumberParseException
 
 from bot.config import QuanshiSettings, Settings
-from bot.dialout.core.models import CallEvent, Capability, Party, PartyKind
+from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
     DialRequest,
     OptionSpec,
@@ -59,6 +59,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send, server_error
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import display, split_number
 from bot.kernel.states import CallState, FailReason
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from bot.config import SandboxSettings, Settings
-from bot.dialout.core.models import CallEvent, Capability, PartyKind
+from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
     DialRequest,
     PlacedCall,
@@ -31,6 +31,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send, server_error
+from bot.kernel.people import PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.sandbox.server import sign
 

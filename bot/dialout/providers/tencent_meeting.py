@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import Settings, TencentMeetingSettings
-from bot.dialout.core.models import CallEvent, Capability, Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import CallEvent, Capability, Target, TargetKind
 from bot.dialout.core.ports import (
     DialRequest,
     PlacedCall,
@@ -58,6 +58,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ import httpx
 
 from bot.config import Settings, VoipNowSettings
 from bot.dialout.core.command import parse_duration
-from bot.dialout.core.models import CallEvent, Capability, PartyKind
+from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
     CallSpec,
     DialRequest,
@@ -53,6 +53,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send
+from bot.kernel.people import PartyKind
 from bot.kernel.states import CallState, FailReason
 
 NAME = "voipnow"

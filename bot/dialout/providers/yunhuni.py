@@ -44,7 +44,7 @@ import phonenumbers
 
 from bot.config import Settings, YunhuniSettings
 from bot.dialout.core.command import parse_duration
-from bot.dialout.core.models import CallEvent, Capability, Party, PartyKind
+from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
     DialRequest,
     OptionSpec,
@@ -57,6 +57,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send, server_error
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import dial_string
 from bot.kernel.states import CallState, FailReason
 from bot.kernel.webhook_auth import SourceAllowlist, secret_matches

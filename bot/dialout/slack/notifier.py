@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.core.models import Invite
-from bot.dialout.core.ports import Clock, Notice, NoticeKind, ProviderInfo
+from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
 from bot.dialout.slack.thread import (
     View,
     build_failures,
@@ -37,6 +37,7 @@ from bot.dialout.slack.thread import (
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.background import BackgroundTask
 from bot.kernel.outbox import OutboxItem, SqlOutbox
+from bot.kernel.ports import Clock
 from bot.slack.messages import t
 
 log = logging.getLogger(__name__)

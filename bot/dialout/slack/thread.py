@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, PartyKind, TargetKind
+from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, TargetKind
+from bot.kernel.people import PartyKind
 from bot.kernel.phone import display
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 import phonenumbers
 from phonenumbers import NumberParseException
 
-from bot.dialout.core.models import Party, PartyKind
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import dial_string
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
 

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dialout.core.models import UserProfile
-from bot.dialout.core.ports import Clock, Directory, InboundCallStore, InboundNotifier, RouteStore, UserGroups
 from bot.inbound.core.model import (
     AnswerDefaults,
     Applied,
@@ -35,6 +33,7 @@ from bot.inbound.core.model import (
     number_key,
     with_seq,
 )
+from bot.inbound.core.ports import InboundCallStore, InboundNotifier, RouteStore
 from bot.inbound.core.route_command import (
     ListRoutesCommand,
     RemoveRouteCommand,
@@ -44,7 +43,9 @@ from bot.inbound.core.route_command import (
     RouteProblem,
     SetRouteCommand,
 )
+from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy, normalise
+from bot.kernel.ports import Clock, Directory, UserGroups
 from bot.kernel.states import CallState
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.ports import Clock
 from bot.dialout.slack.notifier import NotReady, OutboxWorker, RenderSettings
 from bot.dialout.slack.thread import View
 from bot.inbound.core.model import InboundNoticeKind
@@ -26,6 +25,7 @@ from bot.inbound.slack.blocks import PROVIDER, build_inbound_notice, build_inbou
 from bot.inbound.store import SqlInboundCalls
 from bot.kernel.background import BackgroundTask
 from bot.kernel.outbox import OutboxItem, SqlOutbox
+from bot.kernel.ports import Clock
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,9 @@ from bot.dialout.core.command import (
     parse_duration,
     resolve_parties,
 )
-from bot.dialout.core.models import Capability, PartyKind, TargetKind, UserProfile
+from bot.dialout.core.models import Capability, TargetKind
 from bot.dialout.core.ports import OptionSpec, ProviderInfo
+from bot.kernel.people import PartyKind, UserProfile
 from bot.kernel.phone import DialingPolicy
 
 

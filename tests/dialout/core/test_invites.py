@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from bot.dialout.core.invites import CancelOutcome, DialingRules, InviteService
-from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind, PlaceResult, ProviderError
 from bot.dialout.core.status import StatusService
 from bot.dialout.store import SqlInviteStore
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import RecordingNotifier, RecordingScheduler, ScriptedProvider

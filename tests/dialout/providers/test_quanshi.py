@@ -14,10 +14,11 @@ from pydantic import SecretStr
 
 from bot.config import QuanshiSettings, Settings
 from bot.dialout.core.command import ParseContext, ParseError, ParseProblem, parse_command
-from bot.dialout.core.models import Capability, Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import Capability, Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRequest
 from bot.dialout.providers import REGISTRY
 from bot.dialout.providers.quanshi import QuanshiProvider, build_entry, checksum, normalise_before
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer

@@ -15,9 +15,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import SandboxSettings
-from bot.dialout.core.models import Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRejected, WebhookRequest
 from bot.dialout.providers.sandbox import SandboxProvider
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer, reserve_socket
 from bot.sandbox.server import SandboxTelco, outcome_for, sign

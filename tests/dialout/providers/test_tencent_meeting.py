@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from bot.config import TencentMeetingSettings
 from bot.dialout.core.command import ParseContext, ParseError, ParseProblem, parse_command
-from bot.dialout.core.models import Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import Target, TargetKind
 from bot.dialout.core.ports import (
     CallSpec,
     DialRequest,
@@ -36,6 +36,7 @@ from bot.dialout.providers.tencent_meeting import (
     sign_request,
     webhook_signature,
 )
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer, reserve_socket

@@ -11,10 +11,11 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.config import VoipNowSettings
-from bot.dialout.core.models import Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, PlaceResult, WebhookRequest
 from bot.dialout.providers import voipnow
 from bot.dialout.providers.voipnow import VoipNowProvider
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer, reserve_socket
 from bot.slack.messages import CATALOGUE

@@ -17,10 +17,11 @@ from pydantic import SecretStr
 
 from bot.config import YunhuniSettings
 from bot.dialout.core.command import InviteDraft, ParseContext, ParseError, ParseProblem, parse_command
-from bot.dialout.core.models import CallAttempt, CallEvent, Capability, Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import CallAttempt, CallEvent, Capability, Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRejected, WebhookRequest
 from bot.dialout.providers.yunhuni import OPTIONS, YunhuniProvider, dial_form, sign
 from bot.dialout.slack.thread import View, explain_failure
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer, reserve_socket

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Party, PartyKind, Target, TargetKind
+from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.slack.thread import (
     MAX_BLOCKS,
     View,
@@ -21,6 +21,7 @@ from bot.dialout.slack.thread import (
     build_summary,
     format_local,
 )
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.dialout.core.command import ParseError, parse_command, resolve_parties
-from bot.dialout.core.models import UserProfile
 from bot.dialout.slack.replies import build_parse_error
+from bot.kernel.people import UserProfile
 from tests.dialout.core.test_command import CTX, draft
 
 

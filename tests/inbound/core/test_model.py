@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.dialout.core.models import Party, PartyKind
 from bot.inbound.core.model import (
     CALL_RESULTS,
     EVENT_CODES,
@@ -48,6 +47,7 @@ from bot.inbound.core.model import (
     talk_time,
     with_seq,
 )
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 
 # --- every code in the seed -----------------------------------------------------------------

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.dialout.core.models import Party, PartyKind
 from bot.dialout.slack.thread import View
 from bot.inbound.core.model import (
     InboundCall,
@@ -36,6 +35,7 @@ from bot.inbound.slack.blocks import (
     build_route_reply,
     describe_duration,
 )
+from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.slack.messages import CATALOGUE
 
