@@ -25,18 +25,10 @@ from bot.dialout.core.models import Capability, Invite, TargetKind
 from bot.dialout.core.ports import ProviderInfo
 from bot.inbound.core.route_command import ROUTE_COMMANDS, RouteCommand
 from bot.inbound.core.switchboard import RouteAsker, RouteBook, RouteReply
+from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who typed the command, and where."""
-
-    user_id: str
-    team_id: str
-    channel_id: str
 
 
 @dataclass(frozen=True)

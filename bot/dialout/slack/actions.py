@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.requests import Asker
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.replies import build_reply
+from bot.kernel.feature import Asker
 from bot.slack import ids
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.requests import Asker
 from bot.dialout.slack.replies import build_reply
+from bot.kernel.feature import Asker
 
 if TYPE_CHECKING:
     from bot.wiring import Services
