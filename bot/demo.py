@@ -21,8 +21,9 @@ from typing import TextIO
 
 from pydantic import SecretStr
 
-from bot.config import SandboxSettings, Settings
+from bot.config import Settings
 from bot.dialout.core.models import InviteStatus
+from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.emulator.driver import SlackDriver
 from bot.emulator.render import plain, render_message, render_thread
 from bot.emulator.server import SlackEmulator
@@ -61,7 +62,7 @@ async def run_demo(speed: float = 8.0, timeout_s: float = 30.0, out: TextIO | No
         public_url=f"http://{host}:{port}",
         default_region="CN",
         default_provider="sandbox",
-        sandbox=SandboxSettings(base_url="", speed=speed),
+        providers={"sandbox": SandboxSettings(base_url="", speed=speed)},
     )
     services = build_services(settings)
     bot_server = LoopbackServer(build_asgi(services), bot_socket)

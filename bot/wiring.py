@@ -35,6 +35,7 @@ from bot.dialout.core.ports import Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.providers import build_providers
+from bot.dialout.providers.sandbox import PLUGIN as SANDBOX
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
 from bot.dialout.store import SqlInviteStore
@@ -161,11 +162,12 @@ def build_services(
     inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker)
     requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, routes=inbound.book)
     sandbox = None
-    if settings.sandbox.enabled and not settings.sandbox.base_url:
+    sandbox_settings = SANDBOX.settings_of(settings)
+    if sandbox_settings.enabled and not sandbox_settings.base_url:
         sandbox = SandboxTelco(
-            settings.sandbox.api_key.get_secret_value(),
-            settings.sandbox.webhook_secret.get_secret_value(),
-            speed=settings.sandbox.speed,
+            sandbox_settings.api_key.get_secret_value(),
+            sandbox_settings.webhook_secret.get_secret_value(),
+            speed=sandbox_settings.speed,
             chaos=sandbox_chaos,
             callback_prefix=f"{settings.base_url}/webhooks/",
         )

@@ -5,22 +5,34 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from pydantic_settings import BaseSettings
 
 from bot.config import ProviderSettings, Settings
+from bot.dialout.providers import REGISTRY
+from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def prefixed(settings: type[BaseSettings]) -> set[str]:
+    prefix = settings.model_config.get("env_prefix", "")
+    return {f"{prefix}{sub}".upper() for sub in settings.model_fields}
+
+
 def env_names() -> set[str]:
+    """Every variable confbot reads: the shared settings and each registered provider's own."""
     names = set()
     for name, field in Settings.model_fields.items():
         annotation = field.annotation
+        if name == "providers":
+            continue  # provider settings given in code (tests, the demo); the environment fills each below
         if isinstance(annotation, type) and issubclass(annotation, BaseSettings):
-            prefix = annotation.model_config.get("env_prefix", "")
-            names |= {f"{prefix}{sub}".upper() for sub in annotation.model_fields}
+            names |= prefixed(annotation)
         else:
             names.add(name.upper())
+    for plugin in REGISTRY.values():
+        names |= prefixed(plugin.settings)
     return names
 
 
@@ -39,13 +51,36 @@ def test_settings_are_read_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("YUNHUNI_APP_ID", "app-1")
     monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
     settings = Settings(_env_file=None)
-    assert settings.default_region == "HK" and settings.yunhuni.app_id == "app-1"
+    assert settings.default_region == "HK" and REGISTRY["yunhuni"].settings_of(settings).app_id == "app-1"
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"
 
 
+def test_provider_settings_given_in_code_win_over_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("YUNHUNI_APP_ID", "from-env")
+    given = YunhuniSettings(_env_file=None, app_id="from-code")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, providers={"yunhuni": given})
+    assert REGISTRY["yunhuni"].settings_of(settings) is given
+    assert REGISTRY["voipnow"].settings_of(settings).extension == ""  # not given: read from its own prefix
+
+
+def test_provider_settings_of_the_wrong_class_are_refused() -> None:
+    settings = Settings(_env_file=None, providers={"voipnow": YunhuniSettings(_env_file=None)})  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="VoipNowSettings"):
+        REGISTRY["voipnow"].settings_of(settings)
+
+
+def test_every_provider_has_its_own_settings_class_and_prefix() -> None:
+    prefixes = set()
+    for name, plugin in REGISTRY.items():
+        assert issubclass(plugin.settings, ProviderSettings) and plugin.name == name
+        prefix = plugin.settings.model_config.get("env_prefix", "")
+        assert prefix == plugin.settings.prefix == f"{name.upper()}_"
+        prefixes.add(prefix)
+    assert len(prefixes) == len(REGISTRY)
+
+
 def test_incomplete_provider_names_the_missing_variables() -> None:
-    assert issubclass(type(Settings(_env_file=None).yunhuni), ProviderSettings)
-    missing = Settings(_env_file=None).yunhuni.missing()
+    missing = REGISTRY["yunhuni"].settings_of(Settings(_env_file=None)).missing()
     assert "YUNHUNI_BASE_URL" in missing and "YUNHUNI_SECRET_KEY" in missing
 
 

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from bot.config import SandboxSettings, Settings
+from bot.config import Settings
 from bot.dialout.core.models import Invite, InviteStatus
+from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import Message, SlackEmulator
 from bot.loopback import LoopbackServer, reserve_socket
@@ -96,13 +97,15 @@ class Harness:
             "public_url": public_url,
             "default_region": "CN",
             "default_provider": "sandbox",
-            "sandbox": SandboxSettings(
-                base_url=self.sandbox_server.url,
-                api_key=SecretStr("sandbox-test-key"),
-                webhook_secret=SecretStr("sandbox-test-secret"),
-            ),
         }
-        values.update(self.overrides)
+        overrides = dict(self.overrides)
+        sandbox = SandboxSettings(
+            base_url=self.sandbox_server.url,
+            api_key=SecretStr("sandbox-test-key"),
+            webhook_secret=SecretStr("sandbox-test-secret"),
+        )
+        values["providers"] = {"sandbox": sandbox, **overrides.pop("providers", {})}
+        values.update(overrides)
         return Settings(**values)
 
     async def start_bot(self, *, same_address: bool = False) -> Services:

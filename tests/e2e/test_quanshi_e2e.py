@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.config import QuanshiSettings
+from bot.dialout.providers.quanshi.settings import QuanshiSettings
 from bot.emulator.render import render_blocks
 from bot.kernel.phone import mask
 from bot.kernel.states import CallState, FailReason
@@ -56,7 +56,7 @@ async def test_event_call_list_is_queued_and_refused_entries_are_named(
     test_db: TestDatabase, quanshi: FakeQuanshi
 ) -> None:
     quanshi.rejected.add(("86", "13800138009"))
-    async with Harness(test_db, quanshi=quanshi_settings(quanshi)) as harness:
+    async with Harness(test_db, providers={"quanshi": quanshi_settings(quanshi)}) as harness:
         await harness.dial(f"event 542818 13800138000, 01058512042, <@{BOB}>, 13800138009 before 15m via quanshi now")
         invite = await harness.wait_done()
 
@@ -115,7 +115,7 @@ async def test_event_call_list_is_queued_and_refused_entries_are_named(
 
 
 async def test_chinese_command_without_before_uses_thirty_minutes(test_db: TestDatabase, quanshi: FakeQuanshi) -> None:
-    async with Harness(test_db, quanshi=quanshi_settings(quanshi)) as harness:
+    async with Harness(test_db, providers={"quanshi": quanshi_settings(quanshi)}) as harness:
         await harness.dial("直播 542818 13800138000 通过 quanshi 现在", user=LI)
         invite = await harness.wait_done()
         assert quanshi.calls()[0].body["beforeMinutes"] == 30
@@ -127,7 +127,7 @@ async def test_a_timeout_after_sending_leaves_every_call_unknown_and_nothing_is_
     test_db: TestDatabase, quanshi: FakeQuanshi
 ) -> None:
     quanshi.misbehave("slow")
-    async with Harness(test_db, quanshi=quanshi_settings(quanshi, timeout_s=0.5)) as harness:
+    async with Harness(test_db, providers={"quanshi": quanshi_settings(quanshi, timeout_s=0.5)}) as harness:
         await harness.dial("event 542818 13800138000, 13800138001, 13800138002 via quanshi now")
 
         async def all_unknown() -> bool:

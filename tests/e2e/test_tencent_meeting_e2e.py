@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.config import TencentMeetingSettings
+from bot.dialout.providers.tencent_meeting.settings import TencentMeetingSettings
 from bot.emulator.render import render_blocks
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
@@ -48,7 +48,7 @@ async def tencent(test_db) -> AsyncIterator[tuple[Harness, FakeTencentMeeting]]:
         encoding_aes_key=SecretStr(AES_KEY),
         poll_every_s=0.2,
     )
-    async with Harness(test_db, tencent_meeting=configured) as harness:
+    async with Harness(test_db, providers={"tencent_meeting": configured}) as harness:
         yield harness, fake
     await server.stop()
 

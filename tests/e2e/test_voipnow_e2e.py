@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from pydantic import SecretStr
 
-from bot.config import VoipNowSettings
+from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.emulator.render import render_blocks
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
@@ -49,7 +49,7 @@ def poll_quickly(harness: Harness) -> None:
 async def test_dial_via_voipnow_sends_the_documented_invites_and_polls_to_a_final_roster(test_db, fake) -> None:
     server, url = fake
     server.scripts = {JOINS: [TRYING, RINGING, ON_CALL, ON_CALL, GONE], BUSY_NUMBER: [RINGING, BUSY]}
-    async with Harness(test_db, voipnow=settings(url)) as harness:
+    async with Harness(test_db, providers={"voipnow": settings(url)}) as harness:
         poll_quickly(harness)
         response = await harness.dial(DIAL)
         assert response.status_code == 200
@@ -89,7 +89,7 @@ async def test_dial_via_voipnow_sends_the_documented_invites_and_polls_to_a_fina
 async def test_an_invite_that_timed_out_shows_unknown_and_is_never_resent(test_db, fake) -> None:
     server, url = fake
     server.fail_next("create", "slow")
-    async with Harness(test_db, voipnow=settings(url, timeout_s=0.5)) as harness:
+    async with Harness(test_db, providers={"voipnow": settings(url, timeout_s=0.5)}) as harness:
         poll_quickly(harness)
         await harness.dial(f"{JOINS} into conf 3 via voipnow now")
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.config import YunhuniSettings
+from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 from bot.emulator.render import render_blocks
 from bot.kernel.states import CallState
 from bot.loopback import LoopbackServer
@@ -48,7 +48,7 @@ async def post(url: str, payload: dict) -> httpx.Response:
 
 async def test_dial_via_yunhuni_reaches_a_final_roster_from_its_conference_events(test_db, gateway) -> None:
     fake, url = gateway
-    async with Harness(test_db, yunhuni=yunhuni(fake, url)) as harness:
+    async with Harness(test_db, providers={"yunhuni": yunhuni(fake, url)}) as harness:
         await harness.dial("13800138001, 13800138002, 13800138003 into conf 42 via yunhuni now voice=listen ring=40s")
         await wait_for(lambda: len(fake.invites()) == 3, what="three invites at the gateway")
         for received in fake.invites():
@@ -96,7 +96,7 @@ async def test_callbacks_from_an_address_outside_the_allowlist_are_refused_and_n
 ) -> None:
     fake, url = gateway
     settings = yunhuni(fake, url, webhook_allowed_ips="198.51.100.7")
-    async with Harness(test_db, yunhuni=settings) as harness:
+    async with Harness(test_db, providers={"yunhuni": settings}) as harness:
         hook = f"{harness.services.settings.base_url}/webhooks/yunhuni/{SECRET}"
         payload = FakeYunhuni.event("conf.joined", id="42", call_id="c0ffee", join_time=1764122400000)
         response = await post(hook, payload)

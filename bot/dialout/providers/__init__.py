@@ -1,29 +1,31 @@
-"""Provider registry: name → factory building the provider from settings. Explicit and greppable.
+"""The outbound providers, one line each: name → its package's PLUGIN. Explicit and greppable.
 
-Adding a provider is one module in this package and one line here.
+Adding a provider is its package (provider, settings, messages), one line here, its fake and its
+tests (docs/providers/README.md says exactly what goes where). The contract test
+(tests/dialout/providers/test_contract.py) fails until the new provider has an entry there too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from bot.config import Settings
 from bot.dialout.core.ports import Provider
 from bot.dialout.providers import quanshi, sandbox, tencent_meeting, voipnow, yunhuni
+from bot.dialout.providers.plugin import ProviderPlugin
 from bot.inbound import cti
 
-ProviderFactory = Callable[[Settings], Provider]
-
-REGISTRY: dict[str, ProviderFactory] = {
-    "sandbox": sandbox.from_settings,
-    "yunhuni": yunhuni.from_settings,
-    "voipnow": voipnow.from_settings,
-    "quanshi": quanshi.from_settings,
-    "tencent_meeting": tencent_meeting.from_settings,
-    "cti": cti.from_settings,
+REGISTRY: dict[str, ProviderPlugin[Any]] = {
+    "sandbox": sandbox.PLUGIN,
+    "yunhuni": yunhuni.PLUGIN,
+    "voipnow": voipnow.PLUGIN,
+    "quanshi": quanshi.PLUGIN,
+    "tencent_meeting": tencent_meeting.PLUGIN,
 }
 
 
 def build_providers(settings: Settings) -> dict[str, Provider]:
     """Every registered provider, built from settings (unconfigured ones say what they miss)."""
-    return {name: factory(settings) for name, factory in REGISTRY.items()}
+    built = {name: plugin.from_settings(settings) for name, plugin in REGISTRY.items()}
+    built["cti"] = cti.from_settings(settings)  # inbound routing, not a provider: leaves with the inbound slice
+    return built

@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from bot.config import QuanshiSettings, Settings
+from bot.config import Settings
 from bot.dialout.core.command import ParseContext, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import Capability, Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRequest
 from bot.dialout.providers import REGISTRY
-from bot.dialout.providers.quanshi import QuanshiProvider, build_entry, checksum, normalise_before
+from bot.dialout.providers.quanshi.provider import QuanshiProvider, build_entry, checksum, normalise_before
+from bot.dialout.providers.quanshi.settings import QuanshiSettings
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
@@ -419,7 +420,9 @@ async def test_no_webhooks_polls_or_cancels(provider: QuanshiProvider) -> None:
 
 
 def test_it_is_a_registered_batch_event_provider_without_status() -> None:
-    quanshi = REGISTRY["quanshi"](Settings(_env_file=None, quanshi=settings("http://127.0.0.1:9")))
+    quanshi = REGISTRY["quanshi"].from_settings(
+        Settings(_env_file=None, providers={"quanshi": settings("http://127.0.0.1:9")})
+    )
     info = quanshi.info
     assert info.capabilities == frozenset({Capability.EVENT}) and info.batch and not info.reports_status
     assert not info.polls and info.missing_settings == () and set(info.options) == {"before"}

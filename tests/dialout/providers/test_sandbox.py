@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.config import SandboxSettings
 from bot.dialout.core.models import Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRejected, WebhookRequest
-from bot.dialout.providers.sandbox import SandboxProvider
+from bot.dialout.providers.sandbox.provider import SandboxProvider
+from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer, reserve_socket
@@ -229,7 +229,7 @@ async def test_simulator_only_calls_back_its_own_deployment(simulator) -> None:
 
 def test_disabled_sandbox_is_not_offered() -> None:
     from bot.config import Settings
-    from bot.dialout.providers.sandbox import from_settings
+    from bot.dialout.providers import REGISTRY
 
-    settings = Settings(_env_file=None, sandbox=SandboxSettings(enabled=False))
-    assert from_settings(settings).info.missing_settings == ("SANDBOX_ENABLED",)
+    settings = Settings(_env_file=None, providers={"sandbox": SandboxSettings(enabled=False)})
+    assert REGISTRY["sandbox"].from_settings(settings).info.missing_settings == ("SANDBOX_ENABLED",)

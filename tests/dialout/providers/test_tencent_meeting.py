@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.config import TencentMeetingSettings
 from bot.dialout.core.command import ParseContext, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import Target, TargetKind
 from bot.dialout.core.ports import (
@@ -27,7 +26,7 @@ from bot.dialout.core.ports import (
     WebhookRejected,
     WebhookRequest,
 )
-from bot.dialout.providers.tencent_meeting import (
+from bot.dialout.providers.tencent_meeting.provider import (
     ACK,
     FOLLOW_LIMIT_S,
     RING_LIMIT_S,
@@ -36,6 +35,7 @@ from bot.dialout.providers.tencent_meeting import (
     sign_request,
     webhook_signature,
 )
+from bot.dialout.providers.tencent_meeting.settings import TencentMeetingSettings
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason

@@ -10,11 +10,11 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.config import VoipNowSettings
 from bot.dialout.core.models import Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, PlaceResult, WebhookRequest
-from bot.dialout.providers import voipnow
-from bot.dialout.providers.voipnow import VoipNowProvider
+from bot.dialout.providers.voipnow import provider as voipnow
+from bot.dialout.providers.voipnow.provider import VoipNowProvider
+from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer, reserve_socket

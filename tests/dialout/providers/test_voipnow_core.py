@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.config import VoipNowSettings
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind
 from bot.dialout.core.status import StatusService
-from bot.dialout.providers.voipnow import VoipNowProvider
+from bot.dialout.providers.voipnow.provider import VoipNowProvider
+from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason

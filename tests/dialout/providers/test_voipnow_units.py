@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings, VoipNowSettings
+from bot.config import Settings
 from bot.dialout.core.command import InviteDraft, ParseContext, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import TargetKind
-from bot.dialout.providers import REGISTRY, voipnow
-from bot.dialout.providers.voipnow import VoipNowProvider, _loads, _records
+from bot.dialout.providers import REGISTRY
+from bot.dialout.providers.voipnow import provider as voipnow
+from bot.dialout.providers.voipnow.provider import VoipNowProvider, _loads, _records
+from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.kernel.phone import DialingPolicy
 from bot.slack.messages import CATALOGUE
 from tests.dialout.providers.fakes.voipnow import MESSAGES
@@ -98,7 +100,7 @@ def test_options_are_validated_before_scheduling(key: str, value: str, normalise
 
 
 def test_info_declares_a_polling_conference_provider_and_names_missing_settings() -> None:
-    provider = REGISTRY["voipnow"](Settings(_env_file=None))
+    provider = REGISTRY["voipnow"].from_settings(Settings(_env_file=None))
     info = provider.info
     assert info.name == "voipnow" and [c.value for c in info.capabilities] == ["conference"]
     assert info.polls and info.poll_every_s > 0 and info.give_up_after_s

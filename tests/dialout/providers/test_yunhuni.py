@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from bot.config import YunhuniSettings
 from bot.dialout.core.command import InviteDraft, ParseContext, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import CallAttempt, CallEvent, Capability, Target, TargetKind
 from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRejected, WebhookRequest
-from bot.dialout.providers.yunhuni import OPTIONS, YunhuniProvider, dial_form, sign
+from bot.dialout.providers.yunhuni.provider import OPTIONS, YunhuniProvider, dial_form, sign
+from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 from bot.dialout.slack.thread import View, explain_failure
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy

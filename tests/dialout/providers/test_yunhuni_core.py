@@ -11,12 +11,12 @@ from datetime import datetime
 import pytest
 from pydantic import SecretStr
 
-from bot.config import YunhuniSettings
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind, WebhookRequest
 from bot.dialout.core.status import StatusService
-from bot.dialout.providers.yunhuni import YunhuniProvider
+from bot.dialout.providers.yunhuni.provider import YunhuniProvider
+from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason

@@ -42,7 +42,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import phonenumbers
 
-from bot.config import Settings, YunhuniSettings
 from bot.dialout.core.command import parse_duration
 from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
@@ -57,6 +56,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send, server_error
+from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import dial_string
 from bot.kernel.states import CallState, FailReason
@@ -372,8 +372,3 @@ def _ms(value: Any) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str) or not str(value).isdigit():
         return None
     return datetime.fromtimestamp(int(value) / 1000, UTC)
-
-
-def from_settings(settings: Settings) -> YunhuniProvider:
-    """The Yunhuni provider (not offered while its required settings are empty)."""
-    return YunhuniProvider(settings.yunhuni)

@@ -45,7 +45,6 @@ import httpx
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.config import Settings, TencentMeetingSettings
 from bot.dialout.core.models import CallEvent, Capability, Target, TargetKind
 from bot.dialout.core.ports import (
     DialRequest,
@@ -58,6 +57,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send
+from bot.dialout.providers.tencent_meeting.settings import TencentMeetingSettings
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 
@@ -574,8 +574,3 @@ def _epoch(value: str) -> float | None:
         except ValueError:
             continue
     return None
-
-
-def from_settings(settings: Settings) -> TencentMeetingProvider:
-    """The Tencent Meeting provider from TENCENT_MEETING_* settings."""
-    return TencentMeetingProvider(settings.tencent_meeting)

@@ -38,7 +38,6 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.config import Settings, VoipNowSettings
 from bot.dialout.core.command import parse_duration
 from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
@@ -53,6 +52,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send
+from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.kernel.people import PartyKind
 from bot.kernel.states import CallState, FailReason
 
@@ -500,8 +500,3 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-def from_settings(settings: Settings) -> VoipNowProvider:
-    """The VoipNow provider; unconfigured, it is listed but not offered."""
-    return VoipNowProvider(settings.voipnow)

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bot.config import SandboxSettings, Settings
+from bot.config import Settings
 from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
     DialRequest,
@@ -31,6 +31,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send, server_error
+from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.kernel.people import PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.sandbox.server import sign
@@ -165,7 +166,6 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def from_settings(settings: Settings) -> SandboxProvider:
+def build(settings: SandboxSettings, shared: Settings) -> SandboxProvider:
     """The sandbox provider; by default it talks to the simulator mounted at {PUBLIC_URL}/sandbox."""
-    base = settings.sandbox.base_url or f"{settings.base_url}/sandbox"
-    return SandboxProvider(settings.sandbox, base)
+    return SandboxProvider(settings, settings.base_url or f"{shared.base_url}/sandbox")

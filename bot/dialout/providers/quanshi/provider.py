@@ -46,7 +46,6 @@ from typing import Any
 import httpx
 from phonenumbers import NumberParseException
 
-from bot.config import QuanshiSettings, Settings
 from bot.dialout.core.models import CallEvent, Capability
 from bot.dialout.core.ports import (
     DialRequest,
@@ -59,6 +58,7 @@ from bot.dialout.core.ports import (
     WebhookRequest,
 )
 from bot.dialout.providers.http import json_of, make_client, send, server_error
+from bot.dialout.providers.quanshi.settings import QuanshiSettings
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import display, split_number
 from bot.kernel.states import CallState, FailReason
@@ -392,8 +392,3 @@ def _take(
                 pending[key].remove(index)
                 return index
     return None
-
-
-def from_settings(settings: Settings) -> QuanshiProvider:
-    """The Quanshi provider from QUANSHI_* settings."""
-    return QuanshiProvider(settings.quanshi)
