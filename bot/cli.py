@@ -131,13 +131,26 @@ def cmd_providers(_args: argparse.Namespace) -> int:
             caps = ", ".join(sorted(c.value for c in info.capabilities))
             ready = "ready" if not info.missing_settings else "missing " + ", ".join(info.missing_settings)
             options = ", ".join(sorted(info.options)) or "—"
-            lines.append(f"{name:16} {info.title:18} can: {caps:22} options: {options:40} {ready}")
+            extras = [word for word, able in _optional_capabilities(provider) if able]
+            news = f"{info.status.value} ({', '.join(extras) or 'place only'})"
+            lines.append(f"{name:16} {info.title:18} can: {caps:22} news: {news:34} options: {options:40} {ready}")
             await provider.aclose()
         return lines
 
     for line in asyncio.run(collect()):
         print(line)
     return 0
+
+
+def _optional_capabilities(provider: object) -> list[tuple[str, bool]]:
+    """Which optional provider protocols `provider` implements, by name."""
+    from bot.dialout.core.ports import CancelsCalls, PollsCalls, ReceivesWebhooks
+
+    return [
+        ("poll", isinstance(provider, PollsCalls)),
+        ("cancel", isinstance(provider, CancelsCalls)),
+        ("webhooks", isinstance(provider, ReceivesWebhooks)),
+    ]
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:

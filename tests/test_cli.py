@@ -87,4 +87,6 @@ def test_providers_lists_capabilities_and_readiness_without_secrets(monkeypatch,
     assert lines["voipnow"].endswith("ready") and "conference" in lines["voipnow"] and "pin" in lines["voipnow"]
     assert "missing YUNHUNI_BASE_URL" in lines["yunhuni"]
     assert "meeting" in lines["tencent_meeting"] and "event" in lines["quanshi"] and "inbound" in lines["cti"]
+    assert "news: polling (poll, cancel)" in lines["voipnow"] and "news: none (place only)" in lines["quanshi"]
+    assert "news: webhooks (cancel, webhooks)" in lines["yunhuni"]
     assert "very-secret-value" not in "\n".join(lines.values())

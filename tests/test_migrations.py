@@ -69,3 +69,49 @@ async def test_outbox_rows_written_before_0003_keep_their_thread(test_db) -> Non
         rows = (await conn.execute(text("SELECT id, invite_id FROM slack_outbox ORDER BY id"))).all()
     assert [tuple(r) for r in rows] == [(1, 17), (2, -5)]
     await engine.dispose()
+
+
+async def test_a_give_up_limit_kept_in_the_context_before_0004_becomes_the_typed_column(test_db) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    engine = db.create_engine(test_db.url, schema=test_db.schema)
+    await db.upgrade(engine, "0003")
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO invites (id, team_id, channel_id, created_by, provider, target_kind, target_id, due_at, "
+                "tz, locale, options, status, created_at, source_text) VALUES (1, 'T', 'C', 'U', 'yunhuni', "
+                "'conference', '42', :now, 'UTC', 'en', '{}', 'dialing', :now, '')"
+            ),
+            {"now": now},
+        )
+        for row_id, context in ((1, {"give_up_after_s": "90", "conf_id": "42"}), (2, {"conf_id": "42"})):
+            await conn.execute(
+                text(
+                    "INSERT INTO call_attempts (id, invite_id, position, provider, party_kind, address, state, "
+                    "context, updated_at, failure_reported) VALUES (:id, 1, :id, 'yunhuni', 'phone', '+8613800138001', "
+                    "'dialing', :context, :now, false)"
+                ),
+                {"id": row_id, "context": json.dumps(context), "now": now},
+            )
+    await db.upgrade(engine)
+
+    async def rows() -> list[tuple]:
+        async with engine.connect() as conn:
+            found = await conn.execute(text("SELECT id, context, ring_limit_s FROM call_attempts ORDER BY id"))
+            return [
+                (r.id, r.context if isinstance(r.context, dict) else json.loads(r.context), r.ring_limit_s)
+                for r in found
+            ]
+
+    assert await rows() == [(1, {"conf_id": "42"}, 90.0), (2, {"conf_id": "42"}, None)]
+    await db.downgrade(engine, "0003")
+    async with engine.connect() as conn:
+        found = await conn.execute(text("SELECT id, context FROM call_attempts ORDER BY id"))
+        back = [(r.id, r.context if isinstance(r.context, dict) else json.loads(r.context)) for r in found]
+    assert back == [(1, {"conf_id": "42", "give_up_after_s": "90"}), (2, {"conf_id": "42"})]
+    await engine.dispose()

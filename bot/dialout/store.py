@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import PlacedCall, PlaceResult
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
@@ -69,6 +69,7 @@ def attempt_from_row(row: Any) -> CallAttempt:
         provider_call_id=row.provider_call_id,
         provider_code=row.code,
         detail=row.detail,
+        limits=CallLimits(row.ring_limit_s, row.answered_limit_s),
         context=dict(row.context or {}),
         sent_at=row.sent_at,
         updated_at=row.updated_at,
@@ -288,6 +289,8 @@ class SqlInviteStore:
             return None
         new = result.state if result.state is CallState.QUEUED else advance(current.state, result.state)
         values: dict[str, Any] = {"updated_at": now, "context": dict(result.context)}
+        if result.limits is not None:
+            values.update(ring_limit_s=result.limits.ring_s, answered_limit_s=result.limits.answered_s)
         if result.provider_call_id:
             values["provider_call_id"] = result.provider_call_id
         if new is not None:

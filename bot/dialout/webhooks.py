@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.dialout.core.ports import WebhookRejected, WebhookReply, WebhookRequest
+from bot.dialout.core.ports import ReceivesWebhooks, WebhookRejected, WebhookReply, WebhookRequest
 from bot.inbound.cti import CtiProvider, request_format
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ def routes(services: Services) -> list[Route]:
         provider = services.providers.get(request.path_params["provider"])
         if provider is None:
             return PlainTextResponse("unknown provider", status_code=404)
+        if not isinstance(provider, ReceivesWebhooks):
+            return PlainTextResponse("this provider sends no webhooks", status_code=404)
         body = await read_limited(request, MAX_WEBHOOK_BODY)
         if body is None:
             return PlainTextResponse("body too large", status_code=413)
@@ -65,8 +67,6 @@ def routes(services: Services) -> list[Route]:
         except WebhookRejected as exc:
             log.warning("%s webhook rejected (%s): %s", provider.info.name, exc.status, exc.reason)
             return PlainTextResponse(exc.reason, status_code=exc.status)
-        except NotImplementedError:
-            return PlainTextResponse("this provider sends no webhooks", status_code=404)
         for event in reply.events:
             await services.status.apply(event)
         return _reply(reply)

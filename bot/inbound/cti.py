@@ -263,7 +263,6 @@ class CtiProvider:
             name="cti",
             title="CTI inbound",
             capabilities=frozenset({Capability.INBOUND}),
-            reports_status=True,
             missing_settings=settings.missing(),
         )
 

@@ -94,6 +94,8 @@ class CallAttemptRow(SQLModel, table=True):
     code: str | None = None
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     context: dict[str, str] = _json()
+    ring_limit_s: float | None = None  # the call's own CallLimits, replacing its provider's Timing.limits
+    answered_limit_s: float | None = None
     sent_at: datetime | None = _utc(nullable=True)
     updated_at: datetime = _utc(nullable=False)
     answered_at: datetime | None = _utc(nullable=True)

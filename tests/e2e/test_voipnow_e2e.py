@@ -43,7 +43,7 @@ def settings(url: str, timeout_s: float = 5.0) -> VoipNowSettings:
 def poll_quickly(harness: Harness) -> None:
     """Poll at the watcher's own pace (1 s) instead of every 3 s, to keep the test short."""
     provider = harness.services.providers["voipnow"]
-    provider.info = replace(provider.info, poll_every_s=0.5)  # type: ignore[misc]
+    provider.info = replace(provider.info, timing=replace(provider.info.timing, poll_every_s=0.5))  # type: ignore[misc]
 
 
 async def test_dial_via_voipnow_sends_the_documented_invites_and_polls_to_a_final_roster(test_db, fake) -> None:

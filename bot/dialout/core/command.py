@@ -512,15 +512,14 @@ def _finish(
     count = len(parties.phones) + len(parties.mentions) + len(rooms)
     if count > MAX_PARTIES:
         raise ParseError(ParseProblem.TOO_MANY_PARTIES, {"count": count, "max": MAX_PARTIES})
-    if options.max_duration_s is not None and info.max_duration_s is None:
+    allowed = info.timing.max_duration
+    if options.max_duration_s is not None and allowed is None:
         raise ParseError(ParseProblem.DURATION_NOT_SUPPORTED, {"provider": info.name})
-    if options.max_duration_s is not None and info.max_duration_s is not None:
-        low, high = info.max_duration_s
-        if not low <= options.max_duration_s <= high:
-            raise ParseError(
-                ParseProblem.DURATION_OUT_OF_RANGE,
-                {"seconds": options.max_duration_s, "low": low, "high": high, "provider": info.name},
-            )
+    if options.max_duration_s is not None and allowed is not None and options.max_duration_s not in allowed:
+        raise ParseError(
+            ParseProblem.DURATION_OUT_OF_RANGE,
+            {"seconds": options.max_duration_s, "low": allowed.low, "high": allowed.high, "provider": info.name},
+        )
     valid_options = _validate_options(options, info)
     when = _read_when(phrase, ctx)
     return InviteDraft(

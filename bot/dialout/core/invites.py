@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,15 +20,21 @@ from enum import StrEnum
 from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus
 from bot.dialout.core.ports import (
     CallSpec,
+    CancelsCalls,
     DialRequest,
     InviteStore,
     Notice,
     NoticeKind,
     Notifier,
+    PlacedCall,
     PlaceResult,
+    Placing,
+    PollsCalls,
     Provider,
     ProviderError,
+    ProviderInfo,
     Scheduler,
+    StatusSource,
 )
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party
@@ -38,6 +44,17 @@ from bot.kernel.states import CallState, FailReason
 log = logging.getLogger(__name__)
 
 LATE_NOTICE_AFTER_S = 30  # a run this late is announced as late in its thread
+_WATCHED = (CallState.UNKNOWN, CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
+
+
+@dataclass(frozen=True)
+class _Silence:
+    """After `after_s` without news a call `becomes` this state (with this reason and code)."""
+
+    after_s: float
+    becomes: CallState
+    reason: FailReason | None
+    code: str | None
 
 
 @dataclass(frozen=True)
@@ -160,7 +177,7 @@ class InviteService:
                 ProviderError("not_configured", f"provider {invite.provider} is no longer configured"),
             )
             return
-        if provider.info.batch:
+        if provider.info.placing is Placing.WHOLE_INVITE:
             await self._send(invite, provider, attempts)
         else:
             gate = asyncio.Semaphore(self._rules.concurrency)
@@ -269,77 +286,85 @@ class InviteService:
             await self._notifier.calls_changed(attempt.invite_id)
 
     # --- watching open calls -------------------------------------------------------------
+    #
+    # The one place the providers' declared Timing is applied: how often a call is polled and how
+    # long it may go without news. Providers only say what a poll answer means.
 
     async def watch(self) -> None:
         """Poll providers that report by polling, reconcile unknown calls, give up silent ones."""
         now = self._clock.now()
-        watched = [CallState.UNKNOWN, CallState.DIALING, CallState.RINGING, CallState.ANSWERED]
         for name, provider in self._providers.items():
-            info = provider.info
-            for attempt in await self._store.open_attempts(name, watched):
-                assert attempt.id is not None
-                if info.polls or attempt.state is CallState.UNKNOWN:
-                    last = self._last_poll.get(attempt.id)
-                    if last is None or (now - last).total_seconds() >= info.poll_every_s:
-                        self._last_poll[attempt.id] = now
-                        await self._follow_up(provider, attempt, "poll")
-                await self._give_up_if_silent(provider, attempt, now)
+            for attempt in await self._store.open_attempts(name, _WATCHED):
+                if isinstance(provider, PollsCalls) and self._poll_due(provider.info, attempt, now):
+                    await self._follow_up(provider.info.name, provider.poll, attempt, "poll")
+                await self._give_up_if_silent(provider.info, attempt, now)
 
-    async def _follow_up(self, provider: Provider, attempt: CallAttempt, action: str) -> None:
+    def _poll_due(self, info: ProviderInfo, attempt: CallAttempt, now: datetime) -> bool:
+        """Whether to poll this call now (and, if so, note that it was)."""
+        assert attempt.id is not None
+        if info.status is not StatusSource.POLLING and attempt.state is not CallState.UNKNOWN:
+            return False  # its news comes by webhook; only a call we are unsure of is looked up
+        timing = info.timing
+        every = timing.poll_every_s
+        if attempt.state is CallState.ANSWERED and timing.poll_answered_every_s is not None:
+            every = timing.poll_answered_every_s
+        last = self._last_poll.get(attempt.id)
+        if last is not None and (now - last).total_seconds() < every:
+            return False
+        self._last_poll[attempt.id] = now
+        return True
+
+    async def _follow_up(
+        self, provider: str, ask: Callable[[PlacedCall], Awaitable[CallEvent | None]], attempt: CallAttempt, action: str
+    ) -> None:
         """Poll or cancel a placed call, and apply whatever the provider answers."""
         call = await self._store.placed_call(attempt)
         if call is None or not call.provider_call_id:
             return
-        ask = provider.poll if action == "poll" else provider.cancel
         try:
             event = await ask(call)
-        except NotImplementedError:
-            return
         except ProviderError as exc:
-            log.warning("%s of %s call %s failed: %s", action, provider.info.name, call.provider_call_id, exc)
+            log.warning("%s of %s call %s failed: %s", action, provider, call.provider_call_id, exc)
             return
         if event is not None:
             await self._status.apply(event)
 
-    def _silence_rule(
-        self, provider: Provider, attempt: CallAttempt
-    ) -> tuple[float, CallState, FailReason | None] | None:
+    def _silence_rule(self, info: ProviderInfo, attempt: CallAttempt) -> _Silence | None:
         """How long a call may stay silent in its state, and what it becomes after that.
 
-        Unknown calls (maybe sent, never confirmed) become failed(unknown). Calls still dialling or
-        ringing become failed(no_answer) after the provider's limit, which a call may set for itself
-        (`give_up_after_s` in its context, e.g. its ring timeout). An answered call whose end never
-        arrives is completed after `answered_give_up_after_s` (e.g. its maximum duration), if given.
+        Unknown calls (maybe sent, never confirmed) become failed(unknown) after our own limit. The
+        others follow the provider's declared limits, which a call may have replaced with its own
+        when it was placed (its ring time, its maximum duration): a dialling or ringing call fails,
+        an answered one whose end never arrives is completed.
         """
-        context = attempt.context
         if attempt.state is CallState.UNKNOWN:
-            return float(self._rules.unknown_give_up_s), CallState.FAILED, FailReason.UNKNOWN
-        if attempt.state in {CallState.DIALING, CallState.RINGING} and attempt.provider_call_id:
-            limit = context.get("give_up_after_s") or provider.info.give_up_after_s
-            return (float(limit), CallState.FAILED, FailReason.NO_ANSWER) if limit else None
-        if attempt.state is CallState.ANSWERED and context.get("answered_give_up_after_s"):
-            return float(context["answered_give_up_after_s"]), CallState.COMPLETED, None
+            return _Silence(float(self._rules.unknown_give_up_s), CallState.FAILED, FailReason.UNKNOWN, None)
+        limits = attempt.limits.over(info.timing.limits)
+        dialling = attempt.state in {CallState.DIALING, CallState.RINGING} and attempt.provider_call_id
+        if dialling and limits.ring_s is not None:
+            return _Silence(limits.ring_s, CallState.FAILED, info.timing.silence_reason, "no_news")
+        if attempt.state is CallState.ANSWERED and limits.answered_s is not None:
+            return _Silence(limits.answered_s, CallState.COMPLETED, None, "not_followed")
         return None
 
-    async def _give_up_if_silent(self, provider: Provider, attempt: CallAttempt, now: datetime) -> None:
-        rule = self._silence_rule(provider, attempt)
+    async def _give_up_if_silent(self, info: ProviderInfo, attempt: CallAttempt, now: datetime) -> None:
+        rule = self._silence_rule(info, attempt)
         if rule is None or attempt.updated_at is None:
             return
-        limit, new_state, reason = rule
         silent_s = (now - attempt.updated_at).total_seconds()
-        if silent_s < limit:
+        if silent_s < rule.after_s:
             return
         fresh = await self._store.get_attempt(attempt.id or 0)
         if fresh is None or fresh.state is not attempt.state or fresh.updated_at != attempt.updated_at:
             return  # news arrived meanwhile
         # An unknown call keeps what the provider last said (why it is unknown) as its code;
-        # a silent one gets "no_news", which providers explain in words.
+        # a silent one gets "no_news" (or "not_followed"), which providers explain in words.
         event = CallEvent(
-            provider=provider.info.name,
+            provider=info.name,
             provider_call_id=fresh.provider_call_id or f"attempt-{fresh.id}",
-            state=new_state,
-            reason=reason,
-            code=None if fresh.state is CallState.UNKNOWN else "no_news",
+            state=rule.becomes,
+            reason=rule.reason,
+            code=rule.code,
             dedupe_key=f"give-up:{fresh.id}:{fresh.state.value}",
         )
         if fresh.state is CallState.UNKNOWN:
@@ -385,5 +410,5 @@ class InviteService:
             if await self._store.cancel_unsent(attempt.id, self._clock.now()):
                 await self._notifier.calls_changed(attempt.invite_id)
             return
-        if provider is not None:
-            await self._follow_up(provider, attempt, "cancel")
+        if isinstance(provider, CancelsCalls):
+            await self._follow_up(provider.info.name, provider.cancel, attempt, "cancel")

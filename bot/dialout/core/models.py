@@ -79,6 +79,21 @@ class Invite:
     source_text: str = ""
 
 
+@dataclass(frozen=True)
+class CallLimits:
+    """How long a call may go without news (seconds since its last change of state) before the core ends it."""
+
+    ring_s: float | None = None  # dialling or ringing: failed (Timing.silence_reason), code "no_news"
+    answered_s: float | None = None  # in the conference: completed, code "not_followed"
+
+    def over(self, defaults: CallLimits) -> CallLimits:
+        """These limits where set, `defaults` (the provider's) for the rest."""
+        return CallLimits(
+            self.ring_s if self.ring_s is not None else defaults.ring_s,
+            self.answered_s if self.answered_s is not None else defaults.answered_s,
+        )
+
+
 @dataclass
 class CallAttempt:
     """One party's call within an invite: the row the roster line is rendered from."""
@@ -91,6 +106,7 @@ class CallAttempt:
     provider_call_id: str | None = None
     provider_code: str | None = None
     detail: str | None = None  # the provider's words, kept for the thread
+    limits: CallLimits = field(default_factory=CallLimits)  # the call's own, given when it was placed
     context: Mapping[str, str] = field(default_factory=dict)  # what the provider asked us to keep
     id: int | None = None
     sent_at: datetime | None = None  # when it was claimed for sending to the provider

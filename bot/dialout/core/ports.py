@@ -10,13 +10,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from bot.dialout.core.models import CallAttempt, CallEvent, Capability, Invite, InviteStatus, Target
+from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Capability, Invite, InviteStatus, Target
 from bot.kernel.people import Party
 from bot.kernel.states import CallState, FailReason
 
 # --- providers ---------------------------------------------------------------------------
+#
+# A provider is `Provider` (info, place, aclose). What else it can do is a separate protocol it
+# implements or not (PollsCalls, CancelsCalls, ReceivesWebhooks); the core asks with isinstance.
+# What it is and how the core follows its calls is declared once, in its ProviderInfo.
 
 
 @dataclass(frozen=True)
@@ -29,25 +33,79 @@ class OptionSpec:
 
 
 @dataclass(frozen=True)
+class TargetRule:
+    """What the provider accepts as a target id, checked when the command is read (before scheduling).
+
+    `accepts(id)` False refuses the command with `error.<provider>.<code>`, in the asker's language.
+    """
+
+    code: str
+    accepts: Callable[[str], bool]
+
+
+class Placing(StrEnum):
+    """How place() is called for an invite."""
+
+    EACH_CALL = "each_call"  # one request per call, several in flight at once
+    WHOLE_INVITE = "whole_invite"  # one request carries every call of the invite (a batch API)
+
+
+class StatusSource(StrEnum):
+    """Where news of a placed call comes from."""
+
+    WEBHOOKS = "webhooks"  # the provider calls us; a PollsCalls provider is polled for unknown calls only
+    POLLING = "polling"  # every open call is polled (the provider must implement PollsCalls)
+    NONE = "none"  # nothing after acceptance: an accepted (queued) call is handed over, settled for the invite
+
+
+@dataclass(frozen=True)
+class SecondsRange:
+    """An inclusive range of seconds."""
+
+    low: int
+    high: int
+
+    def __contains__(self, seconds: object) -> bool:
+        return isinstance(seconds, int) and self.low <= seconds <= self.high
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How the core follows a provider's calls: declared once per provider, applied in InviteService.watch.
+
+    Limits are "no news for this long" (since the call's last change of state); a call may bring its
+    own in its PlaceResult (its ring time, its maximum duration), which replace these.
+    """
+
+    poll_every_s: float = 5.0  # between two polls of one call (PollsCalls providers)
+    poll_answered_every_s: float | None = None  # a call in the conference changes rarely (None: poll_every_s)
+    limits: CallLimits = field(default_factory=CallLimits)
+    silence_reason: FailReason = FailReason.NO_ANSWER  # what a dialling call with no news failed of
+    # What `max` may be: the provider (or we, through it) ends the call then. None: `max` is refused.
+    max_duration: SecondsRange | None = SecondsRange(60, 86400)
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
-    """What a provider is and can do, declared once at the top of its module."""
+    """What a provider is and can do, declared once in its module."""
 
     name: str
     title: str
     capabilities: frozenset[Capability]
     options: Mapping[str, OptionSpec] = field(default_factory=dict)
-    batch: bool = False  # place() takes every call of an invite in one request
-    reports_status: bool = True  # False: accepted calls stay queued with the provider (Quanshi)
-    polls: bool = False  # status comes from poll() rather than (or as well as) webhooks
-    poll_every_s: float = 5.0
-    # A call with no news for this long after it was placed is given up as failed(timeout);
-    # None leaves it open (the provider always reports an end).
-    give_up_after_s: float | None = None
-    max_duration_s: tuple[int, int] | None = (60, 86400)  # None: calls cannot be limited (`max` is refused)
+    placing: Placing = Placing.EACH_CALL
+    status: StatusSource = StatusSource.WEBHOOKS
+    timing: Timing = field(default_factory=Timing)
+    target_rule: TargetRule | None = None
     missing_settings: tuple[str, ...] = ()  # names of settings still needed; empty = usable
     # Asked before anything is scheduled, with the asker's Slack id, the target and the resolved
     # parties: a code (explained as `error.<provider>.<code>`) when the provider would refuse them.
     precheck: Callable[[str, Target, Sequence[Party]], str | None] | None = None
+
+    @property
+    def hands_over(self) -> bool:
+        """Accepted calls stay queued with the provider, and count as settled (no status will come)."""
+        return self.status is StatusSource.NONE
 
 
 @dataclass(frozen=True)
@@ -81,7 +139,8 @@ class PlaceResult:
     reason: FailReason | None = None
     code: str | None = None
     detail: str | None = None
-    context: Mapping[str, str] = field(default_factory=dict)  # kept for poll() and cancel()
+    limits: CallLimits | None = None  # this call's own limits (stored with it), replacing Timing.limits
+    context: Mapping[str, str] = field(default_factory=dict)  # the provider's own, for its poll() and cancel()
 
 
 @dataclass(frozen=True)
@@ -145,8 +204,9 @@ class WebhookReply:
     events: tuple[CallEvent, ...] = ()
 
 
+@runtime_checkable
 class Provider(Protocol):
-    """A telephony or meeting vendor confbot can dial through."""
+    """A telephony or meeting vendor confbot can dial through: all any provider must do."""
 
     info: ProviderInfo
 
@@ -154,20 +214,35 @@ class Provider(Protocol):
         """Ask the provider to place the calls; one result per call, in any order."""
         ...
 
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+@runtime_checkable
+class PollsCalls(Protocol):
+    """A provider that can say how a placed call stands."""
+
     async def poll(self, call: PlacedCall) -> CallEvent | None:
         """The call's current state as the provider reports it, or None when it has no news."""
         ...
+
+
+@runtime_checkable
+class CancelsCalls(Protocol):
+    """A provider that can withdraw or hang up a placed call."""
 
     async def cancel(self, call: PlacedCall) -> CallEvent | None:
         """Withdraw or hang up the call; the resulting event when the provider confirms it."""
         ...
 
+
+@runtime_checkable
+class ReceivesWebhooks(Protocol):
+    """A provider that reports calls by calling us, at /webhooks/<name>."""
+
     async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
         """Authenticate and decode a status callback (raise WebhookRejected when it is not genuine)."""
-        ...
-
-    async def aclose(self) -> None:
-        """Release connections."""
         ...
 
 

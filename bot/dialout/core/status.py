@@ -117,7 +117,7 @@ class StatusService:
             return False
         info = self._providers.get(invite.provider)
         # A provider that reports no per-call status is done with once it accepted the calls.
-        handed_over = info is not None and not info.reports_status
+        handed_over = info is not None and info.hands_over
         if await self._store.unsettled_count(invite_id, handed_over=handed_over):
             return False
         if not await self._store.set_invite_status(invite_id, InviteStatus.DONE, expected=InviteStatus.DIALING):

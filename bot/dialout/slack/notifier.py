@@ -260,7 +260,7 @@ class OutboxWorker:
             locale=self._settings.locale,
             mask_numbers=self._settings.mask_numbers,
             now=self._clock.now(),
-            handed_over=info is not None and not info.reports_status,
+            handed_over=info is not None and info.hands_over,
             provider_title=info.title if info else invite.provider,
             provider=invite.provider,
         )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.dialout.core.models import CallEvent, Capability
+from bot.dialout.core.models import CallEvent, CallLimits, Capability
 from bot.dialout.core.ports import (
     DialRequest,
     Notice,
@@ -14,8 +14,8 @@ from bot.dialout.core.ports import (
     PlaceResult,
     ProviderError,
     ProviderInfo,
-    WebhookReply,
-    WebhookRequest,
+    StatusSource,
+    Timing,
 )
 from bot.kernel.states import CallState
 
@@ -76,9 +76,8 @@ class ScriptedProvider:
             self.name,
             self.name.title(),
             frozenset({Capability.CONFERENCE}),
-            polls=self.polls,
-            poll_every_s=0,
-            give_up_after_s=self.give_up_after_s,
+            status=StatusSource.POLLING if self.polls else StatusSource.WEBHOOKS,
+            timing=Timing(poll_every_s=0, limits=CallLimits(ring_s=self.give_up_after_s)),
         )
 
     async def place(self, request: DialRequest) -> list[PlaceResult]:
@@ -98,9 +97,6 @@ class ScriptedProvider:
     async def cancel(self, call: PlacedCall) -> CallEvent | None:
         self.cancelled.append(call)
         return CallEvent(self.name, call.provider_call_id, CallState.CANCELLED, dedupe_key=f"cancel:{call.attempt_id}")
-
-    async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
-        raise NotImplementedError
 
     async def aclose(self) -> None:
         return None

@@ -19,7 +19,7 @@ from bot.dialout.core.command import (
     resolve_parties,
 )
 from bot.dialout.core.models import Capability, TargetKind
-from bot.dialout.core.ports import OptionSpec, ProviderInfo
+from bot.dialout.core.ports import OptionSpec, ProviderInfo, SecondsRange, Timing
 from bot.kernel.people import PartyKind, UserProfile
 from bot.kernel.phone import DialingPolicy
 
@@ -37,7 +37,7 @@ PROVIDERS = {
         "Yunhuni",
         frozenset({Capability.CONFERENCE}),
         options={"voice": OptionSpec("voice", "listen|speak", _voice)},
-        max_duration_s=(1, 21600),
+        timing=Timing(max_duration=SecondsRange(1, 21600)),
     ),
     "tencent_meeting": ProviderInfo("tencent_meeting", "Tencent Meeting", frozenset({Capability.MEETING})),
     "quanshi": ProviderInfo(
@@ -234,7 +234,7 @@ def test_mention_without_usable_number_names_everyone_missing() -> None:
 
 
 def test_max_is_refused_for_a_provider_that_cannot_limit_calls() -> None:
-    unlimited = ProviderInfo("rooms", "Rooms", frozenset({Capability.MEETING}), max_duration_s=None)
+    unlimited = ProviderInfo("rooms", "Rooms", frozenset({Capability.MEETING}), timing=Timing(max_duration=None))
     ctx = ParseContext(CTX.now, CTX.tz, CTX.policy, {"rooms": unlimited}, {TargetKind.MEETING: "rooms"})
     assert parse_command("room r1 into meeting 9", ctx)
     with pytest.raises(ParseError) as caught:

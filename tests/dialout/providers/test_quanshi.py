@@ -15,7 +15,16 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.dialout.core.command import ParseContext, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import Capability, Target, TargetKind
-from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRequest
+from bot.dialout.core.ports import (
+    CallSpec,
+    CancelsCalls,
+    DialRequest,
+    Placing,
+    PollsCalls,
+    ProviderError,
+    ReceivesWebhooks,
+    StatusSource,
+)
 from bot.dialout.providers import REGISTRY
 from bot.dialout.providers.quanshi.provider import QuanshiProvider, build_entry, checksum, normalise_before
 from bot.dialout.providers.quanshi.settings import QuanshiSettings
@@ -408,15 +417,8 @@ def test_our_error_codes_are_explained_in_both_languages(code: str) -> None:
 # --- what Quanshi does not offer, and what it declares ----------------------------------
 
 
-async def test_no_webhooks_polls_or_cancels(provider: QuanshiProvider) -> None:
-    call = PlacedCall(1, 7, "62286da5388f66000643106c", phone("+8613800138000"), EVENT, "U0AMY", CallState.QUEUED)
-    for attempt in (
-        provider.poll(call),
-        provider.cancel(call),
-        provider.handle_webhook(WebhookRequest("POST", "/webhooks/quanshi", {}, {}, b"{}")),
-    ):
-        with pytest.raises(NotImplementedError):
-            await attempt
+def test_it_offers_no_webhooks_polls_or_cancels(provider: QuanshiProvider) -> None:
+    assert not isinstance(provider, PollsCalls | CancelsCalls | ReceivesWebhooks)
 
 
 def test_it_is_a_registered_batch_event_provider_without_status() -> None:
@@ -424,8 +426,9 @@ def test_it_is_a_registered_batch_event_provider_without_status() -> None:
         Settings(_env_file=None, providers={"quanshi": settings("http://127.0.0.1:9")})
     )
     info = quanshi.info
-    assert info.capabilities == frozenset({Capability.EVENT}) and info.batch and not info.reports_status
-    assert not info.polls and info.missing_settings == () and set(info.options) == {"before"}
+    assert info.capabilities == frozenset({Capability.EVENT}) and info.placing is Placing.WHOLE_INVITE
+    assert info.status is StatusSource.NONE and info.hands_over and info.timing.max_duration is None
+    assert info.missing_settings == () and set(info.options) == {"before"}
 
 
 def test_unconfigured_it_names_the_missing_variables() -> None:

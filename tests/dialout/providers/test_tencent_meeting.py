@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,14 +21,16 @@ from bot.dialout.core.ports import (
     DialRequest,
     PlacedCall,
     PlaceResult,
+    PollsCalls,
     ProviderError,
+    StatusSource,
     WebhookRejected,
     WebhookRequest,
 )
 from bot.dialout.providers.tencent_meeting.provider import (
     ACK,
     FOLLOW_LIMIT_S,
-    RING_LIMIT_S,
+    GIVE_UP_AFTER_S,
     TencentMeetingProvider,
     parse_operators,
     sign_request,
@@ -304,7 +305,7 @@ def test_unconfigured_provider_names_the_missing_variables_and_polls() -> None:
         "TENCENT_MEETING_SECRET_KEY",
         "TENCENT_MEETING_APP_ID",
     }
-    assert made.info.polls and made.info.give_up_after_s and made.info.options == {}
+    assert made.info.status is StatusSource.POLLING and isinstance(made, PollsCalls) and made.info.options == {}
 
 
 def test_a_bad_encoding_aes_key_is_a_configuration_error() -> None:
@@ -522,39 +523,33 @@ async def test_not_called_is_no_news_at_first_and_a_failure_after_a_minute(fake,
     )
 
 
-async def test_a_room_in_the_meeting_is_polled_less_often(fake) -> None:
-    the_fake, url = fake
-    made = TencentMeetingProvider(settings(the_fake, url, poll_every_s=0.05))
-    [result] = await made.place(dial(ROOM))
-    the_fake.set_status(MEETING, "room:100001", 2, beijing_time())
-    answered = placed(result, state=CallState.ANSWERED)
-    await made.poll(answered)
-    assert await made.poll(answered) is None and len(the_fake.received(CALL_INFO)) == 1
-    await asyncio.sleep(0.05 * 12)
-    await made.poll(answered)
-    assert len(the_fake.received(CALL_INFO)) == 2
-    await made.aclose()
-
-
 @pytest.mark.parametrize(
     ("state", "status", "age", "expected"),
     [
-        (CallState.RINGING, 4, RING_LIMIT_S + 1, (CallState.FAILED, "no_news")),
-        (CallState.DIALING, 4, RING_LIMIT_S + 1, (CallState.FAILED, "no_news")),
-        (CallState.DIALING, 2, RING_LIMIT_S + 1, (CallState.ANSWERED, "room_status_2")),
-        (CallState.ANSWERED, 2, FOLLOW_LIMIT_S + 1, (CallState.COMPLETED, "not_followed")),
-        (CallState.ANSWERED, 6, FOLLOW_LIMIT_S + 1, (CallState.COMPLETED, "room_status_6")),
+        (CallState.RINGING, 4, 3600, (CallState.RINGING, "room_status_4")),  # how long is the core's (Timing)
+        (CallState.DIALING, 2, 3600, (CallState.ANSWERED, "room_status_2")),
+        (CallState.ANSWERED, 2, 13 * 3600, (CallState.ANSWERED, "room_status_2")),
+        (CallState.ANSWERED, 6, 13 * 3600, (CallState.COMPLETED, "room_status_6")),
         (CallState.RINGING, 4, 10, (CallState.RINGING, "room_status_4")),
-        (CallState.UNKNOWN, 4, RING_LIMIT_S + 1, (CallState.FAILED, "no_news")),
+        (CallState.UNKNOWN, 4, 3600, (CallState.RINGING, "room_status_4")),
         (CallState.UNKNOWN, 1, 30, None),  # left to the core's unknown give-up and its notice
     ],
 )
-async def test_polling_is_bounded(fake, provider, state: CallState, status: int, age: float, expected) -> None:
+async def test_a_poll_says_what_tencent_reports_however_old_the_call(
+    fake, provider, state: CallState, status: int, age: float, expected
+) -> None:
     the_fake, _ = fake
     [result] = await provider.place(dial(ROOM))
     the_fake.set_status(MEETING, "room:100001", status, beijing_time(time.time() - age / 2))
     event = await provider.poll(aged(placed(result), age, state))
     assert (event.state, event.code) == expected if event else expected is None
+
+
+def test_timing_declares_the_polling_pace_and_the_limits_the_core_applies() -> None:
+    timing = TencentMeetingProvider(settings(None, poll_every_s=2.0)).info.timing
+    assert (timing.poll_every_s, timing.poll_answered_every_s) == (2.0, 24.0)
+    assert (timing.limits.ring_s, timing.limits.answered_s) == (GIVE_UP_AFTER_S, FOLLOW_LIMIT_S)
+    assert timing.max_duration is None
 
 
 async def test_a_refused_poll_raises_with_tencents_code(fake, provider) -> None:

@@ -10,8 +10,17 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.dialout.core.models import Target, TargetKind
-from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, PlaceResult, WebhookRequest
+from bot.dialout.core.models import CallLimits, Target, TargetKind
+from bot.dialout.core.ports import (
+    CallSpec,
+    CancelsCalls,
+    DialRequest,
+    PlacedCall,
+    PlaceResult,
+    PollsCalls,
+    ReceivesWebhooks,
+    StatusSource,
+)
 from bot.dialout.providers.voipnow import provider as voipnow
 from bot.dialout.providers.voipnow.provider import VoipNowProvider
 from bot.dialout.providers.voipnow.settings import VoipNowSettings
@@ -204,10 +213,12 @@ async def test_ext_option_uses_another_conference_extension_and_user_id_setting(
     assert result.context["extension"] == "0003*212" and result.context["user_id"] == "12"
 
 
-async def test_context_keeps_what_polling_and_give_up_need(fake, make: Make) -> None:
+async def test_context_keeps_what_polling_needs_and_limits_what_the_core_needs(fake, make: Make) -> None:
     result = await place_one(make(), dial(wait="40", max_s=1800))
     assert result.context["wait_s"] == "40" and result.context["max_s"] == "1800"
-    assert result.context["give_up_after_s"] == str(40 + voipnow.RING_MARGIN_S + voipnow.GIVE_UP_MARGIN_S)
+    # what the core needs is typed: ring time + 30 s hang-up margin + 60 s, and the cap + the same 90 s
+    assert result.limits == CallLimits(ring_s=40 + 30 + 60, answered_s=1800 + 90)
+    assert "give_up_after_s" not in result.context
 
 
 async def test_non_phone_party_fails_without_a_request(fake, make: Make) -> None:
@@ -604,26 +615,20 @@ async def test_answered_call_without_max_is_hung_up_after_a_day(fake, make: Make
     assert event and (event.state, event.code) == (CallState.COMPLETED, "max_duration")
 
 
-@pytest.mark.parametrize(("state", "final"), [(CallState.RINGING, CallState.FAILED), (CallState.ANSWERED, None)])
-async def test_unreadable_status_is_retried_then_given_up_within_a_bound(
-    fake, make: Make, state: CallState, final: CallState | None
-) -> None:
+@pytest.mark.parametrize("state", [CallState.RINGING, CallState.ANSWERED])
+async def test_unreadable_status_is_an_error_however_old_the_call(fake, make: Make, state: CallState) -> None:
+    """The provider never gives up by itself: the core ends a call with no news by its limits."""
     server, _ = fake
     clock = Clock()
     provider = make(clock)
     result = await place_one(provider)
-    server.fail_next("status", code="internal_server_error", times=3)
+    server.fail_next("status", code="internal_server_error", times=2)
     clock.advance(10)
     with pytest.raises(voipnow.ProviderError):
         await provider.poll(placed(result, state))
-    clock.advance(voipnow.DEFAULT_WAIT_S + voipnow.RING_MARGIN_S + voipnow.GIVE_UP_MARGIN_S)
-    if final is None:  # an answered call is not given up before its duration bound
-        with pytest.raises(voipnow.ProviderError):
-            await provider.poll(placed(result, state))
-        clock.advance(voipnow.DEFAULT_CAP_S)
-    event = await provider.poll(placed(result, state))
-    expected = final or CallState.COMPLETED
-    assert event and (event.state, event.code) == (expected, "status_unavailable")
+    clock.advance(voipnow.DEFAULT_CAP_S * 2)
+    with pytest.raises(voipnow.ProviderError):
+        await provider.poll(placed(result, state))
 
 
 async def test_poll_tolerates_a_listing_of_other_calls_only(fake, make: Make) -> None:
@@ -676,6 +681,7 @@ async def test_cancel_failure_raises_for_the_core_to_log(fake, make: Make) -> No
 # --- options and metadata ----------------------------------------------------------------------
 
 
-async def test_webhooks_are_not_used(make: Make) -> None:
-    with pytest.raises(NotImplementedError):
-        await make().handle_webhook(WebhookRequest("POST", "/webhooks/voipnow", {}, {}, b"{}"))
+async def test_webhooks_are_not_used_only_polling(make: Make) -> None:
+    provider = make()
+    assert not isinstance(provider, ReceivesWebhooks) and isinstance(provider, PollsCalls | CancelsCalls)
+    assert provider.info.status is StatusSource.POLLING

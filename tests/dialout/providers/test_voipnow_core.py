@@ -61,7 +61,7 @@ class World:
             rules=DialingRules(unknown_give_up_s=UNKNOWN_GIVE_UP_S),
         )
 
-    async def dial_now(self, **options: str) -> Invite:
+    async def dial_now(self, max_duration_s: int | None = None, **options: str) -> Invite:
         now = self.clock.now()
         invite = await self.invites.schedule(
             Invite(
@@ -74,6 +74,7 @@ class World:
                 tz="UTC",
                 created_at=now,
                 options=options,
+                max_duration_s=max_duration_s,
             ),
             [Party(PartyKind.PHONE, NUMBER)],
         )
@@ -139,9 +140,24 @@ async def test_a_call_stuck_dialling_with_unreadable_status_is_given_up_by_the_b
     world.fake.scripts[NUMBER] = [TRYING]
     invite = await world.dial_now()
     world.fake.fail_next("status", code="internal_server_error", times=10_000)
-    await world.watch_for(25 + 30 + 60 + 6)
+    await world.watch_for(25 + 30 + 60 - 6)
+    assert (await world.attempt(invite)).state is CallState.DIALING  # retried each round meanwhile
+    await world.watch_for(9)
     attempt = await world.attempt(invite)
-    assert attempt.state is CallState.FAILED and attempt.provider_code in {"no_news", "status_unavailable"}
+    assert (attempt.state, attempt.reason, attempt.provider_code) == (CallState.FAILED, FailReason.UNKNOWN, "no_news")
+
+
+async def test_an_answered_call_with_unreadable_status_is_completed_after_its_cap(world: World) -> None:
+    world.fake.scripts[NUMBER] = [ON_CALL]
+    invite = await world.dial_now(max_duration_s=1800)
+    await world.watch_for(3)
+    assert (await world.attempt(invite)).state is CallState.ANSWERED
+    world.fake.fail_next("status", code="internal_server_error", times=10_000)
+    await world.watch_for(1800 + 90 - 30, step=30)  # the invite's max is 30 minutes; answered 3 s in
+    assert (await world.attempt(invite)).state is CallState.ANSWERED
+    await world.watch_for(30, step=30)
+    attempt = await world.attempt(invite)
+    assert (attempt.state, attempt.provider_code) == (CallState.COMPLETED, "not_followed")
 
 
 async def test_a_timed_out_invite_stays_unknown_is_never_resent_and_is_given_up_with_a_reply(world: World) -> None:

@@ -11,11 +11,13 @@ import pytest
 from bot.config import Settings
 from bot.dialout.core.command import InviteDraft, ParseContext, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import TargetKind
+from bot.dialout.core.ports import StatusSource
 from bot.dialout.providers import REGISTRY
 from bot.dialout.providers.voipnow import provider as voipnow
 from bot.dialout.providers.voipnow.provider import VoipNowProvider, _loads, _records
 from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.kernel.phone import DialingPolicy
+from bot.kernel.states import FailReason
 from bot.slack.messages import CATALOGUE
 from tests.dialout.providers.fakes.voipnow import MESSAGES
 
@@ -103,7 +105,8 @@ def test_info_declares_a_polling_conference_provider_and_names_missing_settings(
     provider = REGISTRY["voipnow"].from_settings(Settings(_env_file=None))
     info = provider.info
     assert info.name == "voipnow" and [c.value for c in info.capabilities] == ["conference"]
-    assert info.polls and info.poll_every_s > 0 and info.give_up_after_s
+    assert info.status is StatusSource.POLLING and info.timing.poll_every_s == 3.0
+    assert info.timing.limits.ring_s == 25 + 90 and info.timing.silence_reason is FailReason.UNKNOWN
     assert set(info.options) == {"pin", "wait", "callerid", "ext"}
     assert set(info.missing_settings) == {
         "VOIPNOW_BASE_URL",

@@ -16,8 +16,21 @@ import pytest
 from pydantic import SecretStr
 
 from bot.dialout.core.command import InviteDraft, ParseContext, ParseError, ParseProblem, parse_command
-from bot.dialout.core.models import CallAttempt, CallEvent, Capability, Target, TargetKind
-from bot.dialout.core.ports import CallSpec, DialRequest, PlacedCall, ProviderError, WebhookRejected, WebhookRequest
+from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Capability, Target, TargetKind
+from bot.dialout.core.ports import (
+    CallSpec,
+    CancelsCalls,
+    DialRequest,
+    PlacedCall,
+    Placing,
+    PollsCalls,
+    ProviderError,
+    ReceivesWebhooks,
+    SecondsRange,
+    StatusSource,
+    WebhookRejected,
+    WebhookRequest,
+)
 from bot.dialout.providers.yunhuni.provider import OPTIONS, YunhuniProvider, dial_form, sign
 from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 from bot.dialout.slack.thread import View, explain_failure
@@ -157,7 +170,8 @@ async def test_every_seed_field_is_sent_from_the_users_options(gateway: Gateway)
         "voice_mode": 3,
     }
     assert result.state is CallState.DIALING and result.provider_call_id in gateway.fake.calls
-    assert result.context == {"give_up_after_s": "90", "conf_id": "42"}
+    assert result.context == {"conf_id": "42"}  # Yunhuni's own, for cancel
+    assert result.limits == CallLimits(ring_s=60 + 30, answered_s=1800 + 30)  # ring time and max, plus the margin
     await provider.aclose()
 
 
@@ -170,7 +184,7 @@ async def test_defaults_fill_the_required_fields_and_the_caller_setting(gateway:
         "max_duration": 3600,
         "max_dial_duration": 50,
     }
-    assert result.context["give_up_after_s"] == "80"
+    assert result.limits == CallLimits(ring_s=50 + 30, answered_s=3600 + 30)
     await provider.aclose()
 
 
@@ -385,8 +399,9 @@ def test_options_are_checked_before_anything_is_scheduled() -> None:
 
 def test_the_provider_declares_conference_invites_and_its_limits() -> None:
     info = YunhuniProvider(YunhuniSettings(_env_file=None)).info
-    assert info.capabilities == frozenset({Capability.CONFERENCE}) and not info.polls and not info.batch
-    assert info.max_duration_s == (60, 21600)
+    assert info.capabilities == frozenset({Capability.CONFERENCE}) and info.placing is Placing.EACH_CALL
+    assert info.status is StatusSource.WEBHOOKS and info.timing.max_duration == SecondsRange(60, 21600)
+    assert info.timing.limits == CallLimits(ring_s=50 + 30, answered_s=3600 + 30)
     assert "YUNHUNI_WEBHOOK_SECRET" in info.missing_settings and "YUNHUNI_SECRET_KEY" in info.missing_settings
 
 
@@ -450,10 +465,9 @@ async def test_a_room_is_not_a_number_and_is_not_sent(gateway: Gateway) -> None:
     await provider.aclose()
 
 
-async def test_there_is_no_status_query() -> None:
+async def test_there_is_no_status_query_but_cancel_and_webhooks() -> None:
     provider = YunhuniProvider(YunhuniSettings(_env_file=None))
-    with pytest.raises(NotImplementedError):
-        await provider.poll(placed("x"))
+    assert not isinstance(provider, PollsCalls) and isinstance(provider, CancelsCalls | ReceivesWebhooks)
     await provider.aclose()
 
 

@@ -15,7 +15,7 @@ from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind, WebhookRequest
 from bot.dialout.core.status import StatusService
-from bot.dialout.providers.yunhuni.provider import YunhuniProvider
+from bot.dialout.providers.yunhuni.provider import DEFAULT_MAX_DURATION_S, GIVE_UP_MARGIN_S, YunhuniProvider
 from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
@@ -44,7 +44,11 @@ class World:
     notifier: RecordingNotifier
     clock: FakeClock
 
-    async def dial(self, *numbers: str, **options: str) -> int:
+    def ms(self) -> int:
+        """Now on the test's clock, as Yunhuni's epoch milliseconds."""
+        return int(self.clock.now().timestamp() * 1000)
+
+    async def dial(self, *numbers: str, max_duration_s: int | None = 1800, **options: str) -> int:
         invite = Invite(
             team_id="T1",
             channel_id="C1",
@@ -53,7 +57,7 @@ class World:
             target=Target(TargetKind.CONFERENCE, "42"),
             due_at=self.clock.now(),
             tz="Asia/Shanghai",
-            max_duration_s=1800,
+            max_duration_s=max_duration_s,
             options=options,
             created_at=self.clock.now(),
         )
@@ -112,13 +116,30 @@ async def test_a_call_with_no_news_after_its_ring_time_and_margin_is_unanswered(
     assert len(world.fake.invites()) == 1
 
 
-async def test_a_joined_call_is_not_given_up(world: World) -> None:
-    invite_id = await world.dial("+8613800138001")
+async def test_a_joined_call_is_not_given_up_until_its_max_duration_has_passed(world: World) -> None:
+    invite_id = await world.dial("+8613800138001")  # max 30 minutes: Yunhuni hangs it up by then
     [call_id] = list(world.fake.calls)
-    await world.callback(world.fake.joined(call_id))
-    world.clock.advance(seconds=3600)
+    await world.callback(world.fake.joined(call_id, at_ms=world.ms()))
+    world.clock.advance(seconds=1800 + GIVE_UP_MARGIN_S - 1)
     await world.invites.watch()
     assert await world.states(invite_id) == [(CallState.ANSWERED, None, None)]
+    world.clock.advance(seconds=2)  # its conf.quit was lost: it has ended all the same
+    await world.invites.watch()
+    assert await world.states(invite_id) == [(CallState.COMPLETED, None, "not_followed")]
+    assert (await world.store.get_invite(invite_id)).status is InviteStatus.DONE  # type: ignore[union-attr]
+
+
+async def test_without_max_a_joined_call_lives_the_default_hour(world: World) -> None:
+    invite_id = await world.dial("+8613800138001", max_duration_s=None)
+    [call_id] = list(world.fake.calls)
+    assert world.fake.invites()[0].json["max_duration"] == DEFAULT_MAX_DURATION_S
+    await world.callback(world.fake.joined(call_id, at_ms=world.ms()))
+    world.clock.advance(seconds=DEFAULT_MAX_DURATION_S)
+    await world.invites.watch()
+    assert await world.states(invite_id) == [(CallState.ANSWERED, None, None)]
+    world.clock.advance(seconds=GIVE_UP_MARGIN_S + 1)
+    await world.invites.watch()
+    assert await world.states(invite_id) == [(CallState.COMPLETED, None, "not_followed")]
 
 
 async def test_a_timed_out_invite_is_unknown_never_resent_and_reported_after_the_give_up_time(world: World) -> None:
@@ -145,11 +166,11 @@ async def test_events_take_calls_to_their_outcomes_and_the_conference_end_closes
     by_number = {a.party.address: a.provider_call_id or "" for a in await world.store.attempts(invite_id)}
     stayed, left, failed, silent = (by_number[f"+861380013800{i}"] for i in range(1, 5))
     for payload in (
-        world.fake.joined(stayed),
-        world.fake.joined(left),
-        world.fake.quit(left),
-        world.fake.join_fail(failed),
-        world.fake.joined(stayed),  # a re-delivery changes nothing
+        world.fake.joined(stayed, at_ms=world.ms()),
+        world.fake.joined(left, at_ms=world.ms()),
+        world.fake.quit(left, at_ms=world.ms()),
+        world.fake.join_fail(failed, at_ms=world.ms()),
+        world.fake.joined(stayed, at_ms=world.ms()),  # a re-delivery changes nothing
     ):
         await world.callback(payload)
     await world.callback(world.fake.end("42"))

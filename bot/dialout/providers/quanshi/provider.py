@@ -16,7 +16,8 @@ means Quanshi did not act on the list, so that re-send cannot add anyone twice.
 Quirks and decisions:
 - One request carries the whole invite (batch). A read timeout or reset after sending makes every call
   of the batch unknown (ProviderError(maybe_sent)); it is never re-sent.
-- Quanshi reports nothing per call afterwards (no callback, no status query for call/create):
+- Quanshi reports nothing per call afterwards (no callback, no status query for call/create, no way to
+  withdraw an entry: the provider implements neither poll, cancel nor handle_webhook):
   success_data entries are QUEUED (provider_call_id = the entry's id), fail_data entries FAILED
   (provider_rejected, code "entry_rejected": Quanshi gives no reason). Entries are matched back by
   country code + national number (mobile, or area code + phone), not by position; duplicates pair off
@@ -46,16 +47,16 @@ from typing import Any
 import httpx
 from phonenumbers import NumberParseException
 
-from bot.dialout.core.models import CallEvent, Capability
+from bot.dialout.core.models import Capability
 from bot.dialout.core.ports import (
     DialRequest,
     OptionSpec,
-    PlacedCall,
     PlaceResult,
+    Placing,
     ProviderError,
     ProviderInfo,
-    WebhookReply,
-    WebhookRequest,
+    StatusSource,
+    Timing,
 )
 from bot.dialout.providers.http import json_of, make_client, send, server_error
 from bot.dialout.providers.quanshi.settings import QuanshiSettings
@@ -153,9 +154,9 @@ class QuanshiProvider:
             title="Quanshi",
             capabilities=frozenset({Capability.EVENT}),
             options={"before": OptionSpec("before", "0-60 (minutes before the event)", normalise_before)},
-            batch=True,
-            reports_status=False,
-            max_duration_s=None,  # no maximum call duration in the API: any `max` is refused
+            placing=Placing.WHOLE_INVITE,
+            status=StatusSource.NONE,
+            timing=Timing(max_duration=None),  # no maximum call duration in the API: any `max` is refused
             missing_settings=settings.missing(),
         )
 
@@ -299,17 +300,6 @@ class QuanshiProvider:
                     )
                 )
         return results
-
-    # --- what Quanshi does not offer -------------------------------------------------------
-
-    async def poll(self, call: PlacedCall) -> CallEvent | None:
-        raise NotImplementedError("Quanshi has no per-call status query for call/create")
-
-    async def cancel(self, call: PlacedCall) -> CallEvent | None:
-        raise NotImplementedError("the seed gives no endpoint to withdraw call-list entries")
-
-    async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
-        raise NotImplementedError("Quanshi sends no per-call callbacks")
 
     async def aclose(self) -> None:
         await self._client.aclose()

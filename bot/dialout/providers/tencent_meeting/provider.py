@@ -20,8 +20,10 @@ answered with the plaintext; payloads are AES-256-CBC encrypted when TENCENT_MEE
 Decisions: a request that may have reached Tencent (read timeout, reset, a 5xx without error_info, a 200
 without invite_id) is UNKNOWN under a call id of ours and reconciled by room-call-info, which needs no
 invite_id; it is never re-sent. A final status whose response_time predates our call is an earlier call's
-and is ignored. Tencent cannot hang a room up: `max` is refused (allowed range 0–0 s), cancel withdraws a
-ringing call only, and a room still in the meeting after 12 h is reported completed and no longer polled.
+and is ignored. Tencent cannot hang a room up: `max` is refused, cancel withdraws a ringing call only.
+Timing (applied by the core): polled every TENCENT_MEETING_POLL_EVERY_S, a room in the meeting 12× less
+often; ringing with no news for 3 min is no answer; a room still in the meeting 12 h after it joined is
+reported completed ("not_followed") and no longer polled.
 """
 
 from __future__ import annotations
@@ -45,13 +47,15 @@ import httpx
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.dialout.core.models import CallEvent, Capability, Target, TargetKind
+from bot.dialout.core.models import CallEvent, CallLimits, Capability, Target, TargetKind
 from bot.dialout.core.ports import (
     DialRequest,
     PlacedCall,
     PlaceResult,
     ProviderError,
     ProviderInfo,
+    StatusSource,
+    Timing,
     WebhookRejected,
     WebhookReply,
     WebhookRequest,
@@ -69,8 +73,7 @@ CALL_INFO = "/v1/meeting-rooms/room-call-info"
 CANCEL_CALL = "/v1/meeting-rooms/cancel-room-call"
 OPERATOR_ID_TYPE = 1  # userid
 ACK = b"successfully received callback"
-GIVE_UP_AFTER_S = 180.0  # dialling with no news; Tencent itself reports no answer (0) after 60 s
-RING_LIMIT_S = 300.0  # still "calling" this long after placing: no answer
+GIVE_UP_AFTER_S = 180.0  # dialling or ringing with no news; Tencent itself reports no answer (0) after 60 s
 NOT_CALLED_AFTER_S = 60.0  # "not called" (1) this long after placing: Tencent never called the room
 FOLLOW_LIMIT_S = 12 * 3600.0  # a room in the meeting is followed this long, then reported completed
 ANSWERED_POLL_FACTOR = 12  # a room in the meeting changes rarely: poll it 12× less often
@@ -179,7 +182,6 @@ class TencentMeetingProvider:
         self._clock = clock
         self._nonce = nonce
         self._known: dict[tuple[str, str], _Known] = {}
-        self._last_query: dict[int, float] = {}
         invalid: list[str] = []  # set but unusable: a configuration error worth a log line
         self._operators: dict[str, str] = {}
         try:
@@ -199,10 +201,14 @@ class TencentMeetingProvider:
             name=NAME,
             title="Tencent Meeting",
             capabilities=frozenset({Capability.MEETING}),
-            polls=True,
-            poll_every_s=settings.poll_every_s,
-            give_up_after_s=GIVE_UP_AFTER_S,
-            max_duration_s=None,  # no hang-up API for a room: `max` is refused when the command is read
+            status=StatusSource.POLLING,
+            timing=Timing(
+                poll_every_s=settings.poll_every_s,
+                poll_answered_every_s=settings.poll_every_s * ANSWERED_POLL_FACTOR,
+                # ringing with no news: no answer; in the meeting this long: let go as completed
+                limits=CallLimits(ring_s=GIVE_UP_AFTER_S, answered_s=FOLLOW_LIMIT_S),
+                max_duration=None,  # no hang-up API for a room: `max` is refused when the command is read
+            ),
             missing_settings=tuple(problems),
             precheck=self.refusal,
         )
@@ -396,11 +402,6 @@ class TencentMeetingProvider:
         self._remember(context, call.provider_call_id)  # rebuilds the webhook index after a restart
         now = self._clock()
         placed_at = float(context.get("placed_at") or now)
-        if call.state is CallState.ANSWERED:
-            last = self._last_query.get(call.attempt_id)
-            if last is not None and now - last < self._settings.poll_every_s * ANSWERED_POLL_FACTOR:
-                return None
-        self._last_query[call.attempt_id] = now
         response = await self._send("POST", CALL_INFO, self._call_body(context))
         if not response.is_success:
             raise self._error(response)
@@ -414,11 +415,6 @@ class TencentMeetingProvider:
                 event = self._event(
                     call.provider_call_id, CallState.FAILED, "not_called", payload, FailReason.PROVIDER_ERROR
                 )
-        if (event is None and call.state is not CallState.UNKNOWN) or (event and not event.state.is_final):
-            in_meeting = CallState.ANSWERED in (call.state, event.state if event else None)
-            event = self._bound(call.provider_call_id, in_meeting, now - placed_at) or event
-        if event is not None and event.state.is_final:
-            self._last_query.pop(call.attempt_id, None)
         return event
 
     def _status_event(
@@ -431,14 +427,6 @@ class TencentMeetingProvider:
         state, reason = _STATUS[status]
         occurred = datetime.fromtimestamp(responded_at, UTC) if responded_at else None
         return self._event(call_id, state, f"room_status_{status}", raw, reason, occurred)
-
-    def _bound(self, call_id: str, in_meeting: bool, age_s: float) -> CallEvent | None:
-        """Polling is bounded: a room ringing too long failed, a room in the meeting too long is let go."""
-        if not in_meeting and age_s >= RING_LIMIT_S:
-            return self._event(call_id, CallState.FAILED, "no_news", {}, FailReason.NO_ANSWER)
-        if in_meeting and age_s >= FOLLOW_LIMIT_S:
-            return self._event(call_id, CallState.COMPLETED, "not_followed", {})
-        return None
 
     def _event(
         self,

@@ -81,7 +81,7 @@ MESSAGES: Messages = {
         "en": "The call ended before it was answered; VoipNow does not say why.",
         "zh": "呼叫在接听前就结束了；VoipNow 没有说明原因。",
     },
-    "status_unavailable": {
+    "no_news": {
         "en": "VoipNow's call status could not be read for too long, so the call is no longer followed.",
         "zh": "长时间无法读取 VoipNow 的呼叫状态，已停止跟踪该呼叫。",
     },

@@ -17,12 +17,14 @@ Decisions on the open questions (docs/providers/voipnow.md):
 - A 2xx without an id (the seed's 204) cannot be followed: the call is UNKNOWN and the core gives it up.
 - A read timeout, a reset or a 5xx after sending: UNKNOWN without an id, never re-sent and not pollable
   (VoipNow has nothing to look it up by); the core gives it up with a thread reply. A 501 placed nothing: failed.
+- A status that cannot be read is retried each round; past the call's limits (call_limits: its ring time
+  plus 90 s, or its cap plus 90 s once answered) the core ends it as failed(unknown) / completed, "no_news".
 - A call that vanishes from VoipNow after it was answered has ended → completed. One that vanishes unanswered
   → failed(no_answer) once waitForPickup has passed, failed(unknown) before (VoipNow does not say why).
 - Still ringing 30 s past waitForPickup: we hang it up → failed(no_answer). `max 30m` is enforced by hanging
   up (conferenceInvite has no duration field); without it a call is hung up after 24 h, so none is polled forever.
 - Call Events webhooks are not used: unsigned, set per extension, and whether their CallID is the phoneCall
-  id is unverified. Polling is the only status source; handle_webhook raises NotImplementedError.
+  id is unverified. Polling is the only status source: the provider implements no handle_webhook.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.dialout.core.command import parse_duration
-from bot.dialout.core.models import CallEvent, Capability
+from bot.dialout.core.models import CallEvent, CallLimits, Capability
 from bot.dialout.core.ports import (
     CallSpec,
     DialRequest,
@@ -48,8 +50,9 @@ from bot.dialout.core.ports import (
     PlaceResult,
     ProviderError,
     ProviderInfo,
-    WebhookReply,
-    WebhookRequest,
+    SecondsRange,
+    StatusSource,
+    Timing,
 )
 from bot.dialout.providers.http import json_of, make_client, send
 from bot.dialout.providers.voipnow.settings import VoipNowSettings
@@ -64,6 +67,25 @@ GIVE_UP_MARGIN_S = 60  # status unreadable this long past our own bound: we stop
 DEFAULT_CAP_S = 86400  # answered calls without `max` are hung up after 24 h (ProviderInfo's upper bound)
 VANISH_GRACE_S = 5  # a call missing right after it was placed may not be listed yet
 TOKEN_LIFETIME_S = 3600  # when the token answer has no expires_in (docs: tokens live 1 h)
+
+
+def call_limits(wait_s: float, cap_s: float) -> CallLimits:
+    """How long a call may go without readable news: past its ring time and our hang-up margin while
+    dialling, past its cap (which we enforce by hanging up) once answered. Then the core ends it."""
+    return CallLimits(
+        ring_s=float(wait_s + RING_MARGIN_S + GIVE_UP_MARGIN_S),
+        answered_s=float(cap_s + RING_MARGIN_S + GIVE_UP_MARGIN_S),
+    )
+
+
+# Polled every 3 s; a call that goes without readable news past its limits is failed(unknown):
+# VoipNow was asked and did not say (status unreadable), not "nobody answered".
+TIMING = Timing(
+    poll_every_s=3.0,
+    limits=call_limits(DEFAULT_WAIT_S, DEFAULT_CAP_S),
+    silence_reason=FailReason.UNKNOWN,
+    max_duration=SecondsRange(60, DEFAULT_CAP_S),
+)
 
 _CALLER_ID = re.compile(r"^\s*(?P<name>[^<>\"]*[^<>\"\s])\s*<\s*(?P<number>\+?[0-9*#]{1,32})\s*>\s*$")
 _EXTENSION = re.compile(r"^\d{1,12}(?:\*\d{1,12})?$")  # 211 or the extended form 0003*211
@@ -150,10 +172,8 @@ class VoipNowProvider:
             title="VoipNow",
             capabilities=frozenset({Capability.CONFERENCE}),
             options=OPTIONS,
-            polls=True,
-            poll_every_s=3.0,
-            # the core's backstop for calls still dialling; context["give_up_after_s"] extends it per call
-            give_up_after_s=float(RING_MARGIN_S + GIVE_UP_MARGIN_S),
+            status=StatusSource.POLLING,
+            timing=TIMING,
             missing_settings=settings.missing(),
         )
 
@@ -263,9 +283,11 @@ class VoipNowProvider:
             "wait_s": str(wait_s),
             "max_s": str(request.max_duration_s or DEFAULT_CAP_S),
             "placed_at": self._clock().isoformat(),
-            "give_up_after_s": str(wait_s + RING_MARGIN_S + GIVE_UP_MARGIN_S),
         }
-        return PlaceResult(attempt_id, CallState.DIALING, provider_call_id=str(record["id"]), context=context)
+        limits = call_limits(wait_s, request.max_duration_s or DEFAULT_CAP_S)
+        return PlaceResult(
+            attempt_id, CallState.DIALING, provider_call_id=str(record["id"]), limits=limits, context=context
+        )
 
     def _refusal(self, attempt_id: int, response: httpx.Response) -> PlaceResult:
         status = response.status_code
@@ -290,17 +312,8 @@ class VoipNowProvider:
         age = self._age(call)
         wait = _number(call.context.get("wait_s")) or DEFAULT_WAIT_S
         cap = _number(call.context.get("max_s")) or DEFAULT_CAP_S
-        try:
-            return await self._poll_once(call, age, wait, cap)
-        except ProviderError:
-            answered = call.state is CallState.ANSWERED
-            bound = (cap if answered else 0) + wait + RING_MARGIN_S + GIVE_UP_MARGIN_S
-            if age <= bound:
-                raise  # the core logs it and asks again next round
-            state = CallState.COMPLETED if answered else CallState.FAILED
-            return self._event(call, state, FailReason.UNKNOWN, "status_unavailable", "VoipNow status unreadable")
-
-    async def _poll_once(self, call: PlacedCall, age: float, wait: float, cap: float) -> CallEvent | None:
+        # A ProviderError goes to the core, which logs it and asks again next round; a call whose status
+        # stays unreadable is ended by its limits (call_limits), as any call with no news.
         response = await self._call_api("GET", _call_path(call))
         if response.status_code != 404 and not response.is_success:
             code, message = _error_of(_loads(response.content))
@@ -368,9 +381,6 @@ class VoipNowProvider:
             occurred_at=self._clock(),
             raw={"source": "poll", "code": code},
         )
-
-    async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
-        raise NotImplementedError("VoipNow calls are followed by polling")
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -18,8 +18,10 @@ Quirks:
 - Callbacks are unsigned and go to one URL per app/sub-account, configured at Yunhuni. We accept them
   only at `/webhooks/yunhuni/<YUNHUNI_WEBHOOK_SECRET>` (constant-time check, 401 otherwise) and, when
   YUNHUNI_WEBHOOK_ALLOWED_IPS is set, only from those addresses (403 otherwise).
-- There is no ringing event and no status query: a call with no news for its ring time plus
-  GIVE_UP_MARGIN_S is given up by the core as failed(no_answer); `conf.join.fail` has no reason.
+- There is no ringing event and no status query (the provider implements no poll): a call with no
+  news for its ring time plus GIVE_UP_MARGIN_S is given up by the core as failed(no_answer), and an
+  answered call whose `conf.quit` never came is completed after its `max_duration` plus the margin
+  (the platform has hung it up by then); `conf.join.fail` has no reason.
 - `conf.end` names only the conference: it becomes one event for the whole target, which the core
   applies to every open call of that conference (read from the database, so restarts lose nothing).
 - Cancel is `POST {BASE_URL}/conf/quit/{conf_id}` with `{"call_id": …}` (the same in both path styles).
@@ -43,7 +45,7 @@ import httpx
 import phonenumbers
 
 from bot.dialout.core.command import parse_duration
-from bot.dialout.core.models import CallEvent, Capability
+from bot.dialout.core.models import CallEvent, CallLimits, Capability
 from bot.dialout.core.ports import (
     DialRequest,
     OptionSpec,
@@ -51,6 +53,8 @@ from bot.dialout.core.ports import (
     PlaceResult,
     ProviderError,
     ProviderInfo,
+    SecondsRange,
+    Timing,
     WebhookRejected,
     WebhookReply,
     WebhookRequest,
@@ -72,6 +76,17 @@ DEFAULT_MAX_DURATION_S = 3600  # `max_duration` is required; used when /dial has
 DEFAULT_RING_S = 50  # the platform's own default for `max_dial_duration`
 RING_RANGE = (1, 300)
 GIVE_UP_MARGIN_S = 30  # callback delivery: up to 3 tries with 5 s timeouts, plus slack
+
+
+def call_limits(ring_s: int, max_duration_s: int) -> CallLimits:
+    """A call's own limits: no news past its ring time means unanswered; an answered call whose
+    `conf.quit` was lost has ended by its `max_duration` (the platform hangs it up then)."""
+    return CallLimits(ring_s=float(ring_s + GIVE_UP_MARGIN_S), answered_s=float(max_duration_s + GIVE_UP_MARGIN_S))
+
+
+# No status query and no ringing event: the core ends a call with no news by these limits (each call
+# brings its own from its ring time and `max`; these are the defaults), and never polls.
+TIMING = Timing(limits=call_limits(DEFAULT_RING_S, DEFAULT_MAX_DURATION_S), max_duration=SecondsRange(60, 21600))
 
 # Business codes (ApiReturnCodeEnum in the platform source) → why the call failed.
 ERROR_REASONS: dict[str, FailReason] = {
@@ -184,10 +199,7 @@ class YunhuniProvider:
             title="Yunhuni",
             capabilities=frozenset({Capability.CONFERENCE}),
             options=OPTIONS,
-            # The core gives up on silence after the larger of this and context["give_up_after_s"],
-            # so this is the shortest ring time plus the margin; each call carries its own.
-            give_up_after_s=float(RING_RANGE[0] + GIVE_UP_MARGIN_S),
-            max_duration_s=(60, 21600),
+            timing=TIMING,
             missing_settings=settings.missing(),
         )
 
@@ -239,10 +251,10 @@ class YunhuniProvider:
                 results.append(PlaceResult(call.attempt_id, CallState.FAILED, reason=FailReason.INVALID_NUMBER))
                 continue
             body = self._body(request, to)
-            give_up = str(body["max_dial_duration"] + GIVE_UP_MARGIN_S)
+            limits = call_limits(body["max_dial_duration"], body["max_duration"])
             try:
                 response = await send(self._client, NAME, self._request(self._invite_path(request.target.id), body))
-                results.append(self._place_result(call.attempt_id, response, request.target.id, give_up))
+                results.append(self._place_result(call.attempt_id, response, request.target.id, limits))
             except ProviderError as exc:
                 log.warning("yunhuni invite of attempt %s: %s", call.attempt_id, exc)
                 state = CallState.UNKNOWN if exc.maybe_sent else CallState.FAILED
@@ -250,7 +262,7 @@ class YunhuniProvider:
                 results.append(PlaceResult(call.attempt_id, state, reason=reason, code=exc.code, detail=exc.message))
         return results
 
-    def _place_result(self, attempt_id: int, response: httpx.Response, conf_id: str, give_up: str) -> PlaceResult:
+    def _place_result(self, attempt_id: int, response: httpx.Response, conf_id: str, limits: CallLimits) -> PlaceResult:
         if response.status_code >= 500:
             raise server_error(response, NAME)
         snippet = response.text[:160].replace("\n", " ")
@@ -272,11 +284,9 @@ class YunhuniProvider:
         call_id = data.get("callId") if isinstance(data, dict) else None
         if not call_id:
             return PlaceResult(attempt_id, CallState.UNKNOWN, code="no_call_id", detail="accepted without a callId")
-        context = {"give_up_after_s": give_up, "conf_id": conf_id}
-        return PlaceResult(attempt_id, CallState.DIALING, provider_call_id=str(call_id), context=context)
-
-    async def poll(self, call: PlacedCall) -> CallEvent | None:
-        raise NotImplementedError("Yunhuni has no call status query")
+        return PlaceResult(
+            attempt_id, CallState.DIALING, provider_call_id=str(call_id), limits=limits, context={"conf_id": conf_id}
+        )
 
     async def cancel(self, call: PlacedCall) -> CallEvent | None:
         if not call.provider_call_id:

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -231,15 +232,17 @@ class FakeYunhuni:
         body["action"] = "event_notify"
         return body
 
-    def joined(self, call_id: str, at_ms: int = 1764122400000) -> dict[str, Any]:
-        return self.event("conf.joined", id=self.calls[call_id].conf_id, call_id=call_id, join_time=at_ms)
+    # Event times default to now: the core measures a call's silence from the times providers report.
+    def joined(self, call_id: str, at_ms: int | None = None) -> dict[str, Any]:
+        return self.event("conf.joined", id=self.calls[call_id].conf_id, call_id=call_id, join_time=at_ms or _now_ms())
 
-    def join_fail(self, call_id: str, at_ms: int = 1764122460000) -> dict[str, Any]:
-        return self.event("conf.join.fail", id=self.calls[call_id].conf_id, call_id=call_id, time=at_ms)
+    def join_fail(self, call_id: str, at_ms: int | None = None) -> dict[str, Any]:
+        return self.event("conf.join.fail", id=self.calls[call_id].conf_id, call_id=call_id, time=at_ms or _now_ms())
 
-    def quit(self, call_id: str, at_ms: int = 1764123000000) -> dict[str, Any]:
+    def quit(self, call_id: str, at_ms: int | None = None) -> dict[str, Any]:
         call = self.calls[call_id]
-        return self.event("conf.quit", id=call.conf_id, call_id=call_id, join_time=1764122400000, quit_time=at_ms)
+        quit_ms = at_ms or _now_ms()
+        return self.event("conf.quit", id=call.conf_id, call_id=call_id, join_time=quit_ms - 600_000, quit_time=quit_ms)
 
     def end(self, conf_id: str, error: str | None = None) -> dict[str, Any]:
         return self.event("conf.end", id=conf_id, begin_time=1764122000000, end_time=1764123600000, error=error)
@@ -278,3 +281,7 @@ class _CutOff(Response):
         headers = [(b"content-type", b"application/json"), (b"content-length", b"200")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b'{"code":"000', "more_body": False})
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
