@@ -520,6 +520,9 @@ def _finish(
             ParseProblem.DURATION_OUT_OF_RANGE,
             {"seconds": options.max_duration_s, "low": allowed.low, "high": allowed.high, "provider": info.name},
         )
+    rule = info.target_rule
+    if rule is not None and not rule.accepts(target.id):
+        raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": info.name, "code": rule.code})
     valid_options = _validate_options(options, info)
     when = _read_when(phrase, ctx)
     return InviteDraft(

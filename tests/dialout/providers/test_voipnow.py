@@ -685,3 +685,10 @@ async def test_webhooks_are_not_used_only_polling(make: Make) -> None:
     provider = make()
     assert not isinstance(provider, ReceivesWebhooks) and isinstance(provider, PollsCalls | CancelsCalls)
     assert provider.info.status is StatusSource.POLLING
+
+
+async def test_an_invite_scheduled_with_a_non_numeric_conference_is_failed_without_a_request(fake, make: Make) -> None:
+    server, _ = fake
+    result = await place_one(make(), dial(conf="abc"))
+    assert (result.state, result.code) == (CallState.FAILED, "conference_not_a_number")
+    assert server.requests_to("create") == []

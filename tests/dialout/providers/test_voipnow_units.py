@@ -16,6 +16,7 @@ from bot.dialout.providers import REGISTRY
 from bot.dialout.providers.voipnow import provider as voipnow
 from bot.dialout.providers.voipnow.provider import VoipNowProvider, _loads, _records
 from bot.dialout.providers.voipnow.settings import VoipNowSettings
+from bot.dialout.slack.replies import build_parse_error
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import FailReason
 from bot.slack.messages import CATALOGUE
@@ -119,3 +120,21 @@ def test_info_declares_a_polling_conference_provider_and_names_missing_settings(
 @pytest.mark.parametrize("code", sorted(MESSAGES))
 def test_every_documented_voipnow_code_has_words_in_both_languages(code: str) -> None:
     assert set(CATALOGUE[f"error.voipnow.{code}"]) == {"en", "zh"}
+
+
+@pytest.mark.parametrize("conference", ["abc", "3a", "12.5", "3#"])
+def test_a_conference_id_that_is_not_a_number_is_refused_before_scheduling(conference: str) -> None:
+    """Seed 001 types `number` (the scheduled conference) as Number: `number=abc` is never sent."""
+    with pytest.raises(ParseError) as caught:
+        parse_command(f"13800138000 into conf {conference} via voipnow", context())
+    error = caught.value
+    assert error.problem is ParseProblem.PROVIDER_REFUSED
+    assert error.params == {"provider": "voipnow", "code": "conference_not_a_number"}
+    english, chinese = (build_parse_error(error, locale) for locale in ("en", "zh"))
+    assert "Nothing was scheduled" in english and "digits" in english
+    assert "未安排任何呼叫" in chinese and "数字" in chinese
+
+
+def test_a_numeric_conference_id_is_accepted() -> None:
+    draft = parse_command("13800138000 into conf 3 via voipnow", context())
+    assert isinstance(draft, InviteDraft) and draft.target.id == "3"

@@ -9,6 +9,10 @@ from __future__ import annotations
 from bot.dialout.providers.plugin import Messages
 
 MESSAGES: Messages = {
+    "conference_not_a_number": {
+        "en": "a VoipNow conference is the number of a scheduled conference, digits only, e.g. `into conf 3`",
+        "zh": "VoipNow 的会议是预约会议的编号，只能是数字，例如 `呼入会议 3`",
+    },
     "extension_invalid": {
         "en": "VoipNow refused the extension: it must be a Conference extension owned by the configured user "
         "(VOIPNOW_EXTENSION or ext=).",

@@ -13,6 +13,8 @@ half its life) and refreshed once on a 401, after which the request is retried o
 Errors are `{"error": {"code", "message"}}`; every documented code has words in the catalogue.
 
 Decisions on the open questions (docs/providers/voipnow.md):
+- The conference id is the scheduled conference's `number`, a Number in the seed: anything but digits is
+  refused when the command is read (TargetRule), never sent as `number=abc`.
 - `waitForPickup` is sent only with `wait=`; otherwise VoipNow's default of 25 s applies and our bounds use 25.
 - A 2xx without an id (the seed's 204) cannot be followed: the call is UNKNOWN and the core gives it up.
 - A read timeout, a reset or a 5xx after sending: UNKNOWN without an id, never re-sent and not pollable
@@ -52,6 +54,7 @@ from bot.dialout.core.ports import (
     ProviderInfo,
     SecondsRange,
     StatusSource,
+    TargetRule,
     Timing,
 )
 from bot.dialout.providers.http import json_of, make_client, send
@@ -90,6 +93,7 @@ TIMING = Timing(
 _CALLER_ID = re.compile(r"^\s*(?P<name>[^<>\"]*[^<>\"\s])\s*<\s*(?P<number>\+?[0-9*#]{1,32})\s*>\s*$")
 _EXTENSION = re.compile(r"^\d{1,12}(?:\*\d{1,12})?$")  # 211 or the extended form 0003*211
 _PIN = re.compile(r"^\d{1,32}$")
+_CONFERENCE_NUMBER = re.compile(r"[0-9]{1,20}")  # seed 001: `number` is a Number
 
 _REASONS: dict[str, FailReason] = {"pc_destination_invalid": FailReason.INVALID_NUMBER}
 # disposition → (reason, code); 0 ANSWERED is an answer and 4 UNKNOWN says nothing, both handled apart
@@ -103,6 +107,11 @@ _DISPOSITIONS: dict[str, tuple[FailReason, str]] = {
     "5": (FailReason.BARRED, "not_allowed"),
     "not allowed": (FailReason.BARRED, "not_allowed"),
 }
+
+
+def is_conference_number(value: str) -> bool:
+    """Whether `value` can be the scheduled conference's `number` (a Number in seed 001)."""
+    return _CONFERENCE_NUMBER.fullmatch(value) is not None
 
 
 def normalise_pin(value: str) -> str:
@@ -174,6 +183,7 @@ class VoipNowProvider:
             options=OPTIONS,
             status=StatusSource.POLLING,
             timing=TIMING,
+            target_rule=TargetRule("conference_not_a_number", is_conference_number),
             missing_settings=settings.missing(),
         )
 
@@ -246,6 +256,9 @@ class VoipNowProvider:
         attempt_id, party = call.attempt_id, call.party
         if party.kind is not PartyKind.PHONE:
             return PlaceResult(attempt_id, CallState.FAILED, reason=FailReason.INVALID_NUMBER, code="not_a_phone")
+        if not is_conference_number(request.target.id):  # scheduled before the command checked it
+            code = "conference_not_a_number"
+            return PlaceResult(attempt_id, CallState.FAILED, reason=FailReason.PROVIDER_REJECTED, code=code)
         options = request.options
         extension = options.get("ext") or self._settings.extension
         params = {"number": request.target.id}  # the scheduled conference's number
