@@ -140,10 +140,10 @@ def split_number(e164: str) -> NumberParts:
     """Country code, area code and local number of an E.164 number (area code for landlines only)."""
     number = phonenumbers.parse(e164, None)
     national = phonenumbers.national_significant_number(number)
-    # Only mainland China landlines are written as area code + local number (Quanshi's rule);
-    # every other number is sent whole, as a mobile would be.
-    kind = phonenumbers.number_type(number)
-    area_len = phonenumbers.length_of_geographical_area_code(number)
-    if number.country_code != 86 or kind != PhoneNumberType.FIXED_LINE or area_len == 0:
+    # A fixed line is a landline wherever it is; only a mainland China landline is written as area
+    # code + local number (Quanshi's rule, seed 004): elsewhere the whole national number is local.
+    # Numbers that may be either (FIXED_LINE_OR_MOBILE, as in North America) go as mobiles.
+    if phonenumbers.number_type(number) != PhoneNumberType.FIXED_LINE:
         return NumberParts(str(number.country_code), national, True)
+    area_len = phonenumbers.length_of_geographical_area_code(number) if number.country_code == 86 else 0
     return NumberParts(str(number.country_code), national, False, national[:area_len], national[area_len:])

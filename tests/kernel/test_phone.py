@@ -80,3 +80,10 @@ def test_mainland_landline_splits_into_area_code_and_local_number() -> None:
 )
 def test_dial_string_is_what_a_line_in_the_region_dials(e164: str, region: str, dialled: str) -> None:
     assert dial_string(e164, region) == dialled
+
+
+def test_a_landline_outside_mainland_china_is_a_landline_without_an_area_code() -> None:
+    hong_kong = split_number("+85221234567")
+    assert (hong_kong.is_mobile, hong_kong.area_code, hong_kong.local) == (False, "", "21234567")
+    london = split_number("+442071838750")
+    assert (london.is_mobile, london.area_code, london.local) == (False, "", "2071838750")

@@ -237,6 +237,36 @@ async def test_before_defaults_to_thirty_minutes(fake: FakeQuanshi, provider: Qu
     assert fake.calls()[0].body["beforeMinutes"] == 30
 
 
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("+85221234567", entry("+852 2123 4567", "852", local="21234567")),  # Hong Kong fixed line
+        ("+6562255577", entry("+65 6225 5577", "65", local="62255577")),  # Singapore fixed line
+        ("+442071838750", entry("+44 20 7183 8750", "44", local="2071838750")),  # London: no mainland area code
+        ("+861058512042", entry("+86 10 5851 2042", "86", area="10", local="58512042")),  # Beijing landline
+        ("+8613800138000", entry("+86 138 0013 8000", "86", mobile="13800138000")),
+        ("+85291234567", entry("+852 9123 4567", "852", mobile="91234567")),  # Hong Kong mobile
+    ],
+)
+def test_a_landline_goes_in_phone_with_an_area_code_only_in_mainland_china(number: str, expected: dict) -> None:
+    """Seed 004: mobile or landline (phone); areaCode only for mainland China, without its leading 0."""
+    assert build_entry(phone(number), "quanshi.com") == expected
+
+
+async def test_landlines_in_and_outside_mainland_china_are_accepted_as_the_seed_wants(
+    fake: FakeQuanshi, provider: QuanshiProvider
+) -> None:
+    numbers = ("+85221234567", "+861058512042", "+8613800138000")
+    results = await provider.place(dial(*(phone(n) for n in numbers)))
+    assert [r.state for r in results] == [CallState.QUEUED] * 3 and fake.problems == []
+    [call] = fake.calls()
+    assert [(e["mobile"], e["areaCode"], e["phone"]) for e in call.body["callList"]] == [
+        ("", "", "21234567"),
+        ("", "10", "58512042"),
+        ("13800138000", "", ""),
+    ]
+
+
 def test_a_company_on_the_party_wins_over_the_default() -> None:
     party = Party(PartyKind.PHONE, "+8613800138000", name="Li", company="Example Ltd")
     assert build_entry(party, "quanshi.com")["company"] == "Example Ltd"

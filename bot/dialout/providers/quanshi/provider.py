@@ -22,8 +22,9 @@ Quirks and decisions:
   (provider_rejected, code "entry_rejected": Quanshi gives no reason). Entries are matched back by
   country code + national number (mobile, or area code + phone), not by position; duplicates pair off
   one by one, preferring the same name. An entry in neither list is UNKNOWN.
-- Numbers: country code without "+"; mainland China landlines as areaCode (no leading 0) + phone;
-  every other number goes whole in `mobile` (bot.kernel.phone.split_number). The name is the Slack real
+- Numbers: country code without "+"; a landline goes in `phone`, with `areaCode` (no leading 0) only for
+  mainland China (a Hong Kong or London fixed line is all `phone`); mobiles, and numbers that may be
+  either (North America), go whole in `mobile` (bot.kernel.phone.split_number). The name is the Slack real
   name, or the number in international form for a bare number; company is QUANSHI_DEFAULT_COMPANY
   unless the party carries one.
 - beforeMinutes counts back from the event's start. call/create schedules the calls; the newer

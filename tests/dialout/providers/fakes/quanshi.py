@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import phonenumbers
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -272,9 +273,21 @@ def _check_entry(entry: Any) -> str | None:
     if mobile:
         if not mobile.isdigit() or area or phone:
             return "a mobile entry has digits in mobile and no areaCode/phone"
+        if _is_landline(f"+{country}{mobile}"):
+            return "a landline goes in phone (手机和座机二选一), not in mobile"
         return None
     if not phone.isdigit():
         return "either mobile or phone must be given"
     if area and (country != "86" or not area.isdigit() or area.startswith("0")):
         return "areaCode: mainland China only, digits without the leading 0"
+    if country == "86" and not area:
+        return "a mainland China landline has its areaCode (北京 10)"
     return None
+
+
+def _is_landline(e164: str) -> bool:
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE
