@@ -29,7 +29,7 @@ from pydantic import SecretStr
 
 from bench.stats import summary_ms
 from bot.config import CtiSettings
-from bot.inbound.core.model import RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.core.routes import RouteOptions, RouteRule, RuleAction, RuleTarget
 from tests.conftest import TestDatabase
 from tests.dialout.providers.fakes.cti import JSON, XML, build_body
 from tests.e2e.harness import Harness

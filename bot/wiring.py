@@ -38,7 +38,8 @@ from bot.dialout.providers import build_providers
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
 from bot.dialout.store import SqlInviteStore
-from bot.inbound.core.model import AnswerDefaults, PromptError, render_prompt
+from bot.inbound.core.answer import AnswerDefaults
+from bot.inbound.core.prompts import PromptError, render_prompt
 from bot.inbound.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
 from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
 from bot.inbound.store import CachedRoutes, SqlInboundCalls

@@ -51,7 +51,8 @@ from bot.dialout.core.ports import (
     WebhookReply,
     WebhookRequest,
 )
-from bot.inbound.core.model import InboundEvent, InboundQuery
+from bot.inbound.core.answer import InboundQuery
+from bot.inbound.core.events import InboundEvent
 from bot.kernel.webhook_auth import SourceAllowlist, secret_matches
 
 if TYPE_CHECKING:

@@ -21,21 +21,16 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.inbound.core.model import (
-    Applied,
-    InboundCall,
-    InboundEvent,
-    InboundLeg,
-    LegChange,
-    QueryOutcome,
+from bot.inbound.core.answer import QueryOutcome
+from bot.inbound.core.calls import Applied, InboundCall, InboundLeg, LegChange, call_state, effects
+from bot.inbound.core.events import InboundEvent
+from bot.inbound.core.routes import (
     Route,
     RouteChange,
     RouteOptions,
     RouteRule,
     RuleAction,
     RuleTarget,
-    call_state,
-    effects,
     rule_from_json,
     rule_to_json,
     without_resolution,

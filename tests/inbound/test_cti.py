@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.config import CtiSettings, Settings
 from bot.dialout.core.ports import DialRequest, PlacedCall, WebhookRejected, WebhookRequest
-from bot.inbound.core.model import RecordMode, Ringback, RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.core.routes import RecordMode, Ringback, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.cti import CtiFormat, CtiProvider, decode, encode, from_settings, request_format
 from bot.kernel.states import CallState
 from tests.dialout.providers.fakes.cti import (

@@ -12,19 +12,11 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
 
-from bot.inbound.core.model import (
-    AnswerDefaults,
-    InboundEvent,
-    InboundNoticeKind,
-    InboundQuery,
-    QueryOutcome,
-    RecordMode,
-    RouteOptions,
-    RouteRule,
-    RuleAction,
-    RuleTarget,
-)
+from bot.inbound.core.answer import AnswerDefaults, InboundQuery, QueryOutcome
+from bot.inbound.core.calls import InboundNoticeKind
+from bot.inbound.core.events import InboundEvent
 from bot.inbound.core.route_command import RemoveRouteCommand, RouteError, RouteProblem, SetRouteCommand
+from bot.inbound.core.routes import RecordMode, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.core.switchboard import (
     RouteAsker,
     RouteBook,

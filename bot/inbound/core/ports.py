@@ -6,16 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.inbound.core.model import (
-    Applied,
-    InboundCall,
-    InboundEvent,
-    InboundLeg,
-    InboundNoticeKind,
-    Route,
-    RouteChange,
-    RouteRule,
-)
+from bot.inbound.core.calls import Applied, InboundCall, InboundLeg, InboundNoticeKind
+from bot.inbound.core.events import InboundEvent
+from bot.inbound.core.routes import Route, RouteChange, RouteRule
 
 
 class RouteStore(Protocol):

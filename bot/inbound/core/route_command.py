@@ -21,18 +21,16 @@ from typing import Any
 
 from bot.dialout.core.command import _DURATION, ParseContext, ParseError, ParseProblem, _read_parties, parse_duration
 from bot.dialout.core.models import Capability
-from bot.inbound.core.model import (
+from bot.inbound.core.numbers import number_key, prefix_key
+from bot.inbound.core.prompts import PromptError, parse_prompt
+from bot.inbound.core.routes import (
     MAX_TARGETS,
     PROMPT_OPTIONS,
     ConnMode,
-    PromptError,
     RecordMode,
     Ringback,
     RouteOptions,
     RuleAction,
-    number_key,
-    parse_prompt,
-    prefix_key,
 )
 
 

@@ -15,24 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.inbound.core.model import (
-    AnswerDefaults,
-    Applied,
-    InboundCall,
-    InboundEvent,
-    InboundLeg,
-    InboundNoticeKind,
-    InboundQuery,
-    QueryOutcome,
-    Route,
-    RouteChange,
-    RouteRule,
-    RuleTarget,
-    build_answer,
-    decide,
-    number_key,
-    with_seq,
-)
+from bot.inbound.core.answer import AnswerDefaults, InboundQuery, QueryOutcome, build_answer, decide, with_seq
+from bot.inbound.core.calls import Applied, InboundCall, InboundLeg, InboundNoticeKind
+from bot.inbound.core.events import InboundEvent
+from bot.inbound.core.numbers import number_key
 from bot.inbound.core.ports import InboundCallStore, InboundNotifier, RouteStore
 from bot.inbound.core.route_command import (
     ListRoutesCommand,
@@ -43,6 +29,7 @@ from bot.inbound.core.route_command import (
     RouteProblem,
     SetRouteCommand,
 )
+from bot.inbound.core.routes import Route, RouteChange, RouteRule, RuleTarget
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy, normalise
 from bot.kernel.ports import Clock, Directory, UserGroups

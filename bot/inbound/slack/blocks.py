@@ -22,19 +22,10 @@ from bot.dialout.slack.thread import (
     format_local,
     slack_date,
 )
-from bot.inbound.core.model import (
-    InboundCall,
-    InboundLeg,
-    InboundNoticeKind,
-    QueryOutcome,
-    RouteChange,
-    RouteOptions,
-    RouteRule,
-    RuleAction,
-    RuleTarget,
-    talk_time,
-)
+from bot.inbound.core.answer import QueryOutcome
+from bot.inbound.core.calls import InboundCall, InboundLeg, InboundNoticeKind, talk_time
 from bot.inbound.core.route_command import RouteError, RouteProblem
+from bot.inbound.core.routes import RouteChange, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.core.switchboard import (
     RouteChangedReply,
     RouteHelpReply,

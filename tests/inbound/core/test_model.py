@@ -6,21 +6,39 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.inbound.core.model import (
-    CALL_RESULTS,
-    EVENT_CODES,
+from bot.inbound.core.answer import (
     AnswerDefaults,
     Callee,
-    ConnMode,
     Decision,
+    InboundQuery,
+    QueryOutcome,
+    build_answer,
+    decide,
+    with_seq,
+)
+from bot.inbound.core.calls import InboundLeg, call_state, plan_event, talk_time
+from bot.inbound.core.events import (
+    CALL_RESULTS,
+    EVENT_CODES,
     EventScope,
     InboundEvent,
-    InboundLeg,
-    InboundQuery,
+    end_state,
+    map_event,
+    normalise_result,
+    result_reason,
+)
+from bot.inbound.core.numbers import dialable, number_key, prefix_key
+from bot.inbound.core.prompts import (
     PromptError,
     PromptFile,
     PromptVar,
-    QueryOutcome,
+    VarType,
+    build_prompt,
+    parse_prompt,
+    render_prompt,
+)
+from bot.inbound.core.routes import (
+    ConnMode,
     RecordMode,
     Ringback,
     Route,
@@ -28,24 +46,7 @@ from bot.inbound.core.model import (
     RouteRule,
     RuleAction,
     RuleTarget,
-    VarType,
-    build_answer,
-    build_prompt,
-    call_state,
-    decide,
-    dialable,
-    end_state,
-    map_event,
     match_rule,
-    normalise_result,
-    number_key,
-    parse_prompt,
-    plan_event,
-    prefix_key,
-    render_prompt,
-    result_reason,
-    talk_time,
-    with_seq,
 )
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
@@ -544,7 +545,7 @@ def test_options_keep_only_what_differs_from_the_defaults() -> None:
 
 
 def _call(state: CallState = CallState.QUEUED, **kw):
-    from bot.inbound.core.model import InboundCall
+    from bot.inbound.core.calls import InboundCall
 
     values = {
         "vcc_id": "V",
@@ -567,7 +568,7 @@ def _event(code: str, call_result: str | None = None) -> InboundEvent:
 
 
 def test_the_first_event_opens_the_thread_and_moves_the_call() -> None:
-    from bot.inbound.core.model import effects
+    from bot.inbound.core.calls import effects
 
     first = effects(_call(), [leg(1, "+8613900000001")], _event("15"))
     assert first.open_thread and first.new_state is CallState.DIALING and len(first.changes) == 1
@@ -576,14 +577,14 @@ def test_the_first_event_opens_the_thread_and_moves_the_call() -> None:
 
 
 def test_an_event_that_changes_nothing_moves_nothing_but_still_opens_a_thread() -> None:
-    from bot.inbound.core.model import effects
+    from bot.inbound.core.calls import effects
 
     late = effects(_call(CallState.ANSWERED), [leg(1, "+8613900000001", CallState.ANSWERED)], _event("16"))
     assert late.changes == () and late.new_state is None and late.open_thread
 
 
 def test_the_warning_is_due_once_and_the_end_completes_the_call() -> None:
-    from bot.inbound.core.model import effects
+    from bot.inbound.core.calls import effects
 
     answered = [leg(1, "+8613900000001", CallState.ANSWERED)]
     assert effects(_call(CallState.ANSWERED, opened=True), answered, _event("43")).warn
@@ -593,7 +594,7 @@ def test_the_warning_is_due_once_and_the_end_completes_the_call() -> None:
 
 
 def test_a_line_failing_while_another_rings_keeps_the_call_ringing() -> None:
-    from bot.inbound.core.model import effects
+    from bot.inbound.core.calls import effects
 
     legs = [leg(1, "+8613900000001", CallState.RINGING), leg(2, "+8613900000002", CallState.RINGING)]
     failed = effects(_call(CallState.RINGING, opened=True), legs, _event("30", "02"))

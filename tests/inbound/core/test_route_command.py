@@ -10,7 +10,6 @@ import pytest
 from bot.dialout.core.command import ParseContext, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import Capability, TargetKind
 from bot.dialout.core.ports import ProviderInfo
-from bot.inbound.core.model import ConnMode, RecordMode, Ringback, RouteOptions, RuleAction
 from bot.inbound.core.route_command import (
     ListRoutesCommand,
     RemoveRouteCommand,
@@ -20,6 +19,7 @@ from bot.inbound.core.route_command import (
     SetRouteCommand,
     is_route_text,
 )
+from bot.inbound.core.routes import ConnMode, RecordMode, Ringback, RouteOptions, RuleAction
 from bot.kernel.phone import DialingPolicy
 
 CTI = ProviderInfo("cti", "CTI inbound", frozenset({Capability.INBOUND}))

@@ -8,19 +8,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.dialout.slack.thread import View
-from bot.inbound.core.model import (
-    InboundCall,
-    InboundLeg,
-    InboundNoticeKind,
-    QueryOutcome,
-    RecordMode,
-    RouteChange,
-    RouteOptions,
-    RouteRule,
-    RuleAction,
-    RuleTarget,
-)
+from bot.inbound.core.answer import QueryOutcome
+from bot.inbound.core.calls import InboundCall, InboundLeg, InboundNoticeKind
 from bot.inbound.core.route_command import RouteError, RouteProblem
+from bot.inbound.core.routes import RecordMode, RouteChange, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.core.switchboard import (
     RouteChangedReply,
     RouteHelpReply,
@@ -205,7 +196,7 @@ def test_durations_read_naturally() -> None:
 
 
 def test_every_call_result_in_the_catalogue_is_explained_in_both_languages() -> None:
-    from bot.inbound.core.model import CALL_RESULTS
+    from bot.inbound.core.events import CALL_RESULTS
 
     explained = {key.removeprefix("error.cti.") for key in CATALOGUE if key.startswith("error.cti.")}
     assert explained == set(CALL_RESULTS) - {"180"}  # 180 means ringing, never a failure
