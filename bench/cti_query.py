@@ -31,8 +31,8 @@ from bench.stats import summary_ms
 from bot.config import CtiSettings
 from bot.inbound.core.routes import RouteOptions, RouteRule, RuleAction, RuleTarget
 from tests.conftest import TestDatabase
-from tests.dialout.providers.fakes.cti import JSON, XML, build_body
 from tests.e2e.harness import Harness
+from tests.inbound.fakes import JSON, XML, build_body
 
 ROUTES = 200
 CONNECTIONS = 50

@@ -40,7 +40,10 @@ from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSetti
 from bot.dialout.store import SqlInviteStore
 from bot.inbound.core.answer import AnswerDefaults
 from bot.inbound.core.prompts import PromptError, render_prompt
-from bot.inbound.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
+from bot.inbound.core.route_book import RouteBook, RouteBookRules
+from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
+from bot.inbound.cti.endpoint import CtiEndpoint
+from bot.inbound.slack.commands import RouteCommandRules, RouteSubcommand
 from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
 from bot.inbound.store import CachedRoutes, SqlInboundCalls
 from bot.kernel import db, when
@@ -71,6 +74,8 @@ class InboundServices:
     routes: CachedRoutes
     calls: SqlInboundCalls
     refresher: MentionRefresher
+    subcommand: RouteSubcommand
+    endpoint: CtiEndpoint
 
 
 @dataclass
@@ -148,7 +153,6 @@ def build_services(
         callback_url=lambda name: f"{settings.base_url}/webhooks/{name}",
         rules=DialingRules(grace_s=grace_s, concurrency=settings.dial_concurrency),
     )
-    directory = SlackDirectory(slack_client)
     rules = RequestRules(
         policy=dialing_policy(settings),
         default_provider={
@@ -159,8 +163,9 @@ def build_services(
         default_locale=settings.default_locale,
         default_tz=settings.default_tz,
     )
-    inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, routes=inbound.book)
+    directory = SlackDirectory(slack_client)
+    inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker, directory)
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
     sandbox = None
     if settings.sandbox.enabled and not settings.sandbox.base_url:
         sandbox = SandboxTelco(
@@ -199,6 +204,7 @@ def build_inbound(
     outbox: SqlOutbox,
     wake: asyncio.Event,
     worker: OutboxWorker,
+    directory: SlackDirectory,
 ) -> InboundServices:
     """The inbound-call services; their Slack rows are delivered by the shared outbox worker."""
     cti = settings.cti
@@ -231,7 +237,19 @@ def build_inbound(
     )
     render = RenderSettings(locale=settings.default_locale, mask_numbers=settings.mask_numbers)
     InboundSender(calls, slack_client, clock, worker, outbox, render).register()
-    return InboundServices(switchboard, book, routes, calls, MentionRefresher(book))
+    subcommand = RouteSubcommand(
+        book,
+        directory,
+        RouteCommandRules(
+            policy=dialing_policy(settings),
+            missing=cti.missing(),
+            default_locale=settings.default_locale,
+            default_tz=settings.default_tz,
+            mask_numbers=settings.mask_numbers,
+        ),
+    )
+    endpoint = CtiEndpoint(cti, switchboard)
+    return InboundServices(switchboard, book, routes, calls, MentionRefresher(book), subcommand, endpoint)
 
 
 async def start(services: Services) -> None:
@@ -283,6 +301,8 @@ def build_asgi(services: Services) -> Starlette:
 
     routes: list[Route | Mount] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
     routes += webhooks.routes(services)
+    if services.inbound is not None:
+        routes.append(services.inbound.endpoint.route())
     if services.sandbox is not None:
         routes.append(Mount("/sandbox", app=services.sandbox.app))
 

@@ -27,7 +27,7 @@ def build_app(services: Services) -> AsyncApp:
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,
     )
-    commands.register(app, services)
+    commands.register(app, services, [services.inbound.subcommand] if services.inbound else [])
     actions.register(app, services)
     events.register(app, services)
 

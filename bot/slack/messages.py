@@ -184,7 +184,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kind.conference": {"en": "conference calls", "zh": "电话会议呼叫"},
     "kind.meeting": {"en": "meeting-room calls", "zh": "会议室呼叫"},
     "kind.event": {"en": "live-event call lists", "zh": "直播外呼名单"},
-    "kind.inbound": {"en": "inbound call routing", "zh": "呼入转接"},
     # --- number problems (one bullet line each) --------------------------------------------
     "number.not_a_number": {"en": "• `{text}` is not a phone number.", "zh": "• `{text}` 不是电话号码。"},
     "number.too_short": {
@@ -604,6 +603,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "`+` such as `queue.wav+2_5+minutes.wav`.",
         "zh": "`{option}` 无法播放：“{part}”：{why}。请写语音文件（`welcome.wav`）、TTS 文字，或用 `+` 连接的片段，"
         "例如 `queue.wav+2_5+minutes.wav`。",
+    },
+    "route.problem.not_configured": {
+        "en": "Inbound call routing is not set up yet: an admin must set {missing}. `/dial routes` still shows the "
+        "routes.",
+        "zh": "呼入转接尚未配置：需要管理员设置 {missing}。`/dial routes` 仍可查看路由。",
     },
     "route.problem.no_phone": {
         "en": "Nothing was changed, because I have no usable number for:\n{lines}\nAsk them to add a phone number "

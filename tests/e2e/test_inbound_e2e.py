@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from bot.config import CtiSettings
 from bot.emulator.render import render_message
 from bot.emulator.server import Message
-from tests.dialout.providers.fakes.cti import JSON, XML, FakeCtiPlatform
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, Harness, wait_for
+from tests.inbound.fakes import JSON, XML, FakeCtiPlatform
 
 ADMIN = "U0ADMIN"
 CALLS = "C0CALLS"

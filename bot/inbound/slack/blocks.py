@@ -24,16 +24,15 @@ from bot.dialout.slack.thread import (
 )
 from bot.inbound.core.answer import QueryOutcome
 from bot.inbound.core.calls import InboundCall, InboundLeg, InboundNoticeKind, talk_time
-from bot.inbound.core.route_command import RouteError, RouteProblem
-from bot.inbound.core.routes import RouteChange, RouteOptions, RouteRule, RuleAction, RuleTarget
-from bot.inbound.core.switchboard import (
-    RouteChangedReply,
+from bot.inbound.core.route_book import (
     RouteHelpReply,
     RouteNotAllowedReply,
     RouteNothingReply,
     RouteReply,
     RoutesReply,
 )
+from bot.inbound.core.route_command import RouteError, RouteProblem
+from bot.inbound.core.routes import RouteChange, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.kernel.phone import display, mask
 from bot.kernel.states import CallState, FailReason
 from bot.slack.messages import t
@@ -351,17 +350,14 @@ def build_route_error(error: RouteError, locale: str) -> str:
         params["lines"] = "\n".join(lines)
     if "key" in params:
         params["option"] = params.pop("key")  # `key` is t()'s own first argument
-    for key in ("words", "names", "valid"):
+    for key in ("words", "names", "valid", "missing"):
         if key in params:
             params[key] = _quoted([str(v) for v in params[key]])
     return t(f"route.problem.{problem.value}", locale, **params)
 
 
-def build_route_reply(reply: RouteReply | object, mask_numbers: bool) -> str | None:
-    """The private answer to a route command; None when `reply` is not about routes."""
-    error = getattr(reply, "error", None)
-    if isinstance(error, RouteError):
-        return build_route_error(error, getattr(reply, "locale", "en"))
+def build_route_reply(reply: RouteReply, mask_numbers: bool) -> str:
+    """The private answer to a route command."""
     if isinstance(reply, RouteHelpReply):
         return t("route.help", reply.locale)
     if isinstance(reply, RoutesReply):
@@ -379,9 +375,7 @@ def build_route_reply(reply: RouteReply | object, mask_numbers: bool) -> str | N
         if reply.group:
             return t("route.not_allowed_group", reply.locale, group=reply.group)
         return t("route.not_allowed", reply.locale)
-    if isinstance(reply, RouteChangedReply):
-        text = build_change(reply.change, mask_numbers, reply.locale)
-        if reply.change.after and reply.channel_id:
-            text += " " + t("route.reported_in", reply.locale, channel=reply.channel_id)
-        return text
-    return None
+    text = build_change(reply.change, mask_numbers, reply.locale)
+    if reply.change.after and reply.channel_id:
+        text += " " + t("route.reported_in", reply.locale, channel=reply.channel_id)
+    return text

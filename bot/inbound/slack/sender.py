@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.dialout.slack.notifier import NotReady, OutboxWorker, RenderSettings
 from bot.dialout.slack.thread import View
 from bot.inbound.core.calls import InboundNoticeKind
-from bot.inbound.core.switchboard import RouteBook
+from bot.inbound.core.route_book import RouteBook
 from bot.inbound.slack.blocks import PROVIDER, build_inbound_notice, build_inbound_thread
 from bot.inbound.store import SqlInboundCalls
 from bot.kernel.background import BackgroundTask
