@@ -45,7 +45,8 @@ from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
 from bot.inbound.cti.endpoint import CtiEndpoint
 from bot.inbound.slack.commands import RouteCommandRules, RouteSubcommand
 from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
-from bot.inbound.store import CachedRoutes, SqlInboundCalls
+from bot.inbound.store.calls import SqlInboundCalls
+from bot.inbound.store.routes import CachedRoutes
 from bot.kernel import db, when
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy

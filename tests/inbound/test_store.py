@@ -25,7 +25,8 @@ from bot.inbound.core.route_book import (
 from bot.inbound.core.route_command import RemoveRouteCommand, RouteError, RouteProblem, SetRouteCommand
 from bot.inbound.core.routes import RecordMode, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
-from bot.inbound.store import CachedRoutes, SqlInboundCalls, SqlRoutes
+from bot.inbound.store.calls import SqlInboundCalls
+from bot.inbound.store.routes import CachedRoutes, SqlRoutes
 from bot.kernel import db
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile

@@ -8,7 +8,7 @@ the planned moves out through a store transaction with the kernel's forward-only
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -173,33 +173,35 @@ def call_state(leg_states: Sequence[CallState]) -> CallState:
     return CallState.QUEUED
 
 
-@dataclass(frozen=True)
-class Effects:
-    """Everything one event does to a call, decided from the call as it stands (pure)."""
-
-    changes: tuple[LegChange, ...] = ()
-    new_state: CallState | None = None  # the call as a whole moves here
-    open_thread: bool = False  # the first event of a call opens its thread
-    warn: bool = False  # the last-minute warning, once
+def call_move(call: InboundCall, leg_states: Sequence[CallState]) -> CallState | None:
+    """Where the call as a whole moves now that its lines are in `leg_states` (None: nowhere new)."""
+    return advance(call.state, call_state(leg_states))
 
 
-def effects(call: InboundCall, legs: Sequence[InboundLeg], event: InboundEvent, region: str = "CN") -> Effects:
-    """What `event` does to `call` and its lines: line moves, the call's move, the thread, the warning."""
-    changes = plan_event(legs, event.code, event.call_result, event.callee_numbers, region)
-    moved = {change.leg_id: change.new for change in changes}
-    after = [moved.get(leg.id or -1, leg.state) for leg in legs]
-    new_state = advance(call.state, call_state(after)) if changes else None
-    return Effects(
-        changes=tuple(changes),
-        new_state=new_state,
-        open_thread=not call.opened,
-        warn=map_event(event.code, event.call_result).scope is EventScope.WARNING and not call.warned,
-    )
+class CallFlag(StrEnum):
+    """Things that happen once per call, whichever event (or replica) gets there first."""
+
+    OPENED = "opened"  # the first event opens the call's thread
+    WARNED = "warned"  # the last-minute warning (code 43) is told once
+
+
+def due_flags(call: InboundCall, event: InboundEvent) -> tuple[CallFlag, ...]:
+    """What `event` makes due that has not happened to `call` yet."""
+    due = [] if call.opened else [CallFlag.OPENED]
+    if map_event(event.code, event.call_result).scope is EventScope.WARNING and not call.warned:
+        due.append(CallFlag.WARNED)
+    return tuple(due)
+
+
+def with_changes(legs: Sequence[InboundLeg], changes: Iterable[LegChange]) -> list[InboundLeg]:
+    """The lines as they are once `changes` are written (the state is what later plans read)."""
+    new = {change.leg_id: change.new for change in changes}
+    return [replace(leg, state=new[leg.id]) if leg.id in new else leg for leg in legs]
 
 
 @dataclass
 class Applied:
-    """What storing and applying events did, as the store reports it (notices are derived from it)."""
+    """What storing and applying events did (the notices Slack gets are derived from it)."""
 
     new: bool = False  # False: a re-delivery; nothing was stored or changed
     call_id: int | None = None  # None: no call known for it yet (kept as an orphan)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.inbound.core.answer import AnswerDefaults, InboundQuery, QueryOutcome, build_answer, decide, with_seq
@@ -19,6 +20,7 @@ from bot.inbound.core.calls import Applied, InboundCall, InboundLeg, InboundNoti
 from bot.inbound.core.events import InboundEvent
 from bot.inbound.core.numbers import number_key
 from bot.inbound.core.ports import InboundCallStore, InboundNotifier, RouteStore
+from bot.inbound.core.progress import apply_events
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState
 
@@ -98,20 +100,27 @@ class Switchboard:
         if not routed:
             await self._notifier.call_changed(saved.id)
         if early_events:
-            await self._tell(await self._calls.apply_events(saved.id, early_events, now, self._rules.region))
+            await self._tell(await self._apply_stored(saved.id, early_events, now))
         return answer
 
     async def _unrouted_channel(self) -> str | None:
         return self._rules.report_channel or await self._routes.last_change_channel()
 
     async def on_event(self, event: InboundEvent) -> bool:
-        """Store an event and apply it; False for re-deliveries and events of calls we do not know (yet)."""
+        """Store an event and apply it; False for re-deliveries and events of calls we do not know (yet).
+
+        Stored and applied in one transaction: a stored event is an applied one. A re-delivery
+        (same dedupe key) stores nothing and changes nothing.
+        """
         now = self._clock.now()
-        region = self._rules.region
-        applied = await self._calls.record_event(event, now, region)
-        if not applied.new:
-            return False
-        if applied.call_id is None:
+        async with self._calls.transaction() as tx:
+            stored = await tx.add_event(event, now)
+            if stored is None:
+                return False
+            applied = None
+            if stored.call is not None:
+                applied = await apply_events(tx, stored.call, [event], now, self._rules.region)
+        if applied is None:
             # The query may have been committing just now; both sides write first and look second.
             call = await self._calls.find_call(event.vcc_id, event.call_id)
             if call is None or call.id is None:
@@ -120,9 +129,17 @@ class Switchboard:
             early = await self._calls.link_orphans(event.vcc_id, event.call_id, call.id)
             if not early:
                 return False
-            applied = await self._calls.apply_events(call.id, early, now, region)
+            applied = await self._apply_stored(call.id, early, now)
         await self._tell(applied)
         return True
+
+    async def _apply_stored(self, call_id: int, events: Sequence[InboundEvent], now: datetime) -> Applied:
+        """Apply events already stored for a call (those that arrived before its query), in one transaction."""
+        async with self._calls.transaction() as tx:
+            call = await tx.touch_call(call_id, now)
+            if call is None:
+                return Applied(new=True)
+            return await apply_events(tx, call, events, now, self._rules.region)
 
     async def _tell(self, applied: Applied) -> None:
         """Slack output for what an event did: the thread first, then the replies that matter."""

@@ -22,7 +22,7 @@ from bot.dialout.slack.thread import View
 from bot.inbound.core.calls import InboundNoticeKind
 from bot.inbound.core.route_book import RouteBook
 from bot.inbound.slack.blocks import PROVIDER, build_inbound_notice, build_inbound_thread
-from bot.inbound.store import SqlInboundCalls
+from bot.inbound.store.calls import SqlInboundCalls
 from bot.kernel.background import BackgroundTask
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.ports import Clock
