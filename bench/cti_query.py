@@ -51,7 +51,7 @@ VCC = "VCC-BENCH"
 
 async def _routes(harness: Harness) -> None:
     assert harness.services.inbound is not None
-    store = harness.services.inbound.routes
+    store = harness.services.inbound.route_store
     now = harness.services.clock.now()
     for i in range(ROUTES):
         access = f"400{i:07d}"

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from bot.config import Settings
 from bot.dialout import jobs, webhooks
@@ -38,15 +38,7 @@ from bot.dialout.providers import build_providers
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
 from bot.dialout.store import SqlInviteStore
-from bot.inbound.core.answer import AnswerDefaults
-from bot.inbound.core.prompts import PromptError, render_prompt
-from bot.inbound.core.route_book import RouteBook, RouteBookRules
-from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
-from bot.inbound.cti.endpoint import CtiEndpoint
-from bot.inbound.slack.commands import RouteCommandRules, RouteSubcommand
-from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
-from bot.inbound.store.calls import SqlInboundCalls
-from bot.inbound.store.routes import CachedRoutes
+from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db, when
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
@@ -64,19 +56,6 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass
-class InboundServices:
-    """Inbound calls (呼入转呼): the switchboard the CTI platform talks to, the routes, their refresher."""
-
-    switchboard: Switchboard
-    book: RouteBook
-    routes: CachedRoutes
-    calls: SqlInboundCalls
-    refresher: MentionRefresher
-    subcommand: RouteSubcommand
-    endpoint: CtiEndpoint
 
 
 @dataclass
@@ -99,7 +78,7 @@ class Services:
     directory: SlackDirectory
     slack_client: AsyncWebClient
     sandbox: SandboxTelco | None = None
-    inbound: InboundServices | None = None
+    inbound: InboundFeature | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _socket_mode: Any = None
 
@@ -165,7 +144,17 @@ def build_services(
         default_tz=settings.default_tz,
     )
     directory = SlackDirectory(slack_client)
-    inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker, directory)
+    inbound = build_inbound_feature(
+        settings,
+        engine=engine,
+        clock=clock,
+        slack_client=slack_client,
+        outbox=outbox,
+        wake=notifier.wake,
+        worker=worker,
+        directory=directory,
+        policy=dialing_policy(settings),
+    )
     requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
     sandbox = None
     if settings.sandbox.enabled and not settings.sandbox.base_url:
@@ -197,62 +186,6 @@ def build_services(
     )
 
 
-def build_inbound(
-    settings: Settings,
-    engine: AsyncEngine,
-    clock: Clock,
-    slack_client: AsyncWebClient,
-    outbox: SqlOutbox,
-    wake: asyncio.Event,
-    worker: OutboxWorker,
-    directory: SlackDirectory,
-) -> InboundServices:
-    """The inbound-call services; their Slack rows are delivered by the shared outbox worker."""
-    cti = settings.cti
-    fail_prompt = cti.fail_prompt
-    try:
-        render_prompt(fail_prompt)
-    except PromptError as exc:
-        log.error("CTI_FAIL_PROMPT cannot be played (%s); refused callers hear the platform's own tone", exc)
-        fail_prompt = ""
-    routes = CachedRoutes(engine)  # the query path reads routes from memory, kept in step with the table
-    calls = SqlInboundCalls(engine)
-    switchboard = Switchboard(
-        routes,
-        calls,
-        InboundOutbox(outbox, clock, wake),
-        clock,
-        SwitchboardRules(
-            region=settings.default_region.upper(),
-            defaults=AnswerDefaults(charge_ext=cti.charge_ext, fail_prompt=fail_prompt),
-            report_channel=cti.report_channel,
-        ),
-    )
-    # Route numbers are read fresh from Slack (no cache): they are stored and read from the database.
-    book = RouteBook(
-        routes,
-        SlackDirectory(slack_client, ttl_s=0),
-        SlackUserGroups(slack_client),
-        clock,
-        RouteBookRules(policy=dialing_policy(settings), admin_group=cti.route_admin_group),
-    )
-    render = RenderSettings(locale=settings.default_locale, mask_numbers=settings.mask_numbers)
-    InboundSender(calls, slack_client, clock, worker, outbox, render).register()
-    subcommand = RouteSubcommand(
-        book,
-        directory,
-        RouteCommandRules(
-            policy=dialing_policy(settings),
-            missing=cti.missing(),
-            default_locale=settings.default_locale,
-            default_tz=settings.default_tz,
-            mask_numbers=settings.mask_numbers,
-        ),
-    )
-    endpoint = CtiEndpoint(cti, switchboard)
-    return InboundServices(switchboard, book, routes, calls, MentionRefresher(book), subcommand, endpoint)
-
-
 async def start(services: Services) -> None:
     """Migrate, warm up, and start the clock and the outbox (inside the running loop)."""
     await db.upgrade(services.engine)
@@ -262,8 +195,7 @@ async def start(services: Services) -> None:
     await services.invites.rebuild()
     services.worker.start()
     if services.inbound is not None:
-        services.inbound.routes.start()
-        services.inbound.refresher.start()
+        await services.inbound.start()
     token = services.settings.slack_app_token.get_secret_value()
     if token:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -281,8 +213,7 @@ async def stop(services: Services) -> None:
     services.scheduler.shutdown()
     await services.worker.stop()
     if services.inbound is not None:
-        await services.inbound.refresher.stop()
-        await services.inbound.routes.stop()
+        await services.inbound.stop()
     jobs.RUNNING.pop(services.app_key, None)
     for provider in services.providers.values():
         await provider.aclose()
@@ -300,10 +231,10 @@ def build_asgi(services: Services) -> Starlette:
     async def handle_slack_events(request: Request) -> Response:
         return await handler.handle(request)
 
-    routes: list[Route | Mount] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
+    routes: list[BaseRoute] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
     routes += webhooks.routes(services)
     if services.inbound is not None:
-        routes.append(services.inbound.endpoint.route())
+        routes += services.inbound.routes()
     if services.sandbox is not None:
         routes.append(Mount("/sandbox", app=services.sandbox.app))
 

@@ -60,7 +60,7 @@ async def bot(test_db) -> AsyncIterator[Harness]:
         )
         rule = RouteRule("", RuleAction.FORWARD, (RuleTarget(number="+8613900000001"),), options)
         assert running.services.inbound is not None
-        await running.services.inbound.routes.set_rule(
+        await running.services.inbound.route_store.set_rule(
             ACCESS, "400-123-4567", None, "C0OPS", "T0EMU", rule, "U0ADMIN", running.services.clock.now()
         )
         yield running

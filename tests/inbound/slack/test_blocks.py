@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.dialout.slack.thread import View
 from bot.inbound.core.answer import QueryOutcome
 from bot.inbound.core.calls import InboundCall, InboundLeg, InboundNoticeKind
 from bot.inbound.core.route_book import (
@@ -20,6 +19,7 @@ from bot.inbound.core.route_book import (
 from bot.inbound.core.route_command import RouteError, RouteProblem
 from bot.inbound.core.routes import RecordMode, RouteChange, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.slack.blocks import (
+    InboundView,
     build_inbound_notice,
     build_inbound_thread,
     build_route_error,
@@ -31,8 +31,8 @@ from bot.kernel.states import CallState, FailReason
 from bot.slack.messages import CATALOGUE
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
-EN = View(locale="en", mask_numbers=True, now=NOW, provider="cti")
-ZH = View(locale="zh", mask_numbers=True, now=NOW, provider="cti")
+EN = InboundView(locale="en", mask_numbers=True)
+ZH = InboundView(locale="zh", mask_numbers=True)
 
 
 def call(**kw) -> InboundCall:
@@ -137,7 +137,7 @@ def test_refusals_are_reported_with_why(outcome: QueryOutcome, prefix: str | Non
 def test_a_withheld_caller_and_unmasked_numbers() -> None:
     text, _ = build_inbound_thread(call(calling_number=""), [line(CallState.DIALING)], EN)
     assert text.startswith("Inbound call from a withheld number to 4001234567")
-    plain = View(locale="en", mask_numbers=False, now=NOW, provider="cti")
+    plain = InboundView(locale="en", mask_numbers=False)
     text, _ = build_inbound_thread(call(), [line(CallState.DIALING)], plain)
     assert text.startswith("Inbound call from 13812341234") and "+86 139 0000 0011" in text
 
