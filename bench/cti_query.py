@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from bench.stats import summary_ms
-from bot.config import CtiSettings
 from bot.inbound.core.routes import RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.cti.settings import CtiSettings
 from tests.conftest import TestDatabase
 from tests.e2e.harness import Harness
 from tests.inbound.fakes import JSON, XML, build_body

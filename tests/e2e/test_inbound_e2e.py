@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.config import CtiSettings
 from bot.emulator.render import render_message
 from bot.emulator.server import Message
+from bot.inbound.cti.settings import CtiSettings
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, Harness, wait_for
 from tests.inbound.fakes import JSON, XML, FakeCtiPlatform
 
