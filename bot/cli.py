@@ -50,11 +50,21 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from bot.dialout.core.models import TargetKind
     from bot.dialout.providers import build_providers
     from bot.dialout.slack.replies import build_parse_error
+    from bot.inbound.core.route_command import RouteError, is_route_text, parse_route_command
+    from bot.inbound.slack.blocks import build_route_error
     from bot.wiring import dialing_policy
 
     settings = Settings()
     if args.region:
         settings = settings.model_copy(update={"default_region": args.region})
+    if is_route_text(args.text):  # inbound routing's words of /dial, read by its own grammar
+        try:
+            route = parse_route_command(args.text, dialing_policy(settings))
+        except RouteError as exc:
+            print(build_route_error(exc, args.locale), file=sys.stderr)
+            return 2
+        print(json.dumps(_as_json(route), ensure_ascii=False, indent=None if args.json else 2))
+        return 0
 
     async def infos() -> dict:
         providers = build_providers(settings)
@@ -78,9 +88,14 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except ParseError as exc:
         print(build_parse_error(exc, args.locale), file=sys.stderr)
         return 2
-    as_json = command.as_json() if hasattr(command, "as_json") else {"command": type(command).__name__, **vars(command)}
-    print(json.dumps(as_json, ensure_ascii=False, indent=None if args.json else 2))
+    print(json.dumps(_as_json(command), ensure_ascii=False, indent=None if args.json else 2))
     return 0
+
+
+def _as_json(command: object) -> dict:
+    """A parsed command as `confbot parse` prints it."""
+    as_json = getattr(command, "as_json", None)
+    return as_json() if callable(as_json) else {"command": type(command).__name__, **vars(command)}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -133,6 +148,9 @@ def cmd_providers(_args: argparse.Namespace) -> int:
             options = ", ".join(sorted(info.options)) or "—"
             lines.append(f"{name:16} {info.title:18} can: {caps:22} options: {options:40} {ready}")
             await provider.aclose()
+        missing = settings.cti.missing()  # inbound routing is a feature, not a provider; its readiness is shown too
+        ready = "ready" if not missing else "missing " + ", ".join(missing)
+        lines.append(f"{'cti':16} {'CTI inbound':18} feature: inbound routing {'':28} {ready}")
         return lines
 
     for line in asyncio.run(collect()):

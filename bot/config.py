@@ -12,6 +12,8 @@ from typing import ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.inbound.cti.settings import CtiSettings
+
 _ENV = {"env_file": ".env", "env_file_encoding": "utf-8", "extra": "ignore"}
 
 
@@ -117,24 +119,6 @@ class QuanshiSettings(ProviderSettings):
     timeout_s: float = 10.0
 
 
-class CtiSettings(ProviderSettings):
-    """The CTI platform's inbound transfer (呼入转呼) callbacks, seed 003."""
-
-    model_config = SettingsConfigDict(env_prefix="CTI_", **_ENV)  # type: ignore[typeddict-item]
-    prefix: ClassVar[str] = "CTI_"
-    required: ClassVar[tuple[str, ...]] = ("path_secret", "vcc_id")
-    path_secret: SecretStr = SecretStr("")  # the platform calls {PUBLIC_URL}/cti/<path_secret>
-    allowed_ips: str = ""  # optional comma-separated allowlist of the platform's addresses
-    vcc_id: str = ""  # our enterprise id; requests for another vccId are refused
-    charge_ext: str = ""  # chargeExt returned in answers
-    route_admin_group: str = ""  # Slack user group id allowed to change routes (besides admins)
-    max_body_bytes: int = 65536
-    # What refused callers hear: a recording, TTS text, or parts joined by + ('' leaves it to the platform).
-    fail_prompt: str = "您好，您拨打的号码暂时无法接通，请稍后再拨。"
-    # Channel for calls to numbers without a route ('' = the channel routes were last changed in).
-    report_channel: str = ""
-
-
 class Settings(BaseSettings):
     """Everything confbot reads from its environment."""
 
@@ -169,7 +153,7 @@ class Settings(BaseSettings):
     voipnow: VoipNowSettings = Field(default_factory=VoipNowSettings)
     tencent_meeting: TencentMeetingSettings = Field(default_factory=TencentMeetingSettings)
     quanshi: QuanshiSettings = Field(default_factory=QuanshiSettings)
-    cti: CtiSettings = Field(default_factory=CtiSettings)
+    cti: CtiSettings = Field(default_factory=CtiSettings)  # inbound routing (a feature, not a provider)
 
     @field_validator("slack_api_url")
     @classmethod

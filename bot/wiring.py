@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from bot.config import Settings
 from bot.dialout import jobs, webhooks
@@ -38,10 +38,7 @@ from bot.dialout.providers import build_providers
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
 from bot.dialout.store import SqlInviteStore
-from bot.inbound.core.model import AnswerDefaults, PromptError, render_prompt
-from bot.inbound.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
-from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
-from bot.inbound.store import CachedRoutes, SqlInboundCalls
+from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db, when
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
@@ -59,17 +56,6 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@dataclass
-class InboundServices:
-    """Inbound calls (呼入转呼): the switchboard the CTI platform talks to, the routes, their refresher."""
-
-    switchboard: Switchboard
-    book: RouteBook
-    routes: CachedRoutes
-    calls: SqlInboundCalls
-    refresher: MentionRefresher
 
 
 @dataclass
@@ -92,7 +78,7 @@ class Services:
     directory: SlackDirectory
     slack_client: AsyncWebClient
     sandbox: SandboxTelco | None = None
-    inbound: InboundServices | None = None
+    inbound: InboundFeature | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _socket_mode: Any = None
 
@@ -147,7 +133,6 @@ def build_services(
         callback_url=lambda name: f"{settings.base_url}/webhooks/{name}",
         rules=DialingRules(grace_s=grace_s, concurrency=settings.dial_concurrency),
     )
-    directory = SlackDirectory(slack_client)
     rules = RequestRules(
         policy=dialing_policy(settings),
         default_provider={
@@ -158,8 +143,19 @@ def build_services(
         default_locale=settings.default_locale,
         default_tz=settings.default_tz,
     )
-    inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, routes=inbound.book)
+    directory = SlackDirectory(slack_client)
+    inbound = build_inbound_feature(
+        settings,
+        engine=engine,
+        clock=clock,
+        slack_client=slack_client,
+        outbox=outbox,
+        wake=notifier.wake,
+        worker=worker,
+        directory=directory,
+        policy=dialing_policy(settings),
+    )
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
     sandbox = None
     if settings.sandbox.enabled and not settings.sandbox.base_url:
         sandbox = SandboxTelco(
@@ -190,49 +186,6 @@ def build_services(
     )
 
 
-def build_inbound(
-    settings: Settings,
-    engine: AsyncEngine,
-    clock: Clock,
-    slack_client: AsyncWebClient,
-    outbox: SqlOutbox,
-    wake: asyncio.Event,
-    worker: OutboxWorker,
-) -> InboundServices:
-    """The inbound-call services; their Slack rows are delivered by the shared outbox worker."""
-    cti = settings.cti
-    fail_prompt = cti.fail_prompt
-    try:
-        render_prompt(fail_prompt)
-    except PromptError as exc:
-        log.error("CTI_FAIL_PROMPT cannot be played (%s); refused callers hear the platform's own tone", exc)
-        fail_prompt = ""
-    routes = CachedRoutes(engine)  # the query path reads routes from memory, kept in step with the table
-    calls = SqlInboundCalls(engine)
-    switchboard = Switchboard(
-        routes,
-        calls,
-        InboundOutbox(outbox, clock, wake),
-        clock,
-        SwitchboardRules(
-            region=settings.default_region.upper(),
-            defaults=AnswerDefaults(charge_ext=cti.charge_ext, fail_prompt=fail_prompt),
-            report_channel=cti.report_channel,
-        ),
-    )
-    # Route numbers are read fresh from Slack (no cache): they are stored and read from the database.
-    book = RouteBook(
-        routes,
-        SlackDirectory(slack_client, ttl_s=0),
-        SlackUserGroups(slack_client),
-        clock,
-        RouteBookRules(policy=dialing_policy(settings), admin_group=cti.route_admin_group),
-    )
-    render = RenderSettings(locale=settings.default_locale, mask_numbers=settings.mask_numbers)
-    InboundSender(calls, slack_client, clock, worker, outbox, render).register()
-    return InboundServices(switchboard, book, routes, calls, MentionRefresher(book))
-
-
 async def start(services: Services) -> None:
     """Migrate, warm up, and start the clock and the outbox (inside the running loop)."""
     await db.upgrade(services.engine)
@@ -242,8 +195,7 @@ async def start(services: Services) -> None:
     await services.invites.rebuild()
     services.worker.start()
     if services.inbound is not None:
-        services.inbound.routes.start()
-        services.inbound.refresher.start()
+        await services.inbound.start()
     token = services.settings.slack_app_token.get_secret_value()
     if token:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -261,8 +213,7 @@ async def stop(services: Services) -> None:
     services.scheduler.shutdown()
     await services.worker.stop()
     if services.inbound is not None:
-        await services.inbound.refresher.stop()
-        await services.inbound.routes.stop()
+        await services.inbound.stop()
     jobs.RUNNING.pop(services.app_key, None)
     for provider in services.providers.values():
         await provider.aclose()
@@ -280,8 +231,10 @@ def build_asgi(services: Services) -> Starlette:
     async def handle_slack_events(request: Request) -> Response:
         return await handler.handle(request)
 
-    routes: list[Route | Mount] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
+    routes: list[BaseRoute] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
     routes += webhooks.routes(services)
+    if services.inbound is not None:
+        routes += services.inbound.routes()
     if services.sandbox is not None:
         routes.append(Mount("/sandbox", app=services.sandbox.app))
 

@@ -1,4 +1,5 @@
-"""The features' cores and the kernel's pure modules stay pure: no Slack, HTTP, SQL or scheduler imports."""
+"""The features' cores and the kernel's pure modules stay pure (no Slack, HTTP, SQL or scheduler imports),
+and the features stay apart."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 PURE = [
     BOT / "dialout" / "core",
     BOT / "inbound" / "core",
-    *(BOT / "kernel" / f"{name}.py" for name in ("states", "phone", "when")),
+    *(BOT / "kernel" / f"{name}.py" for name in ("states", "phone", "when", "lexing")),
 ]
 FORBIDDEN = (
     "slack_bolt",
@@ -67,3 +68,25 @@ def test_only_config_reads_the_environment() -> None:
         if "os.environ" in path.read_text() or "os.getenv" in path.read_text()
     }
     assert readers <= {"config.py"}
+
+
+def cross_imports(feature: str, other: str) -> set[str]:
+    """`bot.<feature>` modules importing anything of `bot.<other>` (TYPE_CHECKING and local imports included)."""
+    return {
+        f"{path.relative_to(BOT)}: {name}"
+        for path in (BOT / feature).rglob("*.py")
+        for name in imported_modules(path)
+        if name == f"bot.{other}" or name.startswith(f"bot.{other}.")
+    }
+
+
+def test_the_features_do_not_import_each_other() -> None:
+    """Dial-out and inbound routing meet only in the composition root (wiring, the Slack app, the CLI)."""
+    assert cross_imports("inbound", "dialout") == set()
+    assert cross_imports("dialout", "inbound") == set()
+
+
+def test_the_feature_check_would_catch_a_cross_import(tmp_path: Path) -> None:
+    sample = tmp_path / "bad.py"
+    sample.write_text("def f():\n    from bot.dialout.core import command\n")
+    assert "bot.dialout.core" in imported_modules(sample)

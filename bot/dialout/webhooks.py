@@ -1,4 +1,4 @@
-"""Provider webhook endpoints, the CTI platform's callbacks and the health check: verify → parse → core.
+"""Provider webhook endpoints and the health check: verify → parse → core.
 
 Events are stored before we answer, so a provider only ever gets 200 for an event we
 have; a failure to store answers 500 and the provider's re-delivery brings it back.
@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.dialout.core.ports import WebhookRejected, WebhookReply, WebhookRequest
-from bot.inbound.cti import CtiProvider, request_format
+from bot.kernel.web import read_limited
 
 if TYPE_CHECKING:
     from bot.wiring import Services
@@ -23,19 +23,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BODY = 1_000_000
-
-
-async def read_limited(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it is larger than `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 def webhook_request(request: Request, body: bytes) -> WebhookRequest:
@@ -71,22 +58,6 @@ def routes(services: Services) -> list[Route]:
             await services.status.apply(event)
         return _reply(reply)
 
-    async def handle_cti(request: Request) -> Response:
-        """The CTI platform's number queries and events: authenticate, bound the body, answer (呼入转呼)."""
-        cti = services.providers.get("cti")
-        if not isinstance(cti, CtiProvider) or cti.info.missing_settings or services.inbound is None:
-            return PlainTextResponse("inbound calls are not configured", status_code=404)
-        fmt = request_format(request.headers, b"")
-        try:
-            cti.authenticate(request.path_params["secret"], request.client.host if request.client else "")
-        except WebhookRejected as exc:
-            log.warning("CTI request rejected (%s): %s", exc.status, exc.reason)
-            return _reply(cti.error_reply(exc.status, "auth", exc.reason, fmt))
-        body = await read_limited(request, cti.max_body_bytes)
-        if body is None:
-            return _reply(cti.error_reply(413, "body", f"the body is larger than {cti.max_body_bytes} bytes", fmt))
-        return _reply(await cti.serve(webhook_request(request, body), services.inbound.switchboard))
-
     async def handle_health(_request: Request) -> Response:
         try:
             async with services.engine.connect() as conn:
@@ -98,7 +69,6 @@ def routes(services: Services) -> list[Route]:
     return [
         Route("/webhooks/{provider}", handle_provider_webhook, methods=["GET", "POST"]),
         Route("/webhooks/{provider}/{rest:path}", handle_provider_webhook, methods=["GET", "POST"]),
-        Route("/cti/{secret}", handle_cti, methods=["GET", "POST"]),
         Route("/healthz", handle_health, methods=["GET"]),
     ]
 

@@ -10,7 +10,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.slack import actions, commands
-from bot.inbound.slack import events
 from bot.slack.messages import locale_of, t
 
 if TYPE_CHECKING:
@@ -27,9 +26,10 @@ def build_app(services: Services) -> AsyncApp:
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,
     )
-    commands.register(app, services)
+    commands.register(app, services, [services.inbound.subcommand] if services.inbound else [])
     actions.register(app, services)
-    events.register(app, services)
+    if services.inbound is not None:
+        services.inbound.register(app)
 
     @app.error
     async def handle_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:

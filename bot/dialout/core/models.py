@@ -32,12 +32,11 @@ class Target:
 
 
 class Capability(StrEnum):
-    """What a provider can do; matches `TargetKind` plus inbound routing."""
+    """What a provider can do; matches `TargetKind`."""
 
     CONFERENCE = "conference"
     MEETING = "meeting"
     EVENT = "event"
-    INBOUND = "inbound"
 
 
 def capability_for(kind: TargetKind) -> Capability:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.dialout.core.models import CallAttempt, CallEvent, InviteStatus
 from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
 from bot.kernel.ports import Clock
-from bot.kernel.states import CallState, FailReason, advance
+from bot.kernel.states import CallState, FailReason, advance, apply_forward
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +78,17 @@ class StatusService:
     async def advance(self, attempt: CallAttempt, event: CallEvent) -> bool:
         """Move `attempt` forward to what `event` reports, if that is forward."""
         assert attempt.id is not None
-        current: CallAttempt | None = attempt
-        new: CallState | None = None
-        for _ in range(5):
-            if current is None:
-                return False
-            new = advance(current.state, event.state)
-            if new is None:
-                return False
+        attempt_id = attempt.id
+
+        def plan(current: CallAttempt) -> CallState | None:
+            return advance(current.state, event.state)
+
+        async def write(current: CallAttempt, new: CallState) -> bool:
             reason = event.reason if new is CallState.FAILED else None
             if new is CallState.FAILED and reason is None:
                 reason = FailReason.UNKNOWN
-            changed = await self._store.transition(
-                attempt.id,
+            return await self._store.transition(
+                attempt_id,
                 current.state,
                 new,
                 reason=reason,
@@ -98,10 +96,9 @@ class StatusService:
                 detail=event.detail,
                 at=event.occurred_at or self._clock.now(),
             )
-            if changed:
-                break
-            current = await self._store.get_attempt(attempt.id)
-        else:
+
+        new = await apply_forward(attempt, plan, write, lambda: self._store.get_attempt(attempt_id))
+        if new is None:
             return False
         await self._notifier.calls_changed(attempt.invite_id)
         if new is CallState.FAILED:

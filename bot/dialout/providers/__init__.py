@@ -10,7 +10,6 @@ from collections.abc import Callable
 from bot.config import Settings
 from bot.dialout.core.ports import Provider
 from bot.dialout.providers import quanshi, sandbox, tencent_meeting, voipnow, yunhuni
-from bot.inbound import cti
 
 ProviderFactory = Callable[[Settings], Provider]
 
@@ -20,7 +19,6 @@ REGISTRY: dict[str, ProviderFactory] = {
     "voipnow": voipnow.from_settings,
     "quanshi": quanshi.from_settings,
     "tencent_meeting": tencent_meeting.from_settings,
-    "cti": cti.from_settings,
 }
 
 

@@ -6,21 +6,39 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.inbound.core.model import (
-    CALL_RESULTS,
-    EVENT_CODES,
+from bot.inbound.core.answer import (
     AnswerDefaults,
     Callee,
-    ConnMode,
     Decision,
+    InboundQuery,
+    QueryOutcome,
+    build_answer,
+    decide,
+    with_seq,
+)
+from bot.inbound.core.calls import InboundLeg, call_state, plan_event, talk_time
+from bot.inbound.core.events import (
+    CALL_RESULTS,
+    EVENT_CODES,
     EventScope,
     InboundEvent,
-    InboundLeg,
-    InboundQuery,
+    end_state,
+    map_event,
+    normalise_result,
+    result_reason,
+)
+from bot.inbound.core.numbers import dialable, number_key, prefix_key
+from bot.inbound.core.prompts import (
     PromptError,
     PromptFile,
     PromptVar,
-    QueryOutcome,
+    VarType,
+    build_prompt,
+    parse_prompt,
+    render_prompt,
+)
+from bot.inbound.core.routes import (
+    ConnMode,
     RecordMode,
     Ringback,
     Route,
@@ -28,24 +46,7 @@ from bot.inbound.core.model import (
     RouteRule,
     RuleAction,
     RuleTarget,
-    VarType,
-    build_answer,
-    build_prompt,
-    call_state,
-    decide,
-    dialable,
-    end_state,
-    map_event,
     match_rule,
-    normalise_result,
-    number_key,
-    parse_prompt,
-    plan_event,
-    prefix_key,
-    render_prompt,
-    result_reason,
-    talk_time,
-    with_seq,
 )
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
@@ -544,7 +545,7 @@ def test_options_keep_only_what_differs_from_the_defaults() -> None:
 
 
 def _call(state: CallState = CallState.QUEUED, **kw):
-    from bot.inbound.core.model import InboundCall
+    from bot.inbound.core.calls import InboundCall
 
     values = {
         "vcc_id": "V",
@@ -566,36 +567,46 @@ def _event(code: str, call_result: str | None = None) -> InboundEvent:
     return InboundEvent(sid="s", vcc_id="V", call_id="c", seq="1", code=code, call_result=call_result)
 
 
-def test_the_first_event_opens_the_thread_and_moves_the_call() -> None:
-    from bot.inbound.core.model import effects
+def plan(call, legs, event: InboundEvent):
+    """What an event does, as the core decides it: line changes, once-per-call flags, the call's move."""
+    from bot.inbound.core.calls import call_move, due_flags, with_changes
 
-    first = effects(_call(), [leg(1, "+8613900000001")], _event("15"))
-    assert first.open_thread and first.new_state is CallState.DIALING and len(first.changes) == 1
-    later = effects(_call(CallState.DIALING, opened=True), [leg(1, "+8613900000001", CallState.DIALING)], _event("16"))
-    assert not later.open_thread and later.new_state is CallState.RINGING
+    changes = plan_event(legs, event.code, event.call_result, event.callee_numbers)
+    after = with_changes(legs, changes)
+    moved = call_move(call, [leg.state for leg in after]) if changes else None
+    return changes, due_flags(call, event), moved
+
+
+def test_the_first_event_opens_the_thread_and_moves_the_call() -> None:
+    from bot.inbound.core.calls import CallFlag
+
+    changes, flags, moved = plan(_call(), [leg(1, "+8613900000001")], _event("15"))
+    assert flags == (CallFlag.OPENED,) and moved is CallState.DIALING and len(changes) == 1
+    later = plan(_call(CallState.DIALING, opened=True), [leg(1, "+8613900000001", CallState.DIALING)], _event("16"))
+    assert later[1] == () and later[2] is CallState.RINGING
 
 
 def test_an_event_that_changes_nothing_moves_nothing_but_still_opens_a_thread() -> None:
-    from bot.inbound.core.model import effects
+    from bot.inbound.core.calls import CallFlag
 
-    late = effects(_call(CallState.ANSWERED), [leg(1, "+8613900000001", CallState.ANSWERED)], _event("16"))
-    assert late.changes == () and late.new_state is None and late.open_thread
+    changes, flags, moved = plan(
+        _call(CallState.ANSWERED), [leg(1, "+8613900000001", CallState.ANSWERED)], _event("16")
+    )
+    assert changes == [] and moved is None and flags == (CallFlag.OPENED,)
 
 
 def test_the_warning_is_due_once_and_the_end_completes_the_call() -> None:
-    from bot.inbound.core.model import effects
+    from bot.inbound.core.calls import CallFlag
 
     answered = [leg(1, "+8613900000001", CallState.ANSWERED)]
-    assert effects(_call(CallState.ANSWERED, opened=True), answered, _event("43")).warn
-    assert not effects(_call(CallState.ANSWERED, opened=True, warned=True), answered, _event("43")).warn
-    end = effects(_call(CallState.ANSWERED, opened=True), answered, _event("32"))
-    assert end.new_state is CallState.COMPLETED and end.changes[0].new is CallState.COMPLETED
+    assert plan(_call(CallState.ANSWERED, opened=True), answered, _event("43"))[1] == (CallFlag.WARNED,)
+    assert plan(_call(CallState.ANSWERED, opened=True, warned=True), answered, _event("43"))[1] == ()
+    changes, _, moved = plan(_call(CallState.ANSWERED, opened=True), answered, _event("32"))
+    assert moved is CallState.COMPLETED and changes[0].new is CallState.COMPLETED
 
 
 def test_a_line_failing_while_another_rings_keeps_the_call_ringing() -> None:
-    from bot.inbound.core.model import effects
-
     legs = [leg(1, "+8613900000001", CallState.RINGING), leg(2, "+8613900000002", CallState.RINGING)]
-    failed = effects(_call(CallState.RINGING, opened=True), legs, _event("30", "02"))
-    assert [c.leg_id for c in failed.changes] == [1]  # the first of the lines furthest along
-    assert failed.new_state is None  # still ringing on the other line
+    changes, _, moved = plan(_call(CallState.RINGING, opened=True), legs, _event("30", "02"))
+    assert [c.leg_id for c in changes] == [1]  # the first of the lines furthest along
+    assert moved is None  # the other line still rings: so does the call
