@@ -7,12 +7,13 @@ so only the migration tests (`empty_db`) pay for running migrations.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,13 +98,19 @@ class MigratedTemplate:
     pg_statements: tuple[RecordedStatement, ...] = ()
 
 
+def _run_apart(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run `work` to completion on a loop of its own: the session fixtures may be set up inside a test's loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, work()).result()
+
+
 def _migrate_sqlite_template(path: Path) -> MigratedTemplate:
     async def migrate() -> None:
         engine = db.create_engine(f"sqlite:///{path}")
         await db.upgrade(engine)
         await engine.dispose()
 
-    asyncio.run(migrate())
+    _run_apart(migrate)
     with contextlib.closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file, so one copy is whole
     return MigratedTemplate(sqlite_file=path)
@@ -130,7 +137,7 @@ def record_pg_migrations(url: str) -> tuple[RecordedStatement, ...]:
 
     schema = create_pg_schema(url)
     try:
-        asyncio.run(migrate(schema))
+        _run_apart(lambda: migrate(schema))
     finally:
         drop_pg_schema(url, schema)
     return tuple(recorded)
