@@ -139,7 +139,7 @@ class RouteBook:
             return False
         try:
             return user_id in await self._groups.members(self._rules.admin_group)
-        except Exception:
+        except Exception:  # the port's adapter raises Slack's and the network's errors: any means "not allowed"
             log.exception("could not read the members of user group %s", self._rules.admin_group)
             return False
 
@@ -174,8 +174,8 @@ class RouteBook:
         for user_id in await self._routes.mentioned_users():
             try:
                 profile = await self._directory.profile(user_id)
-            except Exception:
-                log.warning("could not refresh the profile of %s; keeping the number we have", user_id)
+            except Exception:  # one unreadable profile must not stop the refresh of the others
+                log.warning("could not refresh the profile of %s; keeping the number we have", user_id, exc_info=True)
                 continue
             gone = profile is None or profile.deleted
             updated += await self.refresh_user(user_id, profile.phone if profile else None, gone=gone)

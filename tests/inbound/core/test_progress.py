@@ -7,17 +7,14 @@ the kernel's forward-only apply is exercised without a database.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bot.inbound.core.answer import QueryOutcome
 from bot.inbound.core.calls import CallFlag, InboundCall, InboundLeg, LegChange
 from bot.inbound.core.events import InboundEvent
 from bot.inbound.core.ports import StoredEvent
 from bot.inbound.core.progress import apply_events
-from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
-
-T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+from tests.inbound.core.builders import T0, inbound_call, leg
 
 
 class FakeTransaction:
@@ -70,33 +67,12 @@ class FakeTransaction:
         return True
 
 
-def a_call(state: CallState = CallState.QUEUED, **kw: object) -> InboundCall:
-    values: dict = {
-        "vcc_id": "V",
-        "platform_call_id": "c",
-        "sid": "s",
-        "client_id": "x",
-        "calling_number": "13812341234",
-        "access_number": "4001234567",
-        "outcome": QueryOutcome.ROUTED,
-        "channel_id": "C1",
-        "created_at": T0,
-        "state": state,
-        "id": 1,
-    }
-    return InboundCall(**(values | kw))
-
-
-def a_leg(leg_id: int, number: str, state: CallState = CallState.QUEUED) -> InboundLeg:
-    return InboundLeg(1, leg_id, Party(PartyKind.PHONE, number), number.removeprefix("+86"), state, id=leg_id)
-
-
 def event(code: str, seq: str = "1", call_result: str | None = None, callees: tuple[str, ...] = ()) -> InboundEvent:
     return InboundEvent("s", "V", "c", seq, code, call_result=call_result, callee_numbers=callees)
 
 
 async def test_events_move_the_line_and_the_call_and_open_the_thread_once() -> None:
-    tx = FakeTransaction(a_call(), [a_leg(1, "+8613900000001")])
+    tx = FakeTransaction(inbound_call(), [leg(1, "+8613900000001")])
     applied = await apply_events(tx, tx.call_row, [event("15", "1"), event("16", "2"), event("31", "3")], T0, "CN")
     assert [c.new for c in applied.changes] == [CallState.DIALING, CallState.RINGING, CallState.ANSWERED]
     assert applied.opened and not applied.warned
@@ -105,7 +81,7 @@ async def test_events_move_the_line_and_the_call_and_open_the_thread_once() -> N
 
 
 async def test_a_line_moved_by_another_process_is_reread_and_the_event_replanned() -> None:
-    tx = FakeTransaction(a_call(CallState.DIALING, opened=True), [a_leg(1, "+8613900000001", CallState.DIALING)])
+    tx = FakeTransaction(inbound_call(CallState.DIALING, opened=True), [leg(1, "+8613900000001", CallState.DIALING)])
     tx.rival_legs[1] = [CallState.RINGING]  # another replica applied "ringing" between our read and our write
     applied = await apply_events(tx, tx.call_row, [event("31")], T0, "CN")
     assert tx.reads == 2  # read, conflict, read again
@@ -115,21 +91,21 @@ async def test_a_line_moved_by_another_process_is_reread_and_the_event_replanned
 
 
 async def test_a_conflict_that_makes_the_event_stale_changes_nothing_more() -> None:
-    tx = FakeTransaction(a_call(CallState.DIALING, opened=True), [a_leg(1, "+8613900000001", CallState.DIALING)])
+    tx = FakeTransaction(inbound_call(CallState.DIALING, opened=True), [leg(1, "+8613900000001", CallState.DIALING)])
     tx.rival_legs[1] = [CallState.COMPLETED]  # the call ended elsewhere meanwhile
     applied = await apply_events(tx, tx.call_row, [event("16")], T0, "CN")
     assert applied.changes == [] and applied.moves == [] and tx.leg_writes == []
 
 
 async def test_the_call_moved_elsewhere_is_reread_and_moved_on_from_there() -> None:
-    tx = FakeTransaction(a_call(CallState.RINGING, opened=True), [a_leg(1, "+8613900000001", CallState.ANSWERED)])
+    tx = FakeTransaction(inbound_call(CallState.RINGING, opened=True), [leg(1, "+8613900000001", CallState.ANSWERED)])
     tx.rival_calls = [CallState.ANSWERED]
     applied = await apply_events(tx, tx.call_row, [event("32", call_result="00")], T0, "CN")
     assert applied.moves == [(CallState.COMPLETED, "32")] and tx.call_row.end_code == "32"
 
 
 async def test_the_warning_is_flagged_once_and_a_failure_keeps_its_reason() -> None:
-    tx = FakeTransaction(a_call(CallState.RINGING, opened=True), [a_leg(1, "+8613900000001", CallState.RINGING)])
+    tx = FakeTransaction(inbound_call(CallState.RINGING, opened=True), [leg(1, "+8613900000001", CallState.RINGING)])
     first = await apply_events(tx, tx.call_row, [event("43", "1"), event("43", "2")], T0, "CN")
     assert first.warned and tx.call_row.warned and first.changes == []
     failed = await apply_events(tx, tx.call_row, [event("30", "3", "02", ("13900000001",))], T0, "CN")
