@@ -47,10 +47,9 @@ def cmd_when(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     """Parse /dial text as the bot would; exit 2 with the user's message when it is wrong."""
     from bot.dialout.core.command import ParseContext, ParseError, parse_command
-    from bot.dialout.core.models import TargetKind
+    from bot.dialout.feature import default_providers, dialing_policy
     from bot.dialout.providers import build_providers
     from bot.dialout.slack.replies import build_parse_error
-    from bot.wiring import dialing_policy
 
     settings = Settings()
     if args.region:
@@ -67,11 +66,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         tz=args.tz,
         policy=dialing_policy(settings),
         providers=asyncio.run(infos()),
-        default_provider={
-            TargetKind.CONFERENCE: settings.default_provider,
-            TargetKind.MEETING: settings.default_meeting_provider,
-            TargetKind.EVENT: settings.default_event_provider,
-        },
+        default_provider=default_providers(settings),
     )
     try:
         command = parse_command(args.text, context)
@@ -87,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the real server (uvicorn) from the settings."""
     import uvicorn
 
-    from bot.wiring import build_asgi, build_services
+    from bot.wiring import build_asgi, build_confbot
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = Settings(**overrides) if overrides else Settings()
@@ -105,8 +100,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    services = build_services(settings)
-    uvicorn.run(build_asgi(services), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        build_asgi(build_confbot(settings)),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Provider webhook endpoints, the CTI platform's callbacks and the health check: verify → parse → core.
+"""Provider webhook endpoints (and, until it moves to bot/inbound, the CTI platform's): verify → parse → core.
 
 Events are stored before we answer, so a provider only ever gets 200 for an event we
 have; a failure to store answers 500 and the provider's re-delivery brings it back.
@@ -7,18 +7,16 @@ have; a failure to store answers 500 and the provider's re-delivery brings it ba
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
-from sqlalchemy import text
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.dialout.core.ports import WebhookRejected, WebhookReply, WebhookRequest
+from bot.dialout.core.ports import Provider, WebhookRejected, WebhookReply, WebhookRequest
+from bot.dialout.core.status import StatusService
+from bot.inbound.core.switchboard import Switchboard
 from bot.inbound.cti import CtiProvider, request_format
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +48,11 @@ def webhook_request(request: Request, body: bytes) -> WebhookRequest:
     )
 
 
-def routes(services: Services) -> list[Route]:
-    """The webhook and health routes, bound to the running services."""
+def routes(providers: Mapping[str, Provider], status: StatusService) -> list[Route]:
+    """The provider webhook routes: `providers` by name; their events go to `status`."""
 
     async def handle_provider_webhook(request: Request) -> Response:
-        provider = services.providers.get(request.path_params["provider"])
+        provider = providers.get(request.path_params["provider"])
         if provider is None:
             return PlainTextResponse("unknown provider", status_code=404)
         body = await read_limited(request, MAX_WEBHOOK_BODY)
@@ -68,13 +66,21 @@ def routes(services: Services) -> list[Route]:
         except NotImplementedError:
             return PlainTextResponse("this provider sends no webhooks", status_code=404)
         for event in reply.events:
-            await services.status.apply(event)
+            await status.apply(event)
         return _reply(reply)
+
+    return [
+        Route("/webhooks/{provider}", handle_provider_webhook, methods=["GET", "POST"]),
+        Route("/webhooks/{provider}/{rest:path}", handle_provider_webhook, methods=["GET", "POST"]),
+    ]
+
+
+def cti_routes(cti: Provider | None, switchboard: Switchboard) -> list[Route]:
+    """The CTI platform's endpoint (呼入转呼); it moves to bot/inbound with the inbound feature."""
 
     async def handle_cti(request: Request) -> Response:
         """The CTI platform's number queries and events: authenticate, bound the body, answer (呼入转呼)."""
-        cti = services.providers.get("cti")
-        if not isinstance(cti, CtiProvider) or cti.info.missing_settings or services.inbound is None:
+        if not isinstance(cti, CtiProvider) or cti.info.missing_settings:
             return PlainTextResponse("inbound calls are not configured", status_code=404)
         fmt = request_format(request.headers, b"")
         try:
@@ -85,22 +91,9 @@ def routes(services: Services) -> list[Route]:
         body = await read_limited(request, cti.max_body_bytes)
         if body is None:
             return _reply(cti.error_reply(413, "body", f"the body is larger than {cti.max_body_bytes} bytes", fmt))
-        return _reply(await cti.serve(webhook_request(request, body), services.inbound.switchboard))
+        return _reply(await cti.serve(webhook_request(request, body), switchboard))
 
-    async def handle_health(_request: Request) -> Response:
-        try:
-            async with services.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as exc:
-            return JSONResponse({"ok": False, "database": repr(exc)}, status_code=503)
-        return JSONResponse({"ok": True, "outbox_pending": await services.outbox.pending_count()})
-
-    return [
-        Route("/webhooks/{provider}", handle_provider_webhook, methods=["GET", "POST"]),
-        Route("/webhooks/{provider}/{rest:path}", handle_provider_webhook, methods=["GET", "POST"]),
-        Route("/cti/{secret}", handle_cti, methods=["GET", "POST"]),
-        Route("/healthz", handle_health, methods=["GET"]),
-    ]
+    return [Route("/cti/{secret}", handle_cti, methods=["GET", "POST"])]
 
 
 def _reply(reply: WebhookReply) -> Response:

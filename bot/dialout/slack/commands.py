@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.replies import build_reply
 from bot.kernel.feature import Asker
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
+from bot.kernel.ports import Clock
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
     """Attach the /dial listener."""
 
     @app.command("/dial")
@@ -24,8 +23,8 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         asker = Asker(command["user_id"], command.get("team_id", ""), command["channel_id"])
-        reply = await services.requests.handle_text(command.get("text", ""), asker)
-        text = build_reply(reply, services.clock.now(), services.settings.mask_numbers)
+        reply = await requests.handle_text(command.get("text", ""), asker)
+        text = build_reply(reply, clock.now(), mask_numbers)
         await tell(client, respond, asker, text)
 
 
