@@ -13,6 +13,15 @@ from datetime import UTC, datetime
 from bot.config import Settings
 
 
+def log_bot_at(level: str) -> None:
+    """confbot's own loggers (bot.*) at LOG_LEVEL; libraries stay at WARNING so their chatter does not drown it.
+
+    uvicorn configures only its own loggers from its `log_level`; without this, bot.* stayed at the
+    root's WARNING and INFO lines (rate limits, late runs) never showed.
+    """
+    logging.getLogger("bot").setLevel(level)
+
+
 def _now(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
@@ -100,6 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    log_bot_at(settings.log_level)
     uvicorn.run(
         build_asgi(build_confbot(settings)),
         host=settings.host,
@@ -113,6 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Bot, Slack emulator and sandbox in one process; a scripted /dial shown live."""
     from bot.demo import run_demo
 
+    log_bot_at(Settings().log_level)
     return asyncio.run(run_demo(speed=args.speed, timeout_s=args.timeout))
 
 

@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
     dial_concurrency: int = 8
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
 
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     yunhuni: YunhuniSettings = Field(default_factory=YunhuniSettings)
@@ -170,6 +170,11 @@ class Settings(BaseSettings):
     tencent_meeting: TencentMeetingSettings = Field(default_factory=TencentMeetingSettings)
     quanshi: QuanshiSettings = Field(default_factory=QuanshiSettings)
     cti: CtiSettings = Field(default_factory=CtiSettings)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("slack_api_url")
     @classmethod

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +91,57 @@ def test_providers_lists_capabilities_and_readiness_without_secrets(monkeypatch,
     assert "missing YUNHUNI_BASE_URL" in lines["yunhuni"]
     assert "meeting" in lines["tencent_meeting"] and "event" in lines["quanshi"] and "inbound" in lines["cti"]
     assert "very-secret-value" not in "\n".join(lines.values())
+
+
+@pytest.fixture
+def bot_log_level() -> Iterator[None]:
+    """Put the `bot` logger's level back after a command changed it."""
+    logger = logging.getLogger("bot")
+    before = logger.level
+    yield
+    logger.setLevel(before)
+
+
+def serve_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env from the working tree
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "cli-test-secret")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def log_from_a_bot_module(*_args: object, **_kwargs: object) -> None:
+    """Stands in for uvicorn.run (the server would log from bot.* while it runs)."""
+    logging.getLogger("bot.dialout.slack.notifier").info("Slack rate-limited outbox row 1; retrying in 1.0 s")
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", True), ("info", True), ("WARNING", False)])
+@pytest.mark.usefixtures("bot_log_level")
+def test_serve_logs_bot_lines_at_log_level(
+    level: str, shown: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import uvicorn
+
+    serve_env(monkeypatch, tmp_path, LOG_LEVEL=level, SANDBOX_ENABLED="true")
+    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    assert main(["serve"]) == 0
+    assert ("rate-limited outbox row 1" in caplog.text) is shown
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", True), ("WARNING", False)])
+@pytest.mark.usefixtures("bot_log_level")
+def test_demo_logs_bot_lines_at_log_level(
+    level: str, shown: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.demo
+
+    async def demo(**_kwargs: object) -> int:
+        log_from_a_bot_module()
+        return 0
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOG_LEVEL", level)
+    monkeypatch.setattr(bot.demo, "run_demo", demo)
+    assert main(["demo"]) == 0
+    assert ("rate-limited outbox row 1" in caplog.text) is shown

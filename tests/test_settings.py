@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot.config import ProviderSettings, Settings
@@ -52,3 +54,9 @@ def test_incomplete_provider_names_the_missing_variables() -> None:
 def test_secrets_never_print() -> None:
     settings = Settings(_env_file=None, slack_bot_token="xoxb-very-secret")
     assert "xoxb-very-secret" not in repr(settings) and "xoxb-very-secret" not in str(settings.model_dump())
+
+
+def test_log_level_is_one_of_the_logging_levels_in_any_case() -> None:
+    assert Settings(_env_file=None, log_level="debug").log_level == "DEBUG"
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, log_level="loud")
