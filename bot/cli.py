@@ -109,9 +109,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    confbot = build_confbot(settings)
+    if not confbot.dialout.ready_providers():
+        print(
+            "confbot serve: no dial-out provider is configured, so /dial will answer that none can dial. "
+            "Set one up (`confbot providers` lists what each one misses; see .env.example), "
+            "or set SANDBOX_ENABLED=true to try the built-in simulator.",
+            file=sys.stderr,
+        )
     log_bot_at(settings.log_level)
     uvicorn.run(
-        build_asgi(build_confbot(settings)),
+        build_asgi(confbot),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

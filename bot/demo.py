@@ -61,7 +61,7 @@ async def run_demo(speed: float = 8.0, timeout_s: float = 30.0, out: TextIO | No
         public_url=f"http://{host}:{port}",
         default_region="CN",
         default_provider="sandbox",
-        sandbox=SandboxSettings(base_url="", speed=speed),
+        sandbox=SandboxSettings(enabled=True, base_url="", speed=speed),  # the demo is the sandbox's place
     )
     confbot = build_confbot(settings)
     bot_server = LoopbackServer(build_asgi(confbot), bot_socket)

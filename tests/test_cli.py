@@ -37,7 +37,8 @@ def test_when_unusable_phrase_exits_2_with_one_line_reason(
     assert captured.out == "" and words in captured.err and captured.err.count("\n") == 1
 
 
-def test_parse_prints_the_invite(capsys: pytest.CaptureFixture[str]) -> None:
+def test_parse_prints_the_invite(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SANDBOX_ENABLED", "true")
     code = main(
         [
             "parse",
@@ -145,3 +146,48 @@ def test_demo_logs_bot_lines_at_log_level(
     monkeypatch.setattr(bot.demo, "run_demo", demo)
     assert main(["demo"]) == 0
     assert ("rate-limited outbox row 1" in caplog.text) is shown
+
+
+def test_parse_without_any_configured_provider_says_none_can_dial(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    assert main(["parse", "13800138000 into conf 42 now", "--region", "CN"]) == 2
+    assert "No configured provider can do" in capsys.readouterr().err
+
+
+def test_parse_uses_the_configured_provider_when_the_text_names_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    for name, value in {"BASE_URL": "https://voip.example.com", "CLIENT_ID": "k", "CLIENT_SECRET": "s"}.items():
+        monkeypatch.setenv(f"VOIPNOW_{name}", value)
+    monkeypatch.setenv("VOIPNOW_EXTENSION", "211")
+    assert main(["parse", "13800138000 into conf 42 now", "--region", "CN", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["provider"] == "voipnow"
+
+
+@pytest.mark.usefixtures("bot_log_level")
+def test_serve_without_any_dial_out_provider_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    serve_env(monkeypatch, tmp_path)
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    assert main(["serve"]) == 0
+    err = capsys.readouterr().err
+    assert "no dial-out provider is configured" in err and "SANDBOX_ENABLED=true" in err and "confbot providers" in err
+
+
+@pytest.mark.usefixtures("bot_log_level")
+def test_serve_with_a_provider_says_nothing_about_providers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    serve_env(monkeypatch, tmp_path, SANDBOX_ENABLED="true")
+    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    assert main(["serve"]) == 0
+    assert "dial-out provider" not in capsys.readouterr().err

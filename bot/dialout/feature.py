@@ -8,6 +8,7 @@ webhooks and scheduler jobs are handed the few objects each one uses, never the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from starlette.routing import BaseRoute
 from bot.config import Settings
 from bot.dialout import webhooks
 from bot.dialout.core.invites import DialingRules, InviteService
-from bot.dialout.core.models import TargetKind
+from bot.dialout.core.models import Capability, TargetKind
 from bot.dialout.core.ports import Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
@@ -33,6 +34,8 @@ from bot.kernel.ports import Clock
 from bot.slack.directory import SlackDirectory
 from bot.slack.messages import locale_of
 
+log = logging.getLogger(__name__)
+
 
 def dialing_policy(settings: Settings) -> DialingPolicy:
     """The workspace dialing policy from settings."""
@@ -44,7 +47,7 @@ def dialing_policy(settings: Settings) -> DialingPolicy:
 
 
 def default_providers(settings: Settings) -> dict[TargetKind, str]:
-    """The provider used for each kind of target when `/dial` names none ('' = the one configured that can)."""
+    """The provider for each kind of target when `/dial` names none ('' = the configured one that can)."""
     return {
         TargetKind.CONFERENCE: settings.default_provider,
         TargetKind.MEETING: settings.default_meeting_provider,
@@ -88,6 +91,14 @@ class DialoutFeature:
     clock: Clock
     mask_numbers: bool
 
+    def ready_providers(self) -> list[str]:
+        """Names of the providers that can dial out now (configured, and not inbound-only)."""
+        return sorted(
+            name
+            for name, provider in self.providers.items()
+            if not provider.info.missing_settings and provider.info.capabilities - {Capability.INBOUND}
+        )
+
     def routes(self) -> list[BaseRoute]:
         """The provider webhooks, `/webhooks/<provider>`."""
         return list(webhooks.routes(self.providers, self.status))
@@ -101,6 +112,7 @@ class DialoutFeature:
         """Start the clock and give it a job per scheduled invite (from the invites table)."""
         self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self.invites.watch)
         await self.invites.rebuild()
+        log.info("dial-out providers ready: %s", ", ".join(self.ready_providers()) or "none")
 
     async def stop(self) -> None:
         """Stop the clock and close the providers' connections; scheduled invites stay in the table."""

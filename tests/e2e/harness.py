@@ -97,6 +97,7 @@ class Harness:
             "default_region": "CN",
             "default_provider": "sandbox",
             "sandbox": SandboxSettings(
+                enabled=True,
                 base_url=self.sandbox_server.url,
                 api_key=SecretStr("sandbox-test-key"),
                 webhook_secret=SecretStr("sandbox-test-secret"),
