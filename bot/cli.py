@@ -13,6 +13,15 @@ from datetime import UTC, datetime
 from bot.config import Settings
 
 
+def log_bot_at(level: str) -> None:
+    """confbot's own loggers (bot.*) at LOG_LEVEL; libraries stay at WARNING so their chatter does not drown it.
+
+    uvicorn configures only its own loggers from its `log_level`; without this, bot.* stayed at the
+    root's WARNING and INFO lines (rate limits, late runs) never showed.
+    """
+    logging.getLogger("bot").setLevel(level)
+
+
 def _now(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
@@ -47,12 +56,11 @@ def cmd_when(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     """Parse /dial text as the bot would; exit 2 with the user's message when it is wrong."""
     from bot.dialout.core.command import ParseContext, ParseError, parse_command
-    from bot.dialout.core.models import TargetKind
+    from bot.dialout.feature import default_providers, dialing_policy
     from bot.dialout.providers import build_providers
     from bot.dialout.slack.replies import build_parse_error
     from bot.inbound.core.route_command import RouteError, is_route_text, parse_route_command
     from bot.inbound.slack.blocks import build_route_error
-    from bot.wiring import dialing_policy
 
     settings = Settings()
     if args.region:
@@ -77,11 +85,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         tz=args.tz,
         policy=dialing_policy(settings),
         providers=asyncio.run(infos()),
-        default_provider={
-            TargetKind.CONFERENCE: settings.default_provider,
-            TargetKind.MEETING: settings.default_meeting_provider,
-            TargetKind.EVENT: settings.default_event_provider,
-        },
+        default_provider=default_providers(settings),
     )
     try:
         command = parse_command(args.text, context)
@@ -102,7 +106,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the real server (uvicorn) from the settings."""
     import uvicorn
 
-    from bot.wiring import build_asgi, build_services
+    from bot.wiring import build_asgi, build_confbot
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = Settings(**overrides) if overrides else Settings()
@@ -120,8 +124,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    services = build_services(settings)
-    uvicorn.run(build_asgi(services), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    confbot = build_confbot(settings)
+    if not confbot.dialout.ready_providers():
+        print(
+            "confbot serve: no dial-out provider is configured, so /dial will answer that none can dial. "
+            "Set one up (`confbot providers` lists what each one misses; see .env.example), "
+            "or set SANDBOX_ENABLED=true to try the built-in simulator.",
+            file=sys.stderr,
+        )
+    log_bot_at(settings.log_level)
+    uvicorn.run(
+        build_asgi(confbot),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
     return 0
 
 
@@ -129,6 +146,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Bot, Slack emulator and sandbox in one process; a scripted /dial shown live."""
     from bot.demo import run_demo
 
+    log_bot_at(Settings().log_level)
     return asyncio.run(run_demo(speed=args.speed, timeout_s=args.timeout))
 
 

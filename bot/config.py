@@ -7,6 +7,7 @@ and says which variables are missing. Secrets are `SecretStr`, so they never pri
 
 from __future__ import annotations
 
+import secrets
 from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -41,11 +42,17 @@ class SandboxSettings(ProviderSettings):
 
     model_config = SettingsConfigDict(env_prefix="SANDBOX_", **_ENV)  # type: ignore[typeddict-item]
     prefix: ClassVar[str] = "SANDBOX_"
-    enabled: bool = True  # false in production: no simulated provider, nothing mounted at /sandbox
+    enabled: bool = False  # on for `confbot demo` and tests; on in serve only with SANDBOX_ENABLED=true
     base_url: str = ""  # empty: the simulator mounted in confbot's own server at /sandbox
-    api_key: SecretStr = SecretStr("sandbox-dev-key")
-    webhook_secret: SecretStr = SecretStr("sandbox-dev-webhook-secret")
+    # Empty (the default): a random secret per start, so a sandbox left on is never open to a known key.
+    api_key: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
     speed: float = 1.0  # 1 = realistic pacing (seconds); 20 = twenty times faster
+
+    @field_validator("api_key", "webhook_secret")
+    @classmethod
+    def _random_when_unset(cls, value: SecretStr) -> SecretStr:
+        return value if value.get_secret_value() else SecretStr(secrets.token_urlsafe(32))
 
     def missing(self) -> tuple[str, ...]:
         """A disabled sandbox is not offered; the switch is what it misses."""
@@ -137,7 +144,7 @@ class Settings(BaseSettings):
     default_region: str = "CN"
     default_locale: str = "en"  # language of channel messages; users get their own
     default_tz: str = "UTC"  # for users whose Slack profile has no zone
-    default_provider: str = "sandbox"  # conferences
+    default_provider: str = ""  # conferences; empty: the configured provider that can (first by name)
     default_meeting_provider: str = "tencent_meeting"
     default_event_provider: str = "quanshi"
 
@@ -146,7 +153,7 @@ class Settings(BaseSettings):
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
     dial_concurrency: int = 8
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
 
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     yunhuni: YunhuniSettings = Field(default_factory=YunhuniSettings)
@@ -154,6 +161,11 @@ class Settings(BaseSettings):
     tencent_meeting: TencentMeetingSettings = Field(default_factory=TencentMeetingSettings)
     quanshi: QuanshiSettings = Field(default_factory=QuanshiSettings)
     cti: CtiSettings = Field(default_factory=CtiSettings)  # inbound routing (a feature, not a provider)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("slack_api_url")
     @classmethod

@@ -1,4 +1,4 @@
-"""Provider webhook endpoints and the health check: verify → parse → core.
+"""Provider webhook endpoints: verify → parse → core.
 
 Events are stored before we answer, so a provider only ever gets 200 for an event we
 have; a failure to store answers 500 and the provider's re-delivery brings it back.
@@ -7,18 +7,15 @@ have; a failure to store answers 500 and the provider's re-delivery brings it ba
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
-from sqlalchemy import text
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.dialout.core.ports import WebhookRejected, WebhookReply, WebhookRequest
+from bot.dialout.core.ports import Provider, WebhookRejected, WebhookReply, WebhookRequest
+from bot.dialout.core.status import StatusService
 from bot.kernel.web import read_limited
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +34,11 @@ def webhook_request(request: Request, body: bytes) -> WebhookRequest:
     )
 
 
-def routes(services: Services) -> list[Route]:
-    """The webhook and health routes, bound to the running services."""
+def routes(providers: Mapping[str, Provider], status: StatusService) -> list[Route]:
+    """The provider webhook routes: `providers` by name; their events go to `status`."""
 
     async def handle_provider_webhook(request: Request) -> Response:
-        provider = services.providers.get(request.path_params["provider"])
+        provider = providers.get(request.path_params["provider"])
         if provider is None:
             return PlainTextResponse("unknown provider", status_code=404)
         body = await read_limited(request, MAX_WEBHOOK_BODY)
@@ -55,21 +52,12 @@ def routes(services: Services) -> list[Route]:
         except NotImplementedError:
             return PlainTextResponse("this provider sends no webhooks", status_code=404)
         for event in reply.events:
-            await services.status.apply(event)
+            await status.apply(event)
         return _reply(reply)
-
-    async def handle_health(_request: Request) -> Response:
-        try:
-            async with services.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as exc:
-            return JSONResponse({"ok": False, "database": repr(exc)}, status_code=503)
-        return JSONResponse({"ok": True, "outbox_pending": await services.outbox.pending_count()})
 
     return [
         Route("/webhooks/{provider}", handle_provider_webhook, methods=["GET", "POST"]),
         Route("/webhooks/{provider}/{rest:path}", handle_provider_webhook, methods=["GET", "POST"]),
-        Route("/healthz", handle_health, methods=["GET"]),
     ]
 
 

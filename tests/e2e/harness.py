@@ -20,7 +20,7 @@ from bot.emulator.driver import SlackDriver
 from bot.emulator.server import Message, SlackEmulator
 from bot.loopback import LoopbackServer, reserve_socket
 from bot.sandbox.server import SandboxTelco
-from bot.wiring import Services, build_asgi, build_services
+from bot.wiring import Confbot, build_asgi, build_confbot
 from tests.conftest import TestDatabase
 
 CHANNEL = "C0OPS"
@@ -60,12 +60,12 @@ class Harness:
         self.emulator.add_user(NOPHONE, name="nophone")
         self.sandbox = SandboxTelco("sandbox-test-key", "sandbox-test-secret", speed=speed, chaos=chaos)
         self.overrides = overrides
-        self.bots: list[tuple[Services, LoopbackServer]] = []
+        self.bots: list[tuple[Confbot, LoopbackServer]] = []
         self.driver: SlackDriver | None = None
         self._last_port: int | None = None
 
     @property
-    def services(self) -> Services:
+    def services(self) -> Confbot:
         return self.bots[-1][0]
 
     async def __aenter__(self) -> Harness:
@@ -97,6 +97,7 @@ class Harness:
             "default_region": "CN",
             "default_provider": "sandbox",
             "sandbox": SandboxSettings(
+                enabled=True,
                 base_url=self.sandbox_server.url,
                 api_key=SecretStr("sandbox-test-key"),
                 webhook_secret=SecretStr("sandbox-test-secret"),
@@ -105,7 +106,7 @@ class Harness:
         values.update(self.overrides)
         return Settings(**values)
 
-    async def start_bot(self, *, same_address: bool = False) -> Services:
+    async def start_bot(self, *, same_address: bool = False) -> Confbot:
         """Start one more bot instance on the same database (a restart, or a second replica).
 
         `same_address` reuses the port of the instance stopped last: a restarted deployment keeps its
@@ -113,7 +114,7 @@ class Harness:
         """
         sock = reserve_socket(port=self._last_port if same_address and self._last_port else 0)
         host, port = sock.getsockname()[:2]
-        services = build_services(self.settings(f"http://{host}:{port}"), schema=self.database.schema)
+        services = build_confbot(self.settings(f"http://{host}:{port}"), schema=self.database.schema)
         server = LoopbackServer(build_asgi(services), sock)
         await server.start()
         self.bots.append((services, server))
@@ -128,7 +129,7 @@ class Harness:
         self._last_port = int(server.url.rsplit(":", 1)[1])
         await server.stop()
 
-    async def restart_bot(self) -> Services:
+    async def restart_bot(self) -> Confbot:
         await self.stop_bot()
         return await self.start_bot()
 

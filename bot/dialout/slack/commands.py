@@ -7,21 +7,22 @@ their subcommands first; dial-out knows nothing about them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.replies import build_reply
 from bot.kernel.feature import Asker, Subcommand
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
+from bot.kernel.ports import Clock
 
 
-def register(app: AsyncApp, services: Services, subcommands: Sequence[Subcommand] = ()) -> None:
-    """Attach the /dial listener; `subcommands` are asked, in order, whether the text is theirs."""
+def register(
+    app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool, subcommands: Sequence[Subcommand] = ()
+) -> None:
+    """Attach the /dial listener; `subcommands` (other features' words) are asked first whether the text is theirs."""
 
     @app.command("/dial")
     async def handle_dial(
@@ -34,8 +35,7 @@ def register(app: AsyncApp, services: Services, subcommands: Sequence[Subcommand
         if owner is not None:
             answer = await owner.handle(text, asker)
         else:
-            reply = await services.requests.handle_text(text, asker)
-            answer = build_reply(reply, services.clock.now(), services.settings.mask_numbers)
+            answer = build_reply(await requests.handle_text(text, asker), clock.now(), mask_numbers)
         await tell(client, respond, asker, answer)
 
 
