@@ -13,11 +13,13 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import and_, func, or_, select
 
 from bot.config import SandboxSettings, Settings
 from bot.dialout.core.models import Invite, InviteStatus
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import Message, SlackEmulator
+from bot.kernel.outbox import outbox
 from bot.loopback import LoopbackServer, reserve_socket
 from bot.sandbox.server import SandboxTelco
 from bot.wiring import Services, build_asgi, build_services
@@ -123,10 +125,25 @@ class Harness:
         return services
 
     async def stop_bot(self) -> None:
-        """Stop the newest bot instance (as if its process died after a clean shutdown)."""
+        """Stop the newest bot instance (as if its process died after a clean shutdown).
+
+        A clean shutdown stops between two Slack deliveries: one cut off mid-request keeps its row
+        leased, and the next instance would send it only when the lease (a minute) runs out. So the
+        outbox worker is stopped first, once it has nothing due; the rest of the bot then stops as usual.
+        """
+        services = self.services
+        await wait_for(lambda: self._outbox_idle(services), what="the outbox to have nothing due or in flight")
+        await services.worker.stop()
         _, server = self.bots.pop()
         self._last_port = int(server.url.rsplit(":", 1)[1])
         await server.stop()
+
+    @staticmethod
+    async def _outbox_idle(services: Services) -> bool:
+        now = services.clock.now()
+        busy = and_(outbox.c.status == "pending", or_(outbox.c.leased_until > now, outbox.c.next_attempt_at <= now))
+        async with services.engine.connect() as conn:
+            return not (await conn.execute(select(func.count()).select_from(outbox).where(busy))).scalar_one()
 
     async def restart_bot(self) -> Services:
         await self.stop_bot()
