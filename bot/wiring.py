@@ -112,8 +112,14 @@ def build_services(
     clock: Clock | None = None,
     schema: str | None = None,
     sandbox_chaos: frozenset[str] = frozenset(),
+    watch_every_s: float = 1.0,
+    min_update_interval_s: float = 1.0,
 ) -> Services:
-    """Build (but do not start) a confbot from settings."""
+    """Build (but do not start) a confbot from settings.
+
+    `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
+    one chat.update a second per message) keep their defaults in production; tests shorten them.
+    """
     clock = clock or SystemClock()
     app_key = uuid.uuid4().hex
     engine = db.create_engine(settings.database_url, schema=schema)
@@ -134,9 +140,10 @@ def build_services(
         infos,
         RenderSettings(locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s),
         notifier.wake,
+        min_update_interval_s=min_update_interval_s,
     )
     status = StatusService(store, notifier, clock, infos)
-    scheduler = InviteScheduler(app_key, grace_s)
+    scheduler = InviteScheduler(app_key, grace_s, watch_every_s=watch_every_s)
     invites = InviteService(
         store,
         scheduler,

@@ -50,9 +50,20 @@ class Harness:
     """A running emulator, sandbox and bot; `restart_bot` swaps the bot for a fresh process-like instance."""
 
     def __init__(
-        self, database: TestDatabase, *, speed: float = 40.0, chaos: frozenset[str] = frozenset(), **overrides: Any
+        self,
+        database: TestDatabase,
+        *,
+        speed: float = 40.0,
+        chaos: frozenset[str] = frozenset(),
+        watch_every_s: float = 0.2,
+        min_update_interval_s: float = 0.1,
+        **overrides: Any,
     ) -> None:
+        """`watch_every_s` and `min_update_interval_s` are shorter than production's 1 s, so tests wait less;
+        the test of Slack's once-a-second rule passes 1.0 and checks it on the emulator's clock."""
         self.database = database
+        self.pace = {"watch_every_s": watch_every_s, "min_update_interval_s": min_update_interval_s}
+        self.watch_rounds = 0  # finished rounds of the open-call watcher, over every bot instance
         self.token = "xoxb-test-" + secrets.token_hex(6)
         self.signing_secret = secrets.token_hex(16)
         self.emulator = SlackEmulator(self.token, channels=[CHANNEL])
@@ -115,7 +126,14 @@ class Harness:
         """
         sock = reserve_socket(port=self._last_port if same_address and self._last_port else 0)
         host, port = sock.getsockname()[:2]
-        services = build_services(self.settings(f"http://{host}:{port}"), schema=self.database.schema)
+        services = build_services(self.settings(f"http://{host}:{port}"), schema=self.database.schema, **self.pace)
+        watch = services.invites.watch
+
+        async def counted_watch() -> None:
+            await watch()
+            self.watch_rounds += 1
+
+        services.invites.watch = counted_watch  # type: ignore[method-assign]
         server = LoopbackServer(build_asgi(services), sock)
         await server.start()
         self.bots.append((services, server))
@@ -144,6 +162,11 @@ class Harness:
         busy = and_(outbox.c.status == "pending", or_(outbox.c.leased_until > now, outbox.c.next_attempt_at <= now))
         async with services.engine.connect() as conn:
             return not (await conn.execute(select(func.count()).select_from(outbox).where(busy))).scalar_one()
+
+    async def wait_watch_rounds(self, rounds: int) -> None:
+        """Let the open-call watcher run `rounds` more times (a condition, not a guess in seconds)."""
+        target = self.watch_rounds + rounds
+        await wait_for(lambda: self.watch_rounds >= target, what=f"{rounds} rounds of the call watcher")
 
     async def restart_bot(self) -> Services:
         await self.stop_bot()
