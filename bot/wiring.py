@@ -100,8 +100,14 @@ def build_confbot(
     clock: Clock | None = None,
     schema: str | None = None,
     sandbox_chaos: frozenset[str] = frozenset(),
+    watch_every_s: float = 1.0,
+    min_update_interval_s: float = 1.0,
 ) -> Confbot:
-    """Build (but do not start) a confbot from settings."""
+    """Build (but do not start) a confbot from settings.
+
+    `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
+    one chat.update a second per message) keep their defaults in production; tests shorten them.
+    """
     clock = clock or SystemClock()
     engine = db.create_engine(settings.database_url, schema=schema)
     slack_client = AsyncWebClient(
@@ -119,6 +125,7 @@ def build_confbot(
         clock=clock,
         providers=providers,
         notifier=notifier,
+        min_update_interval_s=min_update_interval_s,
     )
     inbound = build_inbound_feature(
         settings,
@@ -139,6 +146,7 @@ def build_confbot(
         slack_client=slack_client,
         clock=clock,
         subcommands=[inbound.subcommand],
+        watch_every_s=watch_every_s,
     )
     features: list[Feature] = [
         dialout,

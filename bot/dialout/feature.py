@@ -69,13 +69,16 @@ def build_outbox_worker(
     clock: Clock,
     providers: Mapping[str, Provider],
     notifier: OutboxNotifier,
+    min_update_interval_s: float = 1.0,
 ) -> OutboxWorker:
     """The one outbox worker: it renders invite rows itself; other features add their kinds to it."""
     render = RenderSettings(
         locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s(settings)
     )
     infos = {name: p.info for name, p in providers.items()}
-    return OutboxWorker(outbox, store, slack_client, clock, infos, render, notifier.wake)
+    return OutboxWorker(
+        outbox, store, slack_client, clock, infos, render, notifier.wake, min_update_interval_s=min_update_interval_s
+    )
 
 
 @dataclass
@@ -94,11 +97,7 @@ class DialoutFeature:
 
     def ready_providers(self) -> list[str]:
         """Names of the providers that can dial out now (configured)."""
-        return sorted(
-            name
-            for name, provider in self.providers.items()
-            if not provider.info.missing_settings
-        )
+        return sorted(name for name, provider in self.providers.items() if not provider.info.missing_settings)
 
     def routes(self) -> list[BaseRoute]:
         """The provider webhooks, `/webhooks/<provider>`."""
@@ -137,11 +136,12 @@ def build_dialout(
     slack_client: AsyncWebClient,
     clock: Clock,
     subcommands: Sequence[Subcommand] = (),
+    watch_every_s: float = 1.0,
 ) -> DialoutFeature:
     """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`."""
     infos = {name: p.info for name, p in providers.items()}
     status = StatusService(store, notifier, clock, infos)
-    scheduler = InviteScheduler(grace_s(settings))
+    scheduler = InviteScheduler(grace_s(settings), watch_every_s=watch_every_s)
     invites = InviteService(
         store,
         scheduler,
