@@ -270,6 +270,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "relative.days": {"en": "{n} d", "zh": "{n} 天"},
     "status.scheduled": {"en": "Scheduled.", "zh": "已安排。"},
     "status.dialing": {"en": "Dialling…", "zh": "正在呼叫……"},
+    "status.in_progress": {"en": "In progress: everyone reached has joined.", "zh": "通话中：已接通的人都已入会。"},
     "status.done": {"en": "Finished.", "zh": "已结束。"},
     "status.missed": {"en": "Missed: the bot was down at the due time.", "zh": "已错过：到时机器人不在线。"},
     "status.cancelled": {"en": "Cancelled.", "zh": "已取消。"},

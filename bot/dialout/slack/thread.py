@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, TargetKind
+from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, TargetKind, everyone_reached
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from bot.slack.lines import (
@@ -169,6 +169,8 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         user=invite.created_by,
     )
     status = t(f"status.{invite.status.value}", view.locale)
+    if invite.status is InviteStatus.DIALING and everyone_reached(attempts):
+        status = t("status.in_progress", view.locale)
     # Live counts are the roster's job (updated per event); the parent changes with the invite's status.
     if attempts and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
         status = f"{status} {describe_counts(attempts, view)}"

@@ -244,6 +244,7 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.created: list[int] = []
         self.changed: list[int] = []
+        self.parent_changed: list[int] = []  # invite_changed only: the thread parent is re-rendered
         self.failed: list[int] = []
         self.notices: list[tuple[int, Notice]] = []
 
@@ -252,6 +253,7 @@ class RecordingNotifier:
 
     async def invite_changed(self, invite_id: int) -> None:
         self.changed.append(invite_id)
+        self.parent_changed.append(invite_id)
 
     async def calls_changed(self, invite_id: int) -> None:
         self.changed.append(invite_id)

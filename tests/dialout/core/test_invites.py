@@ -233,3 +233,14 @@ async def test_news_about_a_whole_conference_reaches_every_open_call_in_it_and_o
         "+8613800138002": (CallState.FAILED, FailReason.UNKNOWN),
     }
     assert await world.states(other) == {"+8613800138003": (CallState.DIALING, None)}
+
+
+async def test_the_parent_is_re_rendered_when_the_last_call_being_set_up_joins(world: World) -> None:
+    invite = await world.schedule("+8613800138001", "+8613800138002")
+    await world.invites.fire(invite.id or 0)
+    first, second = ("call-" + str(a.id) for a in await world.store.attempts(invite.id or 0))
+    world.notifier.parent_changed.clear()
+    await world.status.apply(CallEvent("fake", first, CallState.ANSWERED, dedupe_key="a1"))
+    assert world.notifier.parent_changed == []  # the second call is still being dialled
+    await world.status.apply(CallEvent("fake", second, CallState.ANSWERED, dedupe_key="a2"))
+    assert world.notifier.parent_changed == [invite.id]  # nobody is being dialled any more

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -269,3 +270,13 @@ def test_handed_over_note_only_when_the_provider_accepted_someone() -> None:
         "1 of 2 queued with Quanshi · Quanshi reported 2 received, 1 added, 1 refused · "
         "138****8000 refused by the provider"
     )
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "In progress"), ("zh", "通话中")])
+def test_parent_says_in_progress_once_nobody_is_being_dialled(locale: str, words: str) -> None:
+    joined = [replace(a, state=CallState.ANSWERED) for a in attempts()]
+    text, _ = build_parent(invite(InviteStatus.DIALING), joined, view(locale))
+    assert words in text
+    ringing = [replace(joined[0], state=CallState.RINGING), *joined[1:]]
+    text, _ = build_parent(invite(InviteStatus.DIALING), ringing, view(locale))
+    assert words not in text
