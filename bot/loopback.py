@@ -65,6 +65,10 @@ class _PromptServer(uvicorn.Server):
             if deadline is not None and asyncio.get_running_loop().time() > deadline:
                 for task in self.server_state.tasks:
                     task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+                for connection in list(self.server_state.connections):
+                    transport = getattr(connection, "transport", None)
+                    if transport is not None:
+                        transport.abort()  # a half-sent request that will never finish
                 break
             await asyncio.sleep(0.005)
         for server in self.servers:
@@ -82,7 +86,10 @@ class LoopbackServer:
         self.sock = sock or reserve_socket()
         host, port = self.sock.getsockname()[:2]
         self.url = f"http://{host}:{port}"
-        config = uvicorn.Config(app, lifespan=lifespan, log_level="warning", access_log=False)
+        # A client that never finishes its request must not hold a stop forever (tests stop hundreds of times).
+        config = uvicorn.Config(
+            app, lifespan=lifespan, log_level="warning", access_log=False, timeout_graceful_shutdown=5
+        )
         self._server = _PromptServer(config)
         self._task: asyncio.Task[None] | None = None
 
