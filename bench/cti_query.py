@@ -28,11 +28,11 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from bench.stats import summary_ms
-from bot.config import CtiSettings
-from bot.inbound.core.model import RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.core.routes import RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.cti.settings import CtiSettings
 from tests.conftest import TestDatabase
-from tests.dialout.providers.fakes.cti import JSON, XML, build_body
 from tests.e2e.harness import Harness
+from tests.inbound.fakes import JSON, XML, build_body
 
 ROUTES = 200
 CONNECTIONS = 50
@@ -51,7 +51,7 @@ VCC = "VCC-BENCH"
 
 async def _routes(harness: Harness) -> None:
     assert harness.services.inbound is not None
-    store = harness.services.inbound.routes
+    store = harness.services.inbound.route_store
     now = harness.services.clock.now()
     for i in range(ROUTES):
         access = f"400{i:07d}"

@@ -13,6 +13,15 @@ from datetime import UTC, datetime
 from bot.config import Settings
 
 
+def log_bot_at(level: str) -> None:
+    """confbot's own loggers (bot.*) at LOG_LEVEL; libraries stay at WARNING so their chatter does not drown it.
+
+    uvicorn configures only its own loggers from its `log_level`; without this, bot.* stayed at the
+    root's WARNING and INFO lines (rate limits, late runs) never showed.
+    """
+    logging.getLogger("bot").setLevel(level)
+
+
 def _now(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
@@ -47,14 +56,23 @@ def cmd_when(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     """Parse /dial text as the bot would; exit 2 with the user's message when it is wrong."""
     from bot.dialout.core.command import ParseContext, ParseError, parse_command
-    from bot.dialout.core.models import TargetKind
+    from bot.dialout.feature import default_providers, dialing_policy
     from bot.dialout.providers import build_providers
     from bot.dialout.slack.replies import build_parse_error
-    from bot.wiring import dialing_policy
+    from bot.inbound.core.route_command import RouteError, is_route_text, parse_route_command
+    from bot.inbound.slack.blocks import build_route_error
 
     settings = Settings()
     if args.region:
         settings = settings.model_copy(update={"default_region": args.region})
+    if is_route_text(args.text):  # inbound routing's words of /dial, read by its own grammar
+        try:
+            route = parse_route_command(args.text, dialing_policy(settings))
+        except RouteError as exc:
+            print(build_route_error(exc, args.locale), file=sys.stderr)
+            return 2
+        print(json.dumps(_as_json(route), ensure_ascii=False, indent=None if args.json else 2))
+        return 0
 
     async def infos() -> dict:
         providers = build_providers(settings)
@@ -67,27 +85,28 @@ def cmd_parse(args: argparse.Namespace) -> int:
         tz=args.tz,
         policy=dialing_policy(settings),
         providers=asyncio.run(infos()),
-        default_provider={
-            TargetKind.CONFERENCE: settings.default_provider,
-            TargetKind.MEETING: settings.default_meeting_provider,
-            TargetKind.EVENT: settings.default_event_provider,
-        },
+        default_provider=default_providers(settings),
     )
     try:
         command = parse_command(args.text, context)
     except ParseError as exc:
         print(build_parse_error(exc, args.locale), file=sys.stderr)
         return 2
-    as_json = command.as_json() if hasattr(command, "as_json") else {"command": type(command).__name__, **vars(command)}
-    print(json.dumps(as_json, ensure_ascii=False, indent=None if args.json else 2))
+    print(json.dumps(_as_json(command), ensure_ascii=False, indent=None if args.json else 2))
     return 0
+
+
+def _as_json(command: object) -> dict:
+    """A parsed command as `confbot parse` prints it."""
+    as_json = getattr(command, "as_json", None)
+    return as_json() if callable(as_json) else {"command": type(command).__name__, **vars(command)}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the real server (uvicorn) from the settings."""
     import uvicorn
 
-    from bot.wiring import build_asgi, build_services
+    from bot.wiring import build_asgi, build_confbot
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = Settings(**overrides) if overrides else Settings()
@@ -105,8 +124,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    services = build_services(settings)
-    uvicorn.run(build_asgi(services), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    confbot = build_confbot(settings)
+    if not confbot.dialout.ready_providers():
+        print(
+            "confbot serve: no dial-out provider is configured, so /dial will answer that none can dial. "
+            "Set one up (`confbot providers` lists what each one misses; see .env.example), "
+            "or set SANDBOX_ENABLED=true to try the built-in simulator.",
+            file=sys.stderr,
+        )
+    log_bot_at(settings.log_level)
+    uvicorn.run(
+        build_asgi(confbot),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
     return 0
 
 
@@ -114,6 +146,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Bot, Slack emulator and sandbox in one process; a scripted /dial shown live."""
     from bot.demo import run_demo
 
+    log_bot_at(Settings().log_level)
     return asyncio.run(run_demo(speed=args.speed, timeout_s=args.timeout))
 
 
@@ -135,6 +168,9 @@ def cmd_providers(_args: argparse.Namespace) -> int:
             news = f"{info.status.value} ({', '.join(extras) or 'place only'})"
             lines.append(f"{name:16} {info.title:18} can: {caps:22} news: {news:34} options: {options:40} {ready}")
             await provider.aclose()
+        missing = settings.cti.missing()  # inbound routing is a feature, not a provider; its readiness is shown too
+        ready = "ready" if not missing else "missing " + ", ".join(missing)
+        lines.append(f"{'cti':16} {'CTI inbound':18} feature: inbound routing {'':28} {ready}")
         return lines
 
     for line in asyncio.run(collect()):

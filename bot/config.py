@@ -8,10 +8,12 @@ offered, and says which variables are missing. Secrets are `SecretStr`, so they 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.inbound.cti.settings import CtiSettings
 
 _ENV = {"env_file": ".env", "env_file_encoding": "utf-8", "extra": "ignore"}
 
@@ -35,24 +37,6 @@ class ProviderSettings(BaseSettings):
         return tuple(absent)
 
 
-class CtiSettings(ProviderSettings):
-    """The CTI platform's inbound transfer (呼入转呼) callbacks, seed 003."""
-
-    model_config = SettingsConfigDict(env_prefix="CTI_", **_ENV)  # type: ignore[typeddict-item]
-    prefix: ClassVar[str] = "CTI_"
-    required: ClassVar[tuple[str, ...]] = ("path_secret", "vcc_id")
-    path_secret: SecretStr = SecretStr("")  # the platform calls {PUBLIC_URL}/cti/<path_secret>
-    allowed_ips: str = ""  # optional comma-separated allowlist of the platform's addresses
-    vcc_id: str = ""  # our enterprise id; requests for another vccId are refused
-    charge_ext: str = ""  # chargeExt returned in answers
-    route_admin_group: str = ""  # Slack user group id allowed to change routes (besides admins)
-    max_body_bytes: int = 65536
-    # What refused callers hear: a recording, TTS text, or parts joined by + ('' leaves it to the platform).
-    fail_prompt: str = "您好，您拨打的号码暂时无法接通，请稍后再拨。"
-    # Channel for calls to numbers without a route ('' = the channel routes were last changed in).
-    report_channel: str = ""
-
-
 class Settings(BaseSettings):
     """Everything confbot reads from its environment."""
 
@@ -71,7 +55,7 @@ class Settings(BaseSettings):
     default_region: str = "CN"
     default_locale: str = "en"  # language of channel messages; users get their own
     default_tz: str = "UTC"  # for users whose Slack profile has no zone
-    default_provider: str = "sandbox"  # conferences
+    default_provider: str = ""  # conferences; empty: the configured provider that can (first by name)
     default_meeting_provider: str = "tencent_meeting"
     default_event_provider: str = "quanshi"
 
@@ -80,12 +64,17 @@ class Settings(BaseSettings):
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
     dial_concurrency: int = 8
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
 
     # Provider settings given in code (tests, the demo), by provider name; a provider not named here
     # reads its own settings class from its env prefix (providers.REGISTRY: ProviderPlugin.settings_of).
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
-    cti: CtiSettings = Field(default_factory=CtiSettings)
+    cti: CtiSettings = Field(default_factory=CtiSettings)  # inbound routing (a feature, not a provider)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("slack_api_url")
     @classmethod

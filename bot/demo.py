@@ -28,7 +28,7 @@ from bot.emulator.driver import SlackDriver
 from bot.emulator.render import plain, render_message, render_thread
 from bot.emulator.server import SlackEmulator
 from bot.loopback import LoopbackServer, reserve_socket
-from bot.wiring import Services, build_asgi, build_services
+from bot.wiring import Confbot, build_asgi, build_confbot
 
 CHANNEL = "C0DEMO"
 ASKER = "U0AMY"
@@ -62,10 +62,11 @@ async def run_demo(speed: float = 8.0, timeout_s: float = 30.0, out: TextIO | No
         public_url=f"http://{host}:{port}",
         default_region="CN",
         default_provider="sandbox",
-        providers={"sandbox": SandboxSettings(base_url="", speed=speed)},
+        # The demo is the sandbox's place: it is switched on here.
+        providers={"sandbox": SandboxSettings(enabled=True, base_url="", speed=speed)},
     )
-    services = build_services(settings)
-    bot_server = LoopbackServer(build_asgi(services), bot_socket)
+    confbot = build_confbot(settings)
+    bot_server = LoopbackServer(build_asgi(confbot), bot_socket)
     await bot_server.start()
     driver = SlackDriver(bot_server.url, signing_secret, emulator_server.url)
     say(
@@ -77,7 +78,7 @@ async def run_demo(speed: float = 8.0, timeout_s: float = 30.0, out: TextIO | No
         t0 = time.perf_counter()
         response = await driver.slash(SCRIPT, user_id=ASKER, channel_id=CHANNEL)
         say(f"  → Slack got HTTP {response.status_code} in {(time.perf_counter() - t0) * 1000:.0f} ms (ack)")
-        return await _follow(emulator, services, say, started, timeout_s)
+        return await _follow(emulator, confbot, say, started, timeout_s)
     finally:
         await driver.aclose()
         await bot_server.stop()
@@ -86,7 +87,7 @@ async def run_demo(speed: float = 8.0, timeout_s: float = 30.0, out: TextIO | No
 
 
 async def _follow(
-    emulator: SlackEmulator, services: Services, say: Callable[[str], None], started: float, timeout_s: float
+    emulator: SlackEmulator, confbot: Confbot, say: Callable[[str], None], started: float, timeout_s: float
 ) -> int:
     """Print each new message in full and, for edited ones, only the lines that changed."""
     shown_ephemerals = 0
@@ -109,9 +110,9 @@ async def _follow(
                 changed = [line for line in lines if line not in before]
                 say(f"{stamp}  edited {where}: " + (" | ".join(changed) or "(lines removed)"))
             seen[message.ts] = lines
-        invites = await services.store.recent_invites(CHANNEL, 1)
-        if invites and invites[0].status is InviteStatus.DONE and await services.outbox.pending_count() == 0:
-            attempts = await services.store.attempts(invites[0].id or 0)
+        invites = await confbot.store.recent_invites(CHANNEL, 1)
+        if invites and invites[0].status is InviteStatus.DONE and await confbot.outbox.pending_count() == 0:
+            attempts = await confbot.store.attempts(invites[0].id or 0)
             finals = sum(a.state.is_final for a in attempts)
             say(f"\nThe thread now reads:\n{render_thread(emulator, CHANNEL, invites[0].thread_ts or '')}")
             say(f"\nEvery party is final ({finals}/{len(attempts)}) after {time.monotonic() - started:.1f}s.")

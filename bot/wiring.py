@@ -1,10 +1,14 @@
-"""Composition root: the only place long-lived objects are built and connected.
+"""Composition root: builds the shared pieces and the features, and connects them; no logic.
 
-`build_services` makes the store, providers, core services, Slack client and outbox;
-`build_asgi` serves Slack (`/slack/events`), provider webhooks, `/healthz` and, unless a
-real sandbox URL is configured, the sandbox simulator at `/sandbox`. Start-up (inside
-the running loop) migrates the database, warms dateparser, starts the scheduler, rebuilds
-jobs from the invites table and starts the outbox worker.
+Shared pieces: the database engine, the clock, the Slack client, the outbox with its notifier and
+its worker. Features (bot.kernel.feature.Feature): dial-out, inbound routing (呼入转呼) and, when it
+is on, the embedded sandbox. Every feature's routes are mounted beside `/slack/events` and
+`/healthz`, its listeners are registered on the one Bolt app, and it is started and stopped with
+the server. Start-up (inside the running loop) first migrates the database and warms dateparser;
+with `SLACK_APP_TOKEN` set, Slack is reached over Socket Mode instead of HTTP.
+
+Nothing built here is kept in a module global or handed around whole: each feature gets the pieces
+it uses, and `Confbot` is only the handle the CLI, the demo and the tests hold.
 """
 
 from __future__ import annotations
@@ -12,11 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -25,32 +28,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
-from bot.dialout import jobs, webhooks
-from bot.dialout.core.invites import DialingRules, InviteService
-from bot.dialout.core.models import TargetKind
+from bot.dialout.core.invites import InviteService
 from bot.dialout.core.ports import Provider
-from bot.dialout.core.requests import DialRequests, RequestRules
-from bot.dialout.core.status import StatusService
+from bot.dialout.feature import DialoutFeature, build_dialout, build_outbox_worker, dialing_policy
 from bot.dialout.providers import build_providers
-from bot.dialout.providers.sandbox import PLUGIN as SANDBOX
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
+from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker
 from bot.dialout.store import SqlInviteStore
-from bot.inbound.core.model import AnswerDefaults, PromptError, render_prompt
-from bot.inbound.core.switchboard import RouteBook, RouteBookRules, Switchboard, SwitchboardRules
-from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
-from bot.inbound.store import CachedRoutes, SqlInboundCalls
+from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db, when
+from bot.kernel.feature import Feature
+from bot.kernel.health import health_route
 from bot.kernel.outbox import SqlOutbox
-from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
-from bot.sandbox.server import SandboxTelco
+from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.directory import SlackDirectory
-from bot.slack.messages import locale_of
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -63,236 +62,148 @@ class SystemClock:
 
 
 @dataclass
-class InboundServices:
-    """Inbound calls (呼入转呼): the switchboard the CTI platform talks to, the routes, their refresher."""
-
-    switchboard: Switchboard
-    book: RouteBook
-    routes: CachedRoutes
-    calls: SqlInboundCalls
-    refresher: MentionRefresher
-
-
-@dataclass
-class Services:
-    """Everything a running confbot is made of."""
+class Confbot:
+    """A built confbot: what the CLI, the demo and the tests hold (nothing inside is handed this)."""
 
     settings: Settings
-    app_key: str
     engine: AsyncEngine
-    store: SqlInviteStore
-    outbox: SqlOutbox
     clock: Clock
-    providers: dict[str, Provider]
-    notifier: OutboxNotifier
-    worker: OutboxWorker
-    status: StatusService
-    invites: InviteService
-    requests: DialRequests
-    scheduler: InviteScheduler
-    directory: SlackDirectory
     slack_client: AsyncWebClient
-    sandbox: SandboxTelco | None = None
-    inbound: InboundServices | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    _socket_mode: Any = None
+    outbox: SqlOutbox
+    worker: OutboxWorker
+    dialout: DialoutFeature
+    inbound: InboundFeature
+    features: Sequence[Feature]
+    bolt: AsyncApp
+    socket_mode: AsyncSocketModeHandler | None = None
+
+    @property
+    def store(self) -> SqlInviteStore:
+        return self.dialout.store
+
+    @property
+    def invites(self) -> InviteService:
+        return self.dialout.invites
+
+    @property
+    def providers(self) -> dict[str, Provider]:
+        return self.dialout.providers
+
+    @property
+    def scheduler(self) -> InviteScheduler:
+        return self.dialout.scheduler
 
 
-def dialing_policy(settings: Settings) -> DialingPolicy:
-    """The workspace dialing policy from settings."""
-    return DialingPolicy(
-        region=settings.default_region.upper(),
-        allowed_countries=settings.allowed_country_set,
-        block_premium_rate=settings.block_premium_rate,
-    )
-
-
-def build_services(
+def build_confbot(
     settings: Settings,
     *,
     clock: Clock | None = None,
     schema: str | None = None,
     sandbox_chaos: frozenset[str] = frozenset(),
-) -> Services:
-    """Build (but do not start) a confbot from settings."""
+    watch_every_s: float = 1.0,
+    min_update_interval_s: float = 1.0,
+) -> Confbot:
+    """Build (but do not start) a confbot from settings.
+
+    `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
+    one chat.update a second per message) keep their defaults in production; tests shorten them.
+    """
     clock = clock or SystemClock()
-    app_key = uuid.uuid4().hex
     engine = db.create_engine(settings.database_url, schema=schema)
-    store = SqlInviteStore(engine)
-    outbox = SqlOutbox(engine)
-    providers = build_providers(settings)
-    infos = {name: p.info for name, p in providers.items()}
     slack_client = AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
     )
+    outbox = SqlOutbox(engine)
     notifier = OutboxNotifier(outbox, clock)
-    grace_s = int(settings.missed_grace_minutes * 60)
-    worker = OutboxWorker(
-        outbox,
-        store,
-        slack_client,
-        clock,
-        infos,
-        RenderSettings(locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s),
-        notifier.wake,
-    )
-    status = StatusService(store, notifier, clock, infos)
-    scheduler = InviteScheduler(app_key, grace_s)
-    invites = InviteService(
-        store,
-        scheduler,
-        notifier,
-        providers,
-        status,
-        clock,
-        callback_url=lambda name: f"{settings.base_url}/webhooks/{name}",
-        rules=DialingRules(grace_s=grace_s, concurrency=settings.dial_concurrency),
-    )
-    directory = SlackDirectory(slack_client)
-    rules = RequestRules(
-        policy=dialing_policy(settings),
-        default_provider={
-            TargetKind.CONFERENCE: settings.default_provider,
-            TargetKind.MEETING: settings.default_meeting_provider,
-            TargetKind.EVENT: settings.default_event_provider,
-        },
-        default_locale=settings.default_locale,
-        default_tz=settings.default_tz,
-    )
-    inbound = build_inbound(settings, engine, clock, slack_client, outbox, notifier.wake, worker)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, routes=inbound.book)
-    sandbox = None
-    sandbox_settings = SANDBOX.settings_of(settings)
-    if sandbox_settings.enabled and not sandbox_settings.base_url:
-        sandbox = SandboxTelco(
-            sandbox_settings.api_key.get_secret_value(),
-            sandbox_settings.webhook_secret.get_secret_value(),
-            speed=sandbox_settings.speed,
-            chaos=sandbox_chaos,
-            callback_prefix=f"{settings.base_url}/webhooks/",
-        )
-    return Services(
-        settings=settings,
-        app_key=app_key,
-        engine=engine,
-        store=store,
+    store = SqlInviteStore(engine)
+    providers = build_providers(settings)
+    worker = build_outbox_worker(
+        settings,
         outbox=outbox,
+        store=store,
+        slack_client=slack_client,
         clock=clock,
         providers=providers,
         notifier=notifier,
-        worker=worker,
-        status=status,
-        invites=invites,
-        requests=requests,
-        scheduler=scheduler,
-        directory=directory,
+        min_update_interval_s=min_update_interval_s,
+    )
+    inbound = build_inbound_feature(
+        settings,
+        engine=engine,
+        clock=clock,
         slack_client=slack_client,
-        sandbox=sandbox,
-        inbound=inbound,
+        outbox=outbox,
+        wake=notifier.wake,
+        worker=worker,
+        directory=SlackDirectory(slack_client),
+        policy=dialing_policy(settings),
     )
-
-
-def build_inbound(
-    settings: Settings,
-    engine: AsyncEngine,
-    clock: Clock,
-    slack_client: AsyncWebClient,
-    outbox: SqlOutbox,
-    wake: asyncio.Event,
-    worker: OutboxWorker,
-) -> InboundServices:
-    """The inbound-call services; their Slack rows are delivered by the shared outbox worker."""
-    cti = settings.cti
-    fail_prompt = cti.fail_prompt
-    try:
-        render_prompt(fail_prompt)
-    except PromptError as exc:
-        log.error("CTI_FAIL_PROMPT cannot be played (%s); refused callers hear the platform's own tone", exc)
-        fail_prompt = ""
-    routes = CachedRoutes(engine)  # the query path reads routes from memory, kept in step with the table
-    calls = SqlInboundCalls(engine)
-    switchboard = Switchboard(
-        routes,
-        calls,
-        InboundOutbox(outbox, clock, wake),
-        clock,
-        SwitchboardRules(
-            region=settings.default_region.upper(),
-            defaults=AnswerDefaults(charge_ext=cti.charge_ext, fail_prompt=fail_prompt),
-            report_channel=cti.report_channel,
-        ),
+    dialout = build_dialout(
+        settings,
+        store=store,
+        providers=providers,
+        notifier=notifier,
+        slack_client=slack_client,
+        clock=clock,
+        subcommands=[inbound.subcommand],
+        watch_every_s=watch_every_s,
     )
-    # Route numbers are read fresh from Slack (no cache): they are stored and read from the database.
-    book = RouteBook(
-        routes,
-        SlackDirectory(slack_client, ttl_s=0),
-        SlackUserGroups(slack_client),
-        clock,
-        RouteBookRules(policy=dialing_policy(settings), admin_group=cti.route_admin_group),
-    )
-    render = RenderSettings(locale=settings.default_locale, mask_numbers=settings.mask_numbers)
-    InboundSender(calls, slack_client, clock, worker, outbox, render).register()
-    return InboundServices(switchboard, book, routes, calls, MentionRefresher(book))
+    features: list[Feature] = [
+        dialout,
+        inbound,
+        *build_sandbox(settings, sandbox_chaos),
+    ]
+    bolt = build_app(slack_client, settings.slack_signing_secret.get_secret_value(), settings.default_locale)
+    for feature in features:
+        feature.register(bolt)
+    return Confbot(settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt)
 
 
-async def start(services: Services) -> None:
-    """Migrate, warm up, and start the clock and the outbox (inside the running loop)."""
-    await db.upgrade(services.engine)
+async def start(confbot: Confbot) -> None:
+    """Migrate, warm up, start every feature and the outbox worker, then connect Socket Mode if asked."""
+    await db.upgrade(confbot.engine)
     await asyncio.get_running_loop().run_in_executor(None, when.warm_up)
-    jobs.RUNNING[services.app_key] = services
-    services.scheduler.start()
-    await services.invites.rebuild()
-    services.worker.start()
-    if services.inbound is not None:
-        services.inbound.routes.start()
-        services.inbound.refresher.start()
-    token = services.settings.slack_app_token.get_secret_value()
+    for feature in confbot.features:
+        await feature.start()
+    confbot.worker.start()
+    token = confbot.settings.slack_app_token.get_secret_value()
     if token:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-        handler = AsyncSocketModeHandler(services.extra["bolt_app"], token)
-        await handler.connect_async()
-        services._socket_mode = handler
+        confbot.socket_mode = AsyncSocketModeHandler(confbot.bolt, token)
+        await confbot.socket_mode.connect_async()
         log.info("connected to Slack in Socket Mode")
 
 
-async def stop(services: Services) -> None:
+async def stop(confbot: Confbot) -> None:
     """Stop background work and close connections; pending work stays in the database."""
-    if services._socket_mode is not None:
-        await services._socket_mode.close_async()
-    services.scheduler.shutdown()
-    await services.worker.stop()
-    if services.inbound is not None:
-        await services.inbound.refresher.stop()
-        await services.inbound.routes.stop()
-    jobs.RUNNING.pop(services.app_key, None)
-    for provider in services.providers.values():
-        await provider.aclose()
-    if services.sandbox is not None:
-        await services.sandbox.aclose()
-    await services.engine.dispose()
+    if confbot.socket_mode is not None:
+        await confbot.socket_mode.close_async()
+        confbot.socket_mode = None
+    for feature in reversed(confbot.features):
+        await feature.stop()
+    await confbot.worker.stop()
+    await confbot.engine.dispose()
 
 
-def build_asgi(services: Services) -> Starlette:
-    """The ASGI app serving Slack, provider webhooks, health and the embedded sandbox."""
-    bolt_app: AsyncApp = build_app(services)
-    services.extra["bolt_app"] = bolt_app
-    handler = AsyncSlackRequestHandler(bolt_app)
+def build_asgi(confbot: Confbot) -> Starlette:
+    """The ASGI app: Slack at `/slack/events`, every feature's routes, `/healthz`; its lifespan runs the bot."""
+    handler = AsyncSlackRequestHandler(confbot.bolt)
 
     async def handle_slack_events(request: Request) -> Response:
         return await handler.handle(request)
 
-    routes: list[Route | Mount] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
-    routes += webhooks.routes(services)
-    if services.sandbox is not None:
-        routes.append(Mount("/sandbox", app=services.sandbox.app))
+    routes: list[BaseRoute] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
+    for feature in confbot.features:
+        routes += feature.routes()
+    routes.append(health_route(confbot.engine, confbot.outbox))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await start(services)
+        await start(confbot)
         try:
             yield
         finally:
-            await stop(services)
+            await stop(confbot)
 
     return Starlette(routes=routes, lifespan=lifespan)

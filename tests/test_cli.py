@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +37,8 @@ def test_when_unusable_phrase_exits_2_with_one_line_reason(
     assert captured.out == "" and words in captured.err and captured.err.count("\n") == 1
 
 
-def test_parse_prints_the_invite(capsys: pytest.CaptureFixture[str]) -> None:
+def test_parse_prints_the_invite(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SANDBOX_ENABLED", "true")
     code = main(
         [
             "parse",
@@ -90,3 +94,102 @@ def test_providers_lists_capabilities_and_readiness_without_secrets(monkeypatch,
     assert "news: polling (poll, cancel)" in lines["voipnow"] and "news: none (place only)" in lines["quanshi"]
     assert "news: webhooks (cancel, webhooks)" in lines["yunhuni"]
     assert "very-secret-value" not in "\n".join(lines.values())
+
+
+@pytest.fixture
+def bot_log_level() -> Iterator[None]:
+    """Put the `bot` logger's level back after a command changed it."""
+    logger = logging.getLogger("bot")
+    before = logger.level
+    yield
+    logger.setLevel(before)
+
+
+def serve_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env from the working tree
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "cli-test-secret")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def log_from_a_bot_module(*_args: object, **_kwargs: object) -> None:
+    """Stands in for uvicorn.run (the server would log from bot.* while it runs)."""
+    logging.getLogger("bot.dialout.slack.notifier").info("Slack rate-limited outbox row 1; retrying in 1.0 s")
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", True), ("info", True), ("WARNING", False)])
+@pytest.mark.usefixtures("bot_log_level")
+def test_serve_logs_bot_lines_at_log_level(
+    level: str, shown: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import uvicorn
+
+    serve_env(monkeypatch, tmp_path, LOG_LEVEL=level, SANDBOX_ENABLED="true")
+    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    assert main(["serve"]) == 0
+    assert ("rate-limited outbox row 1" in caplog.text) is shown
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", True), ("WARNING", False)])
+@pytest.mark.usefixtures("bot_log_level")
+def test_demo_logs_bot_lines_at_log_level(
+    level: str, shown: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.demo
+
+    async def demo(**_kwargs: object) -> int:
+        log_from_a_bot_module()
+        return 0
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOG_LEVEL", level)
+    monkeypatch.setattr(bot.demo, "run_demo", demo)
+    assert main(["demo"]) == 0
+    assert ("rate-limited outbox row 1" in caplog.text) is shown
+
+
+def test_parse_without_any_configured_provider_says_none_can_dial(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    assert main(["parse", "13800138000 into conf 42 now", "--region", "CN"]) == 2
+    assert "No configured provider can do" in capsys.readouterr().err
+
+
+def test_parse_uses_the_configured_provider_when_the_text_names_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    for name, value in {"BASE_URL": "https://voip.example.com", "CLIENT_ID": "k", "CLIENT_SECRET": "s"}.items():
+        monkeypatch.setenv(f"VOIPNOW_{name}", value)
+    monkeypatch.setenv("VOIPNOW_EXTENSION", "211")
+    assert main(["parse", "13800138000 into conf 42 now", "--region", "CN", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["provider"] == "voipnow"
+
+
+@pytest.mark.usefixtures("bot_log_level")
+def test_serve_without_any_dial_out_provider_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    serve_env(monkeypatch, tmp_path)
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    assert main(["serve"]) == 0
+    err = capsys.readouterr().err
+    assert "no dial-out provider is configured" in err and "SANDBOX_ENABLED=true" in err and "confbot providers" in err
+
+
+@pytest.mark.usefixtures("bot_log_level")
+def test_serve_with_a_provider_says_nothing_about_providers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    serve_env(monkeypatch, tmp_path, SANDBOX_ENABLED="true")
+    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    assert main(["serve"]) == 0
+    assert "dial-out provider" not in capsys.readouterr().err

@@ -6,12 +6,16 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
+from bot.config import Settings
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import SlackEmulator
 from bot.loopback import LoopbackServer, reserve_socket
+from bot.wiring import Confbot, build_asgi, build_confbot, stop
 from tests.e2e.harness import wait_for
 
 TOKEN, SECRET = "xoxb-serve-test", "serve-signing-secret"
@@ -33,8 +37,9 @@ async def test_serve_runs_from_settings_and_dials_through_the_embedded_sandbox(t
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "HOST": "127.0.0.1",
         "PORT": str(port),
+        "SANDBOX_ENABLED": "true",
         "SANDBOX_SPEED": "50",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
     }
     env.pop("SLACK_APP_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
@@ -74,6 +79,7 @@ async def test_serve_runs_from_settings_and_dials_through_the_embedded_sandbox(t
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells what stopped it.
     assert process.returncode in {0, -signal.SIGTERM}, output.decode()[-2000:]
     assert b"Traceback" not in output, output.decode()[-2000:]
+    assert b"INFO bot.dialout.feature: dial-out providers ready: sandbox" in output, output.decode()[-2000:]
     assert (tmp_path / "serve.db").exists()
 
 
@@ -92,3 +98,37 @@ async def test_serve_without_slack_credentials_says_what_is_missing(tmp_path) ->
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert b"SLACK_BOT_TOKEN" in err and b"SLACK_SIGNING_SECRET" in err
+
+
+def quiet_settings(database: Path) -> Settings:
+    """Settings for a bot that is built but never started (no Slack is reached)."""
+    return Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{database}",
+        slack_bot_token=SecretStr(TOKEN),
+        slack_signing_secret=SecretStr(SECRET),
+    )
+
+
+async def sandbox_answer(confbot: Confbot) -> int:
+    """What the bot's own server answers at /sandbox/calls (no start-up: only the routes matter)."""
+    try:
+        transport = httpx.ASGITransport(app=build_asgi(confbot))
+        async with httpx.AsyncClient(transport=transport, base_url="http://confbot") as http:
+            return (await http.get("/sandbox/calls")).status_code
+    finally:
+        await stop(confbot)  # never started: this only closes clients and the engine
+
+
+async def test_by_default_serve_neither_mounts_nor_offers_the_sandbox(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    confbot = build_confbot(quiet_settings(tmp_path / "off.db"))
+    assert confbot.providers["sandbox"].info.missing_settings == ("SANDBOX_ENABLED",)
+    assert await sandbox_answer(confbot) == 404
+
+
+async def test_a_sandbox_switched_on_is_mounted_and_wants_its_random_key(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SANDBOX_ENABLED", "true")
+    confbot = build_confbot(quiet_settings(tmp_path / "on.db"))
+    assert confbot.providers["sandbox"].info.missing_settings == ()
+    assert await sandbox_answer(confbot) == 401

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot.config import ProviderSettings, Settings
@@ -87,3 +88,31 @@ def test_incomplete_provider_names_the_missing_variables() -> None:
 def test_secrets_never_print() -> None:
     settings = Settings(_env_file=None, slack_bot_token="xoxb-very-secret")
     assert "xoxb-very-secret" not in repr(settings) and "xoxb-very-secret" not in str(settings.model_dump())
+
+
+def test_log_level_is_one_of_the_logging_levels_in_any_case() -> None:
+    assert Settings(_env_file=None, log_level="debug").log_level == "DEBUG"
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, log_level="loud")
+
+
+def test_the_sandbox_is_off_unless_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
+    off = Settings(_env_file=None).sandbox
+    assert off.enabled is False and off.missing() == ("SANDBOX_ENABLED",)
+    monkeypatch.setenv("SANDBOX_ENABLED", "true")
+    on = Settings(_env_file=None).sandbox
+    assert on.enabled is True and on.missing() == ()
+
+
+def test_a_sandbox_without_secrets_gets_random_ones_each_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANDBOX_ENABLED", "true")
+    monkeypatch.delenv("SANDBOX_API_KEY", raising=False)
+    monkeypatch.setenv("SANDBOX_WEBHOOK_SECRET", "")  # set but empty counts as unset
+    first, second = Settings(_env_file=None).sandbox, Settings(_env_file=None).sandbox
+    values = [s.get_secret_value() for sandbox in (first, second) for s in (sandbox.api_key, sandbox.webhook_secret)]
+    assert len(set(values)) == 4, "one start's secrets are not another's, nor the key the secret"
+    assert all(len(value) >= 32 for value in values)
+    assert not {"sandbox-dev-key", "sandbox-dev-webhook-secret"} & set(values)
+    monkeypatch.setenv("SANDBOX_API_KEY", "chosen-key")
+    assert Settings(_env_file=None).sandbox.api_key.get_secret_value() == "chosen-key"

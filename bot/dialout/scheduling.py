@@ -3,12 +3,20 @@
 The invites table is the schedule; jobs are rebuilt from it at start-up and by a periodic
 reconcile, so APScheduler holds no state worth persisting (see design.md for why its own
 SQLAlchemy job store is not used).
+
+style.md asks for jobs that are module-level functions taking ids only, so that a persistent job
+store can pickle them. This scheduler departs from that on purpose: its job store is the in-memory
+one, which never pickles, and a module-level function would have to find the running app through a
+module global. Instead each job is a bound method of this scheduler that calls what `start` was
+given; the jobs still carry nothing but the invite id (`invite:{id}`), so two confbots in one
+process (tests, a restart) never run each other's work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.jobstores.base import JobLookupError
@@ -16,38 +24,36 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.dialout import jobs
-
 log = logging.getLogger(__name__)
+
+Fire = Callable[[int], Awaitable[None]]
+Periodic = Callable[[], Awaitable[None]]
 
 
 class InviteScheduler:
     """The core's Scheduler port on an AsyncIOScheduler."""
 
-    def __init__(self, app_key: str, grace_s: int, reconcile_every_s: float = 30.0, watch_every_s: float = 1.0) -> None:
-        self._app_key = app_key
+    def __init__(self, grace_s: int, reconcile_every_s: float = 30.0, watch_every_s: float = 1.0) -> None:
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": grace_s, "coalesce": True, "max_instances": 1},
         )
         self._reconcile_every_s = reconcile_every_s
         self._watch_every_s = watch_every_s
+        self._fire: Fire | None = None
 
-    def start(self) -> None:
-        """Start inside the running loop, with the periodic reconcile and call watch."""
+    def start(self, *, fire: Fire, reconcile: Periodic, watch: Periodic) -> None:
+        """Start inside the running loop: `fire(id)` at each invite's time, `reconcile` and `watch` periodically.
+
+        The work is given here rather than to the constructor because the core's invite service
+        (which does it) is itself built on this scheduler.
+        """
+        self._fire = fire
         self._scheduler.add_job(
-            jobs.reconcile,
-            IntervalTrigger(seconds=self._reconcile_every_s),
-            args=[self._app_key],
-            id="reconcile",
-            replace_existing=True,
+            reconcile, IntervalTrigger(seconds=self._reconcile_every_s), id="reconcile", replace_existing=True
         )
         self._scheduler.add_job(
-            jobs.watch_calls,
-            IntervalTrigger(seconds=self._watch_every_s),
-            args=[self._app_key],
-            id="watch_calls",
-            replace_existing=True,
+            watch, IntervalTrigger(seconds=self._watch_every_s), id="watch_calls", replace_existing=True
         )
         self._scheduler.start()
 
@@ -58,12 +64,17 @@ class InviteScheduler:
 
     def schedule_fire(self, invite_id: int, at: datetime) -> None:
         self._scheduler.add_job(
-            jobs.fire_invite,
+            self._fire_invite,
             DateTrigger(run_date=at),
-            args=[self._app_key, invite_id],
+            args=[invite_id],
             id=f"invite:{invite_id}",
             replace_existing=True,
         )
+
+    async def _fire_invite(self, invite_id: int) -> None:
+        """An invite's due time has come (a job scheduled before `start` runs once it is given its work)."""
+        if self._fire is not None:
+            await self._fire(invite_id)
 
     def unschedule(self, invite_id: int) -> None:
         with contextlib.suppress(JobLookupError):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import PlacedCall, PlaceResult
 from bot.kernel.people import Party, PartyKind
-from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
+from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance, moved_values
 from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
 
 invites = InviteRow.__table__  # type: ignore[attr-defined]
@@ -316,19 +316,9 @@ class SqlInviteStore:
         detail: str | None,
         at: datetime,
     ) -> bool:
-        values: dict[str, Any] = {
-            "state": new.value,
-            "reason": reason.value if reason else None,
-            "updated_at": at,
-        }
-        if code is not None:
-            values["code"] = code
+        values = moved_values(new, reason, code, at)
         if detail is not None:
             values["detail"] = detail
-        if new is CallState.ANSWERED:
-            values["answered_at"] = at
-        if new in FINAL_STATES:
-            values["ended_at"] = at
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(attempts)

@@ -13,7 +13,7 @@ import json
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -24,13 +24,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-if TYPE_CHECKING:
-    from bot.emulator.socket_mode import SocketModeEmulator
-
 MAX_MESSAGE_BLOCKS = 50
 MAX_TEXT = 40000
 TEAM_ID = "T0EMU"
 BOT_USER_ID = "U0BOT"
+
+
+class SocketModeEndpoint(Protocol):
+    """What `apps.connections.open` needs of Slack's Socket Mode side (bot/emulator/socket_mode.py).
+
+    A protocol rather than an import: socket_mode uses the driver, which uses this module.
+    """
+
+    app_token: str
+
+    def open_connection(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -83,7 +91,7 @@ class SlackEmulator:
         self.rejections: list[dict[str, Any]] = []
         self._clock = 1_700_000_000
         self._counter = 0
-        self.socket_mode: SocketModeEmulator | None = None  # set by tests that use Socket Mode
+        self.socket_mode: SocketModeEndpoint | None = None  # set by tests that use Socket Mode
         self.changed = asyncio.Event()
         for channel in channels or ["C0DEMO"]:
             self.add_channel(channel)

@@ -8,12 +8,14 @@ the async engine, so the same code migrates both.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -74,10 +76,30 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return config
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration's id, read from bot/migrations once per process."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision alembic_version records; None when the table is missing or not one row."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return versions[0] if len(versions) == 1 else None
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (head by default)."""
+    """Bring the schema to `revision` (head by default).
+
+    A database already at head is left alone without loading Alembic's environment: every start
+    (and every test's bot) would otherwise pay for reading and configuring all migrations to do nothing.
+    """
 
     def run(connection: Connection) -> None:
+        if revision == "head" and current_revision(connection) == head_revision():
+            return
         command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as conn:

@@ -1,35 +1,24 @@
-"""The Bolt app: listeners registered explicitly, one error handler for everything."""
+"""The Bolt app: one error handler for every listener; the features register their listeners on it."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.slack import actions, commands
-from bot.inbound.slack import events
 from bot.slack.messages import locale_of, t
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
 
-def build_app(services: Services) -> AsyncApp:
-    """An AsyncApp on the services' Slack client, with every listener registered."""
-    settings = services.settings
-    app = AsyncApp(
-        client=services.slack_client,
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
-        process_before_response=False,
-    )
-    commands.register(app, services)
-    actions.register(app, services)
-    events.register(app, services)
+def build_app(client: AsyncWebClient, signing_secret: str, default_locale: str) -> AsyncApp:
+    """An AsyncApp on the shared Slack client, with no listeners yet and the one error handler."""
+    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False)
 
     @app.error
     async def handle_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -38,10 +27,10 @@ def build_app(services: Services) -> AsyncApp:
         user = body.get("user_id") or (body.get("user") or {}).get("id")
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
         if user and channel:
-            locale = locale_of(None, settings.default_locale)
+            locale = locale_of(None, default_locale)
             try:
                 await client.chat_postEphemeral(channel=channel, user=user, text=t("internal_error", locale, ref=ref))
-            except Exception:
-                log.warning("could not tell %s about error %s", user, ref)
+            except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                log.warning("could not tell %s about error %s: %r", user, ref, exc)
 
     return app

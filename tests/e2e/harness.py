@@ -13,15 +13,17 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import and_, func, or_, select
 
 from bot.config import Settings
 from bot.dialout.core.models import Invite, InviteStatus
 from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import Message, SlackEmulator
+from bot.kernel.outbox import outbox
 from bot.loopback import LoopbackServer, reserve_socket
 from bot.sandbox.server import SandboxTelco
-from bot.wiring import Services, build_asgi, build_services
+from bot.wiring import Confbot, build_asgi, build_confbot
 from tests.conftest import TestDatabase
 
 CHANNEL = "C0OPS"
@@ -49,9 +51,20 @@ class Harness:
     """A running emulator, sandbox and bot; `restart_bot` swaps the bot for a fresh process-like instance."""
 
     def __init__(
-        self, database: TestDatabase, *, speed: float = 40.0, chaos: frozenset[str] = frozenset(), **overrides: Any
+        self,
+        database: TestDatabase,
+        *,
+        speed: float = 40.0,
+        chaos: frozenset[str] = frozenset(),
+        watch_every_s: float = 0.2,
+        min_update_interval_s: float = 0.1,
+        **overrides: Any,
     ) -> None:
+        """`watch_every_s` and `min_update_interval_s` are shorter than production's 1 s, so tests wait less;
+        the test of Slack's once-a-second rule passes 1.0 and checks it on the emulator's clock."""
         self.database = database
+        self.pace = {"watch_every_s": watch_every_s, "min_update_interval_s": min_update_interval_s}
+        self.watch_rounds = 0  # finished rounds of the open-call watcher, over every bot instance
         self.token = "xoxb-test-" + secrets.token_hex(6)
         self.signing_secret = secrets.token_hex(16)
         self.emulator = SlackEmulator(self.token, channels=[CHANNEL])
@@ -61,12 +74,12 @@ class Harness:
         self.emulator.add_user(NOPHONE, name="nophone")
         self.sandbox = SandboxTelco("sandbox-test-key", "sandbox-test-secret", speed=speed, chaos=chaos)
         self.overrides = overrides
-        self.bots: list[tuple[Services, LoopbackServer]] = []
+        self.bots: list[tuple[Confbot, LoopbackServer]] = []
         self.driver: SlackDriver | None = None
         self._last_port: int | None = None
 
     @property
-    def services(self) -> Services:
+    def services(self) -> Confbot:
         return self.bots[-1][0]
 
     async def __aenter__(self) -> Harness:
@@ -100,6 +113,7 @@ class Harness:
         }
         overrides = dict(self.overrides)
         sandbox = SandboxSettings(
+            enabled=True,
             base_url=self.sandbox_server.url,
             api_key=SecretStr("sandbox-test-key"),
             webhook_secret=SecretStr("sandbox-test-secret"),
@@ -108,7 +122,7 @@ class Harness:
         values.update(overrides)
         return Settings(**values)
 
-    async def start_bot(self, *, same_address: bool = False) -> Services:
+    async def start_bot(self, *, same_address: bool = False) -> Confbot:
         """Start one more bot instance on the same database (a restart, or a second replica).
 
         `same_address` reuses the port of the instance stopped last: a restarted deployment keeps its
@@ -116,7 +130,14 @@ class Harness:
         """
         sock = reserve_socket(port=self._last_port if same_address and self._last_port else 0)
         host, port = sock.getsockname()[:2]
-        services = build_services(self.settings(f"http://{host}:{port}"), schema=self.database.schema)
+        services = build_confbot(self.settings(f"http://{host}:{port}"), schema=self.database.schema, **self.pace)
+        watch = services.invites.watch
+
+        async def counted_watch() -> None:
+            await watch()
+            self.watch_rounds += 1
+
+        services.invites.watch = counted_watch  # type: ignore[method-assign]
         server = LoopbackServer(build_asgi(services), sock)
         await server.start()
         self.bots.append((services, server))
@@ -126,12 +147,32 @@ class Harness:
         return services
 
     async def stop_bot(self) -> None:
-        """Stop the newest bot instance (as if its process died after a clean shutdown)."""
+        """Stop the newest bot instance (as if its process died after a clean shutdown).
+
+        A clean shutdown stops between two Slack deliveries: one cut off mid-request keeps its row
+        leased, and the next instance would send it only when the lease (a minute) runs out. So the
+        outbox worker is stopped first, once it has nothing due; the rest of the bot then stops as usual.
+        """
+        services = self.services
+        await wait_for(lambda: self._outbox_idle(services), what="the outbox to have nothing due or in flight")
+        await services.worker.stop()
         _, server = self.bots.pop()
         self._last_port = int(server.url.rsplit(":", 1)[1])
         await server.stop()
 
-    async def restart_bot(self) -> Services:
+    @staticmethod
+    async def _outbox_idle(services: Confbot) -> bool:
+        now = services.clock.now()
+        busy = and_(outbox.c.status == "pending", or_(outbox.c.leased_until > now, outbox.c.next_attempt_at <= now))
+        async with services.engine.connect() as conn:
+            return not (await conn.execute(select(func.count()).select_from(outbox).where(busy))).scalar_one()
+
+    async def wait_watch_rounds(self, rounds: int) -> None:
+        """Let the open-call watcher run `rounds` more times (a condition, not a guess in seconds)."""
+        target = self.watch_rounds + rounds
+        await wait_for(lambda: self.watch_rounds >= target, what=f"{rounds} rounds of the call watcher")
+
+    async def restart_bot(self) -> Confbot:
         await self.stop_bot()
         return await self.start_bot()
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.config import CtiSettings
 from bot.emulator.render import render_message
 from bot.emulator.server import Message
-from tests.dialout.providers.fakes.cti import JSON, XML, FakeCtiPlatform
+from bot.inbound.cti.settings import CtiSettings
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, Harness, wait_for
+from tests.inbound.fakes import JSON, XML, FakeCtiPlatform
 
 ADMIN = "U0ADMIN"
 CALLS = "C0CALLS"
@@ -162,7 +162,7 @@ async def test_vip_callers_reach_someone_else_and_blocked_callers_are_refused_an
 async def test_only_admins_and_the_route_group_may_change_routes(bot: Harness) -> None:
     refused = await route(bot, "route 4001234567 to 13900000001", user=AMY)
     assert refused.startswith("Only workspace admins and members of <!subteam^S0ROUTES> can change inbound routes.")
-    assert bot.services.inbound is not None and await bot.services.inbound.routes.route("4001234567") is None
+    assert bot.services.inbound is not None and await bot.services.inbound.route_store.route("4001234567") is None
     bot.emulator.add_usergroup("S0ROUTES", [AMY])
     bot.services.inbound.book._groups._cache.clear()  # type: ignore[attr-defined]  # the group cache lasts a minute
     assert (await route(bot, "route 4001234567 to 13900000001", user=AMY)).startswith("Saved:")

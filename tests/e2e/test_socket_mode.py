@@ -7,7 +7,7 @@ from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 
 from bot.emulator.socket_mode import SocketModeEmulator
-from bot.wiring import Services
+from bot.wiring import Confbot
 from tests.e2e.harness import AMY, CHANNEL, Harness
 
 APP_TOKEN = "xapp-1-A0CONFBOT-test"
@@ -20,8 +20,8 @@ async def test_dial_over_socket_mode_is_acked_and_reaches_a_final_roster(test_db
     harness.emulator.socket_mode = socket
     try:
         async with harness:
-            services: Services = harness.services
-            assert services._socket_mode is not None
+            confbot: Confbot = harness.services
+            assert confbot.socket_mode is not None
             elapsed, ack = await socket.slash(
                 "13800138001, 13800138000 into conf 42 now", user_id=AMY, channel_id=CHANNEL
             )
@@ -44,6 +44,6 @@ async def test_a_bot_token_cannot_open_a_socket_mode_connection(test_db) -> None
             with pytest.raises(SlackApiError) as caught:
                 await harness.services.slack_client.api_call("apps.connections.open")
             assert caught.value.response["error"] == "invalid_auth"
-            assert harness.services._socket_mode is None  # no app token: plain HTTP mode
+            assert harness.services.socket_mode is None  # no app token: plain HTTP mode
     finally:
         await socket.stop()

@@ -13,12 +13,15 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.config import CtiSettings, Settings
-from bot.dialout.core.ports import DialRequest, PlacedCall, WebhookRejected, WebhookRequest
-from bot.inbound.core.model import RecordMode, Ringback, RouteOptions, RouteRule, RuleAction, RuleTarget
-from bot.inbound.cti import CtiFormat, CtiProvider, decode, encode, from_settings, request_format
+from bot.config import Settings
+from bot.dialout.providers import REGISTRY
+from bot.inbound.core.routes import RecordMode, Ringback, RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.cti.endpoint import CtiEndpoint, Refused
+from bot.inbound.cti.protocol import CtiFormat, decode, encode, request_format
+from bot.inbound.cti.settings import CtiSettings
 from bot.kernel.states import CallState
-from tests.dialout.providers.fakes.cti import (
+from tests.e2e.harness import Harness
+from tests.inbound.fakes import (
     ANSWER_FIELDS,
     JSON,
     REQUIRED_ANSWER_FIELDS,
@@ -27,7 +30,6 @@ from tests.dialout.providers.fakes.cti import (
     FakeCtiPlatform,
     build_body,
 )
-from tests.e2e.harness import Harness
 
 SECRET = "path-secret-0123456789"
 VCC = "VCC001"
@@ -58,7 +60,7 @@ async def bot(test_db) -> AsyncIterator[Harness]:
         )
         rule = RouteRule("", RuleAction.FORWARD, (RuleTarget(number="+8613900000001"),), options)
         assert running.services.inbound is not None
-        await running.services.inbound.routes.set_rule(
+        await running.services.inbound.route_store.set_rule(
             ACCESS, "400-123-4567", None, "C0OPS", "T0EMU", rule, "U0ADMIN", running.services.clock.now()
         )
         yield running
@@ -366,7 +368,7 @@ async def test_only_post_is_served(bot: Harness) -> None:
     assert response.status_code == 405
 
 
-# --- the codec and the provider entry -------------------------------------------------------
+# --- the codec and the settings -------------------------------------------------------------
 
 
 def test_the_format_comes_from_the_content_type_else_the_first_byte() -> None:
@@ -400,31 +402,22 @@ def test_answers_encode_userlist_as_the_seed_nests_it() -> None:
     )
 
 
-async def test_the_provider_is_inbound_only_and_says_what_it_misses() -> None:
-    unconfigured = from_settings(Settings(_env_file=None))
-    assert unconfigured.info.missing_settings == ("CTI_PATH_SECRET", "CTI_VCC_ID")
-    provider = CtiProvider(cti_settings())
-    assert [c.value for c in provider.info.capabilities] == ["inbound"] and not provider.info.missing_settings
-    with pytest.raises(NotImplementedError):
-        await provider.place(DialRequest(1, None, (), "U1"))  # type: ignore[arg-type]
-    with pytest.raises(NotImplementedError):
-        await provider.poll(PlacedCall(1, 1, "x", None, None, "U1", CallState.DIALING))  # type: ignore[arg-type]
-    with pytest.raises(NotImplementedError):
-        await provider.cancel(PlacedCall(1, 1, "x", None, None, "U1", CallState.DIALING))  # type: ignore[arg-type]
-    with pytest.raises(WebhookRejected) as caught:
-        await provider.handle_webhook(WebhookRequest("POST", "/webhooks/cti", {}, {}, b""))
-    assert caught.value.status == 404
+def test_inbound_routing_is_a_feature_not_a_provider_and_says_what_it_misses() -> None:
+    assert "cti" not in REGISTRY
+    unconfigured = Settings(_env_file=None).cti
+    assert unconfigured.missing() == ("CTI_PATH_SECRET", "CTI_VCC_ID") and not unconfigured.configured
+    assert cti_settings().missing() == () and cti_settings().configured
 
 
 def test_the_path_secret_is_compared_whole() -> None:
-    provider = CtiProvider(cti_settings())
-    provider.authenticate(SECRET, "127.0.0.1")
+    endpoint = CtiEndpoint(cti_settings(), None)  # type: ignore[arg-type]  # authentication needs no switchboard
+    endpoint.authenticate(SECRET, "127.0.0.1")
     for guess in ["", SECRET[:-1], SECRET + "x", SECRET.upper()]:
-        with pytest.raises(WebhookRejected) as caught:
-            provider.authenticate(guess, "127.0.0.1")
+        with pytest.raises(Refused) as caught:
+            endpoint.authenticate(guess, "127.0.0.1")
         assert caught.value.status == 401
-    with pytest.raises(WebhookRejected):
-        CtiProvider(CtiSettings(vcc_id=VCC)).authenticate("", "127.0.0.1")  # no secret configured: nothing matches
+    with pytest.raises(Refused):
+        CtiEndpoint(CtiSettings(vcc_id=VCC), None).authenticate("", "127.0.0.1")  # type: ignore[arg-type]
 
 
 def test_gbk_is_read_from_the_xml_declaration_or_the_json_charset() -> None:

@@ -12,38 +12,30 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
 
-from bot.inbound.core.model import (
-    AnswerDefaults,
-    InboundEvent,
-    InboundNoticeKind,
-    InboundQuery,
-    QueryOutcome,
-    RecordMode,
-    RouteOptions,
-    RouteRule,
-    RuleAction,
-    RuleTarget,
-)
-from bot.inbound.core.route_command import RemoveRouteCommand, RouteError, RouteProblem, SetRouteCommand
-from bot.inbound.core.switchboard import (
-    RouteAsker,
+from bot.inbound.core.answer import AnswerDefaults, InboundQuery, QueryOutcome
+from bot.inbound.core.calls import InboundNoticeKind
+from bot.inbound.core.events import InboundEvent
+from bot.inbound.core.route_book import (
     RouteBook,
     RouteBookRules,
     RouteChangedReply,
     RouteNotAllowedReply,
     RouteNothingReply,
-    Switchboard,
-    SwitchboardRules,
 )
-from bot.inbound.store import CachedRoutes, SqlInboundCalls, SqlRoutes
+from bot.inbound.core.route_command import RemoveRouteCommand, RouteError, RouteProblem, SetRouteCommand
+from bot.inbound.core.routes import RecordMode, RouteOptions, RouteRule, RuleAction, RuleTarget
+from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
+from bot.inbound.store.calls import SqlInboundCalls
+from bot.inbound.store.routes import CachedRoutes, SqlRoutes
 from bot.kernel import db
+from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
 
 ADMIN = UserProfile("U0ADMIN", tz="Asia/Shanghai", is_admin=True)
 MEMBER = UserProfile("U0MEMBER", tz="Asia/Shanghai")
-ASKER = RouteAsker("U0ADMIN", "T1", "C0OPS")
+ASKER = Asker("U0ADMIN", "T1", "C0OPS")
 
 
 class RecordingNotifier:
@@ -309,7 +301,7 @@ async def test_rules_of_a_route_are_kept_side_by_side_and_removed_one_by_one(par
 
 async def test_only_admins_and_the_route_group_may_change_routes(parts, clock) -> None:
     command = SetRouteCommand("4001234567", "4001234567", "", RuleAction.FORWARD, phones=("+8613900000001",))
-    member_asker = RouteAsker("U0MEMBER", "T1", "C0OPS")
+    member_asker = Asker("U0MEMBER", "T1", "C0OPS")
     refused = await parts["book"].handle(command, member_asker, MEMBER, "en")
     assert isinstance(refused, RouteNotAllowedReply) and refused.group == ""
     assert await parts["routes"].route("4001234567") is None and await parts["routes"].changes(5) == []

@@ -18,7 +18,7 @@ from bot.dialout.store import SqlInviteStore
 from bot.kernel import db
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.people import Party, PartyKind
-from tests.conftest import PG_DEFAULT, PG_ENV, create_pg_schema, drop_pg_schema
+from tests.conftest import PG_DEFAULT, PG_ENV, RecordedStatement, create_pg_schema, drop_pg_schema, record_pg_migrations
 
 URL = os.environ.get(PG_ENV, PG_DEFAULT)
 REPLICAS = 4
@@ -38,11 +38,15 @@ _SKIP = _reachable()
 pytestmark = pytest.mark.skipif(_SKIP is not None, reason=_SKIP or "")
 
 
+@pytest.fixture(scope="module")
+def migrations() -> tuple[RecordedStatement, ...]:
+    return record_pg_migrations(URL)
+
+
 @pytest.fixture
-async def replicas() -> AsyncIterator[list[SqlInviteStore]]:
-    schema = create_pg_schema(URL)
+async def replicas(migrations: tuple[RecordedStatement, ...]) -> AsyncIterator[list[SqlInviteStore]]:
+    schema = create_pg_schema(URL, migrations)
     engines = [db.create_engine(URL, schema=schema) for _ in range(REPLICAS)]
-    await db.upgrade(engines[0])
     yield [SqlInviteStore(e) for e in engines]
     for engine in engines:
         await engine.dispose()

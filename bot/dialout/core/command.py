@@ -20,16 +20,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.dialout.core.models import Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
+from bot.kernel.lexing import (
+    DURATION,
+    MENTION,
+    QUOTES,
+    Parties,
+    PartiesProblem,
+    parse_duration,
+    parties_problem,
+    read_parties,
+)
 from bot.kernel.people import Party, PartyKind, UserProfile
-from bot.kernel.phone import DialingPolicy, NumberProblem, looks_like_number, normalise
+from bot.kernel.phone import DialingPolicy, looks_like_number, normalise
 from bot.kernel.when import When, WhenError, WhenProblem, parse_when
-
-if TYPE_CHECKING:
-    from bot.inbound.core.route_command import RouteCommand
 
 MAX_PARTIES = 500
 
@@ -134,9 +141,7 @@ class ParseContext:
 
 # --- lexical pieces ----------------------------------------------------------------------
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)?([^>|]+)(?:\|([^>]*))?>")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "＝": "=", "，": ",", "、": ","})
 
 _CONF_TARGET = re.compile(
     r"(?:(?:\binto|\bto|\bin|\bjoin|呼入|拨入|加入|进入|接入|入|到)\s*(?:the\s+)?)?"
@@ -147,51 +152,14 @@ _EVENT_HEAD = re.compile(r"^(?:event|live|直播|活动)\s*(?:#|id)?\s*[:：]?\s
 _ROOM_WORD = re.compile(r"(?:\brooms?\b|会议室)\s*[:：]?\s*", re.I)
 _ROOM_ADDRESS = re.compile(r"^(?:(?P<scheme>sip|h323|h\.323)\s*:\s*)?(?P<addr>\S+)$", re.I)
 
-_DURATION_UNITS = {
-    "s": 1,
-    "sec": 1,
-    "secs": 1,
-    "second": 1,
-    "seconds": 1,
-    "秒": 1,
-    "秒钟": 1,
-    "m": 60,
-    "min": 60,
-    "mins": 60,
-    "minute": 60,
-    "minutes": 60,
-    "分": 60,
-    "分钟": 60,
-    "h": 3600,
-    "hr": 3600,
-    "hrs": 3600,
-    "hour": 3600,
-    "hours": 3600,
-    "小时": 3600,
-    "个小时": 3600,
-}
-_DUR_UNIT = "|".join(sorted((re.escape(u) for u in _DURATION_UNITS), key=len, reverse=True))
-_DURATION = rf"(?:\d+(?:\.\d+)?\s*(?:{_DUR_UNIT})(?![a-z]))(?:\s*\d+\s*(?:{_DUR_UNIT})(?![a-z]))*"
 _VIA = re.compile(r"(?:\b(?:via|using|through|with)\s+|(?:通过|使用|经由|用)\s*)(?P<p>[A-Za-z][A-Za-z0-9_\-]*)")
 _BAD_DURATION = r"\d+(?:\.\d+)?(?:\s*[^\s\d]+)?|\S+"
-_MAX = re.compile(rf"(?:\bmax(?:imum)?\b|最长|最多|时长|限时)\s*[:：=]?\s*(?P<d>{_DURATION}|半小时|{_BAD_DURATION})")
-_BEFORE = re.compile(rf"(?:\bbefore\b|提前)\s*[:：=]?\s*(?P<d>{_DURATION}|半小时|{_BAD_DURATION})")
+_MAX = re.compile(rf"(?:\bmax(?:imum)?\b|最长|最多|时长|限时)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
+_BEFORE = re.compile(rf"(?:\bbefore\b|提前)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
 _KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
-_SEPARATORS = re.compile(r"[,;；]|\band\b|和|及|与")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _HELP_WORDS = {"", "help", "?", "-h", "--help", "帮助", "幫助", "说明", "用法"}
 _CANCEL = re.compile(r"^(?:cancel|取消)\s*#?\s*(?P<id>\S+)?\s*$")
-
-
-def parse_duration(text: str) -> int | None:
-    """Seconds in "30m", "1h", "1h30m", "90 minutes", "半小时", "2小时"; None when unreadable."""
-    cleaned = text.strip().lower().replace(" ", "")
-    if cleaned in {"半小时", "半个小时"}:
-        return 1800
-    pairs = re.findall(rf"(\d+(?:\.\d+)?)({_DUR_UNIT})", cleaned)
-    if not pairs or "".join(a + u for a, u in pairs) != cleaned:
-        return None
-    return int(sum(float(amount) * _DURATION_UNITS[unit] for amount, unit in pairs))
 
 
 def _unescape_slack(text: str) -> str:
@@ -205,73 +173,7 @@ def _unescape_slack(text: str) -> str:
     return _SLACK_LINK.sub(keep, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-# --- parties -----------------------------------------------------------------------------
-
-
-@dataclass
-class _Parties:
-    phones: list[str] = field(default_factory=list)
-    mentions: list[str] = field(default_factory=list)
-    problems: list[NumberProblem] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    at_names: list[str] = field(default_factory=list)
-
-
-def _read_parties(text: str, policy: DialingPolicy) -> _Parties:
-    """Numbers and mentions in `text`; numbers split by spaces are rejoined while that helps."""
-    found = _Parties()
-    mentions = _MENTION.findall(text)
-    text = _MENTION.sub(" ", text)
-    for user_id in mentions:
-        if user_id not in found.mentions:
-            found.mentions.append(user_id)
-    # Commas (and "and", 和) always separate parties; spaces may also sit inside a number.
-    for chunk in _SEPARATORS.split(text):
-        _read_chunk(chunk.split(), policy, found)
-    return found
-
-
-def _read_chunk(tokens: list[str], policy: DialingPolicy, found: _Parties) -> None:
-    """Numbers in whitespace-separated tokens, rejoining groups ("+86 136 9220 6627") while that helps."""
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.startswith("@"):
-            found.at_names.append(token)
-            i += 1
-            continue
-        if not looks_like_number(token):
-            found.unknown.append(token)
-            i += 1
-            continue
-        result = normalise(token, policy)
-        taken = 1
-        if not isinstance(result, str):
-            # "+86 136 9220 6627", "010 5851 2042": join with following number-ish tokens.
-            for j in range(i + 2, min(i + 6, len(tokens) + 1)):
-                if not all(looks_like_number(t) or t.isdigit() for t in tokens[i:j]):
-                    break
-                joined = normalise("".join(tokens[i:j]), policy)
-                if isinstance(joined, str):
-                    result, taken = joined, j - i
-                    break
-        if isinstance(result, str):
-            if result not in found.phones:
-                found.phones.append(result)
-        else:
-            if token.startswith("+"):
-                # "+999 1234567": an international number written in groups is one bad number.
-                while i + taken < len(tokens) and taken < 6 and tokens[i + taken].isdigit():
-                    taken += 1
-                text_given = " ".join(tokens[i : i + taken])
-                joined = normalise(text_given.replace(" ", ""), policy)
-                result = (
-                    NumberProblem(text_given, joined.kind, joined.region)
-                    if isinstance(joined, NumberProblem)
-                    else result
-                )
-            found.problems.append(result)
-        i += taken
+# --- rooms -------------------------------------------------------------------------------
 
 
 def _read_rooms(text: str) -> tuple[list[Party], list[str]]:
@@ -408,14 +310,13 @@ def _read_when(phrase: str, ctx: ParseContext) -> When:
 # --- the command -------------------------------------------------------------------------
 
 
-def parse_command(text: str, ctx: ParseContext) -> Command | RouteCommand:
-    """Read `/dial` text; raises ParseError with everything the user needs to fix it."""
-    # Route commands (inbound calls) have their own grammar, read before Slack links are unwrapped.
-    from bot.inbound.core import route_command  # it builds on this module's ParseError and ParseContext
+def parse_command(text: str, ctx: ParseContext) -> Command:
+    """Read `/dial` text; raises ParseError with everything the user needs to fix it.
 
-    if route_command.is_route_text(text):
-        return route_command.parse_route_command(text, ctx)
-    cleaned = _unescape_slack(text.translate(_QUOTES)).strip()
+    Words other features own (`/dial route …`) never get here: the /dial listener offers the
+    text to their subcommands first.
+    """
+    cleaned = _unescape_slack(text.translate(QUOTES)).strip()
     lowered = cleaned.lower()
     if lowered in _HELP_WORDS:
         return HelpCommand()
@@ -452,9 +353,9 @@ def _parse_dial(text: str, ctx: ParseContext) -> InviteDraft:
         if keyword in {"conf", "conference", "电话会议"}:
             raise ParseError(ParseProblem.ROOMS_NEED_MEETING, {"id": target_match["id"]})
         target = Target(TargetKind.MEETING, target_match["id"])
-        parties = _Parties()
+        parties = Parties()
     else:
-        parties = _read_parties(head, ctx.policy)
+        parties = read_parties(head, ctx.policy)
         _check_parties(parties)
         if keyword in {"meeting", "mtg", "视频会议"}:
             raise ParseError(ParseProblem.MEETING_NEEDS_ROOMS, {"id": target_match["id"]})
@@ -474,11 +375,11 @@ def _parse_event(event_id: str, rest: str, ctx: ParseContext) -> InviteDraft:
         bare = token.strip(" ,，、")
         if not bare:
             continue
-        if _MENTION.fullmatch(bare) or (looks_like_number(bare) and not _DATE_LIKE.match(bare)):
+        if MENTION.fullmatch(bare) or (looks_like_number(bare) and not _DATE_LIKE.match(bare)):
             continue
         cut = index
         break
-    parties = _read_parties("".join(tokens[:cut]), ctx.policy)
+    parties = read_parties("".join(tokens[:cut]), ctx.policy)
     _check_parties(parties)
     options, phrase = _take_options("".join(tokens[cut:]))
     target = Target(TargetKind.EVENT, event_id)
@@ -486,24 +387,19 @@ def _parse_event(event_id: str, rest: str, ctx: ParseContext) -> InviteDraft:
     return _finish(target, info, parties, [], options, phrase, ctx)
 
 
-def _check_parties(parties: _Parties) -> None:
-    if parties.at_names:
-        raise ParseError(ParseProblem.PLAIN_AT_NAME, {"names": parties.at_names})
-    if parties.unknown:
-        raise ParseError(ParseProblem.UNKNOWN_WORDS, {"words": parties.unknown})
-    if parties.problems:
-        raise ParseError(
-            ParseProblem.INVALID_NUMBERS,
-            {"numbers": [{"text": p.text, "why": p.kind.value, "region": p.region} for p in parties.problems]},
-        )
-    if not parties.phones and not parties.mentions:
-        raise ParseError(ParseProblem.NO_PARTIES, {"kind": "phone"})
+def _check_parties(parties: Parties) -> None:
+    found = parties_problem(parties)
+    if found is not None:
+        problem, params = found
+        if problem is PartiesProblem.NO_PARTIES:
+            params = {"kind": "phone"}
+        raise ParseError(ParseProblem(problem.value), params)
 
 
 def _finish(
     target: Target,
     info: ProviderInfo,
-    parties: _Parties,
+    parties: Parties,
     rooms: Sequence[Party],
     options: _Options,
     phrase: str,

@@ -5,7 +5,7 @@ Plain values only, so every rule about them can be tested without Slack, HTTP or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -32,12 +32,11 @@ class Target:
 
 
 class Capability(StrEnum):
-    """What a provider can do; matches `TargetKind` plus inbound routing."""
+    """What a provider can do; matches `TargetKind`."""
 
     CONFERENCE = "conference"
     MEETING = "meeting"
     EVENT = "event"
-    INBOUND = "inbound"
 
 
 def capability_for(kind: TargetKind) -> Capability:
@@ -131,3 +130,12 @@ class CallEvent:
     # Set (with an empty provider_call_id) for news about every open call of this provider in one
     # target, e.g. a conference that ended: the core applies it to each of those calls.
     target_id: str | None = None
+
+
+# A call in one of these is still being set up: the invite is "dialling" while any call is.
+SETTING_UP = frozenset({CallState.QUEUED, CallState.DIALING, CallState.RINGING, CallState.UNKNOWN})
+
+
+def everyone_reached(attempts: Sequence[CallAttempt]) -> bool:
+    """Whether nobody is being dialled any more and someone joined (the conference is under way)."""
+    return any(a.state is CallState.ANSWERED for a in attempts) and not any(a.state in SETTING_UP for a in attempts)

@@ -21,10 +21,8 @@ from bot.dialout.core.command import (
     resolve_parties,
 )
 from bot.dialout.core.invites import CancelOutcome, InviteService
-from bot.dialout.core.models import Capability, Invite, TargetKind
+from bot.dialout.core.models import Invite, TargetKind
 from bot.dialout.core.ports import ProviderInfo
-from bot.inbound.core.route_command import ROUTE_COMMANDS, RouteCommand
-from bot.inbound.core.switchboard import RouteAsker, RouteBook, RouteReply
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
@@ -91,10 +89,8 @@ class DialRequests:
         clock: Clock,
         rules: RequestRules,
         locale_of: Callable[[str | None, str], str],
-        routes: RouteBook | None = None,
     ) -> None:
         self._invites = invites
-        self._routes = routes
         self._directory = directory
         self._providers = providers
         self._clock = clock
@@ -105,7 +101,7 @@ class DialRequests:
         profile = await self._directory.profile(user_id)
         return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
 
-    async def handle_text(self, text: str, asker: Asker) -> Reply | RouteReply:
+    async def handle_text(self, text: str, asker: Asker) -> Reply:
         """Read and carry out one `/dial` command."""
         profile = await self._asker_profile(asker.user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
@@ -125,28 +121,13 @@ class DialRequests:
             usable = tuple(
                 f"{name} ({', '.join(sorted(info.options))})" if info.options else name
                 for name, info in sorted(providers.items())
-                if not info.missing_settings and info.capabilities - {Capability.INBOUND}
+                if not info.missing_settings
             )
             return HelpReply(locale, profile.tz, usable)
         if isinstance(command, CancelCommand):
             outcome = await self._invites.cancel(command.invite_id, asker.user_id, profile.is_admin)
             return CancelReply(locale, command.invite_id, outcome)
-        if isinstance(command, ROUTE_COMMANDS):
-            return await self._route(command, asker, profile, locale)
         return await self._schedule(command, asker, profile, locale, text, providers)
-
-    async def _route(
-        self, command: RouteCommand, asker: Asker, profile: UserProfile, locale: str
-    ) -> Reply | RouteReply:
-        """Inbound route commands (`/dial route …`, `/dial routes`)."""
-        if self._routes is None:
-            return ErrorReply(locale, ParseError(ParseProblem.NO_PROVIDER_FOR_KIND, {"kind": "inbound"}))
-        try:
-            return await self._routes.handle(
-                command, RouteAsker(asker.user_id, asker.team_id, asker.channel_id), profile, locale
-            )
-        except ParseError as exc:
-            return ErrorReply(locale, exc)
 
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
         """The cancel button on a thread parent."""

@@ -11,10 +11,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.dialout.core.models import CallAttempt, CallEvent, InviteStatus
+from bot.dialout.core.models import SETTING_UP, CallAttempt, CallEvent, InviteStatus, everyone_reached
 from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
 from bot.kernel.ports import Clock
-from bot.kernel.states import CallState, FailReason, advance
+from bot.kernel.states import CallState, FailReason, advance, apply_forward
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +78,20 @@ class StatusService:
     async def advance(self, attempt: CallAttempt, event: CallEvent) -> bool:
         """Move `attempt` forward to what `event` reports, if that is forward."""
         assert attempt.id is not None
-        current: CallAttempt | None = attempt
-        new: CallState | None = None
-        for _ in range(5):
-            if current is None:
-                return False
-            new = advance(current.state, event.state)
-            if new is None:
-                return False
+        attempt_id = attempt.id
+
+        moved_from: list[CallState] = []
+
+        def plan(current: CallAttempt) -> CallState | None:
+            return advance(current.state, event.state)
+
+        async def write(current: CallAttempt, new: CallState) -> bool:
+            moved_from[:] = [current.state]
             reason = event.reason if new is CallState.FAILED else None
             if new is CallState.FAILED and reason is None:
                 reason = FailReason.UNKNOWN
-            changed = await self._store.transition(
-                attempt.id,
+            return await self._store.transition(
+                attempt_id,
                 current.state,
                 new,
                 reason=reason,
@@ -98,17 +99,28 @@ class StatusService:
                 detail=event.detail,
                 at=event.occurred_at or self._clock.now(),
             )
-            if changed:
-                break
-            current = await self._store.get_attempt(attempt.id)
-        else:
+
+        new = await apply_forward(attempt, plan, write, lambda: self._store.get_attempt(attempt_id))
+        if new is None:
             return False
-        await self._notifier.calls_changed(attempt.invite_id)
+        if await self._last_one_set_up(attempt.invite_id, moved_from[0] if moved_from else None, new):
+            await self._notifier.invite_changed(attempt.invite_id)  # the parent stops saying "Dialling…"
+        else:
+            await self._notifier.calls_changed(attempt.invite_id)
         if new is CallState.FAILED:
             await self._notifier.calls_failed(attempt.invite_id)
         if new.is_final:  # only a final state can make the invite done
             await self.settle(attempt.invite_id)
         return True
+
+    async def _last_one_set_up(self, invite_id: int, before: CallState | None, after: CallState) -> bool:
+        """Whether this move ended the dialling phase: it left set-up and nobody else is in it.
+
+        Only then does the parent need a fresh render; every other event only changes the roster.
+        """
+        if before not in SETTING_UP or after in SETTING_UP:
+            return False
+        return everyone_reached(await self._store.attempts(invite_id))
 
     async def settle(self, invite_id: int) -> bool:
         """Mark the invite done and post the summary once every party is final."""

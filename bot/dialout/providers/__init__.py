@@ -13,7 +13,6 @@ from bot.config import Settings
 from bot.dialout.core.ports import Provider
 from bot.dialout.providers import quanshi, sandbox, tencent_meeting, voipnow, yunhuni
 from bot.dialout.providers.plugin import ProviderPlugin
-from bot.inbound import cti
 
 REGISTRY: dict[str, ProviderPlugin[Any]] = {
     "sandbox": sandbox.PLUGIN,
@@ -26,6 +25,4 @@ REGISTRY: dict[str, ProviderPlugin[Any]] = {
 
 def build_providers(settings: Settings) -> dict[str, Provider]:
     """Every registered provider, built from settings (unconfigured ones say what they miss)."""
-    built = {name: plugin.from_settings(settings) for name, plugin in REGISTRY.items()}
-    built["cti"] = cti.from_settings(settings)  # inbound routing, not a provider: leaves with the inbound slice
-    return built
+    return {name: plugin.from_settings(settings) for name, plugin in REGISTRY.items()}

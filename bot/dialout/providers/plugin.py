@@ -32,7 +32,9 @@ class ProviderPlugin(Generic[S]):
         """This provider's settings: given in `Settings.providers`, else read from the environment."""
         given = settings.providers.get(self.name)
         if given is None:
-            return self.settings()
+            # Read once and kept: a setting left empty may be drawn at random (the sandbox's
+            # secrets), and the provider and the simulator it talks to must draw the same.
+            given = settings.providers.setdefault(self.name, self.settings())
         if not isinstance(given, self.settings):
             raise TypeError(f"Settings.providers[{self.name!r}] must be a {self.settings.__name__}")
         return given

@@ -1,22 +1,28 @@
-"""`/dial`: acknowledge at once, then read, resolve and schedule after the ack."""
+"""`/dial`: acknowledge at once, then read, resolve and schedule after the ack.
+
+Words of `/dial` that other features own (inbound routing's `/dial route …`) are offered to
+their subcommands first; dial-out knows nothing about them.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.replies import build_reply
-from bot.kernel.feature import Asker
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
+from bot.kernel.feature import Asker, Subcommand
+from bot.kernel.ports import Clock
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    """Attach the /dial listener."""
+def register(
+    app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool, subcommands: Sequence[Subcommand] = ()
+) -> None:
+    """Attach the /dial listener; `subcommands` (other features' words) are asked first whether the text is theirs."""
 
     @app.command("/dial")
     async def handle_dial(
@@ -24,9 +30,13 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         asker = Asker(command["user_id"], command.get("team_id", ""), command["channel_id"])
-        reply = await services.requests.handle_text(command.get("text", ""), asker)
-        text = build_reply(reply, services.clock.now(), services.settings.mask_numbers)
-        await tell(client, respond, asker, text)
+        text = command.get("text", "")
+        owner = next((sub for sub in subcommands if sub.claims(text)), None)
+        if owner is not None:
+            answer = await owner.handle(text, asker)
+        else:
+            answer = build_reply(await requests.handle_text(text, asker), clock.now(), mask_numbers)
+        await tell(client, respond, asker, answer)
 
 
 async def tell(client: AsyncWebClient, respond: AsyncRespond, asker: Asker, text: str) -> None:

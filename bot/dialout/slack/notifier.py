@@ -1,27 +1,19 @@
 """Slack output through a persisted outbox: coalesced, rate-limited, retried until delivered.
 
 The core only says *that* something changed (`invite_changed`, `calls_failed`, `notice`);
-rows land in the outbox, and the worker renders each message from the store at send time.
-So N events for one roster become one `chat.update`, at most one per message per second;
-a 429 waits for its Retry-After, an outage is retried with backoff, and nothing is lost
-across restarts because the rows are in the database.
+rows land in the outbox, and the invite senders here render each message from the store at
+send time. The delivery loop, its rate limit and its retries are shared with the other features
+(slack/outbox_worker.py); this module registers the invite kinds on it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
-import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.core.models import Invite
@@ -35,39 +27,13 @@ from bot.dialout.slack.thread import (
     describe_party,
 )
 from bot.dialout.store import SqlInviteStore
-from bot.kernel.background import BackgroundTask
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.ports import Clock
 from bot.slack.messages import t
+from bot.slack.outbox_worker import NotReady, SlackOutboxWorker, TooSoon
 
 log = logging.getLogger(__name__)
 
-# Errors Slack will answer the same way however often we retry.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "msg_too_long",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "too_many_attachments",
-        "restricted_action",
-        "cant_update_message",
-        "edit_window_closed",
-        "message_not_found",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "no_permission",
-        "missing_scope",
-        "not_authed",
-        "invalid_arguments",
-        "user_not_in_channel",
-    }
-)
-GIVE_UP_AFTER = timedelta(hours=24)
-KEEP_SENT = timedelta(days=7)
 _REPLY_KINDS = ("failures", "notice")
 
 
@@ -119,12 +85,8 @@ class RenderSettings:
     grace_s: int = 600
 
 
-class NotReady(Exception):
-    """The thread parent is not posted yet; try this row again shortly."""
-
-
-class OutboxWorker:
-    """Delivers outbox rows to Slack, in order per invite."""
+class OutboxWorker(SlackOutboxWorker):
+    """The shared outbox worker with the invite senders registered: parent, roster, failures, notices."""
 
     def __init__(
         self,
@@ -137,120 +99,33 @@ class OutboxWorker:
         wake: asyncio.Event,
         min_update_interval_s: float = 1.0,
     ) -> None:
-        self._outbox = outbox
+        super().__init__(outbox, clock, wake, min_update_interval_s)
         self._store = store
         self._client = client
-        self._clock = clock
         self._providers = providers
         self._settings = settings
-        self._wake = wake
-        self._min_interval = min_update_interval_s
-        self._last_update: dict[str, float] = {}
-        self._loop = BackgroundTask("slack-outbox", self._run)
-        self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
+        senders = {
+            "parent": self._send_parent,
+            "roster": self._send_roster,
+            "failures": self._send_failures,
+            "notice": self._send_notice,
+        }
+        for kind, sender in senders.items():
+            self.add_handler(kind, self._with_invite(sender))
 
-    def add_handler(self, kind: str, handler: Callable[[OutboxItem], Awaitable[None]]) -> None:
-        """Deliver rows of `kind` with `handler` (features other than invites: inbound calls).
+    def _with_invite(
+        self, sender: Callable[[OutboxItem, Invite], Awaitable[None]]
+    ) -> Callable[[OutboxItem], Awaitable[None]]:
+        """A sender of rows about an invite, given the invite as it is now (nothing to do once it is gone)."""
 
-        The handler may raise NotReady or TooSoon like the invite senders; the retry rules are the same.
-        """
-        self._handlers[kind] = handler
+        async def send(item: OutboxItem) -> None:
+            if item.invite_id is None:
+                return
+            invite = await self._store.get_invite(item.invite_id)
+            if invite is not None:
+                await sender(item, invite)
 
-    def mark_updated(self, message_key: str) -> None:
-        """Remember that `message_key` was just posted or updated."""
-        self._last_update[message_key] = time.monotonic()
-
-    def start(self) -> None:
-        """Run the delivery loop in the background."""
-        self._loop.start()
-
-    async def stop(self) -> None:
-        """Stop the loop; undelivered rows stay in the database for the next start."""
-        await self._loop.stop()
-
-    async def _run(self) -> None:
-        next_purge = 0.0
-        while True:
-            try:
-                busy = await self.deliver_due()
-                if time.monotonic() >= next_purge:
-                    # Delivered rows are kept a while for inspection; the outbox is a queue, not an archive.
-                    await self._outbox.purge_sent(self._clock.now() - KEEP_SENT)
-                    next_purge = time.monotonic() + 3600
-            except Exception:
-                log.exception("outbox pass failed")
-                busy = False
-            if busy:
-                continue
-            await self._sleep_until_due()
-
-    async def _sleep_until_due(self) -> None:
-        due = await self._outbox.next_due_at()
-        timeout = 1.0
-        if due is not None:
-            timeout = min(1.0, max(0.02, (due - self._clock.now()).total_seconds()))
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
-
-    async def deliver_due(self) -> bool:
-        """One pass: lease due rows and deliver them; True when anything was leased."""
-        items = await self._outbox.lease_due(self._clock.now(), limit=50, lease_s=60)
-        if not items:
-            return False
-        groups: dict[str, list[OutboxItem]] = defaultdict(list)
-        for item in items:
-            groups[item.thread_key].append(item)
-        await asyncio.gather(*(self._deliver_group(group) for group in groups.values()))
-        return True
-
-    async def _deliver_group(self, items: list[OutboxItem]) -> None:
-        for item in items:
-            await self._deliver(item)
-
-    async def _deliver(self, item: OutboxItem) -> None:
-        now = self._clock.now()
-        try:
-            await self._send(item)
-        except NotReady:
-            await self._outbox.retry_at(item, now + timedelta(seconds=0.3), "waiting for the thread", count=False)
-        except TooSoon as soon:
-            await self._outbox.retry_at(item, now + timedelta(seconds=soon.wait_s), "coalescing", count=False)
-        except SlackApiError as exc:
-            await self._on_slack_error(item, exc)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            await self._retry_later(item, f"connection: {exc!r}")
-        except Exception as exc:
-            log.exception("outbox row %s (%s) failed", item.id, item.kind)
-            await self._retry_later(item, f"internal: {exc!r}")
-        else:
-            await self._outbox.mark_sent(item.id, self._clock.now())
-
-    async def _on_slack_error(self, item: OutboxItem, exc: SlackApiError) -> None:
-        response = exc.response
-        error = str(response.get("error", "")) if response is not None else ""
-        status = response.status_code if response is not None else 0
-        if status == 429 or error == "ratelimited":
-            headers = {k.lower(): v for k, v in (response.headers or {}).items()} if response is not None else {}
-            retry_after = headers.get("retry-after", "1")
-            wait = float(retry_after[0] if isinstance(retry_after, list) else retry_after)
-            log.info("Slack rate-limited outbox row %s; retrying in %.1f s", item.id, wait)
-            await self._outbox.retry_at(item, self._clock.now() + timedelta(seconds=wait), "ratelimited", count=False)
-        elif error in PERMANENT_ERRORS:
-            log.error("Slack refused outbox row %s (%s) for good: %s", item.id, item.kind, error)
-            await self._outbox.mark_dead(item.id, error)
-        else:
-            await self._retry_later(item, error or f"http {status}")
-
-    async def _retry_later(self, item: OutboxItem, error: str) -> None:
-        now = self._clock.now()
-        if now - item.created_at > GIVE_UP_AFTER:
-            log.error("giving up on outbox row %s after 24 h: %s", item.id, error)
-            await self._outbox.mark_dead(item.id, error)
-            return
-        backoff = min(300.0, 2.0 ** min(item.attempts, 9)) * (0.5 + random.random() / 2)
-        log.warning("outbox row %s failed (%s); retry in %.1f s", item.id, error, backoff)
-        await self._outbox.retry_at(item, now + timedelta(seconds=backoff), error)
+        return send
 
     # --- rendering and sending ------------------------------------------------------------
 
@@ -265,36 +140,6 @@ class OutboxWorker:
             provider=invite.provider,
         )
 
-    def check_rate(self, message_key: str) -> None:
-        """Raise TooSoon when `message_key` (channel:ts) was updated less than the minimum interval ago."""
-        last = self._last_update.get(message_key)
-        if last is not None:
-            wait = self._min_interval - (time.monotonic() - last)
-            if wait > 0:
-                raise TooSoon(wait)
-
-    async def _send(self, item: OutboxItem) -> None:
-        handler = self._handlers.get(item.kind)
-        if handler is not None:
-            await handler(item)
-            return
-        if item.invite_id is None:
-            return
-        invite = await self._store.get_invite(item.invite_id)
-        if invite is None:
-            return
-        assert invite.id is not None
-        if item.kind == "parent":
-            await self._send_parent(item, invite)
-        elif item.kind == "roster":
-            await self._send_roster(item, invite)
-        elif item.kind == "failures":
-            await self._send_failures(item, invite)
-        elif item.kind == "notice":
-            await self._send_notice(item, invite)
-        else:
-            log.error("unknown outbox kind %r", item.kind)
-
     async def _send_parent(self, item: OutboxItem, invite: Invite) -> None:
         assert invite.id is not None
         if invite.thread_ts:
@@ -304,10 +149,10 @@ class OutboxWorker:
         if invite.thread_ts is None:
             response = await self._client.chat_postMessage(channel=invite.channel_id, text=text, blocks=blocks)
             await self._store.set_thread(invite.id, str(response["ts"]))
-            self._last_update[f"{invite.channel_id}:{response['ts']}"] = time.monotonic()
+            self.mark_updated(f"{invite.channel_id}:{response['ts']}")
         else:
             await self._client.chat_update(channel=invite.channel_id, ts=invite.thread_ts, text=text, blocks=blocks)
-            self._last_update[f"{invite.channel_id}:{invite.thread_ts}"] = time.monotonic()
+            self.mark_updated(f"{invite.channel_id}:{invite.thread_ts}")
 
     async def _send_roster(self, item: OutboxItem, invite: Invite) -> None:
         assert invite.id is not None
@@ -322,10 +167,10 @@ class OutboxWorker:
                 channel=invite.channel_id, thread_ts=invite.thread_ts, text=text, blocks=blocks
             )
             await self._store.set_roster_ts(invite.id, str(response["ts"]))
-            self._last_update[f"{invite.channel_id}:{response['ts']}"] = time.monotonic()
+            self.mark_updated(f"{invite.channel_id}:{response['ts']}")
         else:
             await self._client.chat_update(channel=invite.channel_id, ts=invite.roster_ts, text=text, blocks=blocks)
-            self._last_update[f"{invite.channel_id}:{invite.roster_ts}"] = time.monotonic()
+            self.mark_updated(f"{invite.channel_id}:{invite.roster_ts}")
 
     async def _check_reply_order(self, item: OutboxItem, invite: Invite) -> None:
         """Thread replies go out in the order they were decided, whatever retries did to them."""
@@ -375,12 +220,4 @@ class OutboxWorker:
         return t("notice.unknown_outcome", locale, who="?")
 
 
-class TooSoon(Exception):
-    """A chat.update for this message went out less than the minimum interval ago."""
-
-    def __init__(self, wait_s: float) -> None:
-        super().__init__(wait_s)
-        self.wait_s = wait_s
-
-
-__all__ = ["NotReady", "OutboxNotifier", "OutboxWorker", "RenderSettings", "TooSoon"]
+__all__ = ["NotReady", "OutboxNotifier", "OutboxWorker", "RenderSettings", "TooSoon"]  # the first and last re-exported

@@ -8,8 +8,6 @@ from typing import Any
 from bot.dialout.core.command import ParseError, ParseProblem
 from bot.dialout.core.requests import CancelReply, ErrorReply, HelpReply, Reply, ScheduledReply
 from bot.dialout.slack.thread import View, describe_count, describe_target, describe_when
-from bot.inbound.core.switchboard import RouteReply
-from bot.inbound.slack.blocks import build_route_reply
 from bot.slack.messages import CATALOGUE, t
 
 _REGION_NAMES = {
@@ -66,11 +64,8 @@ def build_parse_error(error: ParseError, locale: str, now: datetime | None = Non
     return t(f"parse.{problem.value}", locale, **params)
 
 
-def build_reply(reply: Reply | RouteReply, now: datetime, mask_numbers: bool) -> str:
+def build_reply(reply: Reply, now: datetime, mask_numbers: bool) -> str:
     """The private answer to a /dial command or the cancel button."""
-    route_text = build_route_reply(reply, mask_numbers)
-    if route_text is not None:
-        return route_text
     if isinstance(reply, HelpReply):
         return t("help", reply.locale, tz=reply.tz, providers=_quoted(list(reply.providers)))
     if isinstance(reply, ErrorReply):

@@ -12,29 +12,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, TargetKind
-from bot.kernel.people import PartyKind
-from bot.kernel.phone import display
+from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, TargetKind, everyone_reached
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
-from bot.slack.messages import CATALOGUE, t
+from bot.slack.lines import (
+    MAX_BLOCKS,
+    SECTION_LIMIT,
+    STATE_ICONS,
+    describe_person,
+    explain_code,
+    format_local,
+    reason_words,
+    slack_date,
+)
+from bot.slack.messages import t
 
-MAX_BLOCKS = 50
-SECTION_LIMIT = 2900  # Slack allows 3000 characters per section; keep a margin
 ROSTER_TEXT_BUDGET = 12000  # keep the whole roster message far below Slack's size limits
-
-_ICONS = {
-    CallState.QUEUED: ":hourglass_flowing_sand:",
-    CallState.DIALING: ":telephone_receiver:",
-    CallState.RINGING: ":bell:",
-    CallState.ANSWERED: ":white_check_mark:",
-    CallState.COMPLETED: ":wave:",
-    CallState.FAILED: ":x:",
-    CallState.CANCELLED: ":no_entry_sign:",
-    CallState.UNKNOWN: ":grey_question:",
-}
+_ICONS = STATE_ICONS
 _HANDED_OVER_ICON = ":inbox_tray:"
 _STATE_ORDER = list(CallState)
 
@@ -49,21 +44,6 @@ class View:
     handed_over: bool = False  # the provider reports no per-call status (Quanshi)
     provider_title: str = ""
     provider: str = ""  # registry name, for provider-specific error explanations
-
-
-def format_local(at: datetime, tz: str, locale: str) -> str:
-    """A wall-clock time in `tz`: 'Thu 26 Nov 15:00 CST' / '11月26日 周四 15:00 CST'."""
-    local = at.astimezone(ZoneInfo(tz))
-    zone_name = local.tzname() or tz
-    if locale == "zh":
-        weekday = "一二三四五六日"[local.weekday()]
-        return f"{local.month}月{local.day}日 周{weekday} {local:%H:%M} {zone_name}"
-    return f"{local:%a} {local.day} {local:%b %H:%M} {zone_name}"
-
-
-def slack_date(at: datetime, fallback: str) -> str:
-    """Slack's date token: each reader sees the time in their own zone; others see `fallback`."""
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def _relative(seconds: float, locale: str) -> str:
@@ -104,13 +84,7 @@ def describe_count(invite: Invite, total: int, locale: str) -> str:
 
 def describe_party(attempt: CallAttempt, view: View) -> str:
     """How a party is named in Slack: a mention with a masked number, a number, or a room."""
-    party = attempt.party
-    if party.kind is PartyKind.PHONE:
-        number = display(party.address, view.mask_numbers)
-        if party.slack_user_id:
-            return t("who.person", view.locale, mention=f"<@{party.slack_user_id}>", number=number)
-        return number
-    return t(f"who.{party.kind.value}", view.locale, address=party.address)
+    return describe_person(attempt.party, view.mask_numbers, view.locale)
 
 
 def _is_handed_over(attempt: CallAttempt, view: View) -> bool:
@@ -126,7 +100,7 @@ def describe_state(attempt: CallAttempt, view: View) -> str:
 
 def describe_reason(attempt: CallAttempt, locale: str) -> str:
     """The failure reason in words ('busy', 'no answer', …)."""
-    return t(f"reason.{attempt.reason.value}", locale) if attempt.reason else ""
+    return reason_words(attempt.reason, locale)
 
 
 _VENDOR_REASONS = {FailReason.PROVIDER_REJECTED, FailReason.PROVIDER_ERROR, FailReason.AUTH, FailReason.RATE_LIMITED}
@@ -135,10 +109,9 @@ _VENDOR_REASONS = {FailReason.PROVIDER_REJECTED, FailReason.PROVIDER_ERROR, Fail
 def explain_failure(attempt: CallAttempt, view: View) -> str | None:
     """The provider's error in words: from the catalogue (`error.<provider>.<code>`) when the code is
     documented, else the provider's own message for errors that are the vendor's, else nothing."""
-    if attempt.provider_code:
-        key = f"error.{view.provider}.{attempt.provider_code}"
-        if key in CATALOGUE:
-            return t(key, view.locale)
+    explained = explain_code(view.provider, attempt.provider_code, view.locale)
+    if explained:
+        return explained
     if attempt.detail and attempt.reason in _VENDOR_REASONS:
         return attempt.detail[:160]
     return None
@@ -196,6 +169,8 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         user=invite.created_by,
     )
     status = t(f"status.{invite.status.value}", view.locale)
+    if invite.status is InviteStatus.DIALING and everyone_reached(attempts):
+        status = t("status.in_progress", view.locale)
     # Live counts are the roster's job (updated per event); the parent changes with the invite's status.
     if attempts and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
         status = f"{status} {describe_counts(attempts, view)}"

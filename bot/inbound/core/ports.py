@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.inbound.core.model import (
-    Applied,
-    InboundCall,
-    InboundEvent,
-    InboundLeg,
-    InboundNoticeKind,
-    Route,
-    RouteChange,
-    RouteRule,
-)
+from bot.inbound.core.calls import CallFlag, InboundCall, InboundLeg, InboundNoticeKind, LegChange
+from bot.inbound.core.events import InboundEvent
+from bot.inbound.core.routes import Route, RouteChange, RouteRule
+from bot.kernel.states import CallState
 
 
 class RouteStore(Protocol):
@@ -50,6 +46,43 @@ class RouteStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event just stored (not a re-delivery), and its call when that call is known yet."""
+
+    call: InboundCall | None
+
+
+class CallsTransaction(Protocol):
+    """One store transaction over an inbound call: reads and compare-and-set writes, no rules.
+
+    Its first statement is a write (an event stored, a call touched), so on SQLite the write
+    lock is held before anything is read; everything in it commits together or not at all.
+    """
+
+    async def add_event(self, event: InboundEvent, now: datetime) -> StoredEvent | None:
+        """Store an event, attached to its call when known; None for a re-delivery (same dedupe key)."""
+        ...
+
+    async def touch_call(self, call_id: int, now: datetime) -> InboundCall | None:
+        """Write to the call first, then read it (None: no such call)."""
+        ...
+
+    async def call(self, call_id: int) -> InboundCall | None: ...
+    async def legs(self, call_id: int) -> list[InboundLeg]: ...
+    async def move_leg(self, change: LegChange, at: datetime) -> bool:
+        """Compare-and-set one line from `change.expected` to `change.new`; False when it had moved."""
+        ...
+
+    async def move_call(self, call_id: int, expected: CallState, new: CallState, at: datetime, code: str) -> bool:
+        """Compare-and-set the call as a whole; False when it had moved."""
+        ...
+
+    async def set_flag(self, call_id: int, flag: CallFlag) -> bool:
+        """Set a once-per-call flag; False when it was already set."""
+        ...
+
+
 class InboundCallStore(Protocol):
     """Inbound calls, their callees' lines and the platform's events, durably."""
 
@@ -60,16 +93,12 @@ class InboundCallStore(Protocol):
         ...
 
     async def find_call(self, vcc_id: str, platform_call_id: str) -> InboundCall | None: ...
-    async def record_event(self, event: InboundEvent, now: datetime, region: str) -> Applied:
-        """Store an event and apply it to its call, in one transaction (a re-delivery changes nothing)."""
-        ...
-
     async def link_orphans(self, vcc_id: str, platform_call_id: str, call_id: int) -> list[InboundEvent]:
         """Events stored before their call was known, now attached to it (oldest first)."""
         ...
 
-    async def apply_events(self, call_id: int, events: Sequence[InboundEvent], now: datetime, region: str) -> Applied:
-        """Apply events already stored for a call, in one transaction."""
+    def transaction(self) -> AbstractAsyncContextManager[CallsTransaction]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
         ...
 
 

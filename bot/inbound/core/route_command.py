@@ -7,33 +7,32 @@
 
 Options: record=answer|now|off, max=30m, warn=1m, mode=bridge|conference, ringback=pass|tone,
 prompt=<file or TTS text>, answer_prompt=, hangup_prompt=, fail_prompt=, warn_prompt=,
-ringback_prompt=, display=caller|access|<number>. `parse_command` hands route text here
-before anything else reads it, because `<#C…|name>` channel links must survive.
+ringback_prompt=, display=caller|access|<number>. The /dial listener offers its text to this
+grammar (through the inbound subcommand) before the dial grammar unwraps Slack links, because
+`<#C…|name>` channel links must survive.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot.dialout.core.command import _DURATION, ParseContext, ParseError, ParseProblem, _read_parties, parse_duration
-from bot.dialout.core.models import Capability
-from bot.inbound.core.model import (
+from bot.inbound.core.numbers import number_key, prefix_key
+from bot.inbound.core.prompts import PromptError, parse_prompt
+from bot.inbound.core.routes import (
     MAX_TARGETS,
     PROMPT_OPTIONS,
     ConnMode,
-    PromptError,
     RecordMode,
     Ringback,
     RouteOptions,
     RuleAction,
-    number_key,
-    parse_prompt,
-    prefix_key,
 )
+from bot.kernel.lexing import DURATION, QUOTES, PartiesProblem, parse_duration, parties_problem, read_parties
+from bot.kernel.phone import DialingPolicy
 
 
 class RouteProblem(StrEnum):
@@ -56,13 +55,15 @@ class RouteProblem(StrEnum):
     RECORD_NOW_IN_BRIDGE = "record_now_in_bridge"
     BAD_PROMPT = "bad_prompt"
     NO_PHONE = "no_phone"
+    NOT_CONFIGURED = "not_configured"
 
 
 @dataclass(frozen=True)
-class RouteError(ParseError):
+class RouteError(Exception):
     """A route command that cannot be carried out; its sentence is `route.problem.<problem>`."""
 
-    problem: RouteProblem  # type: ignore[assignment]
+    problem: RouteProblem
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.problem.value} {dict(self.params)}"
@@ -121,7 +122,6 @@ class RouteHelpCommand:
 RouteCommand = SetRouteCommand | RemoveRouteCommand | ListRoutesCommand | RouteHelpCommand
 ROUTE_COMMANDS = (SetRouteCommand, RemoveRouteCommand, ListRoutesCommand, RouteHelpCommand)
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "＝": "=", "，": ",", "、": ","})
 _HEAD = re.compile(r"^\s*(?:routes?\b|呼入路由|呼入转接|路由)", re.I)
 _LIST = re.compile(r"^\s*(?:routes|route\s+list|路由列表|全部路由|所有路由|查看路由|呼入路由列表)\s*$", re.I)
 _HELP = re.compile(r"^\s*(?:route|路由|呼入路由|呼入转接)\s*(?:help|\?|帮助|说明)?\s*$", re.I)
@@ -129,7 +129,7 @@ _CHANNEL = re.compile(r"(?:\b(?:in|channel)\s+|(?:频道|在)\s*)?<#(?P<id>[CG][
 _MENTION_OR_LINK = re.compile(r"<(?P<body>[^>]*)>")
 _PAIR = re.compile(r"(?P<k>[A-Za-z_\u4e00-\u9fff][\w\-]*)\s*=\s*(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
 _SPACED_DURATION = re.compile(
-    rf"(?P<k>\bmax(?:imum)?\b|\bwarn\b|最长|时长|提醒)\s*[:：]?\s*(?P<v>{_DURATION}|半小时)",
+    rf"(?P<k>\bmax(?:imum)?\b|\bwarn\b|最长|时长|提醒)\s*[:：]?\s*(?P<v>{DURATION}|半小时)",
     re.I,
 )
 _BODY = re.compile(
@@ -174,17 +174,22 @@ MAX_DURATION_RANGE = (60, 86400)
 
 def is_route_text(text: str) -> bool:
     """Whether `/dial` text is a route command (checked before anything else reads it)."""
-    return bool(_HEAD.match(text.translate(_QUOTES)))
+    return bool(_HEAD.match(text.translate(QUOTES)))
 
 
-def parse_route_command(text: str, ctx: ParseContext) -> RouteCommand:
-    """Read a route command; raises RouteError (or ParseError for provider set-up) saying what is wrong."""
-    text = text.translate(_QUOTES).strip()
+def parse_route_command(text: str, policy: DialingPolicy, missing: Sequence[str] = ()) -> RouteCommand:
+    """Read a route command; raises RouteError saying what is wrong.
+
+    `missing` names the settings inbound routing still needs: routes can be listed and help
+    read without them, but nothing can be changed until they are set.
+    """
+    text = text.translate(QUOTES).strip()
     if _LIST.match(text):
         return ListRoutesCommand()
     if _HELP.match(text):
         return RouteHelpCommand()
-    _require_inbound(ctx)
+    if missing:
+        raise RouteError(RouteProblem.NOT_CONFIGURED, {"missing": list(missing)})
     channel_id, text = _take_channel(text)
     options_raw, text = _take_options(text)
     text = _unescape(text)
@@ -197,16 +202,17 @@ def parse_route_command(text: str, ctx: ParseContext) -> RouteCommand:
     access_text = (body["access"] or "").strip()
     if not access_text:
         raise RouteError(RouteProblem.NO_ACCESS_NUMBER, {})
-    access_key = number_key(access_text, ctx.policy.region)
+    access_key = number_key(access_text, policy.region)
     if not 3 <= len(access_key) <= 20:
         raise RouteError(RouteProblem.BAD_ACCESS_NUMBER, {"text": access_text})
-    prefix = _read_prefix(body["prefix"], ctx) if body["prefix"] is not None else ""
+    has_prefix = body["prefix"] is not None
+    prefix = _read_prefix(body["prefix"], policy) if has_prefix else ""
     verb = body["verb"].lower()
     rest = body["rest"].strip()
     if verb in _OFF:
         if rest or options_raw or channel_id:
             raise RouteError(RouteProblem.UNKNOWN_WORDS, {"words": [*rest.split(), *options_raw]})
-        return RemoveRouteCommand(access_key, access_text, prefix if body["prefix"] is not None else None)
+        return RemoveRouteCommand(access_key, access_text, prefix if has_prefix else None)
     options = _read_options(options_raw)
     if verb in _REFUSE:
         if rest:
@@ -214,41 +220,32 @@ def parse_route_command(text: str, ctx: ParseContext) -> RouteCommand:
         return SetRouteCommand(
             access_key, access_text, prefix, RuleAction.REFUSE, options=options, channel_id=channel_id
         )
-    parties = _read_parties(rest, ctx.policy)
-    if parties.at_names:
-        raise RouteError(RouteProblem.PLAIN_AT_NAME, {"names": parties.at_names})
-    if parties.unknown:
-        raise RouteError(RouteProblem.UNKNOWN_WORDS, {"words": parties.unknown})
-    if parties.problems:
-        raise RouteError(
-            RouteProblem.INVALID_NUMBERS,
-            {"numbers": [{"text": p.text, "why": p.kind.value, "region": p.region} for p in parties.problems]},
-        )
-    if not parties.phones and not parties.mentions:
-        raise RouteError(RouteProblem.NO_TARGETS, {"access": access_text})
-    count = len(parties.phones) + len(parties.mentions)
-    if count > MAX_TARGETS:
-        raise RouteError(RouteProblem.TOO_MANY_TARGETS, {"count": count, "max": MAX_TARGETS})
+    phones, mentions = _read_targets(rest, access_text, policy)
     return SetRouteCommand(
         access_key,
         access_text,
         prefix,
         RuleAction.FORWARD,
-        phones=tuple(parties.phones),
-        mentions=tuple(parties.mentions),
+        phones=phones,
+        mentions=mentions,
         options=options,
         channel_id=channel_id,
     )
 
 
-def _require_inbound(ctx: ParseContext) -> None:
-    able = [p for p in ctx.providers.values() if Capability.INBOUND in p.capabilities]
-    if not able:
-        raise ParseError(ParseProblem.NO_PROVIDER_FOR_KIND, {"kind": Capability.INBOUND.value})
-    if all(p.missing_settings for p in able):
-        raise ParseError(
-            ParseProblem.PROVIDER_NOT_CONFIGURED, {"provider": able[0].name, "missing": list(able[0].missing_settings)}
-        )
+def _read_targets(text: str, access_text: str, policy: DialingPolicy) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The numbers (E.164) and mentions a forwarding rule rings."""
+    parties = read_parties(text, policy)
+    found = parties_problem(parties)
+    if found is not None:
+        problem, params = found
+        if problem is PartiesProblem.NO_PARTIES:
+            raise RouteError(RouteProblem.NO_TARGETS, {"access": access_text})
+        raise RouteError(RouteProblem(problem.value), params)
+    count = len(parties.phones) + len(parties.mentions)
+    if count > MAX_TARGETS:
+        raise RouteError(RouteProblem.TOO_MANY_TARGETS, {"count": count, "max": MAX_TARGETS})
+    return tuple(parties.phones), tuple(parties.mentions)
 
 
 def _take_channel(text: str) -> tuple[str | None, str]:
@@ -297,8 +294,8 @@ def _take_options(text: str) -> tuple[dict[str, str], str]:
     return found, re.sub(r"\s+", " ", text).strip()
 
 
-def _read_prefix(text: str, ctx: ParseContext) -> str:
-    key = prefix_key(_unescape(text), ctx.policy.region)
+def _read_prefix(text: str, policy: DialingPolicy) -> str:
+    key = prefix_key(_unescape(text), policy.region)
     if not re.fullmatch(r"\d{1,20}", key) or not re.fullmatch(r"[+\d\-]+", _unescape(text)):
         raise RouteError(RouteProblem.BAD_PREFIX, {"text": text})
     return key

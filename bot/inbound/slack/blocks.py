@@ -7,44 +7,33 @@ duplicate or late CTI events can never leave a wrong line behind.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.dialout.core.models import CallAttempt
-from bot.dialout.slack.thread import (
-    _ICONS,
-    MAX_BLOCKS,
-    SECTION_LIMIT,
-    View,
-    describe_party,
-    describe_reason,
-    explain_failure,
-    format_local,
-    slack_date,
-)
-from bot.inbound.core.model import (
-    InboundCall,
-    InboundLeg,
-    InboundNoticeKind,
-    QueryOutcome,
-    RouteChange,
-    RouteOptions,
-    RouteRule,
-    RuleAction,
-    RuleTarget,
-    talk_time,
-)
-from bot.inbound.core.route_command import RouteError, RouteProblem
-from bot.inbound.core.switchboard import (
-    RouteChangedReply,
+from bot.inbound.core.answer import QueryOutcome
+from bot.inbound.core.calls import InboundCall, InboundLeg, InboundNoticeKind, talk_time
+from bot.inbound.core.route_book import (
     RouteHelpReply,
     RouteNotAllowedReply,
     RouteNothingReply,
     RouteReply,
     RoutesReply,
 )
+from bot.inbound.core.route_command import RouteError, RouteProblem
+from bot.inbound.core.routes import RouteChange, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.kernel.phone import display, mask
 from bot.kernel.states import CallState, FailReason
+from bot.slack.lines import (
+    MAX_BLOCKS,
+    SECTION_LIMIT,
+    STATE_ICONS,
+    describe_person,
+    explain_code,
+    format_local,
+    reason_words,
+    slack_date,
+)
 from bot.slack.messages import t
 
 PROVIDER = "cti"  # catalogue block explaining callResult codes: error.cti.<code>
@@ -54,17 +43,22 @@ MAX_LISTED_ROUTES = 40
 # --- the call's thread ---------------------------------------------------------------------
 
 
-def as_attempt(leg: InboundLeg) -> CallAttempt:
-    """A line in the shape the invite builders name parties and explain failures from."""
-    return CallAttempt(
-        invite_id=leg.call_id,
-        position=leg.position,
-        party=leg.party,
-        state=leg.state,
-        reason=leg.reason,
-        provider_code=leg.code,
-        id=leg.id,
-    )
+@dataclass(frozen=True)
+class InboundView:
+    """How an inbound call's messages are rendered: the channel language and whether numbers are masked."""
+
+    locale: str
+    mask_numbers: bool
+
+
+def describe_callee(leg: InboundLeg, view: InboundView) -> str:
+    """A callee as every line names people: a mention with a masked number, or a number."""
+    return describe_person(leg.party, view.mask_numbers, view.locale)
+
+
+def explain_result(leg: InboundLeg, locale: str) -> str | None:
+    """The platform's callResult in words (`error.cti.<code>` in the catalogue), when it gave one."""
+    return explain_code(PROVIDER, leg.code, locale)
 
 
 def describe_duration(seconds: float, locale: str) -> str:
@@ -79,15 +73,15 @@ def describe_duration(seconds: float, locale: str) -> str:
     return t("inbound.duration.hm", locale, h=total // 3600, m=f"{total % 3600 // 60:02d}")
 
 
-def describe_caller(call: InboundCall, view: View) -> str:
+def describe_caller(call: InboundCall, view: InboundView) -> str:
     """The caller's number, masked like every number in channels (withheld callers say so)."""
     if not call.calling_number:
         return t("inbound.withheld", view.locale)
     return mask(call.calling_number) if view.mask_numbers else call.calling_number
 
 
-def _who(legs: Sequence[InboundLeg], view: View) -> str:
-    return ", ".join(describe_party(as_attempt(leg), view) for leg in legs) or "—"
+def _who(legs: Sequence[InboundLeg], view: InboundView) -> str:
+    return ", ".join(describe_callee(leg, view) for leg in legs) or "—"
 
 
 def _reasons(legs: Sequence[InboundLeg], locale: str) -> str:
@@ -100,7 +94,7 @@ def _reasons(legs: Sequence[InboundLeg], locale: str) -> str:
     return ", ".join(words) or t("reason.unknown", locale)
 
 
-def describe_title(call: InboundCall, legs: Sequence[InboundLeg], view: View) -> str:
+def describe_title(call: InboundCall, legs: Sequence[InboundLeg], view: InboundView) -> str:
     """One sentence: who called which number, and where the call stands."""
     params: dict[str, Any] = {"caller": describe_caller(call, view), "access": call.access_number}
     locale = view.locale
@@ -126,15 +120,14 @@ def describe_title(call: InboundCall, legs: Sequence[InboundLeg], view: View) ->
     return t(f"inbound.title.{state.value}", locale, callees=_who(legs, view), **params)
 
 
-def build_leg_line(leg: InboundLeg, view: View) -> str:
+def build_leg_line(leg: InboundLeg, view: InboundView) -> str:
     """One callee: icon, who, state and, when it did not go well, why (with the callResult in words)."""
-    attempt = as_attempt(leg)
-    who = describe_party(attempt, view)
+    who = describe_callee(leg, view)
     state = t(f"inbound.state.{leg.state.value}", view.locale)
-    icon = _ICONS[leg.state]
+    icon = STATE_ICONS[leg.state]
     if leg.reason and leg.state in {CallState.FAILED, CallState.COMPLETED}:
-        reason = describe_reason(attempt, view.locale)
-        detail = explain_failure(attempt, view) if leg.state is CallState.FAILED else None
+        reason = reason_words(leg.reason, view.locale)
+        detail = explain_result(leg, view.locale) if leg.state is CallState.FAILED else None
         if detail:
             return t("line.with_detail", view.locale, icon=icon, who=who, state=state, reason=reason, detail=detail)
         return t("line.with_reason", view.locale, icon=icon, who=who, state=state, reason=reason)
@@ -149,10 +142,12 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
 
 
-def build_inbound_thread(call: InboundCall, legs: Sequence[InboundLeg], view: View) -> tuple[str, list[dict[str, Any]]]:
+def build_inbound_thread(
+    call: InboundCall, legs: Sequence[InboundLeg], view: InboundView
+) -> tuple[str, list[dict[str, Any]]]:
     """The call's thread parent: the title sentence, one line per callee (edited in place), the rule."""
     title = describe_title(call, legs, view)
-    icon = _ICONS[call.state] if call.outcome is QueryOutcome.ROUTED else _ICONS[CallState.FAILED]
+    icon = STATE_ICONS[call.state if call.outcome is QueryOutcome.ROUTED else CallState.FAILED]
     blocks: list[dict[str, Any]] = [_section(f"{icon} {title}")]
     lines = [build_leg_line(leg, view) for leg in legs]
     chunk: list[str] = []
@@ -180,7 +175,7 @@ def build_inbound_notice(
     params: Mapping[str, Any],
     call: InboundCall,
     legs: Sequence[InboundLeg],
-    view: View,
+    view: InboundView,
 ) -> str:
     """A thread reply for what matters: answered, failed (with the callResult in words), ended, last minute."""
     locale = view.locale
@@ -188,12 +183,11 @@ def build_inbound_notice(
         leg = next((leg for leg in legs if leg.id == params.get("leg_id")), None)
         if leg is None:
             return t("inbound.reply.ended_plain", locale)
-        attempt = as_attempt(leg)
-        who = describe_party(attempt, view)
+        who = describe_callee(leg, view)
         if kind is InboundNoticeKind.ANSWERED:
             return t("inbound.reply.answered", locale, who=who, caller=describe_caller(call, view))
-        reason = describe_reason(attempt, locale) or t("reason.unknown", locale)
-        detail = explain_failure(attempt, view)
+        reason = reason_words(leg.reason, locale) or t("reason.unknown", locale)
+        detail = explain_result(leg, locale)
         if detail:
             return t("inbound.reply.failed_detail", locale, who=who, reason=reason, detail=detail)
         return t("inbound.reply.failed", locale, who=who, reason=reason)
@@ -360,17 +354,14 @@ def build_route_error(error: RouteError, locale: str) -> str:
         params["lines"] = "\n".join(lines)
     if "key" in params:
         params["option"] = params.pop("key")  # `key` is t()'s own first argument
-    for key in ("words", "names", "valid"):
+    for key in ("words", "names", "valid", "missing"):
         if key in params:
             params[key] = _quoted([str(v) for v in params[key]])
     return t(f"route.problem.{problem.value}", locale, **params)
 
 
-def build_route_reply(reply: RouteReply | object, mask_numbers: bool) -> str | None:
-    """The private answer to a route command; None when `reply` is not about routes."""
-    error = getattr(reply, "error", None)
-    if isinstance(error, RouteError):
-        return build_route_error(error, getattr(reply, "locale", "en"))
+def build_route_reply(reply: RouteReply, mask_numbers: bool) -> str:
+    """The private answer to a route command."""
     if isinstance(reply, RouteHelpReply):
         return t("route.help", reply.locale)
     if isinstance(reply, RoutesReply):
@@ -388,9 +379,7 @@ def build_route_reply(reply: RouteReply | object, mask_numbers: bool) -> str | N
         if reply.group:
             return t("route.not_allowed_group", reply.locale, group=reply.group)
         return t("route.not_allowed", reply.locale)
-    if isinstance(reply, RouteChangedReply):
-        text = build_change(reply.change, mask_numbers, reply.locale)
-        if reply.change.after and reply.channel_id:
-            text += " " + t("route.reported_in", reply.locale, channel=reply.channel_id)
-        return text
-    return None
+    text = build_change(reply.change, mask_numbers, reply.locale)
+    if reply.change.after and reply.channel_id:
+        text += " " + t("route.reported_in", reply.locale, channel=reply.channel_id)
+    return text

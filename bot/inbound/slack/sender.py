@@ -17,15 +17,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.slack.notifier import NotReady, OutboxWorker, RenderSettings
-from bot.dialout.slack.thread import View
-from bot.inbound.core.model import InboundNoticeKind
-from bot.inbound.core.switchboard import RouteBook
-from bot.inbound.slack.blocks import PROVIDER, build_inbound_notice, build_inbound_thread
-from bot.inbound.store import SqlInboundCalls
+from bot.inbound.core.calls import InboundNoticeKind
+from bot.inbound.core.route_book import RouteBook
+from bot.inbound.slack.blocks import InboundView, build_inbound_notice, build_inbound_thread
+from bot.inbound.store.calls import SqlInboundCalls
 from bot.kernel.background import BackgroundTask
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.ports import Clock
+from bot.slack.outbox_worker import NotReady, SlackOutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +72,15 @@ class InboundSender:
         self,
         calls: SqlInboundCalls,
         client: AsyncWebClient,
-        clock: Clock,
-        worker: OutboxWorker,
+        worker: SlackOutboxWorker,
         outbox: SqlOutbox,
-        settings: RenderSettings,
+        view: InboundView,
     ) -> None:
         self._calls = calls
         self._client = client
-        self._clock = clock
         self._worker = worker
         self._outbox = outbox
-        self._settings = settings
+        self._view = view
         # One inbound post at a time: calls mostly go to one channel, where Slack takes about one
         # message a second anyway, and the CTI platform's requests keep the event loop and database.
         self._one_at_a_time = asyncio.Lock()
@@ -92,15 +89,6 @@ class InboundSender:
         """Hand this sender the inbound rows of the outbox worker."""
         self._worker.add_handler(THREAD_KIND, self.send_thread)
         self._worker.add_handler(REPLY_KIND, self.send_reply)
-
-    def _view(self) -> View:
-        return View(
-            locale=self._settings.locale,
-            mask_numbers=self._settings.mask_numbers,
-            now=self._clock.now(),
-            provider_title="CTI",
-            provider=PROVIDER,
-        )
 
     async def send_thread(self, item: OutboxItem) -> None:
         """Post the call's thread parent, or edit it in place (at most once a second)."""
@@ -122,7 +110,7 @@ class InboundSender:
         if call.thread_ts:
             self._worker.check_rate(f"{call.channel_id}:{call.thread_ts}")
         await self._outbox.release_key(item.id)
-        text, blocks = build_inbound_thread(call, await self._calls.legs(call.id), self._view())
+        text, blocks = build_inbound_thread(call, await self._calls.legs(call.id), self._view)
         if call.thread_ts is None:
             response = await self._client.chat_postMessage(channel=call.channel_id, text=text, blocks=blocks)
             await self._calls.set_thread(call.id, str(response["ts"]))
@@ -145,7 +133,7 @@ class InboundSender:
             raise NotReady
         kind = InboundNoticeKind(item.payload["kind"])
         legs = await self._calls.legs(call.id)
-        text = build_inbound_notice(kind, item.payload.get("params", {}), call, legs, self._view())
+        text = build_inbound_notice(kind, item.payload.get("params", {}), call, legs, self._view)
         await self._client.chat_postMessage(channel=call.channel_id, thread_ts=call.thread_ts, text=text)
 
 

@@ -1,12 +1,17 @@
-"""Fakes for the core's ports (the store is the real SQL one: it is where the claims live)."""
+"""Fakes for the core's ports: the store in memory, Slack output and the scheduler recorded, a scripted provider.
+
+InMemoryInviteStore keeps the SQL store's semantics (tests/dialout/test_store.py runs the same cases
+against both): each claim and compare-and-set checks and writes with no await in between, which in one
+event loop is as atomic as the SQL store's conditional UPDATE.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.dialout.core.models import CallEvent, CallLimits, Capability
+from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Capability, Invite, InviteStatus
 from bot.dialout.core.ports import (
     DialRequest,
     Notice,
@@ -17,7 +22,222 @@ from bot.dialout.core.ports import (
     StatusSource,
     Timing,
 )
-from bot.kernel.states import CallState
+from bot.kernel.people import Party
+from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
+
+_OPEN_STATES = [s for s in CallState if s not in FINAL_STATES]
+
+
+@dataclass
+class _StoredEvent:
+    event: CallEvent
+    attempt_id: int | None
+
+
+class InMemoryInviteStore:
+    """The InviteStore port in dicts; it hands out copies, as the SQL store hands out fresh rows."""
+
+    def __init__(self) -> None:
+        self._invites: dict[int, Invite] = {}
+        self._attempts: dict[int, CallAttempt] = {}
+        self._events: list[_StoredEvent] = []
+
+    # --- invites ---------------------------------------------------------------------------
+
+    async def add_invite(self, invite: Invite, parties: Sequence[Party]) -> Invite:
+        assert invite.created_at is not None, "created_at is set by the caller (its clock)"
+        invite_id = len(self._invites) + 1
+        self._invites[invite_id] = replace(
+            invite,
+            id=invite_id,
+            options=dict(invite.options),
+            thread_ts=None,
+            roster_ts=None,
+            fired_at=None,
+            late_by_s=None,
+        )
+        for position, party in enumerate(parties):
+            attempt_id = len(self._attempts) + 1
+            self._attempts[attempt_id] = CallAttempt(
+                invite_id, position, party, id=attempt_id, updated_at=invite.created_at
+            )
+        return replace(self._invites[invite_id])
+
+    async def get_invite(self, invite_id: int) -> Invite | None:
+        found = self._invites.get(invite_id)
+        return replace(found) if found else None
+
+    async def invites_with_status(self, status: InviteStatus) -> list[Invite]:
+        found = [i for i in self._invites.values() if i.status is status]
+        return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))]
+
+    async def recent_invites(self, channel_id: str, limit: int) -> list[Invite]:
+        found = [i for i in self._invites.values() if i.channel_id == channel_id]
+        return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
+
+    async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
+        invite = self._invites.get(invite_id)
+        if invite is None or invite.status is not InviteStatus.SCHEDULED:
+            return None
+        invite.status, invite.fired_at, invite.late_by_s = InviteStatus.DIALING, now, late_by_s
+        return replace(invite)
+
+    async def set_invite_status(
+        self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None
+    ) -> bool:
+        invite = self._invites.get(invite_id)
+        if invite is None or (expected is not None and invite.status is not expected):
+            return False
+        invite.status = status
+        return True
+
+    async def set_thread(self, invite_id: int, thread_ts: str) -> None:
+        if invite_id in self._invites:
+            self._invites[invite_id].thread_ts = thread_ts
+
+    async def set_roster_ts(self, invite_id: int, roster_ts: str) -> None:
+        if invite_id in self._invites:
+            self._invites[invite_id].roster_ts = roster_ts
+
+    # --- attempts --------------------------------------------------------------------------
+
+    def _provider(self, attempt: CallAttempt) -> str:
+        return self._invites[attempt.invite_id].provider
+
+    def _of_dialling_invites(self, states: Sequence[CallState], keep: Callable[[Invite], bool]) -> list[CallAttempt]:
+        """Attempts in `states` of invites being dialled that `keep` accepts, oldest first."""
+        return [
+            replace(a)
+            for _, a in sorted(self._attempts.items())
+            if a.state in states
+            and self._invites[a.invite_id].status is InviteStatus.DIALING
+            and keep(self._invites[a.invite_id])
+        ]
+
+    async def attempts(self, invite_id: int) -> list[CallAttempt]:
+        found = [a for a in self._attempts.values() if a.invite_id == invite_id]
+        return [replace(a) for a in sorted(found, key=lambda a: a.position)]
+
+    async def get_attempt(self, attempt_id: int) -> CallAttempt | None:
+        found = self._attempts.get(attempt_id)
+        return replace(found) if found else None
+
+    async def open_attempts(
+        self, provider: str | None = None, states: Sequence[CallState] | None = None
+    ) -> list[CallAttempt]:
+        return self._of_dialling_invites(
+            _OPEN_STATES if states is None else states, lambda i: provider is None or i.provider == provider
+        )
+
+    async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
+        return self._of_dialling_invites(_OPEN_STATES, lambda i: i.provider == provider and i.target.id == target_id)
+
+    async def unsettled_count(self, invite_id: int, *, handed_over: bool) -> int:
+        return sum(
+            1
+            for a in self._attempts.values()
+            if a.invite_id == invite_id
+            and a.state not in FINAL_STATES
+            and not (handed_over and a.state is CallState.QUEUED and a.provider_call_id is not None)
+        )
+
+    async def claim_attempt_for_sending(self, attempt_id: int, now: datetime) -> bool:
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None or attempt.state is not CallState.QUEUED or attempt.sent_at is not None:
+            return False
+        attempt.sent_at = attempt.updated_at = now
+        return True
+
+    async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None or attempt.state is not CallState.QUEUED or attempt.sent_at is not None:
+            return False
+        attempt.state, attempt.updated_at, attempt.ended_at = CallState.CANCELLED, now, now
+        return True
+
+    async def record_placed(self, invite: Invite, result: PlaceResult, now: datetime) -> CallAttempt | None:
+        attempt = self._attempts.get(result.attempt_id)
+        if attempt is None:
+            return None
+        new = result.state if result.state is CallState.QUEUED else advance(attempt.state, result.state)
+        attempt.updated_at, attempt.context = now, dict(result.context)
+        if result.limits is not None:
+            attempt.limits = result.limits
+        if result.provider_call_id:
+            attempt.provider_call_id = result.provider_call_id
+        if new is not None:
+            attempt.state, attempt.provider_code, attempt.detail = new, result.code, result.detail
+            if new is CallState.FAILED:
+                attempt.reason, attempt.ended_at = result.reason or FailReason.UNKNOWN, now
+        return replace(attempt)
+
+    async def transition(
+        self,
+        attempt_id: int,
+        expected: CallState,
+        new: CallState,
+        *,
+        reason: FailReason | None,
+        code: str | None,
+        detail: str | None,
+        at: datetime,
+    ) -> bool:
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None or attempt.state is not expected:
+            return False
+        attempt.state, attempt.reason, attempt.updated_at = new, reason, at
+        if code is not None:
+            attempt.provider_code = code
+        if detail is not None:
+            attempt.detail = detail
+        if new is CallState.ANSWERED:
+            attempt.answered_at = at
+        if new in FINAL_STATES:
+            attempt.ended_at = at
+        return True
+
+    async def find_attempt(self, provider: str, provider_call_id: str) -> CallAttempt | None:
+        for _, attempt in sorted(self._attempts.items()):
+            if self._provider(attempt) == provider and attempt.provider_call_id == provider_call_id:
+                return replace(attempt)
+        return None
+
+    async def placed_call(self, attempt: CallAttempt) -> PlacedCall | None:
+        invite, stored = self._invites.get(attempt.invite_id), self._attempts.get(attempt.id or 0)
+        if invite is None or stored is None:
+            return None
+        return PlacedCall(
+            attempt_id=attempt.id or 0,
+            invite_id=attempt.invite_id,
+            provider_call_id=attempt.provider_call_id or "",
+            party=attempt.party,
+            target=invite.target,
+            requested_by=invite.created_by,
+            state=attempt.state,
+            placed_at=attempt.sent_at,
+            context=dict(stored.context),
+        )
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def store_event(self, event: CallEvent, attempt_id: int | None, now: datetime) -> bool:
+        if any(s.event.provider == event.provider and s.event.dedupe_key == event.dedupe_key for s in self._events):
+            return False
+        # A row has no column for the target: what is read back has none either.
+        self._events.append(_StoredEvent(replace(event, raw=dict(event.raw), target_id=None), attempt_id))
+        return True
+
+    async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
+        linked = []
+        for stored in self._events:
+            event = stored.event
+            if event.provider == provider and event.provider_call_id == provider_call_id and stored.attempt_id is None:
+                stored.attempt_id = attempt_id
+                linked.append(event)
+        return linked
+
+    async def events_for(self, attempt_id: int) -> list[CallEvent]:
+        return [s.event for s in self._events if s.attempt_id == attempt_id]
 
 
 class RecordingNotifier:
@@ -26,6 +246,7 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.created: list[int] = []
         self.changed: list[int] = []
+        self.parent_changed: list[int] = []  # invite_changed only: the thread parent is re-rendered
         self.failed: list[int] = []
         self.notices: list[tuple[int, Notice]] = []
 
@@ -34,6 +255,7 @@ class RecordingNotifier:
 
     async def invite_changed(self, invite_id: int) -> None:
         self.changed.append(invite_id)
+        self.parent_changed.append(invite_id)
 
     async def calls_changed(self, invite_id: int) -> None:
         self.changed.append(invite_id)

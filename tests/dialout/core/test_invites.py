@@ -1,4 +1,4 @@
-"""Invite use cases with a scripted provider and the real SQL store: claims, unknowns, recovery."""
+"""Invite use cases with a scripted provider and the in-memory store: claims, unknowns, recovery."""
 
 from __future__ import annotations
 
@@ -11,16 +11,15 @@ from bot.dialout.core.invites import CancelOutcome, DialingRules, InviteService
 from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind, PlaceResult, ProviderError
 from bot.dialout.core.status import StatusService
-from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from tests.conftest import FakeClock
-from tests.dialout.core.fakes import RecordingNotifier, RecordingScheduler, ScriptedProvider
+from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
 
 
 class World:
-    def __init__(self, engine, clock: FakeClock, provider: ScriptedProvider) -> None:
-        self.store = SqlInviteStore(engine)
+    def __init__(self, clock: FakeClock, provider: ScriptedProvider) -> None:
+        self.store = InMemoryInviteStore()
         self.notifier = RecordingNotifier()
         self.scheduler = RecordingScheduler()
         self.provider = provider
@@ -60,8 +59,8 @@ class World:
 
 
 @pytest.fixture
-def world(engine, clock) -> World:
-    return World(engine, clock, ScriptedProvider())
+def world(clock) -> World:
+    return World(clock, ScriptedProvider())
 
 
 async def test_scheduling_stores_the_invite_and_sets_a_job_at_its_time(world: World) -> None:
@@ -112,8 +111,8 @@ async def test_unknown_call_with_no_news_is_given_up_and_reported(world: World) 
     assert (await world.store.get_invite(invite.id or 0)).status is InviteStatus.DONE  # type: ignore[union-attr]
 
 
-async def test_dialling_call_with_no_news_is_failed_no_answer_when_the_provider_says_so(engine, clock) -> None:
-    world = World(engine, clock, ScriptedProvider(give_up_after_s=60))
+async def test_dialling_call_with_no_news_is_failed_no_answer_when_the_provider_says_so(clock) -> None:
+    world = World(clock, ScriptedProvider(give_up_after_s=60))
     invite = await world.schedule("+8613800138001")
     await world.invites.fire(invite.id or 0)
     clock.advance(seconds=30)
@@ -234,3 +233,14 @@ async def test_news_about_a_whole_conference_reaches_every_open_call_in_it_and_o
         "+8613800138002": (CallState.FAILED, FailReason.UNKNOWN),
     }
     assert await world.states(other) == {"+8613800138003": (CallState.DIALING, None)}
+
+
+async def test_the_parent_is_re_rendered_when_the_last_call_being_set_up_joins(world: World) -> None:
+    invite = await world.schedule("+8613800138001", "+8613800138002")
+    await world.invites.fire(invite.id or 0)
+    first, second = ("call-" + str(a.id) for a in await world.store.attempts(invite.id or 0))
+    world.notifier.parent_changed.clear()
+    await world.status.apply(CallEvent("fake", first, CallState.ANSWERED, dedupe_key="a1"))
+    assert world.notifier.parent_changed == []  # the second call is still being dialled
+    await world.status.apply(CallEvent("fake", second, CallState.ANSWERED, dedupe_key="a2"))
+    assert world.notifier.parent_changed == [invite.id]  # nobody is being dialled any more

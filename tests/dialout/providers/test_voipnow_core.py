@@ -1,4 +1,4 @@
-"""VoipNow through the core (real store, fake clock): polling to a final state, give-ups, unknowns, cancel."""
+"""VoipNow through the core (in-memory store, fake clock): polling to a final state, give-ups, unknowns, cancel."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from bot.dialout.core.ports import NoticeKind
 from bot.dialout.core.status import StatusService
 from bot.dialout.providers.voipnow.provider import VoipNowProvider
 from bot.dialout.providers.voipnow.settings import VoipNowSettings
-from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
 from tests.conftest import FakeClock
-from tests.dialout.core.fakes import RecordingNotifier
+from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier
 from tests.dialout.providers.fakes.voipnow import GONE, ON_CALL, RINGING, TRYING, FakeVoipNow
 
 NUMBER = "+13235742879"
@@ -35,7 +34,7 @@ class Scheduler:
 class World:
     """The core wired to the VoipNow provider and its fake, on a clock the test moves."""
 
-    def __init__(self, engine: Any, clock: FakeClock, fake: FakeVoipNow, url: str) -> None:
+    def __init__(self, clock: FakeClock, fake: FakeVoipNow, url: str) -> None:
         self.clock, self.fake = clock, fake
         self.provider = VoipNowProvider(
             VoipNowSettings(
@@ -47,7 +46,7 @@ class World:
             ),
             clock=clock.now,
         )
-        self.store = SqlInviteStore(engine)
+        self.store = InMemoryInviteStore()
         self.notifier = RecordingNotifier()
         status = StatusService(self.store, self.notifier, clock, {"voipnow": self.provider.info})
         self.invites = InviteService(
@@ -95,11 +94,11 @@ class World:
 
 
 @pytest.fixture
-async def world(engine, clock: FakeClock) -> AsyncIterator[World]:
+async def world(clock: FakeClock) -> AsyncIterator[World]:
     fake = FakeVoipNow()
     server = LoopbackServer(fake.app)
     await server.start()
-    built = World(engine, clock, fake, server.url)
+    built = World(clock, fake, server.url)
     yield built
     await built.provider.aclose()
     await server.stop()

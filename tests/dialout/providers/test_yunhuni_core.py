@@ -1,4 +1,4 @@
-"""Yunhuni with the real core and store on a controlled clock: the give-up rules for a provider
+"""Yunhuni with the real core and the in-memory store on a controlled clock: the give-up rules for a provider
 with no ringing event and no status query, conference events, and cancel."""
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from bot.dialout.core.ports import NoticeKind, WebhookRequest
 from bot.dialout.core.status import StatusService
 from bot.dialout.providers.yunhuni.provider import DEFAULT_MAX_DURATION_S, GIVE_UP_MARGIN_S, YunhuniProvider
 from bot.dialout.providers.yunhuni.settings import YunhuniSettings
-from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
 from tests.conftest import FakeClock
-from tests.dialout.core.fakes import RecordingNotifier
+from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier
 from tests.dialout.providers.fakes.yunhuni import FakeYunhuni
 
 SECRET = "hook-secret"
@@ -38,7 +37,7 @@ class NoScheduler:
 class World:
     fake: FakeYunhuni
     provider: YunhuniProvider
-    store: SqlInviteStore
+    store: InMemoryInviteStore
     status: StatusService
     invites: InviteService
     notifier: RecordingNotifier
@@ -76,7 +75,7 @@ class World:
 
 
 @pytest.fixture
-async def world(engine, clock: FakeClock) -> AsyncIterator[World]:
+async def world(clock: FakeClock) -> AsyncIterator[World]:
     fake = FakeYunhuni(slow_s=1.0)
     server = LoopbackServer(fake.app)
     await server.start()
@@ -90,7 +89,7 @@ async def world(engine, clock: FakeClock) -> AsyncIterator[World]:
         timeout_s=0.4,
     )
     provider = YunhuniProvider(settings)
-    store = SqlInviteStore(engine)
+    store = InMemoryInviteStore()
     notifier = RecordingNotifier()
     status = StatusService(store, notifier, clock, {"yunhuni": provider.info})
     invites = InviteService(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,12 +75,45 @@ def assert_valid_blocks(blocks: list[dict]) -> None:
         parsed.to_dict()  # raises SlackObjectFormationError when Slack's limits are broken
 
 
-def check_snapshot(name: str, value: object) -> None:
-    path = SNAPSHOTS / f"{name}.json"
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def check_snapshot(name: str, value: object, directory: Path = SNAPSHOTS) -> None:
+    """Compare with the stored snapshot; a missing one fails (CI never writes one, a local run writes it).
+
+    UPDATE_SNAPSHOTS=1 rewrites snapshots on purpose (never under CI), and then they pass.
+    """
+    path = directory / f"{name}.json"
     rendered = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+    if _flag("CI"):
+        if not path.exists():
+            pytest.fail(f"snapshot {path} is missing: create it locally, review it and commit it")
+    elif _flag("UPDATE_SNAPSHOTS"):
         path.write_text(rendered)
+    elif not path.exists():
+        path.write_text(rendered)
+        pytest.fail(f"snapshot {path} did not exist and was written now: review it, commit it and run again")
     assert path.read_text() == rendered, f"{name} changed; run with UPDATE_SNAPSHOTS=1 if intended"
+
+
+def test_a_missing_snapshot_fails_in_ci_and_is_not_written(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("UPDATE_SNAPSHOTS", "1")  # not even on purpose: CI checks, it does not write
+    with pytest.raises(pytest.fail.Exception, match="is missing"):
+        check_snapshot("new", {"a": 1}, tmp_path)
+    assert not (tmp_path / "new.json").exists()
+
+
+def test_a_missing_snapshot_is_written_locally_and_the_test_still_fails(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("UPDATE_SNAPSHOTS", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="was written now"):
+        check_snapshot("new", {"a": 1}, tmp_path)
+    assert json.loads((tmp_path / "new.json").read_text()) == {"a": 1}
+    check_snapshot("new", {"a": 1}, tmp_path)  # once written, the same value passes…
+    with pytest.raises(AssertionError, match="new changed"):
+        check_snapshot("new", {"a": 2}, tmp_path)  # …and another fails
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])
@@ -236,3 +270,13 @@ def test_handed_over_note_only_when_the_provider_accepted_someone() -> None:
         "1 of 2 queued with Quanshi · Quanshi reported 2 received, 1 added, 1 refused · "
         "138****8000 refused by the provider"
     )
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "In progress"), ("zh", "通话中")])
+def test_parent_says_in_progress_once_nobody_is_being_dialled(locale: str, words: str) -> None:
+    joined = [replace(a, state=CallState.ANSWERED) for a in attempts()]
+    text, _ = build_parent(invite(InviteStatus.DIALING), joined, view(locale))
+    assert words in text
+    ringing = [replace(joined[0], state=CallState.RINGING), *joined[1:]]
+    text, _ = build_parent(invite(InviteStatus.DIALING), ringing, view(locale))
+    assert words not in text

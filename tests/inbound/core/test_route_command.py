@@ -2,43 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from bot.dialout.core.command import ParseContext, ParseError, ParseProblem, parse_command
-from bot.dialout.core.models import Capability, TargetKind
-from bot.dialout.core.ports import ProviderInfo
-from bot.inbound.core.model import ConnMode, RecordMode, Ringback, RouteOptions, RuleAction
 from bot.inbound.core.route_command import (
     ListRoutesCommand,
     RemoveRouteCommand,
+    RouteCommand,
     RouteError,
     RouteHelpCommand,
     RouteProblem,
     SetRouteCommand,
     is_route_text,
+    parse_route_command,
 )
+from bot.inbound.core.routes import ConnMode, RecordMode, Ringback, RouteOptions, RuleAction
 from bot.kernel.phone import DialingPolicy
 
-CTI = ProviderInfo("cti", "CTI inbound", frozenset({Capability.INBOUND}))
-CTX = ParseContext(
-    now=datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
-    tz="Asia/Shanghai",
-    policy=DialingPolicy("CN"),
-    providers={"sandbox": ProviderInfo("sandbox", "Sandbox", frozenset({Capability.CONFERENCE})), "cti": CTI},
-    default_provider={TargetKind.CONFERENCE: "sandbox"},
-)
+POLICY = DialingPolicy("CN")
 
 
-def parse(text: str, ctx: ParseContext = CTX):
-    return parse_command(text, ctx)
+def parse(text: str, missing: tuple[str, ...] = ()) -> RouteCommand:
+    return parse_route_command(text, POLICY, missing)
 
 
-def error(text: str, ctx: ParseContext = CTX) -> ParseError:
-    with pytest.raises(ParseError) as caught:
-        parse_command(text, ctx)
+def error(text: str, missing: tuple[str, ...] = ()) -> RouteError:
+    with pytest.raises(RouteError) as caught:
+        parse_route_command(text, POLICY, missing)
     return caught.value
 
 
@@ -118,8 +107,7 @@ def test_spaced_and_compound_durations_and_ringback_prompts() -> None:
 def test_route_text_is_recognised_before_slack_links_are_unwrapped() -> None:
     assert is_route_text("route 400 to x") and is_route_text("路由 400") and is_route_text("routes")
     assert not is_route_text("router 1 into conf 2") and not is_route_text("13800138000 呼入会议 42")
-    draft = parse("13800138001 into conf 42 now")  # the invite grammar is untouched
-    assert not isinstance(draft, SetRouteCommand)
+    assert not is_route_text("13800138001 into conf 42 now")  # left to the dial grammar
 
 
 @pytest.mark.parametrize(
@@ -178,15 +166,15 @@ def test_too_many_callees_are_refused() -> None:
     assert (found.problem, found.params) == (RouteProblem.TOO_MANY_TARGETS, {"count": 11, "max": 10})
 
 
-def test_routes_need_a_configured_inbound_provider() -> None:
-    without = ParseContext(CTX.now, CTX.tz, CTX.policy, {"sandbox": CTX.providers["sandbox"]}, {})
-    assert error("route 4001234567 to 13900000002", without).problem is ParseProblem.NO_PROVIDER_FOR_KIND
-    unconfigured = ProviderInfo("cti", "CTI", frozenset({Capability.INBOUND}), missing_settings=("CTI_VCC_ID",))
-    found = error(
-        "route 4001234567 to 13900000002", ParseContext(CTX.now, CTX.tz, CTX.policy, {"cti": unconfigured}, {})
+def test_routes_cannot_change_until_inbound_routing_is_configured() -> None:
+    found = error("route 4001234567 to 13900000002", missing=("CTI_PATH_SECRET", "CTI_VCC_ID"))
+    assert (found.problem, found.params) == (
+        RouteProblem.NOT_CONFIGURED,
+        {"missing": ["CTI_PATH_SECRET", "CTI_VCC_ID"]},
     )
-    assert found.problem is ParseProblem.PROVIDER_NOT_CONFIGURED and found.params["missing"] == ["CTI_VCC_ID"]
-    assert parse("routes", without) == ListRoutesCommand()  # reading is always possible
+    assert error("route 4001234567 off", missing=("CTI_VCC_ID",)).problem is RouteProblem.NOT_CONFIGURED
+    assert parse("routes", missing=("CTI_VCC_ID",)) == ListRoutesCommand()  # reading is always possible
+    assert parse("route help", missing=("CTI_VCC_ID",)) == RouteHelpCommand()
 
 
 def test_route_commands_print_as_json_for_the_cli() -> None:

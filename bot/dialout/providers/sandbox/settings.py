@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bot.config import ProviderSettings
@@ -15,11 +16,17 @@ class SandboxSettings(ProviderSettings):
 
     model_config = SettingsConfigDict(env_prefix="SANDBOX_")  # .env and the rest from ProviderSettings
     prefix: ClassVar[str] = "SANDBOX_"
-    enabled: bool = True  # false in production: no simulated provider, nothing mounted at /sandbox
+    enabled: bool = False  # on for `confbot demo` and tests; on in serve only with SANDBOX_ENABLED=true
     base_url: str = ""  # empty: the simulator mounted in confbot's own server at /sandbox
-    api_key: SecretStr = SecretStr("sandbox-dev-key")
-    webhook_secret: SecretStr = SecretStr("sandbox-dev-webhook-secret")
+    # Empty (the default): a random secret per start, so a sandbox left on is never open to a known key.
+    api_key: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
     speed: float = 1.0  # 1 = realistic pacing (seconds); 20 = twenty times faster
+
+    @field_validator("api_key", "webhook_secret")
+    @classmethod
+    def _random_when_unset(cls, value: SecretStr) -> SecretStr:
+        return value if value.get_secret_value() else SecretStr(secrets.token_urlsafe(32))
 
     def missing(self) -> tuple[str, ...]:
         """A disabled sandbox is not offered; the switch is what it misses."""

@@ -1,63 +1,39 @@
-"""CTI platform inbound transfer (呼入转呼): number queries and event notifications over XML or JSON.
+"""The CTI platform's wire format (呼入转呼, seed 003): number queries and event notifications in XML or JSON.
 
 Contract: seed 003 (../shared/seeds/003_c89925d2b4abb0c9.txt), field by field; codes and reasons:
-provider-notes.md §4. The vendor is unidentified, so signing, retries and the ack body are ours
-to decide; the decisions (tested in tests/inbound/test_cti.py):
+provider-notes.md §4. The endpoint (cti/endpoint.py) authenticates and bounds a request, this
+module reads it into core values and writes our answers back; the decisions (tested in
+tests/inbound/test_cti.py):
 
-- Endpoint: the platform POSTs queries and events to `{PUBLIC_URL}/cti/<CTI_PATH_SECRET>`; we leave
-  `callBackUrl` empty so events use the same URL ("否则走默认配置（即查询请求的URL）").
-- Auth: the secret path segment (constant-time compare; wrong → 401) and, when CTI_ALLOWED_IPS is
-  set, the source address (IPs or CIDRs; outside → 403; unparsable entries match nothing, so a
-  bad allowlist fails closed); `vccId` must equal CTI_VCC_ID (else 403). Nothing is stored first.
 - Input: `application/xml` or `application/json` (else sniffed from the first byte); we answer in
   the same type. XML is parsed with defusedxml with DTDs forbidden (no entity expansion, no
-  external entities); bodies over CTI_MAX_BODY_BYTES get 413. A GBK (or other) encoding named in
-  the XML declaration or the JSON charset is honoured; answers are UTF-8. Malformed XML/JSON, a missing or
-  empty required field, a field over 256 characters or an unknown `method` → 400 naming the field.
-- Query answer: core.inbound.build_answer. `seq` is required in the answer but absent from the
+  external entities). A GBK (or other) encoding named in the XML declaration or the JSON charset
+  is honoured; answers are UTF-8. Malformed XML/JSON, a missing or empty required field, a field
+  over 256 characters or an unknown `method` → BadRequest naming the field (400).
+- Query answer: core/answer.build_answer. `seq` is required in the answer but absent from the
   documented query: echoed when the platform sends one, else "0". Prompts are strings, so in XML
   the extended form `<msg>…</msg>` travels escaped as element text. In JSON `userList` is an array
   of user objects; on input we also accept `{"user": …}` and an XML string.
-- Event ack: HTTP 200 with a small body in the request's type echoing sid, vccId, callId, seq and
-  result 0000 (the seed asks only for "HTTP的200OK响应"; a platform that ignores bodies loses
-  nothing). Every well-formed event is stored before the ack (duplicates and unknown callIds
-  included) and acknowledged even when Slack is down: Slack output goes through the outbox.
-- Outbound (place/poll/cancel) does not exist on this platform: the grammar never picks a provider
-  without the capability, and the methods raise NotImplementedError.
+- Event ack: a small body in the request's type echoing sid, vccId, callId, seq and result 0000
+  (the seed asks only for "HTTP的200OK响应"; a platform that ignores bodies loses nothing).
+- There is no outbound half: the platform calls us, we never call it. Inbound routing is a
+  feature of its own, not a provider.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
-import logging
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 
-from bot.config import CtiSettings, Settings
-from bot.dialout.core.models import CallEvent, Capability
-from bot.dialout.core.ports import (
-    DialRequest,
-    PlacedCall,
-    PlaceResult,
-    ProviderInfo,
-    WebhookRejected,
-    WebhookReply,
-    WebhookRequest,
-)
-from bot.inbound.core.model import InboundEvent, InboundQuery
-from bot.kernel.webhook_auth import SourceAllowlist, secret_matches
-
-if TYPE_CHECKING:
-    from bot.inbound.core.switchboard import Switchboard
-
-log = logging.getLogger(__name__)
+from bot.inbound.core.answer import InboundQuery
+from bot.inbound.core.events import InboundEvent
 
 MAX_FIELD_CHARS = 256
 QUERY_FIELDS = ("sid", "vccId", "callId", "method", "callingNumber", "accessNumber")
@@ -248,85 +224,3 @@ def read_event(fields: Mapping[str, str], users: list[dict[str, str]]) -> Inboun
         callee_numbers=tuple(callees),
         raw=raw,
     )
-
-
-# --- the provider --------------------------------------------------------------------------
-
-
-class CtiProvider:
-    """The CTI platform: it calls us (number queries, events); we never call it."""
-
-    def __init__(self, settings: CtiSettings) -> None:
-        self._settings = settings
-        self._allowed = SourceAllowlist("CTI_ALLOWED_IPS", settings.allowed_ips)
-        self.info = ProviderInfo(
-            name="cti",
-            title="CTI inbound",
-            capabilities=frozenset({Capability.INBOUND}),
-            missing_settings=settings.missing(),
-        )
-
-    @property
-    def max_body_bytes(self) -> int:
-        return self._settings.max_body_bytes
-
-    def authenticate(self, path_secret: str, client_ip: str) -> None:
-        """Check the URL's secret and the source address before anything is read (WebhookRejected)."""
-        if not secret_matches(path_secret, self._settings.path_secret.get_secret_value()):
-            raise WebhookRejected(401, "unknown callback path")
-        if not self._allowed.allows(client_ip):
-            raise WebhookRejected(403, "source address not allowed")
-
-    def error_reply(self, status: int, field: str, message: str, fmt: CtiFormat) -> WebhookReply:
-        """A refusal in the request's type, naming what is wrong."""
-        return WebhookReply(status, encode({"error": message, "field": field}, fmt), CONTENT_TYPES[fmt])
-
-    async def serve(self, request: WebhookRequest, switchboard: Switchboard) -> WebhookReply:
-        """Answer a query or acknowledge an event (after `authenticate` and the body size check)."""
-        fmt = request_format(request.headers, request.body)
-        if request.method != "POST":
-            return self.error_reply(405, "method", "POST only", fmt)
-        try:
-            fields, users = decode(request.body, fmt, request.headers.get("content-type", ""))
-            method = fields.get("method", "")
-            if method not in {"query", "event"}:
-                why = "method must be query or event" if method else "missing required field method"
-                raise BadRequest("method", why)
-            if "vccId" not in fields:
-                raise BadRequest("vccId", "missing required field vccId")
-            if not hmac.compare_digest(fields["vccId"].encode(), self._settings.vcc_id.encode()):
-                log.warning("CTI %s for another enterprise (vccId %r) refused", method, fields["vccId"][:40])
-                return self.error_reply(403, "vccId", "vccId is not this enterprise", fmt)
-            if method == "query":
-                query = read_query(fields)
-                answer = await switchboard.answer(query)
-                return WebhookReply(200, encode(answer, fmt), CONTENT_TYPES[fmt])
-            event = read_event(fields, users)
-        except BadRequest as exc:
-            log.warning("CTI request refused: %s", exc)
-            return self.error_reply(400, exc.field, exc.message, fmt)
-        await switchboard.on_event(event)
-        ack = {"sid": event.sid, "vccId": event.vcc_id, "callId": event.call_id, "seq": event.seq, "result": "0000"}
-        return WebhookReply(200, encode(ack, fmt), CONTENT_TYPES[fmt])
-
-    # --- the outbound half of the Provider protocol does not exist on this platform ---------
-
-    async def place(self, request: DialRequest) -> list[PlaceResult]:
-        raise NotImplementedError("the CTI platform only calls us (inbound transfer)")
-
-    async def poll(self, call: PlacedCall) -> CallEvent | None:
-        raise NotImplementedError("the CTI platform only calls us (inbound transfer)")
-
-    async def cancel(self, call: PlacedCall) -> CallEvent | None:
-        raise NotImplementedError("the CTI platform only calls us (inbound transfer)")
-
-    async def handle_webhook(self, request: WebhookRequest) -> WebhookReply:
-        raise WebhookRejected(404, "CTI callbacks go to /cti/<CTI_PATH_SECRET>")
-
-    async def aclose(self) -> None:
-        """Nothing to release: the platform calls us."""
-
-
-def from_settings(settings: Settings) -> CtiProvider:
-    """The CTI adapter from CTI_* settings (not offered until CTI_PATH_SECRET and CTI_VCC_ID are set)."""
-    return CtiProvider(settings.cti)

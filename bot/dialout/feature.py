@@ -1,0 +1,165 @@
+"""Dial-out as the composition root sees it: provider webhooks, `/dial` and its cancel button, the clock.
+
+`build_dialout` makes the feature from settings and the pieces it shares with the rest of
+confbot (its store and providers, the outbox notifier, the Slack client, the clock); `wiring.py`
+then only mounts `routes()`, calls `register(app)` and runs `start()`/`stop()`. The listeners,
+webhooks and scheduler jobs are handed the few objects each one uses, never the feature itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.routing import BaseRoute
+
+from bot.config import Settings
+from bot.dialout import webhooks
+from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.models import TargetKind
+from bot.dialout.core.ports import Provider
+from bot.dialout.core.requests import DialRequests, RequestRules
+from bot.dialout.core.status import StatusService
+from bot.dialout.scheduling import InviteScheduler
+from bot.dialout.slack import actions, commands
+from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
+from bot.dialout.store import SqlInviteStore
+from bot.kernel.feature import Subcommand
+from bot.kernel.outbox import SqlOutbox
+from bot.kernel.phone import DialingPolicy
+from bot.kernel.ports import Clock
+from bot.slack.directory import SlackDirectory
+from bot.slack.messages import locale_of
+
+log = logging.getLogger(__name__)
+
+
+def dialing_policy(settings: Settings) -> DialingPolicy:
+    """The workspace dialing policy from settings."""
+    return DialingPolicy(
+        region=settings.default_region.upper(),
+        allowed_countries=settings.allowed_country_set,
+        block_premium_rate=settings.block_premium_rate,
+    )
+
+
+def default_providers(settings: Settings) -> dict[TargetKind, str]:
+    """The provider for each kind of target when `/dial` names none ('' = the configured one that can)."""
+    return {
+        TargetKind.CONFERENCE: settings.default_provider,
+        TargetKind.MEETING: settings.default_meeting_provider,
+        TargetKind.EVENT: settings.default_event_provider,
+    }
+
+
+def grace_s(settings: Settings) -> int:
+    """How late a run may still be dialled (the missed-run policy), in seconds."""
+    return int(settings.missed_grace_minutes * 60)
+
+
+def build_outbox_worker(
+    settings: Settings,
+    *,
+    outbox: SqlOutbox,
+    store: SqlInviteStore,
+    slack_client: AsyncWebClient,
+    clock: Clock,
+    providers: Mapping[str, Provider],
+    notifier: OutboxNotifier,
+    min_update_interval_s: float = 1.0,
+) -> OutboxWorker:
+    """The one outbox worker: it renders invite rows itself; other features add their kinds to it."""
+    render = RenderSettings(
+        locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s(settings)
+    )
+    infos = {name: p.info for name, p in providers.items()}
+    return OutboxWorker(
+        outbox, store, slack_client, clock, infos, render, notifier.wake, min_update_interval_s=min_update_interval_s
+    )
+
+
+@dataclass
+class DialoutFeature:
+    """Invites, calls and provider events; implements bot.kernel.feature.Feature."""
+
+    store: SqlInviteStore
+    providers: dict[str, Provider]
+    status: StatusService
+    invites: InviteService
+    requests: DialRequests
+    scheduler: InviteScheduler
+    clock: Clock
+    mask_numbers: bool
+    subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
+
+    def ready_providers(self) -> list[str]:
+        """Names of the providers that can dial out now (configured)."""
+        return sorted(name for name, provider in self.providers.items() if not provider.info.missing_settings)
+
+    def routes(self) -> list[BaseRoute]:
+        """The provider webhooks, `/webhooks/<provider>`."""
+        return list(webhooks.routes(self.providers, self.status))
+
+    def register(self, app: AsyncApp) -> None:
+        """`/dial` and the cancel button."""
+        commands.register(
+            app,
+            requests=self.requests,
+            clock=self.clock,
+            mask_numbers=self.mask_numbers,
+            subcommands=self.subcommands,
+        )
+        actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+
+    async def start(self) -> None:
+        """Start the clock and give it a job per scheduled invite (from the invites table)."""
+        self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self.invites.watch)
+        await self.invites.rebuild()
+        log.info("dial-out providers ready: %s", ", ".join(self.ready_providers()) or "none")
+
+    async def stop(self) -> None:
+        """Stop the clock and close the providers' connections; scheduled invites stay in the table."""
+        self.scheduler.shutdown()
+        for provider in self.providers.values():
+            await provider.aclose()
+
+
+def build_dialout(
+    settings: Settings,
+    *,
+    store: SqlInviteStore,
+    providers: dict[str, Provider],
+    notifier: OutboxNotifier,
+    slack_client: AsyncWebClient,
+    clock: Clock,
+    subcommands: Sequence[Subcommand] = (),
+    watch_every_s: float = 1.0,
+) -> DialoutFeature:
+    """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`."""
+    infos = {name: p.info for name, p in providers.items()}
+    status = StatusService(store, notifier, clock, infos)
+    scheduler = InviteScheduler(grace_s(settings), watch_every_s=watch_every_s)
+    invites = InviteService(
+        store,
+        scheduler,
+        notifier,
+        providers,
+        status,
+        clock,
+        callback_url=lambda name: f"{settings.base_url}/webhooks/{name}",
+        rules=DialingRules(grace_s=grace_s(settings), concurrency=settings.dial_concurrency),
+    )
+    rules = RequestRules(
+        policy=dialing_policy(settings),
+        default_provider=default_providers(settings),
+        default_locale=settings.default_locale,
+        default_tz=settings.default_tz,
+    )
+    directory = SlackDirectory(slack_client)
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
+    return DialoutFeature(
+        store, providers, status, invites, requests, scheduler, clock, settings.mask_numbers, tuple(subcommands)
+    )

@@ -1,0 +1,204 @@
+"""The Slack outbox worker: leases due rows, hands each to its feature's sender, retries what failed.
+
+Features only enqueue rows (kernel/outbox.py) and register a sender per row kind here; this
+loop is shared. So N events for one message become one `chat.update`, at most one per message
+per second (`check_rate`); a 429 waits for its Retry-After, an outage is retried with backoff,
+and nothing is lost across restarts because the rows are in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.kernel.background import BackgroundTask
+from bot.kernel.outbox import OutboxItem, SqlOutbox
+from bot.kernel.ports import Clock
+
+log = logging.getLogger(__name__)
+
+# Errors Slack will answer the same way however often we retry.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "msg_too_long",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "too_many_attachments",
+        "restricted_action",
+        "cant_update_message",
+        "edit_window_closed",
+        "message_not_found",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "no_permission",
+        "missing_scope",
+        "not_authed",
+        "invalid_arguments",
+        "user_not_in_channel",
+    }
+)
+GIVE_UP_AFTER = timedelta(hours=24)
+KEEP_SENT = timedelta(days=7)
+
+
+class NotReady(Exception):
+    """The thread parent is not posted yet; try this row again shortly."""
+
+
+class SlackOutboxWorker:
+    """Delivers outbox rows to Slack, in order per thread, each kind by the sender registered for it."""
+
+    def __init__(
+        self,
+        outbox: SqlOutbox,
+        clock: Clock,
+        wake: asyncio.Event,
+        min_update_interval_s: float = 1.0,
+    ) -> None:
+        self._outbox = outbox
+        self._clock = clock
+        self._wake = wake
+        self._min_interval = min_update_interval_s
+        self._last_update: dict[str, float] = {}
+        self._loop = BackgroundTask("slack-outbox", self._run)
+        self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
+
+    def add_handler(self, kind: str, handler: Callable[[OutboxItem], Awaitable[None]]) -> None:
+        """Deliver rows of `kind` with `handler` (each feature registers the kinds it enqueues).
+
+        A handler may raise NotReady (its thread is not posted yet) or TooSoon (rate); Slack and
+        connection errors are retried with backoff, permanent ones end the row.
+        """
+        self._handlers[kind] = handler
+
+    def mark_updated(self, message_key: str) -> None:
+        """Remember that `message_key` was just posted or updated."""
+        self._last_update[message_key] = time.monotonic()
+
+    def start(self) -> None:
+        """Run the delivery loop in the background."""
+        self._loop.start()
+
+    async def stop(self) -> None:
+        """Stop the loop; undelivered rows stay in the database for the next start."""
+        await self._loop.stop()
+
+    async def _run(self) -> None:
+        next_purge = 0.0
+        while True:
+            try:
+                busy = await self.deliver_due()
+                if time.monotonic() >= next_purge:
+                    # Delivered rows are kept a while for inspection; the outbox is a queue, not an archive.
+                    await self._outbox.purge_sent(self._clock.now() - KEEP_SENT)
+                    next_purge = time.monotonic() + 3600
+            except Exception:
+                log.exception("outbox pass failed")
+                busy = False
+            if busy:
+                continue
+            await self._sleep_until_due()
+
+    async def _sleep_until_due(self) -> None:
+        due = await self._outbox.next_due_at()
+        timeout = 1.0
+        if due is not None:
+            timeout = min(1.0, max(0.02, (due - self._clock.now()).total_seconds()))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def deliver_due(self) -> bool:
+        """One pass: lease due rows and deliver them; True when anything was leased."""
+        items = await self._outbox.lease_due(self._clock.now(), limit=50, lease_s=60)
+        if not items:
+            return False
+        groups: dict[str, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            groups[item.thread_key].append(item)
+        await asyncio.gather(*(self._deliver_group(group) for group in groups.values()))
+        return True
+
+    async def _deliver_group(self, items: list[OutboxItem]) -> None:
+        for item in items:
+            await self._deliver(item)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        now = self._clock.now()
+        try:
+            await self._send(item)
+        except NotReady:
+            await self._outbox.retry_at(item, now + timedelta(seconds=0.3), "waiting for the thread", count=False)
+        except TooSoon as soon:
+            await self._outbox.retry_at(item, now + timedelta(seconds=soon.wait_s), "coalescing", count=False)
+        except SlackApiError as exc:
+            await self._on_slack_error(item, exc)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            await self._retry_later(item, f"connection: {exc!r}")
+        except Exception as exc:
+            log.exception("outbox row %s (%s) failed", item.id, item.kind)
+            await self._retry_later(item, f"internal: {exc!r}")
+        else:
+            await self._outbox.mark_sent(item.id, self._clock.now())
+
+    async def _on_slack_error(self, item: OutboxItem, exc: SlackApiError) -> None:
+        response = exc.response
+        error = str(response.get("error", "")) if response is not None else ""
+        status = response.status_code if response is not None else 0
+        if status == 429 or error == "ratelimited":
+            headers = {k.lower(): v for k, v in (response.headers or {}).items()} if response is not None else {}
+            retry_after = headers.get("retry-after", "1")
+            wait = float(retry_after[0] if isinstance(retry_after, list) else retry_after)
+            log.info("Slack rate-limited outbox row %s; retrying in %.1f s", item.id, wait)
+            await self._outbox.retry_at(item, self._clock.now() + timedelta(seconds=wait), "ratelimited", count=False)
+        elif error in PERMANENT_ERRORS:
+            log.error("Slack refused outbox row %s (%s) for good: %s", item.id, item.kind, error)
+            await self._outbox.mark_dead(item.id, error)
+        else:
+            await self._retry_later(item, error or f"http {status}")
+
+    async def _retry_later(self, item: OutboxItem, error: str) -> None:
+        now = self._clock.now()
+        if now - item.created_at > GIVE_UP_AFTER:
+            log.error("giving up on outbox row %s after 24 h: %s", item.id, error)
+            await self._outbox.mark_dead(item.id, error)
+            return
+        backoff = min(300.0, 2.0 ** min(item.attempts, 9)) * (0.5 + random.random() / 2)
+        log.warning("outbox row %s failed (%s); retry in %.1f s", item.id, error, backoff)
+        await self._outbox.retry_at(item, now + timedelta(seconds=backoff), error)
+
+    def check_rate(self, message_key: str) -> None:
+        """Raise TooSoon when `message_key` (channel:ts) was updated less than the minimum interval ago."""
+        last = self._last_update.get(message_key)
+        if last is not None:
+            wait = self._min_interval - (time.monotonic() - last)
+            if wait > 0:
+                raise TooSoon(wait)
+
+    async def _send(self, item: OutboxItem) -> None:
+        handler = self._handlers.get(item.kind)
+        if handler is None:
+            log.error("unknown outbox kind %r", item.kind)
+            return
+        await handler(item)
+
+
+class TooSoon(Exception):
+    """A chat.update for this message went out less than the minimum interval ago."""
+
+    def __init__(self, wait_s: float) -> None:
+        super().__init__(wait_s)
+        self.wait_s = wait_s

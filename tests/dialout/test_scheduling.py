@@ -1,0 +1,67 @@
+"""The scheduler runs the work it was given at start, keyed by invite id, with no process-wide registry."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.dialout.scheduling import InviteScheduler
+
+
+class Work:
+    """Records what a scheduler asked for."""
+
+    def __init__(self) -> None:
+        self.fired: list[int] = []
+        self.reconciles = 0
+        self.watches = 0
+        self.event = asyncio.Event()
+
+    async def fire(self, invite_id: int) -> None:
+        self.fired.append(invite_id)
+        self.event.set()
+
+    async def reconcile(self) -> None:
+        self.reconciles += 1
+
+    async def watch(self) -> None:
+        self.watches += 1
+
+
+async def test_two_schedulers_in_one_process_each_fire_their_own_invites() -> None:
+    first, second = Work(), Work()
+    schedulers = [InviteScheduler(600, watch_every_s=0.05), InviteScheduler(600, watch_every_s=0.05)]
+    for scheduler, work in zip(schedulers, (first, second), strict=True):
+        scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
+    try:
+        soon = datetime.now(UTC) + timedelta(milliseconds=50)
+        schedulers[0].schedule_fire(7, soon)
+        schedulers[1].schedule_fire(8, soon)
+        assert "invite:7" in schedulers[0].job_ids() and "invite:7" not in schedulers[1].job_ids()
+        await asyncio.wait_for(asyncio.gather(first.event.wait(), second.event.wait()), 5)
+        await asyncio.sleep(0.15)
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown()
+    assert (first.fired, second.fired) == ([7], [8])
+    assert first.watches >= 1 and second.watches >= 1
+
+
+async def test_a_job_set_before_start_fires_once_the_scheduler_runs() -> None:
+    work = Work()
+    scheduler = InviteScheduler(600)
+    scheduler.schedule_fire(3, datetime.now(UTC) + timedelta(milliseconds=20))
+    scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
+    try:
+        await asyncio.wait_for(work.event.wait(), 5)
+    finally:
+        scheduler.shutdown()
+    assert work.fired == [3]
+
+
+def test_unscheduling_removes_the_invites_job() -> None:
+    scheduler = InviteScheduler(600)
+    scheduler.schedule_fire(5, datetime.now(UTC) + timedelta(hours=1))
+    scheduler.unschedule(5)
+    scheduler.unschedule(5)  # twice is harmless
+    assert scheduler.job_ids() == []

@@ -1,0 +1,272 @@
+"""The InviteStore contract: the SQL store and the core tests' in-memory fake answer every case alike.
+
+Each case runs on both; the SQL one runs on SQLite, and on PostgreSQL in the CI's second pass
+(CONFBOT_TEST_DATABASE_URL). The claims that keep dialling at-most-once are raced here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.ports import InviteStore, PlaceResult
+from bot.dialout.store import SqlInviteStore
+from bot.kernel.people import Party, PartyKind
+from bot.kernel.states import CallState, FailReason
+from tests.dialout.core.fakes import InMemoryInviteStore
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+ALICE = Party(PartyKind.PHONE, "+8613800138001", slack_user_id="U1", name="Alice", company="Ops")
+BOB = Party(PartyKind.PHONE, "+8613800138002")
+
+
+@pytest.fixture(params=["sql", "memory"])
+def store(request: pytest.FixtureRequest) -> InviteStore:
+    if request.param == "memory":
+        return InMemoryInviteStore()
+    return SqlInviteStore(request.getfixturevalue("engine"))
+
+
+async def add(
+    store: InviteStore,
+    *parties: Party,
+    provider: str = "fake",
+    target: str = "42",
+    channel: str = "C",
+    due_in_s: float = 0,
+) -> Invite:
+    return await store.add_invite(
+        Invite(
+            team_id="T",
+            channel_id=channel,
+            created_by="U9",
+            provider=provider,
+            target=Target(TargetKind.CONFERENCE, target),
+            due_at=NOW + timedelta(seconds=due_in_s),
+            tz="Asia/Shanghai",
+            locale="zh",
+            max_duration_s=1800,
+            options={"pin": "1234"},
+            created_at=NOW,
+            source_text="call alice",
+            thread_ts="ignored: a new invite has no thread yet",
+        ),
+        parties or (ALICE,),
+    )
+
+
+async def dialling(store: InviteStore, *parties: Party, **kwargs: str) -> tuple[Invite, list[int]]:
+    """An invite claimed for dialling, with its attempt ids in party order."""
+    invite = await add(store, *parties, **kwargs)
+    assert await store.claim_due_invite(invite.id or 0, NOW, None)
+    return invite, [a.id or 0 for a in await store.attempts(invite.id or 0)]
+
+
+async def move(store: InviteStore, attempt: int, expected: CallState, new: CallState) -> bool:
+    return await store.transition(attempt, expected, new, reason=None, code=None, detail=None, at=NOW)
+
+
+async def test_an_added_invite_reads_back_with_its_parties_queued_in_order(store: InviteStore) -> None:
+    invite = await add(store, ALICE, BOB)
+    assert invite.id is not None and invite == await store.get_invite(invite.id)
+    assert (invite.status, invite.thread_ts, invite.fired_at, invite.late_by_s) == (
+        InviteStatus.SCHEDULED,
+        None,
+        None,
+        None,
+    )
+    assert (invite.options, invite.max_duration_s, invite.source_text, invite.locale) == (
+        {"pin": "1234"},
+        1800,
+        "call alice",
+        "zh",
+    )
+    attempts = await store.attempts(invite.id)
+    assert [(a.position, a.party, a.state, a.sent_at, a.updated_at) for a in attempts] == [
+        (0, ALICE, CallState.QUEUED, None, NOW),
+        (1, BOB, CallState.QUEUED, None, NOW),
+    ]
+    assert await store.get_invite(invite.id + 100) is None and await store.get_attempt(10_000) is None
+
+
+async def test_a_due_invite_is_claimed_once_however_many_try_at_once(store: InviteStore) -> None:
+    invite = await add(store)
+    won = await asyncio.gather(*(store.claim_due_invite(invite.id or 0, NOW, 42) for _ in range(5)))
+    [claimed] = [w for w in won if w is not None]
+    assert (claimed.status, claimed.fired_at, claimed.late_by_s) == (InviteStatus.DIALING, NOW, 42)
+    assert await store.get_invite(invite.id or 0) == claimed
+
+
+async def test_invite_status_is_compare_and_set_when_an_expected_status_is_given(store: InviteStore) -> None:
+    invite = await add(store)
+    assert not await store.set_invite_status(invite.id or 0, InviteStatus.DONE, expected=InviteStatus.DIALING)
+    assert await store.set_invite_status(invite.id or 0, InviteStatus.CANCELLED, expected=InviteStatus.SCHEDULED)
+    assert await store.claim_due_invite(invite.id or 0, NOW, None) is None  # no longer scheduled
+    assert await store.set_invite_status(invite.id or 0, InviteStatus.DONE)  # unconditional
+    assert (await store.get_invite(invite.id or 0)).status is InviteStatus.DONE  # type: ignore[union-attr]
+
+
+async def test_thread_and_roster_are_remembered(store: InviteStore) -> None:
+    invite = await add(store)
+    await store.set_thread(invite.id or 0, "1.0001")
+    await store.set_roster_ts(invite.id or 0, "1.0002")
+    found = await store.get_invite(invite.id or 0)
+    assert found is not None and (found.thread_ts, found.roster_ts) == ("1.0001", "1.0002")
+
+
+async def test_recent_invites_are_newest_first_per_channel_and_by_status_soonest_first(store: InviteStore) -> None:
+    late = await add(store, due_in_s=60)
+    soon = await add(store, due_in_s=30)
+    elsewhere = await add(store, channel="C2")
+    assert [i.id for i in await store.recent_invites("C", 5)] == [soon.id, late.id]
+    assert [i.id for i in await store.recent_invites("C", 1)] == [soon.id]
+    assert [i.id for i in await store.invites_with_status(InviteStatus.SCHEDULED)] == [elsewhere.id, soon.id, late.id]
+    assert await store.invites_with_status(InviteStatus.DONE) == []
+
+
+async def test_a_call_is_claimed_for_sending_once_and_then_cannot_be_cancelled_unsent(store: InviteStore) -> None:
+    _, [first, second] = await dialling(store, ALICE, BOB)
+    later = NOW + timedelta(seconds=5)
+    results = await asyncio.gather(*(store.claim_attempt_for_sending(first, later) for _ in range(5)))
+    assert sum(results) == 1
+    assert not await store.cancel_unsent(first, later)
+    sent = await store.get_attempt(first)
+    assert sent is not None and (sent.state, sent.sent_at, sent.updated_at) == (CallState.QUEUED, later, later)
+    assert await store.cancel_unsent(second, later)
+    assert not await store.claim_attempt_for_sending(second, later)
+    cancelled = await store.get_attempt(second)
+    assert cancelled is not None and (cancelled.state, cancelled.ended_at) == (CallState.CANCELLED, later)
+
+
+async def test_recording_a_placed_call_moves_it_forward_only_and_keeps_its_id_and_context(
+    store: InviteStore,
+) -> None:
+    invite, [first, second] = await dialling(store, ALICE, BOB)
+    placed = PlaceResult(first, CallState.DIALING, provider_call_id="c-1", code="ok", context={"leg": "a"})
+    recorded = await store.record_placed(invite, placed, NOW)
+    assert recorded is not None
+    assert (recorded.state, recorded.provider_call_id, recorded.provider_code, recorded.context) == (
+        CallState.DIALING,
+        "c-1",
+        "ok",
+        {"leg": "a"},
+    )
+    assert await move(store, first, CallState.DIALING, CallState.ANSWERED)
+    late = await store.record_placed(invite, PlaceResult(first, CallState.DIALING, context={"leg": "b"}), NOW)
+    assert late is not None and (late.state, late.provider_call_id, late.context) == (
+        CallState.ANSWERED,  # an answer already came: the late acceptance does not move it back
+        "c-1",
+        {"leg": "b"},
+    )
+    refused = PlaceResult(second, CallState.FAILED, code="E1", detail="no credit")
+    failed = await store.record_placed(invite, refused, NOW)
+    assert failed is not None
+    assert (failed.state, failed.reason, failed.provider_code, failed.detail, failed.ended_at) == (
+        CallState.FAILED,
+        FailReason.UNKNOWN,
+        "E1",
+        "no credit",
+        NOW,
+    )
+    assert await store.record_placed(invite, PlaceResult(10_000, CallState.DIALING), NOW) is None
+
+
+async def test_transition_is_compare_and_set_and_stamps_answer_and_end(store: InviteStore) -> None:
+    _, [attempt] = await dialling(store)
+    t1, t2 = NOW + timedelta(seconds=1), NOW + timedelta(seconds=2)
+    assert not await store.transition(
+        attempt, CallState.DIALING, CallState.ANSWERED, reason=None, code=None, detail=None, at=t1
+    )  # it is still queued
+    assert await store.transition(
+        attempt, CallState.QUEUED, CallState.ANSWERED, reason=None, code="200", detail="joined", at=t1
+    )
+    assert await store.transition(
+        attempt, CallState.ANSWERED, CallState.FAILED, reason=FailReason.BUSY, code=None, detail=None, at=t2
+    )
+    found = await store.get_attempt(attempt)
+    assert found is not None
+    assert (found.state, found.reason, found.provider_code, found.detail) == (
+        CallState.FAILED,
+        FailReason.BUSY,
+        "200",  # None leaves code and detail as they were
+        "joined",
+    )
+    assert (found.answered_at, found.ended_at, found.updated_at) == (t1, t2, t2)
+
+
+async def test_calls_are_found_by_provider_and_call_id(store: InviteStore) -> None:
+    invite, [first] = await dialling(store)
+    other, [second] = await dialling(store, provider="other")
+    await store.record_placed(invite, PlaceResult(first, CallState.DIALING, provider_call_id="c-1"), NOW)
+    await store.record_placed(other, PlaceResult(second, CallState.DIALING, provider_call_id="c-1"), NOW)
+    found = await store.find_attempt("fake", "c-1")
+    assert found is not None and found.id == first
+    assert (await store.find_attempt("other", "c-1")).id == second  # type: ignore[union-attr]
+    assert await store.find_attempt("fake", "c-2") is None
+
+
+async def test_open_attempts_are_those_of_dialling_invites_not_final_oldest_first(store: InviteStore) -> None:
+    _, [a, b] = await dialling(store, ALICE, BOB)
+    _, [c] = await dialling(store, provider="other", target="43")
+    scheduled = await add(store)  # not dialling: none of its calls are open
+    assert scheduled.id
+    assert await move(store, a, CallState.QUEUED, CallState.COMPLETED)
+    assert await move(store, b, CallState.QUEUED, CallState.RINGING)
+    assert [x.id for x in await store.open_attempts()] == [b, c]
+    assert [x.id for x in await store.open_attempts("fake")] == [b]
+    assert [x.id for x in await store.open_attempts(states=[CallState.QUEUED])] == [c]
+    assert [x.id for x in await store.open_attempts("fake", [CallState.COMPLETED, CallState.RINGING])] == [a, b]
+    assert [x.id for x in await store.open_attempts_in_target("fake", "42")] == [b]
+    assert await store.open_attempts_in_target("fake", "43") == []
+    assert [x.id for x in await store.open_attempts_in_target("other", "43")] == [c]
+
+
+async def test_unsettled_calls_are_counted_with_or_without_handed_over_ones(store: InviteStore) -> None:
+    invite, [accepted, waiting, done] = await dialling(store, ALICE, BOB, Party(PartyKind.PHONE, "+8613800138003"))
+    await store.record_placed(invite, PlaceResult(accepted, CallState.QUEUED, provider_call_id="q-1"), NOW)
+    assert await move(store, done, CallState.QUEUED, CallState.CANCELLED)
+    assert waiting and await store.unsettled_count(invite.id or 0, handed_over=False) == 2
+    assert await store.unsettled_count(invite.id or 0, handed_over=True) == 1
+
+
+async def test_a_placed_call_carries_its_target_asker_and_stored_context(store: InviteStore) -> None:
+    invite, [attempt] = await dialling(store)
+    assert await store.claim_attempt_for_sending(attempt, NOW)
+    placed = PlaceResult(attempt, CallState.DIALING, provider_call_id="c-1", context={"room": "9"})
+    await store.record_placed(invite, placed, NOW)
+    found = await store.get_attempt(attempt)
+    assert found is not None
+    call = await store.placed_call(found)
+    assert call is not None
+    assert (call.provider_call_id, call.target, call.requested_by, call.state, call.placed_at, call.context) == (
+        "c-1",
+        invite.target,
+        "U9",
+        CallState.DIALING,
+        NOW,
+        {"room": "9"},
+    )
+    assert call.party == ALICE and call.invite_id == invite.id
+
+
+async def test_an_event_is_stored_once_per_provider_and_dedupe_key(store: InviteStore) -> None:
+    event = CallEvent("fake", "c-1", CallState.RINGING, dedupe_key="k1", raw={"n": 1})
+    assert await store.store_event(event, None, NOW)
+    assert not await store.store_event(event, None, NOW)
+    assert not await store.store_event(CallEvent("fake", "c-9", CallState.ANSWERED, dedupe_key="k1"), None, NOW)
+    assert await store.store_event(CallEvent("other", "c-1", CallState.RINGING, dedupe_key="k1"), None, NOW)
+
+
+async def test_events_that_beat_their_call_id_are_linked_once_in_arrival_order(store: InviteStore) -> None:
+    _, [attempt] = await dialling(store)
+    ringing = CallEvent("fake", "c-1", CallState.RINGING, dedupe_key="e1", code="180", occurred_at=NOW, raw={"a": 1})
+    answered = CallEvent("fake", "c-1", CallState.ANSWERED, dedupe_key="e2", target_id="42")
+    for event in (ringing, answered, CallEvent("other", "c-1", CallState.RINGING, dedupe_key="e3")):
+        assert await store.store_event(event, None, NOW)
+    linked = await store.link_orphan_events("fake", "c-1", attempt)
+    assert linked == [ringing, CallEvent("fake", "c-1", CallState.ANSWERED, dedupe_key="e2")]  # no target column
+    assert await store.link_orphan_events("fake", "c-1", attempt) == []
+    assert len(await store.link_orphan_events("other", "c-1", attempt)) == 1
