@@ -240,19 +240,45 @@ async def test_any_2xx_with_an_id_is_dialling(fake, make: Make, status: int) -> 
     assert result.state is CallState.DIALING and result.provider_call_id in server.calls
 
 
-async def test_204_without_an_id_is_unknown_and_says_it_cannot_be_followed(fake, make: Make) -> None:
+async def test_204_without_an_id_is_dialling_and_followed_by_its_number(fake, make: Make) -> None:
+    """Seed 001: 204 is success with no id to return; the call is found in its extension's list of calls."""
     server, _ = fake
     server.create_status = 204
-    result = await place_one(make())
-    assert (result.state, result.code, result.provider_call_id) == (CallState.UNKNOWN, "accepted_without_id", None)
-    assert len(server.calls) == 1  # VoipNow did place it: never re-sent
+    server.scripts[NUMBER] = [RINGING, ON_CALL, GONE]
+    provider = make()
+    result = await place_one(provider)
+    assert result.state is CallState.DIALING and result.provider_call_id == "unlisted-1-1"  # an id of ours
+    assert result.provider_call_id not in server.calls and len(server.calls) == 1  # placed once
+    seen = [await provider.poll(placed(result, state)) for state in (CallState.DIALING, CallState.RINGING)]
+    assert [(e.state, e.provider_call_id) for e in seen if e] == [
+        (CallState.RINGING, "unlisted-1-1"),
+        (CallState.ANSWERED, "unlisted-1-1"),
+    ]
+    ended = await provider.poll(placed(result, CallState.ANSWERED))
+    assert ended and (ended.state, ended.code) == (CallState.COMPLETED, "ended")
+    lists = server.requests_to("list")
+    assert len(lists) == 3 and {r.path for r in lists} == {"/uapi/phoneCalls/@me/211"}
+    assert server.violations == []
 
 
-async def test_2xx_with_an_empty_list_is_unknown(fake, make: Make) -> None:
+async def test_2xx_with_an_empty_list_is_followed_by_its_number_too(fake, make: Make) -> None:
     server, _ = fake
     server.fail_next("create", status=200, body=[])
     result = await place_one(make())
-    assert (result.state, result.code) == (CallState.UNKNOWN, "accepted_without_id")
+    assert result.state is CallState.DIALING and result.provider_call_id == "unlisted-1-1"
+
+
+async def test_a_call_without_an_id_is_hung_up_by_the_id_its_listing_shows(fake, make: Make) -> None:
+    server, _ = fake
+    server.create_status = 204
+    server.scripts[NUMBER] = [RINGING]
+    provider = make()
+    result = await place_one(provider)
+    event = await provider.cancel(placed(result, CallState.RINGING))
+    assert event and event.state is CallState.CANCELLED
+    [call] = server.calls.values()
+    [delete] = server.requests_to("delete")
+    assert call.hung_up and delete.path == f"/uapi/phoneCalls/@me/211/{call.id}"
 
 
 DOCUMENTED = [

@@ -175,14 +175,21 @@ async def test_a_timed_out_invite_stays_unknown_is_never_resent_and_is_given_up_
     assert len(world.fake.calls) == 1  # …although VoipNow did place it
 
 
-async def test_an_accepted_call_without_an_id_is_unknown_and_given_up_the_same_way(world: World) -> None:
-    world.fake.create_status = 204
+async def test_an_accepted_call_without_an_id_is_followed_by_polling_to_its_end(world: World) -> None:
+    world.fake.create_status = 204  # seed 001: success, no id to return
+    world.fake.scripts[NUMBER] = [TRYING, RINGING, ON_CALL, ON_CALL, GONE]
     invite = await world.dial_now()
+    assert (await world.attempt(invite)).state is CallState.DIALING
+    await world.watch_for(6)
+    assert (await world.attempt(invite)).state is CallState.RINGING
+    await world.watch_for(6)
+    assert (await world.attempt(invite)).state is CallState.ANSWERED
+    await world.watch_for(6)
     attempt = await world.attempt(invite)
-    assert (attempt.state, attempt.provider_code) == (CallState.UNKNOWN, "accepted_without_id")
-    await world.watch_for(UNKNOWN_GIVE_UP_S + 30, step=30)
-    assert (await world.attempt(invite)).state is CallState.FAILED
-    assert len(world.fake.requests_to("create")) == 1
+    assert (attempt.state, attempt.provider_code) == (CallState.COMPLETED, "ended")
+    assert (await world.store.get_invite(invite.id or 0)).status is InviteStatus.DONE  # type: ignore[union-attr]
+    assert len(world.fake.requests_to("create")) == 1 and world.fake.violations == []
+    assert world.notifier.notices[-1][1].kind is NoticeKind.SUMMARY  # no "outcome unknown" reply
 
 
 async def test_cancelling_a_ringing_invite_hangs_the_call_up(world: World) -> None:

@@ -14,7 +14,8 @@ from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import StatusSource
 from bot.dialout.providers import REGISTRY
 from bot.dialout.providers.voipnow import provider as voipnow
-from bot.dialout.providers.voipnow.provider import VoipNowProvider, _loads, _records
+from bot.dialout.providers.voipnow.client import loads, records
+from bot.dialout.providers.voipnow.provider import VoipNowProvider
 from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.dialout.slack.replies import build_parse_error
 from bot.kernel.phone import DialingPolicy
@@ -67,7 +68,7 @@ def test_every_failing_disposition_is_explained(code: str) -> None:
 def test_the_seeds_printed_listing_reads_as_records() -> None:
     printed = b'{ "entry": [ { "id": "b817d2618fe6f1804db1", "phoneCallView": [ {"status": "5"} ] },\n'
     printed += b'{ "links": {} } ] },\n{ "startIndex": 0, "totalResults": 1 }'
-    assert [r["id"] for r in _records(_loads(printed))] == ["b817d2618fe6f1804db1"]
+    assert [r["id"] for r in records(loads(printed))] == ["b817d2618fe6f1804db1"]
 
 
 @pytest.mark.parametrize(

@@ -73,10 +73,6 @@ MESSAGES: Messages = {
         "en": "Could not get an access token from the VoipNow server. No call was placed.",
         "zh": "无法从 VoipNow 服务器获取访问令牌。未发出呼叫。",
     },
-    "accepted_without_id": {
-        "en": "VoipNow accepted the call but returned no call id, so its outcome cannot be followed.",
-        "zh": "VoipNow 接受了呼叫但没有返回呼叫 ID，因此无法跟踪结果。",
-    },
     "no_pickup": {
         "en": "Nobody picked up before the ring time (wait=, 25 s by default) ran out.",
         "zh": "振铃时间（wait=，默认 25 秒）内无人接听。",

@@ -16,7 +16,9 @@ Decisions on the open questions (docs/providers/voipnow.md):
 - The conference id is the scheduled conference's `number`, a Number in the seed: anything but digits is
   refused when the command is read (TargetRule), never sent as `number=abc`.
 - `waitForPickup` is sent only with `wait=`; otherwise VoipNow's default of 25 s applies and our bounds use 25.
-- A 2xx without an id (the seed's 204) cannot be followed: the call is UNKNOWN and the core gives it up.
+- A 2xx without an id (the seed's 204: success, nothing to return) is dialling under an id of ours and is
+  followed by listing the extension's calls (GET /uapi/phoneCalls/{userId}/{extension}), matched by
+  destination and time; it is hung up by the id that listing shows.
 - A read timeout, a reset or a 5xx after sending: UNKNOWN without an id, never re-sent and not pollable
   (VoipNow has nothing to look it up by); the core gives it up with a thread reply. A 501 placed nothing: failed.
 - A status that cannot be read is retried each round; past the call's limits (call_limits: its ring time
@@ -31,14 +33,11 @@ Decisions on the open questions (docs/providers/voipnow.md):
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -57,7 +56,17 @@ from bot.dialout.core.ports import (
     TargetRule,
     Timing,
 )
-from bot.dialout.providers.http import json_of, make_client, send
+from bot.dialout.providers.http import json_of, make_client
+from bot.dialout.providers.voipnow.client import (
+    UnifiedApi,
+    error_of,
+    find_call,
+    loads,
+    number,
+    parse_time,
+    records,
+    segment,
+)
 from bot.dialout.providers.voipnow.settings import VoipNowSettings
 from bot.kernel.people import PartyKind
 from bot.kernel.states import CallState, FailReason
@@ -69,7 +78,8 @@ RING_MARGIN_S = 30  # still ringing this long past waitForPickup: we hang up
 GIVE_UP_MARGIN_S = 60  # status unreadable this long past our own bound: we stop polling
 DEFAULT_CAP_S = 86400  # answered calls without `max` are hung up after 24 h (ProviderInfo's upper bound)
 VANISH_GRACE_S = 5  # a call missing right after it was placed may not be listed yet
-TOKEN_LIFETIME_S = 3600  # when the token answer has no expires_in (docs: tokens live 1 h)
+UNLISTED = "unlisted-"  # our id for a call VoipNow accepted without one (a 204): "unlisted-<invite>-<attempt>"
+PUBLISHED_SKEW_S = 30  # VoipNow's clock may run behind ours by this much
 
 
 def call_limits(wait_s: float, cap_s: float) -> CallLimits:
@@ -169,13 +179,8 @@ class VoipNowProvider:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
-        self._base = settings.base_url.rstrip("/")
-        self._client = client or make_client(settings.timeout_s)
+        self._api = UnifiedApi(settings, client or make_client(settings.timeout_s), monotonic)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._token: str | None = None
-        self._monotonic = monotonic  # token expiry runs on this, not on the wall clock
-        self._token_until = 0.0  # after this (by self._monotonic) the token is not used
-        self._token_lock = asyncio.Lock()
         self.info = ProviderInfo(
             name=NAME,
             title="VoipNow",
@@ -186,58 +191,6 @@ class VoipNowProvider:
             target_rule=TargetRule("conference_not_a_number", is_conference_number),
             missing_settings=settings.missing(),
         )
-
-    # --- auth ------------------------------------------------------------------------------
-
-    async def _access_token(self, stale: str | None = None) -> str:
-        """A cached bearer token; with `stale` (a token VoipNow just refused), a different one."""
-        async with self._token_lock:
-            token = self._token
-            if token is not None and token != stale and self._monotonic() < self._token_until:
-                return token
-            self._token = None
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": self._settings.client_id,
-                "client_secret": self._settings.client_secret.get_secret_value(),
-                "type": "unifiedapi",
-                "redirect_uri": f"{self._base}/ouath/token.php",  # sic, as 4PSA's own client sends it
-            }
-            request = self._client.build_request("POST", f"{self._base}/oauth/token.php", data=form)
-            try:
-                response = await send(self._client, NAME, request)
-            except ProviderError as exc:  # a token request never places a call: not maybe_sent
-                raise ProviderError("token_unavailable", f"token request: {exc.message}", reason=exc.reason) from exc
-            payload = _loads(response.content)
-            token = payload.get("access_token") if isinstance(payload, dict) else None
-            if not response.is_success or not isinstance(token, str) or not token:
-                refused = response.status_code in (400, 401, 403)
-                raise ProviderError(
-                    "token_refused" if refused else "token_unavailable",
-                    f"token: HTTP {response.status_code} {_error_text(payload, response)}",
-                    reason=FailReason.AUTH if refused else FailReason.PROVIDER_ERROR,
-                )
-            lifetime = _number(payload.get("expires_in")) or TOKEN_LIFETIME_S
-            self._token, self._token_until = token, self._monotonic() + lifetime - min(300.0, lifetime / 2)
-            return token
-
-    async def _call_api(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: Any = None
-    ) -> httpx.Response:
-        """One UnifiedAPI request; a 401 gets a fresh token and exactly one retry (a 401 did nothing)."""
-        token = await self._access_token()
-        response = await self._send_api(method, path, token, params, body)
-        if response.status_code == 401:
-            token = await self._access_token(stale=token)
-            response = await self._send_api(method, path, token, params, body)
-        return response
-
-    async def _send_api(
-        self, method: str, path: str, token: str, params: Mapping[str, str] | None, body: Any
-    ) -> httpx.Response:
-        headers = {"authorization": f"Bearer {token}", "accept": "application/json"}
-        request = self._client.build_request(method, f"{self._base}{path}", params=params, json=body, headers=headers)
-        return await send(self._client, NAME, request)
 
     # --- placing ---------------------------------------------------------------------------
 
@@ -273,38 +226,39 @@ class VoipNowProvider:
         if caller_id:
             view["callerId"] = caller_id
         user_id = self._settings.user_id or "@me"
-        response = await self._call_api(
+        response = await self._api.call(
             "POST",
-            f"/uapi/phoneCalls/{_segment(user_id)}/conferenceInvite",
+            f"/uapi/phoneCalls/{segment(user_id)}/conferenceInvite",
             params=params,
             body={"extension": extension, "phoneCallView": [view]},
         )
         if not response.is_success:
             return self._refusal(attempt_id, response)
-        payload = _loads(response.content) if response.content.strip() else None
+        payload = loads(response.content) if response.content.strip() else None
         if response.content.strip() and payload is None:
             json_of(response, NAME)  # raises bad_response, maybe_sent, quoting the body
-        record = _find_call(payload, None)
-        if record is None:
-            detail = f"HTTP {response.status_code} without a call id: the call cannot be followed"
-            return PlaceResult(attempt_id, CallState.UNKNOWN, code="accepted_without_id", detail=detail)
+        record = find_call(payload, None)
         wait_s = int(options.get("wait") or DEFAULT_WAIT_S)
         context = {
             "user_id": user_id,
-            "extension": str(record.get("extension") or extension),
+            "extension": str((record or {}).get("extension") or extension),
             "destination": destination,
             "wait_s": str(wait_s),
             "max_s": str(request.max_duration_s or DEFAULT_CAP_S),
             "placed_at": self._clock().isoformat(),
         }
         limits = call_limits(wait_s, request.max_duration_s or DEFAULT_CAP_S)
+        if record is None:  # seed 001: a 204 is success with no id; the call is found by its number
+            context["unlisted"] = "1"
+            call_id = f"{UNLISTED}{request.invite_id}-{attempt_id}"
+            return PlaceResult(attempt_id, CallState.DIALING, provider_call_id=call_id, limits=limits, context=context)
         return PlaceResult(
             attempt_id, CallState.DIALING, provider_call_id=str(record["id"]), limits=limits, context=context
         )
 
     def _refusal(self, attempt_id: int, response: httpx.Response) -> PlaceResult:
         status = response.status_code
-        code, message = _error_of(_loads(response.content))
+        code, message = error_of(loads(response.content))
         code = code or f"http_{status}"
         detail = message or response.text[:200].replace("\n", " ") or None
         if status >= 500 and status != 501:  # it reached VoipNow and failed there: it may have acted
@@ -323,25 +277,46 @@ class VoipNowProvider:
         if not call.provider_call_id:
             return None  # accepted or timed out without an id: there is nothing to look it up by
         age = self._age(call)
-        wait = _number(call.context.get("wait_s")) or DEFAULT_WAIT_S
-        cap = _number(call.context.get("max_s")) or DEFAULT_CAP_S
+        wait = number(call.context.get("wait_s")) or DEFAULT_WAIT_S
+        cap = number(call.context.get("max_s")) or DEFAULT_CAP_S
         # A ProviderError goes to the core, which logs it and asks again next round; a call whose status
         # stays unreadable is ended by its limits (call_limits), as any call with no news.
-        response = await self._call_api("GET", _call_path(call))
-        if response.status_code != 404 and not response.is_success:
-            code, message = _error_of(_loads(response.content))
-            raise ProviderError(code or f"http_{response.status_code}", message or response.text[:200])
-        record = None if response.status_code == 404 else _find_call(_loads(response.content), call.provider_call_id)
+        record = await self._find(call)
         if record is None:
             return self._vanished(call, age, wait)
+        real_id = str(record["id"])
         seen = _observe(record, call.context.get("destination", ""))
         state = seen[0] if seen else None
         if call.state is CallState.ANSWERED or state is CallState.ANSWERED:
-            if age - _answered_after(record, call, wait) >= cap and await self._hang_up(call):
+            if age - _answered_after(record, call, wait) >= cap and await self._hang_up(call, real_id):
                 return self._event(call, CallState.COMPLETED, None, "max_duration", f"hung up after {int(cap)} s")
-        elif state is not CallState.FAILED and age > wait + RING_MARGIN_S and await self._hang_up(call):
+        elif state is not CallState.FAILED and age > wait + RING_MARGIN_S and await self._hang_up(call, real_id):
             return self._no_pickup(call, wait)
         return self._event(call, *seen) if seen else None
+
+    async def _find(self, call: PlacedCall) -> dict[str, Any] | None:
+        """The PhoneCall as VoipNow shows it now; None once it is gone (VoipNow lists calls in progress).
+
+        A call placed without an id (a 204) is looked up in its extension's list of calls (List
+        PhoneCalls, provider notes §2): the one to our destination published closest after we placed
+        it. Two id-less calls to one number in one extension at once cannot be told apart; each then
+        follows the older, which is still a call to that person in that conference.
+        """
+        if call.context.get("unlisted"):
+            path = f"/uapi/phoneCalls/{segment(call.context.get('user_id') or '@me')}"
+            response = await self._api.call("GET", f"{path}/{segment(call.context.get('extension', ''))}")
+            self._raise_unless_ok(response)
+            return None if response.status_code == 404 else _listed_call(records(loads(response.content)), call)
+        response = await self._api.call("GET", _call_path(call, call.provider_call_id))
+        self._raise_unless_ok(response)
+        return None if response.status_code == 404 else find_call(loads(response.content), call.provider_call_id)
+
+    @staticmethod
+    def _raise_unless_ok(response: httpx.Response) -> None:
+        """A refusal other than 404 (gone) is an error the core logs and retries next round."""
+        if response.status_code != 404 and not response.is_success:
+            code, message = error_of(loads(response.content))
+            raise ProviderError(code or f"http_{response.status_code}", message or response.text[:200])
 
     def _vanished(self, call: PlacedCall, age: float, wait: float) -> CallEvent | None:
         """VoipNow lists only calls in progress: a call that is gone has ended."""
@@ -359,23 +334,21 @@ class VoipNowProvider:
     async def cancel(self, call: PlacedCall) -> CallEvent | None:
         if not call.provider_call_id:
             return None  # without an id there is nothing to hang up
-        if not await self._hang_up(call):
+        record = await self._find(call) if call.context.get("unlisted") else None
+        real_id = str(record["id"]) if record else call.provider_call_id
+        if (call.context.get("unlisted") and record is None) or not await self._hang_up(call, real_id):
             return None  # already gone: the next poll says how it ended
         state = CallState.COMPLETED if call.state is CallState.ANSWERED else CallState.CANCELLED
         return self._event(call, state, None, "hung_up")
 
-    async def _hang_up(self, call: PlacedCall) -> bool:
-        """DELETE the call; False when VoipNow no longer has it."""
-        response = await self._call_api("DELETE", _call_path(call))
-        if response.status_code == 404:
-            return False
-        if not response.is_success:
-            code, message = _error_of(_loads(response.content))
-            raise ProviderError(code or f"http_{response.status_code}", message or response.text[:200])
-        return True
+    async def _hang_up(self, call: PlacedCall, real_id: str) -> bool:
+        """DELETE the call by VoipNow's own id; False when VoipNow no longer has it."""
+        response = await self._api.call("DELETE", _call_path(call, real_id))
+        self._raise_unless_ok(response)
+        return response.status_code != 404
 
     def _age(self, call: PlacedCall) -> float:
-        placed = call.placed_at or _parse_time(call.context.get("placed_at")) or self._clock()
+        placed = call.placed_at or parse_time(call.context.get("placed_at")) or self._clock()
         if placed.tzinfo is None:
             placed = placed.replace(tzinfo=UTC)
         return (self._clock() - placed).total_seconds()
@@ -396,40 +369,10 @@ class VoipNowProvider:
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._api.aclose()
 
 
 # --- reading VoipNow's answers -------------------------------------------------------------
-
-
-def _loads(content: bytes) -> Any:
-    """JSON, also the seed's printed form `{…}, {…}` (two objects side by side); None when unreadable."""
-    text = content.decode("utf-8", "replace").strip()
-    for candidate in (text, f"[{text}]"):
-        try:
-            return json.loads(candidate)
-        except ValueError:
-            continue
-    return None
-
-
-def _records(payload: Any) -> list[dict[str, Any]]:
-    """PhoneCall objects wherever they sit: a list, `{"entry": [...]}` or `[{"entry": [...]}, {paging}]`."""
-    if isinstance(payload, list):
-        return [record for item in payload for record in _records(item)]
-    if not isinstance(payload, dict):
-        return []
-    if "entry" in payload:
-        return _records(payload["entry"])
-    return [payload] if "id" in payload else []
-
-
-def _find_call(payload: Any, call_id: str | None) -> dict[str, Any] | None:
-    """The PhoneCall with `call_id` (any one with an id when None)."""
-    for record in _records(payload):
-        if record.get("id") and (call_id is None or str(record["id"]) == call_id):
-            return record
-    return None
 
 
 def _observe(record: Mapping[str, Any], destination: str) -> tuple[CallState, FailReason | None, str] | None:
@@ -443,7 +386,7 @@ def _observe(record: Mapping[str, Any], destination: str) -> tuple[CallState, Fa
             reason, code = _DISPOSITIONS[disposition]
             return CallState.FAILED, reason, f"disposition_{code}"
     statuses = {str(v.get("status", "")).strip() for v in mine}
-    answered = _parse_time(record.get("answered")) or any(_parse_time(v.get("answered")) for v in mine)
+    answered = parse_time(record.get("answered")) or any(parse_time(v.get("answered")) for v in mine)
     answered = answered or any(str(v.get("disposition", "")).strip().lower() in ("0", "answered") for v in mine)
     if answered or "5" in statuses:
         return CallState.ANSWERED, None, "status_5"
@@ -459,9 +402,9 @@ def _answered_after(record: Mapping[str, Any], call: PlacedCall, wait: float) ->
 
     Clamped to the ring bound, so a skewed VoipNow clock cannot postpone the hang-up for ever."""
     views = [v for v in record.get("phoneCallView") or [] if isinstance(v, dict)]
-    stamps = [_parse_time(v.get("answered")) for v in views] + [_parse_time(record.get("answered"))]
+    stamps = [parse_time(v.get("answered")) for v in views] + [parse_time(record.get("answered"))]
     answered = next((s for s in stamps if s is not None), None)
-    placed = call.placed_at or _parse_time(call.context.get("placed_at"))
+    placed = call.placed_at or parse_time(call.context.get("placed_at"))
     if answered is None or placed is None:
         return 0.0
     if placed.tzinfo is None:
@@ -469,33 +412,30 @@ def _answered_after(record: Mapping[str, Any], call: PlacedCall, wait: float) ->
     return min(max(0.0, (answered - placed).total_seconds()), wait + RING_MARGIN_S)
 
 
-def _error_of(payload: Any) -> tuple[str | None, str | None]:
-    """(code, message) from `{"error": {"code", "message"}}`; OAuth's `{"error": "…"}` too."""
-    if not isinstance(payload, dict):
-        return None, None
-    error = payload.get("error")
-    if isinstance(error, dict):
-        code, message = error.get("code"), error.get("message")
-        return (str(code) if code else None), (str(message) if message else None)
-    if isinstance(error, str):
-        description = payload.get("error_description")
-        return error, str(description) if description else None
-    return None, None
-
-
-def _error_text(payload: Any, response: httpx.Response) -> str:
-    code, message = _error_of(payload)
-    return " ".join(p for p in (code, message) if p) or response.text[:200].replace("\n", " ")
-
-
-def _call_path(call: PlacedCall) -> str:
+def _call_path(call: PlacedCall, real_id: str) -> str:
     user_id = call.context.get("user_id") or "@me"
     extension = call.context.get("extension", "")
-    return f"/uapi/phoneCalls/{_segment(user_id)}/{_segment(extension)}/{_segment(call.provider_call_id)}"
+    return f"/uapi/phoneCalls/{segment(user_id)}/{segment(extension)}/{segment(real_id)}"
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="@*")
+def _listed_call(listed: list[dict[str, Any]], call: PlacedCall) -> dict[str, Any] | None:
+    """Of an extension's calls, the one to `call`'s destination published closest after it was placed."""
+    destination = call.context.get("destination", "")
+    placed = parse_time(call.context.get("placed_at"))
+    candidates = []
+    for record in listed:
+        views = [v for v in record.get("phoneCallView") or [] if isinstance(v, dict)] or [record]
+        if not any(_same_number(destination, str(n)) for v in views for n in _as_list(v.get("destination"))):
+            continue
+        published = parse_time(record.get("published"))
+        if placed and published and published.tzinfo and placed.tzinfo:
+            lag = (published - placed).total_seconds()
+            if lag < -PUBLISHED_SKEW_S:
+                continue  # there before we placed ours: someone else's call to the same number
+        else:
+            lag = 0.0
+        candidates.append((abs(lag), record))
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -506,20 +446,3 @@ def _same_number(ours: str, theirs: str) -> bool:
     """Whether two spellings are one number (+8613…, 008613… and 8613… are)."""
     a, b = re.sub(r"\D", "", ours), re.sub(r"\D", "", theirs)
     return bool(a and b) and (a == b or (min(len(a), len(b)) >= 6 and (a.endswith(b) or b.endswith(a))))
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

@@ -13,6 +13,9 @@ What it checks, as the real server would:
 - `GET /uapi/phoneCalls/{userId}/{extension}/{id}`: the call's next scripted state, in a valid-JSON form of the
   seed's example (`{"entry": [...]}`, the list `[{"entry": [...]}, {paging}]`, or the printed `{…}, {…}`).
   A call that is over is gone: 404 (or, by a switch, 200 with an empty `entry`).
+- `GET /uapi/phoneCalls/{userId}/{extension}` (List PhoneCalls, provider-notes §2: "the phone calls that are
+  in the system at a given time"): every call of the extension not over yet, each at its next scripted step
+  (a listing is an observation, like a GET by id), with its `published` time; `count` is the only parameter.
 - `DELETE /uapi/phoneCalls/{userId}/{extension}/{id}`: hangs the call up (204), 404 when gone.
 
 Anything outside the contract is recorded in `violations` (tests assert it stays empty) and refused.
@@ -27,6 +30,7 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -66,7 +70,7 @@ STATUS_OF = {"access_denied": 401, "request_not_implemented": 501, "internal_ser
 CALLER_ID = re.compile(r"^[^<>]+ <\+?[0-9*#]+>$")
 DESTINATION = re.compile(r"^\+?[0-9*#]{2,32}$")
 CONFERENCES = {"211": {"3": "2233"}, "0003*212": {"7": "11"}}
-Route_ = Literal["token", "create", "status", "delete"]
+Route_ = Literal["token", "create", "status", "list", "delete"]
 
 
 @dataclass
@@ -96,6 +100,7 @@ class FakeCall:
     destination: str
     caller_id: str | None
     script: list[Step]
+    published: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     polls: int = 0
     hung_up: bool = False
 
@@ -147,6 +152,7 @@ class FakeVoipNow:
             routes=[
                 Route("/oauth/token.php", self._token, methods=["POST"]),
                 Route("/uapi/phoneCalls/{user_id}/conferenceInvite", self._create, methods=["POST"]),
+                Route("/uapi/phoneCalls/{user_id}/{extension}", self._list, methods=["GET"]),
                 Route("/uapi/phoneCalls/{user_id}/{extension}/{call_id}", self._status, methods=["GET"]),
                 Route("/uapi/phoneCalls/{user_id}/{extension}/{call_id}", self._delete, methods=["DELETE"]),
             ]
@@ -179,7 +185,8 @@ class FakeVoipNow:
         method, pattern = {
             "token": ("POST", r"^/oauth/token\.php$"),
             "create": ("POST", r"/conferenceInvite$"),
-            "status": ("GET", r"^/uapi/phoneCalls/"),
+            "status": ("GET", r"^/uapi/phoneCalls/[^/]+/[^/]+/[^/]+$"),
+            "list": ("GET", r"^/uapi/phoneCalls/[^/]+/[^/]+$"),
             "delete": ("DELETE", r"^/uapi/phoneCalls/"),
         }[route]
         return [r for r in self.received if r.method == method and re.search(pattern, r.path)]
@@ -346,6 +353,27 @@ class FakeVoipNow:
 
         return await self._answer("status", make)
 
+    async def _list(self, request: Request) -> Response:
+        received = await self._record(request)
+
+        async def make() -> Response:
+            denied = self._denied(received)
+            if denied:
+                return denied
+            if {k for k, _ in received.query} - {"count"}:
+                self.violations.append(f"list: query {received.query}")
+            user_id, extension = request.path_params["user_id"], request.path_params["extension"]
+            records = []
+            for call in self.calls.values():
+                if call.user_id != user_id or call.extension != extension:
+                    continue
+                step = call.step()
+                if step is not GONE:
+                    records.append(self._record_of(call, step))
+            return self._listing(records)
+
+        return await self._answer("list", make)
+
     def _record_of(self, call: FakeCall, step: dict[str, Any]) -> dict[str, Any]:
         view: dict[str, Any] = {"id": "00", "extension": call.extension, "status": step.get("status", "0")}
         if step.get("answered"):
@@ -364,7 +392,7 @@ class FakeVoipNow:
             "extension": call.extension,
             "ownerId": "3",
             "ownerName": "Default Organization",
-            "published": "2012-06-27T16:08:50+02:00",
+            "published": call.published,
             "phoneCallView": [view],
         }
         if step.get("answered"):
