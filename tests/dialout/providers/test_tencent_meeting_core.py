@@ -1,4 +1,4 @@
-"""Tencent Meeting through the core (real store, fake clock): its declared Timing paces polls and ends calls."""
+"""Tencent Meeting through the core (in-memory store, fake clock): its declared Timing paces polls and ends calls."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ from bot.dialout.core.models import CallAttempt, Invite, Target, TargetKind
 from bot.dialout.core.status import StatusService
 from bot.dialout.providers.tencent_meeting.provider import FOLLOW_LIMIT_S, GIVE_UP_AFTER_S, TencentMeetingProvider
 from bot.dialout.providers.tencent_meeting.settings import TencentMeetingSettings
-from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
 from bot.loopback import LoopbackServer
 from tests.conftest import FakeClock
-from tests.dialout.core.fakes import RecordingNotifier
+from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier
 from tests.dialout.providers.fakes.tencent_meeting import CALL_INFO, FakeTencentMeeting, beijing_time
 
 MEETING = "13434000000927028"
@@ -33,7 +32,7 @@ class NoScheduler:
 
 
 class World:
-    def __init__(self, engine: Any, clock: FakeClock, fake: FakeTencentMeeting, url: str) -> None:
+    def __init__(self, clock: FakeClock, fake: FakeTencentMeeting, url: str) -> None:
         self.clock, self.fake = clock, fake
         self.provider = TencentMeetingProvider(
             TencentMeetingSettings(  # type: ignore[call-arg]
@@ -47,7 +46,7 @@ class World:
                 poll_every_s=POLL_EVERY_S,
             )
         )
-        self.store = SqlInviteStore(engine)
+        self.store = InMemoryInviteStore()
         status = StatusService(self.store, RecordingNotifier(), clock, {"tencent_meeting": self.provider.info})
         self.invites = InviteService(
             self.store,
@@ -93,12 +92,12 @@ class World:
 
 
 @pytest.fixture
-async def world(engine) -> AsyncIterator[World]:
+async def world() -> AsyncIterator[World]:
     clock = FakeClock(datetime.now(UTC))  # Tencent's answers carry wall-clock times, which the core reads
     fake = FakeTencentMeeting(meetings=(MEETING,))
     server = LoopbackServer(fake.app)
     await server.start()
-    built = World(engine, clock, fake, server.url)
+    built = World(clock, fake, server.url)
     yield built
     await built.provider.aclose()
     await server.stop()
