@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings
 
 from bot.config import ProviderSettings, Settings
 from bot.dialout.providers import REGISTRY
+from bot.dialout.providers.sandbox import PLUGIN as SANDBOX
+from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.dialout.providers.yunhuni.settings import YunhuniSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,12 +98,24 @@ def test_log_level_is_one_of_the_logging_levels_in_any_case() -> None:
         Settings(_env_file=None, log_level="loud")
 
 
+def _sandbox() -> SandboxSettings:
+    return SANDBOX.settings_of(Settings(_env_file=None))  # type: ignore[call-arg]
+
+
+def test_one_settings_reads_the_sandbox_once_so_its_random_secrets_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANDBOX_ENABLED", "true")
+    monkeypatch.delenv("SANDBOX_API_KEY", raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    # The provider and the embedded simulator each ask; they must be given the same key.
+    assert SANDBOX.settings_of(settings).api_key == SANDBOX.settings_of(settings).api_key
+
+
 def test_the_sandbox_is_off_unless_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
-    off = Settings(_env_file=None).sandbox
+    off = _sandbox()
     assert off.enabled is False and off.missing() == ("SANDBOX_ENABLED",)
     monkeypatch.setenv("SANDBOX_ENABLED", "true")
-    on = Settings(_env_file=None).sandbox
+    on = _sandbox()
     assert on.enabled is True and on.missing() == ()
 
 
@@ -109,10 +123,10 @@ def test_a_sandbox_without_secrets_gets_random_ones_each_start(monkeypatch: pyte
     monkeypatch.setenv("SANDBOX_ENABLED", "true")
     monkeypatch.delenv("SANDBOX_API_KEY", raising=False)
     monkeypatch.setenv("SANDBOX_WEBHOOK_SECRET", "")  # set but empty counts as unset
-    first, second = Settings(_env_file=None).sandbox, Settings(_env_file=None).sandbox
+    first, second = _sandbox(), _sandbox()
     values = [s.get_secret_value() for sandbox in (first, second) for s in (sandbox.api_key, sandbox.webhook_secret)]
     assert len(set(values)) == 4, "one start's secrets are not another's, nor the key the secret"
     assert all(len(value) >= 32 for value in values)
     assert not {"sandbox-dev-key", "sandbox-dev-webhook-secret"} & set(values)
     monkeypatch.setenv("SANDBOX_API_KEY", "chosen-key")
-    assert Settings(_env_file=None).sandbox.api_key.get_secret_value() == "chosen-key"
+    assert _sandbox().api_key.get_secret_value() == "chosen-key"
