@@ -19,6 +19,8 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.kernel.sqlite_connection import sqlite_creator
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -42,7 +44,7 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["async_creator"] = sqlite_creator(database or ":memory:", timeout=30, check_same_thread=False)
     else:
         # A server may drop idle connections; a local SQLite file cannot, so only servers get pinged.
         kwargs["pool_pre_ping"] = True
