@@ -106,7 +106,7 @@ class SlackDriver:
     async def click(self, message: Message, action_id: str, *, user_id: str) -> httpx.Response:
         """Click the button `action_id` on `message`, as a block_actions payload."""
         for block in message.blocks:
-            for element in block.get("elements", []):
+            for element in [*block.get("elements", []), *([block["accessory"]] if "accessory" in block else [])]:
                 if element.get("action_id") == action_id:
                     action = {
                         "type": element["type"],

@@ -45,6 +45,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• Times: `now`, `in 10 minutes`, `3pm`, `friday 10am`, `dec 1 2pm`, `2026-12-01 14:00`, "
             "read in your Slack time zone ({tz}).\n"
             "• `/dial cancel 17` cancels invite #17.\n"
+            "• `/dial list`: your upcoming dial-outs and this channel's recent ones.\n"
             "• `/dial route help`: inbound routes (who is rung when someone calls our access numbers).\n"
             "Providers here, with their options: {providers}."
         ),
@@ -61,6 +62,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• 时间：`现在`、`10分钟后`、`下午3点`、`周五上午10点`、`12月1日下午2点`、`2026-12-01 14:00`，"
             "按你的 Slack 时区（{tz}）理解。\n"
             "• `/dial 取消 17` 取消第 17 号邀请。\n"
+            "• `/dial 我的外呼`（或 `/dial 列表`）：你安排的外呼和本频道最近的外呼。\n"
             "• `/dial 路由 帮助`：呼入路由（有人拨打接入号时呼叫谁）。\n"
             "可用服务商及其参数：{providers}。"
         ),
@@ -369,6 +371,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.failure_item": {"en": "{who} {reason}", "zh": "{who}{reason}"},
     "summary.more": {"en": "and {n} more", "zh": "另有 {n} 方"},
     "summary.cancelled": {"en": "{n} cancelled", "zh": "{n} 方已取消"},
+    # --- /dial list (我的外呼) ----------------------------------------------------------------
+    "list.upcoming": {"en": "Your upcoming dial-outs", "zh": "我安排的外呼"},
+    "list.recent": {"en": "Recent in this channel", "zh": "本频道最近的外呼"},
+    "list.no_upcoming": {
+        "en": "Nothing scheduled by you. `/dial help` shows how to schedule one.",
+        "zh": "你没有待执行的外呼。`/dial 帮助` 说明如何安排。",
+    },
+    "list.no_recent": {"en": "No dial-outs in this channel yet.", "zh": "本频道还没有外呼。"},
+    "list.line": {
+        "en": "*#{id}* · {count} into {target} via {provider} · {when}",
+        "zh": "*#{id}* · {count}，{target}，经 {provider} · {when}",
+    },
+    "list.summary": {
+        "en": "{upcoming} upcoming dial-outs of yours, {recent} recent in this channel",
+        "zh": "你有 {upcoming} 个待执行的外呼，本频道最近 {recent} 个",
+    },
 }
 
 # Provider error codes explained in words: key "error.<provider>.<code>", looked up when a call fails

@@ -37,12 +37,13 @@ async def add(
     target: str = "42",
     channel: str = "C",
     due_in_s: float = 0,
+    by: str = "U9",
 ) -> Invite:
     return await store.add_invite(
         Invite(
             team_id="T",
             channel_id=channel,
-            created_by="U9",
+            created_by=by,
             provider=provider,
             target=Target(TargetKind.CONFERENCE, target),
             due_at=NOW + timedelta(seconds=due_in_s),
@@ -125,6 +126,17 @@ async def test_recent_invites_are_newest_first_per_channel_and_by_status_soonest
     assert [i.id for i in await store.recent_invites("C", 1)] == [soon.id]
     assert [i.id for i in await store.invites_with_status(InviteStatus.SCHEDULED)] == [elsewhere.id, soon.id, late.id]
     assert await store.invites_with_status(InviteStatus.DONE) == []
+
+
+async def test_a_users_upcoming_invites_are_their_scheduled_ones_soonest_first(store: InviteStore) -> None:
+    late = await add(store, due_in_s=600, by="U1")
+    soon = await add(store, due_in_s=60, by="U1", channel="C2")
+    await add(store, due_in_s=30, by="U2")
+    dialled = await add(store, due_in_s=10, by="U1")
+    await store.claim_due_invite(dialled.id or 0, NOW, None)
+    assert [i.id for i in await store.upcoming_invites("U1", 10)] == [soon.id, late.id]
+    assert [i.id for i in await store.upcoming_invites("U1", 1)] == [soon.id]
+    assert await store.upcoming_invites("U3", 10) == []
 
 
 async def test_a_call_is_claimed_for_sending_once_and_then_cannot_be_cancelled_unsent(store: InviteStore) -> None:

@@ -5,7 +5,7 @@ Grammar (English and Chinese keywords can be mixed):
     /dial <numbers and @mentions> into conf <id> [options] [when]
     /dial room <id|sip:…|h323:…> [room …] into meeting <id> [options] [when]
     /dial event <id> <numbers and @mentions> [before 15m] [options] [when]
-    /dial cancel <invite #>        /dial help
+    /dial cancel <invite #>        /dial list        /dial help
 
 Options: `via <provider>`, `max 30m|1h`, `before 15m` (live events) and provider options as
 `key=value`. Whatever is left after the target and the options is the time phrase
@@ -98,6 +98,11 @@ class CancelCommand:
 
 
 @dataclass(frozen=True)
+class ListCommand:
+    """`/dial list` (我的外呼): my upcoming invites and this channel's recent ones."""
+
+
+@dataclass(frozen=True)
 class InviteDraft:
     """A valid dial request whose mentions are not yet resolved to numbers."""
 
@@ -125,7 +130,7 @@ class InviteDraft:
         }
 
 
-Command = HelpCommand | CancelCommand | InviteDraft
+Command = HelpCommand | CancelCommand | ListCommand | InviteDraft
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,7 @@ _KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _HELP_WORDS = {"", "help", "?", "-h", "--help", "帮助", "幫助", "说明", "用法"}
 _CANCEL = re.compile(r"^(?:cancel|取消)\s*#?\s*(?P<id>\S+)?\s*$")
+_LIST_WORDS = {"list", "ls", "mine", "upcoming", "列表", "我的外呼", "我的", "外呼列表"}
 
 
 def _unescape_slack(text: str) -> str:
@@ -320,6 +326,8 @@ def parse_command(text: str, ctx: ParseContext) -> Command:
     lowered = cleaned.lower()
     if lowered in _HELP_WORDS:
         return HelpCommand()
+    if lowered in _LIST_WORDS:
+        return ListCommand()
     cancel = _CANCEL.match(lowered)
     if cancel:
         raw_id = (cancel["id"] or "").lstrip("#")

@@ -14,6 +14,7 @@ from bot.dialout.core.command import (
     CancelCommand,
     HelpCommand,
     InviteDraft,
+    ListCommand,
     ParseContext,
     ParseError,
     ParseProblem,
@@ -21,6 +22,7 @@ from bot.dialout.core.command import (
     resolve_parties,
 )
 from bot.dialout.core.invites import CancelOutcome, InviteService
+from bot.dialout.core.listing import InviteListing
 from bot.dialout.core.models import Invite, TargetKind
 from bot.dialout.core.ports import ProviderInfo
 from bot.kernel.feature import Asker
@@ -65,7 +67,16 @@ class CancelReply:
     outcome: CancelOutcome
 
 
-Reply = HelpReply | ErrorReply | ScheduledReply | CancelReply
+@dataclass(frozen=True)
+class ListReply:
+    """What `/dial list` found for the asker."""
+
+    locale: str
+    listing: InviteListing
+    provider_titles: Mapping[str, str] = field(default_factory=dict)
+
+
+Reply = HelpReply | ErrorReply | ScheduledReply | CancelReply | ListReply
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,9 @@ class DialRequests:
         if isinstance(command, CancelCommand):
             outcome = await self._invites.cancel(command.invite_id, asker.user_id, profile.is_admin)
             return CancelReply(locale, command.invite_id, outcome)
+        if isinstance(command, ListCommand):
+            titles = {name: info.title for name, info in providers.items()}
+            return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
         return await self._schedule(command, asker, profile, locale, text, providers)
 
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:

@@ -13,8 +13,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.requests import DialRequests
+from bot.dialout.core.requests import DialRequests, ListReply
+from bot.dialout.slack.listing import build_invite_list
 from bot.dialout.slack.replies import build_reply
+from bot.dialout.slack.thread import View
 from bot.kernel.feature import Asker, Subcommand
 from bot.kernel.ports import Clock
 
@@ -33,17 +35,24 @@ def register(
         text = command.get("text", "")
         owner = next((sub for sub in subcommands if sub.claims(text)), None)
         if owner is not None:
-            answer = await owner.handle(text, asker)
-        else:
-            answer = build_reply(await requests.handle_text(text, asker), clock.now(), mask_numbers)
-        await tell(client, respond, asker, answer)
+            await tell(client, respond, asker, await owner.handle(text, asker))
+            return
+        reply = await requests.handle_text(text, asker)
+        if isinstance(reply, ListReply):
+            view = View(locale=reply.locale, mask_numbers=mask_numbers, now=clock.now())
+            answer, blocks = build_invite_list(reply.listing, view, reply.provider_titles)
+            await tell(client, respond, asker, answer, blocks)
+            return
+        await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
 
 
-async def tell(client: AsyncWebClient, respond: AsyncRespond, asker: Asker, text: str) -> None:
+async def tell(
+    client: AsyncWebClient, respond: AsyncRespond, asker: Asker, text: str, blocks: list[dict[str, Any]] | None = None
+) -> None:
     """An ephemeral answer; through the response URL where the bot can't post (DMs, private channels)."""
     try:
-        await client.chat_postEphemeral(channel=asker.channel_id, user=asker.user_id, text=text)
+        await client.chat_postEphemeral(channel=asker.channel_id, user=asker.user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
         if exc.response is None or exc.response.get("error") not in {"channel_not_found", "not_in_channel"}:
             raise
-        await respond(text=text, response_type="ephemeral")
+        await respond(text=text, blocks=blocks, response_type="ephemeral")

@@ -156,6 +156,27 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
+def cancel_button(invite: Invite, locale: str) -> dict[str, Any]:
+    """The Cancel button, with Slack's own confirmation dialog; the same on the parent and in /dial list."""
+
+    def plain(key: str) -> dict[str, str]:
+        return {"type": "plain_text", "text": t(key, locale)}
+
+    return {
+        "type": "button",
+        "action_id": ids.CANCEL_INVITE_ACTION,
+        "text": plain("button.cancel"),
+        "value": str(invite.id),
+        "style": "danger",
+        "confirm": {
+            "title": plain("button.cancel_confirm_title"),
+            "text": plain("button.cancel_confirm_text"),
+            "confirm": plain("button.cancel_confirm_yes"),
+            "deny": plain("button.cancel_confirm_no"),
+        },
+    }
+
+
 def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> tuple[str, list[dict[str, Any]]]:
     """The thread parent: what, who, when, status, and a cancel button while it can be cancelled."""
     title = t(
@@ -178,37 +199,7 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     blocks[1]["block_id"] = ids.PARENT_STATUS_BLOCK
     if invite.status in {InviteStatus.SCHEDULED, InviteStatus.DIALING}:
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": ids.PARENT_ACTIONS_BLOCK,
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ids.CANCEL_INVITE_ACTION,
-                        "text": {"type": "plain_text", "text": t("button.cancel", view.locale)},
-                        "value": str(invite.id),
-                        "style": "danger",
-                        "confirm": {
-                            "title": {
-                                "type": "plain_text",
-                                "text": t("button.cancel_confirm_title", view.locale),
-                            },
-                            "text": {
-                                "type": "plain_text",
-                                "text": t("button.cancel_confirm_text", view.locale),
-                            },
-                            "confirm": {
-                                "type": "plain_text",
-                                "text": t("button.cancel_confirm_yes", view.locale),
-                            },
-                            "deny": {
-                                "type": "plain_text",
-                                "text": t("button.cancel_confirm_no", view.locale),
-                            },
-                        },
-                    }
-                ],
-            }
+            {"type": "actions", "block_id": ids.PARENT_ACTIONS_BLOCK, "elements": [cancel_button(invite, view.locale)]}
         )
     return f"{title}\n{status}", blocks
 

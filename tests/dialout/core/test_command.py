@@ -11,6 +11,7 @@ from bot.dialout.core.command import (
     CancelCommand,
     HelpCommand,
     InviteDraft,
+    ListCommand,
     ParseContext,
     ParseError,
     ParseProblem,
@@ -114,6 +115,11 @@ def test_slack_autolinks_are_read_as_the_text_they_wrap() -> None:
 @pytest.mark.parametrize("text", ["", "help", "帮助", "  ?  "])
 def test_help(text: str) -> None:
     assert isinstance(parse_command(text, CTX), HelpCommand)
+
+
+@pytest.mark.parametrize("text", ["list", "LS", " mine ", "我的外呼", "列表"])
+def test_list_words_ask_for_the_list(text: str) -> None:
+    assert isinstance(parse_command(text, CTX), ListCommand)
 
 
 def test_cancel() -> None:
