@@ -46,13 +46,22 @@ def slack_date(at: datetime, fallback: str) -> str:
 
 
 def describe_person(party: Party, mask_numbers: bool, locale: str) -> str:
-    """How a party is named in Slack: a mention with a masked number, a number, or a room."""
+    """How a party is named in Slack: their name with a masked number, a number, or a room.
+
+    A name, never a `<@mention>`: a roster or a reply that mentions people pings each of them every
+    time it is posted (a day early for a scheduled invite, again in each failure reply).
+    """
     if party.kind is PartyKind.PHONE:
         number = display(party.address, mask_numbers)
-        if party.slack_user_id:
-            return t("who.person", locale, mention=f"<@{party.slack_user_id}>", number=number)
+        if party.name:
+            return t("who.person", locale, mention=_no_markup(party.name), number=number)
         return number
     return t(f"who.{party.kind.value}", locale, address=party.address)
+
+
+def _no_markup(name: str) -> str:
+    """A name as plain text: nothing in it can become a mention, a link or formatting."""
+    return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def reason_words(reason: FailReason | None, locale: str) -> str:

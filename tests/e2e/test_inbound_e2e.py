@@ -100,23 +100,23 @@ async def test_a_call_routed_from_slack_shows_in_its_thread_from_ringing_to_hang
         assert bot.emulator.channel_messages(CALLS) == []  # the first event opens the thread, not the query
         client_id = query.fields["clientId"]
         await cti.event("call-1", "15", client_id=client_id, callee="13900000011")
-        await wait_parent(bot, "Inbound call from 138****1234 to 4001234567 → dialling @bob (139****0011)")
+        await wait_parent(bot, "Inbound call from 138****1234 to 4001234567 → dialling bob (139****0011)")
         await cti.event("call-1", "16", client_id=client_id, callee="13900000011", state="3")
-        ringing = await wait_parent(bot, "→ ringing @bob (139****0011)")
-        assert "🔔 @bob (139****0011) — ringing" in ringing and "Rule: any caller · call call-1" in ringing
+        ringing = await wait_parent(bot, "→ ringing bob (139****0011)")
+        assert "🔔 bob (139****0011) — ringing" in ringing and "Rule: any caller · call call-1" in ringing
         await cti.event("call-1", "31", client_id=client_id, callee="13900000011", state="1")
         await cti.event("call-1", "40", client_id=client_id)
-        await wait_parent(bot, "→ talking with @bob (139****0011)")
+        await wait_parent(bot, "→ talking with bob (139****0011)")
         await cti.event("call-1", "43", client_id=client_id)
         await cti.event("call-1", "22", client_id=client_id)
-        done = await wait_parent(bot, "→ talked with @bob (139****0011) for")
+        done = await wait_parent(bot, "→ talked with bob (139****0011) for")
     finally:
         await cti.aclose()
     await settled(bot)
-    assert "👋 @bob (139****0011) — hung up" in done
+    assert "👋 bob (139****0011) — hung up" in done
     assert parent(bot).edits >= 3 and len(bot.emulator.channel_messages(CALLS)) == 1
     thread = replies(bot)
-    assert thread[0] == f"<@{BOB}> (139****0011) answered the call from 138****1234."
+    assert thread[0] == "bob (139****0011) answered the call from 138****1234."
     assert thread[1] == "One minute left: the call will be cut off at its 30 min limit."
     assert thread[2].startswith("The call ended after ") and len(thread) == 3
     assert bot.emulator.rejections == []
@@ -134,8 +134,8 @@ async def test_a_busy_callee_is_explained_with_the_call_result_in_words(bot: Har
         await cti.aclose()
     text = await wait_parent(bot, "→ not connected: busy")
     await settled(bot)
-    assert "❌ @bob (139****0011) — not reached: busy (callResult 02: the line was busy)" in text
-    assert replies(bot) == [f"Couldn't reach <@{BOB}> (139****0011): busy (callResult 02: the line was busy)."]
+    assert "❌ bob (139****0011) — not reached: busy (callResult 02: the line was busy)" in text
+    assert replies(bot) == ["Couldn't reach bob (139****0011): busy (callResult 02: the line was busy)."]
 
 
 async def test_vip_callers_reach_someone_else_and_blocked_callers_are_refused_and_reported(bot: Harness) -> None:
@@ -213,7 +213,7 @@ async def test_events_are_acknowledged_while_slack_is_down_and_the_thread_follow
             assert ack.status == 200 and time.perf_counter() - started < 1.0
     finally:
         await cti.aclose()
-    await wait_parent(bot, "→ talked with @bob (139****0011) for", timeout=20)
+    await wait_parent(bot, "→ talked with bob (139****0011) for", timeout=20)
     await settled(bot)
     assert bot.emulator.calls["chat.postMessage"] >= 3
 
@@ -232,4 +232,4 @@ async def test_routes_and_calls_survive_a_restart(bot: Harness) -> None:
         await cti.aclose()
     assert again.fields["clientId"] == first.fields["clientId"]
     assert fresh.users[0]["number"] == "13900000011"
-    await wait_parent(bot, "→ dialling @bob (139****0011)")
+    await wait_parent(bot, "→ dialling bob (139****0011)")

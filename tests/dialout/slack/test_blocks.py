@@ -149,11 +149,17 @@ def test_cancel_button_only_while_it_can_be_cancelled() -> None:
         assert any(b["type"] == "actions" for b in blocks) is has_button
 
 
-def test_roster_line_names_the_mention_and_masks_the_number() -> None:
-    assert build_line(attempts()[0], view()) == ":white_check_mark: <@U0BOB> (138****8001) — joined"
+def test_roster_line_names_the_person_without_pinging_them_and_masks_the_number() -> None:
+    assert build_line(attempts()[0], view()) == ":white_check_mark: Bob (138****8001) — joined"
     assert build_line(attempts()[1], view()) == ":x: 138****8000 — failed: busy"
     unmasked = View(locale="en", mask_numbers=False, now=NOW)
     assert build_line(attempts()[1], unmasked) == ":x: +86 138 0013 8000 — failed: busy"
+
+
+def test_a_name_that_looks_like_a_mention_is_shown_as_text_and_pings_nobody() -> None:
+    tricky = replace(attempts()[0], party=Party(PartyKind.PHONE, "+8613800138001", "U0BOB", name="<@U0ALL> & <!here>"))
+    line = build_line(tricky, view())
+    assert "<@" not in line and "<!" not in line and "&lt;@U0ALL&gt; &amp; &lt;!here&gt;" in line
 
 
 def test_roster_of_hundreds_stays_within_slack_limits_and_counts_everyone() -> None:

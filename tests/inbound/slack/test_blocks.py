@@ -58,7 +58,7 @@ def line(state: CallState, reason: FailReason | None = None, code: str | None = 
     return InboundLeg(
         call_id=7,
         position=0,
-        party=Party(PartyKind.PHONE, "+8613900000011", slack_user_id="U0BOB"),
+        party=Party(PartyKind.PHONE, "+8613900000011", slack_user_id="U0BOB", name="Bob"),
         dialled="13900000011",
         state=state,
         reason=reason,
@@ -78,12 +78,12 @@ def valid(blocks: list[dict]) -> None:
 @pytest.mark.parametrize(
     ("state", "title"),
     [
-        (CallState.QUEUED, "Inbound call from 138****1234 to 4001234567 → dialling <@U0BOB> (139****0011)"),
-        (CallState.DIALING, "Inbound call from 138****1234 to 4001234567 → dialling <@U0BOB> (139****0011)"),
-        (CallState.RINGING, "Inbound call from 138****1234 to 4001234567 → ringing <@U0BOB> (139****0011)"),
+        (CallState.QUEUED, "Inbound call from 138****1234 to 4001234567 → dialling Bob (139****0011)"),
+        (CallState.DIALING, "Inbound call from 138****1234 to 4001234567 → dialling Bob (139****0011)"),
+        (CallState.RINGING, "Inbound call from 138****1234 to 4001234567 → ringing Bob (139****0011)"),
         (
             CallState.CANCELLED,
-            "Inbound call from 138****1234 to 4001234567 → the caller hung up before <@U0BOB> (139****0011) answered",
+            "Inbound call from 138****1234 to 4001234567 → the caller hung up before Bob (139****0011) answered",
         ),
     ],
 )
@@ -96,11 +96,11 @@ def test_the_title_says_where_the_call_stands(state: CallState, title: str) -> N
 def test_an_answered_and_a_finished_call_name_who_talked_and_for_how_long() -> None:
     talking = line(CallState.ANSWERED, answered_at=NOW)
     text, _ = build_inbound_thread(call(state=CallState.ANSWERED), [talking], EN)
-    assert text.endswith("→ talking with <@U0BOB> (139****0011)")
+    assert text.endswith("→ talking with Bob (139****0011)")
     done = line(CallState.COMPLETED, answered_at=NOW, ended_at=NOW + timedelta(seconds=192))
     text, blocks = build_inbound_thread(call(state=CallState.COMPLETED), [done], EN)
-    assert text.endswith("→ talked with <@U0BOB> (139****0011) for 3 min 12 s")
-    assert blocks[1]["text"]["text"] == ":wave: <@U0BOB> (139****0011) — hung up"
+    assert text.endswith("→ talked with Bob (139****0011) for 3 min 12 s")
+    assert blocks[1]["text"]["text"] == ":wave: Bob (139****0011) — hung up"
     assert blocks[-1]["elements"][0]["text"] == "Rule: any caller · call call-1"
 
 
@@ -108,10 +108,7 @@ def test_a_failed_line_shows_the_reason_and_the_call_result_in_words() -> None:
     failed = line(CallState.FAILED, FailReason.BUSY, "102")
     text, blocks = build_inbound_thread(call(state=CallState.FAILED, rule_prefix="139"), [failed], EN)
     assert text.endswith("→ not connected: busy")
-    assert (
-        blocks[1]["text"]["text"]
-        == ":x: <@U0BOB> (139****0011) — not reached: busy (callResult 102: busy (signalling))"
-    )
+    assert blocks[1]["text"]["text"] == ":x: Bob (139****0011) — not reached: busy (callResult 102: busy (signalling))"
     assert blocks[-1]["elements"][0]["text"] == "Rule: callers starting 139 · call call-1"
     _, zh = build_inbound_thread(call(state=CallState.FAILED), [failed], ZH)
     assert "未接通：忙线（callResult 102：根据信令判别呼叫遇忙）" in zh[1]["text"]["text"]
@@ -155,15 +152,15 @@ def test_many_callees_stay_within_slacks_limits() -> None:
 def test_replies_for_what_matters() -> None:
     answered = line(CallState.ANSWERED, answered_at=NOW)
     assert build_inbound_notice(InboundNoticeKind.ANSWERED, {"leg_id": 1}, call(), [answered], EN) == (
-        "<@U0BOB> (139****0011) answered the call from 138****1234."
+        "Bob (139****0011) answered the call from 138****1234."
     )
     failed = line(CallState.FAILED, FailReason.NO_ANSWER, "04")
     assert build_inbound_notice(InboundNoticeKind.FAILED, {"leg_id": 1}, call(), [failed], EN) == (
-        "Couldn't reach <@U0BOB> (139****0011): no answer (callResult 04: nobody answered)."
+        "Couldn't reach Bob (139****0011): no answer (callResult 04: nobody answered)."
     )
     unexplained = line(CallState.FAILED, FailReason.UNKNOWN)
     assert build_inbound_notice(InboundNoticeKind.FAILED, {"leg_id": 1}, call(), [unexplained], ZH) == (
-        "未能接通 <@U0BOB>（139****0011）：结果未知。"
+        "未能接通 Bob（139****0011）：结果未知。"
     )
     assert build_inbound_notice(InboundNoticeKind.WARNING, {}, call(), [], EN) == (
         "One minute left: the call will be cut off at its 30 min limit."
