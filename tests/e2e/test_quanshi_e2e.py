@@ -93,7 +93,7 @@ async def test_event_call_list_is_queued_and_refused_entries_are_named(
         )
         assert "138****8000 — queued with provider" in roster
         assert f"{mask('+861058512042')} — queued with provider" in roster
-        assert f"@{BOB} (139****0011) — queued with provider" in roster
+        assert "bob (139****0011) — queued with provider" in roster
         assert (
             "138****8009 — failed: refused by the provider (Quanshi put this entry on its failure list without "
             "saying why" in roster
