@@ -1,11 +1,13 @@
 """SQL for the Slack outbox: enqueue (coalescing by key), lease due rows, settle them.
 
 Leases rather than locks: a worker that dies mid-send leaves a row that becomes due again
-when its lease runs out, so a crash delays a Slack post but never drops it.
+when its lease runs out, so a crash delays a Slack post but never drops it; a worker that stops
+cleanly gives its leases back (`release`), so a restart sends at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +34,7 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+    leased_until: datetime  # this lease's end: releasing it matches on it, so a later lease is left alone
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -121,6 +124,7 @@ class SqlOutbox:
                     dict(row.payload or {}),
                     row.attempts,
                     row.created_at,
+                    until,
                 )
             )
         return leased
@@ -156,6 +160,26 @@ class SqlOutbox:
                 )
             ).first()
         return row is not None
+
+    async def release(self, items: Iterable[OutboxItem]) -> None:
+        """Give back leases a stopping worker still holds, so the next start sends those rows at once.
+
+        Without this a restart would wait for the leases to run out (a minute). A lease that ran out
+        and was taken by another worker meanwhile is not ours any more and is left alone.
+        """
+        async with self.engine.begin() as conn:
+            for item in items:
+                await conn.execute(
+                    update(outbox)
+                    .where(
+                        and_(
+                            outbox.c.id == item.id,
+                            outbox.c.status == "pending",
+                            outbox.c.leased_until == item.leased_until,
+                        )
+                    )
+                    .values(leased_until=None)
+                )
 
     async def release_key(self, item_id: int) -> None:
         """Stop coalescing into this row: events from now on need a new post."""

@@ -3,13 +3,13 @@
 Features only enqueue rows (kernel/outbox.py) and register a sender per row kind here; this
 loop is shared. So N events for one message become one `chat.update`, at most one per message
 per second (`check_rate`); a 429 waits for its Retry-After, an outage is retried with backoff,
-and nothing is lost across restarts because the rows are in the database.
+and nothing is lost across restarts because the rows are in the database (and a stopping worker
+gives back the rows it leased).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -20,7 +20,7 @@ from datetime import timedelta
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.kernel.background import BackgroundTask
+from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.ports import Clock
 
@@ -67,14 +67,18 @@ class SlackOutboxWorker:
         clock: Clock,
         wake: asyncio.Event,
         min_update_interval_s: float = 1.0,
+        stop_grace_s: float = 5.0,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
-        self._wake = wake
         self._min_interval = min_update_interval_s
         self._last_update: dict[str, float] = {}
-        self._loop = BackgroundTask("slack-outbox", self._run)
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
+        self._held: dict[int, OutboxItem] = {}  # leased by this worker and not settled yet
+        self._next_purge = 0.0
+        self._loop = BackgroundLoop(
+            "slack-outbox", self._pass, every_s=1.0, wake=wake, grace_s=stop_grace_s, failure="outbox pass failed"
+        )
 
     def add_handler(self, kind: str, handler: Callable[[OutboxItem], Awaitable[None]]) -> None:
         """Deliver rows of `kind` with `handler` (each feature registers the kinds it enqueues).
@@ -93,48 +97,55 @@ class SlackOutboxWorker:
         self._loop.start()
 
     async def stop(self) -> None:
-        """Stop the loop; undelivered rows stay in the database for the next start."""
+        """Stop the loop and give back the rows it leased but did not settle.
+
+        A send under way gets the loop's grace to finish and no new one starts; what is still held
+        then is released, so the next start (or another replica) sends it at once instead of when
+        the lease runs out. Undelivered rows stay in the database.
+        """
         await self._loop.stop()
+        held, self._held = list(self._held.values()), {}
+        if held:
+            await self._outbox.release(held)
 
-    async def _run(self) -> None:
-        next_purge = 0.0
-        while True:
-            try:
-                busy = await self.deliver_due()
-                if time.monotonic() >= next_purge:
-                    # Delivered rows are kept a while for inspection; the outbox is a queue, not an archive.
-                    await self._outbox.purge_sent(self._clock.now() - KEEP_SENT)
-                    next_purge = time.monotonic() + 3600
-            except Exception:
-                log.exception("outbox pass failed")
-                busy = False
-            if busy:
-                continue
-            await self._sleep_until_due()
-
-    async def _sleep_until_due(self) -> None:
+    async def _pass(self) -> float:
+        """One round of the loop; returns how long to wait (0: there may be more due at once)."""
+        if await self.deliver_due():
+            return 0.0
+        if time.monotonic() >= self._next_purge:
+            # Delivered rows are kept a while for inspection; the outbox is a queue, not an archive.
+            await self._outbox.purge_sent(self._clock.now() - KEEP_SENT)
+            self._next_purge = time.monotonic() + 3600
         due = await self._outbox.next_due_at()
-        timeout = 1.0
-        if due is not None:
-            timeout = min(1.0, max(0.02, (due - self._clock.now()).total_seconds()))
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+        if due is None:
+            return 1.0
+        return min(1.0, max(0.02, (due - self._clock.now()).total_seconds()))
 
     async def deliver_due(self) -> bool:
         """One pass: lease due rows and deliver them; True when anything was leased."""
-        items = await self._outbox.lease_due(self._clock.now(), limit=50, lease_s=60)
+        now = self._clock.now()
+        items = await self._outbox.lease_due(now, limit=50, lease_s=60)
+        self._held = {i: item for i, item in self._held.items() if item.leased_until > now}  # drop run-out leases
         if not items:
             return False
         groups: dict[str, list[OutboxItem]] = defaultdict(list)
         for item in items:
+            self._held[item.id] = item
             groups[item.thread_key].append(item)
-        await asyncio.gather(*(self._deliver_group(group) for group in groups.values()))
+        results = await asyncio.gather(
+            *(self._deliver_group(group) for group in groups.values()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         return True
 
     async def _deliver_group(self, items: list[OutboxItem]) -> None:
         for item in items:
+            if self._loop.stopping:
+                return  # the rest stays held, and stop() gives it back
             await self._deliver(item)
+            self._held.pop(item.id, None)
 
     async def _deliver(self, item: OutboxItem) -> None:
         now = self._clock.now()

@@ -36,3 +36,24 @@ async def test_coalesced_rows_share_one_pending_row_until_it_starts_sending(engi
     assert await box.lease_due(now, limit=10, lease_s=60) == []  # leased: nobody else takes it
     await box.release_key(item.id)
     assert await box.enqueue("roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1")
+
+
+async def test_released_rows_are_due_again_at_once_instead_of_when_their_lease_runs_out(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    now = clock.now()
+    for n in range(3):
+        await box.enqueue("notice", now, thread_key="invite:1", invite_id=1, payload={"n": n})
+    held = await box.lease_due(now, limit=10, lease_s=60)
+    assert await box.lease_due(now, limit=10, lease_s=60) == []
+    await box.release(held[1:])  # a stopping worker gives back what it did not get to
+    assert [item.payload["n"] for item in await box.lease_due(now, limit=10, lease_s=60)] == [1, 2]
+
+
+async def test_releasing_a_lease_that_ran_out_leaves_the_next_workers_lease_alone(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    await box.enqueue("roster", clock.now(), thread_key="invite:1", invite_id=1, coalesce_key="roster:1")
+    [stale] = await box.lease_due(clock.now(), limit=10, lease_s=60)
+    clock.advance(seconds=61)
+    [taken] = await box.lease_due(clock.now(), limit=10, lease_s=60)  # the first lease ran out: another worker took it
+    await box.release([stale])
+    assert taken.id == stale.id and await box.lease_due(clock.now(), limit=10, lease_s=60) == []

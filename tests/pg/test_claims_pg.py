@@ -98,3 +98,14 @@ async def test_outbox_rows_are_leased_to_one_worker_at_a_time(replicas: list[Sql
     leased = await asyncio.gather(*(o.lease_due(now, limit=100, lease_s=60) for o in outboxes))
     ids = [item.id for batch in leased for item in batch]
     assert len(ids) == len(set(ids)) == 41
+
+
+async def test_rows_a_stopping_replica_gives_back_are_taken_at_once_by_another(replicas: list[SqlInviteStore]) -> None:
+    stopping, other = SqlOutbox(replicas[0].engine), SqlOutbox(replicas[1].engine)
+    now = datetime.now(UTC)
+    for i in range(5):
+        await stopping.enqueue("notice", now, thread_key="invite:1", invite_id=1, payload={"n": i})
+    held = await stopping.lease_due(now, limit=100, lease_s=60)
+    assert await other.lease_due(now, limit=100, lease_s=60) == []
+    await stopping.release(held)
+    assert sorted(item.id for item in await other.lease_due(now, limit=100, lease_s=60)) == sorted(i.id for i in held)

@@ -21,7 +21,7 @@ from bot.inbound.core.calls import InboundNoticeKind
 from bot.inbound.core.route_book import RouteBook
 from bot.inbound.slack.blocks import InboundView, build_inbound_notice, build_inbound_thread
 from bot.inbound.store.calls import SqlInboundCalls
-from bot.kernel.background import BackgroundTask
+from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.ports import Clock
 from bot.slack.outbox_worker import NotReady, SlackOutboxWorker
@@ -167,7 +167,12 @@ class MentionRefresher:
     def __init__(self, book: RouteBook, every_s: float = 900.0) -> None:
         self._book = book
         self._every_s = every_s
-        self._loop = BackgroundTask("inbound-mention-refresh", self._run)
+        self._loop = BackgroundLoop(
+            "inbound-mention-refresh",
+            self._refresh,
+            every_s=every_s,
+            failure="refreshing route numbers failed; the numbers we have stay in use",
+        )
 
     def start(self) -> None:
         self._loop.start()
@@ -175,12 +180,7 @@ class MentionRefresher:
     async def stop(self) -> None:
         await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                changed = await self._book.refresh_all()
-                if changed:
-                    log.info("refreshed %s route numbers from Slack profiles", changed)
-            except Exception:
-                log.exception("refreshing route numbers failed; the numbers we have stay in use")
-            await asyncio.sleep(self._every_s)
+    async def _refresh(self) -> None:
+        changed = await self._book.refresh_all()
+        if changed:
+            log.info("refreshed %s route numbers from Slack profiles", changed)
