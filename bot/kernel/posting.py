@@ -8,7 +8,8 @@ its ts is remembered differ. The order of the steps is what keeps a message righ
 1. too soon since the last edit of this message: TooSoon (the row waits, still coalescing);
 2. the row stops coalescing *before* rendering, so a change that lands while we render or send
    makes a new row instead of being folded into this one and lost;
-3. render from the store as it is now, then post (and remember the new ts) or edit.
+3. render from the store as it is now (everything read again), then post (and remember the
+   new ts) or edit.
 
 Slack is behind the `Poster` port (bot/slack/poster.py); nothing here knows the Slack SDK.
 """
@@ -82,7 +83,12 @@ class KeptMessages:
         render: Callable[[], Awaitable[Rendered]],
         remember: Callable[[str], Awaitable[None]],
     ) -> None:
-        """Deliver `item` as the message at `where`: post it (then `remember` its ts) or edit it in place."""
+        """Deliver `item` as the message at `where`: post it (then `remember` its ts) or edit it in place.
+
+        `render` must read from the store everything it shows, not reuse what the sender read to
+        find `where`: a change committed in between was coalesced into this row, and is shown now
+        or never.
+        """
         if where.ts is not None:
             self._check_pace(f"{where.channel}:{where.ts}")
         await self._outbox.release_key(item.id)

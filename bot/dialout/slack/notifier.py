@@ -159,11 +159,20 @@ class InviteSender:
             provider=invite.provider,
         )
 
+    async def _fresh(self, invite: Invite) -> Invite:
+        """The invite as it is now, for rendering.
+
+        A change committed after the row was picked up was coalesced into it (its key was still
+        held then), so the message must show it.
+        """
+        return await self._store.get_invite(_id(invite)) or invite
+
     async def _send_parent(self, item: OutboxItem, invite: Invite) -> None:
         invite_id = _id(invite)
 
         async def render() -> Rendered:
-            return build_parent(invite, await self._store.attempts(invite_id), self._view(invite))
+            now = await self._fresh(invite)
+            return build_parent(now, await self._store.attempts(invite_id), self._view(now))
 
         await self._messages.post_or_update(
             item, Where(invite.channel_id, invite.thread_ts), render, partial(self._store.set_thread, invite_id)
@@ -175,7 +184,8 @@ class InviteSender:
             raise NotReady
 
         async def render() -> Rendered:
-            return build_roster(invite, await self._store.attempts(invite_id), self._view(invite))
+            now = await self._fresh(invite)
+            return build_roster(now, await self._store.attempts(invite_id), self._view(now))
 
         where = Where(invite.channel_id, invite.roster_ts, thread_ts=invite.thread_ts)
         await self._messages.post_or_update(item, where, render, partial(self._store.set_roster_ts, invite_id))

@@ -116,7 +116,9 @@ class InboundSender:
         call_id = call.id
 
         async def render() -> Rendered:
-            return build_inbound_thread(call, await self._calls.legs(call_id), self._view)
+            # Read again: a change committed since the read above was coalesced into this row.
+            now = await self._calls.get_call(call_id) or call
+            return build_inbound_thread(now, await self._calls.legs(call_id), self._view)
 
         await self._messages.post_or_update(
             item, Where(call.channel_id, call.thread_ts), render, partial(self._calls.set_thread, call_id)
