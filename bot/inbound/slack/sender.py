@@ -171,7 +171,6 @@ class MentionRefresher:
 
     def __init__(self, book: RouteBook, every_s: float = 900.0) -> None:
         self._book = book
-        self._every_s = every_s
         self._loop = BackgroundLoop(
             "inbound-mention-refresh",
             self._refresh,

@@ -356,7 +356,6 @@ class CachedRoutes(SqlRoutes):
 
     def __init__(self, engine: AsyncEngine, poll_s: float = 1.0) -> None:
         super().__init__(engine)
-        self._poll_s = poll_s
         self._by_key: dict[str, Route] = {}
         self._last_channel: str | None = None
         self._version: int | None = None
