@@ -33,10 +33,10 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.ports import Provider
-from bot.dialout.feature import DialoutFeature, build_dialout, build_outbox_worker, dialing_policy
+from bot.dialout.feature import DialoutFeature, build_dialout, dialing_policy, register_invite_sender
 from bot.dialout.providers import build_providers
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker
+from bot.dialout.slack.notifier import OutboxNotifier
 from bot.dialout.store import SqlInviteStore
 from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db, when
@@ -47,6 +47,7 @@ from bot.kernel.ports import Clock
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.directory import SlackDirectory
+from bot.slack.outbox_worker import SlackOutboxWorker
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -70,7 +71,7 @@ class Confbot:
     clock: Clock
     slack_client: AsyncWebClient
     outbox: SqlOutbox
-    worker: OutboxWorker
+    worker: SlackOutboxWorker
     dialout: DialoutFeature
     inbound: InboundFeature
     features: Sequence[Feature]
@@ -117,16 +118,8 @@ def build_confbot(
     notifier = OutboxNotifier(outbox, clock)
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
-    worker = build_outbox_worker(
-        settings,
-        outbox=outbox,
-        store=store,
-        slack_client=slack_client,
-        clock=clock,
-        providers=providers,
-        notifier=notifier,
-        min_update_interval_s=min_update_interval_s,
-    )
+    worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
+    register_invite_sender(settings, worker=worker, outbox=outbox, store=store, clock=clock, providers=providers)
     inbound = build_inbound_feature(
         settings,
         engine=engine,

@@ -25,7 +25,7 @@ from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack import actions, commands
-from bot.dialout.slack.notifier import OutboxNotifier, OutboxWorker, RenderSettings
+from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
 from bot.kernel.outbox import SqlOutbox
@@ -33,6 +33,7 @@ from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
 from bot.slack.directory import SlackDirectory
 from bot.slack.messages import locale_of
+from bot.slack.outbox_worker import SlackOutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +61,21 @@ def grace_s(settings: Settings) -> int:
     return int(settings.missed_grace_minutes * 60)
 
 
-def build_outbox_worker(
+def register_invite_sender(
     settings: Settings,
     *,
+    worker: SlackOutboxWorker,
     outbox: SqlOutbox,
     store: SqlInviteStore,
-    slack_client: AsyncWebClient,
     clock: Clock,
     providers: Mapping[str, Provider],
-    notifier: OutboxNotifier,
-    min_update_interval_s: float = 1.0,
-) -> OutboxWorker:
-    """The one outbox worker: it renders invite rows itself; other features add their kinds to it."""
+) -> None:
+    """Put dial-out's senders on the shared outbox worker: it then delivers the invite rows too."""
     render = RenderSettings(
         locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s(settings)
     )
     infos = {name: p.info for name, p in providers.items()}
-    return OutboxWorker(
-        outbox, store, slack_client, clock, infos, render, notifier.wake, min_update_interval_s=min_update_interval_s
-    )
+    InviteSender(worker, outbox, store, clock, infos, render).register()
 
 
 @dataclass

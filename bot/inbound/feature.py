@@ -125,7 +125,7 @@ def build_inbound_feature(
         RouteBookRules(policy=policy, admin_group=cti.route_admin_group),
     )
     view = InboundView(locale=settings.default_locale, mask_numbers=settings.mask_numbers)
-    InboundSender(calls, slack_client, worker, outbox, view).register()
+    InboundSender(calls, worker, outbox, view).register()
     rules = RouteCommandRules(
         policy=policy,
         missing=cti.missing(),

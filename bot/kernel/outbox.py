@@ -1,13 +1,17 @@
 """SQL for the Slack outbox: enqueue (coalescing by key), lease due rows, settle them.
 
-Leases rather than locks: a worker that dies mid-send leaves a row that becomes due again
-when its lease runs out, so a crash delays a Slack post but never drops it.
+Every row has a kind (`OutboxKind`, declared by the feature that enqueues it). Leases rather
+than locks: a worker that dies mid-send leaves a row that becomes due again when its lease runs
+out, so a crash delays a Slack post but never drops it; a worker that stops cleanly gives its
+leases back (`release`), so a restart sends at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -20,18 +24,34 @@ from bot.kernel.tables import OutboxRow
 outbox = OutboxRow.__table__  # type: ignore[attr-defined]
 
 
+class OutboxKind(StrEnum):
+    """A kind of outbox row. Each feature declares its kinds as a subclass with members:
+
+        class InviteRow(OutboxKind):
+            PARENT = "parent"
+
+    The value is what a row stores and what the worker dispatches on, so it never changes once
+    rows of it may be pending; values are unique across features (the worker refuses a clash).
+    """
+
+    def key(self, subject: int) -> str:
+        """The coalesce key of this kind's row about `subject` ("roster:17"): one pending row each."""
+        return f"{self.value}:{subject}"
+
+
 @dataclass(frozen=True)
 class OutboxItem:
     """A leased outbox row."""
 
     id: int
-    kind: str
+    kind: str  # the value of the OutboxKind it was enqueued as
     thread_key: str
     invite_id: int | None
     coalesce_key: str | None
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+    leased_until: datetime  # this lease's end: releasing it matches on it, so a later lease is left alone
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -51,20 +71,20 @@ class SqlOutbox:
 
     async def enqueue(
         self,
-        kind: str,
+        kind: OutboxKind,
         now: datetime,
         *,
         thread_key: str,
         invite_id: int | None = None,
         payload: dict[str, Any] | None = None,
-        coalesce_key: str | None = None,
+        coalesce_for: int | None = None,
     ) -> bool:
-        """Add a row; False when a pending row with the same coalesce key already covers it."""
+        """Add a row; False when it coalesces and the pending row of its kind for `coalesce_for` covers it."""
         values = {
-            "kind": kind,
+            "kind": kind.value,
             "thread_key": thread_key,
             "invite_id": invite_id,
-            "coalesce_key": coalesce_key,
+            "coalesce_key": None if coalesce_for is None else kind.key(coalesce_for),
             "payload": payload or {},
             "status": "pending",
             "attempts": 0,
@@ -121,6 +141,7 @@ class SqlOutbox:
                     dict(row.payload or {}),
                     row.attempts,
                     row.created_at,
+                    until,
                 )
             )
         return leased
@@ -138,7 +159,7 @@ class SqlOutbox:
             ).first()
         return row[0] if row else None
 
-    async def has_older_pending(self, item: OutboxItem, kinds: tuple[str, ...]) -> bool:
+    async def has_older_pending(self, item: OutboxItem, kinds: Collection[OutboxKind]) -> bool:
         """Whether an older row of the same thread, of one of `kinds`, is still waiting (replies keep order)."""
         async with self.engine.connect() as conn:
             row = (
@@ -149,13 +170,33 @@ class SqlOutbox:
                             outbox.c.thread_key == item.thread_key,
                             outbox.c.status == "pending",
                             outbox.c.id < item.id,
-                            outbox.c.kind.in_(kinds),
+                            outbox.c.kind.in_([kind.value for kind in kinds]),
                         )
                     )
                     .limit(1)
                 )
             ).first()
         return row is not None
+
+    async def release(self, items: Iterable[OutboxItem]) -> None:
+        """Give back leases a stopping worker still holds, so the next start sends those rows at once.
+
+        Without this a restart would wait for the leases to run out (a minute). A lease that ran out
+        and was taken by another worker meanwhile is not ours any more and is left alone.
+        """
+        async with self.engine.begin() as conn:
+            for item in items:
+                await conn.execute(
+                    update(outbox)
+                    .where(
+                        and_(
+                            outbox.c.id == item.id,
+                            outbox.c.status == "pending",
+                            outbox.c.leased_until == item.leased_until,
+                        )
+                    )
+                    .values(leased_until=None)
+                )
 
     async def release_key(self, item_id: int) -> None:
         """Stop coalescing into this row: events from now on need a new post."""

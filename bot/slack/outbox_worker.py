@@ -1,15 +1,15 @@
 """The Slack outbox worker: leases due rows, hands each to its feature's sender, retries what failed.
 
 Features only enqueue rows (kernel/outbox.py) and register a sender per row kind here; this
-loop is shared. So N events for one message become one `chat.update`, at most one per message
-per second (`check_rate`); a 429 waits for its Retry-After, an outage is retried with backoff,
-and nothing is lost across restarts because the rows are in the database.
+loop is shared, and so is the one post-or-update of kept messages (kernel/posting.py). So N
+events for one message become one `chat.update`, at most one per message per second; a 429 waits
+for its Retry-After, an outage is retried with backoff, and nothing is lost across restarts
+because the rows are in the database (and a stopping worker gives back the rows it leased).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -19,10 +19,13 @@ from datetime import timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.kernel.background import BackgroundTask
-from bot.kernel.outbox import OutboxItem, SqlOutbox
+from bot.kernel.background import BackgroundLoop
+from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
+from bot.kernel.posting import KeptMessages, NotReady, TooSoon
+from bot.slack.poster import SlackPoster
 
 log = logging.getLogger(__name__)
 
@@ -54,87 +57,102 @@ GIVE_UP_AFTER = timedelta(hours=24)
 KEEP_SENT = timedelta(days=7)
 
 
-class NotReady(Exception):
-    """The thread parent is not posted yet; try this row again shortly."""
-
-
 class SlackOutboxWorker:
-    """Delivers outbox rows to Slack, in order per thread, each kind by the sender registered for it."""
+    """Delivers outbox rows to Slack, in order per thread, each kind by the sender registered for it.
+
+    `messages` is the one post-or-update of kept messages (and its `poster` the plain post for
+    replies) that every feature's senders use; its pace is shared, so no message is edited more
+    than once per `min_update_interval_s` whoever asks.
+    """
 
     def __init__(
         self,
         outbox: SqlOutbox,
+        client: AsyncWebClient,
         clock: Clock,
         wake: asyncio.Event,
         min_update_interval_s: float = 1.0,
+        stop_grace_s: float = 5.0,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
-        self._wake = wake
-        self._min_interval = min_update_interval_s
-        self._last_update: dict[str, float] = {}
-        self._loop = BackgroundTask("slack-outbox", self._run)
-        self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
+        self.messages = KeptMessages(SlackPoster(client), outbox, min_update_interval_s)
+        self._handlers: dict[str, tuple[OutboxKind, Callable[[OutboxItem], Awaitable[None]]]] = {}
+        self._held: dict[int, OutboxItem] = {}  # leased by this worker and not settled yet
+        self._next_purge = 0.0
+        self._loop = BackgroundLoop(
+            "slack-outbox", self._pass, every_s=1.0, wake=wake, grace_s=stop_grace_s, failure="outbox pass failed"
+        )
 
-    def add_handler(self, kind: str, handler: Callable[[OutboxItem], Awaitable[None]]) -> None:
+    def add_handler(self, kind: OutboxKind, handler: Callable[[OutboxItem], Awaitable[None]]) -> None:
         """Deliver rows of `kind` with `handler` (each feature registers the kinds it enqueues).
 
         A handler may raise NotReady (its thread is not posted yet) or TooSoon (rate); Slack and
         connection errors are retried with backoff, permanent ones end the row.
         """
-        self._handlers[kind] = handler
+        taken = self._handlers.get(kind.value)
+        if taken is not None and taken[0] is not kind:
+            raise ValueError(f"outbox kind {kind.value!r} is already {type(taken[0]).__name__}.{taken[0].name}")
+        self._handlers[kind.value] = (kind, handler)
 
-    def mark_updated(self, message_key: str) -> None:
-        """Remember that `message_key` was just posted or updated."""
-        self._last_update[message_key] = time.monotonic()
+    def kinds(self) -> frozenset[OutboxKind]:
+        """The kinds this worker delivers."""
+        return frozenset(kind for kind, _ in self._handlers.values())
 
     def start(self) -> None:
         """Run the delivery loop in the background."""
         self._loop.start()
 
     async def stop(self) -> None:
-        """Stop the loop; undelivered rows stay in the database for the next start."""
+        """Stop the loop and give back the rows it leased but did not settle.
+
+        A send under way gets the loop's grace to finish and no new one starts; what is still held
+        then is released, so the next start (or another replica) sends it at once instead of when
+        the lease runs out. Undelivered rows stay in the database.
+        """
         await self._loop.stop()
+        held, self._held = list(self._held.values()), {}
+        if held:
+            await self._outbox.release(held)
 
-    async def _run(self) -> None:
-        next_purge = 0.0
-        while True:
-            try:
-                busy = await self.deliver_due()
-                if time.monotonic() >= next_purge:
-                    # Delivered rows are kept a while for inspection; the outbox is a queue, not an archive.
-                    await self._outbox.purge_sent(self._clock.now() - KEEP_SENT)
-                    next_purge = time.monotonic() + 3600
-            except Exception:
-                log.exception("outbox pass failed")
-                busy = False
-            if busy:
-                continue
-            await self._sleep_until_due()
-
-    async def _sleep_until_due(self) -> None:
+    async def _pass(self) -> float:
+        """One round of the loop; returns how long to wait (0: there may be more due at once)."""
+        if await self.deliver_due():
+            return 0.0
+        if time.monotonic() >= self._next_purge:
+            # Delivered rows are kept a while for inspection; the outbox is a queue, not an archive.
+            await self._outbox.purge_sent(self._clock.now() - KEEP_SENT)
+            self._next_purge = time.monotonic() + 3600
         due = await self._outbox.next_due_at()
-        timeout = 1.0
-        if due is not None:
-            timeout = min(1.0, max(0.02, (due - self._clock.now()).total_seconds()))
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+        if due is None:
+            return 1.0
+        return min(1.0, max(0.02, (due - self._clock.now()).total_seconds()))
 
     async def deliver_due(self) -> bool:
         """One pass: lease due rows and deliver them; True when anything was leased."""
-        items = await self._outbox.lease_due(self._clock.now(), limit=50, lease_s=60)
+        now = self._clock.now()
+        items = await self._outbox.lease_due(now, limit=50, lease_s=60)
+        self._held = {i: item for i, item in self._held.items() if item.leased_until > now}  # drop run-out leases
         if not items:
             return False
         groups: dict[str, list[OutboxItem]] = defaultdict(list)
         for item in items:
+            self._held[item.id] = item
             groups[item.thread_key].append(item)
-        await asyncio.gather(*(self._deliver_group(group) for group in groups.values()))
+        results = await asyncio.gather(
+            *(self._deliver_group(group) for group in groups.values()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         return True
 
     async def _deliver_group(self, items: list[OutboxItem]) -> None:
         for item in items:
+            if self._loop.stopping:
+                return  # the rest stays held, and stop() gives it back
             await self._deliver(item)
+            self._held.pop(item.id, None)
 
     async def _deliver(self, item: OutboxItem) -> None:
         now = self._clock.now()
@@ -180,25 +198,9 @@ class SlackOutboxWorker:
         log.warning("outbox row %s failed (%s); retry in %.1f s", item.id, error, backoff)
         await self._outbox.retry_at(item, now + timedelta(seconds=backoff), error)
 
-    def check_rate(self, message_key: str) -> None:
-        """Raise TooSoon when `message_key` (channel:ts) was updated less than the minimum interval ago."""
-        last = self._last_update.get(message_key)
-        if last is not None:
-            wait = self._min_interval - (time.monotonic() - last)
-            if wait > 0:
-                raise TooSoon(wait)
-
     async def _send(self, item: OutboxItem) -> None:
-        handler = self._handlers.get(item.kind)
-        if handler is None:
+        registered = self._handlers.get(item.kind)
+        if registered is None:
             log.error("unknown outbox kind %r", item.kind)
             return
-        await handler(item)
-
-
-class TooSoon(Exception):
-    """A chat.update for this message went out less than the minimum interval ago."""
-
-    def __init__(self, wait_s: float) -> None:
-        super().__init__(wait_s)
-        self.wait_s = wait_s
+        await registered[1](item)

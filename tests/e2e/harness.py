@@ -149,9 +149,10 @@ class Harness:
     async def stop_bot(self) -> None:
         """Stop the newest bot instance (as if its process died after a clean shutdown).
 
-        A clean shutdown stops between two Slack deliveries: one cut off mid-request keeps its row
-        leased, and the next instance would send it only when the lease (a minute) runs out. So the
-        outbox worker is stopped first, once it has nothing due; the rest of the bot then stops as usual.
+        The outbox worker is stopped first, once it has nothing due or in flight, so each story
+        reads the same whichever instance would have sent a message (a stopping worker gives back
+        the rows it still holds, and the next instance sends them at once: tests/slack/test_outbox_worker.py);
+        the rest of the bot then stops as usual.
         """
         services = self.services
         await wait_for(lambda: self._outbox_idle(services), what="the outbox to have nothing due or in flight")

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.inbound.cti.settings import CtiSettings
 from bot.inbound.feature import InboundFeature, build_inbound_feature
+from bot.inbound.slack.sender import InboundRow
 from bot.kernel.feature import Asker, Feature, Subcommand
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.people import UserProfile
@@ -32,13 +33,14 @@ class NoDirectory:
 def build(engine: Any, clock: Any, **cti: Any) -> tuple[InboundFeature, SlackOutboxWorker]:
     outbox = SqlOutbox(engine)
     wake = asyncio.Event()
-    worker = SlackOutboxWorker(outbox, clock, wake)
+    slack_client = AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/")
+    worker = SlackOutboxWorker(outbox, slack_client, clock, wake)
     settings = Settings(_env_file=None, cti=CtiSettings(_env_file=None, **cti))  # type: ignore[call-arg]
     feature = build_inbound_feature(
         settings,
         engine=engine,
         clock=clock,
-        slack_client=AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"),
+        slack_client=slack_client,
         outbox=outbox,
         wake=wake,
         worker=worker,
@@ -53,7 +55,7 @@ async def test_it_mounts_its_endpoint_registers_its_senders_and_claims_its_words
     shape: Feature = feature  # the kernel's protocols, checked by mypy where tests are typed
     words: Subcommand = feature.subcommand
     assert [route.path for route in shape.routes()] == ["/cti/{secret}"]  # type: ignore[attr-defined]
-    assert {"inbound_thread", "inbound_reply"} <= set(worker._handlers)  # the shared worker delivers its rows
+    assert set(InboundRow) <= worker.kinds()  # the shared worker delivers its rows
     assert words.claims("route 4001234567 to 13900000001") and words.claims("路由列表")
     assert not words.claims("13900000001 into conf 42")
     await feature.start()

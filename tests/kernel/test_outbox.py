@@ -6,7 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.kernel.outbox import SqlOutbox, outbox
+from bot.kernel.outbox import OutboxKind, SqlOutbox, outbox
+
+
+class Row(OutboxKind):
+    NOTICE = "notice"
+    ROSTER = "roster"
+    PARENT = "parent"
 
 
 async def _rows(engine) -> int:
@@ -17,7 +23,7 @@ async def _rows(engine) -> int:
 async def test_delivered_rows_are_purged_once_old_and_pending_ones_never(engine, clock) -> None:
     box = SqlOutbox(engine)
     now = clock.now()
-    for kind in ("notice", "roster", "parent"):
+    for kind in (Row.NOTICE, Row.ROSTER, Row.PARENT):
         await box.enqueue(kind, now, thread_key="invite:1", invite_id=1)
     old, recent, _pending = await box.lease_due(now, limit=10, lease_s=60)
     await box.mark_sent(old.id, now - timedelta(days=8))
@@ -30,9 +36,30 @@ async def test_delivered_rows_are_purged_once_old_and_pending_ones_never(engine,
 async def test_coalesced_rows_share_one_pending_row_until_it_starts_sending(engine, clock) -> None:
     box = SqlOutbox(engine)
     now = clock.now()
-    assert await box.enqueue("roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1")
-    assert not await box.enqueue("roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1")
+    assert await box.enqueue(Row.ROSTER, now, thread_key="invite:1", invite_id=1, coalesce_for=1)
+    assert not await box.enqueue(Row.ROSTER, now, thread_key="invite:1", invite_id=1, coalesce_for=1)
     [item] = await box.lease_due(now, limit=10, lease_s=60)
     assert await box.lease_due(now, limit=10, lease_s=60) == []  # leased: nobody else takes it
     await box.release_key(item.id)
-    assert await box.enqueue("roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1")
+    assert await box.enqueue(Row.ROSTER, now, thread_key="invite:1", invite_id=1, coalesce_for=1)
+
+
+async def test_released_rows_are_due_again_at_once_instead_of_when_their_lease_runs_out(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    now = clock.now()
+    for n in range(3):
+        await box.enqueue(Row.NOTICE, now, thread_key="invite:1", invite_id=1, payload={"n": n})
+    held = await box.lease_due(now, limit=10, lease_s=60)
+    assert await box.lease_due(now, limit=10, lease_s=60) == []
+    await box.release(held[1:])  # a stopping worker gives back what it did not get to
+    assert [item.payload["n"] for item in await box.lease_due(now, limit=10, lease_s=60)] == [1, 2]
+
+
+async def test_releasing_a_lease_that_ran_out_leaves_the_next_workers_lease_alone(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    await box.enqueue(Row.ROSTER, clock.now(), thread_key="invite:1", invite_id=1, coalesce_for=1)
+    [stale] = await box.lease_due(clock.now(), limit=10, lease_s=60)
+    clock.advance(seconds=61)
+    [taken] = await box.lease_due(clock.now(), limit=10, lease_s=60)  # the first lease ran out: another worker took it
+    await box.release([stale])
+    assert taken.id == stale.id and await box.lease_due(clock.now(), limit=10, lease_s=60) == []

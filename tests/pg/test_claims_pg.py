@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.dialout.core.models import Invite, Target, TargetKind
+from bot.dialout.slack.notifier import InviteRow
 from bot.dialout.store import SqlInviteStore
 from bot.kernel import db
 from bot.kernel.outbox import SqlOutbox
@@ -90,11 +91,22 @@ async def test_outbox_rows_are_leased_to_one_worker_at_a_time(replicas: list[Sql
     outboxes = [SqlOutbox(r.engine) for r in replicas]
     now = datetime.now(UTC)
     for i in range(40):
-        await outboxes[0].enqueue("notice", now, thread_key="invite:1", invite_id=1, payload={"n": i})
-    assert await outboxes[1].enqueue("roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1")
+        await outboxes[0].enqueue(InviteRow.NOTICE, now, thread_key="invite:1", invite_id=1, payload={"n": i})
+    assert await outboxes[1].enqueue(InviteRow.ROSTER, now, thread_key="invite:1", invite_id=1, coalesce_for=1)
     assert not await outboxes[2].enqueue(  # coalesced
-        "roster", now, thread_key="invite:1", invite_id=1, coalesce_key="roster:1"
+        InviteRow.ROSTER, now, thread_key="invite:1", invite_id=1, coalesce_for=1
     )
     leased = await asyncio.gather(*(o.lease_due(now, limit=100, lease_s=60) for o in outboxes))
     ids = [item.id for batch in leased for item in batch]
     assert len(ids) == len(set(ids)) == 41
+
+
+async def test_rows_a_stopping_replica_gives_back_are_taken_at_once_by_another(replicas: list[SqlInviteStore]) -> None:
+    stopping, other = SqlOutbox(replicas[0].engine), SqlOutbox(replicas[1].engine)
+    now = datetime.now(UTC)
+    for i in range(5):
+        await stopping.enqueue(InviteRow.NOTICE, now, thread_key="invite:1", invite_id=1, payload={"n": i})
+    held = await stopping.lease_due(now, limit=100, lease_s=60)
+    assert await other.lease_due(now, limit=100, lease_s=60) == []
+    await stopping.release(held)
+    assert sorted(item.id for item in await other.lease_due(now, limit=100, lease_s=60)) == sorted(i.id for i in held)

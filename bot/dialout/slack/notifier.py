@@ -1,9 +1,10 @@
 """Slack output through a persisted outbox: coalesced, rate-limited, retried until delivered.
 
 The core only says *that* something changed (`invite_changed`, `calls_failed`, `notice`);
-rows land in the outbox, and the invite senders here render each message from the store at
-send time. The delivery loop, its rate limit and its retries are shared with the other features
-(slack/outbox_worker.py); this module registers the invite kinds on it.
+rows (`InviteRow`) land in the outbox, and `InviteSender` renders each message from the store
+at send time. The delivery loop, its retries and the post-or-update of the parent and roster
+are shared with the other features (slack/outbox_worker.py, kernel/posting.py); this module
+registers the invite kinds on the worker.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
-
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.core.models import Invite
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
@@ -27,14 +27,25 @@ from bot.dialout.slack.thread import (
     describe_party,
 )
 from bot.dialout.store import SqlInviteStore
-from bot.kernel.outbox import OutboxItem, SqlOutbox
+from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
+from bot.kernel.posting import NotReady, Rendered, Where
 from bot.slack.messages import t
-from bot.slack.outbox_worker import NotReady, SlackOutboxWorker, TooSoon
+from bot.slack.outbox_worker import SlackOutboxWorker
 
 log = logging.getLogger(__name__)
 
-_REPLY_KINDS = ("failures", "notice")
+
+class InviteRow(OutboxKind):
+    """The outbox rows about an invite: its kept messages (parent, roster) and its replies."""
+
+    PARENT = "parent"
+    ROSTER = "roster"
+    FAILURES = "failures"
+    NOTICE = "notice"
+
+
+_REPLIES = (InviteRow.FAILURES, InviteRow.NOTICE)
 
 
 class OutboxNotifier:
@@ -45,34 +56,39 @@ class OutboxNotifier:
         self._clock = clock
         self.wake = asyncio.Event()
 
-    async def _enqueue(self, kind: str, invite_id: int, *, key: bool, payload: dict[str, Any] | None = None) -> None:
+    async def _enqueue(
+        self, kind: InviteRow, invite_id: int, *, coalesce: bool, payload: dict[str, Any] | None = None
+    ) -> None:
         await self._outbox.enqueue(
             kind,
             self._clock.now(),
             thread_key=f"invite:{invite_id}",
             invite_id=invite_id,
             payload=payload,
-            coalesce_key=f"{kind}:{invite_id}" if key else None,
+            coalesce_for=invite_id if coalesce else None,
         )
         self.wake.set()
 
     async def invite_created(self, invite_id: int) -> None:
-        await self._enqueue("parent", invite_id, key=True)
-        await self._enqueue("roster", invite_id, key=True)
+        await self._enqueue(InviteRow.PARENT, invite_id, coalesce=True)
+        await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def invite_changed(self, invite_id: int) -> None:
-        await self._enqueue("parent", invite_id, key=True)
-        await self._enqueue("roster", invite_id, key=True)
+        await self._enqueue(InviteRow.PARENT, invite_id, coalesce=True)
+        await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def calls_changed(self, invite_id: int) -> None:
-        await self._enqueue("roster", invite_id, key=True)
+        await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def calls_failed(self, invite_id: int) -> None:
-        await self._enqueue("failures", invite_id, key=True)
+        await self._enqueue(InviteRow.FAILURES, invite_id, coalesce=True)
 
     async def notice(self, invite_id: int, notice: Notice) -> None:
         await self._enqueue(
-            "notice", invite_id, key=False, payload={"kind": notice.kind.value, "params": dict(notice.params)}
+            InviteRow.NOTICE,
+            invite_id,
+            coalesce=False,
+            payload={"kind": notice.kind.value, "params": dict(notice.params)},
         )
 
 
@@ -85,33 +101,36 @@ class RenderSettings:
     grace_s: int = 600
 
 
-class OutboxWorker(SlackOutboxWorker):
-    """The shared outbox worker with the invite senders registered: parent, roster, failures, notices."""
+class InviteSender:
+    """Delivers the invite rows of the shared outbox worker: parent, roster, failures, notices."""
 
     def __init__(
         self,
+        worker: SlackOutboxWorker,
         outbox: SqlOutbox,
         store: SqlInviteStore,
-        client: AsyncWebClient,
         clock: Clock,
         providers: Mapping[str, ProviderInfo],
         settings: RenderSettings,
-        wake: asyncio.Event,
-        min_update_interval_s: float = 1.0,
     ) -> None:
-        super().__init__(outbox, clock, wake, min_update_interval_s)
+        self._worker = worker
+        self._messages = worker.messages
+        self._outbox = outbox
         self._store = store
-        self._client = client
+        self._clock = clock
         self._providers = providers
         self._settings = settings
+
+    def register(self) -> None:
+        """Hand this sender the invite rows of the outbox worker."""
         senders = {
-            "parent": self._send_parent,
-            "roster": self._send_roster,
-            "failures": self._send_failures,
-            "notice": self._send_notice,
+            InviteRow.PARENT: self._send_parent,
+            InviteRow.ROSTER: self._send_roster,
+            InviteRow.FAILURES: self._send_failures,
+            InviteRow.NOTICE: self._send_notice,
         }
         for kind, sender in senders.items():
-            self.add_handler(kind, self._with_invite(sender))
+            self._worker.add_handler(kind, self._with_invite(sender))
 
     def _with_invite(
         self, sender: Callable[[OutboxItem, Invite], Awaitable[None]]
@@ -140,41 +159,40 @@ class OutboxWorker(SlackOutboxWorker):
             provider=invite.provider,
         )
 
+    async def _fresh(self, invite: Invite) -> Invite:
+        """The invite as it is now, for rendering.
+
+        A change committed after the row was picked up was coalesced into it (its key was still
+        held then), so the message must show it.
+        """
+        return await self._store.get_invite(_id(invite)) or invite
+
     async def _send_parent(self, item: OutboxItem, invite: Invite) -> None:
-        assert invite.id is not None
-        if invite.thread_ts:
-            self.check_rate(f"{invite.channel_id}:{invite.thread_ts}")
-        await self._outbox.release_key(item.id)
-        text, blocks = build_parent(invite, await self._store.attempts(invite.id), self._view(invite))
-        if invite.thread_ts is None:
-            response = await self._client.chat_postMessage(channel=invite.channel_id, text=text, blocks=blocks)
-            await self._store.set_thread(invite.id, str(response["ts"]))
-            self.mark_updated(f"{invite.channel_id}:{response['ts']}")
-        else:
-            await self._client.chat_update(channel=invite.channel_id, ts=invite.thread_ts, text=text, blocks=blocks)
-            self.mark_updated(f"{invite.channel_id}:{invite.thread_ts}")
+        invite_id = _id(invite)
+
+        async def render() -> Rendered:
+            now = await self._fresh(invite)
+            return build_parent(now, await self._store.attempts(invite_id), self._view(now))
+
+        await self._messages.post_or_update(
+            item, Where(invite.channel_id, invite.thread_ts), render, partial(self._store.set_thread, invite_id)
+        )
 
     async def _send_roster(self, item: OutboxItem, invite: Invite) -> None:
-        assert invite.id is not None
+        invite_id = _id(invite)
         if invite.thread_ts is None:
             raise NotReady
-        if invite.roster_ts:
-            self.check_rate(f"{invite.channel_id}:{invite.roster_ts}")
-        await self._outbox.release_key(item.id)
-        text, blocks = build_roster(invite, await self._store.attempts(invite.id), self._view(invite))
-        if invite.roster_ts is None:
-            response = await self._client.chat_postMessage(
-                channel=invite.channel_id, thread_ts=invite.thread_ts, text=text, blocks=blocks
-            )
-            await self._store.set_roster_ts(invite.id, str(response["ts"]))
-            self.mark_updated(f"{invite.channel_id}:{response['ts']}")
-        else:
-            await self._client.chat_update(channel=invite.channel_id, ts=invite.roster_ts, text=text, blocks=blocks)
-            self.mark_updated(f"{invite.channel_id}:{invite.roster_ts}")
+
+        async def render() -> Rendered:
+            now = await self._fresh(invite)
+            return build_roster(now, await self._store.attempts(invite_id), self._view(now))
+
+        where = Where(invite.channel_id, invite.roster_ts, thread_ts=invite.thread_ts)
+        await self._messages.post_or_update(item, where, render, partial(self._store.set_roster_ts, invite_id))
 
     async def _check_reply_order(self, item: OutboxItem, invite: Invite) -> None:
         """Thread replies go out in the order they were decided, whatever retries did to them."""
-        if invite.thread_ts is None or await self._outbox.has_older_pending(item, _REPLY_KINDS):
+        if invite.thread_ts is None or await self._outbox.has_older_pending(item, _REPLIES):
             raise NotReady
 
     async def _send_failures(self, item: OutboxItem, invite: Invite) -> None:
@@ -185,7 +203,7 @@ class OutboxWorker(SlackOutboxWorker):
         if not failed:
             return
         text = build_failures(failed, self._view(invite))
-        await self._client.chat_postMessage(channel=invite.channel_id, thread_ts=invite.thread_ts, text=text)
+        await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
         await self._store.mark_failures_reported([a.id for a in failed if a.id is not None])
 
     async def _send_notice(self, item: OutboxItem, invite: Invite) -> None:
@@ -193,7 +211,7 @@ class OutboxWorker(SlackOutboxWorker):
         await self._check_reply_order(item, invite)
         notice = Notice(NoticeKind(item.payload["kind"]), item.payload.get("params", {}))
         text = await self._render_notice(notice, invite)
-        await self._client.chat_postMessage(channel=invite.channel_id, thread_ts=invite.thread_ts, text=text)
+        await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
 
     async def _render_notice(self, notice: Notice, invite: Invite) -> str:
         assert invite.id is not None
@@ -220,4 +238,7 @@ class OutboxWorker(SlackOutboxWorker):
         return t("notice.unknown_outcome", locale, who="?")
 
 
-__all__ = ["NotReady", "OutboxNotifier", "OutboxWorker", "RenderSettings", "TooSoon"]  # the first and last re-exported
+def _id(invite: Invite) -> int:
+    """A stored invite's id (rows are only ever enqueued for stored invites)."""
+    assert invite.id is not None
+    return invite.id

@@ -1,8 +1,9 @@
 """Inbound calls in Slack: outbox rows for their threads, their delivery, user groups, fresh numbers.
 
-The switchboard only records *that* a call's thread must change (`inbound_thread`, coalesced
-per call) or that a reply is due (`inbound_reply`); the outbox worker hands those rows to
-`InboundSender`, which renders them from the store at send time. So the CTI platform's
+The switchboard only records *that* a call's thread must change (`InboundRow.THREAD`, coalesced
+per call) or that a reply is due (`InboundRow.REPLY`); the outbox worker hands those rows to
+`InboundSender`, which renders them from the store at send time (the thread parent through the
+shared post-or-update, kernel/posting.py). So the CTI platform's
 requests never wait for Slack, and a Slack outage delays these messages without losing any.
 """
 
@@ -12,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -21,15 +23,20 @@ from bot.inbound.core.calls import InboundNoticeKind
 from bot.inbound.core.route_book import RouteBook
 from bot.inbound.slack.blocks import InboundView, build_inbound_notice, build_inbound_thread
 from bot.inbound.store.calls import SqlInboundCalls
-from bot.kernel.background import BackgroundTask
-from bot.kernel.outbox import OutboxItem, SqlOutbox
+from bot.kernel.background import BackgroundLoop
+from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
-from bot.slack.outbox_worker import NotReady, SlackOutboxWorker
+from bot.kernel.posting import NotReady, Rendered, Where
+from bot.slack.outbox_worker import SlackOutboxWorker
 
 log = logging.getLogger(__name__)
 
-THREAD_KIND = "inbound_thread"
-REPLY_KIND = "inbound_reply"
+
+class InboundRow(OutboxKind):
+    """The outbox rows about an inbound call: its kept thread parent, and replies in that thread."""
+
+    THREAD = "inbound_thread"
+    REPLY = "inbound_reply"
 
 
 def thread_key(call_id: int) -> str:
@@ -47,17 +54,17 @@ class InboundOutbox:
 
     async def call_changed(self, call_id: int) -> None:
         await self._outbox.enqueue(
-            THREAD_KIND,
+            InboundRow.THREAD,
             self._clock.now(),
             thread_key=thread_key(call_id),
             payload={"call_id": call_id},
-            coalesce_key=f"{THREAD_KIND}:{call_id}",
+            coalesce_for=call_id,
         )
         self._wake.set()
 
     async def call_notice(self, call_id: int, kind: InboundNoticeKind, params: Mapping[str, Any]) -> None:
         await self._outbox.enqueue(
-            REPLY_KIND,
+            InboundRow.REPLY,
             self._clock.now(),
             thread_key=thread_key(call_id),
             payload={"call_id": call_id, "kind": kind.value, "params": dict(params)},
@@ -71,14 +78,13 @@ class InboundSender:
     def __init__(
         self,
         calls: SqlInboundCalls,
-        client: AsyncWebClient,
         worker: SlackOutboxWorker,
         outbox: SqlOutbox,
         view: InboundView,
     ) -> None:
         self._calls = calls
-        self._client = client
         self._worker = worker
+        self._messages = worker.messages
         self._outbox = outbox
         self._view = view
         # One inbound post at a time: calls mostly go to one channel, where Slack takes about one
@@ -87,8 +93,8 @@ class InboundSender:
 
     def register(self) -> None:
         """Hand this sender the inbound rows of the outbox worker."""
-        self._worker.add_handler(THREAD_KIND, self.send_thread)
-        self._worker.add_handler(REPLY_KIND, self.send_reply)
+        self._worker.add_handler(InboundRow.THREAD, self.send_thread)
+        self._worker.add_handler(InboundRow.REPLY, self.send_reply)
 
     async def send_thread(self, item: OutboxItem) -> None:
         """Post the call's thread parent, or edit it in place (at most once a second)."""
@@ -107,17 +113,16 @@ class InboundSender:
         if not call.channel_id:
             log.warning("inbound call %s has no channel to be reported in (set CTI_REPORT_CHANNEL)", call.id)
             return
-        if call.thread_ts:
-            self._worker.check_rate(f"{call.channel_id}:{call.thread_ts}")
-        await self._outbox.release_key(item.id)
-        text, blocks = build_inbound_thread(call, await self._calls.legs(call.id), self._view)
-        if call.thread_ts is None:
-            response = await self._client.chat_postMessage(channel=call.channel_id, text=text, blocks=blocks)
-            await self._calls.set_thread(call.id, str(response["ts"]))
-            self._worker.mark_updated(f"{call.channel_id}:{response['ts']}")
-        else:
-            await self._client.chat_update(channel=call.channel_id, ts=call.thread_ts, text=text, blocks=blocks)
-            self._worker.mark_updated(f"{call.channel_id}:{call.thread_ts}")
+        call_id = call.id
+
+        async def render() -> Rendered:
+            # Read again: a change committed since the read above was coalesced into this row.
+            now = await self._calls.get_call(call_id) or call
+            return build_inbound_thread(now, await self._calls.legs(call_id), self._view)
+
+        await self._messages.post_or_update(
+            item, Where(call.channel_id, call.thread_ts), render, partial(self._calls.set_thread, call_id)
+        )
 
     async def _send_reply(self, item: OutboxItem) -> None:
         call_id = int(item.payload["call_id"])
@@ -125,16 +130,16 @@ class InboundSender:
         if call is None or call.id is None or not call.channel_id:
             return
         if call.thread_ts is None:
-            if await self._outbox.has_older_pending(item, (THREAD_KIND,)):
+            if await self._outbox.has_older_pending(item, (InboundRow.THREAD,)):
                 raise NotReady
             log.warning("inbound call %s: reply dropped, its thread could not be posted", call_id)
             return
-        if await self._outbox.has_older_pending(item, (REPLY_KIND,)):
+        if await self._outbox.has_older_pending(item, (InboundRow.REPLY,)):
             raise NotReady
         kind = InboundNoticeKind(item.payload["kind"])
         legs = await self._calls.legs(call.id)
         text = build_inbound_notice(kind, item.payload.get("params", {}), call, legs, self._view)
-        await self._client.chat_postMessage(channel=call.channel_id, thread_ts=call.thread_ts, text=text)
+        await self._messages.poster.post(call.channel_id, text, thread_ts=call.thread_ts)
 
 
 class SlackUserGroups:
@@ -166,8 +171,12 @@ class MentionRefresher:
 
     def __init__(self, book: RouteBook, every_s: float = 900.0) -> None:
         self._book = book
-        self._every_s = every_s
-        self._loop = BackgroundTask("inbound-mention-refresh", self._run)
+        self._loop = BackgroundLoop(
+            "inbound-mention-refresh",
+            self._refresh,
+            every_s=every_s,
+            failure="refreshing route numbers failed; the numbers we have stay in use",
+        )
 
     def start(self) -> None:
         self._loop.start()
@@ -175,12 +184,7 @@ class MentionRefresher:
     async def stop(self) -> None:
         await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                changed = await self._book.refresh_all()
-                if changed:
-                    log.info("refreshed %s route numbers from Slack profiles", changed)
-            except Exception:
-                log.exception("refreshing route numbers failed; the numbers we have stay in use")
-            await asyncio.sleep(self._every_s)
+    async def _refresh(self) -> None:
+        changed = await self._book.refresh_all()
+        if changed:
+            log.info("refreshed %s route numbers from Slack profiles", changed)

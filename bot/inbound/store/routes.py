@@ -27,7 +27,7 @@ from bot.inbound.core.routes import (
     rule_to_json,
     without_resolution,
 )
-from bot.kernel.background import BackgroundTask
+from bot.kernel.background import BackgroundLoop
 from bot.kernel.tables import (
     InboundRouteChangeRow,
     InboundRouteRow,
@@ -356,7 +356,6 @@ class CachedRoutes(SqlRoutes):
 
     def __init__(self, engine: AsyncEngine, poll_s: float = 1.0) -> None:
         super().__init__(engine)
-        self._poll_s = poll_s
         self._by_key: dict[str, Route] = {}
         self._last_channel: str | None = None
         self._version: int | None = None
@@ -364,7 +363,13 @@ class CachedRoutes(SqlRoutes):
         self._wanted = 0
         self._loaded = -1
         self._lock = asyncio.Lock()
-        self._loop = BackgroundTask("inbound-route-cache", self._run)
+        self._loop = BackgroundLoop(
+            "inbound-route-cache",
+            self._poll_step,
+            every_s=poll_s,
+            first_after_s=poll_s,
+            failure="could not check the route table's version; serving the routes in memory",
+        )
 
     def invalidate(self) -> None:
         """Reload before the next lookup."""
@@ -407,13 +412,8 @@ class CachedRoutes(SqlRoutes):
     async def stop(self) -> None:
         await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._poll_s)
-            try:
-                await self.poll()
-            except Exception:  # the poll loop must survive a database hiccup
-                log.warning("could not check the route table's version; serving the routes in memory", exc_info=True)
+    async def _poll_step(self) -> None:
+        await self.poll()
 
     async def set_rule(self, *args: Any, **kwargs: Any) -> RouteChange:
         try:

@@ -1,0 +1,83 @@
+"""Dial-out's outbox sender: the thread parent shows the invite as it is when the message goes out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
+from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
+from bot.dialout.slack.thread import View, build_parent
+from bot.dialout.store import SqlInviteStore
+from bot.emulator.server import SlackEmulator
+from bot.kernel.outbox import SqlOutbox
+from bot.kernel.people import Party, PartyKind
+from bot.loopback import LoopbackServer
+from bot.slack.outbox_worker import SlackOutboxWorker
+
+TOKEN = "xoxb-sender-test"
+CHANNEL = "C0DIAL"
+
+
+class InvitesChangingMidSend(SqlInviteStore):
+    """The store while the core works: `change` lands just after the sender has read the invite."""
+
+    change: Callable[[int], Awaitable[None]] | None = None
+
+    async def get_invite(self, invite_id: int) -> Invite | None:
+        invite = await super().get_invite(invite_id)
+        change, self.change = self.change, None
+        if change is not None:
+            await change(invite_id)
+        return invite
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[tuple[SlackEmulator, AsyncWebClient]]:
+    emulator = SlackEmulator(TOKEN, channels=[CHANNEL])
+    server = LoopbackServer(emulator.app)
+    await server.start()
+    yield emulator, AsyncWebClient(token=TOKEN, base_url=f"{server.url}/api/")
+    await server.stop()
+
+
+async def test_a_change_landing_while_the_parent_is_sent_is_shown_not_lost(engine, clock, slack) -> None:
+    emulator, client = slack
+    outbox, store, notifier = (
+        SqlOutbox(engine),
+        InvitesChangingMidSend(engine),
+        OutboxNotifier(SqlOutbox(engine), clock),
+    )
+    worker = SlackOutboxWorker(outbox, client, clock, notifier.wake)
+    InviteSender(worker, outbox, store, clock, {}, RenderSettings()).register()
+    scheduled = Invite(
+        team_id="T",
+        channel_id=CHANNEL,
+        created_by="U1",
+        provider="sandbox",
+        target=Target(TargetKind.CONFERENCE, "42"),
+        due_at=clock.now() + timedelta(hours=1),
+        tz="UTC",
+        created_at=clock.now(),
+    )
+    invite = await store.add_invite(scheduled, [Party(PartyKind.PHONE, "+8613800138001")])
+    assert invite.id is not None
+    await notifier.invite_created(invite.id)
+    view = View(locale="en", mask_numbers=True, now=clock.now(), provider_title="sandbox", provider="sandbox")
+    stale, _ = build_parent(invite, await store.attempts(invite.id), view)
+
+    async def cancelled(invite_id: int) -> None:
+        assert await store.set_invite_status(invite_id, InviteStatus.CANCELLED, expected=InviteStatus.SCHEDULED)
+        await notifier.invite_changed(invite_id)  # coalesced into the rows being sent, as the core's would be
+
+    store.change = cancelled
+    while await worker.deliver_due():
+        pass
+    now = await store.get_invite(invite.id)
+    assert now is not None and now.status is InviteStatus.CANCELLED
+    expected, _ = build_parent(now, await store.attempts(invite.id), view)
+    [parent] = emulator.channel_messages(CHANNEL)
+    assert expected != stale and parent.text == expected

@@ -1,0 +1,83 @@
+"""The shared outbox worker stopping: a send under way may finish, and what it still holds is given back."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
+from bot.slack.outbox_worker import SlackOutboxWorker
+
+
+class Row(OutboxKind):
+    NOTICE = "notice"
+
+
+class OtherRow(OutboxKind):
+    NOTICE = "notice"
+
+
+def worker_on(outbox: SqlOutbox, clock, *, stop_grace_s: float) -> SlackOutboxWorker:
+    slack = AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/")  # the senders here never call it
+    return SlackOutboxWorker(outbox, slack, clock, asyncio.Event(), stop_grace_s=stop_grace_s)
+
+
+async def _enqueue(outbox: SqlOutbox, clock, count: int) -> None:
+    for n in range(count):
+        await outbox.enqueue(Row.NOTICE, clock.now(), thread_key="invite:1", invite_id=1, payload={"n": n})
+
+
+async def test_rows_a_stopped_worker_held_are_due_again_at_once_not_when_the_lease_runs_out(engine, clock) -> None:
+    outbox = SqlOutbox(engine)
+    worker = worker_on(outbox, clock, stop_grace_s=0.05)
+    sending = asyncio.Event()
+
+    async def slack_never_answers(item: OutboxItem) -> None:
+        sending.set()
+        await asyncio.Event().wait()
+
+    worker.add_handler(Row.NOTICE, slack_never_answers)
+    await _enqueue(outbox, clock, 3)
+    worker.start()
+    await asyncio.wait_for(sending.wait(), 5)
+    await worker.stop()
+    # The fake clock has not moved: without the release every lease would still have a minute to run.
+    again = await outbox.lease_due(clock.now(), limit=10, lease_s=60)
+    assert [item.payload["n"] for item in again] == [0, 1, 2]
+
+
+async def test_the_send_under_way_finishes_and_no_new_one_starts_once_stopping(engine, clock) -> None:
+    outbox = SqlOutbox(engine)
+    worker = worker_on(outbox, clock, stop_grace_s=30)
+    sending, answer = asyncio.Event(), asyncio.Event()
+    sent: list[int] = []
+
+    async def slow_slack(item: OutboxItem) -> None:
+        sending.set()
+        await answer.wait()
+        sent.append(item.payload["n"])
+
+    worker.add_handler(Row.NOTICE, slow_slack)
+    await _enqueue(outbox, clock, 3)
+    worker.start()
+    await asyncio.wait_for(sending.wait(), 5)
+    stopping = asyncio.create_task(worker.stop())
+    await asyncio.sleep(0)
+    answer.set()
+    await asyncio.wait_for(stopping, 5)
+    assert sent == [0]
+    assert await outbox.pending_count() == 2
+    assert [item.payload["n"] for item in await outbox.lease_due(clock.now(), limit=10, lease_s=60)] == [1, 2]
+
+
+async def test_two_features_cannot_claim_the_same_stored_kind(engine, clock) -> None:
+    worker = worker_on(SqlOutbox(engine), clock, stop_grace_s=0)
+
+    async def deliver(item: OutboxItem) -> None:
+        return None
+
+    worker.add_handler(Row.NOTICE, deliver)
+    with pytest.raises(ValueError, match=r"'notice' is already Row\.NOTICE"):
+        worker.add_handler(OtherRow.NOTICE, deliver)
