@@ -24,7 +24,8 @@ from bot.dialout.core.ports import Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack import actions, commands
+from bot.dialout.slack import actions, commands, home
+from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
@@ -90,6 +91,7 @@ class DialoutFeature:
     scheduler: InviteScheduler
     clock: Clock
     mask_numbers: bool
+    facts: WorkspaceFacts  # shown read-only to admins in App Home
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -101,7 +103,7 @@ class DialoutFeature:
         return list(webhooks.routes(self.providers, self.status))
 
     def register(self, app: AsyncApp) -> None:
-        """`/dial` and the cancel button."""
+        """`/dial`, the cancel button and App Home."""
         commands.register(
             app,
             requests=self.requests,
@@ -110,6 +112,7 @@ class DialoutFeature:
             subcommands=self.subcommands,
         )
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        home.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers, facts=self.facts)
 
     async def start(self) -> None:
         """Start the clock and give it a job per scheduled invite (from the invites table)."""
@@ -158,5 +161,28 @@ def build_dialout(
     directory = SlackDirectory(slack_client)
     requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
     return DialoutFeature(
-        store, providers, status, invites, requests, scheduler, clock, settings.mask_numbers, tuple(subcommands)
+        store,
+        providers,
+        status,
+        invites,
+        requests,
+        scheduler,
+        clock,
+        settings.mask_numbers,
+        workspace_facts(settings, providers),
+        tuple(subcommands),
+    )
+
+
+def workspace_facts(settings: Settings, providers: Mapping[str, Provider]) -> WorkspaceFacts:
+    """What App Home shows admins of how this deployment is configured (nothing secret)."""
+    policy = dialing_policy(settings)
+    return WorkspaceFacts(
+        providers=tuple(ProviderFact(n, p.info.title, p.info.missing_settings) for n, p in providers.items()),
+        default_providers={kind.value: name for kind, name in default_providers(settings).items()},
+        region=policy.region,
+        allowed_countries=tuple(sorted(policy.allowed_countries or ())),
+        block_premium_rate=policy.block_premium_rate,
+        route_admin_group=settings.cti.route_admin_group,
+        missed_grace_minutes=settings.missed_grace_minutes,
     )

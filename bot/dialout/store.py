@@ -179,6 +179,16 @@ class SqlInviteStore:
             )
             return [invite_from_row(r) for r in rows]
 
+    async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(invites)
+                .where(and_(invites.c.created_by == created_by, invites.c.status != InviteStatus.SCHEDULED.value))
+                .order_by(invites.c.id.desc())
+                .limit(limit)
+            )
+            return [invite_from_row(r) for r in rows]
+
     async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
         async with self.engine.begin() as conn:
             result = await conn.execute(

@@ -371,6 +371,53 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.failure_item": {"en": "{who} {reason}", "zh": "{who}{reason}"},
     "summary.more": {"en": "and {n} more", "zh": "另有 {n} 方"},
     "summary.cancelled": {"en": "{n} cancelled", "zh": "{n} 方已取消"},
+    # --- App Home ----------------------------------------------------------------------------
+    "home.title": {"en": "confbot: your dial-outs", "zh": "confbot：你的外呼"},
+    "home.hint": {
+        "en": "Schedule with `/dial` in any channel; `/dial help` shows how.",
+        "zh": "在任意频道用 `/dial` 安排外呼；`/dial 帮助` 说明用法。",
+    },
+    "home.upcoming": {"en": "Upcoming", "zh": "待执行"},
+    "home.recent": {"en": "Recent", "zh": "最近"},
+    "home.newer": {"en": "Newer", "zh": "上一页"},
+    "home.older": {"en": "Older", "zh": "下一页"},
+    "home.any_provider": {"en": "the configured one", "zh": "已配置的服务商"},
+    "home.settings.title": {"en": "Workspace settings (admins)", "zh": "工作区设置（管理员）"},
+    "home.settings.providers": {"en": "Providers ready: {ready}", "zh": "可用的服务商：{ready}"},
+    "home.settings.not_ready": {
+        "en": "Providers not configured (missing settings): {providers}",
+        "zh": "未配置的服务商（缺少的设置）：{providers}",
+    },
+    "home.settings.defaults": {"en": "Default providers: {defaults}", "zh": "默认服务商：{defaults}"},
+    "home.settings.region": {
+        "en": "Numbers without a country code are read as {region} numbers",
+        "zh": "不带国家代码的号码按 {region} 号码理解",
+    },
+    "home.settings.countries": {
+        "en": "Countries that may be dialled: {countries}",
+        "zh": "允许呼叫的国家：{countries}",
+    },
+    "home.settings.every_country": {"en": "every country", "zh": "所有国家"},
+    "home.settings.premium_blocked": {
+        "en": "Premium-rate and shared-cost numbers are refused",
+        "zh": "拒绝呼叫付费号码和分摊费用号码",
+    },
+    "home.settings.premium_allowed": {
+        "en": "Premium-rate and shared-cost numbers are allowed",
+        "zh": "允许呼叫付费号码和分摊费用号码",
+    },
+    "home.settings.grace": {
+        "en": "A run missed while the bot was down is still dialled up to {minutes} min late",
+        "zh": "机器人停机错过的外呼，迟到 {minutes} 分钟内仍会拨出",
+    },
+    "home.settings.route_admins": {
+        "en": "Who may change inbound routes besides admins: {group}",
+        "zh": "除管理员外可修改呼入路由的用户组：{group}",
+    },
+    "home.settings.where": {
+        "en": "Read-only: these come from the bot's environment (see .env.example); credentials are never shown.",
+        "zh": "只读：以上来自机器人的环境变量（见 .env.example）；凭据从不显示。",
+    },
     # --- /dial list (我的外呼) ----------------------------------------------------------------
     "list.upcoming": {"en": "Your upcoming dial-outs", "zh": "我安排的外呼"},
     "list.recent": {"en": "Recent in this channel", "zh": "本频道最近的外呼"},

@@ -128,7 +128,7 @@ async def test_recent_invites_are_newest_first_per_channel_and_by_status_soonest
     assert await store.invites_with_status(InviteStatus.DONE) == []
 
 
-async def test_a_users_upcoming_invites_are_their_scheduled_ones_soonest_first(store: InviteStore) -> None:
+async def test_a_users_upcoming_invites_come_soonest_first_and_past_ones_newest_first(store: InviteStore) -> None:
     late = await add(store, due_in_s=600, by="U1")
     soon = await add(store, due_in_s=60, by="U1", channel="C2")
     await add(store, due_in_s=30, by="U2")
@@ -137,6 +137,11 @@ async def test_a_users_upcoming_invites_are_their_scheduled_ones_soonest_first(s
     assert [i.id for i in await store.upcoming_invites("U1", 10)] == [soon.id, late.id]
     assert [i.id for i in await store.upcoming_invites("U1", 1)] == [soon.id]
     assert await store.upcoming_invites("U3", 10) == []
+    assert [i.id for i in await store.past_invites("U1", 10)] == [dialled.id]  # no longer scheduled
+    another = await add(store, by="U1")
+    await store.claim_due_invite(another.id or 0, NOW, None)
+    assert [i.id for i in await store.past_invites("U1", 10)] == [another.id, dialled.id]  # newest first
+    assert [i.id for i in await store.past_invites("U1", 1)] == [another.id]
 
 
 async def test_a_call_is_claimed_for_sending_once_and_then_cannot_be_cancelled_unsent(store: InviteStore) -> None:

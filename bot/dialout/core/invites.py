@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.dialout.core.listing import InviteListing, list_invites
+from bot.dialout.core.listing import HomePage, InviteListing, home_page, list_invites
 from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus
 from bot.dialout.core.ports import (
     CallSpec,
@@ -378,6 +378,10 @@ class InviteService:
     async def listing(self, user_id: str, channel_id: str) -> InviteListing:
         """What `/dial list` shows `user_id` in `channel_id`."""
         return await list_invites(self._store, user_id, channel_id)
+
+    async def home(self, user_id: str, page: int) -> HomePage:
+        """Page `page` of `user_id`'s App Home."""
+        return await home_page(self._store, user_id, page)
 
     async def cancel(self, invite_id: int, by_user: str, is_admin: bool) -> CancelOutcome:
         """Withdraw a scheduled invite, or hang up the calls of one that is dialling."""

@@ -30,6 +30,39 @@ class InviteListing:
     recent: tuple[ListedInvite, ...]
 
 
+HOME_PAGE = 10  # invites per section and page of App Home (Slack allows 100 blocks a view)
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """One page of a user's App Home: their upcoming invites and their recent ones."""
+
+    listing: InviteListing
+    page: int  # from 0
+    more_upcoming: bool
+    more_recent: bool
+
+
+async def home_page(store: InviteStore, user_id: str, page: int) -> HomePage:
+    """Page `page` of `user_id`'s upcoming (soonest first) and recent (newest first) invites.
+
+    Paged by reading one page further and slicing: a person's own invites are tens, not thousands.
+    """
+    page = max(0, page)
+    end = (page + 1) * HOME_PAGE
+    upcoming = await store.upcoming_invites(user_id, end + 1)
+    recent = [
+        i for i in await store.past_invites(user_id, end + 1 + len(upcoming)) if i.id not in {u.id for u in upcoming}
+    ]
+
+    async def with_calls(invites: list[Invite]) -> tuple[ListedInvite, ...]:
+        return tuple([ListedInvite(i, tuple(await store.attempts(i.id or 0))) for i in invites])
+
+    start = page * HOME_PAGE
+    listing = InviteListing(await with_calls(upcoming[start:end]), await with_calls(recent[start:end]))
+    return HomePage(listing, page, len(upcoming) > end, len(recent) > end)
+
+
 async def list_invites(store: InviteStore, user_id: str, channel_id: str, limit: int = LIST_LIMIT) -> InviteListing:
     """My upcoming invites, anywhere; the recent ones of this channel that are not already listed above."""
     upcoming = await store.upcoming_invites(user_id, limit)

@@ -327,6 +327,10 @@ class InviteStore(Protocol):
         """`created_by`'s scheduled invites, soonest first."""
         ...
 
+    async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
+        """`created_by`'s invites that are no longer scheduled (dialling, done, cancelled…), newest first."""
+        ...
+
 
 # --- the outside world -------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from bot.dialout.core.command import (
     resolve_parties,
 )
 from bot.dialout.core.invites import CancelOutcome, InviteService
-from bot.dialout.core.listing import InviteListing
+from bot.dialout.core.listing import HomePage, InviteListing
 from bot.dialout.core.models import Invite, TargetKind
 from bot.dialout.core.ports import ProviderInfo
 from bot.kernel.feature import Asker
@@ -73,6 +73,16 @@ class ListReply:
 
     locale: str
     listing: InviteListing
+    provider_titles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HomeReply:
+    """What a user's App Home shows them (the settings part only to admins)."""
+
+    locale: str
+    page: HomePage
+    is_admin: bool
     provider_titles: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -142,6 +152,13 @@ class DialRequests:
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
         return await self._schedule(command, asker, profile, locale, text, providers)
+
+    async def home(self, user_id: str, page: int = 0) -> HomeReply:
+        """A user's App Home, page `page`."""
+        profile = await self._asker_profile(user_id)
+        titles = {name: info.title for name, info in self._providers().items()}
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        return HomeReply(locale, await self._invites.home(user_id, page), profile.is_admin, titles)
 
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
         """The cancel button on a thread parent."""

@@ -25,7 +25,16 @@ def build_invite_list(
     listing: InviteListing, view: View, titles: Mapping[str, str]
 ) -> tuple[str, list[dict[str, Any]]]:
     """The fallback text and blocks of the list; `titles` maps provider names to what people call them."""
-    blocks: list[dict[str, Any]] = [_header(t("list.upcoming", view.locale))]
+    blocks = build_invite_lines(listing, view, titles, ("list.upcoming", "list.recent"))
+    text = t("list.summary", view.locale, upcoming=len(listing.upcoming), recent=len(listing.recent))
+    return text, blocks
+
+
+def build_invite_lines(
+    listing: InviteListing, view: View, titles: Mapping[str, str], headers: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """Both sections under the headers `headers` (catalogue keys): upcoming with Cancel, recent with outcomes."""
+    blocks: list[dict[str, Any]] = [_header(t(headers[0], view.locale))]
     if listing.upcoming:
         for listed in listing.upcoming:
             section = _section(_line(listed, view, titles))
@@ -33,13 +42,12 @@ def build_invite_list(
             blocks.append(section)
     else:
         blocks.append(_context(t("list.no_upcoming", view.locale)))
-    blocks.append(_header(t("list.recent", view.locale)))
+    blocks.append(_header(t(headers[1], view.locale)))
     if listing.recent:
         blocks.extend(_section(_line(listed, view, titles, with_status=True)) for listed in listing.recent)
     else:
         blocks.append(_context(t("list.no_recent", view.locale)))
-    text = t("list.summary", view.locale, upcoming=len(listing.upcoming), recent=len(listing.recent))
-    return text, blocks
+    return blocks
 
 
 def _line(listed: ListedInvite, view: View, titles: Mapping[str, str], *, with_status: bool = False) -> str:

@@ -79,6 +79,12 @@ class InMemoryInviteStore:
         found = [i for i in self._invites.values() if i.created_by == created_by and i.status is InviteStatus.SCHEDULED]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))[:limit]]
 
+    async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
+        found = [
+            i for i in self._invites.values() if i.created_by == created_by and i.status is not InviteStatus.SCHEDULED
+        ]
+        return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
+
     async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
         invite = self._invites.get(invite_id)
         if invite is None or invite.status is not InviteStatus.SCHEDULED:

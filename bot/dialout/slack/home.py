@@ -1,0 +1,151 @@
+"""App Home: my upcoming and recent dial-outs with their outcomes, paged; for admins, the workspace's settings.
+
+Published on `app_home_opened` and when its Newer/Older buttons are clicked, rebuilt each time from
+the store by pure functions, within Slack's 100-block limit for a view. The settings part is
+read-only: what the environment configured, so an admin can check it without a shell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.models.views import View as SlackView
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.dialout.core.requests import DialRequests, HomeReply
+from bot.dialout.slack.listing import build_invite_lines
+from bot.dialout.slack.thread import View
+from bot.kernel.ports import Clock
+from bot.slack import ids
+from bot.slack.messages import t
+
+MAX_HOME_BLOCKS = 100
+
+
+@dataclass(frozen=True)
+class ProviderFact:
+    """One registered provider as an admin sees it."""
+
+    name: str
+    title: str
+    missing: tuple[str, ...]  # settings still needed; empty = ready
+
+
+@dataclass(frozen=True)
+class WorkspaceFacts:
+    """The workspace settings shown read-only to admins (from the environment, never a secret)."""
+
+    providers: tuple[ProviderFact, ...]
+    default_providers: Mapping[str, str]  # target kind → provider name ('' = the configured one that can)
+    region: str
+    allowed_countries: tuple[str, ...] = ()  # empty: every country
+    block_premium_rate: bool = True
+    route_admin_group: str = ""
+    missed_grace_minutes: float = 10.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def build_home(reply: HomeReply, view: View, facts: WorkspaceFacts) -> dict[str, Any]:
+    """The home tab view for `reply`'s user; checked with slack_sdk's View."""
+    locale = view.locale
+    blocks: list[dict[str, Any]] = [
+        _header(t("home.title", locale)),
+        _context(t("home.hint", locale)),
+        *build_invite_lines(reply.page.listing, view, reply.provider_titles, ("home.upcoming", "home.recent")),
+    ]
+    pager = _pager(reply, locale)
+    if pager:
+        blocks.append(pager)
+    if reply.is_admin:
+        blocks.extend(_settings(facts, locale))
+    home: dict[str, Any] = {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+    SlackView(type="home", blocks=home["blocks"]).validate_json()  # raises on what Slack would refuse
+    return home
+
+
+def _pager(reply: HomeReply, locale: str) -> dict[str, Any] | None:
+    page = reply.page
+    buttons = []
+    if page.page > 0:
+        buttons.append(_button(t("home.newer", locale), page.page - 1))
+    if page.more_upcoming or page.more_recent:
+        buttons.append(_button(t("home.older", locale), page.page + 1))
+    if not buttons:
+        return None
+    return {"type": "actions", "block_id": "home_pager", "elements": buttons}
+
+
+def _button(text: str, page: int) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": f"{ids.HOME_PAGE_ACTION}:{page}",
+        "text": {"type": "plain_text", "text": text},
+        "value": str(page),
+    }
+
+
+def _settings(facts: WorkspaceFacts, locale: str) -> list[dict[str, Any]]:
+    ready = [p.title for p in facts.providers if not p.missing]
+    not_ready = [f"{p.title} ({', '.join(p.missing)})" for p in facts.providers if p.missing]
+    defaults = ", ".join(
+        f"{t(f'kind.{kind}', locale)}: {name or t('home.any_provider', locale)}"
+        for kind, name in facts.default_providers.items()
+    )
+    lines = [
+        t("home.settings.providers", locale, ready=", ".join(ready) or "—"),
+        t("home.settings.not_ready", locale, providers="; ".join(not_ready) or "—"),
+        t("home.settings.defaults", locale, defaults=defaults),
+        t("home.settings.region", locale, region=facts.region),
+        t(
+            "home.settings.countries",
+            locale,
+            countries=", ".join(facts.allowed_countries) or t("home.settings.every_country", locale),
+        ),
+        t("home.settings.premium_blocked" if facts.block_premium_rate else "home.settings.premium_allowed", locale),
+        t("home.settings.grace", locale, minutes=f"{facts.missed_grace_minutes:g}"),
+        t(
+            "home.settings.route_admins",
+            locale,
+            group=f"<!subteam^{facts.route_admin_group}>" if facts.route_admin_group else "—",
+        ),
+    ]
+    return [
+        {"type": "divider"},
+        _header(t("home.settings.title", locale)),
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"• {line}" for line in lines)}},
+        _context(t("home.settings.where", locale)),
+    ]
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool, facts: WorkspaceFacts) -> None:
+    """Publish the home tab when it is opened, and again for each page asked for."""
+
+    async def publish(client: AsyncWebClient, user_id: str, page: int) -> None:
+        reply = await requests.home(user_id, page)
+        view = View(locale=reply.locale, mask_numbers=mask_numbers, now=clock.now())
+        await client.views_publish(user_id=user_id, view=build_home(reply, view, facts))
+
+    @app.event("app_home_opened")
+    async def handle_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") == "home":
+            await publish(client, event["user"], 0)
+
+    @app.action(_PAGE_ACTION)
+    async def handle_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await publish(client, body["user"]["id"], int(body["actions"][0].get("value") or 0))
+
+
+_PAGE_ACTION = re.compile(rf"^{ids.HOME_PAGE_ACTION}:\d+$")  # one action id per page: ids are unique per view
