@@ -1,7 +1,7 @@
 """The sandbox's error codes in words, English and Chinese: shown as `error.sandbox.<code>`.
 
-Every code the simulator (bot/sandbox/server.py) can answer has an entry; the contract test checks
-both languages are there.
+Every code the simulator (bot/sandbox/server.py) can answer, and the core's `no_news`, has an entry; the
+contract test checks both languages are there.
 """
 
 from __future__ import annotations
@@ -36,5 +36,10 @@ MESSAGES: Messages = {
     "no_call_id": {
         "en": "The sandbox accepted the call without a call id, so its outcome cannot be followed.",
         "zh": "沙盒接受了呼叫但没有返回呼叫 ID，因此无法跟踪结果。",
+    },
+    "no_news": {
+        "en": "The sandbox sent no news of this call for longer than it ever rings: its webhooks did not "
+        "reach confbot (check PUBLIC_URL).",
+        "zh": "沙盒在超过最长振铃时间后仍未发来这通呼叫的消息：它的回调没有送达 confbot（请检查 PUBLIC_URL）。",
     },
 }

@@ -6,6 +6,12 @@ Status events arrive at `POST /webhooks/sandbox`, signed:
 `X-Sandbox-Signature: v1=hex(HMAC-SHA256(SANDBOX_WEBHOOK_SECRET, timestamp + "." + body))`
 with `X-Sandbox-Timestamp` (rejected when more than 5 minutes off). Outcomes by the callee's
 last digit: 0 busy, 9 no answer, 8 unreachable, 7 declined, others answer then hang up.
+
+Timing: the simulator rings a call for at most RING_AFTER_S + NO_ANSWER_AFTER_S and talks TALK_S (or the
+call's `max`, if shorter), divided by SANDBOX_SPEED; past that plus DELIVERY_MARGIN_S (its six webhook
+deliveries with back-off) without news, the core ends the call (failed "no_news", or completed).
+A webhook field of the wrong type is refused with 400; a time without a zone is dropped (the core
+then uses the time it arrived).
 """
 
 from __future__ import annotations
@@ -19,13 +25,14 @@ from typing import Any
 import httpx
 
 from bot.config import Settings
-from bot.dialout.core.models import CallEvent, Capability
+from bot.dialout.core.models import CallEvent, CallLimits, Capability
 from bot.dialout.core.ports import (
     DialRequest,
     PlacedCall,
     PlaceResult,
     ProviderError,
     ProviderInfo,
+    Timing,
     WebhookRejected,
     WebhookReply,
     WebhookRequest,
@@ -34,9 +41,10 @@ from bot.dialout.providers.http import json_of, make_client, send, server_error
 from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.kernel.people import PartyKind
 from bot.kernel.states import CallState, FailReason
-from bot.sandbox.server import sign
+from bot.sandbox.server import NO_ANSWER_AFTER_S, RING_AFTER_S, TALK_S, sign
 
 SIGNATURE_TOLERANCE_S = 300
+DELIVERY_MARGIN_S = 60.0  # the simulator tries a webhook six times over some 40 s before it gives up
 _STATES = {s.value: s for s in CallState}
 _REASONS = {r.value: r for r in FailReason}
 
@@ -47,11 +55,12 @@ class SandboxProvider:
     def __init__(self, settings: SandboxSettings, base_url: str, client: httpx.AsyncClient | None = None) -> None:
         self._settings = settings
         self._base = base_url.rstrip("/")
-        self._client = client or make_client(5.0)
+        self._client = client or make_client(settings.timeout_s)
         self.info = ProviderInfo(
             name="sandbox",
             title="Sandbox",
             capabilities=frozenset({Capability.CONFERENCE}),
+            timing=timing(settings.speed),
             missing_settings=settings.missing(),
         )
 
@@ -120,16 +129,21 @@ class SandboxProvider:
         return self._event(json_of(response, "sandbox"), f"cancel:{call.provider_call_id}")
 
     def _event(self, data: Any, key_prefix: str) -> CallEvent | None:
-        if not isinstance(data, dict) or data.get("state") not in _STATES or not data.get("call_id"):
+        """The simulator's call description as an event; None when it is not one (a field of the wrong type)."""
+        if not isinstance(data, dict):
             return None
-        state = _STATES[data["state"]]
+        state, call_id, reason, event_id = (data.get(k) for k in ("state", "call_id", "reason", "event_id"))
+        if not isinstance(state, str) or state not in _STATES or not isinstance(call_id, str) or not call_id:
+            return None
+        if not isinstance(reason, str | None) or not isinstance(event_id, str | None):
+            return None
         return CallEvent(
             provider="sandbox",
-            provider_call_id=str(data["call_id"]),
-            state=state,
-            reason=_REASONS.get(str(data.get("reason"))) if data.get("reason") else None,
-            code=data.get("reason"),
-            dedupe_key=str(data.get("event_id") or f"{key_prefix}:{state.value}"),
+            provider_call_id=call_id,
+            state=_STATES[state],
+            reason=_REASONS.get(reason) if reason else None,
+            code=reason or None,
+            dedupe_key=event_id or f"{key_prefix}:{state}",
             occurred_at=_parse_time(data.get("occurred_at")),
             raw=data,
         )
@@ -146,7 +160,7 @@ class SandboxProvider:
             raise WebhookRejected(401, "bad signature")
         try:
             data = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             raise WebhookRejected(400, "body is not JSON") from exc
         event = self._event(data, "webhook")
         if event is None:
@@ -157,13 +171,22 @@ class SandboxProvider:
         await self._client.aclose()
 
 
+def timing(speed: float) -> Timing:
+    """How long the simulator at this speed can leave a call ringing or answered, plus its delivery retries."""
+    pace = max(speed, 0.01)  # as SandboxTelco reads it
+    ring_s = (RING_AFTER_S + NO_ANSWER_AFTER_S) / pace + DELIVERY_MARGIN_S
+    return Timing(limits=CallLimits(ring_s=ring_s, answered_s=TALK_S / pace + DELIVERY_MARGIN_S))
+
+
 def _parse_time(value: Any) -> datetime | None:
+    """An ISO time with its zone; None for anything else (a time without a zone is ambiguous)."""
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def build(settings: SandboxSettings, shared: Settings) -> SandboxProvider:

@@ -22,6 +22,7 @@ class SandboxSettings(ProviderSettings):
     api_key: SecretStr = Field(default=SecretStr(""), validate_default=True)
     webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
     speed: float = 1.0  # 1 = realistic pacing (seconds); 20 = twenty times faster
+    timeout_s: float = 5.0  # for the simulator's API, as every provider's
 
     @field_validator("api_key", "webhook_secret")
     @classmethod

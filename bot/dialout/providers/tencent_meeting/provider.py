@@ -477,7 +477,7 @@ class TencentMeetingProvider:
             raise WebhookRejected(405, "GET or POST only")
         try:
             outer = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             raise WebhookRejected(400, "body is not JSON") from exc
         data = outer.get("data") if isinstance(outer, dict) else None
         if not isinstance(data, str) or not data:
@@ -485,7 +485,7 @@ class TencentMeetingProvider:
         self._verify(request.headers, token, data)
         try:
             payload = json.loads(self._open(data))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:
             raise WebhookRejected(400, "data is not JSON") from exc
         if not isinstance(payload, dict):
             raise WebhookRejected(400, "data is not an event")

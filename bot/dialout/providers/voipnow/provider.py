@@ -135,7 +135,9 @@ def normalise_pin(value: str) -> str:
 def normalise_wait(value: str) -> str:
     """`wait=40s` or `wait=40`: seconds VoipNow lets the phone ring (waitForPickup, > 0)."""
     text = value.strip().lower()
-    seconds = int(text) if text.isdigit() else parse_duration(text)
+    if len(text) > 16:  # "600", "10m", "1m30s": longer is not a ring time (nor cheap to read)
+        raise ValueError("not a duration")
+    seconds = int(text) if text.isdecimal() else parse_duration(text)
     if seconds is None:
         raise ValueError("not a duration")
     if not 1 <= seconds <= MAX_WAIT_S:

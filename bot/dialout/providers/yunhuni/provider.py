@@ -34,6 +34,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -150,14 +151,20 @@ def _caller(value: str) -> str:
     return number
 
 
+_FILE_NAME = re.compile(r"[\w.\-]*[^\W\d_][\w.\-]*")  # a name with a letter: welcome.wav, 欢迎_1.wav
+
+
 def _play(value: str) -> str:
-    if not value or len(value) > 128 or not value.isprintable():
+    if len(value) > 128 or not _FILE_NAME.fullmatch(value):
         raise ValueError("must be a file name of at most 128 characters")
     return value
 
 
 def _ring(value: str) -> str:
-    seconds = int(value) if value.isdigit() else parse_duration(value)
+    value = value.strip()
+    if not value or len(value) > 16:  # "300", "5m", "1m30s": longer is not a ring time (nor cheap to read)
+        raise ValueError("must be 1 to 300 seconds")
+    seconds = int(value) if value.isdecimal() else parse_duration(value)
     if seconds is None or not RING_RANGE[0] <= seconds <= RING_RANGE[1]:
         raise ValueError("must be 1 to 300 seconds")
     return str(seconds)
@@ -318,7 +325,7 @@ class YunhuniProvider:
             raise WebhookRejected(405, "POST only")
         try:
             data = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             raise WebhookRejected(400, "body is not JSON") from exc
         if not isinstance(data, dict) or not isinstance(data.get("event"), str):
             raise WebhookRejected(400, "not a Yunhuni event")
@@ -378,7 +385,10 @@ class YunhuniProvider:
 
 
 def _ms(value: Any) -> datetime | None:
-    """Event times are epoch milliseconds."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str) or not str(value).isdigit():
+    """Event times are epoch milliseconds; None for anything else, a date no calendar holds included."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdecimal():
         return None
-    return datetime.fromtimestamp(int(value) / 1000, UTC)
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
