@@ -47,6 +47,9 @@ _UNIT = "|".join(sorted((re.escape(u) for u in DURATION_UNITS), key=len, reverse
 DURATION = rf"(?:\d+(?:\.\d+)?\s*(?:{_UNIT})(?![a-z]))(?:\s*\d+\s*(?:{_UNIT})(?![a-z]))*"
 
 
+LONGEST_DURATION_S = 10 * 366 * 86400  # beyond this a "duration" is a typo, not a time a call may last
+
+
 def parse_duration(text: str) -> int | None:
     """Seconds in "30m", "1h", "1h30m", "90 minutes", "半小时", "2小时"; None when unreadable."""
     cleaned = text.strip().lower().replace(" ", "")
@@ -55,7 +58,10 @@ def parse_duration(text: str) -> int | None:
     pairs = re.findall(rf"(\d+(?:\.\d+)?)({_UNIT})", cleaned)
     if not pairs or "".join(a + u for a, u in pairs) != cleaned:
         return None
-    return int(sum(float(amount) * DURATION_UNITS[unit] for amount, unit in pairs))
+    if any(len(amount) > 12 for amount, _ in pairs):
+        return None  # no call lasts that long: unreadable, and never a float too large to convert
+    seconds = sum(float(amount) * DURATION_UNITS[unit] for amount, unit in pairs)
+    return int(seconds) if seconds <= LONGEST_DURATION_S else None
 
 
 # --- people ---------------------------------------------------------------------------

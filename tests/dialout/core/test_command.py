@@ -246,3 +246,12 @@ def test_max_is_refused_for_a_provider_that_cannot_limit_calls() -> None:
     with pytest.raises(ParseError) as caught:
         parse_command("room r1 into meeting 9 max 30m", ctx)
     assert caught.value.problem is ParseProblem.DURATION_NOT_SUPPORTED
+
+
+@pytest.mark.parametrize("text", ["9" * 400 + "m", "1" + "0" * 309 + "h", "1e400m", "9" * 30 + ".5h"])
+def test_an_absurdly_long_duration_is_unreadable_not_a_crash(text: str) -> None:
+    assert parse_duration(text) is None
+
+
+def test_max_with_an_absurd_duration_is_refused_with_the_usual_message() -> None:
+    assert error(f"13692206627 into conf 42 max {'9' * 400}m").problem is ParseProblem.BAD_DURATION
