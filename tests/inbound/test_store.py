@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from bot.inbound.core.answer import AnswerDefaults, InboundQuery, QueryOutcome
-from bot.inbound.core.calls import InboundNoticeKind
+from bot.inbound.core.calls import InboundCall, InboundNoticeKind
 from bot.inbound.core.events import InboundEvent
 from bot.inbound.core.route_book import (
     RouteBook,
@@ -159,6 +160,28 @@ async def test_concurrent_repeats_of_a_query_create_one_call(parts) -> None:
     answers = await asyncio.gather(*(parts["board"].answer(query()) for _ in range(5)))
     assert len({a["clientId"] for a in answers}) == 1
     assert await parts["calls"].count("calls") == 1
+
+
+async def test_a_failed_write_fails_every_call_written_with_it_and_a_caller_giving_up_stops_no_write(parts) -> None:
+    def call(n: int, calling: str | None = "13812341234") -> InboundCall:
+        number: Any = calling  # None breaks the NOT NULL constraint, failing the whole transaction
+        return InboundCall(
+            "VCC", f"c{n}", f"sid-{n}", f"client-{n}", number, "4001234567", QueryOutcome.ROUTED, None, parts["now"]
+        )
+
+    calls = parts["calls"]
+    burst = await asyncio.gather(
+        *(calls.create_call(c, []) for c in (call(1), call(2, calling=None), call(3))), return_exceptions=True
+    )
+    assert [type(r) for r in burst] == [IntegrityError] * 3  # one transaction: each caller hears why
+    assert await calls.count("calls") == 0
+    gives_up = asyncio.create_task(calls.create_call(call(1), []))
+    waits = asyncio.create_task(calls.create_call(call(3), []))
+    await asyncio.sleep(0)  # both joined the next burst
+    gives_up.cancel()  # the platform hung up on one query: the burst is still written, for both
+    created, was_new, _ = await waits
+    assert (created.platform_call_id, was_new) == ("c3", True)
+    assert await calls.find_call("VCC", "c1") is not None and await calls.count("calls") == 2
 
 
 async def test_a_number_without_a_route_is_refused_and_reported_where_routes_are_managed(parts) -> None:
