@@ -148,18 +148,7 @@ class InviteService:
         assert invite.id is not None
         if not await self._store.set_invite_status(invite.id, InviteStatus.MISSED, expected=InviteStatus.SCHEDULED):
             return
-        now = self._clock.now()
-        for attempt in await self._store.attempts(invite.id):
-            assert attempt.id is not None
-            await self._store.transition(
-                attempt.id,
-                attempt.state,
-                CallState.FAILED,
-                reason=FailReason.MISSED,
-                code=None,
-                detail=None,
-                at=now,
-            )
+        await self._fail(await self._store.attempts(invite.id), FailReason.MISSED)
         await self._notifier.notice(invite.id, Notice(NoticeKind.MISSED, {"late_by_s": late_s}))
         await self._notifier.invite_changed(invite.id)
 
@@ -249,20 +238,21 @@ class InviteService:
 
     async def _fail_all(self, invite: Invite, attempts: Sequence[CallAttempt], error: ProviderError) -> None:
         assert invite.id is not None
-        for attempt in attempts:
-            assert attempt.id is not None
-            await self._store.transition(
-                attempt.id,
-                attempt.state,
-                CallState.FAILED,
-                reason=error.reason,
-                code=error.code,
-                detail=error.message,
-                at=self._clock.now(),
-            )
+        await self._fail(attempts, error.reason, error.code, error.message)
         await self._notifier.calls_failed(invite.id)
         await self._notifier.calls_changed(invite.id)
         await self._status.settle(invite.id)
+
+    async def _fail(
+        self, attempts: Sequence[CallAttempt], reason: FailReason, code: str | None = None, detail: str | None = None
+    ) -> None:
+        """Fail each call from the state it was read in; one that moved on meanwhile is left as it is."""
+        at = self._clock.now()
+        for attempt in attempts:
+            assert attempt.id is not None
+            await self._store.transition(
+                attempt.id, attempt.state, CallState.FAILED, reason=reason, code=code, detail=detail, at=at
+            )
 
     async def _recover_interrupted_sends(self, now: datetime) -> None:
         """Calls claimed for sending with no answer recorded (we crashed mid-request) are unknown."""

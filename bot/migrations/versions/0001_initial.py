@@ -17,11 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """One straight listing of the schema, as long as the tables it creates.
+    """The dial-out schema as one listing: invites, the Slack outbox, call attempts, call events.
 
-    A migration is written once and read as a schema listing; split into helpers it would hide the
-    order the DDL runs in (tables before the foreign keys and indexes that name them), which is
-    what matters here. Never edited after release: later changes are new revisions.
+    Long because the schema is: a migration is written once and read as a schema listing, and split
+    into helpers it would hide the order its DDL runs in (each table before the indexes and foreign
+    keys that name it). Never edited after release; later changes are new revisions.
     """
     op.create_table(
         "invites",

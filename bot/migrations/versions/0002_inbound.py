@@ -17,11 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """One straight listing of the schema, as long as the tables it creates.
+    """The inbound schema as one listing: calls, legs, events; routes, their rules, targets, changes, version.
 
-    A migration is written once and read as a schema listing; split into helpers it would hide the
-    order the DDL runs in (tables before the foreign keys and indexes that name them), which is
-    what matters here. Never edited after release: later changes are new revisions.
+    Long for the reason 0001's is: read as a schema listing, in the order its DDL runs; never edited
+    after release.
     """
     op.create_table(
         "inbound_calls",
