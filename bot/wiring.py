@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -95,6 +95,26 @@ class Confbot:
         return self.dialout.scheduler
 
 
+class _Shared(NamedTuple):
+    """What the features are built on: one engine, clock and Slack client, the outbox and its notifier."""
+
+    engine: AsyncEngine
+    clock: Clock
+    slack_client: AsyncWebClient
+    outbox: SqlOutbox
+    notifier: OutboxNotifier
+
+
+def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Shared:
+    """One of each for the whole bot: features share the database, the Slack client and the outbox."""
+    engine = db.create_engine(settings.database_url, schema=schema)
+    slack_client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
+    )
+    outbox = SqlOutbox(engine)
+    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock))
+
+
 def build_confbot(
     settings: Settings,
     *,
@@ -104,18 +124,12 @@ def build_confbot(
     watch_every_s: float = 1.0,
     min_update_interval_s: float = 1.0,
 ) -> Confbot:
-    """Build (but do not start) a confbot from settings.
+    """Build (but do not start) a confbot from settings: the shared pieces, the outbox worker, the features.
 
     `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
     one chat.update a second per message) keep their defaults in production; tests shorten them.
     """
-    clock = clock or SystemClock()
-    engine = db.create_engine(settings.database_url, schema=schema)
-    slack_client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
-    )
-    outbox = SqlOutbox(engine)
-    notifier = OutboxNotifier(outbox, clock)
+    engine, clock, slack_client, outbox, notifier = _shared_pieces(settings, clock or SystemClock(), schema)
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
     worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
@@ -141,15 +155,17 @@ def build_confbot(
         subcommands=[inbound.subcommand],
         watch_every_s=watch_every_s,
     )
-    features: list[Feature] = [
-        dialout,
-        inbound,
-        *build_sandbox(settings, sandbox_chaos),
-    ]
+    features: list[Feature] = [dialout, inbound, *build_sandbox(settings, sandbox_chaos)]
+    bolt = _bolt_app(settings, slack_client, features)
+    return Confbot(settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt)
+
+
+def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature]) -> AsyncApp:
+    """The one Bolt app, with every feature's listeners registered on it."""
     bolt = build_app(slack_client, settings.slack_signing_secret.get_secret_value(), settings.default_locale)
     for feature in features:
         feature.register(bolt)
-    return Confbot(settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt)
+    return bolt
 
 
 async def start(confbot: Confbot) -> None:

@@ -26,13 +26,13 @@ from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
 from bot.inbound.cti.endpoint import CtiEndpoint
 from bot.inbound.slack.blocks import InboundView
 from bot.inbound.slack.commands import RouteCommandRules, RouteSubcommand
-from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher, SlackUserGroups
+from bot.inbound.slack.sender import InboundOutbox, InboundSender, MentionRefresher
 from bot.inbound.store.calls import SqlInboundCalls
 from bot.inbound.store.routes import CachedRoutes
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
-"""Slack users as the core's Directory: zone, locale and phone from `users.info`, cached briefly.
+"""Slack users and user groups as the kernel's Directory and UserGroups, cached briefly.
 
 A /dial that mentions twenty people must not cost twenty Slack calls every time, and
 Tier 4 `users.info` is still rate-limited; a few minutes of staleness in a phone number
-is the price.
+is the price. Every failure Slack or the network can give becomes the ports' `LookupFailed`
+here, so the cores never see slack_sdk's or aiohttp's errors.
 """
 
 from __future__ import annotations
@@ -10,12 +11,28 @@ from __future__ import annotations
 import logging
 import time
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kernel.people import UserProfile
+from bot.kernel.ports import LookupFailed
 
 log = logging.getLogger(__name__)
+
+# What the way to Slack fails with (slack_sdk's client runs on aiohttp; TimeoutError is an OSError).
+_UNREACHABLE = (aiohttp.ClientError, OSError)
+
+
+def _error_of(exc: SlackApiError) -> str | None:
+    """Slack's error code (`user_not_found`, `ratelimited`, …) from a refused call."""
+    return exc.response.get("error") if exc.response is not None else None
+
+
+def _failed(method: str, about: str, exc: Exception) -> LookupFailed:
+    """A refused or unreachable Slack call, as the ports' error, naming what was asked."""
+    why = _error_of(exc) if isinstance(exc, SlackApiError) else None
+    return LookupFailed(f"{method} {about}: {why or exc.__class__.__name__}")
 
 
 class SlackDirectory:
@@ -34,10 +51,12 @@ class SlackDirectory:
         try:
             response = await self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
-            if exc.response is not None and exc.response.get("error") == "user_not_found":
+            if _error_of(exc) == "user_not_found":
                 self._cache[user_id] = (time.monotonic(), None)
                 return None
-            raise
+            raise _failed("users.info", user_id, exc) from exc
+        except _UNREACHABLE as exc:
+            raise _failed("users.info", user_id, exc) from exc
         user = response["user"]
         profile = user.get("profile") or {}
         found = UserProfile(
@@ -58,7 +77,7 @@ class SlackDirectory:
         """Whether the bot is in the conversation (conversations.info); a Slack hiccup does not block.
 
         Only a definite "not there" refuses: an outage or rate limit lets the request through, and
-        the outbox retries the thread later.
+        the outbox retries the thread later. Slack not reached at all is LookupFailed.
         """
         cached = self._channels.get(channel_id)
         if cached and time.monotonic() - cached < self._ttl:
@@ -66,13 +85,41 @@ class SlackDirectory:
         try:
             response = await self._client.conversations_info(channel=channel_id)
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
+            error = _error_of(exc)
             if error in {"channel_not_found", "not_in_channel", "method_not_supported_for_channel_type"}:
                 return False
             log.warning("conversations.info for %s failed (%s); assuming the bot can post", channel_id, error)
             return True
+        except _UNREACHABLE as exc:
+            raise _failed("conversations.info", channel_id, exc) from exc
         channel = response["channel"]
         member = bool(channel.get("is_member") or channel.get("is_im"))
         if member:
             self._channels[channel_id] = time.monotonic()
         return member
+
+
+class SlackUserGroups:
+    """Members of Slack user groups (`usergroups.users.list`), cached for a minute."""
+
+    def __init__(self, client: AsyncWebClient, ttl_s: float = 60.0) -> None:
+        self._client = client
+        self._ttl = ttl_s
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def members(self, group_id: str) -> frozenset[str]:
+        cached = self._cache.get(group_id)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            response = await self._client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as exc:
+            if _error_of(exc) == "no_such_subteam":
+                log.error("CTI_ROUTE_ADMIN_GROUP %s is not a user group of this workspace", group_id)
+                return frozenset()
+            raise _failed("usergroups.users.list", group_id, exc) from exc
+        except _UNREACHABLE as exc:
+            raise _failed("usergroups.users.list", group_id, exc) from exc
+        members = frozenset(str(u) for u in response.get("users") or [])
+        self._cache[group_id] = (time.monotonic(), members)
+        return members

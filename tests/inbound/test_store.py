@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from bot.inbound.core.answer import AnswerDefaults, InboundQuery, QueryOutcome
-from bot.inbound.core.calls import InboundNoticeKind
+from bot.inbound.core.calls import InboundCall, InboundNoticeKind
 from bot.inbound.core.events import InboundEvent
 from bot.inbound.core.route_book import (
     RouteBook,
@@ -31,6 +32,7 @@ from bot.kernel import db
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
+from bot.kernel.ports import LookupFailed
 from bot.kernel.states import CallState, FailReason
 
 ADMIN = UserProfile("U0ADMIN", tz="Asia/Shanghai", is_admin=True)
@@ -56,23 +58,30 @@ class RecordingNotifier:
 
 
 class FakeDirectory:
+    """The Directory port; `failures` names users whose lookup raises (LookupFailed, or a bug)."""
+
     def __init__(self, profiles: dict[str, UserProfile]) -> None:
         self.profiles = profiles
+        self.failures: dict[str, Exception] = {}
         self.asked: list[str] = []
 
     async def profile(self, user_id: str) -> UserProfile | None:
         self.asked.append(user_id)
+        if user_id in self.failures:
+            raise self.failures[user_id]
         return self.profiles.get(user_id)
 
 
 class FakeGroups:
-    def __init__(self, members: dict[str, frozenset[str]], broken: bool = False) -> None:
+    """The UserGroups port; with `failure`, every lookup raises it."""
+
+    def __init__(self, members: dict[str, frozenset[str]], failure: Exception | None = None) -> None:
         self._members = members
-        self._broken = broken
+        self._failure = failure
 
     async def members(self, group_id: str) -> frozenset[str]:
-        if self._broken:
-            raise ConnectionError("Slack is down")
+        if self._failure is not None:
+            raise self._failure
         return self._members.get(group_id, frozenset())
 
 
@@ -151,6 +160,28 @@ async def test_concurrent_repeats_of_a_query_create_one_call(parts) -> None:
     answers = await asyncio.gather(*(parts["board"].answer(query()) for _ in range(5)))
     assert len({a["clientId"] for a in answers}) == 1
     assert await parts["calls"].count("calls") == 1
+
+
+async def test_a_failed_write_fails_every_call_written_with_it_and_a_caller_giving_up_stops_no_write(parts) -> None:
+    def call(n: int, calling: str | None = "13812341234") -> InboundCall:
+        number: Any = calling  # None breaks the NOT NULL constraint, failing the whole transaction
+        return InboundCall(
+            "VCC", f"c{n}", f"sid-{n}", f"client-{n}", number, "4001234567", QueryOutcome.ROUTED, None, parts["now"]
+        )
+
+    calls = parts["calls"]
+    burst = await asyncio.gather(
+        *(calls.create_call(c, []) for c in (call(1), call(2, calling=None), call(3))), return_exceptions=True
+    )
+    assert [type(r) for r in burst] == [IntegrityError] * 3  # one transaction: each caller hears why
+    assert await calls.count("calls") == 0
+    gives_up = asyncio.create_task(calls.create_call(call(1), []))
+    waits = asyncio.create_task(calls.create_call(call(3), []))
+    await asyncio.sleep(0)  # both joined the next burst
+    gives_up.cancel()  # the platform hung up on one query: the burst is still written, for both
+    created, was_new, _ = await waits
+    assert (created.platform_call_id, was_new) == ("c3", True)
+    assert await calls.find_call("VCC", "c1") is not None and await calls.count("calls") == 2
 
 
 async def test_a_number_without_a_route_is_refused_and_reported_where_routes_are_managed(parts) -> None:
@@ -314,8 +345,18 @@ async def test_only_admins_and_the_route_group_may_change_routes(parts, clock) -
         RouteBookRules(admin_group="S0ROUTES"),
     )
     assert isinstance(await with_group.handle(command, member_asker, MEMBER, "en"), RouteChangedReply)
-    broken = RouteBook(routes, directory, FakeGroups({}, broken=True), clock, RouteBookRules(admin_group="S0ROUTES"))
-    assert isinstance(await broken.handle(command, member_asker, MEMBER, "en"), RouteNotAllowedReply)
+    slack_down = FakeGroups({}, failure=LookupFailed("usergroups.users.list S0ROUTES: ratelimited"))
+    unsure = RouteBook(routes, directory, slack_down, clock, RouteBookRules(admin_group="S0ROUTES"))
+    assert isinstance(await unsure.handle(command, member_asker, MEMBER, "en"), RouteNotAllowedReply)
+
+
+async def test_a_bug_reading_the_route_group_is_raised_not_taken_for_a_refusal(parts, clock) -> None:
+    command = SetRouteCommand("4001234567", "4001234567", "", RuleAction.FORWARD, phones=("+8613900000001",))
+    buggy = FakeGroups({}, failure=TypeError("'NoneType' object is not iterable"))
+    book = RouteBook(parts["routes"], parts["dir"], buggy, clock, RouteBookRules(admin_group="S0ROUTES"))
+    with pytest.raises(TypeError):
+        await book.handle(command, Asker("U0MEMBER", "T1", "C0OPS"), MEMBER, "en")
+    assert await parts["routes"].changes(5) == []
 
 
 async def test_removing_what_does_not_exist_says_so(parts) -> None:
@@ -361,6 +402,25 @@ async def test_the_periodic_refresh_reads_every_mentioned_profile(parts) -> None
     del parts["dir"].profiles["U0AMY"]
     await parts["book"].refresh_all()
     assert (await parts["routes"].route("4001234567")).rules[0].targets[0].resolved is None
+
+
+async def test_the_periodic_refresh_passes_over_a_profile_slack_cannot_read_but_not_a_bug(parts) -> None:
+    parts["dir"].profiles["U0BOB"] = UserProfile("U0BOB", phone="+86 139 0000 0002")
+    await parts["book"].handle(
+        SetRouteCommand("4001234567", "4001234567", "", RuleAction.FORWARD, mentions=("U0AMY", "U0BOB")),
+        ASKER,
+        ADMIN,
+        "en",
+    )
+    parts["dir"].profiles["U0AMY"] = UserProfile("U0AMY", phone="13900000055")
+    parts["dir"].profiles["U0BOB"] = UserProfile("U0BOB", phone="13900000066")
+    parts["dir"].failures["U0AMY"] = LookupFailed("users.info U0AMY: ratelimited")
+    assert await parts["book"].refresh_all() == 1  # Bob's new number; Amy's old one is kept
+    targets = (await parts["routes"].route("4001234567")).rules[0].targets
+    assert [t.resolved for t in targets] == ["+8613900000001", "+8613900000066"]
+    parts["dir"].failures["U0AMY"] = KeyError("user")
+    with pytest.raises(KeyError):
+        await parts["book"].refresh_all()
 
 
 async def test_routes_survive_a_restart(parts, test_db) -> None:

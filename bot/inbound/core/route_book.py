@@ -24,7 +24,7 @@ from bot.inbound.core.routes import Route, RouteChange, RouteRule, RuleTarget
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy, normalise
-from bot.kernel.ports import Clock, Directory, UserGroups
+from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +139,8 @@ class RouteBook:
             return False
         try:
             return user_id in await self._groups.members(self._rules.admin_group)
-        except Exception:  # the port's adapter raises Slack's and the network's errors: any means "not allowed"
-            log.exception("could not read the members of user group %s", self._rules.admin_group)
+        except LookupFailed as exc:  # unsure who is in the group: refuse, the asker can try again
+            log.warning("could not read the members of user group %s (%s)", self._rules.admin_group, exc)
             return False
 
     async def _targets(self, command: SetRouteCommand) -> tuple[RuleTarget, ...]:
@@ -174,8 +174,8 @@ class RouteBook:
         for user_id in await self._routes.mentioned_users():
             try:
                 profile = await self._directory.profile(user_id)
-            except Exception:  # one unreadable profile must not stop the refresh of the others
-                log.warning("could not refresh the profile of %s; keeping the number we have", user_id, exc_info=True)
+            except LookupFailed as exc:  # one unreadable profile must not stop the refresh of the others
+                log.warning("could not refresh the profile of %s (%s); keeping the number we have", user_id, exc)
                 continue
             gone = profile is None or profile.deleted
             updated += await self.refresh_user(user_id, profile.phone if profile else None, gone=gone)

@@ -1,12 +1,13 @@
 """SQL behind the InboundCallStore port: inbound calls, their callees' lines and the platform's events.
 
-Calls are inserted by one writer per process that commits everything queued in one
-transaction (group commit), so concurrent queries do not queue on SQLite's write lock; a
-repeated query finds the call it created the first time through the (vccId, callId) unique
-constraint. Events are applied inside one transaction each (`transaction()`), whose first
-statement is a write so SQLite's write lock is held before anything is read; the store offers
-only reads and compare-and-set writes there, the rules live in core/calls.py. All correct on
-SQLite and PostgreSQL and across several processes.
+Calls are inserted one transaction at a time per process, each committing every call that arrived
+while the one before was written (group commit), so concurrent queries do not queue on SQLite's
+write lock; the callers of a transaction await its one task, so its outcome, failure or bug
+included, reaches each of them. A repeated query finds the call it created the first time
+through the (vccId, callId) unique constraint. Events are applied inside one transaction each
+(`transaction()`), whose first statement is a write so SQLite's write lock is held before anything
+is read; the store offers only reads and compare-and-set writes there, the rules live in
+core/calls.py. All correct on SQLite and PostgreSQL and across several processes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -97,13 +99,24 @@ def _event_from_row(row: Any) -> InboundEvent:
     )
 
 
+_Inserted = tuple[int | None, list[InboundEvent]]  # a call's new id (None: it existed) and its early events
+
+
+@dataclass
+class _Batch:
+    """Calls to insert in one transaction, and the task that writes them (which all their callers await)."""
+
+    calls: list[tuple[InboundCall, list[InboundLeg]]] = field(default_factory=list)
+    written: asyncio.Task[list[_Inserted]] = field(init=False)
+
+
 class SqlInboundCalls:
     """InboundCallStore on an async SQLAlchemy engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._queue: list[tuple[InboundCall, list[InboundLeg], asyncio.Future[Any]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._filling: _Batch | None = None  # calls that will go in the next transaction
+        self._last: asyncio.Task[list[_Inserted]] | None = None  # the batch written last
 
     async def create_call(
         self, call: InboundCall, legs: Sequence[InboundLeg]
@@ -114,11 +127,16 @@ class SqlInboundCalls:
         platform asked twice. Calls queued while a write is under way go in the next transaction
         together: one commit and one acquisition of SQLite's write lock for a whole burst.
         """
-        future: asyncio.Future[tuple[int | None, list[InboundEvent]]] = asyncio.get_running_loop().create_future()
-        self._queue.append((call, list(legs), future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_queued())
-        call_id, orphans = await future
+        batch = self._filling
+        if batch is None:
+            batch = self._filling = _Batch()
+            batch.written = asyncio.create_task(self._write(batch, self._last))
+            self._last = batch.written
+        index = len(batch.calls)
+        batch.calls.append((call, list(legs)))
+        # Every caller of the batch awaits its one task, so whatever it raises reaches them all;
+        # shielded, so one caller giving up does not cancel the others' write.
+        call_id, orphans = (await asyncio.shield(batch.written))[index]
         if call_id is None:
             existing = await self.find_call(call.vcc_id, call.platform_call_id)
             if existing is None:
@@ -127,23 +145,14 @@ class SqlInboundCalls:
         call.id = call_id
         return call, True, orphans
 
-    async def _write_queued(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            try:
-                results = await self._insert_batch(batch)
-            except Exception as exc:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, _, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+    async def _write(self, batch: _Batch, previous: asyncio.Task[list[_Inserted]] | None) -> list[_Inserted]:
+        """Write `batch` once the batch before it is done; calls arriving meanwhile wait for the next."""
+        if previous is not None:
+            await asyncio.wait([previous])  # how it ended is its own callers' business
+        self._filling = None
+        return await self._insert_batch(batch.calls)
 
-    async def _insert_batch(
-        self, batch: list[tuple[InboundCall, list[InboundLeg], Any]]
-    ) -> list[tuple[int | None, list[InboundEvent]]]:
+    async def _insert_batch(self, batch: list[tuple[InboundCall, list[InboundLeg]]]) -> list[_Inserted]:
         """Three statements for the whole batch: calls (multi-row, RETURNING), lines, early events."""
         async with self.engine.begin() as conn:
             module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -166,12 +175,12 @@ class SqlInboundCalls:
                     "created_at": call.created_at,
                     "updated_at": call.created_at,
                 }
-                for call, _, _ in batch
+                for call, _ in batch
             ]
             # A repeated query (even one queued in this same batch) inserts nothing and returns no id.
             statement = module.insert(calls_t).on_conflict_do_nothing().returning(calls_t.c.id, calls_t.c.client_id)
             inserted = {row.client_id: int(row.id) for row in await conn.execute(statement, rows)}
-            ids = [inserted.get(call.client_id) for call, _, _ in batch]
+            ids = [inserted.get(call.client_id) for call, _ in batch]
             lines = [
                 {
                     "call_id": call_id,
@@ -183,14 +192,14 @@ class SqlInboundCalls:
                     "state": leg.state.value,
                     "updated_at": leg.updated_at or call.created_at,
                 }
-                for (call, legs, _), call_id in zip(batch, ids, strict=True)
+                for (call, legs), call_id in zip(batch, ids, strict=True)
                 if call_id is not None
                 for leg in legs
             ]
             if lines:
                 await conn.execute(insert(legs_t), lines)
             early: dict[int, list[InboundEvent]] = {}
-            created = [(call, call_id) for (call, _, _), call_id in zip(batch, ids, strict=True) if call_id]
+            created = [(call, call_id) for (call, _), call_id in zip(batch, ids, strict=True) if call_id]
             if created and await self._any_orphans(conn, [call for call, _ in created]):
                 for call, call_id in created:
                     early[call_id] = await self._claim_orphans(conn, call.vcc_id, call.platform_call_id, call_id)

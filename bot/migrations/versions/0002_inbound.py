@@ -17,6 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """The inbound schema as one listing: calls, legs, events; routes, their rules, targets, changes, version.
+
+    Long for the reason 0001's is: read as a schema listing, in the order its DDL runs; never edited
+    after release.
+    """
     op.create_table(
         "inbound_calls",
         sa.Column("id", sa.Integer(), nullable=False),

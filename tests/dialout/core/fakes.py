@@ -17,7 +17,6 @@ from bot.dialout.core.ports import (
     Notice,
     PlacedCall,
     PlaceResult,
-    ProviderError,
     ProviderInfo,
     StatusSource,
     Timing,
@@ -294,7 +293,7 @@ class ScriptedProvider:
 
     name: str = "fake"
     answer: Callable[[DialRequest], list[PlaceResult]] | None = None
-    error: ProviderError | None = None
+    error: Exception | None = None  # raised by place(): a ProviderError, or a bug
     poll_answer: CallEvent | None = None
     polls: bool = False
     give_up_after_s: float | None = None

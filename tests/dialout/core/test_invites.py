@@ -145,6 +145,19 @@ async def test_crash_mid_send_makes_the_call_unknown_at_the_next_start(world: Wo
     assert world.provider.requests == []
 
 
+async def test_a_bug_in_a_provider_propagates_and_its_calls_become_unknown_without_a_resend(world: World) -> None:
+    world.provider.error = KeyError("invite_id")  # e.g. an answer the provider's code did not expect
+    invite = await world.schedule("+8613800138001")
+    with pytest.raises(KeyError):
+        await world.invites.fire(invite.id or 0)
+    assert await world.states(invite) == {"+8613800138001": (CallState.QUEUED, None)}  # claimed, not lost
+    world.provider.error = None
+    world.clock.advance(seconds=200)  # past stuck_send_s
+    await world.invites.rebuild()  # the periodic reconcile
+    assert await world.states(invite) == {"+8613800138001": (CallState.UNKNOWN, None)}
+    assert world.provider.dialled == ["+8613800138001"]
+
+
 async def test_events_move_calls_forward_only_and_duplicates_change_nothing(world: World) -> None:
     invite = await world.schedule("+8613800138001")
     await world.invites.fire(invite.id or 0)

@@ -27,14 +27,12 @@ from bot.dialout.core.ports import (
     WebhookRejected,
     WebhookRequest,
 )
+from bot.dialout.providers.tencent_meeting.client import ACK, sign_request, webhook_signature
 from bot.dialout.providers.tencent_meeting.provider import (
-    ACK,
     FOLLOW_LIMIT_S,
     GIVE_UP_AFTER_S,
     TencentMeetingProvider,
     parse_operators,
-    sign_request,
-    webhook_signature,
 )
 from bot.dialout.providers.tencent_meeting.settings import TencentMeetingSettings
 from bot.kernel.people import Party, PartyKind
