@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
-
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbound.core.calls import InboundNoticeKind
 from bot.inbound.core.route_book import RouteBook
@@ -140,30 +136,6 @@ class InboundSender:
         legs = await self._calls.legs(call.id)
         text = build_inbound_notice(kind, item.payload.get("params", {}), call, legs, self._view)
         await self._messages.poster.post(call.channel_id, text, thread_ts=call.thread_ts)
-
-
-class SlackUserGroups:
-    """The core's UserGroups port: `usergroups.users.list`, cached for a minute."""
-
-    def __init__(self, client: AsyncWebClient, ttl_s: float = 60.0) -> None:
-        self._client = client
-        self._ttl = ttl_s
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
-
-    async def members(self, group_id: str) -> frozenset[str]:
-        cached = self._cache.get(group_id)
-        if cached and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
-        try:
-            response = await self._client.usergroups_users_list(usergroup=group_id)
-        except SlackApiError as exc:
-            if exc.response is not None and exc.response.get("error") == "no_such_subteam":
-                log.error("CTI_ROUTE_ADMIN_GROUP %s is not a user group of this workspace", group_id)
-                return frozenset()
-            raise
-        members = frozenset(str(u) for u in response.get("users") or [])
-        self._cache[group_id] = (time.monotonic(), members)
-        return members
 
 
 class MentionRefresher:
