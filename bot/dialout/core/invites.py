@@ -198,6 +198,10 @@ class InviteService:
             options=invite.options,
             callback_url=self._callback_url(provider.info.name),
         )
+        # Providers report every failure they foresee as a ProviderError (transport errors and
+        # unreadable answers included, providers/http.py). Anything else is a bug: it propagates to
+        # the job that fired, which logs its traceback; the calls stay claimed, so the next
+        # reconcile makes them unknown (`_recover_interrupted_sends`) and none is re-sent.
         try:
             results = await provider.place(request)
         except ProviderError as exc:
@@ -216,11 +220,6 @@ class InviteService:
                     PlaceResult(a.id or 0, CallState.FAILED, reason=exc.reason, code=exc.code, detail=exc.message)
                     for a in claimed
                 ]
-        except Exception:
-            # A bug or an unexpected answer after the request went out: we cannot know
-            # whether the provider acted on it, so never re-send; reconcile instead.
-            log.exception("invite %s: placing calls with %s failed unexpectedly", invite.id, provider.info.name)
-            results = [PlaceResult(a.id or 0, CallState.UNKNOWN, code="internal") for a in claimed]
         answered = {r.attempt_id for r in results}
         for attempt in claimed:
             if attempt.id not in answered:
