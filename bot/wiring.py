@@ -21,13 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
@@ -47,6 +44,7 @@ from bot.kernel.ports import Clock
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.directory import SlackDirectory
+from bot.slack.events import SlackEvents
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 if TYPE_CHECKING:
@@ -162,7 +160,12 @@ def build_confbot(
 
 def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature]) -> AsyncApp:
     """The one Bolt app, with every feature's listeners registered on it."""
-    bolt = build_app(slack_client, settings.slack_signing_secret.get_secret_value(), settings.default_locale)
+    bolt = build_app(
+        slack_client,
+        settings.slack_signing_secret.get_secret_value(),
+        settings.default_locale,
+        SlackDirectory(slack_client),
+    )
     for feature in features:
         feature.register(bolt)
     return bolt
@@ -197,12 +200,8 @@ async def stop(confbot: Confbot) -> None:
 
 def build_asgi(confbot: Confbot) -> Starlette:
     """The ASGI app: Slack at `/slack/events`, every feature's routes, `/healthz`; its lifespan runs the bot."""
-    handler = AsyncSlackRequestHandler(confbot.bolt)
-
-    async def handle_slack_events(request: Request) -> Response:
-        return await handler.handle(request)
-
-    routes: list[BaseRoute] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
+    events = SlackEvents(confbot.bolt, confbot.settings.slack_signing_secret.get_secret_value())
+    routes: list[BaseRoute] = [Route("/slack/events", events.handle, methods=["POST"])]
     for feature in confbot.features:
         routes += feature.routes()
     routes.append(health_route(confbot.engine, confbot.outbox))

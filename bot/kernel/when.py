@@ -60,6 +60,12 @@ class WhenProblem(StrEnum):
     NEEDS_TIME = "needs_time"
     RECURRING = "recurring"
     BAD_ZONE = "bad_zone"
+    TOO_FAR = "too_far"
+
+
+# Nobody schedules a dial-out years ahead; a bound also keeps `in 99999999 days` from overflowing
+# datetime (and the database's integer columns) instead of being refused.
+MAX_AHEAD = timedelta(days=366)
 
 
 class WhenError(ValueError):
@@ -295,6 +301,8 @@ def parse_when(phrase: str, now: datetime, tz: str) -> When:
         raise WhenError(WhenProblem.RECURRING, phrase)
     seconds = relative_seconds(text)
     if seconds is not None:
+        if seconds > MAX_AHEAD.total_seconds():
+            raise WhenError(WhenProblem.TOO_FAR, phrase)
         return When(local_now + timedelta(seconds=seconds))
     parts = _read_parts(text, local_now.date())
     if parts is not None:
@@ -306,6 +314,8 @@ def parse_when(phrase: str, now: datetime, tz: str) -> When:
         at = fallback
     if at <= local_now:
         raise WhenError(WhenProblem.PAST, phrase, at)
+    if at - local_now > MAX_AHEAD:
+        raise WhenError(WhenProblem.TOO_FAR, phrase, at)
     return When(at)
 
 

@@ -97,6 +97,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Repeating invites (“{phrase}”) are not supported yet. Schedule one time, e.g. `tomorrow 9:30`.",
         "zh": "暂不支持重复邀请（“{phrase}”）。请给一个具体时间，例如 `明天上午9:30`。",
     },
+    "parse.too_far": {
+        "en": "“{phrase}” is more than a year away. I schedule dial-outs up to a year ahead.",
+        "zh": "“{phrase}”距今超过一年。外呼最多只能提前一年安排。",
+    },
     "parse.bad_zone": {
         "en": "Your Slack time zone “{tz}” is not one I know. Set a time zone in your Slack profile.",
         "zh": "无法识别你的 Slack 时区“{tz}”。请在 Slack 个人资料中设置时区。",
@@ -185,6 +189,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "parse.bad_cancel": {
         "en": "Which invite? Write its number, e.g. `/dial cancel 17`.",
         "zh": "要取消哪个邀请？请写编号，例如 `/dial 取消 17`。",
+    },
+    "parse.command_too_long": {
+        "en": "That command is {length} characters long; I read at most {max}. Split it into several invites.",
+        "zh": "这条命令有 {length} 个字符，最多只能读 {max} 个。请拆成多个邀请。",
+    },
+    "parse.field_too_long": {
+        "en": "“{text}” is too long for an id, address or option value (at most {max} characters). "
+        "Check what you pasted.",
+        "zh": "“{text}”太长了，会议号、地址或参数值最多 {max} 个字符。请检查粘贴的内容。",
     },
     "kind.conference": {"en": "conference calls", "zh": "电话会议呼叫"},
     "kind.meeting": {"en": "meeting-room calls", "zh": "会议室呼叫"},

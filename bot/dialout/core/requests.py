@@ -19,6 +19,7 @@ from bot.dialout.core.command import (
     ParseError,
     ParseProblem,
     parse_command,
+    read_invite_id,
     resolve_parties,
 )
 from bot.dialout.core.invites import CancelOutcome, InviteService
@@ -135,7 +136,8 @@ class DialRequests:
             default_provider=self._rules.default_provider,
         )
         try:
-            command = parse_command(text, context)
+            # Off the event loop: a long command takes a while to read, and the loop serves everyone.
+            command = await asyncio.to_thread(parse_command, text, context)
         except ParseError as exc:
             return ErrorReply(locale, exc)
         if isinstance(command, HelpCommand):
@@ -160,11 +162,15 @@ class DialRequests:
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         return HomeReply(locale, await self._invites.home(user_id, page), profile.is_admin, titles)
 
-    async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
-        """The cancel button on a thread parent."""
+    async def cancel(self, value: str, user_id: str) -> CancelReply | ErrorReply:
+        """The cancel button on a thread parent; `value` is the button's value as the payload carries it."""
         profile = await self._asker_profile(user_id)
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        invite_id = read_invite_id(value)
+        if invite_id is None:
+            return ErrorReply(locale, ParseError(ParseProblem.BAD_CANCEL, {"text": value[:40]}))
         outcome = await self._invites.cancel(invite_id, user_id, profile.is_admin)
-        return CancelReply(self._locale_of(profile.locale, self._rules.default_locale), invite_id, outcome)
+        return CancelReply(locale, invite_id, outcome)
 
     async def _schedule(
         self,

@@ -23,5 +23,5 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
         await ack()
         action = body["actions"][0]
         asker = Asker(body["user"]["id"], (body.get("team") or {}).get("id", ""), body["channel"]["id"])
-        reply = await requests.cancel(int(action["value"]), asker.user_id)
+        reply = await requests.cancel(str(action.get("value") or ""), asker.user_id)
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))

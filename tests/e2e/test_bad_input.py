@@ -1,0 +1,146 @@
+"""Hostile and malformed requests through the real Starlette adapter: no 500, no traceback, a clear answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_bolt.async_app import AsyncAck
+
+from bot.dialout.core.models import InviteStatus
+from bot.slack import ids
+from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
+
+UNSIGNED_BODIES = [
+    (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    (b"payload=null", "application/x-www-form-urlencoded"),
+    (b"payload=[]", "application/x-www-form-urlencoded"),
+    (b"{broken", "application/json"),
+    (b"\xff\xfe", "application/x-www-form-urlencoded"),
+]
+
+
+def _tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(("body", "content_type"), UNSIGNED_BODIES)
+async def test_unsigned_malformed_request_is_refused_before_it_is_read(
+    harness: Harness, caplog: pytest.LogCaptureFixture, body: bytes, content_type: str
+) -> None:
+    assert harness.driver is not None
+    async with httpx.AsyncClient(trust_env=False) as client:
+        response = await client.post(
+            f"{harness.driver.bot_url}/slack/events", content=body, headers={"content-type": content_type}
+        )
+    assert response.status_code == 401
+    assert _tracebacks(caplog) == []
+
+
+SIGNED_SHAPES: list[Any] = [
+    [],
+    "a string",
+    None,
+    5,
+    {"type": "block_actions"},
+    {"user": {"id": AMY}},
+    {"type": "block_actions", "user": "U0AMY", "channel": ["C0OPS"], "actions": "cancel"},
+    {"type": "block_actions", "user": {"id": AMY}, "channel": {"id": CHANNEL}, "actions": []},
+    {"type": "view_submission", "view": "nope"},
+]
+
+
+@pytest.mark.parametrize("payload", SIGNED_SHAPES, ids=[json.dumps(p)[:40] for p in SIGNED_SHAPES])
+async def test_signed_payload_of_the_wrong_shape_gets_no_500(
+    harness: Harness, caplog: pytest.LogCaptureFixture, payload: Any
+) -> None:
+    assert harness.driver is not None
+    response = await harness.driver.interact(payload)
+    assert response.status_code in {200, 400, 404}
+    assert _tracebacks(caplog) == []
+
+
+async def test_signed_json_that_is_not_an_object_is_a_400(harness: Harness) -> None:
+    assert harness.driver is not None
+    response = await harness.driver.post_signed(b"[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+
+
+async def test_listener_that_fails_after_ack_still_acks_and_tells_the_user_in_their_language(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    @harness.services.bolt.command("/explode")
+    async def explode(ack: AsyncAck) -> None:
+        await ack()
+        raise RuntimeError("a bug right after the ack")
+
+    assert harness.driver is not None
+    started = time.monotonic()
+    response = await harness.driver.slash("", user_id=LI, channel_id=CHANNEL, command="/explode")
+    assert response.status_code == 200
+    assert time.monotonic() - started < 2.5  # not Bolt's 3 s wait for an ack it thinks never came
+    told = await harness.wait_ephemeral(LI)
+    assert "系统内部出错" in told
+    assert any("a bug right after the ack" in repr(r.exc_info) for r in caplog.records if r.exc_info)
+
+
+@pytest.mark.parametrize("value", ["abc", "9" * 5000, "²", "99999999999999999999", ""])
+async def test_cancel_button_with_a_value_that_is_no_invite_number_is_explained(
+    harness: Harness, caplog: pytest.LogCaptureFixture, value: str
+) -> None:
+    await harness.dial("13800138001 into conf 42 in 2 hours")
+    await wait_for(lambda: len(harness.parents()) == 1, what="the thread parent")
+    assert harness.driver is not None
+    parent = harness.parents()[0]
+    payload = {
+        "type": "block_actions",
+        "user": {"id": AMY, "team_id": "T0EMULATED"},
+        "team": {"id": "T0EMULATED", "domain": "emulated"},
+        "api_app_id": "A0CONFBOT",
+        "container": {"type": "message", "message_ts": parent.ts, "channel_id": CHANNEL},
+        "channel": {"id": CHANNEL, "name": CHANNEL.lower()},
+        "message": {"ts": parent.ts, "text": parent.text, "blocks": parent.blocks},
+        "trigger_id": "1.2.3",
+        "response_url": f"{harness.driver.emulator_url}/response/x",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": ids.CANCEL_INVITE_ACTION,
+                "block_id": ids.PARENT_ACTIONS_BLOCK,
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    response = await harness.driver.post_signed(urlencode({"payload": json.dumps(payload)}).encode())
+    assert response.status_code == 200
+    await wait_for(lambda: len(harness.ephemerals()) >= 2, what="the answer to the click")
+    assert "Which invite?" in harness.ephemerals()[-1]
+    assert (await harness.only_invite()).status is InviteStatus.SCHEDULED
+    assert _tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13800138001 into conf 42 in 99999999 days", "more than a year away"),
+        ("13800138001 into conf 42 in 9999999999999 minutes", "more than a year away"),
+        ("13800138001 into conf 42 max " + "9" * 309 + "m", "as a duration"),
+        ("13800138001 into conf " + "4" * 5000, "too long for an id"),
+        ("13800138001 into conf 42 " + "x" * 130_000, "characters long"),
+        ("cancel " + "9" * 5000, "Which invite?"),
+    ],
+)
+async def test_oversized_input_is_refused_with_a_clear_message_and_stores_nothing(
+    harness: Harness, caplog: pytest.LogCaptureFixture, text: str, expected: str
+) -> None:
+    response = await harness.dial(text)
+    assert response.status_code == 200
+    assert expected in await harness.wait_ephemeral()
+    assert await harness.services.store.recent_invites(CHANNEL, 5) == []
+    assert _tracebacks(caplog) == []
