@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from pydantic import BaseModel, SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,6 +42,7 @@ from bot.kernel.feature import Feature
 from bot.kernel.health import health_route
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
+from bot.kernel.redaction import SecretRedaction
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.directory import SlackDirectory
@@ -198,6 +200,19 @@ async def stop(confbot: Confbot) -> None:
     await confbot.engine.dispose()
 
 
+_PATH_LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret confbot was given: its own, inbound's and each provider's (`SecretStr` fields).
+
+    Call after the providers are built: a provider's settings are read then (the sandbox's drawn ones too).
+    """
+    models: list[BaseModel] = [settings, settings.cti, *settings.providers.values()]
+    values = (getattr(model, name) for model in models for name in type(model).model_fields)
+    return [value.get_secret_value() for value in values if isinstance(value, SecretStr) and value.get_secret_value()]
+
+
 def build_asgi(confbot: Confbot) -> Starlette:
     """The ASGI app: Slack at `/slack/events`, every feature's routes, `/healthz`; its lifespan runs the bot."""
     events = SlackEvents(confbot.bolt, confbot.settings.slack_signing_secret.get_secret_value())
@@ -206,12 +221,19 @@ def build_asgi(confbot: Confbot) -> Starlette:
         routes += feature.routes()
     routes.append(health_route(confbot.engine, confbot.outbox))
 
+    redaction = SecretRedaction(secret_values(confbot.settings))
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # uvicorn has configured its loggers by now; they print request paths, and some paths hold secrets.
+        for name in _PATH_LOGGERS:
+            logging.getLogger(name).addFilter(redaction)
         await start(confbot)
         try:
             yield
         finally:
             await stop(confbot)
+            for name in _PATH_LOGGERS:
+                logging.getLogger(name).removeFilter(redaction)
 
     return Starlette(routes=routes, lifespan=lifespan)
