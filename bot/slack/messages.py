@@ -224,6 +224,36 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "• `{text}` is a premium-rate number, which this workspace doesn't dial.",
         "zh": "• `{text}` 是收费增值号码，本工作区不拨打此类号码。",
     },
+    "number.shared_cost": {
+        "en": "• `{text}` is a shared-cost number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是分摊付费号码（如 400），本工作区不拨打此类号码。",
+    },
+    "number.personal_number": {
+        "en": "• `{text}` is a personal (forwarding) number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是个人转接号码，本工作区不拨打此类号码。",
+    },
+    "number.uan": {
+        "en": "• `{text}` is a universal access number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是统一接入号码，本工作区不拨打此类号码。",
+    },
+    "number.voicemail": {
+        "en": "• `{text}` is a voicemail access number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是语音信箱号码，本工作区不拨打此类号码。",
+    },
+    "number.international_network": {
+        "en": "• `{text}` is a satellite or international-network number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是卫星或国际网络号码，本工作区不拨打此类号码。",
+    },
+    "number.vanity_without_country_code": {
+        "en": "• `{text}` is written with letters; write it with its country code (e.g. `+1 …`) so I know "
+        "which country it is in.",
+        "zh": "• `{text}` 含有字母；请加上国家代码（例如 `+1 …`），以便确定号码所属国家。",
+    },
+    "number.region_mismatch": {
+        "en": "• `{text}` is written like a number in {region}, but without `+` I would dial it somewhere else. "
+        "Write it with its country code.",
+        "zh": "• `{text}` 看起来是{region}的号码，但不带 `+` 会被拨到别的地区。请加上国家代码。",
+    },
     "number.country_not_allowed": {
         "en": "• `{text}` is in {region}, which this workspace doesn't dial.",
         "zh": "• `{text}` 属于{region}，本工作区不拨打该地区。",
@@ -333,6 +363,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reason.timeout": {"en": "timed out", "zh": "超时"},
     "reason.missed": {"en": "not dialled (missed)", "zh": "未拨打（已错过）"},
     "reason.unknown": {"en": "outcome unknown", "zh": "结果未知"},
+    "reason.policy": {"en": "not dialled: outside the dialing policy", "zh": "未拨打：不符合拨号策略"},
     "count.state": {"en": "{n} {state}", "zh": "{state} {n}"},
     "who.room": {"en": "room {address}", "zh": "会议室 {address}"},
     "who.sip": {"en": "SIP {address}", "zh": "SIP {address}"},
