@@ -55,6 +55,10 @@ class SlackEvents:
         signature = request.headers.get("x-slack-signature", "")
         if not re.fullmatch(r"[0-9]{1,12}", timestamp) or not signature:
             return False
+        try:
+            body.decode("utf-8")  # the verifier decodes it, and raises on bytes that are not UTF-8
+        except UnicodeDecodeError:
+            return False
         return self._verifier.is_valid(body, timestamp, signature)
 
 
@@ -82,6 +86,10 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
             return f"{key} is not a list of objects"
         if key == "actions" and not value:
             return "no actions"  # Bolt's action matchers read actions[0]
+        if key in _OBJECTS and isinstance(value, dict) and not isinstance(value.get("id", ""), str):
+            return f"{key}.id is not a string"
+        if key == "actions" and any(not isinstance(a.get(f, ""), str) for a in value for f in _ACTION_STRINGS):
+            return "an action's ids or value are not strings"
         if key in _STRINGS and not isinstance(value, str):
             return f"{key} is a {type(value).__name__}, not a string"
     try:
@@ -95,6 +103,7 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
 # slack_bolt/listener_matcher/builtins.py), with the type Slack sends them as.
 _OBJECTS = frozenset({"user", "channel", "team", "enterprise", "container", "message", "view", "event", "state"})
 _LISTS_OF_OBJECTS = frozenset({"actions", "authorizations"})
+_ACTION_STRINGS = ("type", "action_id", "block_id", "value")
 _STRINGS = frozenset({"type", "callback_id", "command", "user_id", "channel_id", "team_id", "enterprise_id"})
 
 

@@ -144,3 +144,22 @@ async def test_oversized_input_is_refused_with_a_clear_message_and_stores_nothin
     assert expected in await harness.wait_ephemeral()
     assert await harness.services.store.recent_invites(CHANNEL, 5) == []
     assert _tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions", "user": {"id": 5}, "channel": {"id": CHANNEL}, "actions": [{"action_id": "x"}]},
+        {"type": "block_actions", "user": {"id": AMY}, "channel": {"id": CHANNEL}, "actions": [{"action_id": 7}]},
+        {
+            "type": "block_actions",
+            "user": {"id": AMY},
+            "actions": [{"action_id": ids.CANCEL_INVITE_ACTION, "value": 1}],
+        },
+    ],
+)
+async def test_signed_action_whose_ids_are_not_strings_is_refused_before_any_listener(
+    harness: Harness, payload: dict[str, Any]
+) -> None:
+    assert harness.driver is not None
+    assert (await harness.driver.interact(payload)).status_code == 400
