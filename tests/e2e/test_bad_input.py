@@ -134,6 +134,7 @@ async def test_cancel_button_with_a_value_that_is_no_invite_number_is_explained(
         ("13800138001 into conf " + "4" * 5000, "too long for an id"),
         ("13800138001 into conf 42 " + "x" * 130_000, "characters long"),
         ("cancel " + "9" * 5000, "Which invite?"),
+        ("route 4001234567 to " + "13800138001 " * 11_000, "route command is 132020 characters long"),
     ],
 )
 async def test_oversized_input_is_refused_with_a_clear_message_and_stores_nothing(
