@@ -164,3 +164,33 @@ async def test_signed_action_whose_ids_are_not_strings_is_refused_before_any_lis
 ) -> None:
     assert harness.driver is not None
     assert (await harness.driver.interact(payload)).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["abc", "9" * 30, "-5", "²", ""])
+async def test_home_page_button_with_a_value_that_is_no_page_shows_the_first_page(
+    harness: Harness, caplog: pytest.LogCaptureFixture, value: str
+) -> None:
+    assert harness.driver is not None
+    response = await harness.driver.interact(
+        {
+            "type": "block_actions",
+            "user": {"id": AMY, "team_id": "T0EMULATED"},
+            "team": {"id": "T0EMULATED", "domain": "emulated"},
+            "api_app_id": "A0CONFBOT",
+            "container": {"type": "view", "view_id": f"home:{AMY}"},
+            "view": {"id": f"home:{AMY}", "type": "home", "blocks": []},
+            "trigger_id": "1.2.3",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": f"{ids.HOME_PAGE_ACTION}:1",
+                    "block_id": "home_pages",
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+    )
+    assert response.status_code == 200
+    await wait_for(lambda: f"home:{AMY}" in harness.emulator.views, what="the home tab to be published")
+    assert _tracebacks(caplog) == []
