@@ -7,11 +7,13 @@ Nothing is stored unless every part of the request is valid.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.dialout.core.command import (
     CancelCommand,
+    Command,
     HelpCommand,
     InviteDraft,
     ListCommand,
@@ -30,6 +32,15 @@ from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory
+
+# dateparser keeps state in module-level parsers and is not safe to call from two threads at once
+# (scrapinghub/dateparser#441, #813): commands are read off the loop, but one at a time.
+_READING = threading.Lock()
+
+
+def _read_alone(text: str, context: ParseContext) -> Command:
+    with _READING:
+        return parse_command(text, context)
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,7 @@ class DialRequests:
         )
         try:
             # Off the event loop: a long command takes a while to read, and the loop serves everyone.
-            command = await asyncio.to_thread(parse_command, text, context)
+            command = await asyncio.to_thread(_read_alone, text, context)
         except ParseError as exc:
             return ErrorReply(locale, exc)
         if isinstance(command, HelpCommand):
