@@ -82,6 +82,8 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
     for key, value in parsed.items():
         if key in _OBJECTS and not isinstance(value, dict | None):
             return f"{key} is a {type(value).__name__}, not an object"
+        if key in _NEVER_NULL and not isinstance(value, dict):
+            return f"{key} is not an object"
         if key in _LISTS_OF_OBJECTS and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
             return f"{key} is not a list of objects"
         if key == "actions" and not value:
@@ -92,6 +94,10 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
             return "an action's ids or value are not strings"
         if key in _STRINGS and not isinstance(value, str):
             return f"{key} is a {type(value).__name__}, not a string"
+    if parsed.get("type") in _VIEW_TYPES and not isinstance((parsed.get("view") or {}).get("callback_id"), str):
+        return "a view payload without a view.callback_id"
+    if "event" in parsed and not isinstance(parsed["event"].get("type"), str):
+        return "an event without a type"
     try:
         AsyncBoltRequest(body=text, headers={"content-type": content_type or ""})
     except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
@@ -102,6 +108,10 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
 # The top-level fields Bolt's matchers and context builders index into (slack_bolt/request/internals.py,
 # slack_bolt/listener_matcher/builtins.py), with the type Slack sends them as.
 _OBJECTS = frozenset({"user", "channel", "team", "enterprise", "container", "message", "view", "event", "state"})
+# Objects Bolt's matchers and its unhandled-request log index without looking (`body["view"]["callback_id"]`
+# for view payloads, `body["event"]["type"]`): never null, and named where they are read by name.
+_NEVER_NULL = frozenset({"view", "event"})
+_VIEW_TYPES = frozenset({"view_submission", "view_closed", "workflow_step_save"})
 _LISTS_OF_OBJECTS = frozenset({"actions", "authorizations"})
 _ACTION_STRINGS = ("type", "action_id", "block_id", "value")
 _STRINGS = frozenset({"type", "callback_id", "command", "user_id", "channel_id", "team_id", "enterprise_id"})

@@ -194,3 +194,21 @@ async def test_home_page_button_with_a_value_that_is_no_page_shows_the_first_pag
     assert response.status_code == 200
     await wait_for(lambda: f"home:{AMY}" in harness.emulator.views, what="the home tab to be published")
     assert _tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"view": None},
+        {"type": "view_submission", "view": {"id": "V1"}},
+        {"type": "event_callback", "event": None},
+        {"type": "event_callback", "event": {"user": AMY}},
+    ],
+    ids=["null view", "view without callback_id", "null event", "event without type"],
+)
+async def test_signed_json_bodies_bolt_would_index_blindly_are_refused(
+    harness: Harness, payload: dict[str, Any]
+) -> None:
+    assert harness.driver is not None
+    response = await harness.driver.post_signed(json.dumps(payload).encode(), content_type="application/json")
+    assert response.status_code == 400
