@@ -112,7 +112,26 @@ policies = st.builds(
     block_voicemail=st.booleans(),
     block_international_networks=st.booleans(),
 )
-numbers = st.sampled_from(SAMPLE_NUMBERS) | st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True)
+# As people type them (national forms, spaces, letters, 00 prefixes) and as profiles hold them.
+TYPED = [
+    "1-900-FLOWERS",
+    "+1-900-FLOWERS",
+    "138 0013 8001",
+    "852 9123 4567",
+    "07011 123456",
+    "00881612345678",
+    "(021) 6123 4567",
+    "400 800 1234",
+    "1 (415) 555-2671",
+    "+44 70 1112 3456",
+    "0044 345 123 4567",
+]
+numbers = (
+    st.sampled_from(SAMPLE_NUMBERS)
+    | st.sampled_from(TYPED)
+    | st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True)
+    | st.from_regex(r"(00|\+)?[0-9 ()\-]{3,18}", fullmatch=True)
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
