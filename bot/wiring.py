@@ -42,10 +42,12 @@ from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db, when
 from bot.kernel.feature import Feature
 from bot.kernel.health import health_route
+from bot.kernel.metrics import GaugeSample, Metrics, metrics_route, read_outbox_gauges, readiness_route
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
+from bot.slack.counted_client import CountedWebClient
 from bot.slack.directory import SlackDirectory
 from bot.slack.outbox_worker import SlackOutboxWorker
 
@@ -76,6 +78,7 @@ class Confbot:
     inbound: InboundFeature
     features: Sequence[Feature]
     bolt: AsyncApp
+    metrics: Metrics
     socket_mode: AsyncSocketModeHandler | None = None
 
     @property
@@ -103,16 +106,18 @@ class _Shared(NamedTuple):
     slack_client: AsyncWebClient
     outbox: SqlOutbox
     notifier: OutboxNotifier
+    metrics: Metrics
 
 
 def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Shared:
-    """One of each for the whole bot: features share the database, the Slack client and the outbox."""
+    """One of each for the whole bot: features share the database, the Slack client, the outbox and metrics."""
     engine = db.create_engine(settings.database_url, schema=schema)
-    slack_client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
+    metrics = Metrics()
+    slack_client = CountedWebClient(
+        metrics.slack_calls, token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
     )
     outbox = SqlOutbox(engine)
-    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock))
+    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock), metrics)
 
 
 def build_confbot(
@@ -129,7 +134,7 @@ def build_confbot(
     `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
     one chat.update a second per message) keep their defaults in production; tests shorten them.
     """
-    engine, clock, slack_client, outbox, notifier = _shared_pieces(settings, clock or SystemClock(), schema)
+    engine, clock, slack_client, outbox, notifier, metrics = _shared_pieces(settings, clock or SystemClock(), schema)
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
     worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
@@ -152,12 +157,13 @@ def build_confbot(
         notifier=notifier,
         slack_client=slack_client,
         clock=clock,
+        metrics=metrics,
         subcommands=[inbound.subcommand],
         watch_every_s=watch_every_s,
     )
     features: list[Feature] = [dialout, inbound, *build_sandbox(settings, sandbox_chaos)]
     bolt = _bolt_app(settings, slack_client, features)
-    return Confbot(settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt)
+    return Confbot(settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt, metrics)
 
 
 def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature]) -> AsyncApp:
@@ -206,6 +212,12 @@ def build_asgi(confbot: Confbot) -> Starlette:
     for feature in confbot.features:
         routes += feature.routes()
     routes.append(health_route(confbot.engine, confbot.outbox))
+    routes.append(readiness_route(confbot.engine, lambda: confbot.scheduler.state))
+
+    async def outbox_gauges() -> list[GaugeSample]:
+        return await read_outbox_gauges(confbot.engine, confbot.clock.now())
+
+    routes.append(metrics_route(confbot.metrics, [confbot.dialout.gauges, outbox_gauges]))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

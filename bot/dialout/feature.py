@@ -23,12 +23,14 @@ from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
+from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack import actions, commands, home
 from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
+from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
@@ -92,6 +94,7 @@ class DialoutFeature:
     clock: Clock
     mask_numbers: bool
     facts: WorkspaceFacts  # shown read-only to admins in App Home
+    metrics: Metrics
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -100,7 +103,16 @@ class DialoutFeature:
 
     def routes(self) -> list[BaseRoute]:
         """The provider webhooks, `/webhooks/<provider>`."""
-        return list(webhooks.routes(self.providers, self.status))
+
+        def observe(provider: str, status: int, seconds: float) -> None:
+            self.metrics.webhook_events.labels(provider, str(status)).inc()
+            self.metrics.webhook_seconds.labels(provider).observe(seconds)
+
+        return list(webhooks.routes(self.providers, self.status, observe))
+
+    async def gauges(self) -> Sequence[GaugeSample]:
+        """Invites by status and calls by provider/state/reason, read now (for `/metrics`)."""
+        return await read_dialout_gauges(self.store.engine)
 
     def register(self, app: AsyncApp) -> None:
         """`/dial`, the cancel button and App Home."""
@@ -135,13 +147,14 @@ def build_dialout(
     notifier: OutboxNotifier,
     slack_client: AsyncWebClient,
     clock: Clock,
+    metrics: Metrics,
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
 ) -> DialoutFeature:
     """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`."""
     infos = {name: p.info for name, p in providers.items()}
     status = StatusService(store, notifier, clock, infos)
-    scheduler = InviteScheduler(grace_s(settings), watch_every_s=watch_every_s)
+    scheduler = InviteScheduler(grace_s(settings), watch_every_s=watch_every_s, on_late=metrics.fire_lateness.observe)
     invites = InviteService(
         store,
         scheduler,
@@ -170,6 +183,7 @@ def build_dialout(
         clock,
         settings.mask_numbers,
         workspace_facts(settings, providers),
+        metrics,
         tuple(subcommands),
     )
 
