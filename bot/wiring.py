@@ -42,6 +42,7 @@ from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db, when
 from bot.kernel.feature import Feature
 from bot.kernel.health import health_route
+from bot.kernel.inbox import CommandInbox, SqlInbox
 from bot.kernel.metrics import GaugeSample, Metrics, metrics_route, read_outbox_gauges, readiness_route
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
@@ -79,6 +80,7 @@ class Confbot:
     features: Sequence[Feature]
     bolt: AsyncApp
     metrics: Metrics
+    inbox: CommandInbox
     socket_mode: AsyncSocketModeHandler | None = None
 
     @property
@@ -107,6 +109,7 @@ class _Shared(NamedTuple):
     outbox: SqlOutbox
     notifier: OutboxNotifier
     metrics: Metrics
+    inbox: CommandInbox
 
 
 def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Shared:
@@ -117,7 +120,14 @@ def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Sha
         metrics.slack_calls, token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
     )
     outbox = SqlOutbox(engine)
-    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock), metrics)
+    inbox = CommandInbox(
+        SqlInbox(engine),
+        clock,
+        concurrency=settings.command_concurrency,
+        capacity=settings.command_backlog,
+        lease_s=settings.command_lease_s,
+    )
+    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock), metrics, inbox)
 
 
 def build_confbot(
@@ -134,7 +144,9 @@ def build_confbot(
     `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
     one chat.update a second per message) keep their defaults in production; tests shorten them.
     """
-    engine, clock, slack_client, outbox, notifier, metrics = _shared_pieces(settings, clock or SystemClock(), schema)
+    engine, clock, slack_client, outbox, notifier, metrics, inbox = _shared_pieces(
+        settings, clock or SystemClock(), schema
+    )
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
     worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
@@ -158,12 +170,15 @@ def build_confbot(
         slack_client=slack_client,
         clock=clock,
         metrics=metrics,
+        inbox=inbox,
         subcommands=[inbound.subcommand],
         watch_every_s=watch_every_s,
     )
     features: list[Feature] = [dialout, inbound, *build_sandbox(settings, sandbox_chaos)]
     bolt = _bolt_app(settings, slack_client, features)
-    return Confbot(settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt, metrics)
+    return Confbot(
+        settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt, metrics, inbox
+    )
 
 
 def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature]) -> AsyncApp:
@@ -181,6 +196,7 @@ async def start(confbot: Confbot) -> None:
     for feature in confbot.features:
         await feature.start()
     confbot.worker.start()
+    confbot.inbox.start()  # first round takes over commands a dead process had acknowledged
     token = confbot.settings.slack_app_token.get_secret_value()
     if token:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -195,6 +211,7 @@ async def stop(confbot: Confbot) -> None:
     if confbot.socket_mode is not None:
         await confbot.socket_mode.close_async()
         confbot.socket_mode = None
+    await confbot.inbox.stop()  # commands under way finish first: they use the features
     for feature in reversed(confbot.features):
         await feature.stop()
     await confbot.worker.stop()

@@ -30,6 +30,7 @@ from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
+from bot.kernel.inbox import CommandInbox
 from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
@@ -95,6 +96,9 @@ class DialoutFeature:
     mask_numbers: bool
     facts: WorkspaceFacts  # shown read-only to admins in App Home
     metrics: Metrics
+    inbox: CommandInbox  # `/dial`s are stored there before Slack gets its 200
+    slack_client: AsyncWebClient
+    default_locale: str
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -121,6 +125,9 @@ class DialoutFeature:
             requests=self.requests,
             clock=self.clock,
             mask_numbers=self.mask_numbers,
+            inbox=self.inbox,
+            client=self.slack_client,
+            default_locale=self.default_locale,
             subcommands=self.subcommands,
         )
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
@@ -148,6 +155,7 @@ def build_dialout(
     slack_client: AsyncWebClient,
     clock: Clock,
     metrics: Metrics,
+    inbox: CommandInbox,
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
 ) -> DialoutFeature:
@@ -184,6 +192,9 @@ def build_dialout(
         settings.mask_numbers,
         workspace_facts(settings, providers),
         metrics,
+        inbox,
+        slack_client,
+        settings.default_locale,
         tuple(subcommands),
     )
 

@@ -48,6 +48,7 @@ def invite_from_row(row: Any) -> Invite:
         fired_at=row.fired_at,
         late_by_s=row.late_by_s,
         source_text=row.source_text,
+        request_key=row.request_key,
     )
 
 
@@ -121,6 +122,7 @@ class SqlInviteStore:
                     status=invite.status.value,
                     created_at=now,
                     source_text=invite.source_text,
+                    request_key=invite.request_key,
                 )
             )
             assert result.inserted_primary_key is not None
@@ -153,6 +155,11 @@ class SqlInviteStore:
     async def get_invite(self, invite_id: int) -> Invite | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(invites).where(invites.c.id == invite_id))).first()
+        return invite_from_row(row) if row else None
+
+    async def invite_for_request(self, request_key: str) -> Invite | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(invites).where(invites.c.request_key == request_key))).first()
         return invite_from_row(row) if row else None
 
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]:

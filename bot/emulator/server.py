@@ -89,6 +89,7 @@ class SlackEmulator:
         self.calls: Counter[str] = Counter()
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejections: list[dict[str, Any]] = []
+        self.held: dict[str, asyncio.Event] = {}  # method → calls wait until it is set (see `hold`)
         self._clock = 1_700_000_000
         self._counter = 0
         self.socket_mode: SocketModeEndpoint | None = None  # set by tests that use Socket Mode
@@ -156,6 +157,11 @@ class SlackEmulator:
         """Make the next `times` calls of `method` fail (429 with Retry-After by default)."""
         self.failures[method].extend(Failure(status, error, retry_after) for _ in range(times))
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Make calls of `method` wait until the returned event is set (a slow or stuck Slack)."""
+        self.held[method] = asyncio.Event()
+        return self.held[method]
+
     # --- reading state ---------------------------------------------------------------------
 
     def channel_messages(self, channel: str) -> list[Message]:
@@ -198,6 +204,8 @@ class SlackEmulator:
     async def _handle(self, request: Request) -> Response:
         method = request.path_params["method"]
         self.calls[method] += 1
+        if method in self.held:
+            await self.held[method].wait()
         if self.failures[method]:
             failure = self.failures[method].pop(0)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}

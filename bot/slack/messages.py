@@ -248,6 +248,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Only the person who created invite #{id} or a workspace admin can cancel it.",
         "zh": "只有第 {id} 号邀请的创建者或工作区管理员可以取消它。",
     },
+    "busy": {
+        "en": "I'm busy with many requests right now and did not take this one: nothing was scheduled. "
+        "Please try again in a minute.",
+        "zh": "当前请求过多，这条命令未被受理，未安排任何呼叫。请一分钟后重试。",
+    },
     "internal_error": {
         "en": "Something went wrong on my side and nothing was scheduled. Please try again; if it keeps "
         "happening, tell your admin (reference {ref}).",

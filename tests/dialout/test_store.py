@@ -93,6 +93,26 @@ async def test_an_added_invite_reads_back_with_its_parties_queued_in_order(store
     assert await store.get_invite(invite.id + 100) is None and await store.get_attempt(10_000) is None
 
 
+async def test_an_invite_is_found_by_the_command_that_made_it(store: InviteStore) -> None:
+    invite = await store.add_invite(
+        Invite(
+            team_id="T",
+            channel_id="C1",
+            created_by="U9",
+            provider="fake",
+            target=Target(TargetKind.CONFERENCE, "42"),
+            due_at=NOW,
+            tz="UTC",
+            created_at=NOW,
+            request_key="inbox:7",
+        ),
+        (ALICE,),
+    )
+    assert await store.invite_for_request("inbox:7") == invite and invite.request_key == "inbox:7"
+    assert await store.invite_for_request("inbox:8") is None
+    assert (await add(store)).request_key is None  # typed-in-the-past invites have none, and many may
+
+
 async def test_a_due_invite_is_claimed_once_however_many_try_at_once(store: InviteStore) -> None:
     invite = await add(store)
     won = await asyncio.gather(*(store.claim_due_invite(invite.id or 0, NOW, 42) for _ in range(5)))

@@ -105,7 +105,15 @@ class InviteService:
     # --- scheduling ----------------------------------------------------------------------
 
     async def schedule(self, invite: Invite, parties: Sequence[Party]) -> Invite:
-        """Store the invite (the row is the schedule) and give it a job at its due time."""
+        """Store the invite (the row is the schedule) and give it a job at its due time.
+
+        An invite asked for by a command already carried out (same `request_key`: the command's
+        process died after storing it) is returned as it is: one command, one invite, one dial.
+        """
+        if invite.request_key is not None:
+            made = await self._store.invite_for_request(invite.request_key)
+            if made is not None:
+                return made
         saved = await self._store.add_invite(invite, parties)
         assert saved.id is not None
         await self._notifier.invite_created(saved.id)

@@ -76,6 +76,7 @@ class Invite:
     fired_at: datetime | None = None
     late_by_s: int | None = None
     source_text: str = ""
+    request_key: str | None = None  # the acknowledged command that made it: made once however often carried out
 
 
 @dataclass(frozen=True)

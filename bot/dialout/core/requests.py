@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.dialout.core.command import (
     CancelCommand,
@@ -122,13 +123,20 @@ class DialRequests:
         profile = await self._directory.profile(user_id)
         return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
 
-    async def handle_text(self, text: str, asker: Asker) -> Reply:
-        """Read and carry out one `/dial` command."""
+    async def handle_text(
+        self, text: str, asker: Asker, *, received_at: datetime | None = None, request_key: str | None = None
+    ) -> Reply:
+        """Read and carry out one `/dial` command.
+
+        `received_at` is when Slack sent it: "in 10 minutes" counts from then even when a crash
+        delayed carrying it out. `request_key` names the acknowledged command, so carrying it out
+        twice makes one invite.
+        """
         profile = await self._asker_profile(asker.user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
         context = ParseContext(
-            now=self._clock.now(),
+            now=received_at or self._clock.now(),
             tz=profile.tz,
             policy=self._rules.policy,
             providers=providers,
@@ -151,7 +159,7 @@ class DialRequests:
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
-        return await self._schedule(command, asker, profile, locale, text, providers)
+        return await self._schedule(command, asker, profile, locale, text, providers, request_key)
 
     async def home(self, user_id: str, page: int = 0) -> HomeReply:
         """A user's App Home, page `page`."""
@@ -174,6 +182,7 @@ class DialRequests:
         locale: str,
         text: str,
         providers: Mapping[str, ProviderInfo],
+        request_key: str | None = None,
     ) -> Reply:
         profiles = dict(
             zip(
@@ -207,6 +216,7 @@ class DialRequests:
             options=dict(draft.options),
             created_at=now,
             source_text=text,
+            request_key=request_key,
         )
         saved = await self._invites.schedule(invite, parties)
         return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)

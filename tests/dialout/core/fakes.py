@@ -66,6 +66,10 @@ class InMemoryInviteStore:
         found = self._invites.get(invite_id)
         return replace(found) if found else None
 
+    async def invite_for_request(self, request_key: str) -> Invite | None:
+        found = next((i for i in self._invites.values() if i.request_key == request_key), None)
+        return replace(found) if found else None
+
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]:
         found = [i for i in self._invites.values() if i.status is status]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))]

@@ -37,7 +37,12 @@ class World:
         )
 
     async def schedule(
-        self, *numbers: str, in_minutes: float = 0, created_by: str = "U1", conference: str = "42"
+        self,
+        *numbers: str,
+        in_minutes: float = 0,
+        created_by: str = "U1",
+        conference: str = "42",
+        request_key: str | None = None,
     ) -> Invite:
         now = self.clock.now()
         return await self.invites.schedule(
@@ -50,6 +55,7 @@ class World:
                 due_at=now + timedelta(minutes=in_minutes),
                 tz="Asia/Shanghai",
                 created_at=now,
+                request_key=request_key,
             ),
             [Party(PartyKind.PHONE, n) for n in numbers],
         )
@@ -131,6 +137,15 @@ async def test_provider_refusal_fails_the_calls_with_its_reason(world: World) ->
     attempt = (await world.store.attempts(invite.id or 0))[0]
     assert (attempt.provider_code, attempt.detail) == ("010003", "balance too low")
     assert world.notifier.failed == [invite.id]
+
+
+async def test_a_command_carried_out_again_makes_no_second_invite_and_dials_once(world: World) -> None:
+    first = await world.schedule("+8613800138001", request_key="inbox:3")
+    again = await world.schedule("+8613800138001", request_key="inbox:3")  # its process died after storing it
+    assert again.id == first.id
+    await world.invites.fire(first.id or 0)
+    assert world.provider.dialled == ["+8613800138001"]
+    assert len(world.notifier.created) == 1
 
 
 async def test_crash_mid_send_makes_the_call_unknown_at_the_next_start(world: World) -> None:
