@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
     dial_concurrency: int = 8
+    invite_admin_group: str = ""  # Slack user group (S…) whose members may press any invite's buttons
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
 
     # Provider settings given in code (tests, the demo), by provider name; a provider not named here

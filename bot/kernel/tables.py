@@ -68,6 +68,7 @@ class InviteRow(SQLModel, table=True):
     fired_at: datetime | None = _utc(nullable=True)
     late_by_s: int | None = None
     source_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
 
 
 class CallAttemptRow(SQLModel, table=True):

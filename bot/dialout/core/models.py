@@ -76,6 +76,7 @@ class Invite:
     fired_at: datetime | None = None
     late_by_s: int | None = None
     source_text: str = ""
+    fired_by: str | None = None  # who pressed Dial now (None: it was dialled at its time)
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,28 @@ SETTING_UP = frozenset({CallState.QUEUED, CallState.DIALING, CallState.RINGING, 
 def everyone_reached(attempts: Sequence[CallAttempt]) -> bool:
     """Whether nobody is being dialled any more and someone joined (the conference is under way)."""
     return any(a.state is CallState.ANSWERED for a in attempts) and not any(a.state in SETTING_UP for a in attempts)
+
+
+# Failed for one of these, a call may have connected after all (or was never tried): never redialled.
+_NOT_REDIALLED = frozenset({FailReason.UNKNOWN, FailReason.MISSED})
+
+
+def redial_candidates(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
+    """The failed calls a redial would place again: one per party, the party's latest attempt.
+
+    A party is left out when any of its calls joined or is still open, or when its latest call
+    failed for a reason that does not rule out that it connected (unknown) or never was a try (missed).
+    """
+    latest: dict[tuple[str, str], CallAttempt] = {}
+    settled_or_open: set[tuple[str, str]] = set()
+    for attempt in sorted(attempts, key=lambda a: a.position):
+        key = (attempt.party.kind.value, attempt.party.address)
+        latest[key] = attempt
+        joined = attempt.answered_at is not None or attempt.state in {CallState.ANSWERED, CallState.COMPLETED}
+        if joined or not attempt.state.is_final:
+            settled_or_open.add(key)
+    return [
+        a
+        for key, a in latest.items()
+        if key not in settled_or_open and a.state is CallState.FAILED and a.reason not in _NOT_REDIALLED
+    ]

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, TargetKind, everyone_reached
+from bot.dialout.core.models import (
+    CallAttempt,
+    Invite,
+    InviteStatus,
+    TargetKind,
+    everyone_reached,
+    redial_candidates,
+)
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from bot.slack.lines import (
@@ -44,6 +51,7 @@ class View:
     handed_over: bool = False  # the provider reports no per-call status (Quanshi)
     provider_title: str = ""
     provider: str = ""  # registry name, for provider-specific error explanations
+    can_hang_up: bool = False  # the provider can end calls it placed (Hang up all is offered)
 
 
 def _relative(seconds: float, locale: str) -> str:
@@ -156,29 +164,61 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
+def _plain(key: str, locale: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": t(key, locale)}
+
+
+def _button(
+    action_id: str, key: str, invite: Invite, locale: str, *, style: str | None = None, confirm: str | None = None
+) -> dict[str, Any]:
+    """A button acting on `invite` (its id is the value); `confirm` names the words of Slack's confirm dialog."""
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(f"button.{key}", locale),
+        "value": str(invite.id),
+    }
+    if style:
+        button["style"] = style
+    if confirm:
+        button["confirm"] = {
+            "title": _plain(f"button.{confirm}_confirm_title", locale),
+            "text": _plain(f"button.{confirm}_confirm_text", locale),
+            "confirm": _plain(f"button.{confirm}_confirm_yes", locale),
+            "deny": _plain(f"button.{confirm}_confirm_no", locale),
+        }
+    return button
+
+
 def cancel_button(invite: Invite, locale: str) -> dict[str, Any]:
     """The Cancel button, with Slack's own confirmation dialog; the same on the parent and in /dial list."""
+    return _button(ids.CANCEL_INVITE_ACTION, "cancel", invite, locale, style="danger", confirm="cancel")
 
-    def plain(key: str) -> dict[str, str]:
-        return {"type": "plain_text", "text": t(key, locale)}
 
-    return {
-        "type": "button",
-        "action_id": ids.CANCEL_INVITE_ACTION,
-        "text": plain("button.cancel"),
-        "value": str(invite.id),
-        "style": "danger",
-        "confirm": {
-            "title": plain("button.cancel_confirm_title"),
-            "text": plain("button.cancel_confirm_text"),
-            "confirm": plain("button.cancel_confirm_yes"),
-            "deny": plain("button.cancel_confirm_no"),
-        },
-    }
+def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> list[dict[str, Any]]:
+    """The buttons that can act on the invite as it is now: nothing is offered that would do nothing.
+
+    Scheduled: Dial now, Cancel. Dialling: Hang up all (where the provider can), Cancel.
+    Finished with calls a redial could help: Redial failed (its confirmation lists them).
+    """
+    locale = view.locale
+    if invite.status is InviteStatus.SCHEDULED:
+        return [
+            _button(ids.DIAL_NOW_ACTION, "dial_now", invite, locale, style="primary", confirm="dial_now"),
+            cancel_button(invite, locale),
+        ]
+    if invite.status is InviteStatus.DIALING:
+        buttons = [cancel_button(invite, locale)]
+        if view.can_hang_up:
+            buttons.insert(0, _button(ids.HANG_UP_ACTION, "hang_up", invite, locale, confirm="hang_up"))
+        return buttons
+    if invite.status is InviteStatus.DONE and redial_candidates(attempts):
+        return [_button(ids.REDIAL_FAILED_ACTION, "redial", invite, locale)]
+    return []
 
 
 def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> tuple[str, list[dict[str, Any]]]:
-    """The thread parent: what, who, when, status, and a cancel button while it can be cancelled."""
+    """The thread parent: what, who, when, status, and the buttons that can act on it now."""
     title = t(
         "parent.title",
         view.locale,
@@ -195,12 +235,13 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     # Live counts are the roster's job (updated per event); the parent changes with the invite's status.
     if attempts and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
         status = f"{status} {describe_counts(attempts, view)}"
+    if invite.fired_by:
+        status = f"{status} {t('parent.fired_by', view.locale, user=invite.fired_by)}"
     blocks: list[dict[str, Any]] = [_section(title), _context(status)]
     blocks[1]["block_id"] = ids.PARENT_STATUS_BLOCK
-    if invite.status in {InviteStatus.SCHEDULED, InviteStatus.DIALING}:
-        blocks.append(
-            {"type": "actions", "block_id": ids.PARENT_ACTIONS_BLOCK, "elements": [cancel_button(invite, view.locale)]}
-        )
+    buttons = parent_buttons(invite, attempts, view)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": ids.PARENT_ACTIONS_BLOCK, "elements": buttons})
     return f"{title}\n{status}", blocks
 
 
@@ -251,13 +292,16 @@ def _failure_sentence(attempt: CallAttempt, view: View, plain_key: str, detail_k
     return t(plain_key, view.locale, who=who, reason=reason)
 
 
+def describe_failure(attempt: CallAttempt, view: View) -> str:
+    """'• 138****8000: busy' (with the provider's explanation when there is one), for a list of failures."""
+    return _failure_sentence(attempt, view, "notice.failure_line", "notice.failure_line_detail")
+
+
 def build_failures(failed: Sequence[CallAttempt], view: View) -> str:
     """One reply for a burst of failures: a sentence for one, a bullet list for several."""
     if len(failed) == 1:
         return _failure_sentence(failed[0], view, "notice.failures_one", "notice.failures_one_detail")
-    lines = [
-        _failure_sentence(attempt, view, "notice.failure_line", "notice.failure_line_detail") for attempt in failed[:40]
-    ]
+    lines = [describe_failure(attempt, view) for attempt in failed[:40]]
     if len(failed) > 40:
         lines.append(t("summary.more", view.locale, n=len(failed) - 40))
     return t("notice.failures_many", view.locale, n=len(failed), lines="\n".join(lines))
