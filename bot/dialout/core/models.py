@@ -142,6 +142,23 @@ def everyone_reached(attempts: Sequence[CallAttempt]) -> bool:
     return any(a.state is CallState.ANSWERED for a in attempts) and not any(a.state in SETTING_UP for a in attempts)
 
 
+def _joined(attempt: CallAttempt) -> bool:
+    return attempt.answered_at is not None or attempt.state in {CallState.ANSWERED, CallState.COMPLETED}
+
+
+def party_outcomes(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
+    """One call per party, in party order: the one that joined if any did, else the party's latest.
+
+    A redial adds later calls for the same parties; counts and summaries are about people, not calls.
+    """
+    chosen: dict[tuple[str, str], CallAttempt] = {}
+    for attempt in sorted(attempts, key=lambda a: a.position):
+        key = (attempt.party.kind.value, attempt.party.address)
+        if key not in chosen or not _joined(chosen[key]):
+            chosen[key] = attempt
+    return list(chosen.values())
+
+
 # Failed for one of these, a call may have connected after all (or was never tried): never redialled.
 _NOT_REDIALLED = frozenset({FailReason.UNKNOWN, FailReason.MISSED})
 
@@ -149,19 +166,8 @@ _NOT_REDIALLED = frozenset({FailReason.UNKNOWN, FailReason.MISSED})
 def redial_candidates(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
     """The failed calls a redial would place again: one per party, the party's latest attempt.
 
-    A party is left out when any of its calls joined or is still open, or when its latest call
-    failed for a reason that does not rule out that it connected (unknown) or never was a try (missed).
+    A party is left out when any of its calls joined, when its latest call is still open, or when
+    that call failed for a reason that does not rule out that it connected (unknown) or was never
+    tried (missed).
     """
-    latest: dict[tuple[str, str], CallAttempt] = {}
-    settled_or_open: set[tuple[str, str]] = set()
-    for attempt in sorted(attempts, key=lambda a: a.position):
-        key = (attempt.party.kind.value, attempt.party.address)
-        latest[key] = attempt
-        joined = attempt.answered_at is not None or attempt.state in {CallState.ANSWERED, CallState.COMPLETED}
-        if joined or not attempt.state.is_final:
-            settled_or_open.add(key)
-    return [
-        a
-        for key, a in latest.items()
-        if key not in settled_or_open and a.state is CallState.FAILED and a.reason not in _NOT_REDIALLED
-    ]
+    return [a for a in party_outcomes(attempts) if a.state is CallState.FAILED and a.reason not in _NOT_REDIALLED]

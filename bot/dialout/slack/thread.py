@@ -19,6 +19,7 @@ from bot.dialout.core.models import (
     InviteStatus,
     TargetKind,
     everyone_reached,
+    party_outcomes,
     redial_candidates,
 )
 from bot.kernel.states import CallState, FailReason
@@ -219,11 +220,12 @@ def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) 
 
 def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> tuple[str, list[dict[str, Any]]]:
     """The thread parent: what, who, when, status, and the buttons that can act on it now."""
+    parties = party_outcomes(attempts)  # a redialled party is counted once
     title = t(
         "parent.title",
         view.locale,
         id=invite.id,
-        count=describe_count(invite, len(attempts), view.locale),
+        count=describe_count(invite, len(parties), view.locale),
         target=describe_target(invite, view.locale),
         provider=view.provider_title or invite.provider,
         when=describe_when(invite, view),
@@ -234,7 +236,7 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         status = t("status.in_progress", view.locale)
     # Live counts are the roster's job (updated per event); the parent changes with the invite's status.
     if attempts and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
-        status = f"{status} {describe_counts(attempts, view)}"
+        status = f"{status} {describe_counts(parties, view)}"
     if invite.fired_by:
         status = f"{status} {t('parent.fired_by', view.locale, user=invite.fired_by)}"
     blocks: list[dict[str, Any]] = [_section(title), _context(status)]
@@ -252,7 +254,7 @@ def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     50 blocks or the text budget, the rest is summarised by a count (the counts above always
     include everyone).
     """
-    counts = describe_counts(attempts, view)
+    counts = describe_counts(party_outcomes(attempts), view)  # people; the lines below are every call
     header = t("roster.title", view.locale, counts=counts)
     blocks: list[dict[str, Any]] = [_section(header, ids.ROSTER_HEADER_BLOCK)]
     if any(_is_handed_over(a, view) for a in attempts):
@@ -308,7 +310,8 @@ def build_failures(failed: Sequence[CallAttempt], view: View) -> str:
 
 
 def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> str:
-    """'3 of 4 joined · 138****8000 busy' once every party is final."""
+    """'3 of 4 joined · 138****8000 busy' once every party is final (a redialled party once, as it ended)."""
+    attempts = party_outcomes(attempts)
     total = len(attempts)
     if view.handed_over:
         queued = sum(1 for a in attempts if _is_handed_over(a, view))

@@ -316,3 +316,18 @@ def test_parent_says_in_progress_once_nobody_is_being_dialled(locale: str, words
     ringing = [replace(joined[0], state=CallState.RINGING), *joined[1:]]
     text, _ = build_parent(invite(InviteStatus.DIALING), ringing, view(locale))
     assert words not in text
+
+
+def test_a_redialled_party_is_counted_once_as_their_last_call_ended() -> None:
+    busy = attempts()[1]
+    again = replace(busy, position=4, id=5, state=CallState.ANSWERED, reason=None)
+    text, _ = build_parent(invite(InviteStatus.DONE), [*attempts(), again], view())
+    assert "4 people" in text and "failed" not in text  # the busy party joined on the redial
+    header, blocks = build_roster(invite(), [*attempts(), again], view())
+    assert "1 failed" not in header and render_lines(blocks).count("138****8000") == 2  # both calls listed
+    done = [replace(a, state=CallState.COMPLETED) for a in attempts()[:1]] + [busy]
+    assert build_summary(invite(), [*done, replace(busy, position=4, id=5)], view()).startswith("1 of 2 joined")
+
+
+def render_lines(blocks: list[dict]) -> str:
+    return "\n".join(b.get("text", {}).get("text", "") for b in blocks)
