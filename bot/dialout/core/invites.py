@@ -127,8 +127,10 @@ def may_act(invite: Invite, actor: Actor) -> bool:
 class Redial:
     """What Redial failed would place again, and what the dialing policy now refuses."""
 
+    invite: Invite
     calls: tuple[CallAttempt, ...]
     refused: tuple[CallAttempt, ...]
+    known: int = 0  # calls the invite had when this was decided (the store's claim checks it)
 
 
 class InviteService:
@@ -501,15 +503,8 @@ class InviteService:
         await self._dial(claimed)
         return DialNowOutcome.DIALLING
 
-    async def redial_plan(self, invite_id: int, policy: DialingPolicy) -> Redial | None:
-        """What Redial failed would place again (for its confirmation); None when there is no such invite."""
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return None
-        return _plan_redial(await self._store.attempts(invite_id), policy)
-
-    async def redial_failed(self, invite_id: int, actor: Actor, policy: DialingPolicy) -> RedialOutcome:
-        """Place a new call for each party whose call failed, once, within the dialing policy."""
+    async def confirm_redial(self, invite_id: int, actor: Actor, policy: DialingPolicy) -> Redial | RedialOutcome:
+        """Who Redial failed would call again (shown for confirmation), or why it would call nobody."""
         invite = await self._store.get_invite(invite_id)
         if invite is None:
             return RedialOutcome.NOT_FOUND
@@ -517,12 +512,29 @@ class InviteService:
             return RedialOutcome.NOT_ALLOWED
         if invite.status is not InviteStatus.DONE:
             return RedialOutcome.NOT_FINISHED
-        known = await self._store.attempts(invite_id)
-        plan = _plan_redial(known, policy)
+        attempts = await self._store.attempts(invite_id)
+        candidates = redial_candidates(attempts)
+        plan = Redial(
+            invite,
+            tuple(a for a in candidates if _allowed(a.party, policy)),
+            tuple(a for a in candidates if not _allowed(a.party, policy)),
+            known=len(attempts),
+        )
         if not plan.calls:
             return RedialOutcome.BLOCKED if plan.refused else RedialOutcome.NOTHING_TO_REDIAL
+        return plan
+
+    async def redial_failed(self, invite_id: int, actor: Actor, policy: DialingPolicy) -> RedialOutcome:
+        """Place a new call for each party whose call failed, once, within the dialing policy.
+
+        Everything is decided again from the rows (who may, the state, who failed, the policy), not
+        from what the confirmation showed; the store's claim then lets one of several presses win.
+        """
+        plan = await self.confirm_redial(invite_id, actor, policy)
+        if isinstance(plan, RedialOutcome):
+            return plan
         ids = [a.id or 0 for a in plan.calls]
-        added = await self._store.claim_redial(invite_id, ids, len(known), self._clock.now())
+        added = await self._store.claim_redial(invite_id, ids, plan.known, self._clock.now())
         if added is None:
             return RedialOutcome.NOT_FINISHED
         await self._notifier.notice(invite_id, Notice(NoticeKind.REDIAL, {"by": actor.user_id, "n": len(added)}))
@@ -547,15 +559,6 @@ def _dial_now_stale(status: InviteStatus) -> DialNowOutcome:
     if status in {InviteStatus.DIALING, InviteStatus.DONE}:
         return DialNowOutcome.ALREADY_DIALLED
     return DialNowOutcome.ALREADY_OVER
-
-
-def _plan_redial(attempts: Sequence[CallAttempt], policy: DialingPolicy) -> Redial:
-    """The failed calls to place again, split by whether the dialing policy still allows them."""
-    candidates = redial_candidates(attempts)
-    return Redial(
-        tuple(a for a in candidates if _allowed(a.party, policy)),
-        tuple(a for a in candidates if not _allowed(a.party, policy)),
-    )
 
 
 def _allowed(party: Party, policy: DialingPolicy) -> bool:

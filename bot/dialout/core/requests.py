@@ -30,10 +30,9 @@ from bot.dialout.core.invites import (
     InviteService,
     Redial,
     RedialOutcome,
-    may_act,
 )
 from bot.dialout.core.listing import HomePage, InviteListing
-from bot.dialout.core.models import Invite, InviteStatus, TargetKind
+from bot.dialout.core.models import Invite, TargetKind
 from bot.dialout.core.ports import ProviderInfo
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
@@ -95,7 +94,6 @@ class RedialConfirmation:
     """Who Redial failed would call again and why they failed, to confirm before anything is placed."""
 
     locale: str
-    invite: Invite
     plan: Redial
     provider_title: str = ""
 
@@ -232,22 +230,15 @@ class DialRequests:
         return ButtonReply(self._locale(profile), invite_id, outcome, self._rules.admin_group)
 
     async def confirm_redial(self, invite_id: int, user_id: str) -> RedialConfirmation | ButtonReply:
-        """The Redial failed button: who would be called again, or why nothing would be."""
+        """The Redial failed button: who would be called again, or why nobody would be."""
         profile = await self._asker_profile(user_id)
         locale = self._locale(profile)
-        invite = await self._invites.invite(invite_id)
-        if invite is None:
-            return ButtonReply(locale, invite_id, RedialOutcome.NOT_FOUND)
-        if not may_act(invite, await self._actor(user_id, profile)):
-            return ButtonReply(locale, invite_id, RedialOutcome.NOT_ALLOWED, self._rules.admin_group)
-        if invite.status is not InviteStatus.DONE:
-            return ButtonReply(locale, invite_id, RedialOutcome.NOT_FINISHED)
-        plan = await self._invites.redial_plan(invite_id, self._rules.policy)
-        if plan is None or not plan.calls:
-            blocked = plan is not None and bool(plan.refused)
-            return ButtonReply(locale, invite_id, RedialOutcome.BLOCKED if blocked else RedialOutcome.NOTHING_TO_REDIAL)
-        info = self._providers().get(invite.provider)
-        return RedialConfirmation(locale, invite, plan, info.title if info else invite.provider)
+        actor = await self._actor(user_id, profile)
+        plan = await self._invites.confirm_redial(invite_id, actor, self._rules.policy)
+        if isinstance(plan, RedialOutcome):
+            return ButtonReply(locale, invite_id, plan, self._rules.admin_group)
+        info = self._providers().get(plan.invite.provider)
+        return RedialConfirmation(locale, plan, info.title if info else plan.invite.provider)
 
     async def redial(self, invite_id: int, user_id: str) -> ButtonReply:
         """Redial failed, confirmed: place the new calls (permission and state are checked again)."""

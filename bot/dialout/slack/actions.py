@@ -60,7 +60,7 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
             mask_numbers=mask_numbers,
             now=clock.now(),
             provider_title=answer.provider_title,
-            provider=answer.invite.provider,
+            provider=answer.plan.invite.provider,
         )
         modal = build_redial_modal(answer, asker.channel_id, view)
         await client.views_open(trigger_id=body["trigger_id"], view=modal)

@@ -47,7 +47,8 @@ def read_redial_metadata(metadata: str) -> tuple[int, str]:
 def build_redial_modal(confirmation: RedialConfirmation, channel_id: str, view: View) -> dict[str, Any]:
     """The modal listing who failed and why; Submit redials them (REDIAL_VIEW)."""
     locale = view.locale
-    invite, plan = confirmation.invite, confirmation.plan
+    plan = confirmation.plan
+    invite = plan.invite
     assert invite.id is not None
     intro = t("redial.modal_intro", locale, id=invite.id, n=describe_count(invite, len(plan.calls), locale))
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": intro}}]

@@ -15,6 +15,7 @@ from bot.dialout.core.invites import (
     DialNowOutcome,
     HangUpOutcome,
     InviteService,
+    Redial,
     RedialOutcome,
 )
 from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Target, TargetKind
@@ -339,8 +340,9 @@ async def _finished_with_failures(world: World) -> Invite:
 
 async def test_redial_calls_again_only_the_parties_whose_calls_failed(world: World) -> None:
     invite = await _finished_with_failures(world)
-    plan = await world.invites.redial_plan(invite.id or 0, DialingPolicy())
-    assert plan is not None and [a.party.address for a in plan.calls] == ["+8613800138002"]
+    plan = await world.invites.confirm_redial(invite.id or 0, Actor("U1"), DialingPolicy())
+    assert isinstance(plan, Redial) and [a.party.address for a in plan.calls] == ["+8613800138002"]
+    assert [(a.party.address, a.reason) for a in plan.calls] == [("+8613800138002", FailReason.BUSY)]
     outcome = await world.invites.redial_failed(invite.id or 0, Actor("U1"), DialingPolicy())
     assert outcome is RedialOutcome.REDIALLING
     assert world.provider.dialled == ["+8613800138002"]  # not the one who joined, not the unknown one
@@ -376,8 +378,7 @@ async def test_redial_never_calls_again_someone_whose_redialled_call_joined(worl
 async def test_redial_goes_through_the_dialing_policy_again(world: World) -> None:
     invite = await _finished_with_failures(world)
     only_us = DialingPolicy(allowed_countries=frozenset({"US"}))
-    plan = await world.invites.redial_plan(invite.id or 0, only_us)
-    assert plan is not None and plan.calls == () and [a.party.address for a in plan.refused] == ["+8613800138002"]
+    assert await world.invites.confirm_redial(invite.id or 0, Actor("U1"), only_us) is RedialOutcome.BLOCKED
     assert await world.invites.redial_failed(invite.id or 0, Actor("U1"), only_us) is RedialOutcome.BLOCKED
     assert world.provider.requests == []
 

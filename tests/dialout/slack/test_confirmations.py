@@ -31,7 +31,7 @@ def failed(position: int, reason: FailReason = FailReason.BUSY, detail: str | No
 
 
 def confirmation(calls: list[CallAttempt], refused: list[CallAttempt], locale: str = "en") -> RedialConfirmation:
-    return RedialConfirmation(locale, invite(InviteStatus.DONE), Redial(tuple(calls), tuple(refused)), "Sandbox")
+    return RedialConfirmation(locale, Redial(invite(InviteStatus.DONE), tuple(calls), tuple(refused)), "Sandbox")
 
 
 def parsed(modal: dict) -> dict:
