@@ -111,6 +111,20 @@ async def test_members_of_the_invite_admin_group_and_admins_may_press_any_button
         assert await harness.wait_ephemeral("U0BOSS") == "Invite #2 is cancelled."
 
 
+async def test_when_slack_cannot_say_who_is_in_the_group_only_the_creator_may_act(test_db) -> None:
+    async with Harness(test_db, invite_admin_group=LEADS) as harness:
+        harness.emulator.add_usergroup(LEADS, [BOB])
+        parent = await scheduled_parent(harness)
+        harness.emulator.fail_next("usergroups.users.list", status=200, error="team_access_not_granted", times=5)
+        await click(harness, parent, ids.DIAL_NOW_ACTION, BOB)
+        assert (await harness.wait_ephemeral(BOB)).startswith("Only the person who created invite #1")
+        assert harness.emulator.calls["usergroups.users.list"] >= 1  # it asked, and Slack refused to say
+        await click(harness, parent, ids.DIAL_NOW_ACTION, AMY)
+        assert await harness.wait_ephemeral(AMY, 2) == "Dialling invite #1 now."
+        await harness.wait_done()
+        assert harness.sandbox_dials() == 1
+
+
 async def test_a_stale_button_says_what_happened_instead_of_acting(harness: Harness) -> None:
     parent = await scheduled_parent(harness)
     stale = copy.deepcopy(parent)  # what a client that has not refreshed still shows

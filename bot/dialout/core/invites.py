@@ -1,4 +1,5 @@
-"""Invite use cases: schedule, fire at the due time, dial at most once, cancel, recover.
+"""Invite use cases: schedule, fire at the due time, dial at most once, cancel, recover, and the
+thread parent's buttons (Dial now, Redial failed, Hang up all), allowed by one rule (`may_act`).
 
 The rules that keep people from being dialled twice or forgotten live here:
 - an invite is claimed (scheduled → dialing) in one atomic update before any provider call;
@@ -427,10 +428,6 @@ class InviteService:
         """Page `page` of `user_id`'s App Home."""
         return await home_page(self._store, user_id, page)
 
-    async def invite(self, invite_id: int) -> Invite | None:
-        """The invite as stored now."""
-        return await self._store.get_invite(invite_id)
-
     async def cancel(self, invite_id: int, actor: Actor) -> CancelOutcome:
         """Withdraw a scheduled invite, or hang up the calls of one that is dialling."""
         invite = await self._store.get_invite(invite_id)
@@ -465,6 +462,11 @@ class InviteService:
                 continue
             await self._cancel_attempt(provider, attempt)
         await self._status.settle(invite.id)
+
+    # --- the thread parent's buttons ------------------------------------------------------
+    #
+    # Each decides from the rows as they are now (a stale button finds the invite moved on and says
+    # so) and acts through the same claims as the scheduler, so two presses at once act once.
 
     def can_hang_up(self, provider: str) -> bool:
         """Whether `provider` can end calls it placed (Hang up all is offered only then)."""
