@@ -73,7 +73,7 @@ def describe_when(invite: Invite, view: View) -> str:
     local = format_local(invite.due_at, invite.tz, view.locale)
     stamp = slack_date(invite.due_at, local)
     ahead = (invite.due_at - view.now).total_seconds()
-    if ahead <= 0:
+    if ahead <= 0 or invite.fired_by:  # dialled early: "in 5 h" would no longer be true
         return t("when.at_past", view.locale, at=stamp)
     return t("when.at", view.locale, at=stamp, relative=_relative(ahead, view.locale))
 

@@ -125,6 +125,17 @@ def test_parent_snapshot(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])
+def test_parent_snapshots_while_dialling_and_once_finished_with_failures(locale: str) -> None:
+    dialling = replace(invite(InviteStatus.DIALING), fired_by="U0LI")
+    text, blocks = build_parent(dialling, attempts(), replace(view(locale), can_hang_up=True))
+    assert_valid_blocks(blocks)
+    check_snapshot(f"parent_dialing_{locale}", {"text": text, "blocks": blocks})
+    text, blocks = build_parent(invite(InviteStatus.DONE), attempts(), view(locale))
+    assert_valid_blocks(blocks)
+    check_snapshot(f"parent_done_{locale}", {"text": text, "blocks": blocks})
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
 def test_roster_snapshot(locale: str) -> None:
     text, blocks = build_roster(invite(), attempts(), view(locale))
     assert_valid_blocks(blocks)
@@ -175,6 +186,7 @@ def test_the_parent_says_who_dialled_it_early(locale: str, words: str) -> None:
     early = replace(invite(InviteStatus.DIALING), fired_by="U0LI")
     text, blocks = build_parent(early, attempts(), view(locale))
     assert words in text and words in blocks[1]["elements"][0]["text"]
+    assert "5 h" not in text and "5 小时" not in text  # the planned time is shown, no longer "in 5 h"
     text, _ = build_parent(invite(InviteStatus.DIALING), attempts(), view(locale))
     assert "U0LI" not in text
 
