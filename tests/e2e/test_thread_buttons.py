@@ -86,10 +86,10 @@ async def test_two_dial_now_clicks_at_once_dial_each_party_once(harness: Harness
 async def test_a_stranger_is_refused_in_their_language_and_nothing_changes(harness: Harness) -> None:
     parent = await scheduled_parent(harness)
     await click(harness, parent, ids.DIAL_NOW_ACTION, LI)
-    assert await harness.wait_ephemeral(LI) == "只有第 1 号邀请的创建者或工作区管理员可以这样做。"
+    assert await harness.wait_ephemeral(LI) == f"只有第 1 号邀请的创建者（<@{AMY}>）或工作区管理员可以这样做。"
     await click(harness, parent, ids.CANCEL_INVITE_ACTION, BOB)
     refusal = await harness.wait_ephemeral(BOB)
-    assert refusal == "Only the person who created invite #1 or a workspace admin may do that."
+    assert refusal == f"Only the person who created invite #1 (<@{AMY}>) or a workspace admin may do that."
     assert (await harness.only_invite()).status is InviteStatus.SCHEDULED
     assert harness.sandbox_dials() == 0
 
@@ -101,7 +101,7 @@ async def test_members_of_the_invite_admin_group_and_admins_may_press_any_button
         parent = await scheduled_parent(harness)
         await click(harness, parent, ids.DIAL_NOW_ACTION, LI)
         assert await harness.wait_ephemeral(LI) == (
-            f"只有第 1 号邀请的创建者、工作区管理员或 <!subteam^{LEADS}> 的成员可以这样做。"
+            f"只有第 1 号邀请的创建者（<@{AMY}>）、工作区管理员或 <!subteam^{LEADS}> 的成员可以这样做。"
         )
         await click(harness, parent, ids.DIAL_NOW_ACTION, BOB)
         assert await harness.wait_ephemeral(BOB) == "Dialling invite #1 now."

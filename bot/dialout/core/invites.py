@@ -428,6 +428,11 @@ class InviteService:
         """Page `page` of `user_id`'s App Home."""
         return await home_page(self._store, user_id, page)
 
+    async def creator_of(self, invite_id: int) -> str | None:
+        """Who created the invite (named to someone refused), None when there is no such invite."""
+        invite = await self._store.get_invite(invite_id)
+        return invite.created_by if invite else None
+
     async def cancel(self, invite_id: int, actor: Actor) -> CancelOutcome:
         """Withdraw a scheduled invite, or hang up the calls of one that is dialling."""
         invite = await self._store.get_invite(invite_id)

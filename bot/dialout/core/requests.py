@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.dialout.core.command import (
     CancelCommand,
@@ -70,13 +71,21 @@ class ScheduledReply:
 
 
 @dataclass(frozen=True)
+class WhoMay:
+    """Who may act on an invite, named when someone else is refused: its creator, admins, the admin group."""
+
+    creator: str
+    group: str = ""  # empty: no invite admin group is configured
+
+
+@dataclass(frozen=True)
 class CancelReply:
     """What `/dial cancel` achieved."""
 
     locale: str
     invite_id: int
     outcome: CancelOutcome
-    admin_group: str = ""  # named in a refusal: its members may act on any invite
+    who_may: WhoMay | None = None  # set when the asker was refused
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,7 @@ class ButtonReply:
     locale: str
     invite_id: int
     outcome: DialNowOutcome | RedialOutcome | HangUpOutcome
-    admin_group: str = ""  # named in a refusal: its members may act on any invite
+    who_may: WhoMay | None = None  # set when the presser was refused
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,13 @@ class DialRequests:
             log.warning("could not read the members of user group %s (%s)", group, exc)
             return Actor(user_id)
 
+    async def _who_may(self, invite_id: int, outcome: StrEnum) -> WhoMay | None:
+        """Who may act on the invite, when `outcome` is a refusal (every outcome enum spells it not_allowed)."""
+        if outcome.value != "not_allowed":
+            return None
+        creator = await self._invites.creator_of(invite_id)
+        return WhoMay(creator or "", self._rules.admin_group)
+
     async def handle_text(self, text: str, asker: Asker) -> Reply:
         """Read and carry out one `/dial` command."""
         profile = await self._asker_profile(asker.user_id)
@@ -198,7 +214,7 @@ class DialRequests:
         if isinstance(command, CancelCommand):
             actor = await self._actor(asker.user_id, profile)
             outcome = await self._invites.cancel(command.invite_id, actor)
-            return CancelReply(locale, command.invite_id, outcome, self._rules.admin_group)
+            return CancelReply(locale, command.invite_id, outcome, await self._who_may(command.invite_id, outcome))
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
@@ -215,19 +231,19 @@ class DialRequests:
         """The cancel button on a thread parent."""
         profile = await self._asker_profile(user_id)
         outcome = await self._invites.cancel(invite_id, await self._actor(user_id, profile))
-        return CancelReply(self._locale(profile), invite_id, outcome, self._rules.admin_group)
+        return CancelReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def dial_now(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Dial now button: fire a scheduled invite early."""
         profile = await self._asker_profile(user_id)
         outcome = await self._invites.dial_now(invite_id, await self._actor(user_id, profile))
-        return ButtonReply(self._locale(profile), invite_id, outcome, self._rules.admin_group)
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Hang up all button: end every open call of a dialling invite."""
         profile = await self._asker_profile(user_id)
         outcome = await self._invites.hang_up(invite_id, await self._actor(user_id, profile))
-        return ButtonReply(self._locale(profile), invite_id, outcome, self._rules.admin_group)
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def confirm_redial(self, invite_id: int, user_id: str) -> RedialConfirmation | ButtonReply:
         """The Redial failed button: who would be called again, or why nobody would be."""
@@ -236,7 +252,7 @@ class DialRequests:
         actor = await self._actor(user_id, profile)
         plan = await self._invites.confirm_redial(invite_id, actor, self._rules.policy)
         if isinstance(plan, RedialOutcome):
-            return ButtonReply(locale, invite_id, plan, self._rules.admin_group)
+            return ButtonReply(locale, invite_id, plan, await self._who_may(invite_id, plan))
         info = self._providers().get(plan.invite.provider)
         return RedialConfirmation(locale, plan, info.title if info else plan.invite.provider)
 
@@ -245,7 +261,7 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         actor = await self._actor(user_id, profile)
         outcome = await self._invites.redial_failed(invite_id, actor, self._rules.policy)
-        return ButtonReply(self._locale(profile), invite_id, outcome, self._rules.admin_group)
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def _schedule(
         self,

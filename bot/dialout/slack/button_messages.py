@@ -28,13 +28,13 @@ BUTTON_MESSAGES: dict[str, dict[str, str]] = {
     "parent.fired_by": {"en": "Dialled early by <@{user}>.", "zh": "已由 <@{user}> 提前拨打。"},
     # --- who may ----------------------------------------------------------------------------
     "action.not_allowed": {
-        "en": "Only the person who created invite #{id} or a workspace admin may do that.",
-        "zh": "只有第 {id} 号邀请的创建者或工作区管理员可以这样做。",
+        "en": "Only the person who created invite #{id} (<@{creator}>) or a workspace admin may do that.",
+        "zh": "只有第 {id} 号邀请的创建者（<@{creator}>）或工作区管理员可以这样做。",
     },
     "action.not_allowed_group": {
-        "en": "Only the person who created invite #{id}, a workspace admin or a member of <!subteam^{group}> "
-        "may do that.",
-        "zh": "只有第 {id} 号邀请的创建者、工作区管理员或 <!subteam^{group}> 的成员可以这样做。",
+        "en": "Only the person who created invite #{id} (<@{creator}>), a workspace admin or a member of "
+        "<!subteam^{group}> may do that.",
+        "zh": "只有第 {id} 号邀请的创建者（<@{creator}>）、工作区管理员或 <!subteam^{group}> 的成员可以这样做。",
     },
     # --- Dial now ---------------------------------------------------------------------------
     "dial_now.dialling": {"en": "Dialling invite #{id} now.", "zh": "正在拨打第 {id} 号邀请。"},
