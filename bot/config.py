@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     command_concurrency: int = Field(default=4, ge=1, le=12)
     command_backlog: int = Field(default=500, ge=1)
     command_lease_s: float = Field(default=30.0, gt=0)
+    invite_admin_group: str = ""  # Slack user group (S…) whose members may press any invite's buttons
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
 
     # Provider settings given in code (tests, the demo), by provider name; a provider not named here

@@ -1,4 +1,4 @@
-"""Dial-out as the composition root sees it: provider webhooks, `/dial` and its cancel button, the clock.
+"""Dial-out as the composition root sees it: provider webhooks, `/dial` and the thread buttons, the clock.
 
 `build_dialout` makes the feature from settings and the pieces it shares with the rest of
 confbot (its store and providers, the outbox notifier, the Slack client, the clock); `wiring.py`
@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.dialout import webhooks
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import TargetKind
-from bot.dialout.core.ports import Provider
+from bot.dialout.core.ports import CancelsCalls, Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
@@ -35,7 +35,7 @@ from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
 
@@ -79,7 +79,8 @@ def register_invite_sender(
         locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s(settings)
     )
     infos = {name: p.info for name, p in providers.items()}
-    InviteSender(worker, outbox, store, clock, infos, render).register()
+    hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
+    InviteSender(worker, outbox, store, clock, infos, render, hangs_up).register()
 
 
 @dataclass
@@ -119,7 +120,7 @@ class DialoutFeature:
         return await read_dialout_gauges(self.store.engine)
 
     def register(self, app: AsyncApp) -> None:
-        """`/dial`, the cancel button and App Home."""
+        """`/dial`, the thread parent's buttons and App Home."""
         commands.register(
             app,
             requests=self.requests,
@@ -178,9 +179,11 @@ def build_dialout(
         default_provider=default_providers(settings),
         default_locale=settings.default_locale,
         default_tz=settings.default_tz,
+        admin_group=settings.invite_admin_group,
     )
     directory = SlackDirectory(slack_client)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
+    groups = SlackUserGroups(slack_client)
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups)
     return DialoutFeature(
         store,
         providers,

@@ -70,6 +70,7 @@ class InviteRow(SQLModel, table=True):
     source_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # What asked for it ("inbox:17"): carrying out the same acknowledged command again finds this row.
     request_key: str | None = Field(default=None, unique=True)
+    fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
 
 
 class CallAttemptRow(SQLModel, table=True):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.dialout.providers import REGISTRY
+from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -244,10 +245,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Invite #{id} is already over; there is nothing to cancel.",
         "zh": "第 {id} 号邀请已经结束，无需取消。",
     },
-    "cancel.not_allowed": {
-        "en": "Only the person who created invite #{id} or a workspace admin can cancel it.",
-        "zh": "只有第 {id} 号邀请的创建者或工作区管理员可以取消它。",
-    },
     "busy": {
         "en": "I'm busy with many requests right now and did not take this one: nothing was scheduled. "
         "Please try again in a minute.",
@@ -449,6 +446,8 @@ for _name, _plugin in REGISTRY.items():
         CATALOGUE[f"error.{_name}.{_code}"] = dict(_words)
 # Inbound routing's sentences live with it; merged here so `t` and CATALOGUE serve every feature.
 CATALOGUE.update(INBOUND_MESSAGES)
+# The invite buttons' sentences live with them (dialout/slack/button_messages.py).
+CATALOGUE.update(BUTTON_MESSAGES)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

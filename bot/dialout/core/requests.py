@@ -7,9 +7,11 @@ Nothing is stored unless every part of the request is valid.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from bot.dialout.core.command import (
     CancelCommand,
@@ -22,14 +24,24 @@ from bot.dialout.core.command import (
     parse_command,
     resolve_parties,
 )
-from bot.dialout.core.invites import CancelOutcome, InviteService
+from bot.dialout.core.invites import (
+    Actor,
+    CancelOutcome,
+    DialNowOutcome,
+    HangUpOutcome,
+    InviteService,
+    Redial,
+    RedialOutcome,
+)
 from bot.dialout.core.listing import HomePage, InviteListing
 from bot.dialout.core.models import Invite, TargetKind
 from bot.dialout.core.ports import ProviderInfo
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
-from bot.kernel.ports import Clock, Directory
+from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,12 +72,40 @@ class ScheduledReply:
 
 
 @dataclass(frozen=True)
+class WhoMay:
+    """Who may act on an invite, named when someone else is refused: its creator, admins, the admin group."""
+
+    creator: str
+    group: str = ""  # empty: no invite admin group is configured
+
+
+@dataclass(frozen=True)
 class CancelReply:
     """What `/dial cancel` achieved."""
 
     locale: str
     invite_id: int
     outcome: CancelOutcome
+    who_may: WhoMay | None = None  # set when the asker was refused
+
+
+@dataclass(frozen=True)
+class ButtonReply:
+    """What a button on a thread parent (Dial now, Redial failed, Hang up all) achieved, for the presser."""
+
+    locale: str
+    invite_id: int
+    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome
+    who_may: WhoMay | None = None  # set when the presser was refused
+
+
+@dataclass(frozen=True)
+class RedialConfirmation:
+    """Who Redial failed would call again and why they failed, to confirm before anything is placed."""
+
+    locale: str
+    plan: Redial
+    provider_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,10 +138,11 @@ class RequestRules:
     default_provider: Mapping[TargetKind, str] = field(default_factory=dict)
     default_locale: str = "en"
     default_tz: str = "UTC"
+    admin_group: str = ""  # Slack user group whose members may act on anyone's invite, besides admins
 
 
 class DialRequests:
-    """Serves `/dial` text and the cancel button."""
+    """Serves `/dial` text and the buttons on an invite's thread parent."""
 
     def __init__(
         self,
@@ -111,9 +152,11 @@ class DialRequests:
         clock: Clock,
         rules: RequestRules,
         locale_of: Callable[[str | None, str], str],
+        groups: UserGroups,
     ) -> None:
         self._invites = invites
         self._directory = directory
+        self._groups = groups
         self._providers = providers
         self._clock = clock
         self._rules = rules
@@ -122,6 +165,29 @@ class DialRequests:
     async def _asker_profile(self, user_id: str) -> UserProfile:
         profile = await self._directory.profile(user_id)
         return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
+
+    def _locale(self, profile: UserProfile) -> str:
+        return self._locale_of(profile.locale, self._rules.default_locale)
+
+    async def _actor(self, user_id: str, profile: UserProfile) -> Actor:
+        """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
+        if profile.is_admin:
+            return Actor(user_id, privileged=True)
+        group = self._rules.admin_group
+        if not group:
+            return Actor(user_id)
+        try:
+            return Actor(user_id, privileged=user_id in await self._groups.members(group))
+        except LookupFailed as exc:  # unsure who is in the group: only the creator may act; try again later
+            log.warning("could not read the members of user group %s (%s)", group, exc)
+            return Actor(user_id)
+
+    async def _who_may(self, invite_id: int, outcome: StrEnum) -> WhoMay | None:
+        """Who may act on the invite, when `outcome` is a refusal (every outcome enum spells it not_allowed)."""
+        if outcome.value != "not_allowed":
+            return None
+        creator = await self._invites.creator_of(invite_id)
+        return WhoMay(creator or "", self._rules.admin_group)
 
     async def handle_text(
         self, text: str, asker: Asker, *, received_at: datetime | None = None, request_key: str | None = None
@@ -154,8 +220,9 @@ class DialRequests:
             )
             return HelpReply(locale, profile.tz, usable)
         if isinstance(command, CancelCommand):
-            outcome = await self._invites.cancel(command.invite_id, asker.user_id, profile.is_admin)
-            return CancelReply(locale, command.invite_id, outcome)
+            actor = await self._actor(asker.user_id, profile)
+            outcome = await self._invites.cancel(command.invite_id, actor)
+            return CancelReply(locale, command.invite_id, outcome, await self._who_may(command.invite_id, outcome))
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
@@ -171,8 +238,38 @@ class DialRequests:
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
         """The cancel button on a thread parent."""
         profile = await self._asker_profile(user_id)
-        outcome = await self._invites.cancel(invite_id, user_id, profile.is_admin)
-        return CancelReply(self._locale_of(profile.locale, self._rules.default_locale), invite_id, outcome)
+        outcome = await self._invites.cancel(invite_id, await self._actor(user_id, profile))
+        return CancelReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def dial_now(self, invite_id: int, user_id: str) -> ButtonReply:
+        """The Dial now button: fire a scheduled invite early."""
+        profile = await self._asker_profile(user_id)
+        outcome = await self._invites.dial_now(invite_id, await self._actor(user_id, profile))
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
+        """The Hang up all button: end every open call of a dialling invite."""
+        profile = await self._asker_profile(user_id)
+        outcome = await self._invites.hang_up(invite_id, await self._actor(user_id, profile))
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def confirm_redial(self, invite_id: int, user_id: str) -> RedialConfirmation | ButtonReply:
+        """The Redial failed button: who would be called again, or why nobody would be."""
+        profile = await self._asker_profile(user_id)
+        locale = self._locale(profile)
+        actor = await self._actor(user_id, profile)
+        plan = await self._invites.confirm_redial(invite_id, actor, self._rules.policy)
+        if isinstance(plan, RedialOutcome):
+            return ButtonReply(locale, invite_id, plan, await self._who_may(invite_id, plan))
+        info = self._providers().get(plan.invite.provider)
+        return RedialConfirmation(locale, plan, info.title if info else plan.invite.provider)
+
+    async def redial(self, invite_id: int, user_id: str) -> ButtonReply:
+        """Redial failed, confirmed: place the new calls (permission and state are checked again)."""
+        profile = await self._asker_profile(user_id)
+        actor = await self._actor(user_id, profile)
+        outcome = await self._invites.redial_failed(invite_id, actor, self._rules.policy)
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def _schedule(
         self,
