@@ -480,12 +480,13 @@ def resolve_parties(
     resolved: dict[str, Party] = {}
     for user_id in draft.mentions:
         profile = profiles.get(user_id)
+        name = (profile.real_name if profile else None) or user_id
         if profile is None or profile.deleted or profile.is_bot or not profile.phone:
-            missing.append({"user_id": user_id, "why": "no_phone" if profile else "unknown_user"})
+            missing.append({"user_id": user_id, "why": "no_phone" if profile else "unknown_user", "name": name})
             continue
         number = normalise(profile.phone, policy)
         if not isinstance(number, str):
-            missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone})
+            missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone, "name": name})
             continue
         resolved[user_id] = Party(PartyKind.PHONE, number, slack_user_id=user_id, name=profile.real_name)
     if missing:
@@ -572,6 +573,12 @@ def _form_numbers(text: str, policy: DialingPolicy) -> tuple[Parties, dict[str, 
         if item:
             plain.append(item)
     return read_parties(", ".join(plain), policy), labels
+
+
+def prefill_from_message(text: str, policy: DialingPolicy) -> DialForm:
+    """A form holding the people mentioned in a Slack message and the dialable numbers written in it."""
+    found = read_parties(_unescape_slack(text.translate(QUOTES)), policy)
+    return DialForm(people=tuple(found.mentions), numbers="\n".join(found.phones))
 
 
 def _form_target(form: DialForm) -> Target:

@@ -26,6 +26,7 @@ from bot.dialout.core.command import (
     ParseProblem,
     Preview,
     parse_command,
+    prefill_from_message,
     read_form,
     read_when,
     resolve_parties,
@@ -240,6 +241,10 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         choices = provider_choices(self._providers(), self._rules.default_provider)
         return FormSetup(self._locale_of(profile.locale, self._rules.default_locale), profile.tz, choices)
+
+    def prefill_from_message(self, text: str) -> DialForm:
+        """The form for "Dial these people" on a message: its mentions and the numbers in it this workspace dials."""
+        return prefill_from_message(text, self._rules.policy)
 
     async def preview(self, phrase: str, user_id: str) -> PreviewReply:
         """How `phrase` reads for this user now: what the form shows under its time box."""

@@ -1,4 +1,4 @@
-"""`/dial`: acknowledge at once, then read, resolve and schedule after the ack.
+"""`/dial`: acknowledge at once, then read, resolve and schedule after the ack; with no text, open the form.
 
 Words of `/dial` that other features own (inbound routing's `/dial route …`) are offered to
 their subcommands first; dial-out knows nothing about them.
@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.core.requests import DialRequests, ListReply
+from bot.dialout.slack.form_listeners import open_form
 from bot.dialout.slack.listing import build_invite_list
 from bot.dialout.slack.replies import build_reply
 from bot.dialout.slack.thread import View
@@ -33,6 +34,11 @@ def register(
         await ack()
         asker = Asker(command["user_id"], command.get("team_id", ""), command["channel_id"])
         text = command.get("text", "")
+        if not text.strip():
+            sorry = await open_form(client, requests, command["trigger_id"], asker.user_id, asker.channel_id)
+            if sorry:
+                await tell(client, respond, asker, sorry)
+            return
         owner = next((sub for sub in subcommands if sub.claims(text)), None)
         if owner is not None:
             await tell(client, respond, asker, await owner.handle(text, asker))

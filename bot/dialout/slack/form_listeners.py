@@ -1,0 +1,141 @@
+"""The /dial form's listeners: open it, redraw it while it is filled in, and schedule what it holds.
+
+Opened by `/dial` with no text (commands.py calls `open_form`), the global shortcut "Schedule a
+dial-out" and the message shortcut "Dial these people". Slack's trigger id is good for 3 seconds and
+one view, so opening does only the user's (cached) profile lookup before `views.open`. Redraws go
+through `views.update` with the view's hash: a redraw that lost a race to a newer one is dropped
+(`hash_conflict`), never applied over it. A submission is read and checked by the core like typed
+text; errors go back under their fields in the same request (`response_action: errors`), and a valid
+form is scheduled and confirmed as a typed `/dial` is.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.dialout.core.command import DialForm
+from bot.dialout.core.requests import DialRequests, FormErrorReply, PreviewReply
+from bot.dialout.slack.form import (
+    CALLBACK_ID,
+    MESSAGE_SHORTCUT_ID,
+    PROVIDER_ACTION,
+    WHEN_ACTION,
+    FormMetadata,
+    build_errors,
+    build_form,
+    read_state,
+)
+from bot.dialout.slack.replies import build_reply
+from bot.kernel.feature import Asker
+from bot.kernel.ports import Clock
+from bot.slack.messages import t
+
+log = logging.getLogger(__name__)
+
+# What views.open answers when the trigger id can no longer open a view.
+_SPENT_TRIGGER = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
+
+
+def _slack_error(exc: SlackApiError) -> str | None:
+    return exc.response.get("error") if exc.response is not None else None
+
+
+async def open_form(
+    client: AsyncWebClient,
+    requests: DialRequests,
+    trigger_id: str,
+    user_id: str,
+    channel_id: str = "",
+    prefill: DialForm | None = None,
+) -> str | None:
+    """Open the form for `user_id`; None when it opened, else the sentence to tell them why it did not.
+
+    `channel_id` is where the thread will go (empty: the form asks, as for the global shortcut).
+    """
+    setup = await requests.form_setup(user_id)
+    if not setup.choices:
+        return t("form.no_providers", setup.locale)
+    view = build_form(prefill or DialForm(), setup, FormMetadata(channel_id))
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        if _slack_error(exc) not in _SPENT_TRIGGER:
+            raise
+        log.warning("the /dial form for %s did not open: %s", user_id, _slack_error(exc))
+        return t("form.expired", setup.locale)
+    return None
+
+
+async def _redraw(
+    client: AsyncWebClient, requests: DialRequests, body: dict[str, Any], preview: PreviewReply | None = None
+) -> None:
+    """Draw the open form again from what it holds now (a provider chosen, a time typed)."""
+    view = body["view"]
+    values, _ = read_state(view["state"]["values"])
+    metadata = FormMetadata.decode(view.get("private_metadata", ""))
+    if preview is not None and preview.preview is not None:
+        metadata = replace(metadata, preview=preview.preview)
+    setup = await requests.form_setup(body["user"]["id"])
+    if not setup.choices:
+        return  # every provider went away while it was open: the submit says so on the provider field
+    drawn = build_form(values, setup, metadata, preview)
+    try:
+        await client.views_update(view_id=view["id"], hash=view["hash"], view=drawn)
+    except SlackApiError as exc:
+        if _slack_error(exc) != "hash_conflict":
+            raise
+        log.debug("dropped a redraw of view %s: a newer one got there first", view["id"])
+
+
+def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
+    """Attach the shortcuts, the form's redraws and its submission."""
+
+    @app.global_shortcut(CALLBACK_ID)
+    async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        sorry = await open_form(client, requests, body["trigger_id"], body["user"]["id"])
+        if sorry:
+            log.info("could not tell %s: %s (a global shortcut has no conversation)", body["user"]["id"], sorry)
+
+    @app.message_shortcut(MESSAGE_SHORTCUT_ID)
+    async def handle_message_shortcut(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        prefill = requests.prefill_from_message((body.get("message") or {}).get("text") or "")
+        channel = body["channel"]["id"]
+        sorry = await open_form(client, requests, body["trigger_id"], body["user"]["id"], channel, prefill)
+        if sorry:
+            await respond(text=sorry, response_type="ephemeral")
+
+    @app.action(PROVIDER_ACTION)
+    async def handle_provider(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await _redraw(client, requests, body)
+
+    @app.action(WHEN_ACTION)
+    async def handle_when(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        values, _ = read_state(body["view"]["state"]["values"])
+        await _redraw(client, requests, body, await requests.preview(values.when, body["user"]["id"]))
+
+    @app.view(CALLBACK_ID)
+    async def handle_submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        values, picked = read_state(view["state"]["values"])
+        metadata = FormMetadata.decode(view.get("private_metadata", ""))
+        user_id = body["user"]["id"]
+        asker = Asker(user_id, (body.get("team") or {}).get("id", ""), metadata.channel_id or picked)
+        reply = await requests.submit_form(values, asker, metadata.preview)
+        if isinstance(reply, FormErrorReply):
+            await ack(response_action="errors", errors=build_errors(reply.errors, view, reply.locale))
+            return
+        await ack()
+        text = build_reply(reply, clock.now(), mask_numbers)
+        await client.chat_postEphemeral(channel=asker.channel_id, user=user_id, text=text)
