@@ -177,7 +177,7 @@ class RequestRules:
 
 
 class DialRequests:
-    """Serves `/dial` text and the cancel button."""
+    """Serves `/dial` text, the /dial form and the cancel button."""
 
     def __init__(
         self,

@@ -145,7 +145,7 @@ def build_preview_line(
 ) -> str:
     """The line under the time box: how the phrase reads in the user's zone, why it can't be used, or a prompt."""
     if preview is not None and preview.error is not None:
-        return t("form.when_error", locale, error=build_parse_error(preview.error, locale))
+        return t("form.when_error", locale, error=build_parse_error(preview.error, locale).replace("`", ""))
     read = preview.preview if preview is not None else metadata.preview
     if read is None or read.phrase.strip() != values.when.strip() or not values.when.strip():
         return t("form.when_waiting", locale, tz=tz)
@@ -205,7 +205,8 @@ def _when_blocks(
     when["dispatch_action"] = True
     when["element"]["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed", "on_character_entered"]}
     line = build_preview_line(values, metadata, preview, setup.tz, locale)
-    return [when, {"type": "context", "block_id": PREVIEW_BLOCK, "elements": [{"type": "mrkdwn", "text": line}]}]
+    # Plain text: the line quotes what the user typed, which must not become markup or a mention.
+    return [when, {"type": "context", "block_id": PREVIEW_BLOCK, "elements": [_plain(line)]}]
 
 
 def _channel_block(locale: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from bot.dialout.core.requests import FormSetup, PreviewReply, ProviderChoice
 from bot.dialout.slack.form import FormMetadata, build_errors, build_form, read_state
 from bot.emulator.driver import view_state
 from bot.kernel.when import When
+from tests.dialout.slack.test_blocks import check_snapshot
 
 CHOICES = (
     ProviderChoice("yunhuni", "Yunhuni", TargetKind.CONFERENCE, (("voice", "listen|speak"),), SecondsRange(60, 21600)),
@@ -52,6 +53,11 @@ def test_every_kind_of_form_is_a_valid_slack_modal_in_both_languages(values: Dia
     view = build_form(values, replace(SETUP, locale=locale), FormMetadata("C1"))
     SlackView(**view).validate_json()
     assert len(view["title"]["text"]) <= 24 and len(view["private_metadata"]) <= 3000
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_prefilled_conference_form_matches_its_snapshot(locale: str) -> None:
+    check_snapshot(f"form_{locale}", build_form(FULL, replace(SETUP, locale=locale), FormMetadata("C1")))
 
 
 def test_the_fields_follow_the_chosen_providers_kind() -> None:
