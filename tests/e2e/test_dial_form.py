@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.command import DialForm
 from bot.dialout.core.models import TargetKind
 from bot.dialout.providers.quanshi.settings import QuanshiSettings
 from bot.dialout.providers.sandbox.settings import SandboxSettings
+from bot.dialout.slack.form_listeners import open_form
 from bot.emulator.render import render_blocks
 from bot.emulator.server import Message
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, NOPHONE, Harness, wait_for
@@ -275,3 +278,38 @@ async def test_an_expired_or_spent_trigger_id_is_explained_not_a_500(harness: Ha
 async def test_rendered_form_blocks_read_as_a_person_would_see_them(harness: Harness) -> None:
     view = await open_by_slash(harness)
     assert render_blocks(view["blocks"])  # the emulator's renderer understands every block we send
+
+
+async def test_a_message_shortcut_whose_trigger_expired_answers_through_its_response_url(harness: Harness) -> None:
+    assert harness.driver is not None
+    message = Message(CHANNEL, "1700000999.000200", "13800138000", [], user=AMY)
+    harness.emulator.messages[CHANNEL].append(message)
+    trigger = await harness.driver.trigger_id()
+    real = harness.emulator.monotonic
+    harness.emulator.monotonic = lambda: real() + 4.0
+    await harness.driver.message_action("dial_people", message, user_id=LI, trigger_id=trigger)
+    await wait_for(lambda: harness.emulator.responses, what="an answer through the response URL")
+    [answer] = harness.emulator.responses
+    assert answer["text"] == "Slack 等待表单打开超时，请重试。" and answer["response_type"] == "ephemeral"
+    assert views(harness) == []
+
+
+async def test_with_no_provider_configured_the_form_explains_instead_of_opening(test_db) -> None:
+    async with Harness(test_db, providers={"sandbox": SandboxSettings(enabled=False)}) as harness:
+        await harness.dial("")
+        assert await harness.wait_ephemeral() == (
+            "No provider is set up to dial out yet, so there is nothing to schedule. Ask an admin to configure one."
+        )
+        assert views(harness) == []
+
+
+async def test_a_form_prefilled_with_a_time_opens_saying_how_it_reads(harness: Harness) -> None:
+    client = AsyncWebClient(token=harness.token, base_url=f"{harness.emulator_server.url}/api/")
+    prefill = DialForm(target_id="42", numbers="13800138001", when="tomorrow 3pm")
+    trigger = harness.emulator.issue_trigger()
+    assert await open_form(client, harness.services.dialout.requests, trigger, LI, CHANNEL, prefill) is None
+    [view] = views(harness)
+    assert preview_line(view).startswith("理解为 ") and "15:00" in preview_line(view)
+    assert await submit(harness, view, {}, LI) is None  # as prefilled
+    invite = await harness.only_invite()
+    assert invite.due_at == datetime.fromisoformat(json.loads(view["private_metadata"])["at"]).astimezone(UTC)

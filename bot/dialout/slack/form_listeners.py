@@ -61,7 +61,11 @@ async def open_form(
     setup = await requests.form_setup(user_id)
     if not setup.choices:
         return t("form.no_providers", setup.locale)
-    view = build_form(prefill or DialForm(), setup, FormMetadata(channel_id))
+    values = prefill or DialForm()
+    # A prefilled time is read now, as if typed, so the form opens saying when it would dial.
+    preview = await requests.preview(values.when, user_id) if values.when.strip() else None
+    metadata = FormMetadata(channel_id, preview.preview if preview is not None else None)
+    view = build_form(values, setup, metadata, preview)
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
