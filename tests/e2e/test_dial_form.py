@@ -132,6 +132,17 @@ async def test_a_valid_form_schedules_exactly_what_the_preview_showed(harness: H
     assert harness.sandbox_dials() == 0  # not yet: it is due in 10 minutes
 
 
+async def test_the_same_form_submitted_twice_schedules_once(harness: Harness) -> None:
+    view = await open_by_slash(harness)
+    inputs = {TARGET: "42", NUMBERS: "13800138001", WHEN: "tomorrow 3pm"}
+    assert await submit(harness, view, {**inputs, WHEN: "someday"}) is not None  # refused: may be fixed and sent again
+    assert await submit(harness, view, inputs) is None
+    assert await submit(harness, view, inputs) is None  # Slack gave up on the first and the user pressed again
+    assert await harness.services.store.count_rows("invites") == 1
+    await harness.wait_ephemeral()
+    assert len(harness.ephemerals()) == 1
+
+
 async def test_each_wrong_field_gets_its_error_under_it_in_english_and_chinese(harness: Harness) -> None:
     wrong = {TARGET: "4 2", NUMBERS: "12345, amy", WHEN: "someday", MAX: "forever"}
     answer = await submit(harness, await open_by_slash(harness), wrong)

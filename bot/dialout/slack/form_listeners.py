@@ -97,8 +97,35 @@ async def _redraw(
         log.debug("dropped a redraw of view %s: a newer one got there first", view["id"])
 
 
+class SubmittedViews:
+    """The forms this process has taken for scheduling, by view id, so one form schedules once.
+
+    Slack gives a submission 3 seconds; when reading and checking it (Slack lookups included) take
+    longer, Slack shows the user an error with the form still open although it was scheduled, and a
+    second press of Schedule sends the same view again. Bounded: only the latest ids are kept.
+    """
+
+    def __init__(self, keep: int = 1000) -> None:
+        self._keep = keep
+        self._ids: dict[str, None] = {}
+
+    def claim(self, view_id: str) -> bool:
+        """True the first time a view is submitted (or again after `release`)."""
+        if view_id in self._ids:
+            return False
+        self._ids[view_id] = None
+        while len(self._ids) > self._keep:
+            del self._ids[next(iter(self._ids))]
+        return True
+
+    def release(self, view_id: str) -> None:
+        """The submission was refused (errors shown): the same form may be submitted again."""
+        self._ids.pop(view_id, None)
+
+
 def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
     """Attach the shortcuts, the form's redraws and its submission."""
+    submitted = SubmittedViews()
 
     @app.global_shortcut(CALLBACK_ID)
     async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -132,12 +159,20 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     @app.view(CALLBACK_ID)
     async def handle_submit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body["view"]
+        if not submitted.claim(view["id"]):
+            await ack()  # already taken (or being taken) for scheduling: close it, schedule nothing more
+            return
         values, picked = read_state(view["state"]["values"])
         metadata = FormMetadata.decode(view.get("private_metadata", ""))
         user_id = body["user"]["id"]
         asker = Asker(user_id, (body.get("team") or {}).get("id", ""), metadata.channel_id or picked)
-        reply = await requests.submit_form(values, asker, metadata.preview)
+        try:
+            reply = await requests.submit_form(values, asker, metadata.preview)
+        except BaseException:
+            submitted.release(view["id"])
+            raise
         if isinstance(reply, FormErrorReply):
+            submitted.release(view["id"])
             await ack(response_action="errors", errors=build_errors(reply.errors, view, reply.locale))
             return
         await ack()
