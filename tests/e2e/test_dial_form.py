@@ -324,3 +324,24 @@ async def test_a_form_prefilled_with_a_time_opens_saying_how_it_reads(harness: H
     assert await submit(harness, view, {}, LI) is None  # as prefilled
     invite = await harness.only_invite()
     assert invite.due_at == datetime.fromisoformat(json.loads(view["private_metadata"])["at"]).astimezone(UTC)
+
+
+async def test_a_conversation_the_bot_is_not_in_is_refused_under_the_field_that_chose_it(harness: Harness) -> None:
+    assert harness.driver is not None
+    harness.emulator.add_channel("C0OUT", is_member=False)
+    await harness.driver.shortcut("dial_form", user_id=AMY)
+    await wait_for(lambda: len(views(harness)) == 1, what="the form to open")
+    inputs = {TARGET: "42", NUMBERS: "13800138001", WHEN: "now", CHANNEL_INPUT: "C0OUT"}
+    answer = await submit(harness, views(harness)[0], inputs)
+    assert answer is not None and list(answer["errors"]) == ["dial_form_channel"]
+    assert answer["errors"]["dial_form_channel"].startswith("I'm not in that conversation")
+    opened_there = await harness.driver.slash("", user_id=AMY, channel_id="C0OUT")
+    assert opened_there.status_code == 200
+    await wait_for(lambda: len(views(harness)) == 2, what="the form to open from that channel")
+    answer = await submit(harness, views(harness)[1], inputs)
+    assert answer is not None
+    assert answer["errors"] == {
+        "dial_form_provider": "Nothing was scheduled: I'm not in this conversation, so nobody could follow the "
+        "calls here. Add me with /invite @confbot (or use a channel I'm in) and try again."
+    }
+    assert await harness.services.store.count_rows("invites") == 0

@@ -309,12 +309,13 @@ def read_state(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> tuple[D
     return form, str(entry(FormField.CHANNEL).get("selected_conversation") or "")
 
 
-def _error_text(where: FormField, error: ParseError, locale: str) -> str:
+def _error_text(where: FormField | None, error: ParseError, locale: str) -> str:
+    """The sentence under a field; `where` None (the field is not shown) words it as for typed text."""
     params = dict(error.params)
     problem = error.problem.value
     if error.problem is ParseProblem.BAD_TARGET_ID and params.get("keyword") == TargetKind.EVENT.value:
         problem = "bad_event_id"
-    key = f"form.error.{where.value}.{problem}"
+    key = f"form.error.{where.value}.{problem}" if where is not None else ""
     if key not in CATALOGUE:
         # Slack shows field errors as plain text: code marks would show as backticks.
         return build_parse_error(error, locale).replace("`", "")
@@ -327,14 +328,14 @@ def build_errors(errors: Mapping[FormField, ParseError], view: Mapping[str, Any]
     """`response_action: errors` for a submitted view: each error under its field's block.
 
     An error about a field the view does not show (the channel of a form opened in a channel) goes
-    under the first field, so it is never lost.
+    under the first field, worded as for typed text (which does not ask to pick another), so it is
+    never lost.
     """
     shown = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
     answer: dict[str, str] = {}
     for where, error in errors.items():
-        target = (
-            block_id(where) if block_id(where) in shown else str(shown[0] if shown else block_id(FormField.PROVIDER))
-        )
-        text = _error_text(where, error, locale)
+        is_shown = block_id(where) in shown
+        target = block_id(where) if is_shown else str(shown[0] if shown else block_id(FormField.PROVIDER))
+        text = _error_text(where if is_shown else None, error, locale)
         answer[target] = f"{answer[target]} {text}" if target in answer else text
     return answer

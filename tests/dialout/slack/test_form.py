@@ -143,6 +143,11 @@ def test_errors_land_under_their_fields_and_unshown_ones_under_the_first() -> No
     assert answer == {
         "dial_form_target": "Write the id only, e.g. 42: letters, digits and - _ . * #.",
         "dial_form_options": "colour is not an option of yunhuni. Valid options: voice.",
-        "dial_form_provider": "I'm not in that conversation, so I can't post the thread there. Add me with "
-        "/invite @confbot, or pick one I'm in.",
+        "dial_form_provider": "Nothing was scheduled: I'm not in this conversation, so nobody could follow the "
+        "calls here. Add me with /invite @confbot (or use a channel I'm in) and try again.",
+    }
+    global_form = build_form(FULL, SETUP, FormMetadata())  # the global shortcut's form has a channel field
+    assert build_errors({FormField.CHANNEL: ParseError(ParseProblem.CANNOT_POST_HERE, {})}, global_form, "en") == {
+        "dial_form_channel": "I'm not in that conversation, so I can't post the thread there. Add me with "
+        "/invite @confbot, or pick one I'm in."
     }
