@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -186,7 +187,7 @@ async def test_choosing_another_provider_swaps_the_target_fields(harness: Harnes
     assert not harness.emulator.rejections
 
 
-async def test_a_redraw_from_a_stale_view_is_dropped_not_applied(harness: Harness) -> None:
+async def test_a_redraw_from_a_stale_view_is_dropped_not_applied(harness: Harness, caplog) -> None:
     assert harness.driver is not None
     view = await open_by_slash(harness)
     newer = await type_when(harness, view, "tomorrow 3pm")
@@ -196,6 +197,12 @@ async def test_a_redraw_from_a_stale_view_is_dropped_not_applied(harness: Harnes
     assert harness.emulator.views[view["id"]] == newer  # Slack refused it (hash_conflict); nothing changed
     latest = await type_when(harness, newer, "tomorrow 4pm")  # and the form goes on working
     assert "16:00" in preview_line(latest)
+    harness.emulator.fail_next("views.update", status=429, error="ratelimited")
+    asked = harness.emulator.calls["views.update"]
+    await harness.driver.view_action(latest, WHEN, user_id=AMY, inputs={WHEN: "tomorrow 5pm"})
+    await wait_for(lambda: harness.emulator.calls["views.update"] > asked, what="the rate-limited redraw")
+    assert "17:00" in preview_line(await type_when(harness, latest, "tomorrow 5pm"))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # dropped, not an unhandled error
 
 
 async def test_the_time_preview_follows_what_is_typed_in_the_users_zone(harness: Harness) -> None:

@@ -4,9 +4,9 @@ Opened by `/dial` with no text (commands.py calls `open_form`), the global short
 dial-out" and the message shortcut "Dial these people". Slack's trigger id is good for 3 seconds and
 one view, so opening does only the user's (cached) profile lookup before `views.open`. Redraws go
 through `views.update` with the view's hash: a redraw that lost a race to a newer one is dropped
-(`hash_conflict`), never applied over it. A submission is read and checked by the core like typed
-text; errors go back under their fields in the same request (`response_action: errors`), and a valid
-form is scheduled and confirmed as a typed `/dial` is.
+(`hash_conflict`), never applied over it; so is one Slack refused for its rate limit. A submission
+is read and checked by the core like typed text; errors go back under their fields in the same
+request (`response_action: errors`), and a valid form is scheduled and confirmed as a typed `/dial` is.
 """
 
 from __future__ import annotations
@@ -92,9 +92,11 @@ async def _redraw(
     try:
         await client.views_update(view_id=view["id"], hash=view["hash"], view=drawn)
     except SlackApiError as exc:
-        if _slack_error(exc) != "hash_conflict":
+        # A newer redraw got there first, or typing outran Slack's rate limit: the next keystroke redraws,
+        # and a submit reads the phrase afresh when it is not the one last previewed.
+        if _slack_error(exc) not in {"hash_conflict", "ratelimited"}:
             raise
-        log.debug("dropped a redraw of view %s: a newer one got there first", view["id"])
+        log.info("dropped a redraw of view %s: %s", view["id"], _slack_error(exc))
 
 
 class SubmittedViews:
