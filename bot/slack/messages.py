@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
+from bot.dialout.slack.form_messages import FORM_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -35,6 +36,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help": {
         "en": (
             "*How to use /dial*\n"
+            "• `/dial` alone opens a form (so does the shortcut “Schedule a dial-out”).\n"
             "• `/dial 13692206627, <@U024BE7LH> into conf 42 tomorrow 3pm` dials numbers and people "
             "(their Slack profile phone) into a conference.\n"
             "• `/dial 13692206627 to conference 42 via sandbox in 10 minutes` picks the provider.\n"
@@ -52,6 +54,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "zh": (
             "*如何使用 /dial*\n"
+            "• 只输入 `/dial` 会打开表单（快捷方式“安排外呼”也可以）。\n"
             "• `/dial 13692206627 <@U024BE7LH> 呼入会议 42 明天下午3点`：把号码和同事（取其 Slack 资料里的电话）"
             "呼入电话会议。\n"
             "• `/dial 13692206627 呼入会议 42 通过 sandbox 10分钟后`：指定服务商。\n"
@@ -448,6 +451,8 @@ for _name, _plugin in REGISTRY.items():
 CATALOGUE.update(INBOUND_MESSAGES)
 # The invite buttons' sentences live with them (dialout/slack/button_messages.py).
 CATALOGUE.update(BUTTON_MESSAGES)
+# The /dial form's words live with it (dialout/slack/form_messages.py).
+CATALOGUE.update(FORM_MESSAGES)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

@@ -1,27 +1,37 @@
 """Carrying out what a `/dial` asks: read it in the asker's zone, resolve people, schedule.
 
-Returns a reply as data; the Slack layer turns it into words in the asker's language.
-Nothing is stored unless every part of the request is valid.
+Typed text and the /dial form take the same road: read by `core.command` under the same rules,
+then resolved, checked and stored by the same `_store`. Returns a reply as data; the Slack layer
+turns it into words in the asker's language. Nothing is stored unless every part of the request
+is valid.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from bot.dialout.core.command import (
     CancelCommand,
+    DialForm,
+    FormErrors,
+    FormField,
     HelpCommand,
     InviteDraft,
     ListCommand,
     ParseContext,
     ParseError,
     ParseProblem,
+    Preview,
     parse_command,
+    prefill_from_message,
+    read_form,
+    read_when,
     resolve_parties,
 )
 from bot.dialout.core.invites import (
@@ -34,8 +44,8 @@ from bot.dialout.core.invites import (
     RedialOutcome,
 )
 from bot.dialout.core.listing import HomePage, InviteListing
-from bot.dialout.core.models import Invite, TargetKind
-from bot.dialout.core.ports import ProviderInfo
+from bot.dialout.core.models import Capability, Invite, TargetKind
+from bot.dialout.core.ports import ProviderInfo, SecondsRange
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
@@ -131,6 +141,73 @@ Reply = HelpReply | ErrorReply | ScheduledReply | CancelReply | ListReply
 
 
 @dataclass(frozen=True)
+class ProviderChoice:
+    """A configured provider and a kind of target it serves, as the form offers it."""
+
+    name: str
+    title: str
+    kind: TargetKind
+    options: tuple[tuple[str, str], ...] = ()  # its key=value options and what a valid value looks like
+    max_duration: SecondsRange | None = None  # what `max` may be; None: it can't limit calls
+
+
+@dataclass(frozen=True)
+class FormSetup:
+    """What the form needs to know of its user and the workspace when it is drawn."""
+
+    locale: str
+    tz: str
+    choices: tuple[ProviderChoice, ...]  # the default provider first
+
+
+@dataclass(frozen=True)
+class PreviewReply:
+    """How the form's time phrase reads in the user's zone right now (or why it can't be used)."""
+
+    locale: str
+    tz: str
+    phrase: str
+    preview: Preview | None = None
+    error: ParseError | None = None
+
+
+@dataclass(frozen=True)
+class FormErrorReply:
+    """What is wrong with a submitted form, by field; nothing was stored."""
+
+    locale: str
+    errors: Mapping[FormField, ParseError]
+
+
+_KIND_ORDER = (TargetKind.CONFERENCE, TargetKind.MEETING, TargetKind.EVENT)
+# Problems found after reading (they need Slack's answers), and the form field each belongs to.
+_FIELD_OF = {
+    ParseProblem.NO_PHONE: FormField.PEOPLE,
+    ParseProblem.CANNOT_POST_HERE: FormField.CHANNEL,
+    ParseProblem.PROVIDER_REFUSED: FormField.PROVIDER,
+}
+
+
+def provider_choices(
+    providers: Mapping[str, ProviderInfo], defaults: Mapping[TargetKind, str]
+) -> tuple[ProviderChoice, ...]:
+    """Every configured provider for every kind it serves, conferences first, each kind's default first."""
+    choices: list[ProviderChoice] = []
+    for kind in _KIND_ORDER:
+        able = sorted(
+            name
+            for name, info in providers.items()
+            if Capability(kind.value) in info.capabilities and not info.missing_settings
+        )
+        default = defaults.get(kind)
+        for name in sorted(able, key=lambda n: (n != default, n)):
+            info = providers[name]
+            options = tuple((key, spec.hint) for key, spec in sorted(info.options.items()) if key != "before")
+            choices.append(ProviderChoice(name, info.title, kind, options, info.timing.max_duration))
+    return tuple(choices)
+
+
+@dataclass(frozen=True)
 class RequestRules:
     """Workspace settings that shape how requests are read."""
 
@@ -142,7 +219,7 @@ class RequestRules:
 
 
 class DialRequests:
-    """Serves `/dial` text and the buttons on an invite's thread parent."""
+    """Serves `/dial` text, the /dial form and the buttons on an invite's thread parent."""
 
     def __init__(
         self,
@@ -189,6 +266,17 @@ class DialRequests:
         creator = await self._invites.creator_of(invite_id)
         return WhoMay(creator or "", self._rules.admin_group)
 
+    def _context(
+        self, profile: UserProfile, providers: Mapping[str, ProviderInfo], now: datetime | None = None
+    ) -> ParseContext:
+        return ParseContext(
+            now=now or self._clock.now(),
+            tz=profile.tz,
+            policy=self._rules.policy,
+            providers=providers,
+            default_provider=self._rules.default_provider,
+        )
+
     async def handle_text(
         self, text: str, asker: Asker, *, received_at: datetime | None = None, request_key: str | None = None
     ) -> Reply:
@@ -201,13 +289,7 @@ class DialRequests:
         profile = await self._asker_profile(asker.user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
-        context = ParseContext(
-            now=received_at or self._clock.now(),
-            tz=profile.tz,
-            policy=self._rules.policy,
-            providers=providers,
-            default_provider=self._rules.default_provider,
-        )
+        context = self._context(profile, providers, received_at)
         try:
             command = parse_command(text, context)
         except ParseError as exc:
@@ -226,7 +308,46 @@ class DialRequests:
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
-        return await self._schedule(command, asker, profile, locale, text, providers, request_key)
+        try:
+            return await self._store(command, asker, profile, text, providers, request_key)
+        except ParseError as exc:
+            return ErrorReply(locale, exc)
+
+    async def form_setup(self, user_id: str) -> FormSetup:
+        """The user's language and zone, and the providers the form may offer them."""
+        profile = await self._asker_profile(user_id)
+        choices = provider_choices(self._providers(), self._rules.default_provider)
+        return FormSetup(self._locale_of(profile.locale, self._rules.default_locale), profile.tz, choices)
+
+    def prefill_from_message(self, text: str) -> DialForm:
+        """The form for "Dial these people" on a message: its mentions and the numbers in it this workspace dials."""
+        return prefill_from_message(text, self._rules.policy)
+
+    async def preview(self, phrase: str, user_id: str) -> PreviewReply:
+        """How `phrase` reads for this user now: what the form shows under its time box."""
+        profile = await self._asker_profile(user_id)
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        try:
+            when = read_when(phrase, self._context(profile, self._providers()))
+        except ParseError as exc:
+            return PreviewReply(locale, profile.tz, phrase, error=exc)
+        return PreviewReply(locale, profile.tz, phrase, Preview(phrase, when))
+
+    async def submit_form(
+        self, form: DialForm, asker: Asker, preview: Preview | None = None
+    ) -> ScheduledReply | FormErrorReply:
+        """Read a submitted form like typed text and schedule it; a time previewed for the same phrase is kept."""
+        profile = await self._asker_profile(asker.user_id)
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        providers = self._providers()
+        try:
+            draft = read_form(form, self._context(profile, providers), preview)
+        except FormErrors as exc:
+            return FormErrorReply(locale, exc.errors)
+        try:
+            return await self._store(draft, asker, profile, json.dumps(asdict(form), ensure_ascii=False), providers)
+        except ParseError as exc:
+            return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.PROVIDER): exc})
 
     async def home(self, user_id: str, page: int = 0) -> HomeReply:
         """A user's App Home, page `page`."""
@@ -271,16 +392,20 @@ class DialRequests:
         outcome = await self._invites.redial_failed(invite_id, actor, self._rules.policy)
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
-    async def _schedule(
+    async def _store(
         self,
         draft: InviteDraft,
         asker: Asker,
         profile: UserProfile,
-        locale: str,
         text: str,
         providers: Mapping[str, ProviderInfo],
         request_key: str | None = None,
-    ) -> Reply:
+    ) -> ScheduledReply:
+        """Resolve the draft's people, check where it reports and what the provider says, then store it.
+
+        Raises ParseError (nothing stored) for what only Slack or the provider can tell.
+        """
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
         profiles = dict(
             zip(
                 draft.mentions,
@@ -288,17 +413,13 @@ class DialRequests:
                 strict=True,
             )
         )
-        try:
-            parties = resolve_parties(draft, profiles, self._rules.policy)
-        except ParseError as exc:
-            return ErrorReply(locale, exc)
+        parties = resolve_parties(draft, profiles, self._rules.policy)
         if not await self._directory.can_post(asker.channel_id):
-            return ErrorReply(locale, ParseError(ParseProblem.CANNOT_POST_HERE, {}))
+            raise ParseError(ParseProblem.CANNOT_POST_HERE, {})
         info = providers.get(draft.provider)
         refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
         if refused:
-            problem = ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
-            return ErrorReply(locale, problem)
+            raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
         now = self._clock.now()
         invite = Invite(
             team_id=asker.team_id,

@@ -1,4 +1,5 @@
-"""`/dial`: store the command, acknowledge, then carry it out from the inbox (bot/kernel/inbox.py).
+"""`/dial`: store the command, acknowledge, then carry it out from the inbox (bot/kernel/inbox.py);
+with no text, open the form at once (its trigger id lives 3 s).
 
 Storing before acknowledging is what makes Slack's 200 a promise: a command acknowledged just
 before a crash, or under a burst bigger than the database can serve at once, is carried out
@@ -19,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dialout.core.requests import DialRequests, ListReply
+from bot.dialout.slack.form_listeners import open_form
 from bot.dialout.slack.listing import build_invite_list
 from bot.dialout.slack.replies import build_reply
 from bot.dialout.slack.thread import View
@@ -71,7 +73,15 @@ def register(
     inbox.add_handler(DIAL_COMMAND, carry_out, give_up)
 
     @app.command("/dial")
-    async def handle_dial(ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def handle_dial(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        if not command.get("text", "").strip():
+            # The form: nothing to keep yet (the submission is), and its trigger id dies in 3 s.
+            await ack()
+            asker = Asker(command["user_id"], command.get("team_id", ""), command["channel_id"])
+            sorry = await open_form(client, requests, command["trigger_id"], asker.user_id, asker.channel_id)
+            if sorry:
+                await tell(client, respond, asker, sorry)
+            return
         kept = {key: command.get(key, "") for key in ("user_id", "team_id", "channel_id", "text", "response_url")}
         try:
             item = await inbox.accept(DIAL_COMMAND, kept)
