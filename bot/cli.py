@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib.metadata import version as package_version
 
 from bot.config import Settings
 
@@ -206,6 +207,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests)."""
     parser = argparse.ArgumentParser(prog="confbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"confbot {package_version('confbot')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the Slack app and webhooks (uvicorn)")

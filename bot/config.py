@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
     dial_concurrency: int = 8
+    # Acknowledged Slack commands (bot/kernel/inbox.py): carried out this many at a time (well under the
+    # database pool's 15), held at most this many per process before "busy, try again", and taken over
+    # by another process this long after theirs stopped renewing them.
+    command_concurrency: int = Field(default=4, ge=1, le=12)
+    command_backlog: int = Field(default=500, ge=1)
+    command_lease_s: float = Field(default=30.0, gt=0)
+    invite_admin_group: str = ""  # Slack user group (S…) whose members may press any invite's buttons
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
 
     # Provider settings given in code (tests, the demo), by provider name; a provider not named here

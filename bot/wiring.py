@@ -40,11 +40,14 @@ from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db, when
 from bot.kernel.feature import Feature
 from bot.kernel.health import health_route
+from bot.kernel.inbox import CommandInbox, SqlInbox
+from bot.kernel.metrics import GaugeSample, Metrics, metrics_route, read_outbox_gauges, readiness_route
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
 from bot.kernel.redaction import SecretRedaction
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
+from bot.slack.counted_client import CountedWebClient
 from bot.slack.directory import SlackDirectory
 from bot.slack.events import SlackEvents
 from bot.slack.outbox_worker import SlackOutboxWorker
@@ -76,6 +79,8 @@ class Confbot:
     inbound: InboundFeature
     features: Sequence[Feature]
     bolt: AsyncApp
+    metrics: Metrics
+    inbox: CommandInbox
     socket_mode: AsyncSocketModeHandler | None = None
 
     @property
@@ -103,16 +108,26 @@ class _Shared(NamedTuple):
     slack_client: AsyncWebClient
     outbox: SqlOutbox
     notifier: OutboxNotifier
+    metrics: Metrics
+    inbox: CommandInbox
 
 
 def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Shared:
-    """One of each for the whole bot: features share the database, the Slack client and the outbox."""
+    """One of each for the whole bot: features share the database, the Slack client, the outbox and metrics."""
     engine = db.create_engine(settings.database_url, schema=schema)
-    slack_client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
+    metrics = Metrics()
+    slack_client = CountedWebClient(
+        metrics.slack_calls, token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
     )
     outbox = SqlOutbox(engine)
-    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock))
+    inbox = CommandInbox(
+        SqlInbox(engine),
+        clock,
+        concurrency=settings.command_concurrency,
+        capacity=settings.command_backlog,
+        lease_s=settings.command_lease_s,
+    )
+    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock), metrics, inbox)
 
 
 def build_confbot(
@@ -129,7 +144,9 @@ def build_confbot(
     `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
     one chat.update a second per message) keep their defaults in production; tests shorten them.
     """
-    engine, clock, slack_client, outbox, notifier = _shared_pieces(settings, clock or SystemClock(), schema)
+    engine, clock, slack_client, outbox, notifier, metrics, inbox = _shared_pieces(
+        settings, clock or SystemClock(), schema
+    )
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
     worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
@@ -152,12 +169,16 @@ def build_confbot(
         notifier=notifier,
         slack_client=slack_client,
         clock=clock,
+        metrics=metrics,
+        inbox=inbox,
         subcommands=[inbound.subcommand],
         watch_every_s=watch_every_s,
     )
     features: list[Feature] = [dialout, inbound, *build_sandbox(settings, sandbox_chaos)]
     bolt = _bolt_app(settings, slack_client, features)
-    return Confbot(settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt)
+    return Confbot(
+        settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt, metrics, inbox
+    )
 
 
 def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature]) -> AsyncApp:
@@ -180,6 +201,7 @@ async def start(confbot: Confbot) -> None:
     for feature in confbot.features:
         await feature.start()
     confbot.worker.start()
+    confbot.inbox.start()  # first round takes over commands a dead process had acknowledged
     token = confbot.settings.slack_app_token.get_secret_value()
     if token:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -194,6 +216,7 @@ async def stop(confbot: Confbot) -> None:
     if confbot.socket_mode is not None:
         await confbot.socket_mode.close_async()
         confbot.socket_mode = None
+    await confbot.inbox.stop()  # commands under way finish first: they use the features
     for feature in reversed(confbot.features):
         await feature.stop()
     await confbot.worker.stop()
@@ -220,6 +243,12 @@ def build_asgi(confbot: Confbot) -> Starlette:
     for feature in confbot.features:
         routes += feature.routes()
     routes.append(health_route(confbot.engine, confbot.outbox))
+    routes.append(readiness_route(confbot.engine, lambda: confbot.scheduler.state))
+
+    async def outbox_gauges() -> list[GaugeSample]:
+        return await read_outbox_gauges(confbot.engine, confbot.clock.now())
+
+    routes.append(metrics_route(confbot.metrics, [confbot.dialout.gauges, outbox_gauges]))
 
     redaction = SecretRedaction(secret_values(confbot.settings))
 

@@ -92,7 +92,7 @@ async def test_views_are_validated_like_slack_does(slack) -> None:
     emulator, client = slack
     with pytest.raises(SlackApiError):
         await client.views_open(
-            trigger_id="t",
+            trigger_id=emulator.issue_trigger(),
             view={
                 "type": "modal",
                 "title": {"type": "plain_text", "text": "a title that is much too long for Slack"},
@@ -100,7 +100,43 @@ async def test_views_are_validated_like_slack_does(slack) -> None:
             },
         )
     ok = await client.views_open(
-        trigger_id="t",
+        trigger_id=emulator.issue_trigger(),
         view={"type": "modal", "title": {"type": "plain_text", "text": "Dial"}, "blocks": [section("x")]},
     )
     assert ok["view"]["id"] in emulator.views
+
+
+MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Dial"}, "blocks": [section("x")]}
+
+
+async def test_a_trigger_id_opens_one_view_within_3_seconds(slack) -> None:
+    emulator, client = slack
+    issued_at = 1000.0
+    emulator.monotonic = lambda: issued_at
+    fresh, late = emulator.issue_trigger(), emulator.issue_trigger()
+    await client.views_open(trigger_id=fresh, view=MODAL)
+    errors = []
+    for trigger in (fresh, "made-up", late):
+        if trigger == late:
+            emulator.monotonic = lambda: issued_at + 3.5
+        with pytest.raises(SlackApiError) as caught:
+            await client.views_open(trigger_id=trigger, view=MODAL)
+        errors.append(caught.value.response["error"])
+    assert errors == ["exchanged_trigger_id", "invalid_trigger_id", "expired_trigger_id"]
+    assert len(emulator.views) == 1
+
+
+async def test_views_update_with_a_stale_hash_is_a_hash_conflict(slack) -> None:
+    emulator, client = slack
+    opened = (await client.views_open(trigger_id=emulator.issue_trigger(), view=MODAL))["view"]
+    changed = {**MODAL, "blocks": [section("y")]}
+    updated = await client.views_update(view_id=opened["id"], hash=opened["hash"], view=changed)
+    assert updated["view"]["hash"] != opened["hash"]
+    with pytest.raises(SlackApiError) as caught:
+        await client.views_update(view_id=opened["id"], hash=opened["hash"], view=MODAL)
+    assert caught.value.response["error"] == "hash_conflict"
+    assert emulator.views[opened["id"]]["blocks"] == [section("y")]
+    with pytest.raises(SlackApiError) as caught:
+        bad = {**MODAL, "blocks": [{"type": "input", "label": {"type": "plain_text", "text": "x"}}]}
+        await client.views_update(view_id=opened["id"], view=bad)
+    assert caught.value.response["error"] == "invalid_arguments"

@@ -10,6 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
+from bot.dialout.slack.form import CALLBACK_ID, MESSAGE_SHORTCUT_ID
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack-manifest.schema.json"
 
@@ -44,6 +46,16 @@ def test_manifest_declares_dial_with_usage_hint_and_events_urls() -> None:
     assert command["command"] == "/dial" and command["usage_hint"]
     assert command["url"].endswith("/slack/events")
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_manifest_declares_the_forms_shortcuts_with_the_callback_ids_the_code_listens_to() -> None:
+    manifest = load_manifest()
+    shortcuts = {(s["type"], s["callback_id"]): s["name"] for s in manifest["features"]["shortcuts"]}
+    assert shortcuts == {
+        ("global", CALLBACK_ID): "Schedule a dial-out",
+        ("message", MESSAGE_SHORTCUT_ID): "Dial these people",
+    }
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
 
 
 def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:

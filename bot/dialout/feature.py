@@ -1,4 +1,4 @@
-"""Dial-out as the composition root sees it: provider webhooks, `/dial` and its cancel button, the clock.
+"""Dial-out as the composition root sees it: provider webhooks, `/dial` and the thread buttons, the clock.
 
 `build_dialout` makes the feature from settings and the pieces it shares with the rest of
 confbot (its store and providers, the outbox notifier, the Slack client, the clock); `wiring.py`
@@ -20,19 +20,22 @@ from bot.config import Settings
 from bot.dialout import webhooks
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import TargetKind
-from bot.dialout.core.ports import Provider
+from bot.dialout.core.ports import CancelsCalls, Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
+from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack import actions, commands, home
+from bot.dialout.slack import actions, commands, form_listeners, home
 from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
+from bot.kernel.inbox import CommandInbox
+from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
 
@@ -81,7 +84,8 @@ def register_invite_sender(
         locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s(settings)
     )
     infos = {name: p.info for name, p in providers.items()}
-    InviteSender(worker, outbox, store, clock, infos, render).register()
+    hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
+    InviteSender(worker, outbox, store, clock, infos, render, hangs_up).register()
 
 
 @dataclass
@@ -97,6 +101,10 @@ class DialoutFeature:
     clock: Clock
     mask_numbers: bool
     facts: WorkspaceFacts  # shown read-only to admins in App Home
+    metrics: Metrics
+    inbox: CommandInbox  # `/dial`s are stored there before Slack gets its 200
+    slack_client: AsyncWebClient
+    default_locale: str
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -105,18 +113,31 @@ class DialoutFeature:
 
     def routes(self) -> list[BaseRoute]:
         """The provider webhooks, `/webhooks/<provider>`."""
-        return list(webhooks.routes(self.providers, self.status))
+
+        def observe(provider: str, status: int, seconds: float) -> None:
+            self.metrics.webhook_events.labels(provider, str(status)).inc()
+            self.metrics.webhook_seconds.labels(provider).observe(seconds)
+
+        return list(webhooks.routes(self.providers, self.status, observe))
+
+    async def gauges(self) -> Sequence[GaugeSample]:
+        """Invites by status and calls by provider/state/reason, read now (for `/metrics`)."""
+        return await read_dialout_gauges(self.store.engine)
 
     def register(self, app: AsyncApp) -> None:
-        """`/dial`, the cancel button and App Home."""
+        """`/dial`, its form and shortcuts, the thread parent's buttons and App Home."""
         commands.register(
             app,
             requests=self.requests,
             clock=self.clock,
             mask_numbers=self.mask_numbers,
+            inbox=self.inbox,
+            client=self.slack_client,
+            default_locale=self.default_locale,
             subcommands=self.subcommands,
         )
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         home.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers, facts=self.facts)
 
     async def start(self) -> None:
@@ -140,13 +161,15 @@ def build_dialout(
     notifier: OutboxNotifier,
     slack_client: AsyncWebClient,
     clock: Clock,
+    metrics: Metrics,
+    inbox: CommandInbox,
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
 ) -> DialoutFeature:
     """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`."""
     infos = {name: p.info for name, p in providers.items()}
     status = StatusService(store, notifier, clock, infos)
-    scheduler = InviteScheduler(grace_s(settings), watch_every_s=watch_every_s)
+    scheduler = InviteScheduler(grace_s(settings), watch_every_s=watch_every_s, on_late=metrics.fire_lateness.observe)
     invites = InviteService(
         store,
         scheduler,
@@ -164,9 +187,11 @@ def build_dialout(
         default_provider=default_providers(settings),
         default_locale=settings.default_locale,
         default_tz=settings.default_tz,
+        admin_group=settings.invite_admin_group,
     )
     directory = SlackDirectory(slack_client)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of)
+    groups = SlackUserGroups(slack_client)
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups)
     return DialoutFeature(
         store,
         providers,
@@ -177,6 +202,10 @@ def build_dialout(
         clock,
         settings.mask_numbers,
         workspace_facts(settings, providers),
+        metrics,
+        inbox,
+        slack_client,
+        settings.default_locale,
         tuple(subcommands),
     )
 

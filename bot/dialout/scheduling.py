@@ -33,7 +33,13 @@ Periodic = Callable[[], Awaitable[None]]
 class InviteScheduler:
     """The core's Scheduler port on an AsyncIOScheduler."""
 
-    def __init__(self, grace_s: int, reconcile_every_s: float = 30.0, watch_every_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        grace_s: int,
+        reconcile_every_s: float = 30.0,
+        watch_every_s: float = 1.0,
+        on_late: Callable[[float], None] = lambda _s: None,
+    ) -> None:
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": grace_s, "coalesce": True, "max_instances": 1},
@@ -41,6 +47,7 @@ class InviteScheduler:
         self._reconcile_every_s = reconcile_every_s
         self._watch_every_s = watch_every_s
         self._fire: Fire | None = None
+        self._on_late = on_late  # seconds between an invite's due time and its job running (for /metrics)
 
     def start(self, *, fire: Fire, reconcile: Periodic, watch: Periodic) -> None:
         """Start inside the running loop: `fire(id)` at each invite's time, `reconcile` and `watch` periodically.
@@ -66,19 +73,25 @@ class InviteScheduler:
         self._scheduler.add_job(
             self._fire_invite,
             DateTrigger(run_date=at),
-            args=[invite_id],
+            args=[invite_id, at],
             id=f"invite:{invite_id}",
             replace_existing=True,
         )
 
-    async def _fire_invite(self, invite_id: int) -> None:
+    async def _fire_invite(self, invite_id: int, due: datetime) -> None:
         """An invite's due time has come (a job scheduled before `start` runs once it is given its work)."""
+        self._on_late(max((datetime.now(UTC) - due).total_seconds(), 0.0))
         if self._fire is not None:
             await self._fire(invite_id)
 
     def unschedule(self, invite_id: int) -> None:
         with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(f"invite:{invite_id}")
+
+    @property
+    def state(self) -> str:
+        """'running' or 'stopped', as `/readyz` reports it (every replica schedules; claims keep firing once)."""
+        return "running" if self._scheduler.running else "stopped"
 
     def job_ids(self) -> list[str]:
         """Ids of the jobs held (for tests and `/healthz`-style inspection)."""

@@ -48,6 +48,8 @@ def invite_from_row(row: Any) -> Invite:
         fired_at=row.fired_at,
         late_by_s=row.late_by_s,
         source_text=row.source_text,
+        request_key=row.request_key,
+        fired_by=row.fired_by,
     )
 
 
@@ -121,6 +123,7 @@ class SqlInviteStore:
                     status=invite.status.value,
                     created_at=now,
                     source_text=invite.source_text,
+                    request_key=invite.request_key,
                 )
             )
             assert result.inserted_primary_key is not None
@@ -153,6 +156,11 @@ class SqlInviteStore:
     async def get_invite(self, invite_id: int) -> Invite | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(invites).where(invites.c.id == invite_id))).first()
+        return invite_from_row(row) if row else None
+
+    async def invite_for_request(self, request_key: str) -> Invite | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(invites).where(invites.c.request_key == request_key))).first()
         return invite_from_row(row) if row else None
 
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]:
@@ -189,16 +197,69 @@ class SqlInviteStore:
             )
             return [invite_from_row(r) for r in rows]
 
-    async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
+    async def claim_due_invite(
+        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+    ) -> Invite | None:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(invites)
                 .where(and_(invites.c.id == invite_id, invites.c.status == InviteStatus.SCHEDULED.value))
-                .values(status=InviteStatus.DIALING.value, fired_at=now, late_by_s=late_by_s)
+                .values(status=InviteStatus.DIALING.value, fired_at=now, late_by_s=late_by_s, fired_by=fired_by)
             )
         if result.rowcount != 1:
             return None
         return await self.get_invite(invite_id)
+
+    async def claim_redial(
+        self, invite_id: int, attempt_ids: Sequence[int], known: int, now: datetime
+    ) -> list[CallAttempt] | None:
+        count = select(func.count()).select_from(attempts).where(attempts.c.invite_id == invite_id).scalar_subquery()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(invites)
+                .where(and_(invites.c.id == invite_id, invites.c.status == InviteStatus.DONE.value, count == known))
+                .values(status=InviteStatus.DIALING.value)
+            )
+            if result.rowcount != 1:
+                return None
+            last = (
+                await conn.execute(select(func.max(attempts.c.position)).where(attempts.c.invite_id == invite_id))
+            ).scalar_one()
+            old = list(
+                await conn.execute(
+                    select(attempts)
+                    .where(and_(attempts.c.invite_id == invite_id, attempts.c.id.in_(list(attempt_ids))))
+                    .order_by(attempts.c.position)
+                )
+            )
+            if old:
+                await conn.execute(
+                    insert(attempts),
+                    [
+                        {
+                            "invite_id": invite_id,
+                            "position": (last or 0) + 1 + index,
+                            "provider": row.provider,
+                            "party_kind": row.party_kind,
+                            "address": row.address,
+                            "slack_user_id": row.slack_user_id,
+                            "name": row.name,
+                            "company": row.company,
+                            "state": CallState.QUEUED.value,
+                            "context": {},
+                            "updated_at": now,
+                            "failure_reported": False,
+                        }
+                        for index, row in enumerate(old)
+                    ],
+                )
+            first_new = (last or 0) + 1
+            rows = await conn.execute(
+                select(attempts)
+                .where(and_(attempts.c.invite_id == invite_id, attempts.c.position >= first_new))
+                .order_by(attempts.c.position)
+            )
+            return [attempt_from_row(r) for r in rows]
 
     async def set_invite_status(
         self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None

@@ -7,7 +7,8 @@ have; a failure to store answers 500 and the provider's re-delivery brings it ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -34,13 +35,23 @@ def webhook_request(request: Request, body: bytes) -> WebhookRequest:
     )
 
 
-def routes(providers: Mapping[str, Provider], status: StatusService) -> list[Route]:
+# (provider, HTTP status answered, seconds taken): counted for /metrics, known providers only.
+Observe = Callable[[str, int, float], None]
+
+
+def routes(providers: Mapping[str, Provider], status: StatusService, observe: Observe = lambda *_: None) -> list[Route]:
     """The provider webhook routes: `providers` by name; their events go to `status`."""
 
     async def handle_provider_webhook(request: Request) -> Response:
         provider = providers.get(request.path_params["provider"])
         if provider is None:
             return PlainTextResponse("unknown provider", status_code=404)
+        started = time.perf_counter()
+        response = await _handle(provider, request)
+        observe(provider.info.name, response.status_code, time.perf_counter() - started)
+        return response
+
+    async def _handle(provider: Provider, request: Request) -> Response:
         if not isinstance(provider, ReceivesWebhooks):
             return PlainTextResponse("this provider sends no webhooks", status_code=404)
         body = await read_limited(request, MAX_WEBHOOK_BODY)

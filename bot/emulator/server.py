@@ -1,8 +1,11 @@
 """A Slack Web API emulator on loopback: the methods confbot uses, with Slack's own rules.
 
-It keeps channels, messages, threads and ephemeral messages; checks the bot token;
+It keeps channels, messages, threads, ephemeral messages and open views; checks the bot token;
 rejects blocks Slack would reject (parsed with `slack_sdk.models`, plus the 50-block limit
 the SDK does not check); and answers 429 with Retry-After when a test asks it to.
+Modals follow Slack's rules: `views.open` needs a trigger id the driver was handed with a
+command or interaction, usable once and for 3 seconds; `views.update` names a view by id and,
+when it passes the view's `hash`, is refused with `hash_conflict` once the view has changed.
 Requests may be JSON, form-encoded or query parameters, as the SDK sends them.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -26,6 +30,7 @@ from starlette.routing import Route
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_TEXT = 40000
+TRIGGER_TTL_S = 3.0  # "Pass a valid trigger_id within 3 seconds of receiving it"
 TEAM_ID = "T0EMU"
 BOT_USER_ID = "U0BOT"
 
@@ -89,6 +94,10 @@ class SlackEmulator:
         self.calls: Counter[str] = Counter()
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejections: list[dict[str, Any]] = []
+        self.held: dict[str, asyncio.Event] = {}  # method → calls wait until it is set (see `hold`)
+        self.triggers: dict[str, float] = {}  # trigger id → when it was handed out (monotonic)
+        self.used_triggers: set[str] = set()
+        self.monotonic = time.monotonic  # tests may replace it to age trigger ids without sleeping
         self._clock = 1_700_000_000
         self._counter = 0
         self.socket_mode: SocketModeEndpoint | None = None  # set by tests that use Socket Mode
@@ -99,6 +108,7 @@ class SlackEmulator:
             routes=[
                 Route("/api/{method}", self._handle, methods=["GET", "POST"]),
                 Route("/response/{key}", self._handle_response_url, methods=["POST"]),
+                Route("/trigger", self._handle_trigger, methods=["POST"]),
             ]
         )
 
@@ -156,6 +166,18 @@ class SlackEmulator:
         """Make the next `times` calls of `method` fail (429 with Retry-After by default)."""
         self.failures[method].extend(Failure(status, error, retry_after) for _ in range(times))
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Make calls of `method` wait until the returned event is set (a slow or stuck Slack)."""
+        self.held[method] = asyncio.Event()
+        return self.held[method]
+
+    def issue_trigger(self) -> str:
+        """A fresh trigger id, as Slack puts in a command or interaction it sends (valid 3 s, once)."""
+        self._counter += 1
+        trigger_id = f"{self._clock + self._counter}.{self._counter}.{uuid.uuid4().hex}"
+        self.triggers[trigger_id] = self.monotonic()
+        return trigger_id
+
     # --- reading state ---------------------------------------------------------------------
 
     def channel_messages(self, channel: str) -> list[Message]:
@@ -198,6 +220,8 @@ class SlackEmulator:
     async def _handle(self, request: Request) -> Response:
         method = request.path_params["method"]
         self.calls[method] += 1
+        if method in self.held:
+            await self.held[method].wait()
         if self.failures[method]:
             failure = self.failures[method].pop(0)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -346,12 +370,47 @@ class SlackEmulator:
             return None, "invalid_arguments"
         return raw, None
 
+    def _use_trigger(self, trigger_id: str) -> str | None:
+        """Spend a trigger id; Slack's error when it is unknown, spent or older than 3 s."""
+        issued = self.triggers.get(trigger_id)
+        if issued is None:
+            return "invalid_trigger_id"
+        if trigger_id in self.used_triggers:
+            return "exchanged_trigger_id"
+        if self.monotonic() - issued > TRIGGER_TTL_S:
+            return "expired_trigger_id"
+        self.used_triggers.add(trigger_id)
+        return None
+
+    def _stored_view(self, view_id: str, view: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+        """The view as Slack returns it: an id, a fresh hash, the app's fields and an empty state."""
+        stored = {
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": "A0CONFBOT",
+            "team_id": TEAM_ID,
+            "bot_id": "B0BOT",
+            **view,
+            "id": view_id,
+            "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        }
+        if previous is not None:
+            stored["state"] = previous.get("state", {"values": {}})
+        return stored
+
     def _api_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        trigger_problem = self._use_trigger(str(params.get("trigger_id", "")))
+        if trigger_problem:
+            return {"ok": False, "error": trigger_problem}
         view, problem = self._check_view(params)
         if problem or view is None:
             return {"ok": False, "error": problem}
         view_id = f"V{len(self.views) + 1:08d}"
-        self.views[view_id] = {**view, "id": view_id}
+        self.views[view_id] = self._stored_view(view_id, view, None)
         self._notify()
         return {"ok": True, "view": self.views[view_id]}
 
@@ -362,7 +421,10 @@ class SlackEmulator:
             return {"ok": False, "error": problem}
         if view_id not in self.views:
             return {"ok": False, "error": "not_found"}
-        self.views[view_id] = {**view, "id": view_id}
+        given_hash = params.get("hash")
+        if given_hash and given_hash != self.views[view_id].get("hash"):
+            return {"ok": False, "error": "hash_conflict"}
+        self.views[view_id] = self._stored_view(view_id, view, self.views[view_id])
         self._notify()
         return {"ok": True, "view": self.views[view_id]}
 
@@ -374,6 +436,10 @@ class SlackEmulator:
         self.views[key] = view
         self._notify()
         return {"ok": True, "view": {**view, "id": key}}
+
+    async def _handle_trigger(self, _request: Request) -> Response:
+        """Not a Slack API: the driver's way to get a trigger id for the payload it is about to send."""
+        return JSONResponse({"trigger_id": self.issue_trigger()})
 
     async def _handle_response_url(self, request: Request) -> Response:
         payload = json.loads(await request.body() or b"{}")

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.kernel.sqlite_connection import sqlite_creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Any fixed 64-bit number, the same in every replica: the advisory lock schema upgrades take turns on.
+SCHEMA_LOCK_KEY = 0x636F6E66626F74  # "confbot"
 
 
 def async_url(url: str) -> str:
@@ -97,9 +99,14 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     A database already at head is left alone without loading Alembic's environment: every start
     (and every test's bot) would otherwise pay for reading and configuring all migrations to do nothing.
+    On PostgreSQL replicas starting together would each create `alembic_version` and the tables at
+    once, and all but one die on a UniqueViolation; a transaction-scoped advisory lock makes them take
+    turns, so the later ones find the schema at head. (SQLite serialises writers by itself.)
     """
 
     def run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         if revision == "head" and current_revision(connection) == head_revision():
             return
         command.upgrade(alembic_config(connection), revision)

@@ -68,6 +68,9 @@ class InviteRow(SQLModel, table=True):
     fired_at: datetime | None = _utc(nullable=True)
     late_by_s: int | None = None
     source_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # What asked for it ("inbox:17"): carrying out the same acknowledged command again finds this row.
+    request_key: str | None = Field(default=None, unique=True)
+    fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
 
 
 class CallAttemptRow(SQLModel, table=True):
@@ -145,6 +148,21 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)
+
+
+class InboxRow(SQLModel, table=True):
+    """A Slack command acknowledged but not yet carried out; deleted once it has been."""
+
+    __tablename__ = "slack_inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Never reused (SQLite reuses a deleted row's id): what the command's work is remembered by.
+    token: str = Field(unique=True)
+    kind: str
+    payload: dict[str, Any] = _json()
+    received_at: datetime = _utc(nullable=False)
+    leased_until: datetime = _utc(nullable=False, index=True)  # held by a live process until then
+    attempts: int = 0
 
 
 # --- inbound calls (呼入转呼, seed 003) --------------------------------------------------------

@@ -115,7 +115,7 @@ class SlackUserGroups:
             response = await self._client.usergroups_users_list(usergroup=group_id)
         except SlackApiError as exc:
             if _error_of(exc) == "no_such_subteam":
-                log.error("CTI_ROUTE_ADMIN_GROUP %s is not a user group of this workspace", group_id)
+                log.error("%s is not a user group of this workspace (see *_ADMIN_GROUP settings)", group_id)
                 return frozenset()
             raise _failed("usergroups.users.list", group_id, exc) from exc
         except _UNREACHABLE as exc:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 CANCEL_INVITE_ACTION = "invite_cancel"
+DIAL_NOW_ACTION = "invite_dial_now"
+REDIAL_FAILED_ACTION = "invite_redial_failed"  # opens the confirmation modal (REDIAL_VIEW)
+HANG_UP_ACTION = "invite_hang_up"
+REDIAL_VIEW = "invite_redial"  # callback_id of the Redial failed confirmation; private_metadata: JSON
 PARENT_STATUS_BLOCK = "invite_status"
 PARENT_ACTIONS_BLOCK = "invite_actions"
 ROSTER_HEADER_BLOCK = "roster_header"

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.dialout.providers import REGISTRY
+from bot.dialout.slack.button_messages import BUTTON_MESSAGES
+from bot.dialout.slack.form_messages import FORM_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -34,6 +36,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help": {
         "en": (
             "*How to use /dial*\n"
+            "• `/dial` alone opens a form (so does the shortcut “Schedule a dial-out”).\n"
             "• `/dial 13692206627, <@U024BE7LH> into conf 42 tomorrow 3pm` dials numbers and people "
             "(their Slack profile phone) into a conference.\n"
             "• `/dial 13692206627 to conference 42 via sandbox in 10 minutes` picks the provider.\n"
@@ -51,6 +54,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "zh": (
             "*如何使用 /dial*\n"
+            "• 只输入 `/dial` 会打开表单（快捷方式“安排外呼”也可以）。\n"
             "• `/dial 13692206627 <@U024BE7LH> 呼入会议 42 明天下午3点`：把号码和同事（取其 Slack 资料里的电话）"
             "呼入电话会议。\n"
             "• `/dial 13692206627 呼入会议 42 通过 sandbox 10分钟后`：指定服务商。\n"
@@ -190,6 +194,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Which invite? Write its number, e.g. `/dial cancel 17`.",
         "zh": "要取消哪个邀请？请写编号，例如 `/dial 取消 17`。",
     },
+    "parse.bad_button": {
+        "en": "That button names no invite I can find (“{text}”), so nothing was done. `/dial list` shows yours.",
+        "zh": "这个按钮没有指向可识别的邀请（“{text}”），未做任何操作。`/dial 列表` 可查看你的邀请。",
+    },
     "parse.command_too_long": {
         "en": "That command is {length} characters long; I read at most {max}. Split it into several invites.",
         "zh": "这条命令有 {length} 个字符，最多只能读 {max} 个。请拆成多个邀请。",
@@ -287,9 +295,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Invite #{id} is already over; there is nothing to cancel.",
         "zh": "第 {id} 号邀请已经结束，无需取消。",
     },
-    "cancel.not_allowed": {
-        "en": "Only the person who created invite #{id} or a workspace admin can cancel it.",
-        "zh": "只有第 {id} 号邀请的创建者或工作区管理员可以取消它。",
+    "busy": {
+        "en": "I'm busy with many requests right now and did not take this one: nothing was scheduled. "
+        "Please try again in a minute.",
+        "zh": "当前请求过多，这条命令未被受理，未安排任何呼叫。请一分钟后重试。",
     },
     "internal_error": {
         "en": "Something went wrong on my side and nothing was scheduled. Please try again; if it keeps "
@@ -488,6 +497,10 @@ for _name, _plugin in REGISTRY.items():
         CATALOGUE[f"error.{_name}.{_code}"] = dict(_words)
 # Inbound routing's sentences live with it; merged here so `t` and CATALOGUE serve every feature.
 CATALOGUE.update(INBOUND_MESSAGES)
+# The invite buttons' sentences live with them (dialout/slack/button_messages.py).
+CATALOGUE.update(BUTTON_MESSAGES)
+# The /dial form's words live with it (dialout/slack/form_messages.py).
+CATALOGUE.update(FORM_MESSAGES)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

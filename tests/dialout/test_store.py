@@ -93,12 +93,60 @@ async def test_an_added_invite_reads_back_with_its_parties_queued_in_order(store
     assert await store.get_invite(invite.id + 100) is None and await store.get_attempt(10_000) is None
 
 
+async def test_an_invite_is_found_by_the_command_that_made_it(store: InviteStore) -> None:
+    invite = await store.add_invite(
+        Invite(
+            team_id="T",
+            channel_id="C1",
+            created_by="U9",
+            provider="fake",
+            target=Target(TargetKind.CONFERENCE, "42"),
+            due_at=NOW,
+            tz="UTC",
+            created_at=NOW,
+            request_key="inbox:7",
+        ),
+        (ALICE,),
+    )
+    assert await store.invite_for_request("inbox:7") == invite and invite.request_key == "inbox:7"
+    assert await store.invite_for_request("inbox:8") is None
+    assert (await add(store)).request_key is None  # typed-in-the-past invites have none, and many may
+
+
 async def test_a_due_invite_is_claimed_once_however_many_try_at_once(store: InviteStore) -> None:
     invite = await add(store)
     won = await asyncio.gather(*(store.claim_due_invite(invite.id or 0, NOW, 42) for _ in range(5)))
     [claimed] = [w for w in won if w is not None]
     assert (claimed.status, claimed.fired_at, claimed.late_by_s) == (InviteStatus.DIALING, NOW, 42)
     assert await store.get_invite(invite.id or 0) == claimed
+
+
+async def test_dial_now_claims_like_the_scheduler_and_remembers_who_pressed_it(store: InviteStore) -> None:
+    invite = await add(store)
+    pressers = ["U0LI", "U0AMY", None]  # two people press Dial now as the scheduler fires
+    won = await asyncio.gather(*(store.claim_due_invite(invite.id or 0, NOW, None, fired_by=p) for p in pressers))
+    [claimed] = [w for w in won if w is not None]
+    assert claimed.status is InviteStatus.DIALING and claimed.fired_by == pressers[won.index(claimed)]
+    assert await store.get_invite(invite.id or 0) == claimed
+    scheduled = await store.claim_due_invite((await add(store)).id or 0, NOW, None)
+    assert scheduled is not None and scheduled.fired_by is None
+
+
+async def test_a_redial_reopens_a_done_invite_once_with_new_queued_calls_at_the_end(store: InviteStore) -> None:
+    invite, (alice, bob) = await dialling(store, ALICE, BOB)
+    assert await store.claim_redial(invite.id or 0, [bob], 2, NOW) is None  # still dialling: not done
+    assert await store.set_invite_status(invite.id or 0, InviteStatus.DONE)
+    later = NOW + timedelta(minutes=5)
+    won = await asyncio.gather(*(store.claim_redial(invite.id or 0, [bob], 2, later) for _ in range(4)))
+    [added] = [w for w in won if w is not None]
+    assert [(a.party, a.position, a.state, a.sent_at, a.updated_at) for a in added] == [
+        (BOB, 2, CallState.QUEUED, None, later)
+    ]
+    assert (await store.get_invite(invite.id or 0)).status is InviteStatus.DIALING  # type: ignore[union-attr]
+    assert [a.party for a in await store.attempts(invite.id or 0)] == [ALICE, BOB, BOB]
+    assert await store.set_invite_status(invite.id or 0, InviteStatus.DONE)
+    assert await store.claim_redial(invite.id or 0, [alice], 2, later) is None  # decided before the last redial
+    assert len(await store.claim_redial(invite.id or 0, [alice], 3, later) or []) == 1
 
 
 async def test_invite_status_is_compare_and_set_when_an_expected_status_is_given(store: InviteStore) -> None:

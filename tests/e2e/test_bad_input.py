@@ -89,9 +89,13 @@ async def test_listener_that_fails_after_ack_still_acks_and_tells_the_user_in_th
     assert any("a bug right after the ack" in repr(r.exc_info) for r in caplog.records if r.exc_info)
 
 
-@pytest.mark.parametrize("value", ["abc", "9" * 5000, "²", "99999999999999999999", ""])
-async def test_cancel_button_with_a_value_that_is_no_invite_number_is_explained(
-    harness: Harness, caplog: pytest.LogCaptureFixture, value: str
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [(ids.CANCEL_INVITE_ACTION, v) for v in ["abc", "9" * 5000, "²", "99999999999999999999", ""]]
+    + [(a, "abc") for a in (ids.DIAL_NOW_ACTION, ids.HANG_UP_ACTION, ids.REDIAL_FAILED_ACTION)],
+)
+async def test_a_parent_button_with_a_value_that_is_no_invite_number_is_explained(
+    harness: Harness, caplog: pytest.LogCaptureFixture, action_id: str, value: str
 ) -> None:
     await harness.dial("13800138001 into conf 42 in 2 hours")
     await wait_for(lambda: len(harness.parents()) == 1, what="the thread parent")
@@ -110,7 +114,7 @@ async def test_cancel_button_with_a_value_that_is_no_invite_number_is_explained(
         "actions": [
             {
                 "type": "button",
-                "action_id": ids.CANCEL_INVITE_ACTION,
+                "action_id": action_id,
                 "block_id": ids.PARENT_ACTIONS_BLOCK,
                 "value": value,
                 "action_ts": f"{time.time():.6f}",
@@ -120,7 +124,7 @@ async def test_cancel_button_with_a_value_that_is_no_invite_number_is_explained(
     response = await harness.driver.post_signed(urlencode({"payload": json.dumps(payload)}).encode())
     assert response.status_code == 200
     await wait_for(lambda: len(harness.ephemerals()) >= 2, what="the answer to the click")
-    assert "Which invite?" in harness.ephemerals()[-1]
+    assert "That button names no invite" in harness.ephemerals()[-1]
     assert (await harness.only_invite()).status is InviteStatus.SCHEDULED
     assert _tracebacks(caplog) == []
 

@@ -103,10 +103,10 @@ async def test_mention_without_a_phone_is_named_and_nothing_is_scheduled(harness
     assert harness.sandbox_dials() == 0
 
 
-async def test_help_is_shown_for_an_empty_command(harness: Harness) -> None:
-    await harness.dial("")
+async def test_help_is_shown_for_help_in_either_language(harness: Harness) -> None:
+    await harness.dial("help")
     assert "How to use /dial" in await harness.wait_ephemeral()
-    await harness.dial("help", user=LI)
+    await harness.dial("帮助", user=LI)
     assert "如何使用 /dial" in await harness.wait_ephemeral(LI)
 
 

@@ -7,6 +7,7 @@ import string
 import pytest
 
 from bot.dialout.core.command import ParseProblem
+from bot.dialout.core.invites import CancelOutcome, DialNowOutcome, HangUpOutcome, RedialOutcome
 from bot.dialout.core.ports import NoticeKind
 from bot.kernel.phone import NumberProblemKind
 from bot.kernel.states import CallState, FailReason
@@ -30,6 +31,15 @@ def test_every_problem_state_and_reason_has_words() -> None:
     needed |= {f"state.{s.value}" for s in CallState}
     needed |= {f"reason.{r.value}" for r in FailReason}
     needed |= {f"notice.{k.value}" for k in NoticeKind if k is not NoticeKind.SUMMARY}
+    assert needed - set(CATALOGUE) == set()
+
+
+def test_every_outcome_of_every_button_has_words() -> None:
+    needed = {f"cancel.{o.value}" for o in CancelOutcome if o is not CancelOutcome.NOT_ALLOWED}
+    needed |= {f"dial_now.{o.value}" for o in DialNowOutcome if o is not DialNowOutcome.NOT_ALLOWED}
+    needed |= {f"redial.{o.value}" for o in RedialOutcome if o is not RedialOutcome.NOT_ALLOWED}
+    needed |= {f"hang_up.{o.value}" for o in HangUpOutcome if o is not HangUpOutcome.NOT_ALLOWED}
+    needed |= {"action.not_allowed", "action.not_allowed_group"}  # one refusal, naming who may, for all
     assert needed - set(CATALOGUE) == set()
 
 

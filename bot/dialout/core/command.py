@@ -11,16 +11,20 @@ Options: `via <provider>`, `max 30m|1h`, `before 15m` (live events) and provider
 `key=value`. Whatever is left after the target and the options is the time phrase
 (empty means now). Nothing here talks to Slack: mentions stay user ids until the Slack
 layer resolves them with `resolve_parties`.
+
+The `/dial` form arrives as a `DialForm` (one value per field) and is read by `read_form`
+with the same pieces, so a form and a typed command are held to the same rules; its errors
+say which field they belong to.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.dialout.core.models import Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
@@ -79,6 +83,7 @@ class ParseProblem(StrEnum):
     TOO_MANY_PARTIES = "too_many_parties"
     NO_PHONE = "no_phone"
     BAD_CANCEL = "bad_cancel"
+    BAD_BUTTON = "bad_button"
     COMMAND_TOO_LONG = "command_too_long"
     FIELD_TOO_LONG = "field_too_long"
 
@@ -123,6 +128,7 @@ class InviteDraft:
     rooms: tuple[Party, ...] = ()
     max_duration_s: int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)  # E.164 → the name written with it (the form)
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -157,10 +163,11 @@ class ParseContext:
 
 _SLACK_LINK = re.compile(r"<(?:mailto:|tel:|https?://)?([^>|]+)(?:\|([^>]*))?>")
 
+_TARGET_ID = r"[A-Za-z0-9][A-Za-z0-9_\-*#.]*"
 _CONF_TARGET = re.compile(
     r"(?:(?:\binto|\bto|\bin|\bjoin|呼入|拨入|加入|进入|接入|入|到)\s*(?:the\s+)?)?"
     r"(?P<kw>\bconf(?:erence)?\b|\bmeeting\b|\bmtg\b|电话会议|视频会议|会议(?!室))"
-    r"\s*(?:#|号|id|ID|no\.?)?\s*[:：]?\s*(?P<id>[A-Za-z0-9][A-Za-z0-9_\-*#.]*)?"
+    rf"\s*(?:#|号|id|ID|no\.?)?\s*[:：]?\s*(?P<id>{_TARGET_ID})?"
 )
 _EVENT_HEAD = re.compile(r"^(?:event|live|直播|活动)\s*(?:#|id)?\s*[:：]?\s*(?P<id>\S+)?\s*(?P<rest>.*)$", re.S)
 _ROOM_WORD = re.compile(r"(?:\brooms?\b|会议室)\s*[:：]?\s*", re.I)
@@ -243,21 +250,27 @@ def _take_options(text: str) -> tuple[_Options, str]:
         found.before = str(seconds // 60)
         return " "
 
+    text = _take_pairs(text, found.pairs)
+    text = _VIA.sub(via, text)
+    text = _MAX.sub(max_, text)
+    text = _BEFORE.sub(before, text)
+    return found, re.sub(r"\s+", " ", text).strip()
+
+
+def _take_pairs(text: str, pairs: dict[str, str]) -> str:
+    """Move the `key=value` options of `text` into `pairs`; the rest of the text."""
+
     def pair(match: re.Match[str]) -> str:
         key = match["k"].lower().replace("-", "_")
         value = match["v"]
         if value[:1] in {'"', "'"}:
             value = value[1:-1]
-        if key in found.pairs:
+        if key in pairs:
             raise ParseError(ParseProblem.DUPLICATE_OPTION, {"key": key})
-        found.pairs[_check_field(key)] = _check_field(value)
+        pairs[_check_field(key)] = _check_field(value)
         return " "
 
-    text = _KEY_VALUE.sub(pair, text)
-    text = _VIA.sub(via, text)
-    text = _MAX.sub(max_, text)
-    text = _BEFORE.sub(before, text)
-    return found, re.sub(r"\s+", " ", text).strip()
+    return _KEY_VALUE.sub(pair, text)
 
 
 def _validate_options(options: _Options, info: ProviderInfo) -> dict[str, str]:
@@ -305,7 +318,8 @@ def _choose_provider(name: str | None, kind: TargetKind, ctx: ParseContext) -> P
     return info
 
 
-def _read_when(phrase: str, ctx: ParseContext) -> When:
+def read_when(phrase: str, ctx: ParseContext) -> When:
+    """`phrase` read in the asker's zone at `ctx.now`, or the ParseError explaining why it can't be used."""
     try:
         return parse_when(phrase, ctx.now, ctx.tz)
     except WhenError as exc:
@@ -441,22 +455,11 @@ def _finish(
     phrase: str,
     ctx: ParseContext,
 ) -> InviteDraft:
-    count = len(parties.phones) + len(parties.mentions) + len(rooms)
-    if count > MAX_PARTIES:
-        raise ParseError(ParseProblem.TOO_MANY_PARTIES, {"count": count, "max": MAX_PARTIES})
-    allowed = info.timing.max_duration
-    if options.max_duration_s is not None and allowed is None:
-        raise ParseError(ParseProblem.DURATION_NOT_SUPPORTED, {"provider": info.name})
-    if options.max_duration_s is not None and allowed is not None and options.max_duration_s not in allowed:
-        raise ParseError(
-            ParseProblem.DURATION_OUT_OF_RANGE,
-            {"seconds": options.max_duration_s, "low": allowed.low, "high": allowed.high, "provider": info.name},
-        )
-    rule = info.target_rule
-    if rule is not None and not rule.accepts(target.id):
-        raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": info.name, "code": rule.code})
+    _check_count(len(parties.phones) + len(parties.mentions) + len(rooms))
+    _check_max(options.max_duration_s, info)
+    _check_target(target, info)
     valid_options = _validate_options(options, info)
-    when = _read_when(phrase, ctx)
+    when = read_when(phrase, ctx)
     return InviteDraft(
         target=target,
         provider=info.name,
@@ -467,6 +470,28 @@ def _finish(
         max_duration_s=options.max_duration_s,
         options=valid_options,
     )
+
+
+def _check_count(count: int) -> None:
+    if count > MAX_PARTIES:
+        raise ParseError(ParseProblem.TOO_MANY_PARTIES, {"count": count, "max": MAX_PARTIES})
+
+
+def _check_max(max_duration_s: int | None, info: ProviderInfo) -> None:
+    allowed = info.timing.max_duration
+    if max_duration_s is not None and allowed is None:
+        raise ParseError(ParseProblem.DURATION_NOT_SUPPORTED, {"provider": info.name})
+    if max_duration_s is not None and allowed is not None and max_duration_s not in allowed:
+        raise ParseError(
+            ParseProblem.DURATION_OUT_OF_RANGE,
+            {"seconds": max_duration_s, "low": allowed.low, "high": allowed.high, "provider": info.name},
+        )
+
+
+def _check_target(target: Target, info: ProviderInfo) -> None:
+    rule = info.target_rule
+    if rule is not None and not rule.accepts(target.id):
+        raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": info.name, "code": rule.code})
 
 
 def resolve_parties(
@@ -484,12 +509,13 @@ def resolve_parties(
     resolved: dict[str, Party] = {}
     for user_id in draft.mentions:
         profile = profiles.get(user_id)
+        name = (profile.real_name if profile else None) or user_id
         if profile is None or profile.deleted or profile.is_bot or not profile.phone:
-            missing.append({"user_id": user_id, "why": "no_phone" if profile else "unknown_user"})
+            missing.append({"user_id": user_id, "why": "no_phone" if profile else "unknown_user", "name": name})
             continue
         number = normalise(profile.phone, policy)
         if not isinstance(number, str):
-            missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone})
+            missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone, "name": name})
             continue
         resolved[user_id] = Party(PartyKind.PHONE, number, slack_user_id=user_id, name=profile.real_name)
     if missing:
@@ -499,10 +525,201 @@ def resolve_parties(
         if e164 in seen:
             continue
         seen.add(e164)
-        parties.append(mention_numbers.get(e164, Party(PartyKind.PHONE, e164)))
+        parties.append(mention_numbers.get(e164, Party(PartyKind.PHONE, e164, name=draft.labels.get(e164))))
     for party in resolved.values():
         if party.address not in seen:
             seen.add(party.address)
             parties.append(party)
     parties.extend(draft.rooms)
     return parties
+
+
+# --- the /dial form ------------------------------------------------------------------------
+
+
+class FormField(StrEnum):
+    """The fields of the /dial form, each of which can carry its own error."""
+
+    PROVIDER = "provider"
+    TARGET = "target"
+    ROOMS = "rooms"
+    BEFORE = "before"
+    PEOPLE = "people"
+    NUMBERS = "numbers"
+    WHEN = "when"
+    OPTIONS = "options"
+    MAX = "max"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class DialForm:
+    """The /dial form's fields as the user left them; also what a form is prefilled with."""
+
+    provider: str = ""  # a provider name; empty: the default one for `kind`
+    kind: TargetKind = TargetKind.CONFERENCE
+    target_id: str = ""
+    rooms: str = ""  # meetings: room ids or sip:/h323: addresses, one per line or comma-separated
+    before: str = ""  # live events: minutes before the start ("15" or "15m")
+    people: tuple[str, ...] = ()  # Slack user ids
+    numbers: str = ""  # one per line or comma-separated, `Name <number>` allowed
+    when: str = ""
+    options: str = ""  # key=value, one per line or space-separated
+    max_duration: str = ""  # "30m", "1h"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """How the form's time phrase was read while the user typed it; a submit of the same phrase schedules this."""
+
+    phrase: str
+    when: When
+
+
+@dataclass(frozen=True)
+class FormErrors(Exception):
+    """What is wrong with a submitted form, field by field."""
+
+    errors: Mapping[FormField, ParseError]
+
+
+_T = TypeVar("_T")
+_ITEM_SEPARATORS = re.compile(r"[\n,;，；、]+")
+_LABELLED = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<number>[^<>@|]+)>$")
+
+
+def _form_numbers(text: str, policy: DialingPolicy) -> tuple[Parties, dict[str, str]]:
+    """Numbers and mentions of the numbers box, and the names written with numbers (`Amy <138…>`)."""
+    labels: dict[str, str] = {}
+    plain: list[str] = []
+    for item in (i.strip() for i in _ITEM_SEPARATORS.split(text.translate(QUOTES))):
+        match = _LABELLED.match(item)
+        if match and match["name"]:
+            number = normalise(match["number"].strip(), policy)
+            if isinstance(number, str):
+                labels.setdefault(number, match["name"].strip())
+            item = match["number"].strip()
+        if item:
+            plain.append(item)
+    return read_parties(", ".join(plain), policy), labels
+
+
+def prefill_from_message(text: str, policy: DialingPolicy) -> DialForm:
+    """A form holding the people mentioned in a Slack message and the dialable numbers written in it."""
+    found = read_parties(_unescape_slack(text.translate(QUOTES)), policy)
+    return DialForm(people=tuple(found.mentions), numbers="\n".join(found.phones))
+
+
+def _form_target(form: DialForm) -> Target:
+    target_id = form.target_id.strip()
+    well_formed = (
+        re.fullmatch(r"[0-9]+", target_id) if form.kind is TargetKind.EVENT else re.fullmatch(_TARGET_ID, target_id)
+    )
+    if not well_formed:
+        raise ParseError(ParseProblem.BAD_TARGET_ID, {"keyword": form.kind.value, "text": target_id[:40]})
+    return Target(form.kind, _check_field(target_id))
+
+
+def _form_rooms(text: str) -> list[Party]:
+    rooms, unknown = _read_rooms(_ITEM_SEPARATORS.sub(" ", text))
+    if unknown:
+        raise ParseError(ParseProblem.UNKNOWN_WORDS, {"words": unknown})
+    if not rooms:
+        raise ParseError(ParseProblem.NO_PARTIES, {"kind": "meeting"})
+    return rooms
+
+
+def _form_people(form: DialForm, policy: DialingPolicy) -> tuple[Parties, dict[str, str]]:
+    parties, labels = _form_numbers(form.numbers, policy)
+    found = parties_problem(parties)
+    if found is not None and found[0] is not PartiesProblem.NO_PARTIES:
+        raise ParseError(ParseProblem(found[0].value), found[1])
+    return parties, labels
+
+
+def _form_pairs(text: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    rest = _take_pairs(text.translate(QUOTES), pairs)
+    leftover = [w for w in re.split(r"[\s,;]+", rest) if w]
+    if leftover:
+        raise ParseError(ParseProblem.UNKNOWN_WORDS, {"words": leftover})
+    return pairs
+
+
+def _form_duration(text: str, option: str, unit: str = "") -> int | None:
+    """Seconds in a duration box (None when empty); a bare number is read in `unit`."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    seconds = parse_duration(cleaned + unit if cleaned.isdigit() else cleaned)
+    if seconds is None:
+        raise ParseError(ParseProblem.BAD_DURATION, {"text": cleaned, "option": option})
+    return seconds
+
+
+def _form_when(phrase: str, ctx: ParseContext, preview: Preview | None) -> When:
+    """The phrase read now, or the instant its preview showed when the phrase is unchanged."""
+    if preview is None or preview.phrase.strip() != phrase.strip():
+        return read_when(phrase, ctx)
+    if preview.when.is_now:
+        return When(ctx.now, is_now=True)
+    if preview.when.at <= ctx.now:
+        raise ParseError(ParseProblem.PAST_TIME, {"phrase": phrase, "tz": ctx.tz, "at": preview.when.at.isoformat()})
+    return preview.when
+
+
+def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None) -> InviteDraft:
+    """Read a submitted /dial form by the rules of a typed command; FormErrors names every field that is wrong."""
+    errors: dict[FormField, ParseError] = {}
+
+    def check(where: FormField, read: Callable[[], _T]) -> _T | None:
+        try:
+            return read()
+        except ParseError as exc:
+            errors.setdefault(where, exc)
+            return None
+
+    info = check(FormField.PROVIDER, lambda: _choose_provider(form.provider or None, form.kind, ctx))
+    target = check(FormField.TARGET, lambda: _form_target(form))
+    parties, rooms = Parties(), []
+    labels: dict[str, str] = {}
+    if form.kind is TargetKind.MEETING:
+        rooms = check(FormField.ROOMS, lambda: _form_rooms(form.rooms)) or []
+    else:
+        parties, labels = check(FormField.NUMBERS, lambda: _form_people(form, ctx.policy)) or (Parties(), {})
+        parties.mentions = list(dict.fromkeys([*form.people, *parties.mentions]))
+        if not parties.phones and not parties.mentions and FormField.NUMBERS not in errors:
+            errors[FormField.PEOPLE] = ParseError(ParseProblem.NO_PARTIES, {"kind": "phone"})
+    count_field = FormField.ROOMS if form.kind is TargetKind.MEETING else FormField.PEOPLE
+    check(count_field, lambda: _check_count(len(parties.phones) + len(parties.mentions) + len(rooms)))
+    pairs = check(FormField.OPTIONS, lambda: _form_pairs(form.options))
+    before = None
+    if form.kind is TargetKind.EVENT:
+        before_s = check(FormField.BEFORE, lambda: _form_duration(form.before, "before", "m"))
+        before = str(before_s // 60) if before_s is not None else None
+    max_s = check(FormField.MAX, lambda: _form_duration(form.max_duration, "max"))
+    valid_options: dict[str, str] = {}
+    if info is not None:
+        check(FormField.MAX, lambda: _check_max(max_s, info))
+        if target is not None:
+            check(FormField.TARGET, lambda: _check_target(target, info))
+        if pairs is not None and FormField.BEFORE not in errors:
+            try:
+                valid_options = _validate_options(_Options(before=before, pairs=pairs), info)
+            except ParseError as exc:
+                where = FormField.BEFORE if exc.params.get("key") == "before" and before else FormField.OPTIONS
+                errors.setdefault(where, exc)
+    when = check(FormField.WHEN, lambda: _form_when(form.when, ctx, preview))
+    if errors or info is None or target is None or when is None:
+        raise FormErrors(errors)
+    return InviteDraft(
+        target=target,
+        provider=info.name,
+        when=when,
+        phones=tuple(parties.phones),
+        mentions=tuple(parties.mentions),
+        rooms=tuple(rooms),
+        max_duration_s=max_s,
+        options=valid_options,
+        labels=labels,
+    )

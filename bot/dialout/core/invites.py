@@ -1,4 +1,5 @@
-"""Invite use cases: schedule, fire at the due time, dial at most once, cancel, recover.
+"""Invite use cases: schedule, fire at the due time, dial at most once, cancel, recover, and the
+thread parent's buttons (Dial now, Redial failed, Hang up all), allowed by one rule (`may_act`).
 
 The rules that keep people from being dialled twice or forgotten live here:
 - an invite is claimed (scheduled → dialing) in one atomic update before any provider call;
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.dialout.core.listing import HomePage, InviteListing, home_page, list_invites
-from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus
+from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus, redial_candidates
 from bot.dialout.core.ports import (
     CallSpec,
     CancelsCalls,
@@ -80,6 +81,60 @@ class CancelOutcome(StrEnum):
     NOT_ALLOWED = "not_allowed"
 
 
+class DialNowOutcome(StrEnum):
+    """What the Dial now button achieved."""
+
+    DIALLING = "dialling"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    ALREADY_DIALLED = "already_dialled"  # the scheduler or someone else fired it first
+    ALREADY_OVER = "already_over"  # cancelled or missed meanwhile
+
+
+class RedialOutcome(StrEnum):
+    """What Redial failed achieved."""
+
+    REDIALLING = "redialling"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    NOTHING_TO_REDIAL = "nothing_to_redial"  # no call failed for a reason a redial can help with
+    NOT_FINISHED = "not_finished"  # still being dialled (someone redialled first) or never dialled
+    BLOCKED = "blocked"  # every number to redial is refused by the dialing policy now
+
+
+class HangUpOutcome(StrEnum):
+    """What Hang up all achieved."""
+
+    HANGING_UP = "hanging_up"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    NOT_DIALLING = "not_dialling"  # not dialled yet, or already over
+    CANNOT = "cannot"  # the provider cannot hang up calls
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who presses a button or types a command, and whether they may act on anyone's invite."""
+
+    user_id: str
+    privileged: bool = False  # a workspace admin or owner, or a member of the invite admin group
+
+
+def may_act(invite: Invite, actor: Actor) -> bool:
+    """The one rule for every button and `/dial cancel`: the creator, or a privileged user."""
+    return actor.privileged or invite.created_by == actor.user_id
+
+
+@dataclass(frozen=True)
+class Redial:
+    """What Redial failed would place again, and what the dialing policy now refuses."""
+
+    invite: Invite
+    calls: tuple[CallAttempt, ...]
+    refused: tuple[CallAttempt, ...]
+    known: int = 0  # calls the invite had when this was decided (the store's claim checks it)
+
+
 class InviteService:
     """Schedules invites and dials them when they come due."""
 
@@ -107,7 +162,15 @@ class InviteService:
     # --- scheduling ----------------------------------------------------------------------
 
     async def schedule(self, invite: Invite, parties: Sequence[Party]) -> Invite:
-        """Store the invite (the row is the schedule) and give it a job at its due time."""
+        """Store the invite (the row is the schedule) and give it a job at its due time.
+
+        An invite asked for by a command already carried out (same `request_key`: the command's
+        process died after storing it) is returned as it is: one command, one invite, one dial.
+        """
+        if invite.request_key is not None:
+            made = await self._store.invite_for_request(invite.request_key)
+            if made is not None:
+                return made
         saved = await self._store.add_invite(invite, parties)
         assert saved.id is not None
         await self._notifier.invite_created(saved.id)
@@ -397,35 +460,128 @@ class InviteService:
         """Page `page` of `user_id`'s App Home."""
         return await home_page(self._store, user_id, page)
 
-    async def cancel(self, invite_id: int, by_user: str, is_admin: bool) -> CancelOutcome:
+    async def creator_of(self, invite_id: int) -> str | None:
+        """Who created the invite (named to someone refused), None when there is no such invite."""
+        invite = await self._store.get_invite(invite_id)
+        return invite.created_by if invite else None
+
+    async def cancel(self, invite_id: int, actor: Actor) -> CancelOutcome:
         """Withdraw a scheduled invite, or hang up the calls of one that is dialling."""
         invite = await self._store.get_invite(invite_id)
         if invite is None:
             return CancelOutcome.NOT_FOUND
-        if invite.created_by != by_user and not is_admin:
+        if not may_act(invite, actor):
             return CancelOutcome.NOT_ALLOWED
         if invite.status is InviteStatus.SCHEDULED:
             if not await self._store.set_invite_status(
                 invite_id, InviteStatus.CANCELLED, expected=InviteStatus.SCHEDULED
             ):
-                return await self.cancel(invite_id, by_user, is_admin)
+                return await self.cancel(invite_id, actor)
             self._scheduler.unschedule(invite_id)
             for attempt in await self._store.attempts(invite_id):
                 assert attempt.id is not None
                 await self._store.cancel_unsent(attempt.id, self._clock.now())
-            await self._notifier.notice(invite_id, Notice(NoticeKind.CANCELLED, {"by": by_user}))
+            await self._notifier.notice(invite_id, Notice(NoticeKind.CANCELLED, {"by": actor.user_id}))
             await self._notifier.invite_changed(invite_id)
             return CancelOutcome.CANCELLED
         if invite.status is not InviteStatus.DIALING:
             return CancelOutcome.ALREADY_OVER
+        await self._notifier.notice(invite_id, Notice(NoticeKind.CANCELLED, {"by": actor.user_id}))
+        await self._end_open_calls(invite)
+        return CancelOutcome.HANGING_UP
+
+    async def _end_open_calls(self, invite: Invite) -> None:
+        """Withdraw calls not yet sent and hang up the others (where the provider can)."""
+        assert invite.id is not None
         provider = self._providers.get(invite.provider)
-        await self._notifier.notice(invite_id, Notice(NoticeKind.CANCELLED, {"by": by_user}))
-        for attempt in await self._store.attempts(invite_id):
+        for attempt in await self._store.attempts(invite.id):
             if attempt.state.is_final:
                 continue
             await self._cancel_attempt(provider, attempt)
-        await self._status.settle(invite_id)
-        return CancelOutcome.HANGING_UP
+        await self._status.settle(invite.id)
+
+    # --- the thread parent's buttons ------------------------------------------------------
+    #
+    # Each decides from the rows as they are now (a stale button finds the invite moved on and says
+    # so) and acts through the same claims as the scheduler, so two presses at once act once.
+
+    def can_hang_up(self, provider: str) -> bool:
+        """Whether `provider` can end calls it placed (Hang up all is offered only then)."""
+        return isinstance(self._providers.get(provider), CancelsCalls)
+
+    async def hang_up(self, invite_id: int, actor: Actor) -> HangUpOutcome:
+        """Hang up every open call of a dialling invite (Hang up all), as cancelling it while dialling does."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return HangUpOutcome.NOT_FOUND
+        if not may_act(invite, actor):
+            return HangUpOutcome.NOT_ALLOWED
+        if invite.status is not InviteStatus.DIALING:
+            return HangUpOutcome.NOT_DIALLING
+        if not self.can_hang_up(invite.provider):
+            return HangUpOutcome.CANNOT
+        await self._notifier.notice(invite_id, Notice(NoticeKind.HUNG_UP, {"by": actor.user_id}))
+        await self._end_open_calls(invite)
+        return HangUpOutcome.HANGING_UP
+
+    async def dial_now(self, invite_id: int, actor: Actor) -> DialNowOutcome:
+        """Fire a scheduled invite before its time, through the scheduler's own claim (so it is dialled once)."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return DialNowOutcome.NOT_FOUND
+        if not may_act(invite, actor):
+            return DialNowOutcome.NOT_ALLOWED
+        if invite.status is not InviteStatus.SCHEDULED:
+            return _dial_now_stale(invite.status)
+        claimed = await self._store.claim_due_invite(invite_id, self._clock.now(), None, fired_by=actor.user_id)
+        if claimed is None:
+            fresh = await self._store.get_invite(invite_id)
+            return _dial_now_stale(fresh.status if fresh else InviteStatus.CANCELLED)
+        self._scheduler.unschedule(invite_id)
+        await self._notifier.invite_changed(invite_id)
+        await self._dial(claimed)
+        return DialNowOutcome.DIALLING
+
+    async def confirm_redial(self, invite_id: int, actor: Actor, policy: DialingPolicy) -> Redial | RedialOutcome:
+        """Who Redial failed would call again (shown for confirmation), or why it would call nobody."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return RedialOutcome.NOT_FOUND
+        if not may_act(invite, actor):
+            return RedialOutcome.NOT_ALLOWED
+        if invite.status is not InviteStatus.DONE:
+            return RedialOutcome.NOT_FINISHED
+        attempts = await self._store.attempts(invite_id)
+        candidates = redial_candidates(attempts)
+        plan = Redial(
+            invite,
+            tuple(a for a in candidates if _allowed(a.party, policy)),
+            tuple(a for a in candidates if not _allowed(a.party, policy)),
+            known=len(attempts),
+        )
+        if not plan.calls:
+            return RedialOutcome.BLOCKED if plan.refused else RedialOutcome.NOTHING_TO_REDIAL
+        return plan
+
+    async def redial_failed(self, invite_id: int, actor: Actor, policy: DialingPolicy) -> RedialOutcome:
+        """Place a new call for each party whose call failed, once, within the dialing policy.
+
+        Everything is decided again from the rows (who may, the state, who failed, the policy), not
+        from what the confirmation showed; the store's claim then lets one of several presses win.
+        """
+        plan = await self.confirm_redial(invite_id, actor, policy)
+        if isinstance(plan, RedialOutcome):
+            return plan
+        ids = [a.id or 0 for a in plan.calls]
+        added = await self._store.claim_redial(invite_id, ids, plan.known, self._clock.now())
+        if added is None:
+            return RedialOutcome.NOT_FINISHED
+        await self._notifier.notice(invite_id, Notice(NoticeKind.REDIAL, {"by": actor.user_id, "n": len(added)}))
+        await self._notifier.invite_changed(invite_id)
+        claimed = await self._store.get_invite(invite_id)
+        assert claimed is not None
+        await self._dial(claimed)
+        return RedialOutcome.REDIALLING
 
     async def _cancel_attempt(self, provider: Provider | None, attempt: CallAttempt) -> None:
         assert attempt.id is not None
@@ -443,3 +599,15 @@ def _policy_problem(party: Party, policy: DialingPolicy) -> NumberProblem | None
         return None
     number = normalise(party.address, policy)
     return number if isinstance(number, NumberProblem) else None
+
+
+def _dial_now_stale(status: InviteStatus) -> DialNowOutcome:
+    """Why Dial now found nothing to fire, from the invite's status."""
+    if status in {InviteStatus.DIALING, InviteStatus.DONE}:
+        return DialNowOutcome.ALREADY_DIALLED
+    return DialNowOutcome.ALREADY_OVER
+
+
+def _allowed(party: Party, policy: DialingPolicy) -> bool:
+    """Whether the dialing policy (as it is now) still lets us call this party."""
+    return _policy_problem(party, policy) is None

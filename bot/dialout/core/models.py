@@ -76,6 +76,8 @@ class Invite:
     fired_at: datetime | None = None
     late_by_s: int | None = None
     source_text: str = ""
+    request_key: str | None = None  # the acknowledged command that made it: made once however often carried out
+    fired_by: str | None = None  # who pressed Dial now (None: it was dialled at its time)
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,34 @@ SETTING_UP = frozenset({CallState.QUEUED, CallState.DIALING, CallState.RINGING, 
 def everyone_reached(attempts: Sequence[CallAttempt]) -> bool:
     """Whether nobody is being dialled any more and someone joined (the conference is under way)."""
     return any(a.state is CallState.ANSWERED for a in attempts) and not any(a.state in SETTING_UP for a in attempts)
+
+
+def _joined(attempt: CallAttempt) -> bool:
+    return attempt.answered_at is not None or attempt.state in {CallState.ANSWERED, CallState.COMPLETED}
+
+
+def party_outcomes(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
+    """One call per party, in party order: the one that joined if any did, else the party's latest.
+
+    A redial adds later calls for the same parties; counts and summaries are about people, not calls.
+    """
+    chosen: dict[tuple[str, str], CallAttempt] = {}
+    for attempt in sorted(attempts, key=lambda a: a.position):
+        key = (attempt.party.kind.value, attempt.party.address)
+        if key not in chosen or not _joined(chosen[key]):
+            chosen[key] = attempt
+    return list(chosen.values())
+
+
+# Failed for one of these, a call may have connected after all (or was never tried): never redialled.
+_NOT_REDIALLED = frozenset({FailReason.UNKNOWN, FailReason.MISSED})
+
+
+def redial_candidates(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
+    """The failed calls a redial would place again: one per party, the party's latest attempt.
+
+    A party is left out when any of its calls joined, when its latest call is still open, or when
+    that call failed for a reason that does not rule out that it connected (unknown) or was never
+    tried (missed).
+    """
+    return [a for a in party_outcomes(attempts) if a.state is CallState.FAILED and a.reason not in _NOT_REDIALLED]

@@ -263,10 +263,29 @@ class InviteStore(Protocol):
 
     async def add_invite(self, invite: Invite, parties: Sequence[Party]) -> Invite: ...
     async def get_invite(self, invite_id: int) -> Invite | None: ...
+    async def invite_for_request(self, request_key: str) -> Invite | None:
+        """The invite an acknowledged command already made, if it did."""
+        ...
+
     async def attempts(self, invite_id: int) -> list[CallAttempt]: ...
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]: ...
-    async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
-        """Move a scheduled invite to dialing in one atomic update; None if someone else did."""
+    async def claim_due_invite(
+        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+    ) -> Invite | None:
+        """Move a scheduled invite to dialing in one atomic update; None if someone else did.
+
+        `fired_by` names who pressed Dial now (the scheduler's own claim leaves it None).
+        """
+        ...
+
+    async def claim_redial(
+        self, invite_id: int, attempt_ids: Sequence[int], known: int, now: datetime
+    ) -> list[CallAttempt] | None:
+        """Move a done invite back to dialing and queue one new call per given attempt's party, atomically.
+
+        `known` is how many calls the invite had when the redial was decided: None (nothing added)
+        when the invite is no longer done or has other calls since (someone else redialled first).
+        """
         ...
 
     async def set_invite_status(
@@ -350,6 +369,8 @@ class NoticeKind(StrEnum):
     SUMMARY = "summary"
     CANCELLED = "cancelled"
     UNKNOWN_OUTCOME = "unknown_outcome"
+    HUNG_UP = "hung_up"  # someone pressed Hang up all
+    REDIAL = "redial"  # someone pressed Redial failed: new calls for those who failed
 
 
 @dataclass(frozen=True)

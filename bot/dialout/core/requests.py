@@ -1,37 +1,59 @@
 """Carrying out what a `/dial` asks: read it in the asker's zone, resolve people, schedule.
 
-Returns a reply as data; the Slack layer turns it into words in the asker's language.
-Nothing is stored unless every part of the request is valid.
+Typed text and the /dial form take the same road: read by `core.command` under the same rules,
+then resolved, checked and stored by the same `_store`. Returns a reply as data; the Slack layer
+turns it into words in the asker's language. Nothing is stored unless every part of the request
+is valid.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
 
 from bot.dialout.core.command import (
     CancelCommand,
     Command,
+    DialForm,
+    FormErrors,
+    FormField,
     HelpCommand,
     InviteDraft,
     ListCommand,
     ParseContext,
     ParseError,
     ParseProblem,
+    Preview,
     parse_command,
-    read_invite_id,
+    prefill_from_message,
+    read_form,
+    read_when,
     resolve_parties,
 )
-from bot.dialout.core.invites import CancelOutcome, InviteService
+from bot.dialout.core.invites import (
+    Actor,
+    CancelOutcome,
+    DialNowOutcome,
+    HangUpOutcome,
+    InviteService,
+    Redial,
+    RedialOutcome,
+)
 from bot.dialout.core.listing import HomePage, InviteListing
-from bot.dialout.core.models import Invite, TargetKind
-from bot.dialout.core.ports import ProviderInfo
+from bot.dialout.core.models import Capability, Invite, TargetKind
+from bot.dialout.core.ports import ProviderInfo, SecondsRange
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
-from bot.kernel.ports import Clock, Directory
+from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
+
+log = logging.getLogger(__name__)
 
 # dateparser keeps state in module-level parsers and is not safe to call from two threads at once
 # (scrapinghub/dateparser#441, #813): commands are read off the loop, but one at a time.
@@ -71,12 +93,40 @@ class ScheduledReply:
 
 
 @dataclass(frozen=True)
+class WhoMay:
+    """Who may act on an invite, named when someone else is refused: its creator, admins, the admin group."""
+
+    creator: str
+    group: str = ""  # empty: no invite admin group is configured
+
+
+@dataclass(frozen=True)
 class CancelReply:
     """What `/dial cancel` achieved."""
 
     locale: str
     invite_id: int
     outcome: CancelOutcome
+    who_may: WhoMay | None = None  # set when the asker was refused
+
+
+@dataclass(frozen=True)
+class ButtonReply:
+    """What a button on a thread parent (Dial now, Redial failed, Hang up all) achieved, for the presser."""
+
+    locale: str
+    invite_id: int
+    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome
+    who_may: WhoMay | None = None  # set when the presser was refused
+
+
+@dataclass(frozen=True)
+class RedialConfirmation:
+    """Who Redial failed would call again and why they failed, to confirm before anything is placed."""
+
+    locale: str
+    plan: Redial
+    provider_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +152,73 @@ Reply = HelpReply | ErrorReply | ScheduledReply | CancelReply | ListReply
 
 
 @dataclass(frozen=True)
+class ProviderChoice:
+    """A configured provider and a kind of target it serves, as the form offers it."""
+
+    name: str
+    title: str
+    kind: TargetKind
+    options: tuple[tuple[str, str], ...] = ()  # its key=value options and what a valid value looks like
+    max_duration: SecondsRange | None = None  # what `max` may be; None: it can't limit calls
+
+
+@dataclass(frozen=True)
+class FormSetup:
+    """What the form needs to know of its user and the workspace when it is drawn."""
+
+    locale: str
+    tz: str
+    choices: tuple[ProviderChoice, ...]  # the default provider first
+
+
+@dataclass(frozen=True)
+class PreviewReply:
+    """How the form's time phrase reads in the user's zone right now (or why it can't be used)."""
+
+    locale: str
+    tz: str
+    phrase: str
+    preview: Preview | None = None
+    error: ParseError | None = None
+
+
+@dataclass(frozen=True)
+class FormErrorReply:
+    """What is wrong with a submitted form, by field; nothing was stored."""
+
+    locale: str
+    errors: Mapping[FormField, ParseError]
+
+
+_KIND_ORDER = (TargetKind.CONFERENCE, TargetKind.MEETING, TargetKind.EVENT)
+# Problems found after reading (they need Slack's answers), and the form field each belongs to.
+_FIELD_OF = {
+    ParseProblem.NO_PHONE: FormField.PEOPLE,
+    ParseProblem.CANNOT_POST_HERE: FormField.CHANNEL,
+    ParseProblem.PROVIDER_REFUSED: FormField.PROVIDER,
+}
+
+
+def provider_choices(
+    providers: Mapping[str, ProviderInfo], defaults: Mapping[TargetKind, str]
+) -> tuple[ProviderChoice, ...]:
+    """Every configured provider for every kind it serves, conferences first, each kind's default first."""
+    choices: list[ProviderChoice] = []
+    for kind in _KIND_ORDER:
+        able = sorted(
+            name
+            for name, info in providers.items()
+            if Capability(kind.value) in info.capabilities and not info.missing_settings
+        )
+        default = defaults.get(kind)
+        for name in sorted(able, key=lambda n: (n != default, n)):
+            info = providers[name]
+            options = tuple((key, spec.hint) for key, spec in sorted(info.options.items()) if key != "before")
+            choices.append(ProviderChoice(name, info.title, kind, options, info.timing.max_duration))
+    return tuple(choices)
+
+
+@dataclass(frozen=True)
 class RequestRules:
     """Workspace settings that shape how requests are read."""
 
@@ -109,10 +226,11 @@ class RequestRules:
     default_provider: Mapping[TargetKind, str] = field(default_factory=dict)
     default_locale: str = "en"
     default_tz: str = "UTC"
+    admin_group: str = ""  # Slack user group whose members may act on anyone's invite, besides admins
 
 
 class DialRequests:
-    """Serves `/dial` text and the cancel button."""
+    """Serves `/dial` text, the /dial form and the buttons on an invite's thread parent."""
 
     def __init__(
         self,
@@ -122,9 +240,11 @@ class DialRequests:
         clock: Clock,
         rules: RequestRules,
         locale_of: Callable[[str | None, str], str],
+        groups: UserGroups,
     ) -> None:
         self._invites = invites
         self._directory = directory
+        self._groups = groups
         self._providers = providers
         self._clock = clock
         self._rules = rules
@@ -134,18 +254,53 @@ class DialRequests:
         profile = await self._directory.profile(user_id)
         return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
 
-    async def handle_text(self, text: str, asker: Asker) -> Reply:
-        """Read and carry out one `/dial` command."""
-        profile = await self._asker_profile(asker.user_id)
-        locale = self._locale_of(profile.locale, self._rules.default_locale)
-        providers = self._providers()
-        context = ParseContext(
-            now=self._clock.now(),
+    def _locale(self, profile: UserProfile) -> str:
+        return self._locale_of(profile.locale, self._rules.default_locale)
+
+    async def _actor(self, user_id: str, profile: UserProfile) -> Actor:
+        """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
+        if profile.is_admin:
+            return Actor(user_id, privileged=True)
+        group = self._rules.admin_group
+        if not group:
+            return Actor(user_id)
+        try:
+            return Actor(user_id, privileged=user_id in await self._groups.members(group))
+        except LookupFailed as exc:  # unsure who is in the group: only the creator may act; try again later
+            log.warning("could not read the members of user group %s (%s)", group, exc)
+            return Actor(user_id)
+
+    async def _who_may(self, invite_id: int, outcome: StrEnum) -> WhoMay | None:
+        """Who may act on the invite, when `outcome` is a refusal (every outcome enum spells it not_allowed)."""
+        if outcome.value != "not_allowed":
+            return None
+        creator = await self._invites.creator_of(invite_id)
+        return WhoMay(creator or "", self._rules.admin_group)
+
+    def _context(
+        self, profile: UserProfile, providers: Mapping[str, ProviderInfo], now: datetime | None = None
+    ) -> ParseContext:
+        return ParseContext(
+            now=now or self._clock.now(),
             tz=profile.tz,
             policy=self._rules.policy,
             providers=providers,
             default_provider=self._rules.default_provider,
         )
+
+    async def handle_text(
+        self, text: str, asker: Asker, *, received_at: datetime | None = None, request_key: str | None = None
+    ) -> Reply:
+        """Read and carry out one `/dial` command.
+
+        `received_at` is when Slack sent it: "in 10 minutes" counts from then even when a crash
+        delayed carrying it out. `request_key` names the acknowledged command, so carrying it out
+        twice makes one invite.
+        """
+        profile = await self._asker_profile(asker.user_id)
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        providers = self._providers()
+        context = self._context(profile, providers, received_at)
         try:
             # Off the event loop: a long command takes a while to read, and the loop serves everyone.
             command = await asyncio.to_thread(_read_alone, text, context)
@@ -159,12 +314,52 @@ class DialRequests:
             )
             return HelpReply(locale, profile.tz, usable)
         if isinstance(command, CancelCommand):
-            outcome = await self._invites.cancel(command.invite_id, asker.user_id, profile.is_admin)
-            return CancelReply(locale, command.invite_id, outcome)
+            actor = await self._actor(asker.user_id, profile)
+            outcome = await self._invites.cancel(command.invite_id, actor)
+            return CancelReply(locale, command.invite_id, outcome, await self._who_may(command.invite_id, outcome))
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
-        return await self._schedule(command, asker, profile, locale, text, providers)
+        try:
+            return await self._store(command, asker, profile, text, providers, request_key)
+        except ParseError as exc:
+            return ErrorReply(locale, exc)
+
+    async def form_setup(self, user_id: str) -> FormSetup:
+        """The user's language and zone, and the providers the form may offer them."""
+        profile = await self._asker_profile(user_id)
+        choices = provider_choices(self._providers(), self._rules.default_provider)
+        return FormSetup(self._locale_of(profile.locale, self._rules.default_locale), profile.tz, choices)
+
+    def prefill_from_message(self, text: str) -> DialForm:
+        """The form for "Dial these people" on a message: its mentions and the numbers in it this workspace dials."""
+        return prefill_from_message(text, self._rules.policy)
+
+    async def preview(self, phrase: str, user_id: str) -> PreviewReply:
+        """How `phrase` reads for this user now: what the form shows under its time box."""
+        profile = await self._asker_profile(user_id)
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        try:
+            when = read_when(phrase, self._context(profile, self._providers()))
+        except ParseError as exc:
+            return PreviewReply(locale, profile.tz, phrase, error=exc)
+        return PreviewReply(locale, profile.tz, phrase, Preview(phrase, when))
+
+    async def submit_form(
+        self, form: DialForm, asker: Asker, preview: Preview | None = None
+    ) -> ScheduledReply | FormErrorReply:
+        """Read a submitted form like typed text and schedule it; a time previewed for the same phrase is kept."""
+        profile = await self._asker_profile(asker.user_id)
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
+        providers = self._providers()
+        try:
+            draft = read_form(form, self._context(profile, providers), preview)
+        except FormErrors as exc:
+            return FormErrorReply(locale, exc.errors)
+        try:
+            return await self._store(draft, asker, profile, json.dumps(asdict(form), ensure_ascii=False), providers)
+        except ParseError as exc:
+            return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.PROVIDER): exc})
 
     async def home(self, user_id: str, page: int = 0) -> HomeReply:
         """A user's App Home, page `page`."""
@@ -173,25 +368,61 @@ class DialRequests:
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         return HomeReply(locale, await self._invites.home(user_id, page), profile.is_admin, titles)
 
-    async def cancel(self, value: str, user_id: str) -> CancelReply | ErrorReply:
-        """The cancel button on a thread parent; `value` is the button's value as the payload carries it."""
+    async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
+        """The cancel button on a thread parent."""
         profile = await self._asker_profile(user_id)
-        locale = self._locale_of(profile.locale, self._rules.default_locale)
-        invite_id = read_invite_id(value)
-        if invite_id is None:
-            return ErrorReply(locale, ParseError(ParseProblem.BAD_CANCEL, {"text": value[:40]}))
-        outcome = await self._invites.cancel(invite_id, user_id, profile.is_admin)
-        return CancelReply(locale, invite_id, outcome)
+        outcome = await self._invites.cancel(invite_id, await self._actor(user_id, profile))
+        return CancelReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
-    async def _schedule(
+    async def unreadable_button(self, value: str, user_id: str) -> ErrorReply:
+        """A button whose value names no invite (a forged or mangled payload): say so, do nothing."""
+        profile = await self._asker_profile(user_id)
+        return ErrorReply(self._locale(profile), ParseError(ParseProblem.BAD_BUTTON, {"text": value[:40]}))
+
+    async def dial_now(self, invite_id: int, user_id: str) -> ButtonReply:
+        """The Dial now button: fire a scheduled invite early."""
+        profile = await self._asker_profile(user_id)
+        outcome = await self._invites.dial_now(invite_id, await self._actor(user_id, profile))
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
+        """The Hang up all button: end every open call of a dialling invite."""
+        profile = await self._asker_profile(user_id)
+        outcome = await self._invites.hang_up(invite_id, await self._actor(user_id, profile))
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def confirm_redial(self, invite_id: int, user_id: str) -> RedialConfirmation | ButtonReply:
+        """The Redial failed button: who would be called again, or why nobody would be."""
+        profile = await self._asker_profile(user_id)
+        locale = self._locale(profile)
+        actor = await self._actor(user_id, profile)
+        plan = await self._invites.confirm_redial(invite_id, actor, self._rules.policy)
+        if isinstance(plan, RedialOutcome):
+            return ButtonReply(locale, invite_id, plan, await self._who_may(invite_id, plan))
+        info = self._providers().get(plan.invite.provider)
+        return RedialConfirmation(locale, plan, info.title if info else plan.invite.provider)
+
+    async def redial(self, invite_id: int, user_id: str) -> ButtonReply:
+        """Redial failed, confirmed: place the new calls (permission and state are checked again)."""
+        profile = await self._asker_profile(user_id)
+        actor = await self._actor(user_id, profile)
+        outcome = await self._invites.redial_failed(invite_id, actor, self._rules.policy)
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def _store(
         self,
         draft: InviteDraft,
         asker: Asker,
         profile: UserProfile,
-        locale: str,
         text: str,
         providers: Mapping[str, ProviderInfo],
-    ) -> Reply:
+        request_key: str | None = None,
+    ) -> ScheduledReply:
+        """Resolve the draft's people, check where it reports and what the provider says, then store it.
+
+        Raises ParseError (nothing stored) for what only Slack or the provider can tell.
+        """
+        locale = self._locale_of(profile.locale, self._rules.default_locale)
         profiles = dict(
             zip(
                 draft.mentions,
@@ -199,17 +430,13 @@ class DialRequests:
                 strict=True,
             )
         )
-        try:
-            parties = resolve_parties(draft, profiles, self._rules.policy)
-        except ParseError as exc:
-            return ErrorReply(locale, exc)
+        parties = resolve_parties(draft, profiles, self._rules.policy)
         if not await self._directory.can_post(asker.channel_id):
-            return ErrorReply(locale, ParseError(ParseProblem.CANNOT_POST_HERE, {}))
+            raise ParseError(ParseProblem.CANNOT_POST_HERE, {})
         info = providers.get(draft.provider)
         refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
         if refused:
-            problem = ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
-            return ErrorReply(locale, problem)
+            raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
         now = self._clock.now()
         invite = Invite(
             team_id=asker.team_id,
@@ -224,6 +451,7 @@ class DialRequests:
             options=dict(draft.options),
             created_at=now,
             source_text=text,
+            request_key=request_key,
         )
         saved = await self._invites.schedule(invite, parties)
         return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)

@@ -1,27 +1,97 @@
-"""Buttons on invite messages: cancel."""
+"""Buttons on an invite's thread parent: Dial now, Redial failed (through its modal), Hang up all, Cancel.
+
+Each listener acks first, asks the core (which applies the one permission rule and tells a stale
+click from a fresh one) and answers the presser privately in their language.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.requests import DialRequests
+from bot.dialout.core.command import read_invite_id
+from bot.dialout.core.requests import ButtonReply, CancelReply, DialRequests, ErrorReply
 from bot.dialout.slack.commands import tell
+from bot.dialout.slack.confirmations import build_redial_modal, read_redial_metadata
 from bot.dialout.slack.replies import build_reply
+from bot.dialout.slack.thread import View
 from bot.kernel.feature import Asker
 from bot.kernel.ports import Clock
 from bot.slack import ids
 
 
-def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
-    """Attach the cancel button listener."""
+def _value(body: dict[str, Any]) -> str:
+    """The pressed button's value: the invite it is about, as the payload carries it (forgeable)."""
+    return str(body["actions"][0].get("value") or "")
 
-    @app.action(ids.CANCEL_INVITE_ACTION)
-    async def handle_cancel(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+
+def _asker(body: dict[str, Any], channel_id: str | None = None) -> Asker:
+    team = (body.get("team") or {}).get("id", "")
+    return Asker(body["user"]["id"], team, channel_id or body["channel"]["id"])
+
+
+def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
+    """Attach the listeners of the parent's buttons and of the Redial failed confirmation."""
+
+    def pressing(action_id: str, press: Callable[[int, str], Awaitable[CancelReply | ButtonReply]]) -> None:
+        """Listen to a button that acts at once (its confirm dialog, if any, was Slack's)."""
+
+        async def handle_press(
+            ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        ) -> None:
+            await ack()
+            asker = _asker(body)
+            invite_id = read_invite_id(_value(body))
+            if invite_id is None:
+                reply: CancelReply | ButtonReply | ErrorReply = await requests.unreadable_button(
+                    _value(body), asker.user_id
+                )
+            else:
+                reply = await press(invite_id, asker.user_id)
+            await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
+
+        app.action(action_id)(handle_press)
+
+    pressing(ids.CANCEL_INVITE_ACTION, requests.cancel)
+    pressing(ids.DIAL_NOW_ACTION, requests.dial_now)
+    pressing(ids.HANG_UP_ACTION, requests.hang_up)
+
+    @app.action(ids.REDIAL_FAILED_ACTION)
+    async def handle_redial(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        action = body["actions"][0]
-        asker = Asker(body["user"]["id"], (body.get("team") or {}).get("id", ""), body["channel"]["id"])
-        reply = await requests.cancel(str(action.get("value") or ""), asker.user_id)
+        asker = _asker(body)
+        invite_id = read_invite_id(_value(body))
+        if invite_id is None:
+            await tell(
+                client,
+                respond,
+                asker,
+                build_reply(await requests.unreadable_button(_value(body), asker.user_id), clock.now(), mask_numbers),
+            )
+            return
+        answer = await requests.confirm_redial(invite_id, asker.user_id)
+        if isinstance(answer, ButtonReply):
+            await tell(client, respond, asker, build_reply(answer, clock.now(), mask_numbers))
+            return
+        view = View(
+            locale=answer.locale,
+            mask_numbers=mask_numbers,
+            now=clock.now(),
+            provider_title=answer.provider_title,
+            provider=answer.plan.invite.provider,
+        )
+        modal = build_redial_modal(answer, asker.channel_id, view)
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    @app.view(ids.REDIAL_VIEW)
+    async def handle_redial_confirmed(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        invite_id, channel_id = read_redial_metadata(view["private_metadata"])
+        asker = _asker(body, channel_id)
+        reply = await requests.redial(invite_id, asker.user_id)
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))

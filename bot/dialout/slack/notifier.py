@@ -24,6 +24,7 @@ from bot.dialout.slack.thread import (
     build_parent,
     build_roster,
     build_summary,
+    describe_count,
     describe_party,
 )
 from bot.dialout.store import SqlInviteStore
@@ -112,8 +113,11 @@ class InviteSender:
         clock: Clock,
         providers: Mapping[str, ProviderInfo],
         settings: RenderSettings,
+        hangs_up: frozenset[str] = frozenset(),
     ) -> None:
+        """`hangs_up` names the providers that can end the calls they placed (CancelsCalls)."""
         self._worker = worker
+        self._hangs_up = hangs_up
         self._messages = worker.messages
         self._outbox = outbox
         self._store = store
@@ -157,6 +161,7 @@ class InviteSender:
             handed_over=info is not None and info.hands_over,
             provider_title=info.title if info else invite.provider,
             provider=invite.provider,
+            can_hang_up=invite.provider in self._hangs_up,
         )
 
     async def _fresh(self, invite: Invite) -> Invite:
@@ -231,6 +236,10 @@ class InviteSender:
             )
         if notice.kind is NoticeKind.CANCELLED:
             return t("notice.cancelled", locale, by=params.get("by", "?"))
+        if notice.kind is NoticeKind.HUNG_UP:
+            return t("notice.hung_up", locale, by=params.get("by", "?"))
+        if notice.kind is NoticeKind.REDIAL:
+            return t("notice.redial", locale, by=params.get("by", "?"), n=describe_count(invite, params["n"], locale))
         if notice.kind is NoticeKind.UNKNOWN_OUTCOME:
             attempt = await self._store.get_attempt(int(params.get("attempt_id", 0)))
             who = describe_party(attempt, view) if attempt else "?"

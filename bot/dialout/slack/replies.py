@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from bot.dialout.core.command import ParseError, ParseProblem
-from bot.dialout.core.requests import CancelReply, ErrorReply, HelpReply, Reply, ScheduledReply
+from bot.dialout.core.invites import CancelOutcome, DialNowOutcome, HangUpOutcome, RedialOutcome
+from bot.dialout.core.requests import (
+    ButtonReply,
+    CancelReply,
+    ErrorReply,
+    HelpReply,
+    Reply,
+    ScheduledReply,
+    WhoMay,
+)
 from bot.dialout.slack.thread import View, describe_count, describe_target, describe_when
 from bot.slack.messages import CATALOGUE, t
 
@@ -64,13 +73,35 @@ def build_parse_error(error: ParseError, locale: str, now: datetime | None = Non
     return t(f"parse.{problem.value}", locale, **params)
 
 
-def build_reply(reply: Reply, now: datetime, mask_numbers: bool) -> str:
-    """The private answer to a /dial command or the cancel button."""
+_BUTTON_KEYS = {DialNowOutcome: "dial_now", RedialOutcome: "redial", HangUpOutcome: "hang_up"}
+
+
+def build_refusal(invite_id: int, who_may: WhoMay | None, locale: str) -> str:
+    """Who may act on an invite, for someone who may not: the creator, admins and the admin group."""
+    creator = who_may.creator if who_may else ""
+    if who_may and who_may.group:
+        return t("action.not_allowed_group", locale, id=invite_id, creator=creator, group=who_may.group)
+    return t("action.not_allowed", locale, id=invite_id, creator=creator)
+
+
+def build_button_reply(reply: ButtonReply) -> str:
+    """What pressing a parent's button did, or why it did nothing (refused, or the invite moved on)."""
+    if reply.outcome.value == "not_allowed":
+        return build_refusal(reply.invite_id, reply.who_may, reply.locale)
+    return t(f"{_BUTTON_KEYS[type(reply.outcome)]}.{reply.outcome.value}", reply.locale, id=reply.invite_id)
+
+
+def build_reply(reply: Reply | ButtonReply, now: datetime, mask_numbers: bool) -> str:
+    """The private answer to a /dial command or a button on the thread parent."""
     if isinstance(reply, HelpReply):
         return t("help", reply.locale, tz=reply.tz, providers=_quoted(list(reply.providers)))
     if isinstance(reply, ErrorReply):
         return build_parse_error(reply.error, reply.locale, now)
+    if isinstance(reply, ButtonReply):
+        return build_button_reply(reply)
     if isinstance(reply, CancelReply):
+        if reply.outcome is CancelOutcome.NOT_ALLOWED:
+            return build_refusal(reply.invite_id, reply.who_may, reply.locale)
         return t(f"cancel.{reply.outcome.value}", reply.locale, id=reply.invite_id)
     assert isinstance(reply, ScheduledReply)
     view = View(locale=reply.locale, mask_numbers=mask_numbers, now=now)

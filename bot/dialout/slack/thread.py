@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, TargetKind, everyone_reached
+from bot.dialout.core.models import (
+    CallAttempt,
+    Invite,
+    InviteStatus,
+    TargetKind,
+    everyone_reached,
+    party_outcomes,
+    redial_candidates,
+)
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from bot.slack.lines import (
@@ -44,6 +52,7 @@ class View:
     handed_over: bool = False  # the provider reports no per-call status (Quanshi)
     provider_title: str = ""
     provider: str = ""  # registry name, for provider-specific error explanations
+    can_hang_up: bool = False  # the provider can end calls it placed (Hang up all is offered)
 
 
 def _relative(seconds: float, locale: str) -> str:
@@ -64,7 +73,7 @@ def describe_when(invite: Invite, view: View) -> str:
     local = format_local(invite.due_at, invite.tz, view.locale)
     stamp = slack_date(invite.due_at, local)
     ahead = (invite.due_at - view.now).total_seconds()
-    if ahead <= 0:
+    if ahead <= 0 or invite.fired_by:  # dialled early: "in 5 h" would no longer be true
         return t("when.at_past", view.locale, at=stamp)
     return t("when.at", view.locale, at=stamp, relative=_relative(ahead, view.locale))
 
@@ -156,34 +165,67 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
+def _plain(key: str, locale: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": t(key, locale)}
+
+
+def _button(
+    action_id: str, key: str, invite: Invite, locale: str, *, style: str | None = None, confirm: str | None = None
+) -> dict[str, Any]:
+    """A button acting on `invite` (its id is the value); `confirm` names the words of Slack's confirm dialog."""
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(f"button.{key}", locale),
+        "value": str(invite.id),
+    }
+    if style:
+        button["style"] = style
+    if confirm:
+        button["confirm"] = {
+            "title": _plain(f"button.{confirm}_confirm_title", locale),
+            "text": _plain(f"button.{confirm}_confirm_text", locale),
+            "confirm": _plain(f"button.{confirm}_confirm_yes", locale),
+            "deny": _plain(f"button.{confirm}_confirm_no", locale),
+        }
+    return button
+
+
 def cancel_button(invite: Invite, locale: str) -> dict[str, Any]:
     """The Cancel button, with Slack's own confirmation dialog; the same on the parent and in /dial list."""
+    return _button(ids.CANCEL_INVITE_ACTION, "cancel", invite, locale, style="danger", confirm="cancel")
 
-    def plain(key: str) -> dict[str, str]:
-        return {"type": "plain_text", "text": t(key, locale)}
 
-    return {
-        "type": "button",
-        "action_id": ids.CANCEL_INVITE_ACTION,
-        "text": plain("button.cancel"),
-        "value": str(invite.id),
-        "style": "danger",
-        "confirm": {
-            "title": plain("button.cancel_confirm_title"),
-            "text": plain("button.cancel_confirm_text"),
-            "confirm": plain("button.cancel_confirm_yes"),
-            "deny": plain("button.cancel_confirm_no"),
-        },
-    }
+def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> list[dict[str, Any]]:
+    """The buttons that can act on the invite as it is now: nothing is offered that would do nothing.
+
+    Scheduled: Dial now, Cancel. Dialling: Hang up all (where the provider can), Cancel.
+    Finished with calls a redial could help: Redial failed (its confirmation lists them).
+    """
+    locale = view.locale
+    if invite.status is InviteStatus.SCHEDULED:
+        return [
+            _button(ids.DIAL_NOW_ACTION, "dial_now", invite, locale, style="primary", confirm="dial_now"),
+            cancel_button(invite, locale),
+        ]
+    if invite.status is InviteStatus.DIALING:
+        buttons = [cancel_button(invite, locale)]
+        if view.can_hang_up:
+            buttons.insert(0, _button(ids.HANG_UP_ACTION, "hang_up", invite, locale, confirm="hang_up"))
+        return buttons
+    if invite.status is InviteStatus.DONE and redial_candidates(attempts):
+        return [_button(ids.REDIAL_FAILED_ACTION, "redial", invite, locale)]
+    return []
 
 
 def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> tuple[str, list[dict[str, Any]]]:
-    """The thread parent: what, who, when, status, and a cancel button while it can be cancelled."""
+    """The thread parent: what, who, when, status, and the buttons that can act on it now."""
+    parties = party_outcomes(attempts)  # a redialled party is counted once
     title = t(
         "parent.title",
         view.locale,
         id=invite.id,
-        count=describe_count(invite, len(attempts), view.locale),
+        count=describe_count(invite, len(parties), view.locale),
         target=describe_target(invite, view.locale),
         provider=view.provider_title or invite.provider,
         when=describe_when(invite, view),
@@ -194,13 +236,14 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         status = t("status.in_progress", view.locale)
     # Live counts are the roster's job (updated per event); the parent changes with the invite's status.
     if attempts and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
-        status = f"{status} {describe_counts(attempts, view)}"
+        status = f"{status} {describe_counts(parties, view)}"
+    if invite.fired_by:
+        status = f"{status} {t('parent.fired_by', view.locale, user=invite.fired_by)}"
     blocks: list[dict[str, Any]] = [_section(title), _context(status)]
     blocks[1]["block_id"] = ids.PARENT_STATUS_BLOCK
-    if invite.status in {InviteStatus.SCHEDULED, InviteStatus.DIALING}:
-        blocks.append(
-            {"type": "actions", "block_id": ids.PARENT_ACTIONS_BLOCK, "elements": [cancel_button(invite, view.locale)]}
-        )
+    buttons = parent_buttons(invite, attempts, view)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": ids.PARENT_ACTIONS_BLOCK, "elements": buttons})
     return f"{title}\n{status}", blocks
 
 
@@ -211,7 +254,7 @@ def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     50 blocks or the text budget, the rest is summarised by a count (the counts above always
     include everyone).
     """
-    counts = describe_counts(attempts, view)
+    counts = describe_counts(party_outcomes(attempts), view)  # people; the lines below are every call
     header = t("roster.title", view.locale, counts=counts)
     blocks: list[dict[str, Any]] = [_section(header, ids.ROSTER_HEADER_BLOCK)]
     if any(_is_handed_over(a, view) for a in attempts):
@@ -251,20 +294,24 @@ def _failure_sentence(attempt: CallAttempt, view: View, plain_key: str, detail_k
     return t(plain_key, view.locale, who=who, reason=reason)
 
 
+def describe_failure(attempt: CallAttempt, view: View) -> str:
+    """'• 138****8000: busy' (with the provider's explanation when there is one), for a list of failures."""
+    return _failure_sentence(attempt, view, "notice.failure_line", "notice.failure_line_detail")
+
+
 def build_failures(failed: Sequence[CallAttempt], view: View) -> str:
     """One reply for a burst of failures: a sentence for one, a bullet list for several."""
     if len(failed) == 1:
         return _failure_sentence(failed[0], view, "notice.failures_one", "notice.failures_one_detail")
-    lines = [
-        _failure_sentence(attempt, view, "notice.failure_line", "notice.failure_line_detail") for attempt in failed[:40]
-    ]
+    lines = [describe_failure(attempt, view) for attempt in failed[:40]]
     if len(failed) > 40:
         lines.append(t("summary.more", view.locale, n=len(failed) - 40))
     return t("notice.failures_many", view.locale, n=len(failed), lines="\n".join(lines))
 
 
 def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> str:
-    """'3 of 4 joined · 138****8000 busy' once every party is final."""
+    """'3 of 4 joined · 138****8000 busy' once every party is final (a redialled party once, as it ended)."""
+    attempts = party_outcomes(attempts)
     total = len(attempts)
     if view.handed_over:
         queued = sum(1 for a in attempts if _is_handed_over(a, view))

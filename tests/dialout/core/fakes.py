@@ -54,6 +54,7 @@ class InMemoryInviteStore:
             roster_ts=None,
             fired_at=None,
             late_by_s=None,
+            fired_by=None,
         )
         for position, party in enumerate(parties):
             attempt_id = len(self._attempts) + 1
@@ -64,6 +65,10 @@ class InMemoryInviteStore:
 
     async def get_invite(self, invite_id: int) -> Invite | None:
         found = self._invites.get(invite_id)
+        return replace(found) if found else None
+
+    async def invite_for_request(self, request_key: str) -> Invite | None:
+        found = next((i for i in self._invites.values() if i.request_key == request_key), None)
         return replace(found) if found else None
 
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]:
@@ -84,12 +89,32 @@ class InMemoryInviteStore:
         ]
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
-    async def claim_due_invite(self, invite_id: int, now: datetime, late_by_s: int | None) -> Invite | None:
+    async def claim_due_invite(
+        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+    ) -> Invite | None:
         invite = self._invites.get(invite_id)
         if invite is None or invite.status is not InviteStatus.SCHEDULED:
             return None
         invite.status, invite.fired_at, invite.late_by_s = InviteStatus.DIALING, now, late_by_s
+        invite.fired_by = fired_by
         return replace(invite)
+
+    async def claim_redial(
+        self, invite_id: int, attempt_ids: Sequence[int], known: int, now: datetime
+    ) -> list[CallAttempt] | None:
+        invite = self._invites.get(invite_id)
+        mine = sorted((a for a in self._attempts.values() if a.invite_id == invite_id), key=lambda a: a.position)
+        if invite is None or invite.status is not InviteStatus.DONE or len(mine) != known:
+            return None
+        invite.status = InviteStatus.DIALING
+        position = mine[-1].position + 1 if mine else 0
+        added = []
+        for old in (a for a in mine if a.id in set(attempt_ids)):
+            attempt_id = len(self._attempts) + 1
+            self._attempts[attempt_id] = CallAttempt(invite_id, position, old.party, id=attempt_id, updated_at=now)
+            added.append(replace(self._attempts[attempt_id]))
+            position += 1
+        return added
 
     async def set_invite_status(
         self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
 
-from bot.dialout.core.invites import CancelOutcome, DialingRules, InviteService
+from bot.dialout.core.invites import (
+    Actor,
+    CancelOutcome,
+    DialingRules,
+    DialNowOutcome,
+    HangUpOutcome,
+    InviteService,
+    Redial,
+    RedialOutcome,
+)
 from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Target, TargetKind
-from bot.dialout.core.ports import NoticeKind, PlaceResult, ProviderError
+from bot.dialout.core.ports import DialRequest, Notice, NoticeKind, PlaceResult, ProviderError, ProviderInfo
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
+from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
@@ -37,7 +48,12 @@ class World:
         )
 
     async def schedule(
-        self, *numbers: str, in_minutes: float = 0, created_by: str = "U1", conference: str = "42"
+        self,
+        *numbers: str,
+        in_minutes: float = 0,
+        created_by: str = "U1",
+        conference: str = "42",
+        request_key: str | None = None,
     ) -> Invite:
         now = self.clock.now()
         return await self.invites.schedule(
@@ -50,6 +66,7 @@ class World:
                 due_at=now + timedelta(minutes=in_minutes),
                 tz="Asia/Shanghai",
                 created_at=now,
+                request_key=request_key,
             ),
             [Party(PartyKind.PHONE, n) for n in numbers],
         )
@@ -133,6 +150,15 @@ async def test_provider_refusal_fails_the_calls_with_its_reason(world: World) ->
     assert world.notifier.failed == [invite.id]
 
 
+async def test_a_command_carried_out_again_makes_no_second_invite_and_dials_once(world: World) -> None:
+    first = await world.schedule("+8613800138001", request_key="inbox:3")
+    again = await world.schedule("+8613800138001", request_key="inbox:3")  # its process died after storing it
+    assert again.id == first.id
+    await world.invites.fire(first.id or 0)
+    assert world.provider.dialled == ["+8613800138001"]
+    assert len(world.notifier.created) == 1
+
+
 async def test_crash_mid_send_makes_the_call_unknown_at_the_next_start(world: World) -> None:
     invite = await world.schedule("+8613800138001")
     claimed = await world.store.claim_due_invite(invite.id or 0, world.clock.now(), None)
@@ -187,20 +213,20 @@ async def test_event_that_beats_the_call_id_is_applied_once_the_id_is_known(worl
 
 async def test_cancel_before_the_due_time_dials_nobody(world: World) -> None:
     invite = await world.schedule("+8613800138001", in_minutes=30)
-    assert await world.invites.cancel(invite.id or 0, "U2", is_admin=False) is CancelOutcome.NOT_ALLOWED
-    assert await world.invites.cancel(invite.id or 0, "U1", is_admin=False) is CancelOutcome.CANCELLED
+    assert await world.invites.cancel(invite.id or 0, Actor("U2")) is CancelOutcome.NOT_ALLOWED
+    assert await world.invites.cancel(invite.id or 0, Actor("U1")) is CancelOutcome.CANCELLED
     assert invite.id not in world.scheduler.jobs
     world.clock.advance(minutes=31)
     await world.invites.fire(invite.id or 0)
     assert world.provider.requests == []
     assert await world.states(invite) == {"+8613800138001": (CallState.CANCELLED, None)}
-    assert await world.invites.cancel(invite.id or 0, "U1", is_admin=False) is CancelOutcome.ALREADY_OVER
+    assert await world.invites.cancel(invite.id or 0, Actor("U1")) is CancelOutcome.ALREADY_OVER
 
 
 async def test_cancel_while_dialling_hangs_up_open_calls(world: World) -> None:
     invite = await world.schedule("+8613800138001")
     await world.invites.fire(invite.id or 0)
-    assert await world.invites.cancel(invite.id or 0, "U9", is_admin=True) is CancelOutcome.HANGING_UP
+    assert await world.invites.cancel(invite.id or 0, Actor("U9", privileged=True)) is CancelOutcome.HANGING_UP
     assert len(world.provider.cancelled) == 1
     assert await world.states(invite) == {"+8613800138001": (CallState.CANCELLED, None)}
 
@@ -257,3 +283,175 @@ async def test_the_parent_is_re_rendered_when_the_last_call_being_set_up_joins(w
     assert world.notifier.parent_changed == []  # the second call is still being dialled
     await world.status.apply(CallEvent("fake", second, CallState.ANSWERED, dedupe_key="a2"))
     assert world.notifier.parent_changed == [invite.id]  # nobody is being dialled any more
+
+
+# --- the thread parent's buttons -----------------------------------------------------------
+
+
+async def test_dial_now_pressed_twice_as_the_scheduler_fires_dials_each_party_once(world: World) -> None:
+    invite = await world.schedule("+8613800138001", "+8613800138002", in_minutes=30)
+    presses = [world.invites.dial_now(invite.id or 0, Actor("U1")) for _ in range(2)]
+    outcomes = await asyncio.gather(*presses, world.invites.fire(invite.id or 0))
+    assert sorted(str(o) for o in outcomes[:2]) == [DialNowOutcome.ALREADY_DIALLED, DialNowOutcome.DIALLING]
+    assert sorted(world.provider.dialled) == ["+8613800138001", "+8613800138002"]
+    assert invite.id not in world.scheduler.jobs  # the job at the due time is gone
+    fired = await world.store.get_invite(invite.id or 0)
+    assert fired is not None and (fired.status, fired.fired_by) == (InviteStatus.DIALING, "U1")
+    world.clock.advance(minutes=31)
+    await world.invites.fire(invite.id or 0)  # a job that fires anyway (another replica) dials nobody again
+    assert len(world.provider.dialled) == 2
+
+
+async def test_dial_now_acts_only_for_the_creator_and_privileged_users(world: World) -> None:
+    invite = await world.schedule("+8613800138001", in_minutes=30)
+    assert await world.invites.dial_now(invite.id or 0, Actor("U2")) is DialNowOutcome.NOT_ALLOWED
+    assert world.provider.requests == [] and invite.id in world.scheduler.jobs
+    assert await world.invites.dial_now(invite.id or 0, Actor("U2", privileged=True)) is DialNowOutcome.DIALLING
+    assert await world.invites.dial_now(404, Actor("U1")) is DialNowOutcome.NOT_FOUND
+
+
+async def test_dial_now_on_a_cancelled_invite_says_so_and_dials_nobody(world: World) -> None:
+    invite = await world.schedule("+8613800138001", in_minutes=30)
+    await world.invites.cancel(invite.id or 0, Actor("U1"))
+    assert await world.invites.dial_now(invite.id or 0, Actor("U1")) is DialNowOutcome.ALREADY_OVER
+    assert world.provider.requests == []
+
+
+def _outcomes_by_number(results: dict[str, PlaceResult | None]):
+    """A provider answer: a fixed result per number (None: dialling, with a call id)."""
+
+    def answer(request):
+        placed = []
+        for call in request.calls:
+            result = results.get(call.party.address)
+            if result is None:
+                placed.append(
+                    PlaceResult(call.attempt_id, CallState.DIALING, provider_call_id=f"call-{call.attempt_id}")
+                )
+            else:
+                placed.append(replace(result, attempt_id=call.attempt_id))
+        return placed
+
+    return answer
+
+
+async def _finished_with_failures(world: World) -> Invite:
+    """01 joins and leaves, 02 is busy, 03 failed with an unknown outcome (it may have connected)."""
+    world.provider.answer = _outcomes_by_number(
+        {
+            "+8613800138002": PlaceResult(0, CallState.FAILED, reason=FailReason.BUSY),
+            "+8613800138003": PlaceResult(0, CallState.FAILED, reason=FailReason.UNKNOWN),
+        }
+    )
+    invite = await world.schedule("+8613800138001", "+8613800138002", "+8613800138003")
+    await world.invites.fire(invite.id or 0)
+    first = (await world.store.attempts(invite.id or 0))[0]
+    await world.status.apply(CallEvent("fake", f"call-{first.id}", CallState.COMPLETED, dedupe_key="done-1"))
+    finished = await world.store.get_invite(invite.id or 0)
+    assert finished is not None and finished.status is InviteStatus.DONE
+    world.provider.requests.clear()
+    return finished
+
+
+async def test_redial_calls_again_only_the_parties_whose_calls_failed(world: World) -> None:
+    invite = await _finished_with_failures(world)
+    plan = await world.invites.confirm_redial(invite.id or 0, Actor("U1"), DialingPolicy())
+    assert isinstance(plan, Redial) and [a.party.address for a in plan.calls] == ["+8613800138002"]
+    assert [(a.party.address, a.reason) for a in plan.calls] == [("+8613800138002", FailReason.BUSY)]
+    outcome = await world.invites.redial_failed(invite.id or 0, Actor("U1"), DialingPolicy())
+    assert outcome is RedialOutcome.REDIALLING
+    assert world.provider.dialled == ["+8613800138002"]  # not the one who joined, not the unknown one
+    roster = [(a.party.address, a.state) for a in await world.store.attempts(invite.id or 0)]
+    assert roster[-1] == ("+8613800138002", CallState.FAILED)  # the new attempt, busy again, is on the roster
+    assert len(roster) == 4
+    assert world.notifier.notices[-2][1] == Notice(NoticeKind.REDIAL, {"by": "U1", "n": 1})
+
+
+async def test_two_redials_at_once_place_each_new_call_once(world: World) -> None:
+    invite = await _finished_with_failures(world)
+    world.provider.answer = None  # the new calls ring: the invite stays dialling
+    outcomes = await asyncio.gather(
+        *(world.invites.redial_failed(invite.id or 0, Actor("U1"), DialingPolicy()) for _ in range(3))
+    )
+    assert sorted(outcomes) == sorted(
+        [RedialOutcome.REDIALLING, RedialOutcome.NOT_FINISHED, RedialOutcome.NOT_FINISHED]
+    )
+    assert world.provider.dialled == ["+8613800138002"]
+
+
+async def test_redial_never_calls_again_someone_whose_redialled_call_joined(world: World) -> None:
+    invite = await _finished_with_failures(world)
+    world.provider.answer = None
+    await world.invites.redial_failed(invite.id or 0, Actor("U1"), DialingPolicy())
+    new = (await world.store.attempts(invite.id or 0))[-1]
+    await world.status.apply(CallEvent("fake", f"call-{new.id}", CallState.COMPLETED, dedupe_key="done-new"))
+    outcome = await world.invites.redial_failed(invite.id or 0, Actor("U1"), DialingPolicy())
+    assert outcome is RedialOutcome.NOTHING_TO_REDIAL
+    assert world.provider.dialled == ["+8613800138002"]
+
+
+async def test_redial_goes_through_the_dialing_policy_again(world: World) -> None:
+    invite = await _finished_with_failures(world)
+    only_us = DialingPolicy(allowed_countries=frozenset({"US"}))
+    assert await world.invites.confirm_redial(invite.id or 0, Actor("U1"), only_us) is RedialOutcome.BLOCKED
+    assert await world.invites.redial_failed(invite.id or 0, Actor("U1"), only_us) is RedialOutcome.BLOCKED
+    assert world.provider.requests == []
+
+
+async def test_redial_acts_only_for_the_creator_and_only_once_the_invite_is_over(world: World) -> None:
+    invite = await _finished_with_failures(world)
+    assert await world.invites.redial_failed(invite.id or 0, Actor("U2"), DialingPolicy()) is RedialOutcome.NOT_ALLOWED
+    ringing = await world.schedule("+8613800138009")
+    await world.invites.fire(ringing.id or 0)
+    assert (
+        await world.invites.redial_failed(ringing.id or 0, Actor("U1"), DialingPolicy()) is RedialOutcome.NOT_FINISHED
+    )
+    assert world.provider.dialled == ["+8613800138009"]
+
+
+async def test_hang_up_all_ends_every_open_call_of_a_dialling_invite(world: World) -> None:
+    invite = await world.schedule("+8613800138001", "+8613800138002")
+    await world.invites.fire(invite.id or 0)
+    assert await world.invites.hang_up(invite.id or 0, Actor("U2")) is HangUpOutcome.NOT_ALLOWED
+    assert await world.invites.hang_up(invite.id or 0, Actor("U1")) is HangUpOutcome.HANGING_UP
+    assert len(world.provider.cancelled) == 2
+    assert {s for s, _ in (await world.states(invite)).values()} == {CallState.CANCELLED}
+    assert (await world.store.get_invite(invite.id or 0)).status is InviteStatus.DONE  # type: ignore[union-attr]
+    assert (invite.id, Notice(NoticeKind.HUNG_UP, {"by": "U1"})) in world.notifier.notices
+    assert await world.invites.hang_up(invite.id or 0, Actor("U1")) is HangUpOutcome.NOT_DIALLING  # a stale click
+
+
+@dataclass
+class _PlacesOnly:
+    """A provider that can place calls but not end them (no CancelsCalls)."""
+
+    inner: ScriptedProvider
+
+    @property
+    def info(self) -> ProviderInfo:
+        return self.inner.info
+
+    async def place(self, request: DialRequest) -> list[PlaceResult]:
+        return await self.inner.place(request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_hang_up_all_is_refused_where_the_provider_cannot_end_calls(clock) -> None:
+    scripted = ScriptedProvider()
+    world = World(clock, scripted)
+    world.invites = InviteService(
+        world.store,
+        world.scheduler,
+        world.notifier,
+        {"fake": _PlacesOnly(scripted)},
+        world.status,
+        clock,
+        callback_url=lambda name: "",
+    )
+    invite = await world.schedule("+8613800138001")
+    await world.invites.fire(invite.id or 0)
+    assert not world.invites.can_hang_up("fake")
+    assert await world.invites.hang_up(invite.id or 0, Actor("U1")) is HangUpOutcome.CANNOT
+    assert scripted.cancelled == []

@@ -26,6 +26,11 @@ class Directory:
         return True
 
 
+class NoGroups:
+    async def members(self, group_id: str) -> frozenset[str]:
+        return frozenset()
+
+
 def dial_requests(clock: FakeClock) -> DialRequests:
     provider = ScriptedProvider()
     store, notifier = InMemoryInviteStore(), RecordingNotifier()
@@ -34,7 +39,13 @@ def dial_requests(clock: FakeClock) -> DialRequests:
         store, RecordingScheduler(), notifier, {provider.name: provider}, status, clock, lambda name: name
     )
     return DialRequests(
-        invites, Directory(), lambda: {provider.name: provider.info}, clock, RequestRules(), lambda loc, d: "en"
+        invites,
+        Directory(),
+        lambda: {provider.name: provider.info},
+        clock,
+        RequestRules(),
+        lambda loc, d: "en",
+        NoGroups(),
     )
 
 

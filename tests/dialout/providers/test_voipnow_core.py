@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.invites import Actor, DialingRules, InviteService
 from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind
 from bot.dialout.core.status import StatusService
@@ -197,7 +197,7 @@ async def test_cancelling_a_ringing_invite_hangs_the_call_up(world: World) -> No
     invite = await world.dial_now()
     await world.watch_for(3)
     assert (await world.attempt(invite)).state is CallState.RINGING
-    await world.invites.cancel(invite.id or 0, "U1", is_admin=False)
+    await world.invites.cancel(invite.id or 0, Actor("U1"))
     assert (await world.attempt(invite)).state is CallState.CANCELLED
     [delete] = world.fake.requests_to("delete")
     assert delete.path.endswith(f"/211/{(await world.attempt(invite)).provider_call_id}")

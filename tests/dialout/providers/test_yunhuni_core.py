@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from pydantic import SecretStr
 
-from bot.dialout.core.invites import InviteService
+from bot.dialout.core.invites import Actor, InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind, WebhookRequest
 from bot.dialout.core.status import StatusService
@@ -185,7 +185,7 @@ async def test_events_take_calls_to_their_outcomes_and_the_conference_end_closes
 
 async def test_cancelling_a_dialling_invite_quits_its_calls(world: World) -> None:
     invite_id = await world.dial("+8613800138001")
-    outcome = await world.invites.cancel(invite_id, "U0AMY", is_admin=False)
+    outcome = await world.invites.cancel(invite_id, Actor("U0AMY"))
     assert outcome.value == "hanging_up"
     [call] = world.fake.calls.values()
     assert call.quit and world.fake.requests[-1].path.endswith("/conf/quit/42")

@@ -24,6 +24,7 @@ from bot.dialout.slack.thread import (
 )
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState, FailReason
+from bot.slack import ids
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -124,6 +125,17 @@ def test_parent_snapshot(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh"])
+def test_parent_snapshots_while_dialling_and_once_finished_with_failures(locale: str) -> None:
+    dialling = replace(invite(InviteStatus.DIALING), fired_by="U0LI")
+    text, blocks = build_parent(dialling, attempts(), replace(view(locale), can_hang_up=True))
+    assert_valid_blocks(blocks)
+    check_snapshot(f"parent_dialing_{locale}", {"text": text, "blocks": blocks})
+    text, blocks = build_parent(invite(InviteStatus.DONE), attempts(), view(locale))
+    assert_valid_blocks(blocks)
+    check_snapshot(f"parent_done_{locale}", {"text": text, "blocks": blocks})
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
 def test_roster_snapshot(locale: str) -> None:
     text, blocks = build_roster(invite(), attempts(), view(locale))
     assert_valid_blocks(blocks)
@@ -138,15 +150,45 @@ def test_parent_title_reads_like_the_spec() -> None:
     )
 
 
-def test_cancel_button_only_while_it_can_be_cancelled() -> None:
-    for status, has_button in [
-        (InviteStatus.SCHEDULED, True),
-        (InviteStatus.DIALING, True),
-        (InviteStatus.DONE, False),
-        (InviteStatus.CANCELLED, False),
-    ]:
-        _, blocks = build_parent(invite(status), attempts(), view())
-        assert any(b["type"] == "actions" for b in blocks) is has_button
+def _buttons(blocks: list[dict]) -> list[str]:
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+@pytest.mark.parametrize(
+    ("status", "can_hang_up", "expected"),
+    [
+        (InviteStatus.SCHEDULED, False, [ids.DIAL_NOW_ACTION, ids.CANCEL_INVITE_ACTION]),
+        (InviteStatus.DIALING, True, [ids.HANG_UP_ACTION, ids.CANCEL_INVITE_ACTION]),
+        (InviteStatus.DIALING, False, [ids.CANCEL_INVITE_ACTION]),
+        (InviteStatus.DONE, True, [ids.REDIAL_FAILED_ACTION]),  # someone's call failed busy
+        (InviteStatus.CANCELLED, True, []),
+        (InviteStatus.MISSED, True, []),
+    ],
+)
+def test_the_parent_offers_only_the_buttons_that_can_act_now(
+    status: InviteStatus, can_hang_up: bool, expected: list[str]
+) -> None:
+    _, blocks = build_parent(invite(status), attempts(), replace(view(), can_hang_up=can_hang_up))
+    assert_valid_blocks(blocks)
+    assert _buttons(blocks) == expected
+
+
+def test_a_finished_invite_offers_no_redial_when_no_failure_can_be_helped_by_one() -> None:
+    joined = [replace(a, state=CallState.COMPLETED) for a in attempts()]
+    unknown = [*joined[:1], replace(attempts()[1], reason=FailReason.UNKNOWN)]
+    for finished in (joined, unknown):
+        _, blocks = build_parent(invite(InviteStatus.DONE), finished, view())
+        assert _buttons(blocks) == []
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "Dialled early by <@U0LI>."), ("zh", "已由 <@U0LI> 提前拨打。")])
+def test_the_parent_says_who_dialled_it_early(locale: str, words: str) -> None:
+    early = replace(invite(InviteStatus.DIALING), fired_by="U0LI")
+    text, blocks = build_parent(early, attempts(), view(locale))
+    assert words in text and words in blocks[1]["elements"][0]["text"]
+    assert "5 h" not in text and "5 小时" not in text  # the planned time is shown, no longer "in 5 h"
+    text, _ = build_parent(invite(InviteStatus.DIALING), attempts(), view(locale))
+    assert "U0LI" not in text
 
 
 def test_roster_line_names_the_person_without_pinging_them_and_masks_the_number() -> None:
@@ -286,3 +328,18 @@ def test_parent_says_in_progress_once_nobody_is_being_dialled(locale: str, words
     ringing = [replace(joined[0], state=CallState.RINGING), *joined[1:]]
     text, _ = build_parent(invite(InviteStatus.DIALING), ringing, view(locale))
     assert words not in text
+
+
+def test_a_redialled_party_is_counted_once_as_their_last_call_ended() -> None:
+    busy = attempts()[1]
+    again = replace(busy, position=4, id=5, state=CallState.ANSWERED, reason=None)
+    text, _ = build_parent(invite(InviteStatus.DONE), [*attempts(), again], view())
+    assert "4 people" in text and "failed" not in text  # the busy party joined on the redial
+    header, blocks = build_roster(invite(), [*attempts(), again], view())
+    assert "1 failed" not in header and render_lines(blocks).count("138****8000") == 2  # both calls listed
+    done = [replace(a, state=CallState.COMPLETED) for a in attempts()[:1]] + [busy]
+    assert build_summary(invite(), [*done, replace(busy, position=4, id=5)], view()).startswith("1 of 2 joined")
+
+
+def render_lines(blocks: list[dict]) -> str:
+    return "\n".join(b.get("text", {}).get("text", "") for b in blocks)

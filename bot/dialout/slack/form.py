@@ -1,0 +1,341 @@
+"""The /dial form: a modal drawn from its values, read back from Slack's view state, and its field errors.
+
+Pure functions of plain values; `form_listeners.py` opens, updates and answers with what they build.
+The provider select and the time box dispatch actions: choosing a provider redraws the target fields
+for its kind, typing a time redraws the line under it that says how it is read. What must survive
+between those requests (where the thread goes, the instant a phrase was read as) rides in the view's
+`private_metadata`. `build_form` takes a `DialForm`, so any button that wants the form prefilled
+(edit an invite, add people) draws it the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.views import View as SlackView
+
+from bot.dialout.core.command import DialForm, FormField, ParseError, ParseProblem, Preview
+from bot.dialout.core.models import TargetKind
+from bot.dialout.core.requests import FormSetup, PreviewReply, ProviderChoice
+from bot.dialout.slack.replies import build_parse_error
+from bot.kernel.when import When
+from bot.slack.lines import format_local
+from bot.slack.messages import CATALOGUE, t
+
+CALLBACK_ID = "dial_form"  # the modal's callback id, and the global shortcut's ("Schedule a dial-out")
+MESSAGE_SHORTCUT_ID = "dial_people"  # the message shortcut ("Dial these people")
+PREVIEW_BLOCK = "dial_form_when_preview"
+MAX_TEXT_INPUT = 3000  # Slack's most for a plain_text_input
+
+
+def block_id(where: FormField) -> str:
+    """The input block of a field."""
+    return f"dial_form_{where.value}"
+
+
+def action_id(where: FormField) -> str:
+    """The element inside a field's block."""
+    return f"dial_form_{where.value}_input"
+
+
+PROVIDER_ACTION = action_id(FormField.PROVIDER)
+WHEN_ACTION = action_id(FormField.WHEN)
+
+
+@dataclass(frozen=True)
+class FormMetadata:
+    """What the modal carries from one request to the next: where it reports, and the time last previewed."""
+
+    channel_id: str = ""  # where it was opened from; empty for the global shortcut (a channel field instead)
+    preview: Preview | None = None
+
+    def encode(self) -> str:
+        """As `private_metadata` (well under Slack's 3000 characters)."""
+        data: dict[str, Any] = {"c": self.channel_id}
+        if self.preview is not None:
+            data["p"] = self.preview.phrase[: MAX_TEXT_INPUT // 3]
+            data["at"] = self.preview.when.at.isoformat()
+            data["now"] = self.preview.when.is_now
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def decode(cls, raw: str) -> FormMetadata:
+        """Back from `private_metadata`; anything unreadable reads as no metadata rather than failing the form."""
+        try:
+            data = json.loads(raw or "{}")
+            preview = None
+            if "at" in data:
+                when = When(datetime.fromisoformat(data["at"]), bool(data.get("now")))
+                preview = Preview(str(data.get("p", "")), when)
+            return cls(str(data.get("c", "")), preview)
+        except (ValueError, TypeError, AttributeError):
+            return cls()
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _choice_value(choice: ProviderChoice) -> str:
+    return f"{choice.name}:{choice.kind.value}"
+
+
+def chosen(values: DialForm, choices: tuple[ProviderChoice, ...]) -> ProviderChoice | None:
+    """The choice the form shows as selected: its provider and kind, else the first of its kind, else the default."""
+    exact = [c for c in choices if c.name == values.provider and c.kind is values.kind]
+    same_kind = [c for c in choices if c.kind is values.kind and not values.provider]
+    return next(iter([*exact, *same_kind, *choices]), None)
+
+
+def _option(choice: ProviderChoice, choices: tuple[ProviderChoice, ...], locale: str) -> dict[str, Any]:
+    several_kinds = sum(1 for c in choices if c.name == choice.name) > 1
+    label = choice.title
+    if several_kinds:
+        label = t("form.provider_kind", locale, title=choice.title, kind=t(f"form.kind.{choice.kind.value}", locale))
+    return {"text": _plain(label[:75]), "value": _choice_value(choice)}
+
+
+def _text_input(
+    where: FormField,
+    label: str,
+    value: str,
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    hint: str = "",
+    placeholder: str = "",
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id(where),
+        "multiline": multiline,
+        "max_length": MAX_TEXT_INPUT,
+    }
+    if value:
+        element["initial_value"] = value[:MAX_TEXT_INPUT]
+    if placeholder:
+        element["placeholder"] = _plain(placeholder)
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id(where),
+        "label": _plain(label),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = _plain(hint[:2000])
+    return block
+
+
+def _compact(seconds: int) -> str:
+    """A duration as `max` accepts it: 90s, 1m, 6h."""
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def build_preview_line(
+    values: DialForm, metadata: FormMetadata, preview: PreviewReply | None, tz: str, locale: str
+) -> str:
+    """The line under the time box: how the phrase reads in the user's zone, why it can't be used, or a prompt."""
+    if preview is not None and preview.error is not None:
+        return t("form.when_error", locale, error=build_parse_error(preview.error, locale).replace("`", ""))
+    read = preview.preview if preview is not None else metadata.preview
+    if read is None or read.phrase.strip() != values.when.strip() or not values.when.strip():
+        return t("form.when_waiting", locale, tz=tz)
+    if read.when.is_now:
+        return t("form.when_now", locale)
+    return t("form.when_at", locale, at=format_local(read.when.at, tz, locale), tz=tz)
+
+
+def _people_blocks(values: DialForm, locale: str) -> list[dict[str, Any]]:
+    people: dict[str, Any] = {"type": "multi_users_select", "action_id": action_id(FormField.PEOPLE)}
+    if values.people:
+        people["initial_users"] = list(values.people)
+    return [
+        {
+            "type": "input",
+            "block_id": block_id(FormField.PEOPLE),
+            "label": _plain(t("form.people", locale)),
+            "element": people,
+            "optional": True,
+            "hint": _plain(t("form.people_hint", locale)),
+        },
+        _text_input(
+            FormField.NUMBERS,
+            t("form.numbers", locale),
+            values.numbers,
+            optional=True,
+            multiline=True,
+            hint=t("form.numbers_hint", locale),
+        ),
+    ]
+
+
+def _target_blocks(values: DialForm, kind: TargetKind, locale: str) -> list[dict[str, Any]]:
+    blocks = [_text_input(FormField.TARGET, t(f"form.target.{kind.value}", locale), values.target_id)]
+    if kind is TargetKind.MEETING:
+        rooms = t("form.rooms", locale)
+        blocks.append(
+            _text_input(FormField.ROOMS, rooms, values.rooms, multiline=True, hint=t("form.rooms_hint", locale))
+        )
+        return blocks
+    blocks.extend(_people_blocks(values, locale))
+    if kind is TargetKind.EVENT:
+        before = t("form.before", locale)
+        blocks.append(
+            _text_input(FormField.BEFORE, before, values.before, optional=True, hint=t("form.before_hint", locale))
+        )
+    return blocks
+
+
+def _when_blocks(
+    values: DialForm, metadata: FormMetadata, preview: PreviewReply | None, setup: FormSetup
+) -> list[dict[str, Any]]:
+    locale = setup.locale
+    when = _text_input(
+        FormField.WHEN, t("form.when", locale), values.when, placeholder=t("form.when_placeholder", locale)
+    )
+    when["dispatch_action"] = True
+    when["element"]["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed", "on_character_entered"]}
+    line = build_preview_line(values, metadata, preview, setup.tz, locale)
+    # Plain text: the line quotes what the user typed, which must not become markup or a mention.
+    return [when, {"type": "context", "block_id": PREVIEW_BLOCK, "elements": [_plain(line)]}]
+
+
+def _channel_block(locale: str) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id(FormField.CHANNEL),
+        "label": _plain(t("form.channel", locale)),
+        "element": {
+            "type": "conversations_select",
+            "action_id": action_id(FormField.CHANNEL),
+            "default_to_current_conversation": True,
+        },
+        "hint": _plain(t("form.channel_hint", locale)),
+    }
+
+
+def _provider_blocks(values: DialForm, choice: ProviderChoice, locale: str) -> list[dict[str, Any]]:
+    blocks = []
+    if choice.options:
+        keys = "; ".join(t("form.option_key", locale, key=key, hint=hint) for key, hint in choice.options)
+        hint = t("form.options_hint", locale, provider=choice.title, keys=keys)
+        blocks.append(
+            _text_input(
+                FormField.OPTIONS, t("form.options", locale), values.options, optional=True, multiline=True, hint=hint
+            )
+        )
+    allowed = choice.max_duration
+    if allowed is not None:
+        hint = t("form.max_hint", locale, provider=choice.title, low=_compact(allowed.low), high=_compact(allowed.high))
+        blocks.append(_text_input(FormField.MAX, t("form.max", locale), values.max_duration, optional=True, hint=hint))
+    return blocks
+
+
+def build_form(
+    values: DialForm, setup: FormSetup, metadata: FormMetadata, preview: PreviewReply | None = None
+) -> dict[str, Any]:
+    """The modal for `values`, in the user's language; checked with slack_sdk's View (Slack's limits).
+
+    `setup.choices` must not be empty: with no provider configured there is no form to show.
+    """
+    locale = setup.locale
+    choice = chosen(values, setup.choices)
+    if choice is None:
+        raise ValueError("the form needs at least one configured provider")
+    provider = {
+        "type": "input",
+        "block_id": block_id(FormField.PROVIDER),
+        "label": _plain(t("form.provider", locale)),
+        "dispatch_action": True,
+        "element": {
+            "type": "static_select",
+            "action_id": PROVIDER_ACTION,
+            "options": [_option(c, setup.choices, locale) for c in setup.choices][:100],
+            "initial_option": _option(choice, setup.choices, locale),
+        },
+    }
+    blocks = [
+        provider,
+        *_target_blocks(values, choice.kind, locale),
+        *_when_blocks(values, metadata, preview, setup),
+        *([] if metadata.channel_id else [_channel_block(locale)]),
+        *_provider_blocks(values, choice, locale),
+    ]
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": _plain(t("form.title", locale)),
+        "submit": _plain(t("form.submit", locale)),
+        "close": _plain(t("form.close", locale)),
+        "private_metadata": metadata.encode(),
+        "blocks": blocks,
+    }
+    SlackView(**view).validate_json()  # raises on what Slack would refuse
+    return view
+
+
+def read_state(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> tuple[DialForm, str]:
+    """The form's fields from `view.state.values` as Slack sends them, and the channel picked ('' if none)."""
+
+    def entry(where: FormField) -> Mapping[str, Any]:
+        return (values.get(block_id(where)) or {}).get(action_id(where)) or {}
+
+    def text(where: FormField) -> str:
+        return str(entry(where).get("value") or "")
+
+    selected = (entry(FormField.PROVIDER).get("selected_option") or {}).get("value") or ""
+    provider, _, kind = str(selected).partition(":")
+    form = DialForm(
+        provider=provider,
+        kind=TargetKind(kind) if kind in {k.value for k in TargetKind} else TargetKind.CONFERENCE,
+        target_id=text(FormField.TARGET),
+        rooms=text(FormField.ROOMS),
+        before=text(FormField.BEFORE),
+        people=tuple(entry(FormField.PEOPLE).get("selected_users") or ()),
+        numbers=text(FormField.NUMBERS),
+        when=text(FormField.WHEN),
+        options=text(FormField.OPTIONS),
+        max_duration=text(FormField.MAX),
+    )
+    return form, str(entry(FormField.CHANNEL).get("selected_conversation") or "")
+
+
+def _error_text(where: FormField | None, error: ParseError, locale: str) -> str:
+    """The sentence under a field; `where` None (the field is not shown) words it as for typed text."""
+    params = dict(error.params)
+    problem = error.problem.value
+    if error.problem is ParseProblem.BAD_TARGET_ID and params.get("keyword") == TargetKind.EVENT.value:
+        problem = "bad_event_id"
+    key = f"form.error.{where.value}.{problem}" if where is not None else ""
+    if key not in CATALOGUE:
+        # Slack shows field errors as plain text: code marks would show as backticks.
+        return build_parse_error(error, locale).replace("`", "")
+    words = ", ".join(str(w) for w in params.get("words", ()))
+    names = ", ".join(str(u.get("name") or u.get("user_id")) for u in params.get("users", ()))
+    return t(key, locale, words=words, names=names)
+
+
+def build_errors(errors: Mapping[FormField, ParseError], view: Mapping[str, Any], locale: str) -> dict[str, str]:
+    """`response_action: errors` for a submitted view: each error under its field's block.
+
+    An error about a field the view does not show (the channel of a form opened in a channel) goes
+    under the first field, worded as for typed text (which does not ask to pick another), so it is
+    never lost.
+    """
+    shown = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+    answer: dict[str, str] = {}
+    for where, error in errors.items():
+        is_shown = block_id(where) in shown
+        target = block_id(where) if is_shown else str(shown[0] if shown else block_id(FormField.PROVIDER))
+        text = _error_text(where if is_shown else None, error, locale)
+        answer[target] = f"{answer[target]} {text}" if target in answer else text
+    return answer

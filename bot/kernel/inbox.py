@@ -1,0 +1,221 @@
+"""The inbox: Slack commands are stored before Slack is told we have them, then carried out by a bounded pool.
+
+Slack wants its 200 within 3 s, and the work after it (profiles, parsing, storing, posting) takes
+longer. Before the inbox that work ran unbounded after the ack: under a burst it queued on the
+database pool until the pool gave up, and a crash lost it, both after Slack (and the user) had been
+told it was received. Now:
+
+- a command is inserted here first, then acknowledged; what cannot be taken (this process already
+  holds `capacity` commands) is acknowledged with "busy, try again" and nothing is stored;
+- at most `concurrency` commands are carried out at once, well under the pool's size, so the pool
+  never decides who is served;
+- a row is held by the process carrying it out (a lease it renews while it lives); rows whose lease
+  ran out (their process died) are taken over by any live process, which carries them out again.
+  Carrying out is idempotent where it matters: an invite remembers the row that made it
+  (`invites.request_key`), so a command carried out twice makes one invite.
+- A row is deleted once carried out (including when the answer was "that is not valid").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.kernel.background import BackgroundLoop
+from bot.kernel.ports import Clock
+from bot.kernel.tables import InboxRow
+
+log = logging.getLogger(__name__)
+
+inbox = InboxRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One acknowledged command: its kind (which handler), what Slack sent, and when."""
+
+    id: int
+    token: str
+    kind: str
+    payload: dict[str, Any]
+    received_at: datetime
+    attempts: int = 1
+
+    @property
+    def request_key(self) -> str:
+        """The key the work this command causes is remembered by (so doing it again finds it)."""
+        return f"inbox:{self.token}"
+
+
+class SqlInbox:
+    """The `slack_inbox` table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def accept(self, kind: str, payload: dict[str, Any], now: datetime, lease: timedelta) -> InboxItem:
+        """Store a command, held by the caller until `now + lease`."""
+        token = uuid.uuid4().hex
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                insert(inbox).values(
+                    token=token, kind=kind, payload=payload, received_at=now, leased_until=now + lease, attempts=1
+                )
+            )
+            assert result.inserted_primary_key is not None
+            return InboxItem(result.inserted_primary_key[0], token, kind, payload, now)
+
+    async def take_over(self, now: datetime, lease: timedelta, limit: int) -> list[InboxItem]:
+        """Rows whose holder died (lease over), now held by the caller; compare-and-set, so once each."""
+        if limit <= 0:
+            return []
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                select(inbox).where(inbox.c.leased_until < now).order_by(inbox.c.id).limit(limit)
+            )
+            rows = found.all()
+        taken: list[InboxItem] = []
+        for row in rows:
+            async with self.engine.begin() as conn:
+                won = await conn.execute(
+                    update(inbox)
+                    .where(and_(inbox.c.id == row.id, inbox.c.leased_until == row.leased_until))
+                    .values(leased_until=now + lease, attempts=inbox.c.attempts + 1)
+                )
+            if won.rowcount == 1:
+                item = InboxItem(row.id, row.token, row.kind, dict(row.payload), row.received_at, row.attempts + 1)
+                taken.append(item)
+        return taken
+
+    async def renew(self, ids: Sequence[int], until: datetime) -> None:
+        """Keep holding rows being carried out (the heartbeat of a live process)."""
+        if ids:
+            async with self.engine.begin() as conn:
+                await conn.execute(update(inbox).where(inbox.c.id.in_(list(ids))).values(leased_until=until))
+
+    async def done(self, item_id: int) -> None:
+        """The command was carried out: forget it."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(inbox).where(inbox.c.id == item_id))
+
+    async def count(self) -> int:
+        """Commands acknowledged and not yet carried out (all processes)."""
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(inbox))).scalar_one())
+
+
+Handler = Callable[[InboxItem], Awaitable[None]]
+# Tells the user a command was not carried out and will not be (a bug, or too many tries).
+GiveUp = Callable[[InboxItem], Awaitable[None]]
+
+
+class CommandInbox:
+    """Accepts commands (storing them first) and carries them out, `concurrency` at a time.
+
+    `lease_s` is how long a process that stopped renewing keeps its rows: a crashed process's
+    commands are carried out by the next live process within about that long. `max_attempts`
+    bounds how often a command whose carrying-out kept dying is tried; then `give_up` tells its user.
+    """
+
+    def __init__(
+        self,
+        store: SqlInbox,
+        clock: Clock,
+        *,
+        concurrency: int = 4,
+        capacity: int = 500,
+        lease_s: float = 30.0,
+        max_attempts: int = 3,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._gate = asyncio.Semaphore(concurrency)
+        self._capacity = capacity
+        self._lease = timedelta(seconds=lease_s)
+        self._max_attempts = max_attempts
+        self._handlers: dict[str, tuple[Handler, GiveUp]] = {}
+        self._held: dict[int, asyncio.Task[None]] = {}
+        self._loop = BackgroundLoop(
+            "command-inbox", self._tend, every_s=max(lease_s / 3, 0.05), failure="command inbox round failed"
+        )
+
+    def add_handler(self, kind: str, handler: Handler, give_up: GiveUp) -> None:
+        """Carry out commands of `kind` with `handler` (each feature registers its own kinds)."""
+        if kind in self._handlers:
+            raise ValueError(f"inbox kind {kind!r} already has a handler")
+        self._handlers[kind] = (handler, give_up)
+
+    @property
+    def busy(self) -> bool:
+        """True when this process holds as many commands as it may: new ones get "try again"."""
+        return len(self._held) >= self._capacity
+
+    async def accept(self, kind: str, payload: dict[str, Any]) -> InboxItem | None:
+        """Store a command; None when too busy to take it (nothing stored). Call before acknowledging."""
+        if kind not in self._handlers:
+            raise ValueError(f"no handler for inbox kind {kind!r}")
+        if self.busy:
+            return None
+        return await self._store.accept(kind, payload, self._clock.now(), self._lease)
+
+    def carry_out(self, item: InboxItem) -> None:
+        """Carry out an accepted command in the background (after Slack has its 200)."""
+        self._held[item.id] = asyncio.create_task(self._run(item), name=f"inbox:{item.id}")
+
+    def start(self) -> None:
+        """Start renewing held rows and taking over those of processes that died."""
+        self._loop.start()
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Let commands under way finish for `grace_s`; the rest stay stored for the next process."""
+        await self._loop.stop()
+        tasks = list(self._held.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace_s)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _tend(self) -> None:
+        now = self._clock.now()
+        await self._store.renew(list(self._held), now + self._lease)
+        for item in await self._store.take_over(now, self._lease, self._capacity - len(self._held)):
+            log.warning(
+                "carrying out command %s (try %s): its process stopped before it was done", item.id, item.attempts
+            )
+            self.carry_out(item)
+
+    async def _run(self, item: InboxItem) -> None:
+        try:
+            handler, give_up = self._handlers[item.kind]
+            async with self._gate:
+                if item.attempts > self._max_attempts:
+                    log.error("command %s was tried %s times and never finished; giving up", item.id, item.attempts)
+                    await give_up(item)
+                else:
+                    await handler(item)
+            await self._store.done(item.id)
+        except asyncio.CancelledError:
+            raise  # stopping: the row stays, held until its lease runs out, then another process takes it
+        except Exception:
+            # A bug in carrying it out. Trying again could repeat what it already did (an ephemeral
+            # reply, a parent post), so it is not retried: the user is told and the row forgotten.
+            log.exception("command %s failed; telling its user", item.id)
+            await self._give_up_quietly(item)
+        finally:
+            self._held.pop(item.id, None)
+
+    async def _give_up_quietly(self, item: InboxItem) -> None:
+        try:
+            await self._handlers[item.kind][1](item)
+        except Exception:
+            log.exception("could not tell the user of command %s that it failed", item.id)
+        await self._store.done(item.id)
