@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
@@ -94,8 +95,13 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
             return "an action's ids or value are not strings"
         if key in _STRINGS and not isinstance(value, str):
             return f"{key} is a {type(value).__name__}, not a string"
-    if parsed.get("type") in _VIEW_TYPES and not isinstance((parsed.get("view") or {}).get("callback_id"), str):
-        return "a view payload without a view.callback_id"
+    if parsed.get("type") in _INTERACTIONS and not isinstance((parsed.get("user") or {}).get("id"), str):
+        return "an interaction without its user"  # every listener answers someone: Slack always says who
+    view = parsed.get("view")
+    if view is not None:
+        problem = _view_problem(view, parsed.get("type"))
+        if problem:
+            return problem
     if "event" in parsed and not isinstance(parsed["event"].get("type"), str):
         return "an event without a type"
     try:
@@ -111,10 +117,31 @@ _OBJECTS = frozenset({"user", "channel", "team", "enterprise", "container", "mes
 # Objects Bolt's matchers and its unhandled-request log index without looking (`body["view"]["callback_id"]`
 # for view payloads, `body["event"]["type"]`): never null, and named where they are read by name.
 _NEVER_NULL = frozenset({"view", "event"})
+_INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action"})
 _VIEW_TYPES = frozenset({"view_submission", "view_closed", "workflow_step_save"})
 _LISTS_OF_OBJECTS = frozenset({"actions", "authorizations"})
 _ACTION_STRINGS = ("type", "action_id", "block_id", "value")
 _STRINGS = frozenset({"type", "callback_id", "command", "user_id", "channel_id", "team_id", "enterprise_id"})
+
+
+def _view_problem(view: dict[str, Any], payload_type: object) -> str | None:
+    """What is wrong with a payload's view object, as Slack would never send it.
+
+    A closed or submitted view always carries its id and callback_id, and a submitted one its state;
+    a view in a block_actions payload may come without state (Slack may send `state` at the top level
+    instead), so there only the types of what is present are checked.
+    """
+    state = view.get("state")
+    closing = payload_type in _VIEW_TYPES
+    if closing and not all(isinstance(view.get(key), str) for key in ("id", "type", "callback_id")):
+        return "a submitted or closed view without its id, type or callback_id"  # Bolt reads view.type then
+    submitted = payload_type == "view_submission"
+    if (submitted or state is not None) and not (isinstance(state, dict) and isinstance(state.get("values"), dict)):
+        return "a view whose state is not an object with values"
+    for key in ("id", "type", "hash", "callback_id", "private_metadata"):
+        if key in view and not isinstance(view[key], str):
+            return f"view.{key} is not a string"
+    return None
 
 
 def _parsed(text: str, content_type: str | None) -> object:

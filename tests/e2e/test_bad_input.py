@@ -207,8 +207,19 @@ async def test_home_page_button_with_a_value_that_is_no_page_shows_the_first_pag
         {"type": "view_submission", "view": {"id": "V1"}},
         {"type": "event_callback", "event": None},
         {"type": "event_callback", "event": {"user": AMY}},
+        {"type": "view_submission", "view": {"id": "V1", "type": "modal", "callback_id": "dial_form"}},
+        {"type": "view_submission", "user": {"id": AMY}, "view": {"id": "V1", "callback_id": "dial_form"}},
+        {"type": "block_actions", "actions": [{"action_id": "invite_cancel", "value": "1"}]},
     ],
-    ids=["null view", "view without callback_id", "null event", "event without type"],
+    ids=[
+        "null view",
+        "view without callback_id",
+        "null event",
+        "event without type",
+        "submission without user",
+        "view without type",
+        "click without user",
+    ],
 )
 async def test_signed_json_bodies_bolt_would_index_blindly_are_refused(
     harness: Harness, payload: dict[str, Any]

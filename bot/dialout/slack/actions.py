@@ -6,6 +6,7 @@ click from a fresh one) and answers the presser privately in their language.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from bot.dialout.slack.thread import View
 from bot.kernel.feature import Asker
 from bot.kernel.ports import Clock
 from bot.slack import ids
+
+log = logging.getLogger(__name__)
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -91,7 +94,11 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        invite_id, channel_id = read_redial_metadata(view["private_metadata"])
+        metadata = read_redial_metadata(view.get("private_metadata", ""))
+        if metadata is None:  # not the metadata we wrote: nothing to redial, and nowhere known to answer
+            log.warning("Redial failed submitted with unreadable metadata by %s; ignored", body["user"]["id"])
+            return
+        invite_id, channel_id = metadata
         asker = _asker(body, channel_id)
         reply = await requests.redial(invite_id, asker.user_id)
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
