@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from bot.dialout.core.command import (
     CancelCommand,
-    Command,
     DialForm,
     FormErrors,
     FormField,
@@ -56,13 +56,19 @@ from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
 log = logging.getLogger(__name__)
 
 # dateparser keeps state in module-level parsers and is not safe to call from two threads at once
-# (scrapinghub/dateparser#441, #813): commands are read off the loop, but one at a time.
+# (scrapinghub/dateparser#441, #813): commands, forms and previews are read off the loop, one at a time.
 _READING = threading.Lock()
+_T = TypeVar("_T")
 
 
-def _read_alone(text: str, context: ParseContext) -> Command:
-    with _READING:
-        return parse_command(text, context)
+async def _read_off_loop(read: Callable[..., _T], *args: Any) -> _T:
+    """`read(*args)` in a worker thread, alone: reading is CPU work, and the loop serves everyone."""
+
+    def alone() -> _T:
+        with _READING:
+            return read(*args)
+
+    return await asyncio.to_thread(alone)
 
 
 @dataclass(frozen=True)
@@ -302,8 +308,7 @@ class DialRequests:
         providers = self._providers()
         context = self._context(profile, providers, received_at)
         try:
-            # Off the event loop: a long command takes a while to read, and the loop serves everyone.
-            command = await asyncio.to_thread(_read_alone, text, context)
+            command = await _read_off_loop(parse_command, text, context)
         except ParseError as exc:
             return ErrorReply(locale, exc)
         if isinstance(command, HelpCommand):
@@ -340,7 +345,7 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         try:
-            when = read_when(phrase, self._context(profile, self._providers()))
+            when = await _read_off_loop(read_when, phrase, self._context(profile, self._providers()))
         except ParseError as exc:
             return PreviewReply(locale, profile.tz, phrase, error=exc)
         return PreviewReply(locale, profile.tz, phrase, Preview(phrase, when))
@@ -353,7 +358,7 @@ class DialRequests:
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
         try:
-            draft = read_form(form, self._context(profile, providers), preview)
+            draft = await _read_off_loop(read_form, form, self._context(profile, providers), preview)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         try:

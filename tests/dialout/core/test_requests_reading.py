@@ -1,4 +1,4 @@
-"""Reading `/dial` text happens off the event loop, one command at a time (dateparser is not thread-safe)."""
+"""Reading `/dial` text, forms and previews happens off the event loop, one at a time (dateparser is not thread-safe)."""
 
 from __future__ import annotations
 
