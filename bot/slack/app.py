@@ -67,7 +67,9 @@ def build_app(
         if user and channel:
             locale = await _locale(directory, user, default_locale)
             try:
-                await client.chat_postEphemeral(channel=channel, user=user, text=t("internal_error", locale, ref=ref))
+                # A failed slash command scheduled nothing; a failed click or submission may have done part of it.
+                key = "internal_error" if isinstance(body, dict) and "command" in body else "internal_error.request"
+                await client.chat_postEphemeral(channel=channel, user=user, text=t(key, locale, ref=ref))
             except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 log.warning("could not tell %s about error %s: %r", user, ref, exc)
 

@@ -305,6 +305,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "happening, tell your admin (reference {ref}).",
         "zh": "系统内部出错，未安排任何呼叫。请重试；如果一直出错，请联系管理员（编号 {ref}）。",
     },
+    "internal_error.request": {
+        "en": "Something went wrong on my side with that. Please try again; if it keeps happening, tell your "
+        "admin (reference {ref}).",
+        "zh": "系统内部出错，操作未完成。请重试；如果一直出错，请联系管理员（编号 {ref}）。",
+    },
     # --- thread parent ---------------------------------------------------------------------
     "parent.title": {
         "en": "Invite #{id} · {count} into {target} via {provider} · {when} · by <@{user}>",

@@ -170,6 +170,26 @@ async def test_signed_action_whose_ids_are_not_strings_is_refused_before_any_lis
     assert (await harness.driver.interact(payload)).status_code == 400
 
 
+async def test_a_button_listener_that_fails_after_ack_keeps_the_200_and_says_so_without_claiming_nothing_happened(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    @harness.services.bolt.action("explode_button")
+    async def explode(ack: AsyncAck) -> None:
+        await ack()
+        raise RuntimeError("a bug right after acking a click")
+
+    assert harness.driver is not None
+    payload = {
+        "type": "block_actions",
+        "user": {"id": LI},
+        "channel": {"id": CHANNEL},
+        "actions": [{"type": "button", "action_id": "explode_button", "value": "1"}],
+    }
+    assert (await harness.driver.interact(payload)).status_code == 200
+    told = await harness.wait_ephemeral(LI)
+    assert "系统内部出错，操作未完成" in told and "未安排任何呼叫" not in told
+
+
 @pytest.mark.parametrize("value", ["abc", "9" * 30, "-5", "²", ""])
 async def test_home_page_button_with_a_value_that_is_no_page_shows_the_first_page(
     harness: Harness, caplog: pytest.LogCaptureFixture, value: str

@@ -1,4 +1,5 @@
-"""Reading `/dial` text, forms and previews happens off the event loop, one at a time (dateparser is not thread-safe)."""
+"""Reading `/dial` text, forms and previews happens off the event loop, one at a time (dateparser is not
+thread-safe)."""
 
 from __future__ import annotations
 
