@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -96,6 +96,82 @@ def test_result_is_in_the_askers_zone() -> None:
 def test_relative_times_count_from_now_not_midnight() -> None:
     utc_now = NOW.astimezone(ZoneInfo("UTC"))
     assert (parse_when("in 10 minutes", utc_now, SH).at - NOW).total_seconds() == 600
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("tomorrow 9", "2026-11-27 09:00"),
+        ("tomorrow at 9", "2026-11-27 09:00"),
+        ("tomorrow 3", "2026-11-27 15:00"),
+        ("at 5", "2026-11-26 17:00"),
+        ("friday at 3", "2026-11-27 15:00"),
+        ("friday at 3:30", "2026-11-27 15:30"),
+        ("in 1 hour and 15 minutes", "2026-11-26 11:15"),
+        ("in 24 hours", "2026-11-27 10:00"),
+        ("tonight at 8", "2026-11-26 20:00"),
+        ("this evening at 7", "2026-11-26 19:00"),
+        ("this afternoon at 2", "2026-11-26 14:00"),
+        ("tomorrow morning at 8", "2026-11-27 08:00"),
+        ("tomorrow night at 11", "2026-11-27 23:00"),
+        ("tonight at midnight", "2026-11-27 00:00"),
+        ("friday midnight", "2026-11-28 00:00"),
+        ("tomorrow at noon", "2026-11-27 12:00"),
+        ("at 9 o'clock", "2026-11-26 21:00"),
+        ("明天3点", "2026-11-27 15:00"),
+        ("今晚8点", "2026-11-26 20:00"),
+        ("今天晚上8点", "2026-11-26 20:00"),
+        ("今天晚上8:30", "2026-11-26 20:30"),
+        ("晚上12点", "2026-11-27 00:00"),
+        ("夜里2点", "2026-11-27 02:00"),
+        ("中午", "2026-11-26 12:00"),
+        ("中午12点", "2026-11-26 12:00"),
+        ("03:30", "2026-11-27 03:30"),
+    ],
+)
+def test_every_part_of_the_reading_comes_from_the_words(phrase: str, expected: str) -> None:
+    assert parse_when(phrase, NOW, SH).at.strftime("%Y-%m-%d %H:%M") == expected
+
+
+def test_a_bare_hour_is_the_next_of_morning_and_evening() -> None:
+    late = NOW.replace(hour=22)
+    assert parse_when("at 9", NOW, SH).at.strftime("%d %H") == "26 21"
+    assert parse_when("at 9", late, SH).at.strftime("%d %H") == "27 09"
+    assert parse_when("thursday at 9", NOW, SH).at.strftime("%d %H") == "26 21"
+
+
+def test_in_24_hours_is_24_elapsed_hours_across_a_dst_change() -> None:
+    ny = ZoneInfo("America/New_York")
+    before_spring = datetime(2027, 3, 13, 12, 0, tzinfo=ny)
+    before_autumn = datetime(2026, 10, 31, 12, 0, tzinfo=ny)
+    for now in (before_spring, before_autumn):
+        at = parse_when("in 24 hours", now, "America/New_York").at
+        # Subtracting two times of one zone compares wall clocks; UTC compares instants.
+        assert at.astimezone(ZoneInfo("UTC")) - now.astimezone(ZoneInfo("UTC")) == timedelta(hours=24)
+    assert parse_when("in 24 hours", before_spring, "America/New_York").at.strftime("%d %H:%M") == "14 13:00"
+    assert parse_when("in 24 hours", before_autumn, "America/New_York").at.strftime("%d %H:%M") == "01 11:00"
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "9",  # a number alone: an hour, a day, a count?
+        "5/6 3pm",  # 5 June or May 6
+        "tonight 9am",
+        "this morning at 3pm",
+        "tonight at noon",
+        "上午15:00",
+        "tomorrow 9 sharpish",
+        "friday at 3 or 4",
+        "in 2 days at 3pm",
+        "at 25",
+        "明天 99点",
+    ],
+)
+def test_words_the_reader_cannot_account_for_are_refused(phrase: str) -> None:
+    with pytest.raises(WhenError) as caught:
+        parse_when(phrase, NOW, SH)
+    assert caught.value.problem is WhenProblem.UNREADABLE
 
 
 @pytest.mark.parametrize(
