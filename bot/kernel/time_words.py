@@ -236,7 +236,11 @@ DATE_CN = re.compile(
     rf"(?:(?P<y>\d{{4}})\s*年\s*)?(?P<m>\d{{1,2}}|[{CN_NUM}]+)\s*月\s*(?P<d>\d{{1,2}}|[{CN_NUM}]+)\s*(?:日|号|號)"
 )
 _MONTH_NAMES = "|".join(sorted(MONTHS_EN, key=len, reverse=True))
-DATE_EN_MD = re.compile(rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s*(?P<y>\d{{4}})\b)?")
+# The day of "dec 1" is not a clock's hour ("jan 2 am", "jan 10:00", "jan 9 o'clock").
+DATE_EN_MD = re.compile(
+    rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    r"(?![:.]\d|\s*(?:[ap]\.?m\b|o'?clock|点|點|时|時))(?:,?\s*(?P<y>\d{4})\b)?"
+)
 DATE_EN_DM = re.compile(
     rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH_NAMES})\b\.?(?:,?\s*(?P<y>\d{{4}})\b)?"
 )

@@ -255,11 +255,14 @@ def read_date(text: str, today: date) -> tuple[date | None, bool, str] | None:
         year = int(match["y"]) if match["y"] else today.year
         day = _safe_date(year, cn_number(match["m"]), cn_number(match["d"]))
         return (day, bool(match["y"]), rest) if day else None
-    for pattern in (DATE_EN_MD, DATE_EN_DM):
-        match, rest = _take(pattern, text)
+    month_first, day_first = DATE_EN_MD.search(text), DATE_EN_DM.search(text)
+    if month_first and day_first and month_first.start("mon") == day_first.start("mon"):
+        return None  # "1 jan 2": the 1st of January at 2, or the 2nd at 1? Refused rather than guessed.
+    for match in (month_first, day_first):
         if match:
             year = int(match["y"]) if match["y"] else today.year
             day = _safe_date(year, MONTHS_EN[match["mon"]], int(match["d"]))
+            rest = text[: match.start()] + " " + text[match.end() :]
             return (day, bool(match["y"]), rest) if day else None
     return None, True, text
 
@@ -314,6 +317,10 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def _instant(at: datetime) -> datetime:
+    return at.astimezone(UTC)
+
+
 def _resolve(parts: _Parts, now: datetime, tzinfo: ZoneInfo, phrase: str) -> datetime:
     """The next instant the parts allow after `now`, or WhenError (no clock time; past)."""
     if not parts.minutes:
@@ -329,14 +336,16 @@ def _resolve(parts: _Parts, now: datetime, tzinfo: ZoneInfo, phrase: str) -> dat
         days = [today, today + timedelta(days=1)]
     else:
         days = [parts.day]
-    instants = sorted(local_instant(day, m, tzinfo) for day in days for m in parts.minutes)
-    ahead = [at for at in instants if at > now]
+    # Compared as instants (UTC): Python compares two times of one zone by their wall clocks and
+    # ignores fold, so 01:45 EDT would count as after 01:30 EST on the night clocks go back.
+    instants = sorted((local_instant(day, m, tzinfo) for day in days for m in parts.minutes), key=_instant)
+    ahead = [at for at in instants if _instant(at) > _instant(now)]
     if ahead:
         return ahead[0]
     if parts.day is not None and not parts.explicit_year:
         next_year = _safe_date(parts.day.year + 1, parts.day.month, parts.day.day)
         if next_year is not None:
-            return min(local_instant(next_year, m, tzinfo) for m in parts.minutes)
+            return min((local_instant(next_year, m, tzinfo) for m in parts.minutes), key=_instant)
     raise WhenError(WhenProblem.PAST, phrase, instants[-1])
 
 

@@ -166,6 +166,7 @@ def test_in_24_hours_is_24_elapsed_hours_across_a_dst_change() -> None:
         "in 2 days at 3pm",
         "at 25",
         "明天 99点",
+        "1 jan 2",  # the 1st at 2, or the 2nd at 1?
     ],
 )
 def test_words_the_reader_cannot_account_for_are_refused(phrase: str) -> None:
@@ -205,6 +206,20 @@ def test_wall_time_in_a_dst_gap_lands_on_a_real_instant() -> None:
     ny_now = datetime(2027, 3, 13, 12, 0, tzinfo=ZoneInfo("America/New_York"))
     at = parse_when("tomorrow 2:30am", ny_now, "America/New_York").at
     assert at.strftime("%H:%M") == "03:30"  # 02:30 does not exist on 14 March 2027 there
+
+
+def test_a_day_and_month_are_not_taken_from_a_clock() -> None:
+    assert parse_when("1 jan 2 am", NOW, SH).at.strftime("%Y-%m-%d %H:%M") == "2027-01-01 02:00"
+    assert parse_when("1 jan 10:00", NOW, SH).at.strftime("%Y-%m-%d %H:%M") == "2027-01-01 10:00"
+
+
+def test_on_the_night_clocks_go_back_a_time_already_passed_is_not_taken_for_ahead() -> None:
+    ny = ZoneInfo("America/New_York")
+    # 01:30 EST (the second 01:30): 01:45 EDT, the first 01:45 of the night, was 45 minutes ago.
+    now = datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ny)
+    at = parse_when("1:45am", now, "America/New_York").at
+    assert at.astimezone(ZoneInfo("UTC")) > now.astimezone(ZoneInfo("UTC"))
+    assert at.strftime("%m-%d %H:%M") == "11-02 01:45"
 
 
 @pytest.mark.parametrize(
