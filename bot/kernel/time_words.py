@@ -282,13 +282,14 @@ CLOCK_BARE_EN = re.compile(r"(?:\b(?P<at>at)\s+|(?<![\w:.]))(?P<hour>\d{1,2})(?P
 
 # Parts of the day, as the minutes after midnight a clock time may fall on (1440 is the midnight
 # that ends the day). They choose between 9:00 and 21:00 for "9", and refuse "tonight 9am".
-_MORNING = ((0, 720),)
+Period = tuple[tuple[int, int], ...]  # minute ranges [low, high) a clock time in that part of the day falls in
+_MORNING: Period = ((0, 720),)
 _EARLY = ((0, 420),)
 _NOON = ((660, 840),)
 _AFTERNOON = ((720, 1440),)
 _EVENING = ((1020, 1441),)
 _NIGHT = ((1080, 1441), (0, 360))
-PERIOD_MINUTES: dict[str, tuple[tuple[int, int], ...]] = {
+PERIOD_MINUTES: dict[str, Period] = {
     "morning": _MORNING,
     "afternoon": _AFTERNOON,
     "evening": _EVENING,

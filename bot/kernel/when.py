@@ -7,9 +7,10 @@ as 25 May and "friday at 3" as a date in March). Rules:
 
 - a clock time without a day is the next such time (at 10:00 "3pm" is today, "9am" is tomorrow);
 - an hour written alone ("at 5", "tomorrow 9", "3点") is in the afternoon for 1–6 (nobody is
-  dialled at 3 in the night unless they write 3am or 凌晨3点) and, for 7–11, whichever of the
-  morning and evening comes next on the day given; a part of the day ("tonight", "下午",
-  "tomorrow morning") chooses instead, and one that contradicts the clock ("tonight 9am") is refused;
+  dialled at 3 in the night unless they write 3am, 03:00 or 凌晨3点) and, for 7–11, whichever of
+  the morning and evening comes next on the day given; "3:30" is 15:30 by the same rule, while
+  "9:30" is 09:30 as a 24-hour clock shows it; a part of the day ("tonight", "下午", "tomorrow
+  morning") chooses instead, and one that contradicts the clock ("tonight 9am") is refused;
 - "midnight" is the one that ends the day named ("tonight at midnight", "friday midnight");
 - a weekday is its next occurrence (today if the time is still ahead); "next friday" and
   "下周五" are the Friday of next week (weeks start on Monday);
@@ -54,6 +55,7 @@ from bot.kernel.time_words import (
     WEEKDAY_EN,
     WEEKDAYS_CN,
     WEEKDAYS_EN,
+    Period,
     cn_number,
     normalise,
     relative_seconds,
@@ -144,7 +146,7 @@ def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, st
 _Readings = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-def _in_periods(minutes: int, periods: list[tuple[tuple[int, int], ...]]) -> bool:
+def _in_periods(minutes: int, periods: list[Period]) -> bool:
     return all(any(low <= minutes < high for low, high in ranges) for ranges in periods)
 
 
@@ -178,9 +180,7 @@ def _candidates(
     return (morning, evening), ((morning, evening) if bare else (morning,))
 
 
-def read_clock(
-    text: str, periods: list[tuple[tuple[int, int], ...]], *, beside_day: bool
-) -> tuple[tuple[int, ...], str] | None:
+def read_clock(text: str, periods: list[Period], *, beside_day: bool) -> tuple[tuple[int, ...], str] | None:
     """The clock times `text` allows (minutes after midnight) and the words it did not use.
 
     `periods` are the parts of the day said in the whole phrase; they choose between the readings
@@ -203,7 +203,7 @@ def read_clock(
     return (chosen, rest) if chosen else None
 
 
-def periods_in(text: str) -> list[tuple[tuple[int, int], ...]]:
+def periods_in(text: str) -> list[Period]:
     """The parts of the day `text` names ("tonight", "下午"), as minute ranges."""
     return [PERIOD_MINUTES[word] for word in PERIOD_WORD.findall(text)]
 

@@ -23,6 +23,25 @@ EN_WEEKDAYS_SHORT = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CN_WEEKDAYS = "一二三四五六日"
 EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 CN_DIGITS = "零一二三四五六七八九十"
+MORNING, AFTERNOON, EVENING = (0, 720), (720, 1440), (1020, 1441)
+EN_PARTS_OF_DAY = [
+    ("tonight", 0, EVENING),
+    ("this evening", 0, EVENING),
+    ("this afternoon", 0, AFTERNOON),
+    ("this morning", 0, MORNING),
+    ("tomorrow morning", 1, MORNING),
+    ("tomorrow afternoon", 1, AFTERNOON),
+    ("tomorrow night", 1, EVENING),
+]
+CN_PARTS_OF_DAY = [
+    ("今晚", 0, EVENING),
+    ("今天晚上", 0, EVENING),
+    ("今天下午", 0, AFTERNOON),
+    ("明早", 1, MORNING),
+    ("明天上午", 1, MORNING),
+    ("明晚", 1, EVENING),
+    ("明天晚上", 1, EVENING),
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,7 @@ class Part:
     next_week: bool = False
     month_day: tuple[int, int] | None = None
     year: int | None = None
+    period: tuple[int, int] | None = None  # minutes after the day's midnight the clock must fall in
 
 
 def _cn_number(value: int) -> str:
@@ -96,7 +116,10 @@ def cn_clocks(draw: st.DrawFn) -> Part:
 
 @st.composite
 def en_days(draw: st.DrawFn, today: date) -> Part:
-    form = draw(st.sampled_from(["word", "weekday", "next_weekday", "date_md", "date_dm", "iso"]))
+    form = draw(st.sampled_from(["word", "part_of_day", "weekday", "next_weekday", "date_md", "date_dm", "iso"]))
+    if form == "part_of_day":
+        word, offset, period = draw(st.sampled_from(EN_PARTS_OF_DAY))
+        return Part(word, day_offset=offset, period=period)
     if form == "word":
         word, offset = draw(st.sampled_from([("today", 0), ("tomorrow", 1), ("day after tomorrow", 2)]))
         return Part(word, day_offset=offset)
@@ -118,7 +141,10 @@ def en_days(draw: st.DrawFn, today: date) -> Part:
 
 @st.composite
 def cn_days(draw: st.DrawFn, today: date) -> Part:
-    form = draw(st.sampled_from(["word", "weekday", "next_weekday", "date"]))
+    form = draw(st.sampled_from(["word", "part_of_day", "weekday", "next_weekday", "date"]))
+    if form == "part_of_day":
+        word, offset, period = draw(st.sampled_from(CN_PARTS_OF_DAY))
+        return Part(word, day_offset=offset, period=period)
     if form == "word":
         word, offset = draw(st.sampled_from([("今天", 0), ("明天", 1), ("后天", 2)]))
         return Part(word, day_offset=offset)
@@ -154,7 +180,8 @@ def phrases(draw: st.DrawFn) -> tuple[str, datetime, str, Part, Part | None, tim
     if kind == "zh":
         glue = draw(st.sampled_from(["", " "]))
     first_clock = kind == "en" and draw(st.booleans())
-    words = f"{clock.words} on {day.words}" if first_clock else f"{day.words}{glue}{clock.words}"
+    on = " " if day.period else " on "
+    words = f"{clock.words}{on}{day.words}" if first_clock else f"{day.words}{glue}{clock.words}"
     return words, now, tz, clock, day, None
 
 
@@ -173,7 +200,9 @@ def test_a_reading_agrees_with_every_part_the_phrase_names_or_is_refused(
     try:
         at = parse_when(phrase, now, tz).at
     except WhenError as refused:
-        assert refused.problem is WhenProblem.PAST, (phrase, refused.problem)
+        # A part of the day may contradict the clock ("tonight 9am"); nothing else may be refused.
+        allowed = {WhenProblem.PAST, WhenProblem.UNREADABLE} if day and day.period else {WhenProblem.PAST}
+        assert refused.problem in allowed, (phrase, refused.problem)
         return
     assert at.astimezone(UTC) > now.astimezone(UTC), phrase
     if duration is not None:
@@ -189,6 +218,9 @@ def test_a_reading_agrees_with_every_part_the_phrase_names_or_is_refused(
     if day is None:
         assert day_of - now.date() <= timedelta(days=1), (phrase, at)
         return
+    if day.period is not None:
+        low, high = day.period
+        assert low <= wall_hour * 60 + at.minute < high, (phrase, at)
     if day.day_offset is not None:
         assert day_of == now.date() + timedelta(days=day.day_offset), (phrase, at)
     if day.weekday is not None:
