@@ -294,12 +294,10 @@ def _read_day(rest: str, today: date, parts: _Parts) -> str | None:
     if dated is None:
         return None
     parts.day, parts.explicit_year, rest = dated
-    if parts.day is not None:
-        return rest
-    match, rest = _take(DAY_WORD, rest)
-    if match:
-        parts.day = today + timedelta(days=DAY_WORDS[match.group(0)])
-        return rest
+    if parts.day is None:
+        match, rest = _take(DAY_WORD, rest)
+        if match:
+            parts.day = today + timedelta(days=DAY_WORDS[match.group(0)])
     for pattern in (WEEKDAY_CN, WEEKDAY_EN):
         match, rest = _take(pattern, rest)
         if match:
@@ -326,27 +324,42 @@ def _resolve(parts: _Parts, now: datetime, tzinfo: ZoneInfo, phrase: str) -> dat
     if not parts.minutes:
         raise WhenError(WhenProblem.NEEDS_TIME, phrase)
     today = now.date()
-    if parts.weekday is not None:
-        if parts.next_week:
-            days = [today + timedelta(days=7 - today.weekday() + parts.weekday)]
-        else:
-            first = today + timedelta(days=(parts.weekday - today.weekday()) % 7)
-            days = [first, first + timedelta(days=7)]
-    elif parts.day is None:
-        days = [today, today + timedelta(days=1)]
-    else:
-        days = [parts.day]
+    if parts.day is not None:
+        day, at = _on_day(parts.day, parts, now, tzinfo, phrase)
+        # A weekday beside a date ("tuesday dec 1") must be that date's, or which one was meant?
+        if parts.weekday is not None and (parts.next_week or day.weekday() != parts.weekday):
+            raise WhenError(WhenProblem.UNREADABLE, phrase)
+        return at
+    if parts.weekday is None:
+        return _first_ahead([today, today + timedelta(days=1)], parts.minutes, now, tzinfo, phrase)
+    if parts.next_week:
+        return _first_ahead(
+            [today + timedelta(days=7 - today.weekday() + parts.weekday)], parts.minutes, now, tzinfo, phrase
+        )
+    first = today + timedelta(days=(parts.weekday - today.weekday()) % 7)
+    return _first_ahead([first, first + timedelta(days=7)], parts.minutes, now, tzinfo, phrase)
+
+
+def _on_day(day: date, parts: _Parts, now: datetime, tzinfo: ZoneInfo, phrase: str) -> tuple[date, datetime]:
+    """The first instant ahead on `day`, or on its next anniversary when its year was not written."""
+    try:
+        return day, _first_ahead([day], parts.minutes, now, tzinfo, phrase)
+    except WhenError:
+        next_year = None if parts.explicit_year else _safe_date(day.year + 1, day.month, day.day)
+        if next_year is None:
+            raise
+        return next_year, _first_ahead([next_year], parts.minutes, now, tzinfo, phrase)
+
+
+def _first_ahead(days: list[date], minutes: tuple[int, ...], now: datetime, tzinfo: ZoneInfo, phrase: str) -> datetime:
+    """The earliest of the clock times on the days that is after `now`, or WhenError(PAST)."""
     # Compared as instants (UTC): Python compares two times of one zone by their wall clocks and
     # ignores fold, so 01:45 EDT would count as after 01:30 EST on the night clocks go back.
-    instants = sorted((local_instant(day, m, tzinfo) for day in days for m in parts.minutes), key=_instant)
+    instants = sorted((local_instant(day, m, tzinfo) for day in days for m in minutes), key=_instant)
     ahead = [at for at in instants if _instant(at) > _instant(now)]
-    if ahead:
-        return ahead[0]
-    if parts.day is not None and not parts.explicit_year:
-        next_year = _safe_date(parts.day.year + 1, parts.day.month, parts.day.day)
-        if next_year is not None:
-            return min((local_instant(next_year, m, tzinfo) for m in parts.minutes), key=_instant)
-    raise WhenError(WhenProblem.PAST, phrase, instants[-1])
+    if not ahead:
+        raise WhenError(WhenProblem.PAST, phrase, instants[-1])
+    return ahead[0]
 
 
 def parse_when(phrase: str, now: datetime, tz: str) -> When:

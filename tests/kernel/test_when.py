@@ -213,6 +213,26 @@ def test_a_day_and_month_are_not_taken_from_a_clock() -> None:
     assert parse_when("1 jan 10:00", NOW, SH).at.strftime("%Y-%m-%d %H:%M") == "2027-01-01 10:00"
 
 
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Tuesday, December 1 at 2pm", "2026-12-01 14:00"),
+        ("周二 12月1日 下午2点", "2026-12-01 14:00"),
+        ("tomorrow friday 3pm", "2026-11-27 15:00"),
+        ("monday nov 1 9am", "2027-11-01 09:00"),  # the next 1 November, a Monday
+    ],
+)
+def test_a_weekday_beside_a_date_is_read_when_it_is_that_dates(phrase: str, expected: str) -> None:
+    assert parse_when(phrase, NOW, SH).at.strftime("%Y-%m-%d %H:%M") == expected
+
+
+@pytest.mark.parametrize("phrase", ["monday dec 1 2pm", "周一 12月1日 下午2点", "tomorrow thursday 3pm"])
+def test_a_weekday_that_contradicts_the_date_is_refused(phrase: str) -> None:
+    with pytest.raises(WhenError) as caught:
+        parse_when(phrase, NOW, SH)
+    assert caught.value.problem is WhenProblem.UNREADABLE
+
+
 def test_on_the_night_clocks_go_back_a_time_already_passed_is_not_taken_for_ahead() -> None:
     ny = ZoneInfo("America/New_York")
     # 01:30 EST (the second 01:30): 01:45 EDT, the first 01:45 of the night, was 45 minutes ago.
