@@ -164,10 +164,10 @@ def normalise(phrase: str) -> str:
 # "1 hour and 15 minutes" was read as "an d(ay)" and the phrase landed a day late.
 _EN_WORD_AMOUNT = "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
 _EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
-_EN_PAIR = re.compile(rf"(?:(\d+(?:\.\d+)?)\s*|\b({_EN_WORD_AMOUNT})\s+)({_EN_UNIT})\b")
+_EN_PAIR = re.compile(rf"(?:(\d+(?:\.\d+)?)\s*|\b({_EN_WORD_AMOUNT})\s+)({_EN_UNIT})(?![a-z])")
 _EN_RELATIVE = re.compile(
     r"^(?:in|after)\s+((?:(?:and\s+)?(?:half an? hour|an? hour and a half|"
-    rf"(?:\d+(?:\.\d+)?\s*|\b(?:{_EN_WORD_AMOUNT})\s+)(?:{_EN_UNIT})\b)"
+    rf"(?:\d+(?:\.\d+)?\s*|\b(?:{_EN_WORD_AMOUNT})\s+)(?:{_EN_UNIT})(?![a-z]))"
     r"\s*(?:and a half\s*)?)+)(?:\s+from now)?$"
 )
 _CN_AMOUNT = rf"(?:\d+(?:\.\d+)?|[{CN_NUM}]+)"

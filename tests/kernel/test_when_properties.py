@@ -159,6 +159,28 @@ def cn_days(draw: st.DrawFn, today: date) -> Part:
 
 
 @st.composite
+def relative_durations(draw: st.DrawFn) -> tuple[str, timedelta]:
+    """'in 1 hour and 15 minutes', 'in 1h30m', '一小时十五分钟后'… and the time they add."""
+    hours, minutes = draw(st.integers(0, 30)), draw(st.sampled_from([0, 1, 5, 15, 30, 45]))
+    if hours == minutes == 0:
+        minutes = 10
+    chinese = draw(st.booleans())
+    if chinese:
+        numeral = draw(st.sampled_from([str, _cn_number])) if hours <= 99 and minutes <= 99 else str
+        parts = ([f"{numeral(hours)}小时"] if hours else []) + ([f"{numeral(minutes)}分钟"] if minutes else [])
+        return "".join(parts) + "后", timedelta(hours=hours, minutes=minutes)
+    form = draw(st.sampled_from(["words", "short", "short_spaced"]))
+    if form == "words":
+        unit_h = "hour" if hours == 1 else "hours"
+        parts = ([f"{hours} {unit_h}"] if hours else []) + ([f"{minutes} minutes"] if minutes else [])
+        text = " and ".join(parts)
+    else:
+        parts = ([f"{hours}h"] if hours else []) + ([f"{minutes}m"] if minutes else [])
+        text = ("" if form == "short" else " ").join(parts)
+    return f"in {text}", timedelta(hours=hours, minutes=minutes)
+
+
+@st.composite
 def phrases(draw: st.DrawFn) -> tuple[str, datetime, str, Part, Part | None, timedelta | None]:
     """(phrase, now, zone, clock part, day part or None, relative duration or None)."""
     tz = draw(st.sampled_from(ZONES))
@@ -166,12 +188,8 @@ def phrases(draw: st.DrawFn) -> tuple[str, datetime, str, Part, Part | None, tim
     today = now.date()
     kind = draw(st.sampled_from(["en", "zh", "relative"]))
     if kind == "relative":
-        amount, unit, seconds = draw(
-            st.sampled_from([(n, u, s) for n in (1, 2, 10, 24, 90) for u, s in (("minutes", 60), ("hours", 3600))])
-        )
-        zh = draw(st.booleans())
-        words = f"{amount}{'分钟' if unit == 'minutes' else '小时'}后" if zh else f"in {amount} {unit}"
-        return words, now, tz, Part(words), None, timedelta(seconds=amount * seconds)
+        words, duration = draw(relative_durations())
+        return words, now, tz, Part(words), None, duration
     clock = draw(en_clocks() if kind == "en" else cn_clocks())
     day = draw(st.none() | (en_days(today) if kind == "en" else cn_days(today)))
     if day is None:
