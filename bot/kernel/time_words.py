@@ -339,7 +339,7 @@ EVERY_DAYS_CN = re.compile(
     r"^(?:每个|每)(?:周|星期|礼拜|禮拜)(?P<days>[一二三四五六日天七](?:\s*[、,，和及与]?\s*(?:周|星期)?[一二三四五六日天七])*)"
 )
 EVERY_MONTH_CN = re.compile(rf"^(?:每个月|每月)(?P<d>\d{{1,2}}|[{CN_NUM}]+)\s*(?:日|号|號)")
-END_UNTIL = re.compile(r"\s*(?:\buntil\b|\btill\b|\bthrough\b|直到|到|至)\s*(?P<date>[^为止]+?)\s*(?:为止|止)?$")
+END_UNTIL = re.compile(r"\s*(?:\buntil\b|\btill\b|\bthrough\b|直到|到|至)\s*(?P<date>.+?)\s*(?:为止|止)?$")
 END_FOR = re.compile(
     r"\s*(?:\bfor\s+(?P<n>\d+)\s+(?P<unit>days?|weeks?|months?)\b|(?:持续|连续|共)\s*(?P<cn_n>\d+|["
     + CN_NUM

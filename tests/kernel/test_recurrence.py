@@ -92,6 +92,8 @@ def test_recurring_phrase_becomes_a_rule_and_its_next_occurrences(
         ("every monday 9am for 4 weeks", date(2026, 12, 27), 4),
         ("daily at 8am for 10 days", date(2026, 12, 6), 10),
         ("每天下午6点到12月31日", date(2026, 12, 31), 36),
+        ("每天下午6点直到12月31日为止", date(2026, 12, 31), 36),
+        ("每周一上午9点持续4周", date(2026, 12, 27), 4),
         ("every month on the 1st at 9am until 2027-03-01", date(2027, 3, 1), 4),
         ("daily at 8am until nov 1", date(2027, 11, 1), 340),
     ],
