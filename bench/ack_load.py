@@ -28,7 +28,7 @@ from bot.emulator.server import SlackEmulator
 from bot.loopback import LoopbackServer, reserve_socket
 
 TOKEN, SECRET = "xoxb-bench", "bench-signing-secret"
-LEVELS = (1, 10, 50)
+LEVELS = tuple(int(n) for n in os.environ.get("ACK_LOAD_LEVELS", "1,10,50").split(","))
 DURATION_S = int(os.environ.get("ACK_LOAD_SECONDS", "10"))
 
 LUA = r"""
@@ -149,10 +149,10 @@ async def run() -> list[str]:
         env=env,
         cwd=workdir,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=(workdir / "bot.log").open("w"),
     )
     bare = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.bare_bolt", str(bare_port), SECRET, stderr=asyncio.subprocess.DEVNULL
+        sys.executable, "-m", "bench.bare_bolt", str(bare_port), SECRET, TOKEN, f"{slack.url}/api/"
     )
     lines: list[str] = []
     try:
@@ -184,7 +184,8 @@ async def run() -> list[str]:
         )
     finally:
         for process in (bot, bare):
-            process.terminate()
+            if process.returncode is None:
+                process.terminate()
             await process.wait()
         await slack.stop()
     return lines

@@ -1,6 +1,7 @@
 """The baseline for `ack_load`: a Bolt app that checks the signature and only acks `/dial`.
 
-Run as its own process (`python -m bench.bare_bolt PORT SIGNING_SECRET`), served by uvicorn through
+Run as its own process (`python -m bench.bare_bolt PORT SIGNING_SECRET TOKEN SLACK_API_URL`), served by uvicorn
+through
 the same Starlette adapter as confbot, so the difference measured is confbot's own work before the ack.
 """
 
@@ -11,15 +12,19 @@ import sys
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 
-def build(signing_secret: str) -> Starlette:
-    """A Starlette app with Bolt at /slack/events; `/dial` is acknowledged and nothing else happens."""
-    app = AsyncApp(token="xoxb-bare", signing_secret=signing_secret, token_verification_enabled=False)
+def build(signing_secret: str, token: str, api_url: str) -> Starlette:
+    """A Starlette app with Bolt at /slack/events; `/dial` is acknowledged and nothing else happens.
+
+    Its Slack client points at the emulator: Bolt checks its token with auth.test once, as confbot's does.
+    """
+    app = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url), signing_secret=signing_secret)
 
     @app.command("/dial")
     async def handle_dial(ack: AsyncAck) -> None:
@@ -34,5 +39,5 @@ def build(signing_secret: str) -> Starlette:
 
 
 if __name__ == "__main__":
-    port, secret = int(sys.argv[1]), sys.argv[2]
-    uvicorn.run(build(secret), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    port, secret, token, api_url = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    uvicorn.run(build(secret, token, api_url), host="127.0.0.1", port=port, log_level="warning", access_log=False)
