@@ -30,14 +30,33 @@ def _now(value: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# How many occurrences `confbot when` shows for a recurring phrase.
+NEXT_SHOWN = 5
+
+
 def cmd_when(args: argparse.Namespace) -> int:
-    """Resolve a time phrase; exit 2 with a reason when it is unusable."""
+    """Resolve a time phrase (one-off or recurring); exit 2 with a reason when it is unusable."""
     from bot.dialout.core.command import ParseError, ParseProblem
     from bot.dialout.slack.replies import build_parse_error
+    from bot.kernel.recurrence import is_recurring, parse_recurrence
     from bot.kernel.when import WhenError, parse_when
 
+    now = _now(args.now)
     try:
-        result = parse_when(args.phrase, _now(args.now), args.tz)
+        if is_recurring(args.phrase):
+            recurrence = parse_recurrence(args.phrase, now, args.tz)
+            upcoming = [at.isoformat() for at in recurrence.occurrences(now, NEXT_SHOWN)]
+            out = {
+                "at": upcoming[0],
+                "next": upcoming,
+                "rule": recurrence.rule,
+                "zone": recurrence.zone,
+                "start": recurrence.start.isoformat(),
+                "until": recurrence.until.isoformat() if recurrence.until else None,
+            }
+        else:
+            at = parse_when(args.phrase, now, args.tz).at.isoformat()
+            upcoming, out = [at], {"at": at, "next": [at]}
     except WhenError as exc:
         problem = ParseProblem(
             {"unreadable": "unreadable_time", "past": "past_time"}.get(exc.problem.value, exc.problem.value)
@@ -48,9 +67,9 @@ def cmd_when(args: argparse.Namespace) -> int:
         print(build_parse_error(ParseError(problem, params), args.locale), file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"at": result.at.isoformat(), "next": [result.at.isoformat()]}, ensure_ascii=False))
+        print(json.dumps(out, ensure_ascii=False))
     else:
-        print(result.at.isoformat())
+        print("\n".join(upcoming))
     return 0
 
 

@@ -4,7 +4,7 @@ Shared pieces: the database engine, the clock, the Slack client, the outbox with
 its worker. Features (bot.kernel.feature.Feature): dial-out, inbound routing (呼入转呼) and, when it
 is on, the embedded sandbox. Every feature's routes are mounted beside `/slack/events` and
 `/healthz`, its listeners are registered on the one Bolt app, and it is started and stopped with
-the server. Start-up (inside the running loop) first migrates the database and warms dateparser;
+the server. Start-up (inside the running loop) first migrates the database;
 with `SLACK_APP_TOKEN` set, Slack is reached over Socket Mode instead of HTTP.
 
 Nothing built here is kept in a module global or handed around whole: each feature gets the pieces
@@ -13,7 +13,6 @@ it uses, and `Confbot` is only the handle the CLI, the demo and the tests hold.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -37,7 +36,7 @@ from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack.notifier import OutboxNotifier
 from bot.dialout.store import SqlInviteStore
 from bot.inbound.feature import InboundFeature, build_inbound_feature
-from bot.kernel import db, when
+from bot.kernel import db
 from bot.kernel.feature import Feature
 from bot.kernel.health import health_route
 from bot.kernel.inbox import CommandInbox, SqlInbox
@@ -195,9 +194,8 @@ def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequen
 
 
 async def start(confbot: Confbot) -> None:
-    """Migrate, warm up, start every feature and the outbox worker, then connect Socket Mode if asked."""
+    """Migrate, start every feature and the outbox worker, then connect Socket Mode if asked."""
     await db.upgrade(confbot.engine)
-    await asyncio.get_running_loop().run_in_executor(None, when.warm_up)
     for feature in confbot.features:
         await feature.start()
     confbot.worker.start()

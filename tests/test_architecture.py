@@ -10,7 +10,7 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 PURE = [
     BOT / "dialout" / "core",
     BOT / "inbound" / "core",
-    *(BOT / "kernel" / f"{name}.py" for name in ("states", "phone", "when", "lexing")),
+    *(BOT / "kernel" / f"{name}.py" for name in ("states", "phone", "when", "time_words", "recurrence", "lexing")),
 ]
 FORBIDDEN = (
     "slack_bolt",

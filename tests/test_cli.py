@@ -28,6 +28,28 @@ def test_when_defaults_to_utc(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out)["at"] == "2026-11-26T10:10:00+00:00"
 
 
+def test_when_prints_the_next_occurrences_of_a_recurring_phrase_in_the_users_zone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    now = "2027-03-11T12:00:00-05:00"  # a Thursday; summer time starts on Sunday 14 March
+    code = main(["when", "every weekday at 9:30 until dec 31", "--now", now, "--tz", "America/New_York", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["next"][:3] == [
+        "2027-03-12T09:30:00-05:00",
+        "2027-03-15T09:30:00-04:00",
+        "2027-03-16T09:30:00-04:00",
+    ]
+    assert out["at"] == out["next"][0]
+    assert out["rule"] == "FREQ=WEEKLY;UNTIL=20271231T235959;BYDAY=MO,TU,WE,TH,FR"
+    assert (out["zone"], out["start"], out["until"]) == ("America/New_York", "2027-03-12T09:30:00", "2027-12-31")
+
+
+def test_when_refuses_a_recurring_phrase_without_a_time(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["when", "每周一", "--now", "2026-11-26T10:00:00+08:00", "--tz", "Asia/Shanghai"]) == 2
+    assert "not a time of day" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("phrase", "words"), [("blah", "can't read"), ("2020-01-01 10:00", "already passed")])
 def test_when_unusable_phrase_exits_2_with_one_line_reason(
     phrase: str, words: str, capsys: pytest.CaptureFixture[str]

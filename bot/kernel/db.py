@@ -8,7 +8,10 @@ the async engine, so the same code migrates both.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +20,12 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.kernel.sqlite_connection import sqlite_creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for another (another process: the CLI, a test)
 # Any fixed 64-bit number, the same in every replica: the advisory lock schema upgrades take turns on.
 SCHEMA_LOCK_KEY = 0x636F6E66626F74  # "confbot"
 
@@ -46,7 +50,9 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["async_creator"] = sqlite_creator(database or ":memory:", timeout=30, check_same_thread=False)
+        kwargs["async_creator"] = sqlite_creator(
+            database or ":memory:", timeout=SQLITE_BUSY_TIMEOUT_S, check_same_thread=False
+        )
     else:
         # A server may drop idle connections; a local SQLite file cannot, so only servers get pinged.
         kwargs["pool_pre_ping"] = True
@@ -55,13 +61,41 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     engine = create_async_engine(full, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return SqliteEngine(engine.sync_engine)
     return engine
+
+
+class SqliteEngine(AsyncEngine):
+    """An engine whose write transactions take turns in the event loop, not in SQLite's busy handler.
+
+    SQLite has one writer at a time. A writer that finds the lock taken waits in SQLite's busy
+    handler, which sleeps in steps of up to 100 ms and re-tries: under load (a burst of `/dial`s
+    being stored while earlier ones are carried out) an INSERT of a millisecond waited up to 0.8 s
+    (bench/ack_load.py). Here a writer waits on an asyncio lock instead and goes the moment the
+    previous one commits. Every write in confbot is an `engine.begin()` block; reads
+    (`engine.connect()`) do not queue. A block must not open another `begin()` inside it (it
+    would wait for itself); waiting longer than SQLite's own busy timeout raises TimeoutError.
+    """
+
+    def __init__(self, sync_engine: Any) -> None:
+        super().__init__(sync_engine)
+        self._writer = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_S):
+            await self._writer.acquire()
+        try:
+            async with super().begin() as conn:
+                yield conn
+        finally:
+            self._writer.release()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     # With WAL, NORMAL survives any crash of confbot itself; only an OS crash or power loss may
     # drop the last commits (never corrupt the file). FULL costs an fsync per event.
     cursor.execute("PRAGMA synchronous=NORMAL")

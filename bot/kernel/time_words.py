@@ -160,11 +160,14 @@ def normalise(phrase: str) -> str:
 
 # --- relative phrases -------------------------------------------------------------------
 
-_EN_AMOUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + ")"
+# A number word must be followed by a space before its unit: without that, "an" + "d" in
+# "1 hour and 15 minutes" was read as "an d(ay)" and the phrase landed a day late.
+_EN_WORD_AMOUNT = "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
 _EN_UNIT = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
-_EN_PAIR = re.compile(rf"({_EN_AMOUNT})\s*({_EN_UNIT})\b")
+_EN_PAIR = re.compile(rf"(?:(\d+(?:\.\d+)?)\s*|\b({_EN_WORD_AMOUNT})\s+)({_EN_UNIT})(?![a-z])")
 _EN_RELATIVE = re.compile(
-    rf"^(?:in|after)\s+((?:(?:and\s+)?(?:half an? hour|an? hour and a half|{_EN_AMOUNT}\s*(?:{_EN_UNIT})\b)"
+    r"^(?:in|after)\s+((?:(?:and\s+)?(?:half an? hour|an? hour and a half|"
+    rf"(?:\d+(?:\.\d+)?\s*|\b(?:{_EN_WORD_AMOUNT})\s+)(?:{_EN_UNIT})(?![a-z]))"
     r"\s*(?:and a half\s*)?)+)(?:\s+from now)?$"
 )
 _CN_AMOUNT = rf"(?:\d+(?:\.\d+)?|[{CN_NUM}]+)"
@@ -192,7 +195,8 @@ def relative_seconds(text: str) -> float | None:
         if re.search(r"an? hour and a half", body):
             total += 5400
             body = re.sub(r"an? hour and a half", "", body)
-        for amount, unit in _EN_PAIR.findall(body):
+        for digits, word, unit in _EN_PAIR.findall(body):
+            amount = digits or word
             seconds = _UNIT_SECONDS[_EN_UNITS[unit]]
             total += _amount(amount) * seconds
             if re.search(rf"{re.escape(amount)}\s*{re.escape(unit)}\s*and a half", body):
@@ -232,7 +236,11 @@ DATE_CN = re.compile(
     rf"(?:(?P<y>\d{{4}})\s*年\s*)?(?P<m>\d{{1,2}}|[{CN_NUM}]+)\s*月\s*(?P<d>\d{{1,2}}|[{CN_NUM}]+)\s*(?:日|号|號)"
 )
 _MONTH_NAMES = "|".join(sorted(MONTHS_EN, key=len, reverse=True))
-DATE_EN_MD = re.compile(rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s*(?P<y>\d{{4}})\b)?")
+# The day of "dec 1" is not a clock's hour ("jan 2 am", "jan 10:00", "jan 9 o'clock").
+DATE_EN_MD = re.compile(
+    rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    r"(?![:.]\d|\s*(?:[ap]\.?m\b|o'?clock|点|點|时|時))(?:,?\s*(?P<y>\d{4})\b)?"
+)
 DATE_EN_DM = re.compile(
     rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH_NAMES})\b\.?(?:,?\s*(?P<y>\d{{4}})\b)?"
 )
@@ -268,6 +276,72 @@ WEEKDAY_EN = re.compile(
     rf"\b(?:(?P<mod>next|this|coming)\s+)?(?P<day>{'|'.join(sorted(WEEKDAYS_EN, key=len, reverse=True))})\b"
 )
 WEEKDAY_CN = re.compile(r"(?P<mod>下个|下|这个|这|本)?(?:周|星期|礼拜|禮拜)(?P<day>[一二三四五六日天七])")
-EVENING_HINTS = ("tonight", "this evening", "evening", "night", "今晚", "明晚")
+# An hour written alone ("at 5", "tomorrow 9", "9 o'clock"); the reader accepts it only after
+# "at", before "o'clock" or beside a day, so a stray number is never taken for a time.
+CLOCK_BARE_EN = re.compile(r"(?:\b(?P<at>at)\s+|(?<![\w:.]))(?P<hour>\d{1,2})(?P<oclock>\s*o'?clock)?(?![\w:.])")
+
+# Parts of the day, as the minutes after midnight a clock time may fall on (1440 is the midnight
+# that ends the day). They choose between 9:00 and 21:00 for "9", and refuse "tonight 9am".
+Period = tuple[tuple[int, int], ...]  # minute ranges [low, high) a clock time in that part of the day falls in
+_MORNING: Period = ((0, 720),)
+_EARLY = ((0, 420),)
+_NOON = ((660, 840),)
+_AFTERNOON = ((720, 1440),)
+_EVENING = ((1020, 1441),)
+_NIGHT = ((1080, 1441), (0, 360))
+PERIOD_MINUTES: dict[str, Period] = {
+    "morning": _MORNING,
+    "afternoon": _AFTERNOON,
+    "evening": _EVENING,
+    "tonight": _EVENING,
+    "night": _EVENING,
+    "上午": _MORNING,
+    "早上": _MORNING,
+    "早晨": _MORNING,
+    "清晨": _EARLY,
+    "早": _MORNING,
+    "凌晨": _EARLY,
+    "中午": _NOON,
+    "正午": _NOON,
+    "下午": _AFTERNOON,
+    "午后": _AFTERNOON,
+    "傍晚": _EVENING,
+    "晚上": _EVENING,
+    "晚间": _EVENING,
+    "夜晚": _EVENING,
+    "晚": _EVENING,
+    "夜里": _NIGHT,
+    "夜间": _NIGHT,
+    "半夜": _NIGHT,
+}
+PERIOD_WORD = re.compile(
+    r"\b(?:morning|afternoon|evening|tonight|night)\b|"
+    + "|".join(sorted((w for w in PERIOD_MINUTES if not w.isascii()), key=len, reverse=True))
+)
 FILLER = re.compile(r"\b(?:at|on|the|of|by|around|about)\b|[@,]|于|在|的|大约|左右")
-RECURRING = re.compile(r"^(?:every|each|daily|weekly|weekdays?\b)|^(?:每|工作日)")
+RECURRING = re.compile(r"^(?:every|each|daily|weekly|monthly|weekdays?\b)|^(?:每|工作日)")
+
+# --- recurring phrases ------------------------------------------------------------------
+
+_WEEKDAY_EN_NAMES = "|".join(sorted(WEEKDAYS_EN, key=len, reverse=True))
+_WEEKDAY_EN_LIST = rf"(?:{_WEEKDAY_EN_NAMES})s?(?:\s*(?:,|and|&)\s*(?:{_WEEKDAY_EN_NAMES})s?)*"
+EVERY_WEEKDAY_EN = re.compile(r"^(?:every\s+weekday|weekdays|every\s+work\s*day|each\s+weekday)\b")
+EVERY_DAY_EN = re.compile(r"^(?:daily|every\s+day|each\s+day)\b")
+EVERY_DAYS_EN = re.compile(rf"^(?:every|each)\s+(?P<days>{_WEEKDAY_EN_LIST})(?![\w])")
+EVERY_MONTH_EN = re.compile(
+    r"^(?:every\s+month|monthly|each\s+month)\s+(?:on\s+)?(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\b"
+    r"(?:\s+of\s+the\s+month)?"
+)
+WEEKDAY_EN_WORD = re.compile(rf"(?:{_WEEKDAY_EN_NAMES})(?=s?\b)")
+EVERY_WEEKDAY_CN = re.compile(r"^(?:每个工作日|每一个工作日|工作日每天|每工作日|工作日)")
+EVERY_DAY_CN = re.compile(r"^(?:每天|每日)")
+EVERY_DAYS_CN = re.compile(
+    r"^(?:每个|每)(?:周|星期|礼拜|禮拜)(?P<days>[一二三四五六日天七](?:\s*[、,，和及与]?\s*(?:周|星期)?[一二三四五六日天七])*)"
+)
+EVERY_MONTH_CN = re.compile(rf"^(?:每个月|每月)(?P<d>\d{{1,2}}|[{CN_NUM}]+)\s*(?:日|号|號)")
+END_UNTIL = re.compile(r"\s*(?:\buntil\b|\btill\b|\bthrough\b|直到|到|至)\s*(?P<date>.+?)\s*(?:为止|止)?$")
+END_FOR = re.compile(
+    r"\s*(?:\bfor\s+(?P<n>\d+)\s+(?P<unit>days?|weeks?|months?)\b|(?:持续|连续|共)\s*(?P<cn_n>\d+|["
+    + CN_NUM
+    + r"]+)\s*(?P<cn_unit>天|周|个星期|星期|个月))$"
+)

@@ -1,16 +1,26 @@
 """Time phrases in English and Chinese → an aware instant in the asker's zone.
 
-dateparser gets several everyday forms wrong or not at all (Chinese 点 times, 下周一,
-bare clock times that have passed today, naive relative bases), so the forms people
-actually type are read here by rule; dateparser is only a fallback for the rest, with
-its languages fixed and its answer checked. Rules:
+A misreading is worse than a refusal: every part of the answer must come from a word of the
+phrase, and a phrase with a word the reader cannot account for is refused with an example.
+So there is no guessing library behind the rules (dateparser used to be one, and read "at 5"
+as 25 May and "friday at 3" as a date in March). Rules:
 
-- a bare clock time is the next such time (at 10:00 "3pm" is today, "9am" is tomorrow);
+- a clock time without a day is the next such time (at 10:00 "3pm" is today, "9am" is tomorrow);
+- an hour written alone ("at 5", "tomorrow 9", "3点") is in the afternoon for 1–6 (nobody is
+  dialled at 3 in the night unless they write 3am, 03:00 or 凌晨3点) and, for 7–11, whichever of
+  the morning and evening comes next on the day given; "3:30" is 15:30 by the same rule, while
+  "9:30" is 09:30 as a 24-hour clock shows it; a part of the day ("tonight", "下午", "tomorrow
+  morning") chooses instead, and one that contradicts the clock ("tonight 9am") is refused;
+- "midnight" is the one that ends the day named ("tonight at midnight", "friday midnight");
 - a weekday is its next occurrence (today if the time is still ahead); "next friday" and
   "下周五" are the Friday of next week (weeks start on Monday);
 - a date without a year is its next occurrence; a day without a clock time is refused
   (dialling people at a guessed hour is worse than asking);
+- "in 24 hours" is 24 elapsed hours, also across a daylight-saving change;
 - anything that resolves to the past is refused, never silently moved.
+
+Recurring phrases ("every weekday at 9:30") are refused here with their own reason; they are
+read by `bot.kernel.recurrence`.
 """
 
 from __future__ import annotations
@@ -19,37 +29,52 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.kernel.time_words import (
     CLOCK_24,
+    CLOCK_BARE_EN,
     CLOCK_CN,
     CLOCK_CN_COLON,
     CLOCK_EN,
     CLOCK_PERIOD_ONLY_CN,
     CLOCK_WORD_EN,
-    CN_NUM,
     DATE_CN,
     DATE_EN_DM,
     DATE_EN_MD,
     DATE_ISO,
     DAY_WORD,
     DAY_WORDS,
-    EVENING_HINTS,
     FILLER,
     MONTHS_EN,
     NOW_WORDS,
-    PERIODS_CN,
+    PERIOD_MINUTES,
+    PERIOD_WORD,
     RECURRING,
     WEEKDAY_CN,
     WEEKDAY_EN,
     WEEKDAYS_CN,
     WEEKDAYS_EN,
+    Period,
     cn_number,
     normalise,
     relative_seconds,
 )
+
+__all__ = [
+    "When",
+    "WhenError",
+    "WhenProblem",
+    "cn_number",
+    "local_instant",
+    "parse_when",
+    "periods_in",
+    "read_clock",
+    "read_date",
+    "zone",
+]
+
+DAY_MINUTES = 24 * 60
 
 
 class WhenProblem(StrEnum):
@@ -94,17 +119,27 @@ def zone(tz: str) -> ZoneInfo:
         raise WhenError(WhenProblem.BAD_ZONE, tz) from exc
 
 
+def local_instant(day: date, minutes: int, tzinfo: ZoneInfo) -> datetime:
+    """The instant `minutes` after the local midnight starting `day` as a wall clock shows it.
+
+    A wall time inside a DST gap is moved forward by the gap (round-trip through UTC); one that
+    occurs twice is the first of the two (fold=0).
+    """
+    day += timedelta(days=minutes // DAY_MINUTES)
+    minutes %= DAY_MINUTES
+    wall = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo)
+    return wall.astimezone(UTC).astimezone(tzinfo)
+
+
 @dataclass
 class _Parts:
     day: date | None = None
     explicit_year: bool = True
     weekday: int | None = None
     next_week: bool = False
-    clock: time | None = None
-    evening_hint: bool = False
-    # A Chinese hour said without 上午/下午 ("3点"): read as the afternoon for 1–6 and, for
-    # 7–11 with no day given, as whichever of the two comes next.
-    bare_cn_hour: bool = False
+    # The clock times the words allow, as minutes after the day's midnight; several when an
+    # hour was written alone ("9" is 9:00 or 21:00), the next of which is taken.
+    minutes: tuple[int, ...] = ()
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
@@ -114,72 +149,161 @@ def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, st
     return match, text[: match.start()] + " " + text[match.end() :]
 
 
-def _cn_clock(match: re.Match[str], evening_hint: bool) -> time | None:
-    hour = cn_number(match.group("hour"))
-    groups = match.groupdict()
-    minute = 0
-    if groups.get("half"):
-        minute = 30
-    elif groups.get("quarter"):
-        minute = 15 if match.group("quarter") == "一刻" else 45
-    elif groups.get("minute"):
-        minute = cn_number(match.group("minute"))
-    period = groups.get("period") or ("晚上" if evening_hint else "")
-    if (period in {"下午", "午后", "傍晚", "晚上", "晚间", "夜里", "夜间", "夜晚", "晚"} and hour < 12) or (
-        period in {"中午", "正午"} and hour < 6
-    ):
-        hour += 12
-    elif period in {"凌晨", "半夜"} and hour == 12:
-        hour = 0
-    if hour == 24 and minute == 0:
-        hour = 0
-    if hour > 23 or minute > 59:
+_Readings = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _in_periods(minutes: int, periods: list[Period]) -> bool:
+    return all(any(low <= minutes < high for low, high in ranges) for ranges in periods)
+
+
+def _candidates(
+    hour: int, minute: int, *, meridiem: str = "", padded: bool = False, bare: bool = False
+) -> _Readings | None:
+    """What a written hour may mean: (every reading, the default when no part of the day is said).
+
+    None when no clock shows it (25:00, 13pm, 9:75).
+    """
+    if minute > 59:
         return None
-    return time(hour, minute)
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        value = (hour % 12 + (12 if meridiem == "pm" else 0)) * 60 + minute
+        return (value,), (value,)
+    if hour == 24 and minute == 0:
+        return (DAY_MINUTES,), (DAY_MINUTES,)
+    if hour > 23:
+        return None
+    if hour == 0 or hour >= 13 or padded:
+        return (hour * 60 + minute,), (hour * 60 + minute,)
+    if hour == 12:
+        noon = 720 + minute
+        readings = (noon, minute) + ((DAY_MINUTES,) if minute == 0 else ())
+        return readings, (noon,)
+    morning, evening = hour * 60 + minute, (hour + 12) * 60 + minute
+    if hour <= 6:
+        return (morning, evening), (evening,)
+    return (morning, evening), ((morning, evening) if bare else (morning,))
+
+
+def read_clock(text: str, periods: list[Period], *, beside_day: bool) -> tuple[tuple[int, ...], str] | None:
+    """The clock times `text` allows (minutes after midnight) and the words it did not use.
+
+    `periods` are the parts of the day said in the whole phrase; they choose between the readings
+    of an hour and refuse a clock they contradict. An hour written alone counts only after "at",
+    before "o'clock" or `beside_day`, so a stray number is never taken for a time. None when a
+    clock is written but impossible or contradicted; an empty tuple when there is no clock.
+    """
+    found, rest = _read_clock_words(text)
+    if found == ():
+        match = CLOCK_BARE_EN.search(rest)
+        if match and (match["at"] or match["oclock"] or beside_day):
+            found = _candidates(int(match["hour"]), 0, bare=True)
+            rest = rest[: match.start()] + " " + rest[match.end() :]
+    if found is None:
+        return None
+    if not found:
+        return (), rest
+    readings, default = found
+    chosen = tuple(m for m in readings if _in_periods(m, periods)) if periods else default
+    return (chosen, rest) if chosen else None
+
+
+def periods_in(text: str) -> list[Period]:
+    """The parts of the day `text` names ("tonight", "下午"), as minute ranges."""
+    return [PERIOD_MINUTES[word] for word in PERIOD_WORD.findall(text)]
+
+
+def _read_clock_words(rest: str) -> tuple[_Readings | tuple[()] | None, str]:
+    match, rest = _take(CLOCK_CN_COLON, rest)
+    if match:
+        return _candidates(int(match["hour"]), int(match["minute"])), rest
+    match, rest = _take(CLOCK_CN, rest)
+    if match:
+        minute = 0
+        if match["half"]:
+            minute = 30
+        elif match["quarter"]:
+            minute = 15 if match["quarter"] == "一刻" else 45
+        elif match["minute"]:
+            minute = cn_number(match["minute"])
+        return _candidates(cn_number(match["hour"]), minute, bare=True), rest
+    match, rest = _take(CLOCK_EN, rest)
+    if match:
+        meridiem = "pm" if match["ampm"].startswith("p") else "am"
+        return _candidates(int(match["hour"]), int(match["minute"] or 0), meridiem=meridiem), rest
+    match, rest = _take(CLOCK_24, rest)
+    if match:
+        padded = match["hour"].startswith("0") and len(match["hour"]) == 2
+        return _candidates(int(match["hour"]), int(match["minute"]), padded=padded), rest
+    match, rest = _take(CLOCK_WORD_EN, rest)
+    if match:
+        value = DAY_MINUTES if match["word"] == "midnight" else 720
+        return ((value,), (value,)), rest
+    match = CLOCK_PERIOD_ONLY_CN.search(rest)
+    if match:
+        value = DAY_MINUTES if match["period"] == "半夜" else 720
+        return ((value,), (value,)), rest
+    return (), rest
+
+
+def read_date(text: str, today: date) -> tuple[date | None, bool, str] | None:
+    """A written date in `text`: (the date or None, whether a year was written, the other words).
+
+    None for an impossible date (31 February); a date without a year is in `today`'s year.
+    """
+    match, rest = _take(DATE_ISO, text)
+    if match:
+        day = _safe_date(int(match["y"]), int(match["m"]), int(match["d"]))
+        return (day, True, rest) if day else None
+    match, rest = _take(DATE_CN, text)
+    if match:
+        year = int(match["y"]) if match["y"] else today.year
+        day = _safe_date(year, cn_number(match["m"]), cn_number(match["d"]))
+        return (day, bool(match["y"]), rest) if day else None
+    month_first, day_first = DATE_EN_MD.search(text), DATE_EN_DM.search(text)
+    if month_first and day_first and month_first.start("mon") == day_first.start("mon"):
+        return None  # "1 jan 2": the 1st of January at 2, or the 2nd at 1? Refused rather than guessed.
+    for match in (month_first, day_first):
+        if match:
+            year = int(match["y"]) if match["y"] else today.year
+            day = _safe_date(year, MONTHS_EN[match["mon"]], int(match["d"]))
+            rest = text[: match.start()] + " " + text[match.end() :]
+            return (day, bool(match["y"]), rest) if day else None
+    return None, True, text
 
 
 def _read_parts(text: str, today: date) -> _Parts | None:
-    """Split a phrase into a day and a clock time; None when anything is left unread."""
-    parts = _Parts(evening_hint=any(h in text for h in EVENING_HINTS))
+    """Split a phrase into a day and its clock times; None when any word is left unread."""
+    parts = _Parts()
     rest = _read_day(text, today, parts)
     if rest is None:
         return None
-    rest = _read_clock(rest, parts)
-    if rest is None:
+    beside_day = parts.day is not None or parts.weekday is not None
+    clock = read_clock(rest, periods_in(text), beside_day=beside_day)
+    if clock is None:
         return None
+    parts.minutes, rest = clock
     # Words that only qualify a day ("tomorrow morning", "明天晚上") are fine once a clock is read.
-    rest = re.sub(r"\b(?:morning|afternoon|evening|night)\b|" + PERIODS_CN, " ", rest)
+    rest = PERIOD_WORD.sub(" ", rest)
     rest = FILLER.sub(" ", rest)
     if rest.strip():
         return None
-    if parts.day is None and parts.weekday is None and parts.clock is None:
+    if not beside_day and not parts.minutes:
         return None
     return parts
 
 
 def _read_day(rest: str, today: date, parts: _Parts) -> str | None:
     """Take the day (a date, a day word or a weekday) into `parts`; the rest, or None for an impossible date."""
-    match, rest = _take(DATE_ISO, rest)
-    if match:
-        parts.day = _safe_date(int(match["y"]), int(match["m"]), int(match["d"]))
-        return rest if parts.day else None
-    match, rest = _take(DATE_CN, rest)
-    if match:
-        year = int(match["y"]) if match["y"] else today.year
-        parts.explicit_year = bool(match["y"])
-        parts.day = _safe_date(year, cn_number(match["m"]), cn_number(match["d"]))
-        return rest if parts.day else None
-    for pattern in (DATE_EN_MD, DATE_EN_DM):
-        match, rest = _take(pattern, rest)
+    dated = read_date(rest, today)
+    if dated is None:
+        return None
+    parts.day, parts.explicit_year, rest = dated
+    if parts.day is None:
+        match, rest = _take(DAY_WORD, rest)
         if match:
-            year = int(match["y"]) if match["y"] else today.year
-            parts.explicit_year = bool(match["y"])
-            parts.day = _safe_date(year, MONTHS_EN[match["mon"]], int(match["d"]))
-            return rest if parts.day else None
-    match, rest = _take(DAY_WORD, rest)
-    if match:
-        parts.day = today + timedelta(days=DAY_WORDS[match.group(0)])
-        return rest
+            parts.day = today + timedelta(days=DAY_WORDS[match.group(0)])
     for pattern in (WEEKDAY_CN, WEEKDAY_EN):
         match, rest = _take(pattern, rest)
         if match:
@@ -190,44 +314,6 @@ def _read_day(rest: str, today: date, parts: _Parts) -> str | None:
     return rest
 
 
-def _read_clock(rest: str, parts: _Parts) -> str | None:
-    """Take the clock time into `parts`; the rest, or None for an impossible time ("25:00", "13pm")."""
-    for pattern in (CLOCK_CN_COLON, CLOCK_CN):
-        match, rest = _take(pattern, rest)
-        if match:
-            parts.clock = _cn_clock(match, parts.evening_hint)
-            if parts.clock is None:
-                return None
-            parts.bare_cn_hour = not match["period"] and not parts.evening_hint and 1 <= parts.clock.hour <= 11
-            return rest
-    match, rest = _take(CLOCK_EN, rest)
-    if match:
-        hour = int(match["hour"])
-        minute = int(match["minute"] or 0)
-        if not 1 <= hour <= 12 or minute > 59:
-            return None
-        pm = match["ampm"].startswith("p")
-        parts.clock = time((hour % 12) + (12 if pm else 0), minute)
-        return rest
-    match, rest = _take(CLOCK_24, rest)
-    if match:
-        hour, minute = int(match["hour"]), int(match["minute"])
-        if hour > 23 or minute > 59:
-            return None
-        if parts.evening_hint and hour < 12:
-            hour += 12
-        parts.clock = time(hour, minute)
-        return rest
-    match, rest = _take(CLOCK_WORD_EN, rest)
-    if match:
-        parts.clock = time(0, 0) if match["word"] == "midnight" else time(12, 0)
-        return rest
-    match, rest = _take(CLOCK_PERIOD_ONLY_CN, rest)
-    if match:
-        parts.clock = time(0, 0) if match["period"] == "半夜" else time(12, 0)
-    return rest
-
-
 def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
@@ -235,59 +321,51 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _local(day: date, clock: time, tzinfo: ZoneInfo) -> datetime:
-    # Round-trip through UTC so a wall time inside a DST gap lands on a real instant.
-    return datetime.combine(day, clock, tzinfo).astimezone(UTC).astimezone(tzinfo)
+def _instant(at: datetime) -> datetime:
+    return at.astimezone(UTC)
 
 
 def _resolve(parts: _Parts, now: datetime, tzinfo: ZoneInfo, phrase: str) -> datetime:
-    today = now.date()
-    if parts.clock is None:
+    """The next instant the parts allow after `now`, or WhenError (no clock time; past)."""
+    if not parts.minutes:
         raise WhenError(WhenProblem.NEEDS_TIME, phrase)
-    if parts.bare_cn_hour and parts.clock.hour <= 6:
-        parts.clock = parts.clock.replace(hour=parts.clock.hour + 12)
-    elif parts.bare_cn_hour and parts.day is None and parts.weekday is None:
-        morning = _local(today, parts.clock, tzinfo)
-        if morning <= now:
-            parts.clock = parts.clock.replace(hour=parts.clock.hour + 12)
-    if parts.weekday is not None:
-        if parts.next_week:
-            monday_next = today + timedelta(days=7 - today.weekday())
-            day = monday_next + timedelta(days=parts.weekday)
-        else:
-            day = today + timedelta(days=(parts.weekday - today.weekday()) % 7)
-            if _local(day, parts.clock, tzinfo) <= now:
-                day += timedelta(days=7)
-        return _local(day, parts.clock, tzinfo)
-    if parts.day is None:
-        at = _local(today, parts.clock, tzinfo)
-        return at if at > now else _local(today + timedelta(days=1), parts.clock, tzinfo)
-    at = _local(parts.day, parts.clock, tzinfo)
-    if at <= now and not parts.explicit_year:
-        next_year = _safe_date(parts.day.year + 1, parts.day.month, parts.day.day)
-        if next_year is not None:
-            at = _local(next_year, parts.clock, tzinfo)
-    return at
+    today = now.date()
+    if parts.day is not None:
+        day, at = _on_day(parts.day, parts, now, tzinfo, phrase)
+        # A weekday beside a date ("tuesday dec 1") must be that date's, or which one was meant?
+        if parts.weekday is not None and (parts.next_week or day.weekday() != parts.weekday):
+            raise WhenError(WhenProblem.UNREADABLE, phrase)
+        return at
+    if parts.weekday is None:
+        return _first_ahead([today, today + timedelta(days=1)], parts.minutes, now, tzinfo, phrase)
+    if parts.next_week:
+        return _first_ahead(
+            [today + timedelta(days=7 - today.weekday() + parts.weekday)], parts.minutes, now, tzinfo, phrase
+        )
+    first = today + timedelta(days=(parts.weekday - today.weekday()) % 7)
+    return _first_ahead([first, first + timedelta(days=7)], parts.minutes, now, tzinfo, phrase)
 
 
-def _dateparser_fallback(text: str, now: datetime, tzinfo: ZoneInfo) -> datetime | None:
-    # Only phrases with a digit or a Chinese numeral: bare words ("sat", "may") are too easy
-    # for dateparser to turn into a guessed day at a guessed hour.
-    if not re.search(rf"[\d{CN_NUM}]", text):
-        return None
-    import dateparser  # local: the import costs ~0.25 s and most phrases never get here
+def _on_day(day: date, parts: _Parts, now: datetime, tzinfo: ZoneInfo, phrase: str) -> tuple[date, datetime]:
+    """The first instant ahead on `day`, or on its next anniversary when its year was not written."""
+    try:
+        return day, _first_ahead([day], parts.minutes, now, tzinfo, phrase)
+    except WhenError:
+        next_year = None if parts.explicit_year else _safe_date(day.year + 1, day.month, day.day)
+        if next_year is None:
+            raise
+        return next_year, _first_ahead([next_year], parts.minutes, now, tzinfo, phrase)
 
-    settings: Any = {
-        "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": now.replace(tzinfo=None),
-        "TIMEZONE": str(tzinfo.key),
-        "RETURN_AS_TIMEZONE_AWARE": True,
-        "STRICT_PARSING": False,
-    }
-    result = dateparser.parse(text, languages=["en", "zh"], settings=settings)
-    if result is None:
-        return None
-    return result.astimezone(tzinfo)
+
+def _first_ahead(days: list[date], minutes: tuple[int, ...], now: datetime, tzinfo: ZoneInfo, phrase: str) -> datetime:
+    """The earliest of the clock times on the days that is after `now`, or WhenError(PAST)."""
+    # Compared as instants (UTC): Python compares two times of one zone by their wall clocks and
+    # ignores fold, so 01:45 EDT would count as after 01:30 EST on the night clocks go back.
+    instants = sorted((local_instant(day, m, tzinfo) for day in days for m in minutes), key=_instant)
+    ahead = [at for at in instants if _instant(at) > _instant(now)]
+    if not ahead:
+        raise WhenError(WhenProblem.PAST, phrase, instants[-1])
+    return ahead[0]
 
 
 def parse_when(phrase: str, now: datetime, tz: str) -> When:
@@ -303,24 +381,12 @@ def parse_when(phrase: str, now: datetime, tz: str) -> When:
     if seconds is not None:
         if seconds > MAX_AHEAD.total_seconds():
             raise WhenError(WhenProblem.TOO_FAR, phrase)
-        return When(local_now + timedelta(seconds=seconds))
+        # Elapsed time: added in UTC, so "in 24 hours" is 24 hours across a DST change too.
+        return When((local_now.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(tzinfo))
     parts = _read_parts(text, local_now.date())
-    if parts is not None:
-        at = _resolve(parts, local_now, tzinfo, phrase)
-    else:
-        fallback = _dateparser_fallback(text, local_now, tzinfo)
-        if fallback is None:
-            raise WhenError(WhenProblem.UNREADABLE, phrase)
-        at = fallback
-    if at <= local_now:
-        raise WhenError(WhenProblem.PAST, phrase, at)
+    if parts is None:
+        raise WhenError(WhenProblem.UNREADABLE, phrase)
+    at = _resolve(parts, local_now, tzinfo, phrase)
     if at - local_now > MAX_AHEAD:
         raise WhenError(WhenProblem.TOO_FAR, phrase, at)
     return When(at)
-
-
-def warm_up() -> None:
-    """Import dateparser and run one parse, so the first user does not wait ~0.3 s for it."""
-    now = datetime.now(UTC)
-    _dateparser_fallback("2 dec 2099 10:00", now, ZoneInfo("UTC"))
-    _dateparser_fallback("2099年12月2日 10:00", now, ZoneInfo("Asia/Shanghai"))

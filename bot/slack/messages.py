@@ -98,8 +98,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "“{phrase}”只有日期没有具体时间，请补上，例如 `明天下午3点`。",
     },
     "parse.recurring": {
-        "en": "Repeating invites (“{phrase}”) are not supported yet. Schedule one time, e.g. `tomorrow 9:30`.",
-        "zh": "暂不支持重复邀请（“{phrase}”）。请给一个具体时间，例如 `明天上午9:30`。",
+        "en": "Repeating invites (“{phrase}”) can't be scheduled yet. Give a one-off time instead, e.g. `tomorrow 9:30`.",
+        "zh": "重复邀请（“{phrase}”）目前还不能安排。请改用一次性的时间，例如 `明天上午9:30`。",
     },
     "parse.too_far": {
         "en": "“{phrase}” is more than a year away. I schedule dial-outs up to a year ahead.",

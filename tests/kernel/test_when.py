@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +23,7 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo(SH))  # a Thursday
         ("in an hour", "2026-11-26 11:00"),
         ("in half an hour", "2026-11-26 10:30"),
         ("in 1h 30m", "2026-11-26 11:30"),
+        ("in 1h30m", "2026-11-26 11:30"),
         ("in 90 min", "2026-11-26 11:30"),
         ("10分钟后", "2026-11-26 10:10"),
         ("半小时后", "2026-11-26 10:30"),
@@ -99,6 +100,83 @@ def test_relative_times_count_from_now_not_midnight() -> None:
 
 
 @pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("tomorrow 9", "2026-11-27 09:00"),
+        ("tomorrow at 9", "2026-11-27 09:00"),
+        ("tomorrow 3", "2026-11-27 15:00"),
+        ("at 5", "2026-11-26 17:00"),
+        ("friday at 3", "2026-11-27 15:00"),
+        ("friday at 3:30", "2026-11-27 15:30"),
+        ("in 1 hour and 15 minutes", "2026-11-26 11:15"),
+        ("in 24 hours", "2026-11-27 10:00"),
+        ("tonight at 8", "2026-11-26 20:00"),
+        ("this evening at 7", "2026-11-26 19:00"),
+        ("this afternoon at 2", "2026-11-26 14:00"),
+        ("tomorrow morning at 8", "2026-11-27 08:00"),
+        ("tomorrow night at 11", "2026-11-27 23:00"),
+        ("tonight at midnight", "2026-11-27 00:00"),
+        ("friday midnight", "2026-11-28 00:00"),
+        ("tomorrow at noon", "2026-11-27 12:00"),
+        ("at 9 o'clock", "2026-11-26 21:00"),
+        ("明天3点", "2026-11-27 15:00"),
+        ("今晚8点", "2026-11-26 20:00"),
+        ("今天晚上8点", "2026-11-26 20:00"),
+        ("今天晚上8:30", "2026-11-26 20:30"),
+        ("晚上12点", "2026-11-27 00:00"),
+        ("夜里2点", "2026-11-27 02:00"),
+        ("中午", "2026-11-26 12:00"),
+        ("中午12点", "2026-11-26 12:00"),
+        ("03:30", "2026-11-27 03:30"),
+    ],
+)
+def test_every_part_of_the_reading_comes_from_the_words(phrase: str, expected: str) -> None:
+    assert parse_when(phrase, NOW, SH).at.strftime("%Y-%m-%d %H:%M") == expected
+
+
+def test_a_bare_hour_is_the_next_of_morning_and_evening() -> None:
+    late = NOW.replace(hour=22)
+    assert parse_when("at 9", NOW, SH).at.strftime("%d %H") == "26 21"
+    assert parse_when("at 9", late, SH).at.strftime("%d %H") == "27 09"
+    assert parse_when("thursday at 9", NOW, SH).at.strftime("%d %H") == "26 21"
+
+
+def test_in_24_hours_is_24_elapsed_hours_across_a_dst_change() -> None:
+    ny = ZoneInfo("America/New_York")
+    before_spring = datetime(2027, 3, 13, 12, 0, tzinfo=ny)
+    before_autumn = datetime(2026, 10, 31, 12, 0, tzinfo=ny)
+    for now in (before_spring, before_autumn):
+        at = parse_when("in 24 hours", now, "America/New_York").at
+        # Subtracting two times of one zone compares wall clocks; UTC compares instants.
+        assert at.astimezone(ZoneInfo("UTC")) - now.astimezone(ZoneInfo("UTC")) == timedelta(hours=24)
+    assert parse_when("in 24 hours", before_spring, "America/New_York").at.strftime("%d %H:%M") == "14 13:00"
+    assert parse_when("in 24 hours", before_autumn, "America/New_York").at.strftime("%d %H:%M") == "01 11:00"
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "9",  # a number alone: an hour, a day, a count?
+        "5/6 3pm",  # 5 June or May 6
+        "tonight 9am",
+        "this morning at 3pm",
+        "tonight at noon",
+        "上午15:00",
+        "tomorrow 9 sharpish",
+        "friday at 3 or 4",
+        "in 2 days at 3pm",
+        "at 25",
+        "明天 99点",
+        "1 jan 2",  # the 1st at 2, or the 2nd at 1?
+    ],
+)
+def test_words_the_reader_cannot_account_for_are_refused(phrase: str) -> None:
+    with pytest.raises(WhenError) as caught:
+        parse_when(phrase, NOW, SH)
+    assert caught.value.problem is WhenProblem.UNREADABLE
+
+
+@pytest.mark.parametrize(
     ("phrase", "problem"),
     [
         ("blah", WhenProblem.UNREADABLE),
@@ -129,6 +207,40 @@ def test_wall_time_in_a_dst_gap_lands_on_a_real_instant() -> None:
     ny_now = datetime(2027, 3, 13, 12, 0, tzinfo=ZoneInfo("America/New_York"))
     at = parse_when("tomorrow 2:30am", ny_now, "America/New_York").at
     assert at.strftime("%H:%M") == "03:30"  # 02:30 does not exist on 14 March 2027 there
+
+
+def test_a_day_and_month_are_not_taken_from_a_clock() -> None:
+    assert parse_when("1 jan 2 am", NOW, SH).at.strftime("%Y-%m-%d %H:%M") == "2027-01-01 02:00"
+    assert parse_when("1 jan 10:00", NOW, SH).at.strftime("%Y-%m-%d %H:%M") == "2027-01-01 10:00"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Tuesday, December 1 at 2pm", "2026-12-01 14:00"),
+        ("周二 12月1日 下午2点", "2026-12-01 14:00"),
+        ("tomorrow friday 3pm", "2026-11-27 15:00"),
+        ("monday nov 1 9am", "2027-11-01 09:00"),  # the next 1 November, a Monday
+    ],
+)
+def test_a_weekday_beside_a_date_is_read_when_it_is_that_dates(phrase: str, expected: str) -> None:
+    assert parse_when(phrase, NOW, SH).at.strftime("%Y-%m-%d %H:%M") == expected
+
+
+@pytest.mark.parametrize("phrase", ["monday dec 1 2pm", "周一 12月1日 下午2点", "tomorrow thursday 3pm"])
+def test_a_weekday_that_contradicts_the_date_is_refused(phrase: str) -> None:
+    with pytest.raises(WhenError) as caught:
+        parse_when(phrase, NOW, SH)
+    assert caught.value.problem is WhenProblem.UNREADABLE
+
+
+def test_on_the_night_clocks_go_back_a_time_already_passed_is_not_taken_for_ahead() -> None:
+    ny = ZoneInfo("America/New_York")
+    # 01:30 EST (the second 01:30): 01:45 EDT, the first 01:45 of the night, was 45 minutes ago.
+    now = datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ny)
+    at = parse_when("1:45am", now, "America/New_York").at
+    assert at.astimezone(ZoneInfo("UTC")) > now.astimezone(ZoneInfo("UTC"))
+    assert at.strftime("%m-%d %H:%M") == "11-02 01:45"
 
 
 @pytest.mark.parametrize(

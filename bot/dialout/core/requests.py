@@ -55,8 +55,9 @@ from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
 
 log = logging.getLogger(__name__)
 
-# dateparser keeps state in module-level parsers and is not safe to call from two threads at once
-# (scrapinghub/dateparser#441, #813): commands, forms and previews are read off the loop, one at a time.
+# Commands, forms and previews are read off the loop (a 12,000-character command is CPU work), one at a
+# time: reading is CPU-bound, so a second reader would only contend for the GIL, and the executor's
+# other threads stay free for what they are for (DNS lookups, aiosqlite's calls).
 _READING = threading.Lock()
 _T = TypeVar("_T")
 

@@ -182,6 +182,24 @@ def test_bad_text_names_the_problem(text: str, problem: ParseProblem) -> None:
     assert error(text).problem is problem
 
 
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "every weekday at 9:30",
+        "every monday 9am until dec 31",
+        "daily at 8am",
+        "every month on the 1st at 9am",
+        "每个工作日上午9:30",
+        "工作日每天上午10点",
+        "每周二、四下午4点",
+        "每月1号上午9点",
+    ],
+)
+def test_a_recurring_time_is_refused_until_series_can_be_scheduled(phrase: str) -> None:
+    err = error(f"13692206627 into conf 42 {phrase}")
+    assert err.problem is ParseProblem.RECURRING
+
+
 def test_invalid_numbers_are_all_listed_with_why() -> None:
     err = error("12345, +999 1234567, 13692206627 into conf 42")
     assert [(n["text"], n["why"]) for n in err.params["numbers"]] == [

@@ -1,5 +1,4 @@
-"""Reading `/dial` text, forms and previews happens off the event loop, one at a time (dateparser is not
-thread-safe)."""
+"""Reading `/dial` text, forms and previews happens off the event loop, one at a time."""
 
 from __future__ import annotations
 

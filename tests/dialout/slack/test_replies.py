@@ -55,3 +55,9 @@ def test_missing_phone_renders_one_line_per_person(locale: str) -> None:
         resolve_parties(draft("<@U1> <@U2> into conf 42"), {"U1": UserProfile("U1"), "U2": None}, CTX.policy)
     rendered = build_parse_error(caught.value, locale)
     assert rendered.count("<@U1>") == 1 and rendered.count("<@U2>") == 1
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "can't be scheduled yet"), ("zh", "还不能安排")])
+def test_a_recurring_time_is_refused_with_a_one_off_example(locale: str, words: str) -> None:
+    rendered = build_parse_error(_error_for("13692206627 into conf 42 every weekday at 9:30"), locale)
+    assert words in rendered and ("tomorrow 9:30" in rendered or "明天上午9:30" in rendered)
