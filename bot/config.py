@@ -61,6 +61,12 @@ class Settings(BaseSettings):
 
     allowed_countries: str = ""  # comma-separated ISO regions (CN,HK); empty allows all
     block_premium_rate: bool = True
+    # The other toll-fraud destinations, each blocked unless switched off (bot/kernel/phone.py DialingPolicy).
+    block_shared_cost: bool = True
+    block_personal_numbers: bool = True
+    block_uan: bool = True
+    block_voicemail: bool = True
+    block_international_networks: bool = True
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
     dial_concurrency: int = 8

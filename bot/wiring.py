@@ -20,13 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from pydantic import BaseModel, SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
@@ -45,10 +43,12 @@ from bot.kernel.inbox import CommandInbox, SqlInbox
 from bot.kernel.metrics import GaugeSample, Metrics, metrics_route, read_outbox_gauges, readiness_route
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
+from bot.kernel.redaction import SecretRedaction
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.counted_client import CountedWebClient
 from bot.slack.directory import SlackDirectory
+from bot.slack.events import SlackEvents
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 if TYPE_CHECKING:
@@ -182,7 +182,12 @@ def build_confbot(
 
 def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature]) -> AsyncApp:
     """The one Bolt app, with every feature's listeners registered on it."""
-    bolt = build_app(slack_client, settings.slack_signing_secret.get_secret_value(), settings.default_locale)
+    bolt = build_app(
+        slack_client,
+        settings.slack_signing_secret.get_secret_value(),
+        settings.default_locale,
+        SlackDirectory(slack_client),
+    )
     for feature in features:
         feature.register(bolt)
     return bolt
@@ -216,14 +221,23 @@ async def stop(confbot: Confbot) -> None:
     await confbot.engine.dispose()
 
 
+_PATH_LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret confbot was given: its own, inbound's and each provider's (`SecretStr` fields).
+
+    Call after the providers are built: a provider's settings are read then (the sandbox's drawn ones too).
+    """
+    models: list[BaseModel] = [settings, settings.cti, *settings.providers.values()]
+    values = (getattr(model, name) for model in models for name in type(model).model_fields)
+    return [value.get_secret_value() for value in values if isinstance(value, SecretStr) and value.get_secret_value()]
+
+
 def build_asgi(confbot: Confbot) -> Starlette:
     """The ASGI app: Slack at `/slack/events`, every feature's routes, `/healthz`; its lifespan runs the bot."""
-    handler = AsyncSlackRequestHandler(confbot.bolt)
-
-    async def handle_slack_events(request: Request) -> Response:
-        return await handler.handle(request)
-
-    routes: list[BaseRoute] = [Route("/slack/events", handle_slack_events, methods=["POST"])]
+    events = SlackEvents(confbot.bolt, confbot.settings.slack_signing_secret.get_secret_value())
+    routes: list[BaseRoute] = [Route("/slack/events", events.handle, methods=["POST"])]
     for feature in confbot.features:
         routes += feature.routes()
     routes.append(health_route(confbot.engine, confbot.outbox))
@@ -234,12 +248,19 @@ def build_asgi(confbot: Confbot) -> Starlette:
 
     routes.append(metrics_route(confbot.metrics, [confbot.dialout.gauges, outbox_gauges]))
 
+    redaction = SecretRedaction(secret_values(confbot.settings))
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # uvicorn has configured its loggers by now; they print request paths, and some paths hold secrets.
+        for name in _PATH_LOGGERS:
+            logging.getLogger(name).addFilter(redaction)
         await start(confbot)
         try:
             yield
         finally:
             await stop(confbot)
+            for name in _PATH_LOGGERS:
+                logging.getLogger(name).removeFilter(redaction)
 
     return Starlette(routes=routes, lifespan=lifespan)

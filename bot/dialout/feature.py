@@ -48,6 +48,11 @@ def dialing_policy(settings: Settings) -> DialingPolicy:
         region=settings.default_region.upper(),
         allowed_countries=settings.allowed_country_set,
         block_premium_rate=settings.block_premium_rate,
+        block_shared_cost=settings.block_shared_cost,
+        block_personal_numbers=settings.block_personal_numbers,
+        block_uan=settings.block_uan,
+        block_voicemail=settings.block_voicemail,
+        block_international_networks=settings.block_international_networks,
     )
 
 
@@ -173,7 +178,9 @@ def build_dialout(
         status,
         clock,
         callback_url=lambda name: f"{settings.base_url}/webhooks/{name}",
-        rules=DialingRules(grace_s=grace_s(settings), concurrency=settings.dial_concurrency),
+        rules=DialingRules(
+            grace_s=grace_s(settings), concurrency=settings.dial_concurrency, policy=dialing_policy(settings)
+        ),
     )
     rules = RequestRules(
         policy=dialing_policy(settings),

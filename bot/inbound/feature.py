@@ -115,6 +115,7 @@ def build_inbound_feature(
             region=settings.default_region.upper(),
             defaults=AnswerDefaults(charge_ext=cti.charge_ext, fail_prompt=_playable(cti.fail_prompt)),
             report_channel=cti.report_channel,
+            policy=policy,
         ),
     )
     book = RouteBook(

@@ -178,6 +178,24 @@ class SqlOutbox:
             ).first()
         return row is not None
 
+    async def thread_given_up(self, item: OutboxItem) -> bool:
+        """Whether nothing this row could be waiting for is left: no older row of its thread is pending,
+        and one of its thread's rows was given up (its parent, refused by Slack for good)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(outbox.c.status)
+                .where(
+                    and_(
+                        outbox.c.thread_key == item.thread_key,
+                        outbox.c.id != item.id,
+                        or_(and_(outbox.c.status == "pending", outbox.c.id < item.id), outbox.c.status == "dead"),
+                    )
+                )
+                .distinct()
+            )
+            statuses = {status for (status,) in rows}
+        return statuses == {"dead"}
+
     async def release(self, items: Iterable[OutboxItem]) -> None:
         """Give back leases a stopping worker still holds, so the next start sends those rows at once.
 

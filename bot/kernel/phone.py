@@ -7,6 +7,7 @@ stored, never discovered by the provider.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,6 +25,13 @@ class NumberProblemKind(StrEnum):
     INVALID = "invalid"
     PREMIUM_RATE = "premium_rate"
     COUNTRY_NOT_ALLOWED = "country_not_allowed"
+    SHARED_COST = "shared_cost"
+    PERSONAL_NUMBER = "personal_number"
+    UAN = "uan"
+    VOICEMAIL = "voicemail"
+    INTERNATIONAL_NETWORK = "international_network"
+    VANITY_WITHOUT_COUNTRY_CODE = "vanity_without_country_code"
+    REGION_MISMATCH = "region_mismatch"
 
 
 @dataclass(frozen=True)
@@ -37,14 +45,36 @@ class NumberProblem:
 
 @dataclass(frozen=True)
 class DialingPolicy:
-    """Which numbers the workspace allows: read national numbers in `region`, block the rest."""
+    """Which numbers the workspace allows: read national numbers in `region`, block the rest.
+
+    The number types blocked by default are the usual toll-fraud destinations: each costs the
+    caller far more than a call, or pays the number's owner; a workspace that needs one turns it on.
+    """
 
     region: str = "CN"
     allowed_countries: frozenset[str] | None = None  # ISO regions; None allows all
     block_premium_rate: bool = True
+    block_shared_cost: bool = True
+    block_personal_numbers: bool = True  # UK 070, "follow-me" numbers that forward anywhere at a premium
+    block_uan: bool = True  # universal access numbers (UK 03/084x-style, non-geographic)
+    block_voicemail: bool = True
+    block_international_networks: bool = True  # +881/+870 satellite, +882/+883 international networks, +800…
+
+    def blocked_types(self) -> dict[int, NumberProblemKind]:
+        """libphonenumber's number types this policy refuses, with the reason each is refused for."""
+        blocked = {
+            PhoneNumberType.PREMIUM_RATE: (self.block_premium_rate, NumberProblemKind.PREMIUM_RATE),
+            PhoneNumberType.SHARED_COST: (self.block_shared_cost, NumberProblemKind.SHARED_COST),
+            PhoneNumberType.PERSONAL_NUMBER: (self.block_personal_numbers, NumberProblemKind.PERSONAL_NUMBER),
+            PhoneNumberType.UAN: (self.block_uan, NumberProblemKind.UAN),
+            PhoneNumberType.VOICEMAIL: (self.block_voicemail, NumberProblemKind.VOICEMAIL),
+        }
+        return {kind: problem for kind, (on, problem) in blocked.items() if on}
 
 
-_BLOCKED_TYPES = {PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST}
+# libphonenumber's region for numbers of no country (satellite, international networks, UIFN).
+_NO_COUNTRY = "001"
+_LETTERS = re.compile(r"[A-Za-z]")
 
 _POSSIBLE_TO_PROBLEM = {
     ValidationResult.TOO_SHORT: NumberProblemKind.TOO_SHORT,
@@ -68,6 +98,10 @@ def normalise(text: str, policy: DialingPolicy) -> str | NumberProblem:
     raw = text.strip()
     if raw.startswith("00"):
         raw = "+" + raw[2:]
+    if _LETTERS.search(raw) and any(ch.isdigit() for ch in raw) and not raw.startswith("+"):
+        # libphonenumber turns letters into keypad digits and reads the result in the default region:
+        # 1-900-FLOWERS became a Chinese mobile. A vanity number is only dialled with its country code.
+        return NumberProblem(text, NumberProblemKind.VANITY_WITHOUT_COUNTRY_CODE)
     try:
         number = phonenumbers.parse(raw, policy.region)
     except NumberParseException as exc:
@@ -81,14 +115,51 @@ def normalise(text: str, policy: DialingPolicy) -> str | NumberProblem:
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible != ValidationResult.IS_POSSIBLE and possible in _POSSIBLE_TO_PROBLEM:
         return NumberProblem(text, _POSSIBLE_TO_PROBLEM[possible])
+    written_for = _region_written_for(raw, number)
+    if written_for is not None:
+        return NumberProblem(text, NumberProblemKind.REGION_MISMATCH, written_for)
     region = phonenumbers.region_code_for_number(number)
     if not phonenumbers.is_valid_number(number):
         return NumberProblem(text, NumberProblemKind.INVALID, region)
+    if region == _NO_COUNTRY and policy.block_international_networks:
+        return NumberProblem(text, NumberProblemKind.INTERNATIONAL_NETWORK, region)
     if policy.allowed_countries is not None and region not in policy.allowed_countries:
         return NumberProblem(text, NumberProblemKind.COUNTRY_NOT_ALLOWED, region)
-    if policy.block_premium_rate and phonenumbers.number_type(number) in _BLOCKED_TYPES:
-        return NumberProblem(text, NumberProblemKind.PREMIUM_RATE, region)
+    blocked = policy.blocked_types().get(phonenumbers.number_type(number))
+    if blocked is not None:
+        return NumberProblem(text, blocked, region)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _groups(text: str) -> list[int]:
+    return [len(group) for group in re.findall(r"\d+", text)]
+
+
+def _region_written_for(raw: str, number: phonenumbers.PhoneNumber) -> str | None:
+    """The region a number without + is plainly written for, when that is not the region it was read in.
+
+    `1-415-555-2671` read in CN is a valid Chinese number by its digits, but its grouping is North
+    America's `+1 415-555-2671`: the text says one country and the digits would dial another.
+    Only a grouping that matches the other country's international format, and not the national
+    format of the region it was read in, counts; digits written in one run say nothing.
+    """
+    if raw.startswith("+"):
+        return None
+    groups = _groups(raw)
+    if len(groups) < 2:
+        return None
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    try:
+        other = phonenumbers.parse("+" + digits, None)
+    except NumberParseException:
+        return None
+    if other.country_code == number.country_code or not phonenumbers.is_valid_number(other):
+        return None
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(other, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if groups == _groups(national) or groups != _groups(international):
+        return None
+    return phonenumbers.region_code_for_number(other)
 
 
 def mask(e164: str) -> str:

@@ -55,6 +55,7 @@ class FailReason(StrEnum):
     TIMEOUT = "timeout"
     MISSED = "missed"
     UNKNOWN = "unknown"
+    POLICY = "policy"  # not sent: the number is outside the dialing policy at the moment of dialling
 
 
 FINAL_STATES = frozenset({CallState.COMPLETED, CallState.FAILED, CallState.CANCELLED})

@@ -85,6 +85,12 @@ class WhenProblem(StrEnum):
     NEEDS_TIME = "needs_time"
     RECURRING = "recurring"
     BAD_ZONE = "bad_zone"
+    TOO_FAR = "too_far"
+
+
+# Nobody schedules a dial-out years ahead; a bound also keeps `in 99999999 days` from overflowing
+# datetime (and the database's integer columns) instead of being refused.
+MAX_AHEAD = timedelta(days=366)
 
 
 class WhenError(ValueError):
@@ -180,6 +186,19 @@ def _candidates(
     return (morning, evening), ((morning, evening) if bare else (morning,))
 
 
+def _in_own_period(found: _Readings | None, period: str | None) -> _Readings | None:
+    """Keep the readings inside the part of the day written before the hour ("上午5点": 5:00 only).
+
+    The phrase's parts of the day are also found by `periods_in`, but words run together there:
+    in "今晚上午5点" it finds 晚上 (evening) where the clock says 上午 (morning). The clock's own
+    word is certain, so a clock it contradicts is refused rather than read by the other.
+    """
+    if found is None or not period:
+        return found
+    inside = tuple(m for m in found[0] if _in_periods(m, [PERIOD_MINUTES[period]]))
+    return (inside, inside) if inside else None
+
+
 def read_clock(text: str, periods: list[Period], *, beside_day: bool) -> tuple[tuple[int, ...], str] | None:
     """The clock times `text` allows (minutes after midnight) and the words it did not use.
 
@@ -211,7 +230,7 @@ def periods_in(text: str) -> list[Period]:
 def _read_clock_words(rest: str) -> tuple[_Readings | tuple[()] | None, str]:
     match, rest = _take(CLOCK_CN_COLON, rest)
     if match:
-        return _candidates(int(match["hour"]), int(match["minute"])), rest
+        return _in_own_period(_candidates(int(match["hour"]), int(match["minute"])), match["period"]), rest
     match, rest = _take(CLOCK_CN, rest)
     if match:
         minute = 0
@@ -221,7 +240,7 @@ def _read_clock_words(rest: str) -> tuple[_Readings | tuple[()] | None, str]:
             minute = 15 if match["quarter"] == "一刻" else 45
         elif match["minute"]:
             minute = cn_number(match["minute"])
-        return _candidates(cn_number(match["hour"]), minute, bare=True), rest
+        return _in_own_period(_candidates(cn_number(match["hour"]), minute, bare=True), match["period"]), rest
     match, rest = _take(CLOCK_EN, rest)
     if match:
         meridiem = "pm" if match["ampm"].startswith("p") else "am"
@@ -373,9 +392,14 @@ def parse_when(phrase: str, now: datetime, tz: str) -> When:
         raise WhenError(WhenProblem.RECURRING, phrase)
     seconds = relative_seconds(text)
     if seconds is not None:
+        if seconds > MAX_AHEAD.total_seconds():
+            raise WhenError(WhenProblem.TOO_FAR, phrase)
         # Elapsed time: added in UTC, so "in 24 hours" is 24 hours across a DST change too.
         return When((local_now.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(tzinfo))
     parts = _read_parts(text, local_now.date())
     if parts is None:
         raise WhenError(WhenProblem.UNREADABLE, phrase)
-    return When(_resolve(parts, local_now, tzinfo, phrase))
+    at = _resolve(parts, local_now, tzinfo, phrase)
+    if at - local_now > MAX_AHEAD:
+        raise WhenError(WhenProblem.TOO_FAR, phrase, at)
+    return When(at)

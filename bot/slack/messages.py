@@ -101,6 +101,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Repeating invites (“{phrase}”) can't be scheduled yet. Give a one-off time instead, e.g. `tomorrow 9:30`.",
         "zh": "重复邀请（“{phrase}”）目前还不能安排。请改用一次性的时间，例如 `明天上午9:30`。",
     },
+    "parse.too_far": {
+        "en": "“{phrase}” is more than a year away. I schedule dial-outs up to a year ahead.",
+        "zh": "“{phrase}”距今超过一年。外呼最多只能提前一年安排。",
+    },
     "parse.bad_zone": {
         "en": "Your Slack time zone “{tz}” is not one I know. Set a time zone in your Slack profile.",
         "zh": "无法识别你的 Slack 时区“{tz}”。请在 Slack 个人资料中设置时区。",
@@ -190,6 +194,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Which invite? Write its number, e.g. `/dial cancel 17`.",
         "zh": "要取消哪个邀请？请写编号，例如 `/dial 取消 17`。",
     },
+    "parse.bad_button": {
+        "en": "That button names no invite I can find (“{text}”), so nothing was done. `/dial list` shows yours.",
+        "zh": "这个按钮没有指向可识别的邀请（“{text}”），未做任何操作。`/dial 列表` 可查看你的邀请。",
+    },
+    "parse.command_too_long": {
+        "en": "That command is {length} characters long; I read at most {max}. Split it into several invites.",
+        "zh": "这条命令有 {length} 个字符，最多只能读 {max} 个。请拆成多个邀请。",
+    },
+    "parse.field_too_long": {
+        "en": "“{text}” is too long for an id, address or option value (at most {max} characters). "
+        "Check what you pasted.",
+        "zh": "“{text}”太长了，会议号、地址或参数值最多 {max} 个字符。请检查粘贴的内容。",
+    },
     "kind.conference": {"en": "conference calls", "zh": "电话会议呼叫"},
     "kind.meeting": {"en": "meeting-room calls", "zh": "会议室呼叫"},
     "kind.event": {"en": "live-event call lists", "zh": "直播外呼名单"},
@@ -214,6 +231,36 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "number.premium_rate": {
         "en": "• `{text}` is a premium-rate number, which this workspace doesn't dial.",
         "zh": "• `{text}` 是收费增值号码，本工作区不拨打此类号码。",
+    },
+    "number.shared_cost": {
+        "en": "• `{text}` is a shared-cost number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是分摊付费号码（如 400），本工作区不拨打此类号码。",
+    },
+    "number.personal_number": {
+        "en": "• `{text}` is a personal (forwarding) number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是个人转接号码，本工作区不拨打此类号码。",
+    },
+    "number.uan": {
+        "en": "• `{text}` is a universal access number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是统一接入号码，本工作区不拨打此类号码。",
+    },
+    "number.voicemail": {
+        "en": "• `{text}` is a voicemail access number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是语音信箱号码，本工作区不拨打此类号码。",
+    },
+    "number.international_network": {
+        "en": "• `{text}` is a satellite or international-network number, which this workspace doesn't dial.",
+        "zh": "• `{text}` 是卫星或国际网络号码，本工作区不拨打此类号码。",
+    },
+    "number.vanity_without_country_code": {
+        "en": "• `{text}` is written with letters; write it with its country code (e.g. `+1 …`) so I know "
+        "which country it is in.",
+        "zh": "• `{text}` 含有字母；请加上国家代码（例如 `+1 …`），以便确定号码所属国家。",
+    },
+    "number.region_mismatch": {
+        "en": "• `{text}` is written like a number in {region}, but without `+` I would dial it somewhere else. "
+        "Write it with its country code.",
+        "zh": "• `{text}` 看起来是{region}的号码，但不带 `+` 会被拨到别的地区。请加上国家代码。",
     },
     "number.country_not_allowed": {
         "en": "• `{text}` is in {region}, which this workspace doesn't dial.",
@@ -257,6 +304,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Something went wrong on my side and nothing was scheduled. Please try again; if it keeps "
         "happening, tell your admin (reference {ref}).",
         "zh": "系统内部出错，未安排任何呼叫。请重试；如果一直出错，请联系管理员（编号 {ref}）。",
+    },
+    "internal_error.request": {
+        "en": "Something went wrong on my side with that. Please try again; if it keeps happening, tell your "
+        "admin (reference {ref}).",
+        "zh": "系统内部出错，操作未完成。请重试；如果一直出错，请联系管理员（编号 {ref}）。",
     },
     # --- thread parent ---------------------------------------------------------------------
     "parent.title": {
@@ -325,6 +377,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reason.timeout": {"en": "timed out", "zh": "超时"},
     "reason.missed": {"en": "not dialled (missed)", "zh": "未拨打（已错过）"},
     "reason.unknown": {"en": "outcome unknown", "zh": "结果未知"},
+    "reason.policy": {"en": "not dialled: outside the dialing policy", "zh": "未拨打：不符合拨号策略"},
     "count.state": {"en": "{n} {state}", "zh": "{state} {n}"},
     "who.room": {"en": "room {address}", "zh": "会议室 {address}"},
     "who.sip": {"en": "SIP {address}", "zh": "SIP {address}"},

@@ -159,7 +159,7 @@ class SlackOutboxWorker:
         try:
             await self._send(item)
         except NotReady:
-            await self._outbox.retry_at(item, now + timedelta(seconds=0.3), "waiting for the thread", count=False)
+            await self._wait_for_thread(item)
         except TooSoon as soon:
             await self._outbox.retry_at(item, now + timedelta(seconds=soon.wait_s), "coalescing", count=False)
         except SlackApiError as exc:
@@ -171,6 +171,20 @@ class SlackOutboxWorker:
             await self._retry_later(item, f"internal: {exc!r}")
         else:
             await self._outbox.mark_sent(item.id, self._clock.now())
+
+    async def _wait_for_thread(self, item: OutboxItem) -> None:
+        """Try a row whose thread is not posted yet again shortly; end it when that thread never will be."""
+        now = self._clock.now()
+        if await self._outbox.thread_given_up(item) or now - item.created_at > GIVE_UP_AFTER:
+            log.error(
+                "gave up on outbox row %s (%s): its thread %s was given up and will never be posted",
+                item.id,
+                item.kind,
+                item.thread_key,
+            )
+            await self._outbox.mark_dead(item.id, "thread given up")
+            return
+        await self._outbox.retry_at(item, now + timedelta(seconds=0.3), "waiting for the thread", count=False)
 
     async def _on_slack_error(self, item: OutboxItem, exc: SlackApiError) -> None:
         response = exc.response

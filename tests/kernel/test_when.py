@@ -162,6 +162,8 @@ def test_in_24_hours_is_24_elapsed_hours_across_a_dst_change() -> None:
         "this morning at 3pm",
         "tonight at noon",
         "上午15:00",
+        "今晚上午5点",  # tonight, in the morning (found by the property test: 晚上 was read out of 今晚上午)
+        "明天晚上上午9点",
         "tomorrow 9 sharpish",
         "friday at 3 or 4",
         "in 2 days at 3pm",

@@ -1,13 +1,16 @@
-"""The shared outbox worker stopping: a send under way may finish, and what it still holds is given back."""
+"""The shared outbox worker: stopping (a send under way may finish, what it holds is given back), threads given up."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
+from bot.kernel.posting import NotReady
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 
@@ -81,3 +84,67 @@ async def test_two_features_cannot_claim_the_same_stored_kind(engine, clock) -> 
     worker.add_handler(Row.NOTICE, deliver)
     with pytest.raises(ValueError, match=r"'notice' is already Row\.NOTICE"):
         worker.add_handler(OtherRow.NOTICE, deliver)
+
+
+class ThreadRow(OutboxKind):
+    PARENT = "test_parent"
+    REPLY = "test_reply"
+
+
+def _refused(error: str) -> SlackApiError:
+    response = AsyncSlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="http://127.0.0.1:9/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": error},
+        headers={},
+        status_code=200,
+    )
+    return SlackApiError(error, response)
+
+
+async def test_a_reply_whose_thread_slack_refused_for_good_ends_with_a_log_line_instead_of_waiting_forever(
+    engine, clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox = SqlOutbox(engine)
+    worker = worker_on(outbox, clock, stop_grace_s=0)
+    tries: list[int] = []
+
+    async def parent(item: OutboxItem) -> None:
+        raise _refused("invalid_blocks")
+
+    async def reply(item: OutboxItem) -> None:
+        tries.append(item.id)
+        raise NotReady  # the thread parent was never posted
+
+    worker.add_handler(ThreadRow.PARENT, parent)
+    worker.add_handler(ThreadRow.REPLY, reply)
+    await outbox.enqueue(ThreadRow.PARENT, clock.now(), thread_key="invite:9", invite_id=9)
+    await outbox.enqueue(ThreadRow.REPLY, clock.now(), thread_key="invite:9", invite_id=9)
+    for _ in range(5):
+        await worker.deliver_due()
+        clock.advance(seconds=1)
+    assert await outbox.pending_count() == 0
+    assert len(tries) == 1
+    assert any("invite:9" in r.getMessage() and "gave up" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_reply_keeps_waiting_while_its_thread_parent_is_still_being_retried(engine, clock) -> None:
+    outbox = SqlOutbox(engine)
+    worker = worker_on(outbox, clock, stop_grace_s=0)
+
+    async def parent(item: OutboxItem) -> None:
+        raise _refused("internal_error")  # not permanent: retried with backoff
+
+    async def reply(item: OutboxItem) -> None:
+        raise NotReady
+
+    worker.add_handler(ThreadRow.PARENT, parent)
+    worker.add_handler(ThreadRow.REPLY, reply)
+    await outbox.enqueue(ThreadRow.PARENT, clock.now(), thread_key="invite:9", invite_id=9)
+    await outbox.enqueue(ThreadRow.REPLY, clock.now(), thread_key="invite:9", invite_id=9)
+    for _ in range(3):
+        await worker.deliver_due()
+        clock.advance(seconds=1)
+    assert await outbox.pending_count() == 2

@@ -43,6 +43,12 @@ from bot.kernel.phone import DialingPolicy, looks_like_number, normalise
 from bot.kernel.when import When, WhenError, WhenProblem, parse_when
 
 MAX_PARTIES = 500
+# Limits on what a user may type, checked when the command is read: whatever is stored ends up in
+# Slack blocks (a section's text holds 3,000 characters) and in database columns, and a long text
+# costs parsing time. 500 parties written out fit well inside MAX_COMMAND_CHARS.
+MAX_COMMAND_CHARS = 12_000
+MAX_FIELD_CHARS = 128  # a conference, meeting or event id, a room address, an option value
+MAX_INVITE_ID_DIGITS = 12
 
 
 class ParseProblem(StrEnum):
@@ -56,6 +62,7 @@ class ParseProblem(StrEnum):
     NEEDS_TIME = "needs_time"
     RECURRING = "recurring"
     BAD_ZONE = "bad_zone"
+    TOO_FAR = "too_far"
     INVALID_NUMBERS = "invalid_numbers"
     UNKNOWN_WORDS = "unknown_words"
     PLAIN_AT_NAME = "plain_at_name"
@@ -76,6 +83,9 @@ class ParseProblem(StrEnum):
     TOO_MANY_PARTIES = "too_many_parties"
     NO_PHONE = "no_phone"
     BAD_CANCEL = "bad_cancel"
+    BAD_BUTTON = "bad_button"
+    COMMAND_TOO_LONG = "command_too_long"
+    FIELD_TOO_LONG = "field_too_long"
 
 
 @dataclass(frozen=True)
@@ -199,7 +209,7 @@ def _read_rooms(text: str) -> tuple[list[Party], list[str]]:
             unknown.append(token)
             continue
         scheme = (match["scheme"] or "").lower()
-        address = match["addr"]
+        address = _check_field(match["addr"])
         kind = {"sip": PartyKind.SIP, "h323": PartyKind.H323, "h.323": PartyKind.H323}.get(scheme, PartyKind.ROOM)
         party = Party(kind, address)
         if party not in rooms:
@@ -257,7 +267,7 @@ def _take_pairs(text: str, pairs: dict[str, str]) -> str:
             value = value[1:-1]
         if key in pairs:
             raise ParseError(ParseProblem.DUPLICATE_OPTION, {"key": key})
-        pairs[key] = value
+        pairs[_check_field(key)] = _check_field(value)
         return " "
 
     return _KEY_VALUE.sub(pair, text)
@@ -319,8 +329,9 @@ def read_when(phrase: str, ctx: ParseContext) -> When:
             WhenProblem.NEEDS_TIME: ParseProblem.NEEDS_TIME,
             WhenProblem.RECURRING: ParseProblem.RECURRING,
             WhenProblem.BAD_ZONE: ParseProblem.BAD_ZONE,
+            WhenProblem.TOO_FAR: ParseProblem.TOO_FAR,
         }[exc.problem]
-        params: dict[str, Any] = {"phrase": phrase, "tz": ctx.tz}
+        params: dict[str, Any] = {"phrase": phrase[:200], "tz": ctx.tz}
         if exc.at is not None:
             params["at"] = exc.at.isoformat()
         raise ParseError(problem, params) from exc
@@ -329,12 +340,29 @@ def read_when(phrase: str, ctx: ParseContext) -> When:
 # --- the command -------------------------------------------------------------------------
 
 
+def read_invite_id(text: str) -> int | None:
+    """An invite number as written (`17`, `#17`), or None: ASCII digits only, few enough for any id column."""
+    bare = text.strip().lstrip("#")
+    if not re.fullmatch(rf"[0-9]{{1,{MAX_INVITE_ID_DIGITS}}}", bare):
+        return None
+    return int(bare)
+
+
+def _check_field(text: str) -> str:
+    """`text` when it fits in one field, else ParseError(FIELD_TOO_LONG) quoting its start."""
+    if len(text) > MAX_FIELD_CHARS:
+        raise ParseError(ParseProblem.FIELD_TOO_LONG, {"text": text[:40] + "…", "max": MAX_FIELD_CHARS})
+    return text
+
+
 def parse_command(text: str, ctx: ParseContext) -> Command:
     """Read `/dial` text; raises ParseError with everything the user needs to fix it.
 
     Words other features own (`/dial route …`) never get here: the /dial listener offers the
     text to their subcommands first.
     """
+    if len(text) > MAX_COMMAND_CHARS:
+        raise ParseError(ParseProblem.COMMAND_TOO_LONG, {"length": len(text), "max": MAX_COMMAND_CHARS})
     cleaned = _unescape_slack(text.translate(QUOTES)).strip()
     lowered = cleaned.lower()
     if lowered in _HELP_WORDS:
@@ -343,10 +371,10 @@ def parse_command(text: str, ctx: ParseContext) -> Command:
         return ListCommand()
     cancel = _CANCEL.match(lowered)
     if cancel:
-        raw_id = (cancel["id"] or "").lstrip("#")
-        if not raw_id.isdigit():
-            raise ParseError(ParseProblem.BAD_CANCEL, {"text": cancel["id"] or ""})
-        return CancelCommand(int(raw_id))
+        invite_id = read_invite_id(cancel["id"] or "")
+        if invite_id is None:
+            raise ParseError(ParseProblem.BAD_CANCEL, {"text": (cancel["id"] or "")[:40]})
+        return CancelCommand(invite_id)
     event = _EVENT_HEAD.match(cleaned)
     if event and re.match(r"^(?:event|live|直播|活动)", lowered):
         return _parse_event(event["id"] or "", event["rest"], ctx)
@@ -373,22 +401,23 @@ def _parse_dial(text: str, ctx: ParseContext) -> InviteDraft:
             raise ParseError(ParseProblem.NO_PARTIES, {"kind": "meeting"})
         if keyword in {"conf", "conference", "电话会议"}:
             raise ParseError(ParseProblem.ROOMS_NEED_MEETING, {"id": target_match["id"]})
-        target = Target(TargetKind.MEETING, target_match["id"])
+        target = Target(TargetKind.MEETING, _check_field(target_match["id"]))
         parties = Parties()
     else:
         parties = read_parties(head, ctx.policy)
         _check_parties(parties)
         if keyword in {"meeting", "mtg", "视频会议"}:
             raise ParseError(ParseProblem.MEETING_NEEDS_ROOMS, {"id": target_match["id"]})
-        target = Target(TargetKind.CONFERENCE, target_match["id"])
+        target = Target(TargetKind.CONFERENCE, _check_field(target_match["id"]))
         rooms = []
     info = _choose_provider(options.provider, target.kind, ctx)
     return _finish(target, info, parties, rooms, options, phrase, ctx)
 
 
 def _parse_event(event_id: str, rest: str, ctx: ParseContext) -> InviteDraft:
-    if not event_id.isdigit():
-        raise ParseError(ParseProblem.BAD_TARGET_ID, {"keyword": "event", "text": event_id})
+    if not re.fullmatch(r"[0-9]+", event_id):
+        raise ParseError(ParseProblem.BAD_TARGET_ID, {"keyword": "event", "text": event_id[:40]})
+    _check_field(event_id)
     # Parties come first; the first word that is neither a number nor a mention ends them.
     tokens = re.split(r"(\s+|,|，|、)", rest)
     cut = len(tokens)
@@ -583,10 +612,12 @@ def prefill_from_message(text: str, policy: DialingPolicy) -> DialForm:
 
 def _form_target(form: DialForm) -> Target:
     target_id = form.target_id.strip()
-    well_formed = target_id.isdigit() if form.kind is TargetKind.EVENT else re.fullmatch(_TARGET_ID, target_id)
+    well_formed = (
+        re.fullmatch(r"[0-9]+", target_id) if form.kind is TargetKind.EVENT else re.fullmatch(_TARGET_ID, target_id)
+    )
     if not well_formed:
-        raise ParseError(ParseProblem.BAD_TARGET_ID, {"keyword": form.kind.value, "text": target_id})
-    return Target(form.kind, target_id)
+        raise ParseError(ParseProblem.BAD_TARGET_ID, {"keyword": form.kind.value, "text": target_id[:40]})
+    return Target(form.kind, _check_field(target_id))
 
 
 def _form_rooms(text: str) -> list[Party]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -40,7 +40,7 @@ from bot.dialout.core.ports import (
 )
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
-from bot.kernel.phone import DialingPolicy, normalise
+from bot.kernel.phone import DialingPolicy, NumberProblem, normalise
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason
 
@@ -68,6 +68,7 @@ class DialingRules:
     concurrency: int = 8  # calls in flight at once per invite
     stuck_send_s: int = 120  # a send claimed longer ago than this, with no answer, is unknown
     unknown_give_up_s: int = 600  # an unknown call with no news after this is failed(unknown)
+    policy: DialingPolicy = field(default_factory=DialingPolicy)  # as it is now, not when the invite was made
 
 
 class CancelOutcome(StrEnum):
@@ -245,6 +246,7 @@ class InviteService:
 
     async def _send(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
         assert invite.id is not None
+        attempts = await self._within_policy(invite.id, attempts)
         now = self._clock.now()
         claimed: list[CallAttempt] = []
         for attempt in attempts:
@@ -299,6 +301,28 @@ class InviteService:
         await self._notifier.calls_changed(invite.id)
         if failed:
             await self._notifier.calls_failed(invite.id)
+
+    async def _within_policy(self, invite_id: int, attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
+        """The attempts whose number the dialing policy allows now; the others fail(policy), never sent.
+
+        The policy was checked when the command was read, but settings change (ALLOWED_COUNTRIES set
+        after the invite was scheduled, a type blocked since): what is dialled obeys the policy of the
+        moment it is dialled.
+        """
+        allowed: list[CallAttempt] = []
+        refused = False
+        for attempt in attempts:
+            problem = _policy_problem(attempt.party, self._rules.policy)
+            if problem is None:
+                allowed.append(attempt)
+                continue
+            log.info("invite %s: call %s not dialled, outside the dialing policy (%s)", invite_id, attempt.id, problem)
+            await self._fail([attempt], FailReason.POLICY, problem.kind.value, None)
+            refused = True
+        if refused:
+            await self._notifier.calls_failed(invite_id)
+            await self._notifier.calls_changed(invite_id)
+        return allowed
 
     async def _fail_all(self, invite: Invite, attempts: Sequence[CallAttempt], error: ProviderError) -> None:
         assert invite.id is not None
@@ -569,6 +593,14 @@ class InviteService:
             await self._follow_up(provider.info.name, provider.cancel, attempt, "cancel")
 
 
+def _policy_problem(party: Party, policy: DialingPolicy) -> NumberProblem | None:
+    """Why the policy refuses to dial `party` now, or None (only phone numbers are the policy's business)."""
+    if party.kind is not PartyKind.PHONE:
+        return None
+    number = normalise(party.address, policy)
+    return number if isinstance(number, NumberProblem) else None
+
+
 def _dial_now_stale(status: InviteStatus) -> DialNowOutcome:
     """Why Dial now found nothing to fire, from the invite's status."""
     if status in {InviteStatus.DIALING, InviteStatus.DONE}:
@@ -578,4 +610,4 @@ def _dial_now_stale(status: InviteStatus) -> DialNowOutcome:
 
 def _allowed(party: Party, policy: DialingPolicy) -> bool:
     """Whether the dialing policy (as it is now) still lets us call this party."""
-    return party.kind is not PartyKind.PHONE or isinstance(normalise(party.address, policy), str)
+    return _policy_problem(party, policy) is None

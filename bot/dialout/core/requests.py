@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from bot.dialout.core.command import (
     CancelCommand,
@@ -52,6 +54,22 @@ from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
 
 log = logging.getLogger(__name__)
+
+# Commands, forms and previews are read off the loop (a 12,000-character command is CPU work), one at a
+# time: reading is CPU-bound, so a second reader would only contend for the GIL, and the executor's
+# other threads stay free for what they are for (DNS lookups, aiosqlite's calls).
+_READING = threading.Lock()
+_T = TypeVar("_T")
+
+
+async def _read_off_loop(read: Callable[..., _T], *args: Any) -> _T:
+    """`read(*args)` in a worker thread, alone: reading is CPU work, and the loop serves everyone."""
+
+    def alone() -> _T:
+        with _READING:
+            return read(*args)
+
+    return await asyncio.to_thread(alone)
 
 
 @dataclass(frozen=True)
@@ -291,7 +309,7 @@ class DialRequests:
         providers = self._providers()
         context = self._context(profile, providers, received_at)
         try:
-            command = parse_command(text, context)
+            command = await _read_off_loop(parse_command, text, context)
         except ParseError as exc:
             return ErrorReply(locale, exc)
         if isinstance(command, HelpCommand):
@@ -328,7 +346,7 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         try:
-            when = read_when(phrase, self._context(profile, self._providers()))
+            when = await _read_off_loop(read_when, phrase, self._context(profile, self._providers()))
         except ParseError as exc:
             return PreviewReply(locale, profile.tz, phrase, error=exc)
         return PreviewReply(locale, profile.tz, phrase, Preview(phrase, when))
@@ -341,7 +359,7 @@ class DialRequests:
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
         try:
-            draft = read_form(form, self._context(profile, providers), preview)
+            draft = await _read_off_loop(read_form, form, self._context(profile, providers), preview)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         try:
@@ -361,6 +379,11 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         outcome = await self._invites.cancel(invite_id, await self._actor(user_id, profile))
         return CancelReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def unreadable_button(self, value: str, user_id: str) -> ErrorReply:
+        """A button whose value names no invite (a forged or mangled payload): say so, do nothing."""
+        profile = await self._asker_profile(user_id)
+        return ErrorReply(self._locale(profile), ParseError(ParseProblem.BAD_BUTTON, {"text": value[:40]}))
 
     async def dial_now(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Dial now button: fire a scheduled invite early."""

@@ -6,13 +6,15 @@ click from a fresh one) and answers the presser privately in their language.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.requests import ButtonReply, CancelReply, DialRequests
+from bot.dialout.core.command import read_invite_id
+from bot.dialout.core.requests import ButtonReply, CancelReply, DialRequests, ErrorReply
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.confirmations import build_redial_modal, read_redial_metadata
 from bot.dialout.slack.replies import build_reply
@@ -20,6 +22,13 @@ from bot.dialout.slack.thread import View
 from bot.kernel.feature import Asker
 from bot.kernel.ports import Clock
 from bot.slack import ids
+
+log = logging.getLogger(__name__)
+
+
+def _value(body: dict[str, Any]) -> str:
+    """The pressed button's value: the invite it is about, as the payload carries it (forgeable)."""
+    return str(body["actions"][0].get("value") or "")
 
 
 def _asker(body: dict[str, Any], channel_id: str | None = None) -> Asker:
@@ -38,7 +47,13 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
         ) -> None:
             await ack()
             asker = _asker(body)
-            reply = await press(int(body["actions"][0]["value"]), asker.user_id)
+            invite_id = read_invite_id(_value(body))
+            if invite_id is None:
+                reply: CancelReply | ButtonReply | ErrorReply = await requests.unreadable_button(
+                    _value(body), asker.user_id
+                )
+            else:
+                reply = await press(invite_id, asker.user_id)
             await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
 
         app.action(action_id)(handle_press)
@@ -51,7 +66,16 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     async def handle_redial(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
         asker = _asker(body)
-        answer = await requests.confirm_redial(int(body["actions"][0]["value"]), asker.user_id)
+        invite_id = read_invite_id(_value(body))
+        if invite_id is None:
+            await tell(
+                client,
+                respond,
+                asker,
+                build_reply(await requests.unreadable_button(_value(body), asker.user_id), clock.now(), mask_numbers),
+            )
+            return
+        answer = await requests.confirm_redial(invite_id, asker.user_id)
         if isinstance(answer, ButtonReply):
             await tell(client, respond, asker, build_reply(answer, clock.now(), mask_numbers))
             return
@@ -70,7 +94,11 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        invite_id, channel_id = read_redial_metadata(view["private_metadata"])
+        metadata = read_redial_metadata(view.get("private_metadata", ""))
+        if metadata is None:  # not the metadata we wrote: nothing to redial, and nowhere known to answer
+            log.warning("Redial failed submitted with unreadable metadata by %s; ignored", body["user"]["id"])
+            return
+        invite_id, channel_id = metadata
         asker = _asker(body, channel_id)
         reply = await requests.redial(invite_id, asker.user_id)
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))

@@ -38,10 +38,16 @@ def redial_metadata(invite_id: int, channel_id: str) -> str:
     return json.dumps({"invite": invite_id, "channel": channel_id})
 
 
-def read_redial_metadata(metadata: str) -> tuple[int, str]:
-    """(invite id, channel id) from a submitted Redial failed modal."""
-    values = json.loads(metadata)
-    return int(values["invite"]), str(values["channel"])
+def read_redial_metadata(metadata: str) -> tuple[int, str] | None:
+    """(invite id, channel id) from a submitted Redial failed modal; None for metadata we did not write."""
+    try:
+        values = json.loads(metadata)
+        invite, channel = values["invite"], values["channel"]
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    if not isinstance(invite, int) or isinstance(invite, bool) or not isinstance(channel, str):
+        return None
+    return invite, channel
 
 
 def build_redial_modal(confirmation: RedialConfirmation, channel_id: str, view: View) -> dict[str, Any]:

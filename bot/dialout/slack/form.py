@@ -286,13 +286,17 @@ def build_form(
 def read_state(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> tuple[DialForm, str]:
     """The form's fields from `view.state.values` as Slack sends them, and the channel picked ('' if none)."""
 
+    def mapping(value: object) -> Mapping[str, Any]:
+        return value if isinstance(value, Mapping) else {}  # a field of another shape reads as empty
+
     def entry(where: FormField) -> Mapping[str, Any]:
-        return (values.get(block_id(where)) or {}).get(action_id(where)) or {}
+        return mapping(mapping(values.get(block_id(where))).get(action_id(where)))
 
     def text(where: FormField) -> str:
         return str(entry(where).get("value") or "")
 
-    selected = (entry(FormField.PROVIDER).get("selected_option") or {}).get("value") or ""
+    selected = mapping(entry(FormField.PROVIDER).get("selected_option")).get("value") or ""
+    users = entry(FormField.PEOPLE).get("selected_users")
     provider, _, kind = str(selected).partition(":")
     form = DialForm(
         provider=provider,
@@ -300,7 +304,7 @@ def read_state(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> tuple[D
         target_id=text(FormField.TARGET),
         rooms=text(FormField.ROOMS),
         before=text(FormField.BEFORE),
-        people=tuple(entry(FormField.PEOPLE).get("selected_users") or ()),
+        people=tuple(u for u in users if isinstance(u, str)) if isinstance(users, list) else (),
         numbers=text(FormField.NUMBERS),
         when=text(FormField.WHEN),
         options=text(FormField.OPTIONS),

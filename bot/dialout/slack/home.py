@@ -145,7 +145,13 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     @app.action(_PAGE_ACTION)
     async def handle_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        await publish(client, body["user"]["id"], int(body["actions"][0].get("value") or 0))
+        await publish(client, body["user"]["id"], page_of(str(body["actions"][0].get("value") or "")))
+
+
+def page_of(value: str) -> int:
+    """The page a Newer/Older button asks for; its value comes back from the client, so anything but a
+    small page number (`abc`, thirty 9s that would overflow the query's LIMIT) is the first page."""
+    return int(value) if re.fullmatch(r"[0-9]{1,4}", value) else 0
 
 
 _PAGE_ACTION = re.compile(rf"^{ids.HOME_PAGE_ACTION}:\d+$")  # one action id per page: ids are unique per view

@@ -21,6 +21,7 @@ from bot.inbound.core.routes import (
     match_rule,
 )
 from bot.kernel.people import Party, PartyKind
+from bot.kernel.phone import DialingPolicy, normalise
 
 
 class QueryOutcome(StrEnum):
@@ -77,14 +78,19 @@ class Decision:
     rule: RouteRule | None = None
     callees: tuple[Callee, ...] = ()
     missing: tuple[str, ...] = ()  # Slack users of the rule without a usable number
+    refused: tuple[str, ...] = ()  # numbers of the rule the dialing policy refuses now (never sent)
 
     @property
     def result(self) -> str:
         return RESULT_CODES[self.outcome]
 
 
-def decide(route: Route | None, calling_number: str, region: str) -> Decision:
-    """Which rule applies to this caller, and whom to ring."""
+def decide(route: Route | None, calling_number: str, region: str, policy: DialingPolicy | None = None) -> Decision:
+    """Which rule applies to this caller, and whom to ring.
+
+    With `policy`, a number the policy refuses now is not rung, whenever the route was set: a route
+    outlives the settings it was checked against (ALLOWED_COUNTRIES set later, a type blocked since).
+    """
     if route is None:
         return Decision(QueryOutcome.NO_ROUTE)
     rule = match_rule(route.rules, number_key(calling_number, region))
@@ -94,19 +100,23 @@ def decide(route: Route | None, calling_number: str, region: str) -> Decision:
         return Decision(QueryOutcome.REFUSED, route, rule)
     callees: list[Callee] = []
     missing: list[str] = []
+    refused: list[str] = []
     seen: set[str] = set()
     for target in rule.targets:
         number = target.current
         if number is None:
             missing.append(target.slack_user_id or "?")
             continue
+        if policy is not None and normalise(number, policy) != number:
+            refused.append(number)
+            continue
         if number in seen:
             continue
         seen.add(number)
         callees.append(Callee(number, dialable(number, region), target.slack_user_id, target.name))
     if not callees:
-        return Decision(QueryOutcome.NO_NUMBER, route, rule, missing=tuple(missing))
-    return Decision(QueryOutcome.ROUTED, route, rule, tuple(callees), tuple(missing))
+        return Decision(QueryOutcome.NO_NUMBER, route, rule, missing=tuple(missing), refused=tuple(refused))
+    return Decision(QueryOutcome.ROUTED, route, rule, tuple(callees), tuple(missing), tuple(refused))
 
 
 @dataclass(frozen=True)

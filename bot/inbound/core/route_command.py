@@ -34,6 +34,8 @@ from bot.inbound.core.routes import (
 from bot.kernel.lexing import DURATION, QUOTES, PartiesProblem, parse_duration, parties_problem, read_parties
 from bot.kernel.phone import DialingPolicy
 
+MAX_ROUTE_CHARS = 4000  # a route rings at most a few targets; a longer text is a paste gone wrong
+
 
 class RouteProblem(StrEnum):
     """Everything that can be wrong with a route command; each has a sentence in the catalogue."""
@@ -56,6 +58,7 @@ class RouteProblem(StrEnum):
     BAD_PROMPT = "bad_prompt"
     NO_PHONE = "no_phone"
     NOT_CONFIGURED = "not_configured"
+    TOO_LONG = "too_long"
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,8 @@ def parse_route_command(text: str, policy: DialingPolicy, missing: Sequence[str]
     `missing` names the settings inbound routing still needs: routes can be listed and help
     read without them, but nothing can be changed until they are set.
     """
+    if len(text) > MAX_ROUTE_CHARS:
+        raise RouteError(RouteProblem.TOO_LONG, {"length": len(text), "max": MAX_ROUTE_CHARS})
     text = text.translate(QUOTES).strip()
     if _LIST.match(text):
         return ListRoutesCommand()

@@ -21,6 +21,7 @@ from bot.inbound.core.events import InboundEvent
 from bot.inbound.core.numbers import number_key
 from bot.inbound.core.ports import InboundCallStore, InboundNotifier, RouteStore
 from bot.inbound.core.progress import apply_events
+from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState
 
@@ -37,6 +38,7 @@ class SwitchboardRules:
     region: str = "CN"
     defaults: AnswerDefaults = field(default_factory=AnswerDefaults)
     report_channel: str = ""  # calls to unrouted numbers; '' → the channel routes were last changed in
+    policy: DialingPolicy = field(default_factory=DialingPolicy)  # applied to a route's numbers at each call
 
 
 def new_client_id() -> str:
@@ -67,7 +69,10 @@ class Switchboard:
         """The answer to a number query; a repeated query gets the answer it got the first time."""
         region = self._rules.region
         route = await self._routes.route(number_key(query.access_number, region))
-        decision = decide(route, query.calling_number, region)
+        decision = decide(route, query.calling_number, region, self._rules.policy)
+        if decision.refused:
+            refused = len(decision.refused)
+            log.warning("inbound call %s: %d number(s) outside the dialing policy not rung", query.call_id, refused)
         client_id = self._client_ids()
         answer = build_answer(query, decision, client_id, self._rules.defaults)
         channel = route.channel_id if route else await self._unrouted_channel()

@@ -97,10 +97,11 @@ def _utf8_xml(body: bytes) -> bytes:
     if encoding.lower().replace("_", "-") in {"utf-8", "utf8"}:
         return body
     try:
-        text = body.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as exc:
+        # UnicodeError, not only UnicodeDecodeError: punycode and idna raise the bare class, and
+        # text decoded from UTF-16/UTF-7 may hold lone surrogates that UTF-8 cannot encode.
+        return _XML_ENCODING.sub(rb"\g<1>utf-8\g<3>", body.decode(encoding).encode("utf-8"), count=1)
+    except (LookupError, UnicodeError) as exc:
         raise BadRequest("xml", f"cannot read the declared encoding {encoding!r}") from exc
-    return _XML_ENCODING.sub(rb"\g<1>utf-8\g<3>", text.encode("utf-8"), count=1)
 
 
 def _parse_xml(body: bytes) -> ElementTree.Element:

@@ -7,6 +7,7 @@ the asker's language. Nothing of dial-out is involved.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -51,7 +52,8 @@ class RouteSubcommand:
         )
         locale = locale_of(profile.locale, rules.default_locale)
         try:
-            command = parse_route_command(text, rules.policy, rules.missing)
+            # Off the event loop, like /dial's own text: reading is CPU work and the loop serves everyone.
+            command = await asyncio.to_thread(parse_route_command, text, rules.policy, rules.missing)
             reply = await self._book.handle(command, asker, profile, locale)
         except RouteError as exc:
             return build_route_error(exc, locale)

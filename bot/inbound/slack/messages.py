@@ -251,6 +251,10 @@ INBOUND_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Nothing was changed, because these can't be dialled:\n{lines}",
         "zh": "未做任何修改，因为以下号码无法拨打：\n{lines}",
     },
+    "route.problem.too_long": {
+        "en": "That route command is {length} characters long; I read at most {max}. Nothing was changed.",
+        "zh": "这条路由命令有 {length} 个字符，最多只能读 {max} 个。未做任何更改。",
+    },
     "route.problem.too_many_targets": {
         "en": "That's {count} callees; a route rings at most {max}.",
         "zh": "共 {count} 个被叫，一条路由最多呼叫 {max} 个。",

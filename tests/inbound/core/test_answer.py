@@ -26,6 +26,7 @@ from bot.inbound.core.routes import (
     RuleTarget,
     match_rule,
 )
+from bot.kernel.phone import DialingPolicy
 
 # --- numbers and rules ----------------------------------------------------------------------
 
@@ -98,6 +99,28 @@ def test_mentions_ring_their_resolved_number_and_duplicates_ring_once() -> None:
     assert decision.outcome is QueryOutcome.ROUTED
     assert decision.callees == (Callee("+8613900000001", "13900000001", "U1", "amy"),)
     assert decision.missing == ("U2",)
+
+
+def test_a_route_number_outside_the_policy_of_the_moment_is_not_rung() -> None:
+    rule = RouteRule(
+        "",
+        RuleAction.FORWARD,
+        (RuleTarget(number="+85291234567"), RuleTarget(slack_user_id="U1", resolved="+8613900000001")),
+    )
+    route = Route("4001234567", "4001234567", "C1", (rule,))
+    only_cn = DialingPolicy("CN", allowed_countries=frozenset({"CN"}))
+    decision = decide(route, "13800138000", "CN", only_cn)
+    assert [c.e164 for c in decision.callees] == ["+8613900000001"] and decision.refused == ("+85291234567",)
+    hong_kong_only = decide(
+        Route("4001234567", "4001234567", "C1", (rule,)),
+        "13800138000",
+        "CN",
+        DialingPolicy("CN", allowed_countries=frozenset({"HK"})),
+    )
+    assert [c.e164 for c in hong_kong_only.callees] == ["+85291234567"]
+    satellite = RouteRule("", RuleAction.FORWARD, (RuleTarget(number="+881612345678"),))
+    blocked = decide(Route("4001234567", "4001234567", "C1", (satellite,)), "13800138000", "CN", DialingPolicy("CN"))
+    assert blocked.outcome is QueryOutcome.NO_NUMBER and blocked.refused == ("+881612345678",)
 
 
 # --- the answer -----------------------------------------------------------------------------

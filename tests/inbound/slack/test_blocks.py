@@ -264,6 +264,7 @@ SAMPLE_PARAMS = {
     RouteProblem.BAD_PROMPT: {"key": "prompt", "part": "3_2561", "why": "vartype 3 needs a time as HHMM"},
     RouteProblem.NO_PHONE: {"users": [{"user_id": "U1", "why": "no_phone"}, {"user_id": "U2", "why": "invalid"}]},
     RouteProblem.NOT_CONFIGURED: {"missing": ["CTI_PATH_SECRET", "CTI_VCC_ID"]},
+    RouteProblem.TOO_LONG: {"length": 130000, "max": 4000},
 }
 
 
