@@ -693,8 +693,9 @@ class InviteService:
     async def add_people(self, invite_id: int, actor: Actor, parties: Sequence[Party]) -> PeopleAdded:
         """Add calls to a scheduled or dialling invite; nobody it already calls is added twice.
 
-        A scheduled invite's new calls wait for its time; a dialling invite's are placed now through
-        the same per-call claim as its first calls, so each is dialled once however often this runs.
+        A scheduled invite's new calls wait for its time; a dialling invite's are placed by
+        `place_added` through the same per-call claim as its first calls, so each is dialled once
+        however often either runs.
         """
         invite = await self._store.get_invite(invite_id)
         if invite is None:
@@ -710,10 +711,17 @@ class InviteService:
         params = {"by": actor.user_id, "name": actor.name or actor.user_id, "n": len(changes.added)}
         await self._notifier.notice(invite_id, Notice(NoticeKind.PEOPLE_ADDED, params))
         await self._notifier.invite_changed(invite_id)  # the parent counts people too
-        fresh = await self._store.get_invite(invite_id)
-        if fresh is not None and fresh.status is InviteStatus.DIALING:
-            await self._dial(fresh)
         return PeopleAdded(AddPeopleOutcome.ADDED, changes)
+
+    async def place_added(self, invite_id: int) -> None:
+        """Place the calls Add people queued on a dialling invite (a scheduled one's wait for its time).
+
+        Separate from `add_people` so Slack's form gets its answer before any provider is asked; if
+        the process dies in between, `rebuild` dials the dialling invite's queued calls at start-up.
+        """
+        invite = await self._store.get_invite(invite_id)
+        if invite is not None and invite.status is InviteStatus.DIALING:
+            await self._dial(invite)
 
     async def _cancel_attempt(self, provider: Provider | None, attempt: CallAttempt) -> None:
         assert attempt.id is not None

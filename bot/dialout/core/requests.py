@@ -518,6 +518,10 @@ class DialRequests:
         who_may = await self._who_may(invite_id, added.outcome)
         return AddPeopleReply(locale, invite_id, added.outcome, who_may, added.changes)
 
+    async def place_added(self, invite_id: int) -> None:
+        """After Add people was answered: place the new calls now if the invite is being dialled."""
+        await self._invites.place_added(invite_id)
+
     async def _resolve(self, draft: InviteDraft, profile: UserProfile) -> list[Party]:
         """The draft's parties, mentions turned into numbers from Slack profiles (ParseError: someone has none)."""
         profiles = dict(

@@ -22,7 +22,8 @@ from bot.kernel.ports import Clock
 from bot.slack import ids
 
 
-def _asker(body: dict[str, Any], channel_id: str | None = None) -> Asker:
+def presser(body: dict[str, Any], channel_id: str | None = None) -> Asker:
+    """Who clicked (or submitted), in which workspace, and where to answer them."""
     team = (body.get("team") or {}).get("id", "")
     return Asker(body["user"]["id"], team, channel_id or body["channel"]["id"])
 
@@ -37,7 +38,7 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
             ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
         ) -> None:
             await ack()
-            asker = _asker(body)
+            asker = presser(body)
             reply = await press(int(body["actions"][0]["value"]), asker.user_id)
             await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
 
@@ -50,7 +51,7 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     @app.action(ids.REDIAL_FAILED_ACTION)
     async def handle_redial(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        asker = _asker(body)
+        asker = presser(body)
         answer = await requests.confirm_redial(int(body["actions"][0]["value"]), asker.user_id)
         if isinstance(answer, ButtonReply):
             await tell(client, respond, asker, build_reply(answer, clock.now(), mask_numbers))
@@ -71,6 +72,6 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     ) -> None:
         await ack()
         invite_id, channel_id = read_redial_metadata(view["private_metadata"])
-        asker = _asker(body, channel_id)
+        asker = presser(body, channel_id)
         reply = await requests.redial(invite_id, asker.user_id)
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))

@@ -101,6 +101,7 @@ async def test_people_added_to_a_dialling_invite_are_dialled_once_however_often_
     await world.invites.fire(invite.id or 0)
     submits = [world.invites.add_people(invite.id or 0, Actor("U1"), phones(BOB)) for _ in range(3)]
     added = await asyncio.gather(*submits)
+    await asyncio.gather(*(world.invites.place_added(invite.id or 0) for _ in range(3)))
     assert sorted(a.outcome.value for a in added) == ["added", "already_in", "already_in"]
     assert sorted(world.provider.dialled) == [AMY, BOB]
     states = await world.states(invite)
@@ -112,6 +113,7 @@ async def test_people_added_to_a_scheduled_invite_wait_for_its_time(world: World
     added = await world.invites.add_people(invite.id or 0, Actor("U1", name="li"), phones(AMY, BOB))
     assert added.outcome is AddPeopleOutcome.ADDED
     assert [p.address for p in added.changes.already_in] == [AMY]
+    await world.invites.place_added(invite.id or 0)
     assert world.provider.requests == []
     [(_, notice)] = [n for n in world.notifier.notices if n[1].kind is NoticeKind.PEOPLE_ADDED]
     assert notice.params == {"by": "U1", "name": "li", "n": 1}
