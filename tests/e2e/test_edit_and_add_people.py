@@ -231,3 +231,23 @@ async def test_add_people_on_a_finished_invite_says_it_is_over(harness: Harness)
     await click(harness, stale, ids.ADD_PEOPLE_ACTION, AMY)
     await wait_for(lambda: harness.ephemerals(AMY)[-1].startswith("Invite #1 is over"), what="the stale answer")
     assert len(await harness.services.store.attempts(1)) == 1 and harness.sandbox_dials() == 0
+
+
+async def test_an_edit_form_stays_an_edit_form_when_its_time_is_retyped_and_answers_in_chinese(
+    harness: Harness,
+) -> None:
+    assert harness.driver is not None
+    await harness.dial("13800138001 into conf 42 in 2 hours", user=LI)
+    await wait_for(lambda: len(harness.parents()) == 1 and bool(buttons(harness.parents()[0])), what="the parent")
+    view = await open_edit(harness, harness.parents()[0], LI)
+    assert view["title"]["text"] == "编辑邀请 #1" and view["submit"]["text"] == "保存"
+    await harness.driver.view_action(view, WHEN, user_id=LI, inputs={WHEN: "in 5 hours"})
+    await wait_for(lambda: harness.emulator.views[view["id"]]["hash"] != view["hash"], what="the form to be redrawn")
+    redrawn = harness.emulator.views[view["id"]]
+    assert redrawn["callback_id"] == "dial_form_edit" and redrawn["title"]["text"] == "编辑邀请 #1"
+    assert await submit(harness, redrawn, {WHEN: "in 5 hours"}, LI) is None
+    assert await harness.wait_ephemeral(LI, 2) == "第 1 号邀请已更新。"
+    invite = await harness.only_invite()
+    # The thread speaks the workspace's language (English here), the editor's answer theirs.
+    await wait_for(lambda: any(r.startswith("li moved it to ") for r in harness.replies_text(invite)), what="the reply")
+    assert harness.services.scheduler.job_ids().count("invite:1") == 1

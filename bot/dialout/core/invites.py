@@ -671,8 +671,9 @@ class InviteService:
             "removed": len(changes.removed),
             "other": others,
         }
-        await self._notifier.notice(invite_id, Notice(NoticeKind.EDITED, params))
-        await self._notifier.invite_changed(invite_id)
+        if moved or others or changes.added or changes.removed:  # a form saved unchanged tells the thread nothing
+            await self._notifier.notice(invite_id, Notice(NoticeKind.EDITED, params))
+            await self._notifier.invite_changed(invite_id)
         return Edited(EditOutcome.EDITED, moved, changes)
 
     async def get(self, invite_id: int) -> Invite | None:

@@ -29,12 +29,11 @@ EDIT_MESSAGES: dict[str, dict[str, str]] = {
         "Close the form and press Edit again to see it as it is now.",
         "zh": "打开此表单后，第 {id} 号邀请已被他人修改；未做任何更改。请关闭表单并重新点击“编辑”查看最新内容。",
     },
-    "notice.edited": {"en": "{by} {what}.", "zh": "{by}{what}。"},
+    "notice.edited": {"en": "{by} {what}.", "zh": "{by} {what}。"},
     "edit.part.moved": {"en": "moved it to {at}", "zh": "将时间改到 {at}"},
     "edit.part.added": {"en": "added {n}", "zh": "添加了 {n}"},
     "edit.part.removed": {"en": "removed {n}", "zh": "移除了 {n}"},
     "edit.part.settings": {"en": "changed its settings", "zh": "修改了设置"},
-    "edit.part.nothing": {"en": "saved it unchanged", "zh": "保存了邀请，未做改动"},
     "edit.part.joiner": {"en": "; ", "zh": "；"},
     # --- Add people -------------------------------------------------------------------------
     "add_people.title": {"en": "Add people", "zh": "添加人员"},

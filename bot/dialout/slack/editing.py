@@ -39,7 +39,7 @@ def build_edit_notice(params: Mapping[str, Any], invite: Invite, locale: str) ->
         parts.append(t("edit.part.removed", locale, n=describe_count(invite, int(params["removed"]), locale)))
     if params.get("other"):
         parts.append(t("edit.part.settings", locale))
-    what = t("edit.part.joiner", locale).join(parts) or t("edit.part.nothing", locale)
+    what = t("edit.part.joiner", locale).join(parts)
     return t("notice.edited", locale, by=_plain_name(str(params.get("name") or "?")), what=what)
 
 

@@ -64,6 +64,16 @@ async def test_an_edit_moves_the_job_replaces_the_queued_calls_and_says_who_did_
     assert sorted(world.provider.dialled) == [BOB, CAROL]
 
 
+async def test_a_form_saved_unchanged_changes_nothing_and_tells_the_thread_nothing(world: World) -> None:
+    invite = await world.schedule(AMY, in_minutes=30)
+    editing = await opened(world, invite)
+    same = InviteChange(world.provider.name, invite.target, invite.due_at, phones(AMY))
+    edited = await world.invites.edit(invite.id or 0, Actor("U1"), editing.version, same)
+    assert edited.outcome is EditOutcome.EDITED and not edited.moved
+    assert world.notifier.notices == [] and world.notifier.parent_changed == []
+    assert [a.id for a in await world.store.attempts(invite.id or 0)] == [a.id for a in editing.attempts]
+
+
 async def test_an_edit_of_a_dialled_invite_is_refused_and_changes_nothing(world: World) -> None:
     invite = await world.schedule(AMY, in_minutes=30)
     editing = await opened(world, invite)
