@@ -203,6 +203,15 @@ async def test_an_edit_applies_only_to_the_version_it_read_and_only_while_schedu
     assert await store.edit_invite(invite.id or 0, await version_of(store, invite.id or 0), change(BOB), NOW) is None
 
 
+async def test_an_edit_never_deletes_a_call_already_claimed_for_sending(store: InviteStore) -> None:
+    invite = await add(store, ALICE, BOB)
+    alice = (await store.attempts(invite.id or 0))[0]
+    assert await store.claim_attempt_for_sending(alice.id or 0, NOW)  # e.g. a send under way
+    done = await store.edit_invite(invite.id or 0, await version_of(store, invite.id or 0), change(BOB), NOW)
+    assert done is not None and done.removed == ()
+    assert [a.party for a in await store.attempts(invite.id or 0)] == [ALICE, BOB]
+
+
 async def test_two_edits_of_one_version_at_once_apply_once(store: InviteStore) -> None:
     invite = await add(store, ALICE)
     version = await version_of(store, invite.id or 0)

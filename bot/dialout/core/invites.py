@@ -721,6 +721,20 @@ class InviteService:
         the process dies in between, `rebuild` dials the dialling invite's queued calls at start-up.
         """
         invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return
+        if invite.status is InviteStatus.DONE:
+            # Its last call ended between the add and now (settle counted before the new calls were
+            # in): reopen it, or the people just added would never be called.
+            waiting = [
+                a for a in await self._store.attempts(invite_id) if a.state is CallState.QUEUED and not a.sent_at
+            ]
+            if not waiting or not await self._store.set_invite_status(
+                invite_id, InviteStatus.DIALING, expected=InviteStatus.DONE
+            ):
+                return
+            await self._notifier.invite_changed(invite_id)
+            invite = await self._store.get_invite(invite_id)
         if invite is not None and invite.status is InviteStatus.DIALING:
             await self._dial(invite)
 

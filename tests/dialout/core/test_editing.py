@@ -118,6 +118,21 @@ async def test_people_added_to_a_dialling_invite_are_dialled_once_however_often_
     assert states[BOB] == (CallState.DIALING, None)
 
 
+async def test_people_added_as_the_last_call_ends_are_still_called(world: World) -> None:
+    invite = await world.schedule(AMY, in_minutes=0)
+    await world.invites.fire(invite.id or 0)
+    added = await world.invites.add_people(invite.id or 0, Actor("U1"), phones(BOB))
+    assert added.outcome is AddPeopleOutcome.ADDED
+    # The invite was settled by a count taken before Bob's call was queued.
+    assert await world.store.set_invite_status(invite.id or 0, InviteStatus.DONE, expected=InviteStatus.DIALING)
+    await world.invites.place_added(invite.id or 0)
+    assert sorted(world.provider.dialled) == [AMY, BOB]
+    reopened = await world.store.get_invite(invite.id or 0)
+    assert reopened is not None and reopened.status is InviteStatus.DIALING
+    await world.invites.place_added(invite.id or 0)  # again: nobody is called twice
+    assert len(world.provider.dialled) == 2
+
+
 async def test_people_added_to_a_scheduled_invite_wait_for_its_time(world: World) -> None:
     invite = await world.schedule(AMY, in_minutes=30)
     added = await world.invites.add_people(invite.id or 0, Actor("U1", name="li"), phones(AMY, BOB))
