@@ -210,12 +210,21 @@ class SqlInviteStore:
             return [invite_from_row(r) for r in rows]
 
     async def claim_due_invite(
-        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+        self,
+        invite_id: int,
+        now: datetime,
+        late_by_s: int | None,
+        *,
+        fired_by: str | None = None,
+        due_at: datetime | None = None,
     ) -> Invite | None:
+        condition = and_(invites.c.id == invite_id, invites.c.status == InviteStatus.SCHEDULED.value)
+        if due_at is not None:
+            condition = and_(condition, invites.c.due_at == due_at)
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(invites)
-                .where(and_(invites.c.id == invite_id, invites.c.status == InviteStatus.SCHEDULED.value))
+                .where(condition)
                 .values(status=InviteStatus.DIALING.value, fired_at=now, late_by_s=late_by_s, fired_by=fired_by)
             )
         if result.rowcount != 1:

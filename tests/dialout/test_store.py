@@ -212,6 +212,16 @@ async def test_an_edit_never_deletes_a_call_already_claimed_for_sending(store: I
     assert [a.party for a in await store.attempts(invite.id or 0)] == [ALICE, BOB]
 
 
+async def test_the_schedulers_claim_fails_once_an_edit_moved_the_time_it_read(store: InviteStore) -> None:
+    invite = await add(store, ALICE)
+    read = await store.get_invite(invite.id or 0)
+    assert read is not None
+    assert await store.edit_invite(invite.id or 0, await version_of(store, invite.id or 0), change(ALICE), NOW)
+    assert await store.claim_due_invite(invite.id or 0, NOW, None, due_at=read.due_at) is None
+    moved = await store.get_invite(invite.id or 0)
+    assert moved is not None and await store.claim_due_invite(invite.id or 0, NOW, None, due_at=moved.due_at)
+
+
 async def test_two_edits_of_one_version_at_once_apply_once(store: InviteStore) -> None:
     invite = await add(store, ALICE)
     version = await version_of(store, invite.id or 0)

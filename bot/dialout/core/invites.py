@@ -264,7 +264,9 @@ class InviteService:
         if late_s > self._rules.grace_s:
             await self._miss(invite, late_s)
             return
-        claimed = await self._store.claim_due_invite(invite_id, now, late_s if late_s > LATE_NOTICE_AFTER_S else None)
+        late_by = late_s if late_s > LATE_NOTICE_AFTER_S else None
+        # Only at the time read: an edit that moved it since then has set a job for the new time.
+        claimed = await self._store.claim_due_invite(invite_id, now, late_by, due_at=invite.due_at)
         if claimed is None:
             return
         if claimed.late_by_s:

@@ -280,11 +280,18 @@ class InviteStore(Protocol):
     async def attempts(self, invite_id: int) -> list[CallAttempt]: ...
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]: ...
     async def claim_due_invite(
-        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+        self,
+        invite_id: int,
+        now: datetime,
+        late_by_s: int | None,
+        *,
+        fired_by: str | None = None,
+        due_at: datetime | None = None,
     ) -> Invite | None:
         """Move a scheduled invite to dialing in one atomic update; None if someone else did.
 
-        `fired_by` names who pressed Dial now (the scheduler's own claim leaves it None).
+        `fired_by` names who pressed Dial now (the scheduler's own claim leaves it None). `due_at`,
+        when given, must still be the invite's time (an edit that moved it meanwhile wins).
         """
         ...
 

@@ -101,10 +101,18 @@ class InMemoryInviteStore:
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
     async def claim_due_invite(
-        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+        self,
+        invite_id: int,
+        now: datetime,
+        late_by_s: int | None,
+        *,
+        fired_by: str | None = None,
+        due_at: datetime | None = None,
     ) -> Invite | None:
         invite = self._invites.get(invite_id)
         if invite is None or invite.status is not InviteStatus.SCHEDULED:
+            return None
+        if due_at is not None and invite.due_at != due_at:
             return None
         invite.status, invite.fired_at, invite.late_by_s = InviteStatus.DIALING, now, late_by_s
         invite.fired_by = fired_by
