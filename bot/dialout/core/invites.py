@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.dialout.core.command import MAX_PARTIES
 from bot.dialout.core.listing import HomePage, InviteListing, home_page, list_invites
 from bot.dialout.core.models import (
     CallAttempt,
@@ -28,7 +29,9 @@ from bot.dialout.core.models import (
     InviteStatus,
     PartiesChanged,
     invite_version,
+    party_outcomes,
     redial_candidates,
+    same_party,
 )
 from bot.dialout.core.ports import (
     CallSpec,
@@ -141,6 +144,7 @@ class AddPeopleOutcome(StrEnum):
     NOT_ALLOWED = "not_allowed"
     ALREADY_OVER = "already_over"  # finished, cancelled or missed: there is no call to join any more
     ALREADY_IN = "already_in"  # everyone given is already called by the invite
+    TOO_MANY = "too_many"  # the invite would call more than MAX_PARTIES
 
 
 @dataclass(frozen=True)
@@ -705,6 +709,10 @@ class InviteService:
             return PeopleAdded(AddPeopleOutcome.NOT_FOUND)
         if not may_act(invite, actor):
             return PeopleAdded(AddPeopleOutcome.NOT_ALLOWED)
+        known = await self._store.attempts(invite_id)
+        new = [p for p in parties if not any(same_party(a.party, p) for a in known)]
+        if len(party_outcomes(known)) + len(new) > MAX_PARTIES:
+            return PeopleAdded(AddPeopleOutcome.TOO_MANY)
         allowed = (InviteStatus.SCHEDULED, InviteStatus.DIALING)
         changes = await self._store.add_attempts(invite_id, parties, allowed, self._clock.now())
         if changes is None:

@@ -49,6 +49,7 @@ _SHOWN_ON_MODAL = {
     AddPeopleOutcome.NOT_ALLOWED,
     AddPeopleOutcome.ALREADY_OVER,
     AddPeopleOutcome.ALREADY_IN,
+    AddPeopleOutcome.TOO_MANY,
 }
 
 

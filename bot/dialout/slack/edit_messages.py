@@ -57,5 +57,9 @@ EDIT_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Invite #{id} is over (finished, cancelled or missed); nobody was added.",
         "zh": "第 {id} 号邀请已结束（已完成、已取消或已错过）；未添加任何人。",
     },
+    "add_people.too_many": {
+        "en": "Invite #{id} would then call more than {max} people, more than one invite may; nobody was added.",
+        "zh": "添加后第 {id} 号邀请将超过 {max} 人，超出单个邀请的上限；未添加任何人。",
+    },
     "notice.people_added": {"en": "{by} added {n}.", "zh": "{by} 添加了 {n}。"},
 }

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.dialout.core.command import MAX_PARTIES
 from bot.dialout.core.invites import AddPeopleOutcome, EditOutcome
 from bot.dialout.core.models import Invite
 from bot.dialout.core.requests import AddPeopleReply, EditReply
@@ -80,4 +81,6 @@ def build_add_people_answer(reply: AddPeopleReply, mask_numbers: bool) -> str:
         if changes.already_in:
             return t("add_people.added_some_in", locale, id=reply.invite_id, n=n, names=already)
         return t("add_people.added", locale, id=reply.invite_id, n=n)
+    if reply.outcome is AddPeopleOutcome.TOO_MANY:
+        return t("add_people.too_many", locale, id=reply.invite_id, max=MAX_PARTIES)
     return t(f"add_people.{reply.outcome.value}", locale, id=reply.invite_id)

@@ -8,7 +8,15 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dialout.core.command import DialForm, FormErrors, FormField, ParseProblem, form_of_invite, read_people
+from bot.dialout.core.command import (
+    MAX_PARTIES,
+    DialForm,
+    FormErrors,
+    FormField,
+    ParseProblem,
+    form_of_invite,
+    read_people,
+)
 from bot.dialout.core.invites import Actor, AddPeopleOutcome, Editing, EditOutcome
 from bot.dialout.core.models import Invite, InviteChange, InviteStatus, Target, TargetKind
 from bot.dialout.core.ports import NoticeKind
@@ -145,6 +153,16 @@ async def test_people_added_to_a_scheduled_invite_wait_for_its_time(world: World
     world.clock.advance(minutes=30)
     await world.invites.fire(invite.id or 0)
     assert sorted(world.provider.dialled) == [AMY, BOB]
+
+
+async def test_an_invite_never_grows_past_the_most_parties_one_may_call(world: World) -> None:
+    numbers = [f"+86138{n:08d}" for n in range(MAX_PARTIES - 1)]
+    invite = await world.schedule(*numbers, in_minutes=30)
+    too_many = await world.invites.add_people(invite.id or 0, Actor("U1"), phones(AMY, BOB))
+    assert too_many.outcome is AddPeopleOutcome.TOO_MANY
+    assert len(await world.store.attempts(invite.id or 0)) == MAX_PARTIES - 1
+    again = phones(numbers[0], AMY)  # one already on it: only one is new
+    assert (await world.invites.add_people(invite.id or 0, Actor("U1"), again)).outcome is AddPeopleOutcome.ADDED
 
 
 async def test_nobody_is_added_to_a_finished_invite_or_by_a_stranger(world: World) -> None:

@@ -53,3 +53,14 @@ def test_add_people_answers_name_who_was_already_on_the_invite() -> None:
     assert build_add_people_answer(none, mask_numbers=False) == (
         "所填人员都已在第 7 号邀请中，未添加任何人：Amy（+86 138 0013 8001）。"
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "Invite #7 would then call more than 500 people, more than one invite may; nobody was added."),
+        ("zh", "添加后第 7 号邀请将超过 500 人，超出单个邀请的上限；未添加任何人。"),
+    ],
+)
+def test_too_many_people_is_said_with_the_limit(locale: str, expected: str) -> None:
+    assert build_add_people_answer(AddPeopleReply(locale, 7, AddPeopleOutcome.TOO_MANY), mask_numbers=True) == expected
