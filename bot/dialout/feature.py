@@ -25,7 +25,7 @@ from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack import actions, commands, form_listeners, home
+from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home
 from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.store import SqlInviteStore
@@ -138,6 +138,7 @@ class DialoutFeature:
         )
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         home.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers, facts=self.facts)
 
     async def start(self) -> None:

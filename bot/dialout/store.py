@@ -10,11 +10,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.models import (
+    CallAttempt,
+    CallEvent,
+    CallLimits,
+    Invite,
+    InviteChange,
+    InviteStatus,
+    PartiesChanged,
+    Target,
+    TargetKind,
+    invite_version,
+    same_party,
+)
 from bot.dialout.core.ports import PlacedCall, PlaceResult
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance, moved_values
@@ -198,12 +210,21 @@ class SqlInviteStore:
             return [invite_from_row(r) for r in rows]
 
     async def claim_due_invite(
-        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+        self,
+        invite_id: int,
+        now: datetime,
+        late_by_s: int | None,
+        *,
+        fired_by: str | None = None,
+        due_at: datetime | None = None,
     ) -> Invite | None:
+        condition = and_(invites.c.id == invite_id, invites.c.status == InviteStatus.SCHEDULED.value)
+        if due_at is not None:
+            condition = and_(condition, invites.c.due_at == due_at)
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(invites)
-                .where(and_(invites.c.id == invite_id, invites.c.status == InviteStatus.SCHEDULED.value))
+                .where(condition)
                 .values(status=InviteStatus.DIALING.value, fired_at=now, late_by_s=late_by_s, fired_by=fired_by)
             )
         if result.rowcount != 1:
@@ -260,6 +281,123 @@ class SqlInviteStore:
                 .order_by(attempts.c.position)
             )
             return [attempt_from_row(r) for r in rows]
+
+    @staticmethod
+    async def _lock_invite(conn: AsyncConnection, invite_id: int, allowed: Sequence[InviteStatus]) -> bool:
+        """Take the invite's row for this transaction while its status is allowed (False: it is not).
+
+        A no-op UPDATE: on PostgreSQL it locks the row until commit, on SQLite it takes the write
+        lock; either way a claim, a cancel or another edit waits and then sees this one's result.
+        """
+        result = await conn.execute(
+            update(invites)
+            .where(and_(invites.c.id == invite_id, invites.c.status.in_([s.value for s in allowed])))
+            .values(status=invites.c.status)
+        )
+        return result.rowcount == 1
+
+    @staticmethod
+    async def _insert_attempts(
+        conn: AsyncConnection, invite_id: int, provider: str, parties: Sequence[Party], now: datetime
+    ) -> list[CallAttempt]:
+        """Queue one call per party after the invite's last one; the new attempts."""
+        last = (
+            await conn.execute(select(func.max(attempts.c.position)).where(attempts.c.invite_id == invite_id))
+        ).scalar_one()
+        first = (last + 1) if last is not None else 0
+        if not parties:
+            return []
+        await conn.execute(
+            insert(attempts),
+            [
+                {
+                    "invite_id": invite_id,
+                    "position": first + index,
+                    "provider": provider,
+                    "party_kind": party.kind.value,
+                    "address": party.address,
+                    "slack_user_id": party.slack_user_id,
+                    "name": party.name,
+                    "company": party.company,
+                    "state": CallState.QUEUED.value,
+                    "context": {},
+                    "updated_at": now,
+                    "failure_reported": False,
+                }
+                for index, party in enumerate(parties)
+            ],
+        )
+        rows = await conn.execute(
+            select(attempts)
+            .where(and_(attempts.c.invite_id == invite_id, attempts.c.position >= first))
+            .order_by(attempts.c.position)
+        )
+        return [attempt_from_row(r) for r in rows]
+
+    async def edit_invite(
+        self, invite_id: int, version: str, change: InviteChange, now: datetime
+    ) -> PartiesChanged | None:
+        async with self.engine.begin() as conn:
+            if not await self._lock_invite(conn, invite_id, [InviteStatus.SCHEDULED]):
+                return None
+            row = (await conn.execute(select(invites).where(invites.c.id == invite_id))).one()
+            rows = await conn.execute(
+                select(attempts).where(attempts.c.invite_id == invite_id).order_by(attempts.c.position)
+            )
+            current = [attempt_from_row(r) for r in rows]
+            if invite_version(invite_from_row(row), current) != version:
+                return None
+            await conn.execute(
+                update(invites)
+                .where(invites.c.id == invite_id)
+                .values(
+                    provider=change.provider,
+                    target_kind=change.target.kind.value,
+                    target_id=change.target.id,
+                    due_at=change.due_at,
+                    max_duration_s=change.max_duration_s,
+                    options=dict(change.options),
+                )
+            )
+            await conn.execute(
+                update(attempts).where(attempts.c.invite_id == invite_id).values(provider=change.provider)
+            )
+            dropped = [
+                a
+                for a in current
+                if not any(same_party(a.party, p) for p in change.parties)
+                and a.state is CallState.QUEUED
+                and a.sent_at is None
+            ]
+            if dropped:
+                await conn.execute(
+                    delete(attempts).where(
+                        and_(
+                            attempts.c.id.in_([a.id for a in dropped]),
+                            attempts.c.state == CallState.QUEUED.value,
+                            attempts.c.sent_at.is_(None),
+                        )
+                    )
+                )
+            new = [p for p in change.parties if not any(same_party(a.party, p) for a in current)]
+            added = await self._insert_attempts(conn, invite_id, change.provider, new, now)
+        return PartiesChanged(added=tuple(added), removed=tuple(dropped))
+
+    async def add_attempts(
+        self, invite_id: int, parties: Sequence[Party], allowed: Sequence[InviteStatus], now: datetime
+    ) -> PartiesChanged | None:
+        async with self.engine.begin() as conn:
+            if not await self._lock_invite(conn, invite_id, allowed):
+                return None
+            provider = (await conn.execute(select(invites.c.provider).where(invites.c.id == invite_id))).scalar_one()
+            rows = await conn.execute(select(attempts).where(attempts.c.invite_id == invite_id))
+            known = [attempt_from_row(r).party for r in rows]
+            new: list[Party] = []
+            already: list[Party] = []
+            for party in parties:
+                (already if any(same_party(k, party) for k in [*known, *new]) else new).append(party)
+            added = await self._insert_attempts(conn, invite_id, provider, new, now)
+        return PartiesChanged(added=tuple(added), already_in=tuple(already))
 
     async def set_invite_status(
         self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None

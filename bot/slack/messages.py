@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
+from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
@@ -504,6 +505,7 @@ for _name, _plugin in REGISTRY.items():
 CATALOGUE.update(INBOUND_MESSAGES)
 # The invite buttons' sentences live with them (dialout/slack/button_messages.py).
 CATALOGUE.update(BUTTON_MESSAGES)
+CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.models import CallEvent, Invite, InviteChange, InviteStatus, Target, TargetKind, invite_version
 from bot.dialout.core.ports import InviteStore, PlaceResult
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
@@ -147,6 +147,102 @@ async def test_a_redial_reopens_a_done_invite_once_with_new_queued_calls_at_the_
     assert await store.set_invite_status(invite.id or 0, InviteStatus.DONE)
     assert await store.claim_redial(invite.id or 0, [alice], 2, later) is None  # decided before the last redial
     assert len(await store.claim_redial(invite.id or 0, [alice], 3, later) or []) == 1
+
+
+async def version_of(store: InviteStore, invite_id: int) -> str:
+    invite = await store.get_invite(invite_id)
+    assert invite is not None
+    return invite_version(invite, await store.attempts(invite_id))
+
+
+CAROL = Party(PartyKind.PHONE, "+8613800138003", name="Carol")
+
+
+def change(*parties: Party, due_in_s: float = 3600, target: str = "43") -> InviteChange:
+    return InviteChange(
+        provider="fake",
+        target=Target(TargetKind.CONFERENCE, target),
+        due_at=NOW + timedelta(seconds=due_in_s),
+        parties=parties,
+        max_duration_s=600,
+        options={"pin": "9"},
+    )
+
+
+async def test_an_edit_changes_the_invite_keeps_calls_it_keeps_and_replaces_the_rest(store: InviteStore) -> None:
+    invite = await add(store, ALICE, BOB)
+    before = await store.attempts(invite.id or 0)
+    done = await store.edit_invite(invite.id or 0, await version_of(store, invite.id or 0), change(BOB, CAROL), NOW)
+    assert done is not None
+    assert [a.party for a in done.added] == [CAROL] and [a.party for a in done.removed] == [ALICE]
+    edited = await store.get_invite(invite.id or 0)
+    assert edited is not None
+    assert (edited.target.id, edited.due_at, edited.max_duration_s, dict(edited.options)) == (
+        "43",
+        NOW + timedelta(seconds=3600),
+        600,
+        {"pin": "9"},
+    )
+    after = await store.attempts(invite.id or 0)
+    assert [a.party for a in after] == [BOB, CAROL]
+    assert after[0].id == before[1].id  # Bob's call is the same row
+    assert after[1].id not in {a.id for a in before} and after[1].state is CallState.QUEUED
+
+
+async def test_an_edit_applies_only_to_the_version_it_read_and_only_while_scheduled(store: InviteStore) -> None:
+    invite = await add(store, ALICE)
+    version = await version_of(store, invite.id or 0)
+    assert await store.edit_invite(invite.id or 0, version, change(ALICE, due_in_s=60), NOW)
+    # A second edit from a form opened before the first one changes nothing.
+    assert await store.edit_invite(invite.id or 0, version, change(BOB), NOW) is None
+    assert [a.party for a in await store.attempts(invite.id or 0)] == [ALICE]
+    assert await store.add_attempts(invite.id or 0, [BOB], [InviteStatus.SCHEDULED], NOW)
+    fresh = await version_of(store, invite.id or 0)
+    assert fresh != version  # added people change the version too
+    assert await store.claim_due_invite(invite.id or 0, NOW, None)
+    assert await store.edit_invite(invite.id or 0, await version_of(store, invite.id or 0), change(BOB), NOW) is None
+
+
+async def test_an_edit_never_deletes_a_call_already_claimed_for_sending(store: InviteStore) -> None:
+    invite = await add(store, ALICE, BOB)
+    alice = (await store.attempts(invite.id or 0))[0]
+    assert await store.claim_attempt_for_sending(alice.id or 0, NOW)  # e.g. a send under way
+    done = await store.edit_invite(invite.id or 0, await version_of(store, invite.id or 0), change(BOB), NOW)
+    assert done is not None and done.removed == ()
+    assert [a.party for a in await store.attempts(invite.id or 0)] == [ALICE, BOB]
+
+
+async def test_the_schedulers_claim_fails_once_an_edit_moved_the_time_it_read(store: InviteStore) -> None:
+    invite = await add(store, ALICE)
+    read = await store.get_invite(invite.id or 0)
+    assert read is not None
+    assert await store.edit_invite(invite.id or 0, await version_of(store, invite.id or 0), change(ALICE), NOW)
+    assert await store.claim_due_invite(invite.id or 0, NOW, None, due_at=read.due_at) is None
+    moved = await store.get_invite(invite.id or 0)
+    assert moved is not None and await store.claim_due_invite(invite.id or 0, NOW, None, due_at=moved.due_at)
+
+
+async def test_two_edits_of_one_version_at_once_apply_once(store: InviteStore) -> None:
+    invite = await add(store, ALICE)
+    version = await version_of(store, invite.id or 0)
+    results = await asyncio.gather(
+        *(store.edit_invite(invite.id or 0, version, change(ALICE, p), NOW) for p in (BOB, CAROL))
+    )
+    assert sum(r is not None for r in results) == 1
+    assert len(await store.attempts(invite.id or 0)) == 2
+
+
+async def test_added_people_are_queued_once_and_those_already_called_are_named(store: InviteStore) -> None:
+    invite, _ = await dialling(store, ALICE)
+    same_number = Party(PartyKind.PHONE, ALICE.address, name="Alice again")
+    added = await store.add_attempts(invite.id or 0, [same_number, BOB, BOB], [InviteStatus.DIALING], NOW)
+    assert added is not None
+    assert [a.party for a in added.added] == [BOB] and list(added.already_in) == [same_number, BOB]
+    assert [a.position for a in await store.attempts(invite.id or 0)] == [0, 1]
+    assert await store.add_attempts(invite.id or 0, [CAROL], [InviteStatus.SCHEDULED], NOW) is None
+    assert await store.set_invite_status(invite.id or 0, InviteStatus.DONE)
+    assert await store.add_attempts(invite.id or 0, [CAROL], [InviteStatus.DIALING], NOW) is None
+    assert len(await store.attempts(invite.id or 0)) == 2
 
 
 async def test_invite_status_is_compare_and_set_when_an_expected_status_is_given(store: InviteStore) -> None:

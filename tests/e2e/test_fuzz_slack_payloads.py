@@ -30,6 +30,8 @@ ACTION_IDS = [
     ids.DIAL_NOW_ACTION,
     ids.HANG_UP_ACTION,
     ids.REDIAL_FAILED_ACTION,
+    ids.EDIT_ACTION,
+    ids.ADD_PEOPLE_ACTION,
     f"{ids.HOME_PAGE_ACTION}:1",
     form.PROVIDER_ACTION,
     form.WHEN_ACTION,
@@ -42,7 +44,14 @@ form_state = st.dictionaries(
     | json_values,
     max_size=4,
 )
-CALLBACK_IDS = [form.CALLBACK_ID, form.MESSAGE_SHORTCUT_ID, ids.REDIAL_VIEW, "other"]
+CALLBACK_IDS = [
+    form.CALLBACK_ID,
+    form.MESSAGE_SHORTCUT_ID,
+    form.EDIT_CALLBACK_ID,
+    form.ADD_PEOPLE_CALLBACK_ID,
+    ids.REDIAL_VIEW,
+    "other",
+]
 action = st.fixed_dictionaries(
     {"action_id": st.sampled_from(ACTION_IDS) | json_values},
     optional={

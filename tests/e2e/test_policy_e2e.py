@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.dialout.core.invites import Actor
 from bot.emulator.render import render_blocks
 from bot.kernel.states import CallState, FailReason
 from tests.e2e.harness import Harness
@@ -16,7 +17,7 @@ async def test_invite_scheduled_before_the_country_was_disallowed_is_not_dialled
     await harness.stop_bot()
     harness.overrides.update(allowed_countries="CN", default_locale="zh")
     services = await harness.start_bot()
-    await services.invites.fire(invite.id or 0)
+    await services.invites.dial_now(invite.id or 0, Actor(invite.created_by))  # its time, come early
     done = await harness.wait_done()
     attempts = {a.party.address: a for a in await services.store.attempts(done.id or 0)}
     assert (attempts["+85291234567"].state, attempts["+85291234567"].reason) == (CallState.FAILED, FailReason.POLICY)

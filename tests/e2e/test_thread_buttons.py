@@ -61,7 +61,7 @@ async def scheduled_parent(harness: Harness, text: str = "13800138001 into conf 
 
 async def test_dial_now_dials_a_scheduled_invite_at_once_and_the_parent_says_who(harness: Harness) -> None:
     parent = await scheduled_parent(harness)
-    assert buttons(parent) == [ids.DIAL_NOW_ACTION, ids.CANCEL_INVITE_ACTION]
+    assert buttons(parent) == [ids.DIAL_NOW_ACTION, ids.EDIT_ACTION, ids.ADD_PEOPLE_ACTION, ids.CANCEL_INVITE_ACTION]
     await click(harness, parent, ids.DIAL_NOW_ACTION, AMY)
     assert await harness.wait_ephemeral(AMY, 2) == "Dialling invite #1 now."
     invite = await harness.wait_done()
@@ -186,7 +186,7 @@ async def test_hang_up_all_ends_the_calls_under_way(test_db) -> None:
             lambda: bool(harness.parents()) and ids.HANG_UP_ACTION in buttons(harness.parents()[0]),
             what="the Hang up all button",
         )
-        assert buttons(harness.parents()[0]) == [ids.HANG_UP_ACTION, ids.CANCEL_INVITE_ACTION]
+        assert buttons(harness.parents()[0]) == [ids.HANG_UP_ACTION, ids.ADD_PEOPLE_ACTION, ids.CANCEL_INVITE_ACTION]
         await wait_for(lambda: harness.sandbox_dials() == 1, what="the call to be placed")
         await click(harness, harness.parents()[0], ids.HANG_UP_ACTION, LI)
         assert "只有第 1 号邀请的创建者" in await harness.wait_ephemeral(LI)

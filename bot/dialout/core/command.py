@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from bot.dialout.core.models import Target, TargetKind, capability_for
+from bot.dialout.core.models import CallAttempt, Invite, Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
 from bot.kernel.lexing import (
     DURATION,
@@ -722,4 +723,77 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
         max_duration_s=max_s,
         options=valid_options,
         labels=labels,
+    )
+
+
+@dataclass(frozen=True)
+class PeopleDraft:
+    """The people an Add people modal asks for: numbers read under the dialing policy, mentions unresolved."""
+
+    phones: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def as_draft(self, target: Target, provider: str, when: When) -> InviteDraft:
+        """As a draft of the invite they join, so `resolve_parties` turns mentions into numbers alike."""
+        return InviteDraft(target, provider, when, self.phones, self.mentions, labels=self.labels)
+
+
+def read_people(form: DialForm, policy: DialingPolicy) -> PeopleDraft:
+    """The people and numbers fields by the form's own rules (numbers box, picker, at most MAX_PARTIES)."""
+    try:
+        parties, labels = _form_people(form, policy)
+    except ParseError as exc:
+        raise FormErrors({FormField.NUMBERS: exc}) from exc
+    mentions = list(dict.fromkeys([*form.people, *parties.mentions]))
+    if not parties.phones and not mentions:
+        raise FormErrors({FormField.PEOPLE: ParseError(ParseProblem.NO_PARTIES, {"kind": "phone"})})
+    try:
+        _check_count(len(parties.phones) + len(mentions))
+    except ParseError as exc:
+        raise FormErrors({FormField.PEOPLE: exc}) from exc
+    return PeopleDraft(tuple(dict.fromkeys(parties.phones)), tuple(mentions), labels)
+
+
+def _compact(seconds: int) -> str:
+    """A duration as the form's boxes read it back: 90s, 30m, 6h."""
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def _room_text(party: Party) -> str:
+    scheme = {PartyKind.SIP: "sip:", PartyKind.H323: "h323:"}.get(party.kind, "")
+    return f"{scheme}{party.address}"
+
+
+def form_of_invite(invite: Invite, attempts: Sequence[CallAttempt], tz: str) -> DialForm:
+    """The form an Edit opens: the invite's values as a user would have typed them (time in `tz`).
+
+    People picked by name come back in the picker; other numbers go in the numbers box, with their
+    label when they had one, so a submit that changes nothing keeps every party as it was.
+    """
+    from_picker = [a.party.slack_user_id for a in attempts if a.party.slack_user_id]
+    numbers = [
+        f"{a.party.name} <{a.party.address}>" if a.party.name else a.party.address
+        for a in attempts
+        if a.party.kind is PartyKind.PHONE and not a.party.slack_user_id
+    ]
+    rooms = [_room_text(a.party) for a in attempts if a.party.kind is not PartyKind.PHONE]
+    options = dict(invite.options)
+    before = options.pop("before", "") if invite.target.kind is TargetKind.EVENT else ""
+    local = invite.due_at.astimezone(ZoneInfo(tz))
+    return DialForm(
+        provider=invite.provider,
+        kind=invite.target.kind,
+        target_id=invite.target.id,
+        rooms="\n".join(rooms),
+        before=str(before),
+        people=tuple(dict.fromkeys(from_picker)),
+        numbers="\n".join(numbers),
+        when=f"{local:%Y-%m-%d %H:%M}",
+        options="\n".join(f"{k}={v}" for k, v in sorted(options.items())),
+        max_duration=_compact(invite.max_duration_s) if invite.max_duration_s else "",
     )

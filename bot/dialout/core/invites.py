@@ -1,5 +1,6 @@
 """Invite use cases: schedule, fire at the due time, dial at most once, cancel, recover, and the
-thread parent's buttons (Dial now, Redial failed, Hang up all), allowed by one rule (`may_act`).
+thread parent's buttons (Dial now, Redial failed, Hang up all, Edit, Add people), allowed by one
+rule (`may_act`).
 
 The rules that keep people from being dialled twice or forgotten live here:
 - an invite is claimed (scheduled → dialing) in one atomic update before any provider call;
@@ -18,8 +19,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.dialout.core.command import MAX_PARTIES
 from bot.dialout.core.listing import HomePage, InviteListing, home_page, list_invites
-from bot.dialout.core.models import CallAttempt, CallEvent, Invite, InviteStatus, redial_candidates
+from bot.dialout.core.models import (
+    CallAttempt,
+    CallEvent,
+    Invite,
+    InviteChange,
+    InviteStatus,
+    PartiesChanged,
+    invite_version,
+    party_outcomes,
+    redial_candidates,
+    same_party,
+)
 from bot.dialout.core.ports import (
     CallSpec,
     CancelsCalls,
@@ -47,6 +60,7 @@ from bot.kernel.states import CallState, FailReason
 log = logging.getLogger(__name__)
 
 LATE_NOTICE_AFTER_S = 30  # a run this late is announced as late in its thread
+EARLY_WAKE_S = 1  # a job that wakes more than this before its invite's (edited) time sleeps again
 _WATCHED = (CallState.UNKNOWN, CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
 
 
@@ -112,12 +126,61 @@ class HangUpOutcome(StrEnum):
     CANNOT = "cannot"  # the provider cannot hang up calls
 
 
+class EditOutcome(StrEnum):
+    """What Edit achieved (when the form was asked for, or submitted)."""
+
+    EDITED = "edited"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    ALREADY_DIALLED = "already_dialled"  # the scheduler or Dial now fired it first
+    ALREADY_OVER = "already_over"  # cancelled or missed meanwhile
+    CHANGED = "changed"  # edited (or given people) by someone else since the form was opened
+
+
+class AddPeopleOutcome(StrEnum):
+    """What Add people achieved."""
+
+    ADDED = "added"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    ALREADY_OVER = "already_over"  # finished, cancelled or missed: there is no call to join any more
+    ALREADY_IN = "already_in"  # everyone given is already called by the invite
+    TOO_MANY = "too_many"  # the invite would call more than MAX_PARTIES
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who presses a button or types a command, and whether they may act on anyone's invite."""
 
     user_id: str
     privileged: bool = False  # a workspace admin or owner, or a member of the invite admin group
+    name: str | None = None  # how the thread names them (plain text, so nobody is pinged)
+
+
+@dataclass(frozen=True)
+class Editing:
+    """A scheduled invite as an Edit form shows it, and the version the submit must still find."""
+
+    invite: Invite
+    attempts: tuple[CallAttempt, ...]
+    version: str
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an Edit did (for the editor's reply), or why it did nothing."""
+
+    outcome: EditOutcome
+    moved: bool = False
+    changes: PartiesChanged = field(default_factory=PartiesChanged)
+
+
+@dataclass(frozen=True)
+class PeopleAdded:
+    """What Add people did, or why it did nothing."""
+
+    outcome: AddPeopleOutcome
+    changes: PartiesChanged = field(default_factory=PartiesChanged)
 
 
 def may_act(invite: Invite, actor: Actor) -> bool:
@@ -197,11 +260,18 @@ class InviteService:
         invite = await self._store.get_invite(invite_id)
         if invite is None or invite.status is not InviteStatus.SCHEDULED:
             return
+        if invite.due_at > now + timedelta(seconds=EARLY_WAKE_S):
+            # Edited to a later time after this job was set (by another process, or the job
+            # outlived its replacement): wait for the new time instead.
+            self._scheduler.schedule_fire(invite_id, invite.due_at)
+            return
         late_s = max(0, int((now - invite.due_at).total_seconds()))
         if late_s > self._rules.grace_s:
             await self._miss(invite, late_s)
             return
-        claimed = await self._store.claim_due_invite(invite_id, now, late_s if late_s > LATE_NOTICE_AFTER_S else None)
+        late_by = late_s if late_s > LATE_NOTICE_AFTER_S else None
+        # Only at the time read: an edit that moved it since then has set a job for the new time.
+        claimed = await self._store.claim_due_invite(invite_id, now, late_by, due_at=invite.due_at)
         if claimed is None:
             return
         if claimed.late_by_s:
@@ -583,6 +653,125 @@ class InviteService:
         await self._dial(claimed)
         return RedialOutcome.REDIALLING
 
+    async def editing(self, invite_id: int, actor: Actor) -> Editing | EditOutcome:
+        """The invite an Edit form opens on (with its version), or why it can't be edited."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return EditOutcome.NOT_FOUND
+        if not may_act(invite, actor):
+            return EditOutcome.NOT_ALLOWED
+        if invite.status is not InviteStatus.SCHEDULED:
+            return _edit_stale(invite.status)
+        attempts = tuple(await self._store.attempts(invite_id))
+        return Editing(invite, attempts, invite_version(invite, attempts))
+
+    async def edit(self, invite_id: int, actor: Actor, version: str, change: InviteChange) -> Edited:
+        """Change a scheduled invite in place, only if nobody dialled or changed it since `version` was read.
+
+        Permission and state are decided again from the rows; the store applies the whole edit
+        in one compare-and-set, so a dial, a cancel or another edit meanwhile leaves it untouched.
+        """
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return Edited(EditOutcome.NOT_FOUND)
+        if not may_act(invite, actor):
+            return Edited(EditOutcome.NOT_ALLOWED)
+        if invite.status is not InviteStatus.SCHEDULED:
+            return Edited(_edit_stale(invite.status))
+        changes = await self._store.edit_invite(invite_id, version, change, self._clock.now())
+        if changes is None:
+            fresh = await self._store.get_invite(invite_id)
+            if fresh is None or fresh.status is not InviteStatus.SCHEDULED:
+                return Edited(_edit_stale(fresh.status if fresh else InviteStatus.CANCELLED))
+            return Edited(EditOutcome.CHANGED)
+        moved = change.due_at != invite.due_at
+        if moved:
+            self._scheduler.schedule_fire(invite_id, change.due_at)  # replaces the job by its id
+        others = (
+            change.provider != invite.provider
+            or change.target != invite.target
+            or change.max_duration_s != invite.max_duration_s
+            or dict(change.options) != dict(invite.options)
+        )
+        params = {
+            "by": actor.user_id,
+            "name": actor.name or actor.user_id,
+            "at": change.due_at.isoformat() if moved else None,
+            "added": len(changes.added),
+            "removed": len(changes.removed),
+            "other": others,
+        }
+        if moved or others or changes.added or changes.removed:  # a form saved unchanged tells the thread nothing
+            await self._notifier.notice(invite_id, Notice(NoticeKind.EDITED, params))
+            await self._notifier.invite_changed(invite_id)
+        return Edited(EditOutcome.EDITED, moved, changes)
+
+    async def get(self, invite_id: int) -> Invite | None:
+        """The invite as stored now."""
+        return await self._store.get_invite(invite_id)
+
+    async def may_add_people(self, invite_id: int, actor: Actor) -> AddPeopleOutcome:
+        """Whether Add people may open its modal: ADDED when it may, else why not (checked again on submit)."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return AddPeopleOutcome.NOT_FOUND
+        if not may_act(invite, actor):
+            return AddPeopleOutcome.NOT_ALLOWED
+        if invite.status not in {InviteStatus.SCHEDULED, InviteStatus.DIALING}:
+            return AddPeopleOutcome.ALREADY_OVER
+        return AddPeopleOutcome.ADDED
+
+    async def add_people(self, invite_id: int, actor: Actor, parties: Sequence[Party]) -> PeopleAdded:
+        """Add calls to a scheduled or dialling invite; nobody it already calls is added twice.
+
+        A scheduled invite's new calls wait for its time; a dialling invite's are placed by
+        `place_added` through the same per-call claim as its first calls, so each is dialled once
+        however often either runs.
+        """
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return PeopleAdded(AddPeopleOutcome.NOT_FOUND)
+        if not may_act(invite, actor):
+            return PeopleAdded(AddPeopleOutcome.NOT_ALLOWED)
+        known = await self._store.attempts(invite_id)
+        new = [p for p in parties if not any(same_party(a.party, p) for a in known)]
+        if len(party_outcomes(known)) + len(new) > MAX_PARTIES:
+            return PeopleAdded(AddPeopleOutcome.TOO_MANY)
+        allowed = (InviteStatus.SCHEDULED, InviteStatus.DIALING)
+        changes = await self._store.add_attempts(invite_id, parties, allowed, self._clock.now())
+        if changes is None:
+            return PeopleAdded(AddPeopleOutcome.ALREADY_OVER)
+        if not changes.added:
+            return PeopleAdded(AddPeopleOutcome.ALREADY_IN, changes)
+        params = {"by": actor.user_id, "name": actor.name or actor.user_id, "n": len(changes.added)}
+        await self._notifier.notice(invite_id, Notice(NoticeKind.PEOPLE_ADDED, params))
+        await self._notifier.invite_changed(invite_id)  # the parent counts people too
+        return PeopleAdded(AddPeopleOutcome.ADDED, changes)
+
+    async def place_added(self, invite_id: int) -> None:
+        """Place the calls Add people queued on a dialling invite (a scheduled one's wait for its time).
+
+        Separate from `add_people` so Slack's form gets its answer before any provider is asked; if
+        the process dies in between, `rebuild` dials the dialling invite's queued calls at start-up.
+        """
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return
+        if invite.status is InviteStatus.DONE:
+            # Its last call ended between the add and now (settle counted before the new calls were
+            # in): reopen it, or the people just added would never be called.
+            waiting = [
+                a for a in await self._store.attempts(invite_id) if a.state is CallState.QUEUED and not a.sent_at
+            ]
+            if not waiting or not await self._store.set_invite_status(
+                invite_id, InviteStatus.DIALING, expected=InviteStatus.DONE
+            ):
+                return
+            await self._notifier.invite_changed(invite_id)
+            invite = await self._store.get_invite(invite_id)
+        if invite is not None and invite.status is InviteStatus.DIALING:
+            await self._dial(invite)
+
     async def _cancel_attempt(self, provider: Provider | None, attempt: CallAttempt) -> None:
         assert attempt.id is not None
         if attempt.state is CallState.QUEUED and attempt.sent_at is None:
@@ -599,6 +788,13 @@ def _policy_problem(party: Party, policy: DialingPolicy) -> NumberProblem | None
         return None
     number = normalise(party.address, policy)
     return number if isinstance(number, NumberProblem) else None
+
+
+def _edit_stale(status: InviteStatus) -> EditOutcome:
+    """Why an Edit found nothing to change, from the invite's status."""
+    if status in {InviteStatus.DIALING, InviteStatus.DONE}:
+        return EditOutcome.ALREADY_DIALLED
+    return EditOutcome.ALREADY_OVER
 
 
 def _dial_now_stale(status: InviteStatus) -> DialNowOutcome:

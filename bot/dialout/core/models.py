@@ -5,6 +5,8 @@ Plain values only, so every rule about them can be tested without Slack, HTTP or
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,3 +174,50 @@ def redial_candidates(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
     tried (missed).
     """
     return [a for a in party_outcomes(attempts) if a.state is CallState.FAILED and a.reason not in _NOT_REDIALLED]
+
+
+def invite_version(invite: Invite, attempts: Sequence[CallAttempt]) -> str:
+    """A fingerprint of what an edit reads (status, time, target, provider, options, max, calls).
+
+    An Edit form carries it from when it was opened; the store applies the edit only while the
+    invite still has it, so an edit made from a form opened before someone else's edit (or Add
+    people, or the dial) changes nothing. Calls count by whom they dial, not only by id: SQLite may
+    give a new row the id of one an edit just deleted.
+    """
+    read = [
+        invite.status.value,
+        invite.due_at.isoformat(),
+        invite.provider,
+        invite.target.kind.value,
+        invite.target.id,
+        sorted(invite.options.items()),
+        invite.max_duration_s,
+        sorted((a.id or 0, a.party.kind.value, a.party.address, a.party.name or "") for a in attempts),
+    ]
+    return hashlib.sha256(json.dumps(read, default=str).encode()).hexdigest()[:24]
+
+
+def same_party(a: Party, b: Party) -> bool:
+    """Whether two parties would be dialled at the same address (a number, a room)."""
+    return a.kind is b.kind and a.address == b.address
+
+
+@dataclass(frozen=True)
+class InviteChange:
+    """What an Edit sets on a scheduled invite: everything the form holds, parties resolved."""
+
+    provider: str
+    target: Target
+    due_at: datetime
+    parties: tuple[Party, ...]
+    max_duration_s: int | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PartiesChanged:
+    """What an edit or Add people did to an invite's calls."""
+
+    added: tuple[CallAttempt, ...] = ()
+    removed: tuple[CallAttempt, ...] = ()
+    already_in: tuple[Party, ...] = ()  # asked for, but the invite already calls them

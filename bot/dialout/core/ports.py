@@ -12,7 +12,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Capability, Invite, InviteStatus, Target
+from bot.dialout.core.models import (
+    CallAttempt,
+    CallEvent,
+    CallLimits,
+    Capability,
+    Invite,
+    InviteChange,
+    InviteStatus,
+    PartiesChanged,
+    Target,
+)
 from bot.kernel.people import Party
 from bot.kernel.states import CallState, FailReason
 
@@ -270,11 +280,18 @@ class InviteStore(Protocol):
     async def attempts(self, invite_id: int) -> list[CallAttempt]: ...
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]: ...
     async def claim_due_invite(
-        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+        self,
+        invite_id: int,
+        now: datetime,
+        late_by_s: int | None,
+        *,
+        fired_by: str | None = None,
+        due_at: datetime | None = None,
     ) -> Invite | None:
         """Move a scheduled invite to dialing in one atomic update; None if someone else did.
 
-        `fired_by` names who pressed Dial now (the scheduler's own claim leaves it None).
+        `fired_by` names who pressed Dial now (the scheduler's own claim leaves it None). `due_at`,
+        when given, must still be the invite's time (an edit that moved it meanwhile wins).
         """
         ...
 
@@ -291,6 +308,26 @@ class InviteStore(Protocol):
     async def set_invite_status(
         self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None
     ) -> bool: ...
+    async def edit_invite(
+        self, invite_id: int, version: str, change: InviteChange, now: datetime
+    ) -> PartiesChanged | None:
+        """Apply an edit to a scheduled invite in one transaction, only while its `invite_version` is `version`.
+
+        Calls to parties the edit keeps stay as they are; calls to parties it drops are deleted (only
+        queued ones never claimed for sending); new parties get queued calls. None: nothing changed
+        (the invite is no longer scheduled, or was changed since `version` was read).
+        """
+        ...
+
+    async def add_attempts(
+        self, invite_id: int, parties: Sequence[Party], allowed: Sequence[InviteStatus], now: datetime
+    ) -> PartiesChanged | None:
+        """Queue a call for each party the invite does not already call, atomically, while its status is allowed.
+
+        None: the invite is not in an allowed status (nothing added).
+        """
+        ...
+
     async def claim_attempt_for_sending(self, attempt_id: int, now: datetime) -> bool:
         """Mark a queued attempt as being sent, once; False if it was already sent."""
         ...
@@ -371,6 +408,8 @@ class NoticeKind(StrEnum):
     UNKNOWN_OUTCOME = "unknown_outcome"
     HUNG_UP = "hung_up"  # someone pressed Hang up all
     REDIAL = "redial"  # someone pressed Redial failed: new calls for those who failed
+    EDITED = "edited"  # someone edited the invite (moved it, changed its parties or settings)
+    PEOPLE_ADDED = "people_added"  # someone pressed Add people
 
 
 @dataclass(frozen=True)

@@ -30,28 +30,33 @@ from bot.dialout.core.command import (
     ParseError,
     ParseProblem,
     Preview,
+    form_of_invite,
     parse_command,
     prefill_from_message,
     read_form,
+    read_people,
     read_when,
     resolve_parties,
 )
 from bot.dialout.core.invites import (
     Actor,
+    AddPeopleOutcome,
     CancelOutcome,
     DialNowOutcome,
+    EditOutcome,
     HangUpOutcome,
     InviteService,
     Redial,
     RedialOutcome,
 )
 from bot.dialout.core.listing import HomePage, InviteListing
-from bot.dialout.core.models import Capability, Invite, TargetKind
+from bot.dialout.core.models import Capability, Invite, InviteChange, PartiesChanged, TargetKind
 from bot.dialout.core.ports import ProviderInfo, SecondsRange
 from bot.kernel.feature import Asker
-from bot.kernel.people import UserProfile
+from bot.kernel.people import Party, UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
+from bot.kernel.when import When
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +128,7 @@ class ButtonReply:
 
     locale: str
     invite_id: int
-    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome
+    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome | EditOutcome | AddPeopleOutcome
     who_may: WhoMay | None = None  # set when the presser was refused
 
 
@@ -134,6 +139,38 @@ class RedialConfirmation:
     locale: str
     plan: Redial
     provider_title: str = ""
+
+
+@dataclass(frozen=True)
+class EditReply:
+    """What submitting an Edit form achieved; anything but EDITED is shown on the form and changed nothing."""
+
+    locale: str
+    invite_id: int
+    outcome: EditOutcome
+    who_may: WhoMay | None = None
+    moved_to: datetime | None = None
+    tz: str = "UTC"
+    changes: PartiesChanged = field(default_factory=PartiesChanged)
+
+
+@dataclass(frozen=True)
+class AddPeopleSetup:
+    """What the Add people modal is drawn for."""
+
+    locale: str
+    invite_id: int
+
+
+@dataclass(frozen=True)
+class AddPeopleReply:
+    """What submitting Add people achieved (who was added, who the invite already calls)."""
+
+    locale: str
+    invite_id: int
+    outcome: AddPeopleOutcome
+    who_may: WhoMay | None = None
+    changes: PartiesChanged = field(default_factory=PartiesChanged)
 
 
 @dataclass(frozen=True)
@@ -187,6 +224,18 @@ class PreviewReply:
     phrase: str
     preview: Preview | None = None
     error: ParseError | None = None
+
+
+@dataclass(frozen=True)
+class EditSetup:
+    """An Edit form: the form's setup, the invite's values, and what the submit must still find."""
+
+    setup: FormSetup
+    invite_id: int
+    channel_id: str
+    version: str
+    values: DialForm
+    preview: Preview
 
 
 @dataclass(frozen=True)
@@ -266,16 +315,17 @@ class DialRequests:
 
     async def _actor(self, user_id: str, profile: UserProfile) -> Actor:
         """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
+        name = profile.real_name
         if profile.is_admin:
-            return Actor(user_id, privileged=True)
+            return Actor(user_id, privileged=True, name=name)
         group = self._rules.admin_group
         if not group:
-            return Actor(user_id)
+            return Actor(user_id, name=name)
         try:
-            return Actor(user_id, privileged=user_id in await self._groups.members(group))
+            return Actor(user_id, privileged=user_id in await self._groups.members(group), name=name)
         except LookupFailed as exc:  # unsure who is in the group: only the creator may act; try again later
             log.warning("could not read the members of user group %s (%s)", group, exc)
-            return Actor(user_id)
+            return Actor(user_id, name=name)
 
     async def _who_may(self, invite_id: int, outcome: StrEnum) -> WhoMay | None:
         """Who may act on the invite, when `outcome` is a refusal (every outcome enum spells it not_allowed)."""
@@ -415,6 +465,110 @@ class DialRequests:
         outcome = await self._invites.redial_failed(invite_id, actor, self._rules.policy)
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
+    async def open_edit(self, invite_id: int, user_id: str) -> EditSetup | ButtonReply:
+        """The Edit button: the form prefilled with the invite as it is, or why it can't be edited."""
+        profile = await self._asker_profile(user_id)
+        locale = self._locale(profile)
+        editing = await self._invites.editing(invite_id, await self._actor(user_id, profile))
+        if isinstance(editing, EditOutcome):
+            return ButtonReply(locale, invite_id, editing, await self._who_may(invite_id, editing))
+        invite = editing.invite
+        setup = FormSetup(locale, profile.tz, provider_choices(self._providers(), self._rules.default_provider))
+        values = form_of_invite(invite, editing.attempts, profile.tz)
+        # The phrase shown stands for the exact instant stored: an untouched time box keeps it.
+        preview = Preview(values.when, When(invite.due_at))
+        return EditSetup(setup, invite_id, invite.channel_id, editing.version, values, preview)
+
+    async def submit_edit(
+        self, invite_id: int, version: str, form: DialForm, asker: Asker, preview: Preview | None = None
+    ) -> EditReply | FormErrorReply:
+        """Read a submitted Edit form like a new one, then change the invite if nobody did meanwhile."""
+        profile = await self._asker_profile(asker.user_id)
+        locale = self._locale(profile)
+        providers = self._providers()
+        try:
+            draft = read_form(form, self._context(profile, providers), preview)
+            parties = await self._parties(draft, asker, profile, providers)
+        except FormErrors as exc:
+            return FormErrorReply(locale, exc.errors)
+        except ParseError as exc:
+            return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.PROVIDER): exc})
+        change = InviteChange(
+            provider=draft.provider,
+            target=draft.target,
+            due_at=draft.when.at.astimezone(self._clock.now().tzinfo),
+            parties=tuple(parties),
+            max_duration_s=draft.max_duration_s,
+            options=dict(draft.options),
+        )
+        edited = await self._invites.edit(invite_id, await self._actor(asker.user_id, profile), version, change)
+        return EditReply(
+            locale,
+            invite_id,
+            edited.outcome,
+            await self._who_may(invite_id, edited.outcome),
+            change.due_at if edited.moved else None,
+            profile.tz,
+            edited.changes,
+        )
+
+    async def open_add_people(self, invite_id: int, user_id: str) -> AddPeopleSetup | ButtonReply:
+        """The Add people button: the small modal, or why nobody can be added."""
+        profile = await self._asker_profile(user_id)
+        locale = self._locale(profile)
+        outcome = await self._invites.may_add_people(invite_id, await self._actor(user_id, profile))
+        if outcome is not AddPeopleOutcome.ADDED:
+            return ButtonReply(locale, invite_id, outcome, await self._who_may(invite_id, outcome))
+        return AddPeopleSetup(locale, invite_id)
+
+    async def submit_add_people(self, invite_id: int, form: DialForm, asker: Asker) -> AddPeopleReply | FormErrorReply:
+        """Read the people and numbers like the form's, resolve them, and add whoever is new."""
+        profile = await self._asker_profile(asker.user_id)
+        locale = self._locale(profile)
+        invite = await self._invites.get(invite_id)
+        if invite is None:
+            return AddPeopleReply(locale, invite_id, AddPeopleOutcome.NOT_FOUND)
+        try:
+            people = read_people(form, self._rules.policy)
+            draft = people.as_draft(invite.target, invite.provider, When(self._clock.now(), is_now=True))
+            parties = await self._resolve(draft, profile)
+        except FormErrors as exc:
+            return FormErrorReply(locale, exc.errors)
+        except ParseError as exc:
+            return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.NUMBERS): exc})
+        actor = await self._actor(asker.user_id, profile)
+        added = await self._invites.add_people(invite_id, actor, parties)
+        who_may = await self._who_may(invite_id, added.outcome)
+        return AddPeopleReply(locale, invite_id, added.outcome, who_may, added.changes)
+
+    async def place_added(self, invite_id: int) -> None:
+        """After Add people was answered: place the new calls now if the invite is being dialled."""
+        await self._invites.place_added(invite_id)
+
+    async def _resolve(self, draft: InviteDraft, profile: UserProfile) -> list[Party]:
+        """The draft's parties, mentions turned into numbers from Slack profiles (ParseError: someone has none)."""
+        profiles = dict(
+            zip(
+                draft.mentions,
+                await asyncio.gather(*(self._directory.profile(u) for u in draft.mentions)),
+                strict=True,
+            )
+        )
+        return resolve_parties(draft, profiles, self._rules.policy)
+
+    async def _parties(
+        self, draft: InviteDraft, asker: Asker, profile: UserProfile, providers: Mapping[str, ProviderInfo]
+    ) -> list[Party]:
+        """Resolve the draft's people, check where it reports and what the provider says (ParseError if not)."""
+        parties = await self._resolve(draft, profile)
+        if not await self._directory.can_post(asker.channel_id):
+            raise ParseError(ParseProblem.CANNOT_POST_HERE, {})
+        info = providers.get(draft.provider)
+        refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
+        if refused:
+            raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
+        return parties
+
     async def _store(
         self,
         draft: InviteDraft,
@@ -429,20 +583,8 @@ class DialRequests:
         Raises ParseError (nothing stored) for what only Slack or the provider can tell.
         """
         locale = self._locale_of(profile.locale, self._rules.default_locale)
-        profiles = dict(
-            zip(
-                draft.mentions,
-                await asyncio.gather(*(self._directory.profile(u) for u in draft.mentions)),
-                strict=True,
-            )
-        )
-        parties = resolve_parties(draft, profiles, self._rules.policy)
-        if not await self._directory.can_post(asker.channel_id):
-            raise ParseError(ParseProblem.CANNOT_POST_HERE, {})
+        parties = await self._parties(draft, asker, profile, providers)
         info = providers.get(draft.provider)
-        refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
-        if refused:
-            raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
         now = self._clock.now()
         invite = Invite(
             team_id=asker.team_id,

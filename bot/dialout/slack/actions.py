@@ -26,12 +26,13 @@ from bot.slack import ids
 log = logging.getLogger(__name__)
 
 
-def _value(body: dict[str, Any]) -> str:
+def pressed_value(body: dict[str, Any]) -> str:
     """The pressed button's value: the invite it is about, as the payload carries it (forgeable)."""
     return str(body["actions"][0].get("value") or "")
 
 
-def _asker(body: dict[str, Any], channel_id: str | None = None) -> Asker:
+def presser(body: dict[str, Any], channel_id: str | None = None) -> Asker:
+    """Who clicked (or submitted), in which workspace, and where to answer them."""
     team = (body.get("team") or {}).get("id", "")
     return Asker(body["user"]["id"], team, channel_id or body["channel"]["id"])
 
@@ -46,11 +47,11 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
             ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
         ) -> None:
             await ack()
-            asker = _asker(body)
-            invite_id = read_invite_id(_value(body))
+            asker = presser(body)
+            invite_id = read_invite_id(pressed_value(body))
             if invite_id is None:
                 reply: CancelReply | ButtonReply | ErrorReply = await requests.unreadable_button(
-                    _value(body), asker.user_id
+                    pressed_value(body), asker.user_id
                 )
             else:
                 reply = await press(invite_id, asker.user_id)
@@ -65,14 +66,16 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     @app.action(ids.REDIAL_FAILED_ACTION)
     async def handle_redial(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        asker = _asker(body)
-        invite_id = read_invite_id(_value(body))
+        asker = presser(body)
+        invite_id = read_invite_id(pressed_value(body))
         if invite_id is None:
             await tell(
                 client,
                 respond,
                 asker,
-                build_reply(await requests.unreadable_button(_value(body), asker.user_id), clock.now(), mask_numbers),
+                build_reply(
+                    await requests.unreadable_button(pressed_value(body), asker.user_id), clock.now(), mask_numbers
+                ),
             )
             return
         answer = await requests.confirm_redial(invite_id, asker.user_id)
@@ -99,6 +102,6 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
             log.warning("Redial failed submitted with unreadable metadata by %s; ignored", body["user"]["id"])
             return
         invite_id, channel_id = metadata
-        asker = _asker(body, channel_id)
+        asker = presser(body, channel_id)
         reply = await requests.redial(invite_id, asker.user_id)
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))

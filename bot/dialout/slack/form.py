@@ -18,7 +18,7 @@ from typing import Any
 
 from slack_sdk.models.views import View as SlackView
 
-from bot.dialout.core.command import DialForm, FormField, ParseError, ParseProblem, Preview
+from bot.dialout.core.command import DialForm, FormField, ParseError, ParseProblem, Preview, read_invite_id
 from bot.dialout.core.models import TargetKind
 from bot.dialout.core.requests import FormSetup, PreviewReply, ProviderChoice
 from bot.dialout.slack.replies import build_parse_error
@@ -27,6 +27,8 @@ from bot.slack.lines import format_local
 from bot.slack.messages import CATALOGUE, t
 
 CALLBACK_ID = "dial_form"  # the modal's callback id, and the global shortcut's ("Schedule a dial-out")
+EDIT_CALLBACK_ID = "dial_form_edit"  # the same form opened by Edit on a thread parent: its submit changes the invite
+ADD_PEOPLE_CALLBACK_ID = "invite_add_people"  # the small modal of Add people
 MESSAGE_SHORTCUT_ID = "dial_people"  # the message shortcut ("Dial these people")
 PREVIEW_BLOCK = "dial_form_when_preview"
 MAX_TEXT_INPUT = 3000  # Slack's most for a plain_text_input
@@ -52,10 +54,14 @@ class FormMetadata:
 
     channel_id: str = ""  # where it was opened from; empty for the global shortcut (a channel field instead)
     preview: Preview | None = None
+    invite_id: int | None = None  # the invite an Edit form changes
+    version: str = ""  # the invite's version when the Edit form opened (the submit must still find it)
 
     def encode(self) -> str:
         """As `private_metadata` (well under Slack's 3000 characters)."""
         data: dict[str, Any] = {"c": self.channel_id}
+        if self.invite_id is not None:
+            data["i"], data["v"] = self.invite_id, self.version
         if self.preview is not None:
             data["p"] = self.preview.phrase[: MAX_TEXT_INPUT // 3]
             data["at"] = self.preview.when.at.isoformat()
@@ -71,7 +77,8 @@ class FormMetadata:
             if "at" in data:
                 when = When(datetime.fromisoformat(data["at"]), bool(data.get("now")))
                 preview = Preview(str(data.get("p", "")), when)
-            return cls(str(data.get("c", "")), preview)
+            invite_id = int(data["i"]) if "i" in data else None
+            return cls(str(data.get("c", "")), preview, invite_id, str(data.get("v", "")))
         except (ValueError, TypeError, AttributeError):
             return cls()
 
@@ -245,7 +252,9 @@ def build_form(
 ) -> dict[str, Any]:
     """The modal for `values`, in the user's language; checked with slack_sdk's View (Slack's limits).
 
-    `setup.choices` must not be empty: with no provider configured there is no form to show.
+    With an invite id in `metadata` it is that invite's Edit form (its own callback id, title and
+    Save button), drawn from the same fields. `setup.choices` must not be empty: with no provider
+    configured there is no form to show.
     """
     locale = setup.locale
     choice = chosen(values, setup.choices)
@@ -270,16 +279,48 @@ def build_form(
         *([] if metadata.channel_id else [_channel_block(locale)]),
         *_provider_blocks(values, choice, locale),
     ]
+    editing = metadata.invite_id is not None
     view: dict[str, Any] = {
         "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": _plain(t("form.title", locale)),
-        "submit": _plain(t("form.submit", locale)),
+        "callback_id": EDIT_CALLBACK_ID if editing else CALLBACK_ID,
+        "title": _plain(t("edit.title", locale, id=metadata.invite_id) if editing else t("form.title", locale)),
+        "submit": _plain(t("edit.submit", locale) if editing else t("form.submit", locale)),
         "close": _plain(t("form.close", locale)),
         "private_metadata": metadata.encode(),
         "blocks": blocks,
     }
     SlackView(**view).validate_json()  # raises on what Slack would refuse
+    return view
+
+
+def add_people_metadata(invite_id: int, channel_id: str) -> str:
+    """The Add people modal's private_metadata: which invite, and where to answer the presser."""
+    return json.dumps({"invite": invite_id, "channel": channel_id})
+
+
+def read_add_people_metadata(metadata: str) -> tuple[int, str] | None:
+    """(invite id, channel id) from a submitted Add people modal; None for metadata the bot did not write."""
+    try:
+        values = json.loads(metadata)
+        invite_id = read_invite_id(str(values["invite"]))
+        return (invite_id, str(values["channel"])) if invite_id is not None else None
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def build_add_people_modal(invite_id: int, channel_id: str, locale: str) -> dict[str, Any]:
+    """The small modal of Add people: the form's own people picker and numbers box (read by the same rules)."""
+    intro = {"type": "section", "text": {"type": "plain_text", "text": t("add_people.intro", locale, id=invite_id)}}
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": ADD_PEOPLE_CALLBACK_ID,
+        "private_metadata": add_people_metadata(invite_id, channel_id),
+        "title": _plain(t("add_people.title", locale)),
+        "submit": _plain(t("add_people.submit", locale)),
+        "close": _plain(t("add_people.close", locale)),
+        "blocks": [intro, *_people_blocks(DialForm(), locale)],
+    }
+    SlackView(**view).validate_json()
     return view
 
 

@@ -39,7 +39,7 @@ from bot.slack.messages import t
 log = logging.getLogger(__name__)
 
 # What views.open answers when the trigger id can no longer open a view.
-_SPENT_TRIGGER = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
+SPENT_TRIGGER = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
 
 
 def _slack_error(exc: SlackApiError) -> str | None:
@@ -69,7 +69,7 @@ async def open_form(
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
-        if _slack_error(exc) not in _SPENT_TRIGGER:
+        if _slack_error(exc) not in SPENT_TRIGGER:
             raise
         log.warning("the /dial form for %s did not open: %s", user_id, _slack_error(exc))
         return t("form.expired", setup.locale)

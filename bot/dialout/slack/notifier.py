@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.dialout.core.models import Invite
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
+from bot.dialout.slack.editing import build_edit_notice, build_people_added_notice
 from bot.dialout.slack.thread import (
     View,
     build_failures,
@@ -240,6 +241,10 @@ class InviteSender:
             return t("notice.hung_up", locale, by=params.get("by", "?"))
         if notice.kind is NoticeKind.REDIAL:
             return t("notice.redial", locale, by=params.get("by", "?"), n=describe_count(invite, params["n"], locale))
+        if notice.kind is NoticeKind.EDITED:
+            return build_edit_notice(params, invite, locale)
+        if notice.kind is NoticeKind.PEOPLE_ADDED:
+            return build_people_added_notice(params, invite, locale)
         if notice.kind is NoticeKind.UNKNOWN_OUTCOME:
             attempt = await self._store.get_attempt(int(params.get("attempt_id", 0)))
             who = describe_party(attempt, view) if attempt else "?"

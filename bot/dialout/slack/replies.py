@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.dialout.core.command import ParseError, ParseProblem
-from bot.dialout.core.invites import CancelOutcome, DialNowOutcome, HangUpOutcome, RedialOutcome
+from bot.dialout.core.invites import (
+    AddPeopleOutcome,
+    CancelOutcome,
+    DialNowOutcome,
+    EditOutcome,
+    HangUpOutcome,
+    RedialOutcome,
+)
 from bot.dialout.core.requests import (
     ButtonReply,
     CancelReply,
@@ -73,7 +80,13 @@ def build_parse_error(error: ParseError, locale: str, now: datetime | None = Non
     return t(f"parse.{problem.value}", locale, **params)
 
 
-_BUTTON_KEYS = {DialNowOutcome: "dial_now", RedialOutcome: "redial", HangUpOutcome: "hang_up"}
+_BUTTON_KEYS = {
+    DialNowOutcome: "dial_now",
+    RedialOutcome: "redial",
+    HangUpOutcome: "hang_up",
+    EditOutcome: "edit",
+    AddPeopleOutcome: "add_people",
+}
 
 
 def build_refusal(invite_id: int, who_may: WhoMay | None, locale: str) -> str:

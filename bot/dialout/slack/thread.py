@@ -199,17 +199,25 @@ def cancel_button(invite: Invite, locale: str) -> dict[str, Any]:
 def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> list[dict[str, Any]]:
     """The buttons that can act on the invite as it is now: nothing is offered that would do nothing.
 
-    Scheduled: Dial now, Cancel. Dialling: Hang up all (where the provider can), Cancel.
-    Finished with calls a redial could help: Redial failed (its confirmation lists them).
+    Scheduled: Dial now, Edit, Add people, Cancel. Dialling: Hang up all (where the provider can),
+    Add people, Cancel. Finished with calls a redial could help: Redial failed (its confirmation
+    lists them). Meetings call rooms, not people: they get no Add people.
     """
     locale = view.locale
+    add = (
+        []
+        if invite.target.kind is TargetKind.MEETING
+        else [_button(ids.ADD_PEOPLE_ACTION, "add_people", invite, locale)]
+    )
     if invite.status is InviteStatus.SCHEDULED:
         return [
             _button(ids.DIAL_NOW_ACTION, "dial_now", invite, locale, style="primary", confirm="dial_now"),
+            _button(ids.EDIT_ACTION, "edit", invite, locale),
+            *add,
             cancel_button(invite, locale),
         ]
     if invite.status is InviteStatus.DIALING:
-        buttons = [cancel_button(invite, locale)]
+        buttons = [*add, cancel_button(invite, locale)]
         if view.can_hang_up:
             buttons.insert(0, _button(ids.HANG_UP_ACTION, "hang_up", invite, locale, confirm="hang_up"))
         return buttons

@@ -11,7 +11,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Capability, Invite, InviteStatus
+from bot.dialout.core.models import (
+    CallAttempt,
+    CallEvent,
+    CallLimits,
+    Capability,
+    Invite,
+    InviteChange,
+    InviteStatus,
+    PartiesChanged,
+    invite_version,
+    same_party,
+)
 from bot.dialout.core.ports import (
     DialRequest,
     Notice,
@@ -57,7 +68,7 @@ class InMemoryInviteStore:
             fired_by=None,
         )
         for position, party in enumerate(parties):
-            attempt_id = len(self._attempts) + 1
+            attempt_id = self._next_attempt_id()
             self._attempts[attempt_id] = CallAttempt(
                 invite_id, position, party, id=attempt_id, updated_at=invite.created_at
             )
@@ -90,10 +101,18 @@ class InMemoryInviteStore:
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
     async def claim_due_invite(
-        self, invite_id: int, now: datetime, late_by_s: int | None, *, fired_by: str | None = None
+        self,
+        invite_id: int,
+        now: datetime,
+        late_by_s: int | None,
+        *,
+        fired_by: str | None = None,
+        due_at: datetime | None = None,
     ) -> Invite | None:
         invite = self._invites.get(invite_id)
         if invite is None or invite.status is not InviteStatus.SCHEDULED:
+            return None
+        if due_at is not None and invite.due_at != due_at:
             return None
         invite.status, invite.fired_at, invite.late_by_s = InviteStatus.DIALING, now, late_by_s
         invite.fired_by = fired_by
@@ -110,11 +129,61 @@ class InMemoryInviteStore:
         position = mine[-1].position + 1 if mine else 0
         added = []
         for old in (a for a in mine if a.id in set(attempt_ids)):
-            attempt_id = len(self._attempts) + 1
+            attempt_id = self._next_attempt_id()
             self._attempts[attempt_id] = CallAttempt(invite_id, position, old.party, id=attempt_id, updated_at=now)
             added.append(replace(self._attempts[attempt_id]))
             position += 1
         return added
+
+    def _next_attempt_id(self) -> int:
+        return max(self._attempts, default=0) + 1  # ids are never reused, even after an edit drops calls
+
+    def _queue(self, invite_id: int, parties: Sequence[Party], now: datetime) -> list[CallAttempt]:
+        mine = [a.position for a in self._attempts.values() if a.invite_id == invite_id]
+        position = max(mine, default=-1) + 1
+        added = []
+        for party in parties:
+            attempt_id = self._next_attempt_id()
+            self._attempts[attempt_id] = CallAttempt(invite_id, position, party, id=attempt_id, updated_at=now)
+            added.append(replace(self._attempts[attempt_id]))
+            position += 1
+        return added
+
+    async def edit_invite(
+        self, invite_id: int, version: str, change: InviteChange, now: datetime
+    ) -> PartiesChanged | None:
+        invite = self._invites.get(invite_id)
+        if invite is None or invite.status is not InviteStatus.SCHEDULED:
+            return None
+        current = sorted((a for a in self._attempts.values() if a.invite_id == invite_id), key=lambda a: a.position)
+        if invite_version(invite, current) != version:
+            return None
+        invite.provider, invite.target, invite.due_at = change.provider, change.target, change.due_at
+        invite.max_duration_s, invite.options = change.max_duration_s, dict(change.options)
+        dropped = [
+            replace(a)
+            for a in current
+            if not any(same_party(a.party, p) for p in change.parties)
+            and a.state is CallState.QUEUED
+            and a.sent_at is None
+        ]
+        for attempt in dropped:
+            del self._attempts[attempt.id or 0]
+        new = [p for p in change.parties if not any(same_party(a.party, p) for a in current)]
+        return PartiesChanged(added=tuple(self._queue(invite_id, new, now)), removed=tuple(dropped))
+
+    async def add_attempts(
+        self, invite_id: int, parties: Sequence[Party], allowed: Sequence[InviteStatus], now: datetime
+    ) -> PartiesChanged | None:
+        invite = self._invites.get(invite_id)
+        if invite is None or invite.status not in allowed:
+            return None
+        known = [a.party for a in self._attempts.values() if a.invite_id == invite_id]
+        new: list[Party] = []
+        already: list[Party] = []
+        for party in parties:
+            (already if any(same_party(k, party) for k in [*known, *new]) else new).append(party)
+        return PartiesChanged(added=tuple(self._queue(invite_id, new, now)), already_in=tuple(already))
 
     async def set_invite_status(
         self, invite_id: int, status: InviteStatus, *, expected: InviteStatus | None = None

@@ -157,9 +157,13 @@ def _buttons(blocks: list[dict]) -> list[str]:
 @pytest.mark.parametrize(
     ("status", "can_hang_up", "expected"),
     [
-        (InviteStatus.SCHEDULED, False, [ids.DIAL_NOW_ACTION, ids.CANCEL_INVITE_ACTION]),
-        (InviteStatus.DIALING, True, [ids.HANG_UP_ACTION, ids.CANCEL_INVITE_ACTION]),
-        (InviteStatus.DIALING, False, [ids.CANCEL_INVITE_ACTION]),
+        (
+            InviteStatus.SCHEDULED,
+            False,
+            [ids.DIAL_NOW_ACTION, ids.EDIT_ACTION, ids.ADD_PEOPLE_ACTION, ids.CANCEL_INVITE_ACTION],
+        ),
+        (InviteStatus.DIALING, True, [ids.HANG_UP_ACTION, ids.ADD_PEOPLE_ACTION, ids.CANCEL_INVITE_ACTION]),
+        (InviteStatus.DIALING, False, [ids.ADD_PEOPLE_ACTION, ids.CANCEL_INVITE_ACTION]),
         (InviteStatus.DONE, True, [ids.REDIAL_FAILED_ACTION]),  # someone's call failed busy
         (InviteStatus.CANCELLED, True, []),
         (InviteStatus.MISSED, True, []),
@@ -171,6 +175,12 @@ def test_the_parent_offers_only_the_buttons_that_can_act_now(
     _, blocks = build_parent(invite(status), attempts(), replace(view(), can_hang_up=can_hang_up))
     assert_valid_blocks(blocks)
     assert _buttons(blocks) == expected
+
+
+def test_a_meeting_offers_no_add_people_since_it_calls_rooms() -> None:
+    meeting = replace(invite(InviteStatus.SCHEDULED), target=Target(TargetKind.MEETING, "42"))
+    _, blocks = build_parent(meeting, attempts(), view())
+    assert _buttons(blocks) == [ids.DIAL_NOW_ACTION, ids.EDIT_ACTION, ids.CANCEL_INVITE_ACTION]
 
 
 def test_a_finished_invite_offers_no_redial_when_no_failure_can_be_helped_by_one() -> None:
