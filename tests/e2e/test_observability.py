@@ -55,4 +55,4 @@ async def test_metrics_count_the_invite_its_calls_the_webhooks_and_the_slack_cal
 async def test_ready_when_the_database_is_at_this_builds_schema(harness: Harness) -> None:
     response = await get(harness, "/readyz")
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "database": "up", "migrations": "current", "scheduler": "running"}
+    assert response.json() == {"ready": True, "database": "up", "migrations": "current", "scheduler": "leader"}
