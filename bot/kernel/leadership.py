@@ -59,6 +59,7 @@ class Leadership:
         self._leading = False
         self._held: AsyncConnection | None = None  # the lock's connection (never given back to the pool)
         self._task: asyncio.Task[None] | None = None
+        self._electing: asyncio.Task[None] | None = None  # `on_elected` runs beside the connection's watch
         self._on_elected: Elected | None = None
         self._on_deposed: Deposed | None = None
         self._listen: Mapping[str, Listener] = {}
@@ -85,14 +86,25 @@ class Leadership:
             self._lose(error)
             await self._drop_connection()
         self._task = asyncio.create_task(self._campaign(), name="leadership")
+        if self._electing is not None:
+            await asyncio.shield(self._electing)  # a lone replica serves once it has rebuilt
 
-    async def stop(self) -> None:
-        """Stop campaigning and give up the lock (closing its connection), so another replica leads."""
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop campaigning and give up the lock (closing its connection), so another replica leads.
+
+        `on_elected` still running (a rebuild dialling) gets `grace_s` to finish before it is cancelled.
+        """
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        electing, self._electing = self._electing, None
+        if electing is not None and not electing.done():
+            await asyncio.wait({electing}, timeout=grace_s)
+            electing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await electing
         if self._leading:
             self._leading = False
             if self._on_deposed is not None:
@@ -116,7 +128,11 @@ class Leadership:
                 await self._drop_connection()
 
     async def _attempt(self) -> None:
-        """Try the lock once; on winning, LISTEN and run `on_elected`."""
+        """Try the lock once; on winning, LISTEN and start `on_elected`.
+
+        `on_elected` runs in a task of its own, so the lock's connection is watched (and a lost one
+        deposes this replica at once) even while a long rebuild is dialling.
+        """
         pg = await self._connection()
         cursor = await pg.execute(
             "SELECT pg_try_advisory_lock(%s::int, hashtext(current_schema()))", (LEADER_LOCK_SPACE,)
@@ -128,6 +144,9 @@ class Leadership:
             await pg.execute(f'LISTEN "{channel}"')
         self._leading = True
         log.info("leadership: this replica leads")
+        self._electing = asyncio.create_task(self._elected(), name="leadership:elected")
+
+    async def _elected(self) -> None:
         assert self._on_elected is not None
         try:
             await self._on_elected()

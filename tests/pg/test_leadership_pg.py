@@ -150,3 +150,27 @@ async def test_a_replica_that_finds_the_lock_taken_leads_once_it_is_free(schema:
         await replica.leadership.stop()
         await engine.dispose()
         await blocker.dispose()
+
+
+async def test_a_leader_still_starting_to_lead_steps_down_at_once_when_its_connection_is_cut(
+    replicas: list[Replica], schema: str
+) -> None:
+    first, second = replicas  # `first` is given a rebuild that does not end by itself
+    rebuilding = asyncio.Event()
+    finish = asyncio.Event()
+    told: list[str] = []
+
+    async def slow_rebuild() -> None:  # a rebuild dialling a long backlog
+        told.append("elected")
+        rebuilding.set()
+        await finish.wait()
+
+    await second.start()  # leads at once; `first` will take over from it
+    await first.leadership.start(on_elected=slow_rebuild, on_deposed=lambda: told.append("deposed"), listen={})
+    await second.leadership.stop()
+    await wait_for(rebuilding.is_set, timeout=5, what="the other replica to lead and start rebuilding")
+    holder = lock_holder(schema)
+    assert holder is not None
+    terminate(holder)
+    await wait_for(lambda: told == ["elected", "deposed"], timeout=3, what="the rebuilding leader to step down")
+    finish.set()
