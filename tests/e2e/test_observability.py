@@ -41,6 +41,7 @@ async def test_metrics_count_the_invite_its_calls_the_webhooks_and_the_slack_cal
         key = ("confbot_calls", (("provider", "sandbox"), ("reason", reason), ("state", state)))
         assert found[key] == sum(1 for o in outcomes.values() if o == (state, reason))
     assert found[("confbot_database_up", ())] == 1
+    assert found[("confbot_scheduler_leader", ())] == 1  # one process on SQLite: it leads
     assert found[("confbot_outbox_pending", ())] >= 0
     webhooks = sum(
         v
