@@ -246,7 +246,11 @@ def build_asgi(confbot: Confbot) -> Starlette:
     async def outbox_gauges() -> list[GaugeSample]:
         return await read_outbox_gauges(confbot.engine, confbot.clock.now())
 
-    routes.append(metrics_route(confbot.metrics, [confbot.dialout.gauges, outbox_gauges]))
+    async def leader_gauge() -> list[GaugeSample]:
+        leads = confbot.scheduler.state == "leader"
+        return [GaugeSample("scheduler_leader", "1 on the replica that runs the scheduler", {}, float(leads))]
+
+    routes.append(metrics_route(confbot.metrics, [confbot.dialout.gauges, outbox_gauges, leader_gauge]))
 
     redaction = SecretRedaction(secret_values(confbot.settings))
 

@@ -31,6 +31,7 @@ from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSetti
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
 from bot.kernel.inbox import CommandInbox
+from bot.kernel.leadership import Announcer, Leadership
 from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
@@ -40,6 +41,9 @@ from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 log = logging.getLogger(__name__)
+
+# Followers NOTIFY the leader here with an invite id when they store or change an invite.
+INVITES_CHANNEL = "confbot_invites"
 
 
 def dialing_policy(settings: Settings) -> DialingPolicy:
@@ -105,6 +109,8 @@ class DialoutFeature:
     inbox: CommandInbox  # `/dial`s are stored there before Slack gets its 200
     slack_client: AsyncWebClient
     default_locale: str
+    leadership: Leadership  # only the leading replica runs `scheduler`
+    announcer: Announcer  # how a follower's `scheduler` tells the leader
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -142,14 +148,35 @@ class DialoutFeature:
         home.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers, facts=self.facts)
 
     async def start(self) -> None:
-        """Start the clock and give it a job per scheduled invite (from the invites table)."""
-        self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self.invites.watch)
-        await self.invites.rebuild()
+        """Campaign to lead; the leader runs the clock (a job per scheduled invite, from the invites table)."""
+        if self.leadership.contested:
+            self.announcer.start()
+        await self.leadership.start(
+            on_elected=self._lead,
+            on_deposed=self.scheduler.shutdown,
+            listen={INVITES_CHANNEL: self._revisit},
+        )
         log.info("dial-out providers ready: %s", ", ".join(self.ready_providers()) or "none")
 
+    async def _lead(self) -> None:
+        """Elected: start the clock and rebuild its jobs from the rows (the last leader's died with it)."""
+        self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self.invites.watch)
+        await self.invites.rebuild()
+
+    async def _revisit(self, payload: str) -> None:
+        """A follower stored or changed invite `payload`: decide it from its row."""
+        if payload.isdigit():
+            await self.invites.revisit(int(payload))
+
     async def stop(self) -> None:
-        """Stop the clock and close the providers' connections; scheduled invites stay in the table."""
+        """Stop leading (another replica takes over) and close the providers' connections.
+
+        Scheduled invites stay in the table.
+        """
+        await self.leadership.stop()
         self.scheduler.shutdown()
+        if self.leadership.contested:
+            await self.announcer.stop()
         for provider in self.providers.values():
             await provider.aclose()
 
@@ -170,7 +197,14 @@ def build_dialout(
     """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`."""
     infos = {name: p.info for name, p in providers.items()}
     status = StatusService(store, notifier, clock, infos)
-    scheduler = InviteScheduler(grace_s(settings), watch_every_s=watch_every_s, on_late=metrics.fire_lateness.observe)
+    leadership = Leadership(store.engine)
+    announcer = Announcer(store.engine, INVITES_CHANNEL)
+    scheduler = InviteScheduler(
+        grace_s(settings),
+        watch_every_s=watch_every_s,
+        on_late=metrics.fire_lateness.observe,
+        forward=(lambda invite_id: announcer.announce(str(invite_id))) if leadership.contested else None,
+    )
     invites = InviteService(
         store,
         scheduler,
@@ -207,6 +241,8 @@ def build_dialout(
         inbox,
         slack_client,
         settings.default_locale,
+        leadership,
+        announcer,
         tuple(subcommands),
     )
 

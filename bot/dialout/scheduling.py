@@ -10,6 +10,10 @@ one, which never pickles, and a module-level function would have to find the run
 module global. Instead each job is a bound method of this scheduler that calls what `start` was
 given; the jobs still carry nothing but the invite id (`invite:{id}`), so two confbots in one
 process (tests, a restart) never run each other's work.
+
+Only the leading replica runs it (bot/kernel/leadership.py): `start` when elected, `shutdown` when
+deposed. A replica that is not running it hands `schedule_fire` and `unschedule` to `forward` (a
+NOTIFY the leader hears), so an invite written on a follower is fired by the leader at once.
 """
 
 from __future__ import annotations
@@ -39,15 +43,21 @@ class InviteScheduler:
         reconcile_every_s: float = 30.0,
         watch_every_s: float = 1.0,
         on_late: Callable[[float], None] = lambda _s: None,
+        forward: Callable[[int], None] | None = None,
     ) -> None:
-        self._scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"misfire_grace_time": grace_s, "coalesce": True, "max_instances": 1},
-        )
+        self._grace_s = grace_s
+        self._scheduler = self._new_scheduler()
+        self._forward = forward  # None: nobody else to tell (SQLite, one process); jobs wait for `start`
         self._reconcile_every_s = reconcile_every_s
         self._watch_every_s = watch_every_s
         self._fire: Fire | None = None
         self._on_late = on_late  # seconds between an invite's due time and its job running (for /metrics)
+
+    def _new_scheduler(self) -> AsyncIOScheduler:
+        return AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": self._grace_s, "coalesce": True, "max_instances": 1},
+        )
 
     def start(self, *, fire: Fire, reconcile: Periodic, watch: Periodic) -> None:
         """Start inside the running loop: `fire(id)` at each invite's time, `reconcile` and `watch` periodically.
@@ -65,14 +75,22 @@ class InviteScheduler:
         self._scheduler.start()
 
     def shutdown(self) -> None:
-        """Stop without waiting for running jobs (their work is claimed in the database)."""
+        """Stop at once, dropping every job, without waiting for running ones (their work is claimed).
+
+        A fresh scheduler takes its place, so leading again later starts from the rows (`rebuild`).
+        """
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+            self._scheduler = self._new_scheduler()
 
     def schedule_fire(self, invite_id: int, at: datetime) -> None:
+        """Fire the invite at `at`, or at once if that has passed (`fire` decides whether it is too late)."""
+        if self._forward is not None and not self._scheduler.running:
+            self._forward(invite_id)
+            return
         self._scheduler.add_job(
             self._fire_invite,
-            DateTrigger(run_date=at),
+            DateTrigger(run_date=max(at, datetime.now(UTC))),
             args=[invite_id, at],
             id=f"invite:{invite_id}",
             replace_existing=True,
@@ -85,13 +103,16 @@ class InviteScheduler:
             await self._fire(invite_id)
 
     def unschedule(self, invite_id: int) -> None:
+        if self._forward is not None and not self._scheduler.running:
+            self._forward(invite_id)  # the leader reads the row again and drops the job
+            return
         with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(f"invite:{invite_id}")
 
     @property
     def state(self) -> str:
-        """'running' or 'stopped', as `/readyz` reports it (every replica schedules; claims keep firing once)."""
-        return "running" if self._scheduler.running else "stopped"
+        """'leader' when this replica runs the jobs, else 'follower', as `/readyz` reports it."""
+        return "leader" if self._scheduler.running else "follower"
 
     def job_ids(self) -> list[str]:
         """Ids of the jobs held (for tests and `/healthz`-style inspection)."""

@@ -65,3 +65,29 @@ def test_unscheduling_removes_the_invites_job() -> None:
     scheduler.unschedule(5)
     scheduler.unschedule(5)  # twice is harmless
     assert scheduler.job_ids() == []
+
+
+async def test_a_follower_hands_its_invites_to_the_leader_instead_of_setting_jobs() -> None:
+    told: list[int] = []
+    scheduler = InviteScheduler(600, forward=told.append)
+    scheduler.schedule_fire(4, datetime.now(UTC) + timedelta(hours=1))
+    scheduler.unschedule(6)
+    assert told == [4, 6] and scheduler.job_ids() == [] and scheduler.state == "follower"
+
+
+async def test_a_leader_sets_jobs_and_a_deposed_one_forgets_them_and_can_lead_again() -> None:
+    told: list[int] = []
+    work = Work()
+    scheduler = InviteScheduler(600, forward=told.append)
+    scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
+    scheduler.schedule_fire(4, datetime.now(UTC) + timedelta(hours=1))
+    assert scheduler.state == "leader" and "invite:4" in scheduler.job_ids() and told == []
+    scheduler.shutdown()
+    assert scheduler.state == "follower" and scheduler.job_ids() == []
+    scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
+    try:
+        scheduler.schedule_fire(5, datetime.now(UTC) - timedelta(minutes=20))  # long past: fired at once
+        await asyncio.wait_for(work.event.wait(), 5)
+    finally:
+        scheduler.shutdown()
+    assert work.fired == [5] and told == []

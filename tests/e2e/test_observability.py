@@ -41,6 +41,7 @@ async def test_metrics_count_the_invite_its_calls_the_webhooks_and_the_slack_cal
         key = ("confbot_calls", (("provider", "sandbox"), ("reason", reason), ("state", state)))
         assert found[key] == sum(1 for o in outcomes.values() if o == (state, reason))
     assert found[("confbot_database_up", ())] == 1
+    assert found[("confbot_scheduler_leader", ())] == 1  # one process on SQLite: it leads
     assert found[("confbot_outbox_pending", ())] >= 0
     webhooks = sum(
         v
@@ -55,4 +56,4 @@ async def test_metrics_count_the_invite_its_calls_the_webhooks_and_the_slack_cal
 async def test_ready_when_the_database_is_at_this_builds_schema(harness: Harness) -> None:
     response = await get(harness, "/readyz")
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "database": "up", "migrations": "current", "scheduler": "running"}
+    assert response.json() == {"ready": True, "database": "up", "migrations": "current", "scheduler": "leader"}

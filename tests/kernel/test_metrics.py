@@ -29,17 +29,17 @@ async def get(route: Route, path: str) -> httpx.Response:
 async def test_a_database_behind_this_builds_migrations_is_not_ready(empty_db) -> None:
     engine = db.create_engine(empty_db.url, schema=empty_db.schema)
     try:
-        response = await get(readiness_route(engine, lambda: "running"), "/readyz")
+        response = await get(readiness_route(engine, lambda: "leader"), "/readyz")
     finally:
         await engine.dispose()
     assert response.status_code == 503
-    assert response.json() == {"ready": False, "database": "up", "migrations": "behind", "scheduler": "running"}
+    assert response.json() == {"ready": False, "database": "up", "migrations": "behind", "scheduler": "leader"}
 
 
 async def test_an_unreachable_database_is_not_ready_and_the_body_names_no_host() -> None:
     engine = db.create_engine(unreachable_url())
     try:
-        response = await get(readiness_route(engine, lambda: "running"), "/readyz")
+        response = await get(readiness_route(engine, lambda: "leader"), "/readyz")
     finally:
         await engine.dispose()
     assert response.status_code == 503 and response.json() == {"ready": False, "database": "unavailable"}

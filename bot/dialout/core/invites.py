@@ -254,6 +254,17 @@ class InviteService:
             assert invite.id is not None
             await self._dial(invite)
 
+    async def revisit(self, invite_id: int) -> None:
+        """Decide one invite from its row, as `rebuild` does for all: another replica wrote or changed it.
+
+        A scheduled invite gets its job (at once when already due); any other loses it.
+        """
+        invite = await self._store.get_invite(invite_id)
+        if invite is None or invite.status is not InviteStatus.SCHEDULED:
+            self._scheduler.unschedule(invite_id)
+            return
+        self._scheduler.schedule_fire(invite_id, invite.due_at)
+
     async def fire(self, invite_id: int) -> None:
         """The due time has come: claim the invite once, then dial (or mark it missed)."""
         now = self._clock.now()
