@@ -335,3 +335,26 @@ async def test_posts_owed_to_slack_survive_a_restart_during_an_outage(harness: H
     assert len(harness.parents()) == 1 and invite.thread_ts == harness.parents()[0].ts
     assert harness.replies_text(invite)[-1] == "1 of 1 joined"
     assert harness.sandbox_dials() == 1
+
+
+async def test_thread_keeps_roster_first_and_summary_last_after_an_outage_and_429s(harness: Harness) -> None:
+    harness.emulator.outage("chat.postMessage", "chat.update")
+    await harness.dial(FOUR)
+
+    async def all_owed() -> bool:
+        # Every call is over, so the failure replies and the summary wait behind the parent and roster.
+        invites = await harness.services.store.recent_invites(CHANNEL, 1)
+        return bool(invites) and invites[0].status is InviteStatus.DONE
+
+    await wait_for(all_owed, timeout=20, what="the invite to finish while Slack is down")
+    assert harness.parents() == []
+    # Slack comes back rate-limiting: the first reply it is asked for (the roster, oldest) is refused.
+    harness.emulator.fail_next("chat.postMessage", status=429, retry_after=1, when=lambda p: bool(p.get("thread_ts")))
+    harness.emulator.end_outage()
+    invite = await harness.wait_done(timeout=30)
+
+    thread = harness.thread(harness.parents()[0])
+    assert thread[1].ts == invite.roster_ts
+    replies = harness.replies_text(invite)
+    assert replies[-1] == "1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+    assert len(replies) >= 2 and all("didn't" in r for r in replies[:-1])
