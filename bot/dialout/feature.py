@@ -28,6 +28,7 @@ from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack import actions, commands, form_listeners, home
 from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
+from bot.dialout.status_applier import StatusApplier
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
 from bot.kernel.inbox import CommandInbox
@@ -98,6 +99,7 @@ class DialoutFeature:
     facts: WorkspaceFacts  # shown read-only to admins in App Home
     metrics: Metrics
     inbox: CommandInbox  # `/dial`s are stored there before Slack gets its 200
+    applier: StatusApplier  # applies the events webhooks stored, after they were answered
     slack_client: AsyncWebClient
     default_locale: str
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
@@ -113,7 +115,7 @@ class DialoutFeature:
             self.metrics.webhook_events.labels(provider, str(status)).inc()
             self.metrics.webhook_seconds.labels(provider).observe(seconds)
 
-        return list(webhooks.routes(self.providers, self.status, observe))
+        return list(webhooks.routes(self.providers, self.status, self.applier.wake, observe))
 
     async def gauges(self) -> Sequence[GaugeSample]:
         """Invites by status and calls by provider/state/reason, read now (for `/metrics`)."""
@@ -138,12 +140,14 @@ class DialoutFeature:
     async def start(self) -> None:
         """Start the clock and give it a job per scheduled invite (from the invites table)."""
         self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self.invites.watch)
+        self.applier.start()
         await self.invites.rebuild()
         log.info("dial-out providers ready: %s", ", ".join(self.ready_providers()) or "none")
 
     async def stop(self) -> None:
         """Stop the clock and close the providers' connections; scheduled invites stay in the table."""
         self.scheduler.shutdown()
+        await self.applier.stop()
         for provider in self.providers.values():
             await provider.aclose()
 
@@ -197,6 +201,7 @@ def build_dialout(
         workspace_facts(settings, providers),
         metrics,
         inbox,
+        StatusApplier(status),
         slack_client,
         settings.default_locale,
         tuple(subcommands),

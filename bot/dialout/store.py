@@ -14,7 +14,16 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.dialout.core.models import CallAttempt, CallEvent, CallLimits, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.models import (
+    CallAttempt,
+    CallEvent,
+    CallLimits,
+    Invite,
+    InviteStatus,
+    ReceivedEvent,
+    Target,
+    TargetKind,
+)
 from bot.dialout.core.ports import PlacedCall, PlaceResult
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance, moved_values
@@ -465,7 +474,9 @@ class SqlInviteStore:
 
     # --- events ----------------------------------------------------------------------------
 
-    async def store_event(self, event: CallEvent, attempt_id: int | None, now: datetime) -> bool:
+    async def store_event(
+        self, event: CallEvent, attempt_id: int | None, now: datetime, *, applied: bool = True
+    ) -> bool:
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(
@@ -481,11 +492,23 @@ class SqlInviteStore:
                         occurred_at=event.occurred_at,
                         received_at=now,
                         raw=dict(event.raw),
+                        applied=applied,
                     )
                 )
         except IntegrityError:
             return False
         return True
+
+    async def unapplied_events(self, limit: int) -> list[ReceivedEvent]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(events).where(events.c.applied.is_(False)).order_by(events.c.id).limit(limit)
+            )
+            return [ReceivedEvent(r.id, r.attempt_id, event_from_row(r)) for r in rows]
+
+    async def mark_applied(self, event_id: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(events).where(events.c.id == event_id).values(applied=True))
 
     async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
         async with self.engine.begin() as conn:
@@ -504,7 +527,9 @@ class SqlInviteStore:
             )
             if rows:
                 await conn.execute(
-                    update(events).where(events.c.id.in_([r.id for r in rows])).values(attempt_id=attempt_id)
+                    update(events)
+                    .where(events.c.id.in_([r.id for r in rows]))
+                    .values(attempt_id=attempt_id, applied=True)
                 )
         return [event_from_row(r) for r in rows]
 

@@ -358,3 +358,35 @@ async def test_thread_keeps_roster_first_and_summary_last_after_an_outage_and_42
     replies = harness.replies_text(invite)
     assert replies[-1] == "1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
     assert len(replies) >= 2 and all("didn't" in r for r in replies[:-1])
+
+
+async def test_webhooks_are_answered_once_stored_and_what_a_crash_left_unapplied_is_applied_at_the_next_start(
+    harness: Harness,
+) -> None:
+    await harness.services.dialout.applier.stop()  # this process dies between storing events and applying them
+    await harness.dial(FOUR)
+
+    async def all_stored() -> bool:
+        calls = list(harness.sandbox.calls.values())
+        sent = sum(len(call.events) for call in calls)
+        finished = len(calls) == 4 and all(call.state in {"completed", "failed"} for call in calls)
+        return finished and await harness.services.store.count_rows("call_events") == sent
+
+    await wait_for(all_stored, timeout=20, what="every sandbox event to be stored")
+    invite = await harness.only_invite()
+    assert all(not a.state.is_final for a in await harness.services.store.attempts(invite.id or 0))
+    assert len(await harness.services.store.unapplied_events(100)) == await harness.services.store.count_rows(
+        "call_events"
+    )
+    await harness.stop_bot()
+    await harness.start_bot(same_address=True)
+    done = await harness.wait_done(timeout=30)
+    outcome = {a.party.address: (a.state, a.reason) for a in await harness.services.store.attempts(done.id or 0)}
+    assert outcome == {
+        "+8613800138001": (CallState.COMPLETED, None),
+        "+8613800138000": (CallState.FAILED, FailReason.BUSY),
+        "+8613800138009": (CallState.FAILED, FailReason.NO_ANSWER),
+        "+8613800138008": (CallState.FAILED, FailReason.UNREACHABLE),
+    }
+    assert harness.sandbox_dials() == 4
+    assert await harness.services.store.unapplied_events(100) == []
