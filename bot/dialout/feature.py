@@ -28,6 +28,7 @@ from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home
 from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
+from bot.dialout.status_applier import StatusApplier
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
 from bot.kernel.inbox import CommandInbox
@@ -107,6 +108,7 @@ class DialoutFeature:
     facts: WorkspaceFacts  # shown read-only to admins in App Home
     metrics: Metrics
     inbox: CommandInbox  # `/dial`s are stored there before Slack gets its 200
+    applier: StatusApplier  # applies the events webhooks stored, after they were answered
     slack_client: AsyncWebClient
     default_locale: str
     leadership: Leadership  # only the leading replica runs `scheduler`
@@ -124,7 +126,7 @@ class DialoutFeature:
             self.metrics.webhook_events.labels(provider, str(status)).inc()
             self.metrics.webhook_seconds.labels(provider).observe(seconds)
 
-        return list(webhooks.routes(self.providers, self.status, observe))
+        return list(webhooks.routes(self.providers, self.status, self.applier.wake, observe))
 
     async def gauges(self) -> Sequence[GaugeSample]:
         """Invites by status and calls by provider/state/reason, read now (for `/metrics`)."""
@@ -148,7 +150,11 @@ class DialoutFeature:
         home.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers, facts=self.facts)
 
     async def start(self) -> None:
-        """Campaign to lead; the leader runs the clock (a job per scheduled invite, from the invites table)."""
+        """Campaign to lead (the leader runs the clock: a job per scheduled invite, from the invites table).
+
+        Every replica applies the provider events its webhooks stored (and any left unapplied).
+        """
+        self.applier.start()
         if self.leadership.contested:
             self.announcer.start()
         await self.leadership.start(
@@ -177,6 +183,7 @@ class DialoutFeature:
         self.scheduler.shutdown()
         if self.leadership.contested:
             await self.announcer.stop()
+        await self.applier.stop()
         for provider in self.providers.values():
             await provider.aclose()
 
@@ -239,6 +246,7 @@ def build_dialout(
         workspace_facts(settings, providers),
         metrics,
         inbox,
+        StatusApplier(status),
         slack_client,
         settings.default_locale,
         leadership,

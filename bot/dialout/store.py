@@ -6,11 +6,13 @@ says who won; they are correct on SQLite and PostgreSQL and across several proce
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -22,6 +24,7 @@ from bot.dialout.core.models import (
     InviteChange,
     InviteStatus,
     PartiesChanged,
+    ReceivedEvent,
     Target,
     TargetKind,
     invite_version,
@@ -107,11 +110,22 @@ def event_from_row(row: Any) -> CallEvent:
     )
 
 
+def _insert_new_event(dialect: str, values: dict[str, Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: a duplicate in a batch must not undo the others."""
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(events).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(events).on_conflict_do_nothing()
+    return statement.values(**values).returning(events.c.id)
+
+
 class SqlInviteStore:
     """InviteStore on an async SQLAlchemy engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._received: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []  # waiting for the next commit
+        self._committing: asyncio.Task[None] | None = None
 
     # --- invites ---------------------------------------------------------------------------
 
@@ -603,27 +617,72 @@ class SqlInviteStore:
 
     # --- events ----------------------------------------------------------------------------
 
-    async def store_event(self, event: CallEvent, attempt_id: int | None, now: datetime) -> bool:
+    async def store_event(
+        self, event: CallEvent, attempt_id: int | None, now: datetime, *, applied: bool = True
+    ) -> bool:
+        """Insert the event; False when its dedupe key is taken.
+
+        Events received to be applied later (webhooks waiting for their answer) are committed
+        together: every one that arrives while a commit is under way goes into the next, one
+        transaction for the lot. On SQLite one writer at a time holds the lock, so a burst of
+        single-row transactions queued behind each other is what kept webhooks waiting.
+        """
+        values = {
+            "provider": event.provider,
+            "provider_call_id": event.provider_call_id,
+            "attempt_id": attempt_id,
+            "dedupe_key": event.dedupe_key,
+            "state": event.state.value,
+            "reason": event.reason.value if event.reason else None,
+            "code": event.code,
+            "detail": event.detail,
+            "occurred_at": event.occurred_at,
+            "received_at": now,
+            "raw": dict(event.raw),
+            "applied": applied,
+        }
+        if not applied:
+            stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._received.append((values, stored))
+            if self._committing is None or self._committing.done():
+                self._committing = asyncio.create_task(self._commit_received(), name="call-events-commit")
+            return await asyncio.shield(stored)  # a caller that gives up does not cancel the others' commit
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    insert(events).values(
-                        provider=event.provider,
-                        provider_call_id=event.provider_call_id,
-                        attempt_id=attempt_id,
-                        dedupe_key=event.dedupe_key,
-                        state=event.state.value,
-                        reason=event.reason.value if event.reason else None,
-                        code=event.code,
-                        detail=event.detail,
-                        occurred_at=event.occurred_at,
-                        received_at=now,
-                        raw=dict(event.raw),
-                    )
-                )
+                await conn.execute(insert(events).values(**values))
         except IntegrityError:
             return False
         return True
+
+    async def _commit_received(self) -> None:
+        """Commit what was received, batch after batch, until nothing waits; tell each caller how it went."""
+        while self._received:
+            batch, self._received = self._received, []
+            try:
+                async with self.engine.begin() as conn:
+                    new = [
+                        (await conn.execute(_insert_new_event(conn.dialect.name, values))).first() is not None
+                        for values, _ in batch
+                    ]
+            except Exception as exc:  # each caller gets it (a webhook answers 500 and is sent again)
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(exc)
+                continue
+            for (_, stored), is_new in zip(batch, new, strict=True):
+                if not stored.done():
+                    stored.set_result(is_new)
+
+    async def unapplied_events(self, limit: int) -> list[ReceivedEvent]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(events).where(events.c.applied.is_(False)).order_by(events.c.id).limit(limit)
+            )
+            return [ReceivedEvent(r.id, r.attempt_id, event_from_row(r)) for r in rows]
+
+    async def mark_applied(self, event_id: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(events).where(events.c.id == event_id).values(applied=True))
 
     async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
         async with self.engine.begin() as conn:
@@ -642,7 +701,9 @@ class SqlInviteStore:
             )
             if rows:
                 await conn.execute(
-                    update(events).where(events.c.id.in_([r.id for r in rows])).values(attempt_id=attempt_id)
+                    update(events)
+                    .where(events.c.id.in_([r.id for r in rows]))
+                    .values(attempt_id=attempt_id, applied=True)
                 )
         return [event_from_row(r) for r in rows]
 

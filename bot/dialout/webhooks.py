@@ -1,7 +1,9 @@
 """Provider webhook endpoints: verify → parse → core.
 
 Events are stored before we answer, so a provider only ever gets 200 for an event we
-have; a failure to store answers 500 and the provider's re-delivery brings it back.
+have; a failure to store answers 500 and the provider's re-delivery brings it back. They are
+applied after the answer, in the background (status_applier.py): storing is one write, applying
+several, and a burst of webhooks must be answered within the provider's timeout.
 """
 
 from __future__ import annotations
@@ -39,8 +41,16 @@ def webhook_request(request: Request, body: bytes) -> WebhookRequest:
 Observe = Callable[[str, int, float], None]
 
 
-def routes(providers: Mapping[str, Provider], status: StatusService, observe: Observe = lambda *_: None) -> list[Route]:
-    """The provider webhook routes: `providers` by name; their events go to `status`."""
+def routes(
+    providers: Mapping[str, Provider],
+    status: StatusService,
+    received: Callable[[], None],
+    observe: Observe = lambda *_: None,
+) -> list[Route]:
+    """The provider webhook routes: `providers` by name; their events are stored by `status`.
+
+    `received` is called once events were stored, to have them applied (StatusApplier.wake).
+    """
 
     async def handle_provider_webhook(request: Request) -> Response:
         provider = providers.get(request.path_params["provider"])
@@ -62,8 +72,9 @@ def routes(providers: Mapping[str, Provider], status: StatusService, observe: Ob
         except WebhookRejected as exc:
             log.warning("%s webhook rejected (%s): %s", provider.info.name, exc.status, exc.reason)
             return PlainTextResponse(exc.reason, status_code=exc.status)
-        for event in reply.events:
-            await status.apply(event)
+        stored = [await status.receive(event) for event in reply.events]
+        if any(stored):
+            received()
         return _reply(reply)
 
     return [

@@ -2,7 +2,8 @@
 
 It keeps channels, messages, threads, ephemeral messages and open views; checks the bot token;
 rejects blocks Slack would reject (parsed with `slack_sdk.models`, plus the 50-block limit
-the SDK does not check); and answers 429 with Retry-After when a test asks it to.
+the SDK does not check); answers 429 with Retry-After when a test asks it to; and goes down
+(`outage`: every call of some or all methods answers 503) until it is switched back.
 Modals follow Slack's rules: `views.open` needs a trigger id the driver was handed with a
 command or interaction, usable once and for 3 seconds; `views.update` names a view by id and,
 when it passes the view's `hash`, is refused with `hash_conflict` once the view has changed.
@@ -16,6 +17,7 @@ import json
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
@@ -77,6 +79,7 @@ class Failure:
     status: int
     error: str
     retry_after: int | None = None
+    when: Callable[[dict[str, Any]], bool] | None = None  # only calls whose parameters match
 
 
 class SlackEmulator:
@@ -94,6 +97,7 @@ class SlackEmulator:
         self.calls: Counter[str] = Counter()
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejections: list[dict[str, Any]] = []
+        self.down: frozenset[str] | None = None  # methods in an outage; empty: every method
         self.held: dict[str, asyncio.Event] = {}  # method → calls wait until it is set (see `hold`)
         self.triggers: dict[str, float] = {}  # trigger id → when it was handed out (monotonic)
         self.used_triggers: set[str] = set()
@@ -162,9 +166,20 @@ class SlackEmulator:
         error: str = "ratelimited",
         retry_after: int | None = 1,
         times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (429 with Retry-After by default)."""
-        self.failures[method].extend(Failure(status, error, retry_after) for _ in range(times))
+        """Make the next `times` calls of `method` fail (429 with Retry-After by default).
+
+        With `when`, only calls whose parameters it accepts fail ("the next thread reply").
+        """
+        self.failures[method].extend(Failure(status, error, retry_after, when) for _ in range(times))
+
+    def outage(self, *methods: str) -> None:
+        """Go down: every call of `methods` (of every method when none are named) answers 503 until `end_outage`."""
+        self.down = frozenset(methods)
+
+    def end_outage(self) -> None:
+        self.down = None
 
     def hold(self, method: str) -> asyncio.Event:
         """Make calls of `method` wait until the returned event is set (a slow or stuck Slack)."""
@@ -222,12 +237,14 @@ class SlackEmulator:
         self.calls[method] += 1
         if method in self.held:
             await self.held[method].wait()
-        if self.failures[method]:
-            failure = self.failures[method].pop(0)
+        if self.down is not None and (not self.down or method in self.down):
+            return JSONResponse({"ok": False, "error": "service_unavailable"}, status_code=503)
+        params = await self._params(request)
+        failure = self._take_failure(method, params)
+        if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return JSONResponse({"ok": False, "error": failure.error}, status_code=failure.status, headers=headers)
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        params = await self._params(request)
         token = token or str(params.get("token", ""))
         if method == "apps.connections.open":
             # Socket Mode: only the app-level token may open a connection (bot tokens get not_allowed).
@@ -241,6 +258,13 @@ class SlackEmulator:
             return JSONResponse({"ok": False, "error": "unknown_method"})
         result = handler(params)
         return JSONResponse(result)
+
+    def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
+        """The first forced failure of `method` that applies to this call, used up."""
+        for index, failure in enumerate(self.failures[method]):
+            if failure.when is None or failure.when(params):
+                return self.failures[method].pop(index)
+        return None
 
     def _check_blocks(self, params: dict[str, Any]) -> str | None:
         blocks = params.get("blocks") or []

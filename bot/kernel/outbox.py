@@ -4,6 +4,11 @@ Every row has a kind (`OutboxKind`, declared by the feature that enqueues it). L
 than locks: a worker that dies mid-send leaves a row that becomes due again when its lease runs
 out, so a crash delays a Slack post but never drops it; a worker that stops cleanly gives its
 leases back (`release`), so a restart sends at once.
+
+Rows of one thread (`thread_key`) go out strictly in the order they were enqueued: a row is only
+leased when every older pending row of its thread is leased in the same call, so a row waiting
+for a retry (429, outage, a message not posted yet) holds back its own thread and no other. That
+is what keeps an invite's roster the first reply and its summary the last, whatever Slack does.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -52,6 +57,35 @@ class OutboxItem:
     attempts: int
     created_at: datetime
     leased_until: datetime  # this lease's end: releasing it matches on it, so a later lease is left alone
+
+
+def _older_row_waits(now: datetime) -> ColumnElement[bool]:
+    """An older pending row of the same thread is not due yet, or is held by a live lease."""
+    older = outbox.alias("older")
+    return exists().where(
+        and_(
+            older.c.thread_key == outbox.c.thread_key,
+            older.c.status == "pending",
+            older.c.id < outbox.c.id,
+            or_(
+                older.c.next_attempt_at > now,
+                and_(older.c.leased_until.is_not(None), older.c.leased_until >= now),
+            ),
+        )
+    )
+
+
+def _older_row_pending(leased_here: Collection[int]) -> ColumnElement[bool]:
+    """An older pending row of the same thread that this lease call did not take itself."""
+    older = outbox.alias("older")
+    return exists().where(
+        and_(
+            older.c.thread_key == outbox.c.thread_key,
+            older.c.status == "pending",
+            older.c.id < outbox.c.id,
+            older.c.id.not_in(list(leased_here)),
+        )
+    )
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -97,16 +131,23 @@ class SqlOutbox:
         return inserted is not None
 
     async def lease_due(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
-        """Rows due now that no live worker holds, leased to the caller in id order."""
+        """Rows due now that no live worker holds and no older row of their thread waits for, in id order.
+
+        Each lease is one conditional UPDATE that checks the thread again, so two workers leasing
+        at once never split a thread; once a row of a thread cannot be leased, its younger rows
+        are skipped in this call too.
+        """
+        free = or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now)
         async with self.engine.connect() as conn:
             candidates = list(
                 await conn.execute(
-                    select(outbox.c.id)
+                    select(outbox.c.id, outbox.c.thread_key)
                     .where(
                         and_(
                             outbox.c.status == "pending",
                             outbox.c.next_attempt_at <= now,
-                            or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
+                            free,
+                            ~_older_row_waits(now),
                         )
                     )
                     .order_by(outbox.c.id)
@@ -114,8 +155,12 @@ class SqlOutbox:
                 )
             )
         leased: list[OutboxItem] = []
+        ours: dict[str, list[int]] = {}  # per thread, the rows this call leased (they wait for nobody)
+        skipped: set[str] = set()
         until = now + timedelta(seconds=lease_s)
-        for (row_id,) in candidates:
+        for row_id, thread_key in candidates:
+            if thread_key in skipped:
+                continue
             async with self.engine.begin() as conn:
                 result = await conn.execute(
                     update(outbox)
@@ -123,14 +168,17 @@ class SqlOutbox:
                         and_(
                             outbox.c.id == row_id,
                             outbox.c.status == "pending",
-                            or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now),
+                            free,
+                            ~_older_row_pending(ours.get(thread_key, ())),
                         )
                     )
                     .values(leased_until=until)
                 )
                 if result.rowcount != 1:
+                    skipped.add(thread_key)
                     continue
                 row = (await conn.execute(select(outbox).where(outbox.c.id == row_id))).one()
+            ours.setdefault(thread_key, []).append(row_id)
             leased.append(
                 OutboxItem(
                     row.id,
@@ -147,12 +195,16 @@ class SqlOutbox:
         return leased
 
     async def next_due_at(self) -> datetime | None:
-        """When the earliest pending row becomes due (the worker sleeps until then)."""
+        """When the earliest pending row becomes due (the worker sleeps until then).
+
+        Only the oldest pending row of each thread counts: the rows behind it wait for it, not
+        for their own time, and follow at once when it has gone out.
+        """
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(outbox.c.next_attempt_at)
-                    .where(outbox.c.status == "pending")
+                    .where(and_(outbox.c.status == "pending", ~_older_row_pending(())))
                     .order_by(outbox.c.next_attempt_at)
                     .limit(1)
                 )
@@ -230,7 +282,12 @@ class SqlOutbox:
             )
 
     async def retry_at(self, item: OutboxItem, at: datetime, error: str, *, count: bool = True) -> None:
-        """Put a row back for a later try; if its key was taken meanwhile, the newer row covers it."""
+        """Put a row back for a later try, in its place in its thread.
+
+        If its key was taken meanwhile (a change arrived while it was sending), the row stays
+        without a key rather than being superseded by the newer row: the newer row comes after
+        replies enqueued since, and this one (a roster's first post) must not.
+        """
         values: dict[str, Any] = {
             "next_attempt_at": at,
             "leased_until": None,
@@ -244,9 +301,7 @@ class SqlOutbox:
                 )
         except IntegrityError:
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    update(outbox).where(outbox.c.id == item.id).values(status="superseded", leased_until=None)
-                )
+                await conn.execute(update(outbox).where(outbox.c.id == item.id).values(coalesce_key=None, **values))
 
     async def mark_dead(self, item_id: int, error: str) -> None:
         """Give up on a row Slack will never accept (kept, with the error, for inspection)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -107,12 +107,18 @@ class CallAttemptRow(SQLModel, table=True):
 
 
 class CallEventRow(SQLModel, table=True):
-    """Every status event received, matched or not; the dedupe key makes re-deliveries no-ops."""
+    """Every status event received, matched or not; the dedupe key makes re-deliveries no-ops.
+
+    A webhook's events are stored before the provider gets its answer and applied afterwards;
+    `applied` is false until then, so events stored by a process that died before applying them
+    are applied by the next one.
+    """
 
     __tablename__ = "call_events"
     __table_args__ = (
         UniqueConstraint("provider", "dedupe_key", name="uq_call_events_dedupe"),
         Index("ix_call_events_call", "provider", "provider_call_id"),
+        Index("ix_call_events_applied", "applied", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -127,6 +133,7 @@ class CallEventRow(SQLModel, table=True):
     occurred_at: datetime | None = _utc(nullable=True)
     received_at: datetime = _utc(nullable=False)
     raw: dict[str, Any] = _json()
+    applied: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class OutboxRow(SQLModel, table=True):

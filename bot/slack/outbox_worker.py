@@ -60,6 +60,10 @@ KEEP_SENT = timedelta(days=7)
 class SlackOutboxWorker:
     """Delivers outbox rows to Slack, in order per thread, each kind by the sender registered for it.
 
+    The outbox leases a thread's rows oldest first and only while nothing older of that thread
+    waits; a row put back (429, outage, not ready) ends its thread's turn in this pass, and the
+    younger rows it holds back are given back at once, to follow it when it has gone out.
+
     `messages` is the one post-or-update of kept messages (and its `poster` the plain post for
     replies) that every feature's senders use; its pace is shared, so no message is edited more
     than once per `min_update_interval_s` whoever asks.
@@ -148,32 +152,45 @@ class SlackOutboxWorker:
         return True
 
     async def _deliver_group(self, items: list[OutboxItem]) -> None:
-        for item in items:
+        """One thread's rows, oldest first; a row put back for later holds back the younger ones."""
+        for index, item in enumerate(items):
             if self._loop.stopping:
                 return  # the rest stays held, and stop() gives it back
-            await self._deliver(item)
+            settled = await self._deliver(item)
             self._held.pop(item.id, None)
+            if not settled:
+                rest = items[index + 1 :]
+                for later in rest:
+                    self._held.pop(later.id, None)
+                await self._outbox.release(rest)  # leased again once the row before them is settled
+                return
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: OutboxItem) -> bool:
+        """Deliver one row; True when it is settled (sent or given up), False when put back for later."""
         now = self._clock.now()
         try:
             await self._send(item)
         except NotReady:
-            await self._wait_for_thread(item)
+            return await self._wait_for_thread(item)
         except TooSoon as soon:
             await self._outbox.retry_at(item, now + timedelta(seconds=soon.wait_s), "coalescing", count=False)
         except SlackApiError as exc:
-            await self._on_slack_error(item, exc)
+            return await self._on_slack_error(item, exc)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            await self._retry_later(item, f"connection: {exc!r}")
+            return await self._retry_later(item, f"connection: {exc!r}")
         except Exception as exc:
             log.exception("outbox row %s (%s) failed", item.id, item.kind)
-            await self._retry_later(item, f"internal: {exc!r}")
+            return await self._retry_later(item, f"internal: {exc!r}")
         else:
             await self._outbox.mark_sent(item.id, self._clock.now())
+            return True
+        return False
 
-    async def _wait_for_thread(self, item: OutboxItem) -> None:
-        """Try a row whose thread is not posted yet again shortly; end it when that thread never will be."""
+    async def _wait_for_thread(self, item: OutboxItem) -> bool:
+        """Try a row whose thread is not posted yet again shortly; end it when that thread never will be.
+
+        True when the row was ended (settled), False when it was put back for later.
+        """
         now = self._clock.now()
         if await self._outbox.thread_given_up(item) or now - item.created_at > GIVE_UP_AFTER:
             log.error(
@@ -183,10 +200,11 @@ class SlackOutboxWorker:
                 item.thread_key,
             )
             await self._outbox.mark_dead(item.id, "thread given up")
-            return
+            return True
         await self._outbox.retry_at(item, now + timedelta(seconds=0.3), "waiting for the thread", count=False)
+        return False
 
-    async def _on_slack_error(self, item: OutboxItem, exc: SlackApiError) -> None:
+    async def _on_slack_error(self, item: OutboxItem, exc: SlackApiError) -> bool:
         response = exc.response
         error = str(response.get("error", "")) if response is not None else ""
         status = response.status_code if response is not None else 0
@@ -196,21 +214,24 @@ class SlackOutboxWorker:
             wait = float(retry_after[0] if isinstance(retry_after, list) else retry_after)
             log.info("Slack rate-limited outbox row %s; retrying in %.1f s", item.id, wait)
             await self._outbox.retry_at(item, self._clock.now() + timedelta(seconds=wait), "ratelimited", count=False)
-        elif error in PERMANENT_ERRORS:
+            return False
+        if error in PERMANENT_ERRORS:
             log.error("Slack refused outbox row %s (%s) for good: %s", item.id, item.kind, error)
             await self._outbox.mark_dead(item.id, error)
-        else:
-            await self._retry_later(item, error or f"http {status}")
+            return True
+        return await self._retry_later(item, error or f"http {status}")
 
-    async def _retry_later(self, item: OutboxItem, error: str) -> None:
+    async def _retry_later(self, item: OutboxItem, error: str) -> bool:
+        """Back off and try again, or give up after a day; True when given up (the row is settled)."""
         now = self._clock.now()
         if now - item.created_at > GIVE_UP_AFTER:
             log.error("giving up on outbox row %s after 24 h: %s", item.id, error)
             await self._outbox.mark_dead(item.id, error)
-            return
+            return True
         backoff = min(300.0, 2.0 ** min(item.attempts, 9)) * (0.5 + random.random() / 2)
         log.warning("outbox row %s failed (%s); retry in %.1f s", item.id, error, backoff)
         await self._outbox.retry_at(item, now + timedelta(seconds=backoff), error)
+        return False
 
     async def _send(self, item: OutboxItem) -> None:
         registered = self._handlers.get(item.kind)

@@ -10,6 +10,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event as sql_event
 
 from bot.dialout.core.models import CallEvent, Invite, InviteChange, InviteStatus, Target, TargetKind, invite_version
 from bot.dialout.core.ports import InviteStore, PlaceResult
@@ -419,6 +420,40 @@ async def test_an_event_is_stored_once_per_provider_and_dedupe_key(store: Invite
     assert not await store.store_event(event, None, NOW)
     assert not await store.store_event(CallEvent("fake", "c-9", CallState.ANSWERED, dedupe_key="k1"), None, NOW)
     assert await store.store_event(CallEvent("other", "c-1", CallState.RINGING, dedupe_key="k1"), None, NOW)
+
+
+async def test_received_events_wait_to_be_applied_in_arrival_order_and_duplicates_are_refused(
+    store: InviteStore,
+) -> None:
+    _, [attempt] = await dialling(store)
+    events = [CallEvent("fake", "c-1", state, dedupe_key=f"r{n}") for n, state in enumerate(CallState)][:4]
+    stored = await asyncio.gather(
+        *(store.store_event(event, attempt, NOW, applied=False) for event in [*events, events[1]])
+    )
+    assert stored == [True, True, True, True, False]  # received at once, the re-delivery refused
+    waiting = await store.unapplied_events(10)
+    assert [r.event for r in waiting] == events and {r.attempt_id for r in waiting} == {attempt}
+    await store.mark_applied(waiting[0].id)
+    assert [r.event for r in await store.unapplied_events(10)] == events[1:]
+    assert [r.event for r in await store.unapplied_events(2)] == events[1:3]
+
+
+async def test_received_events_that_arrive_together_are_committed_together(engine) -> None:
+    store = SqlInviteStore(engine)
+    commits = 0
+
+    def count(_conn: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    sql_event.listen(engine.sync_engine, "commit", count)
+    try:
+        burst = [CallEvent("fake", f"c-{n}", CallState.RINGING, dedupe_key=f"b{n}") for n in range(20)]
+        stored = await asyncio.gather(*(store.store_event(e, None, NOW, applied=False) for e in burst))
+    finally:
+        sql_event.remove(engine.sync_engine, "commit", count)
+    assert all(stored) and len(await store.unapplied_events(50)) == 20
+    assert commits <= 2  # the first alone at most, then everything that queued behind it
 
 
 async def test_events_that_beat_their_call_id_are_linked_once_in_arrival_order(store: InviteStore) -> None:

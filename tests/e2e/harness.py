@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from bot.config import Settings
 from bot.dialout.core.models import Invite, InviteStatus
@@ -164,7 +164,12 @@ class Harness:
     @staticmethod
     async def _outbox_idle(services: Confbot) -> bool:
         now = services.clock.now()
-        busy = and_(outbox.c.status == "pending", or_(outbox.c.leased_until > now, outbox.c.next_attempt_at <= now))
+        older = outbox.alias("older")
+        behind = exists().where(  # rows behind an older one of their thread wait for it, not for the clock
+            and_(older.c.thread_key == outbox.c.thread_key, older.c.status == "pending", older.c.id < outbox.c.id)
+        )
+        due = and_(outbox.c.next_attempt_at <= now, ~behind)
+        busy = and_(outbox.c.status == "pending", or_(outbox.c.leased_until > now, due))
         async with services.engine.connect() as conn:
             return not (await conn.execute(select(func.count()).select_from(outbox).where(busy))).scalar_one()
 

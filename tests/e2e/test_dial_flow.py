@@ -335,3 +335,59 @@ async def test_posts_owed_to_slack_survive_a_restart_during_an_outage(harness: H
     assert len(harness.parents()) == 1 and invite.thread_ts == harness.parents()[0].ts
     assert harness.replies_text(invite)[-1] == "1 of 1 joined"
     assert harness.sandbox_dials() == 1
+
+
+async def test_thread_keeps_roster_first_and_summary_last_after_an_outage_and_429s(harness: Harness) -> None:
+    harness.emulator.outage("chat.postMessage", "chat.update")
+    await harness.dial(FOUR)
+
+    async def all_owed() -> bool:
+        # Every call is over, so the failure replies and the summary wait behind the parent and roster.
+        invites = await harness.services.store.recent_invites(CHANNEL, 1)
+        return bool(invites) and invites[0].status is InviteStatus.DONE
+
+    await wait_for(all_owed, timeout=20, what="the invite to finish while Slack is down")
+    assert harness.parents() == []
+    # Slack comes back rate-limiting: the first reply it is asked for (the roster, oldest) is refused.
+    harness.emulator.fail_next("chat.postMessage", status=429, retry_after=1, when=lambda p: bool(p.get("thread_ts")))
+    harness.emulator.end_outage()
+    invite = await harness.wait_done(timeout=30)
+
+    thread = harness.thread(harness.parents()[0])
+    assert thread[1].ts == invite.roster_ts
+    replies = harness.replies_text(invite)
+    assert replies[-1] == "1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+    assert len(replies) >= 2 and all("didn't" in r for r in replies[:-1])
+
+
+async def test_webhooks_are_answered_once_stored_and_what_a_crash_left_unapplied_is_applied_at_the_next_start(
+    test_db,
+) -> None:
+    # The call watcher polls the sandbox too; kept out of the way, only webhooks bring news here.
+    async with Harness(test_db, watch_every_s=3600) as harness:
+        await harness.services.dialout.applier.stop()  # this process dies between storing events and applying them
+        await harness.dial(FOUR)
+
+        async def all_stored() -> bool:
+            calls = list(harness.sandbox.calls.values())
+            sent = sum(len(call.events) for call in calls)
+            finished = len(calls) == 4 and all(call.state in {"completed", "failed"} for call in calls)
+            return finished and await harness.services.store.count_rows("call_events") == sent
+
+        await wait_for(all_stored, timeout=20, what="every sandbox event to be stored")
+        # Answered, stored, not applied (but for any event that beat its call id: placing the call applies those).
+        assert (await harness.only_invite()).status is InviteStatus.DIALING
+        assert await harness.services.store.unapplied_events(100)
+        await harness.stop_bot()
+        await harness.start_bot(same_address=True)
+        done = await harness.wait_done(timeout=30)
+        store = harness.services.store
+        outcome = {a.party.address: (a.state, a.reason) for a in await store.attempts(done.id or 0)}
+        assert outcome == {
+            "+8613800138001": (CallState.COMPLETED, None),
+            "+8613800138000": (CallState.FAILED, FailReason.BUSY),
+            "+8613800138009": (CallState.FAILED, FailReason.NO_ANSWER),
+            "+8613800138008": (CallState.FAILED, FailReason.UNREACHABLE),
+        }
+        assert harness.sandbox_dials() == 4
+        assert await store.unapplied_events(100) == []

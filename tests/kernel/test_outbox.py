@@ -51,6 +51,7 @@ async def test_released_rows_are_due_again_at_once_instead_of_when_their_lease_r
         await box.enqueue(Row.NOTICE, now, thread_key="invite:1", invite_id=1, payload={"n": n})
     held = await box.lease_due(now, limit=10, lease_s=60)
     assert await box.lease_due(now, limit=10, lease_s=60) == []
+    await box.mark_sent(held[0].id, now)
     await box.release(held[1:])  # a stopping worker gives back what it did not get to
     assert [item.payload["n"] for item in await box.lease_due(now, limit=10, lease_s=60)] == [1, 2]
 
@@ -63,3 +64,42 @@ async def test_releasing_a_lease_that_ran_out_leaves_the_next_workers_lease_alon
     [taken] = await box.lease_due(clock.now(), limit=10, lease_s=60)  # the first lease ran out: another worker took it
     await box.release([stale])
     assert taken.id == stale.id and await box.lease_due(clock.now(), limit=10, lease_s=60) == []
+
+
+async def _lease_payloads(box: SqlOutbox, clock) -> list[tuple[str, int]]:
+    return [(item.thread_key, item.payload["n"]) for item in await box.lease_due(clock.now(), limit=10, lease_s=60)]
+
+
+async def test_a_row_put_back_for_later_holds_back_its_thread_and_no_other(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    for n in range(3):
+        await box.enqueue(Row.NOTICE, clock.now(), thread_key="invite:1", invite_id=1, payload={"n": n})
+        await box.enqueue(Row.NOTICE, clock.now(), thread_key="invite:2", invite_id=2, payload={"n": n})
+    held = await box.lease_due(clock.now(), limit=10, lease_s=60)
+    first = next(item for item in held if item.thread_key == "invite:1")
+    await box.retry_at(first, clock.now() + timedelta(seconds=5), "ratelimited", count=False)  # a 429
+    await box.release([item for item in held if item.id != first.id])
+    assert await _lease_payloads(box, clock) == [("invite:2", 0), ("invite:2", 1), ("invite:2", 2)]
+    clock.advance(seconds=5)
+    assert await _lease_payloads(box, clock) == [("invite:1", 0), ("invite:1", 1), ("invite:1", 2)]
+
+
+async def test_a_thread_is_never_split_between_two_workers(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    for n in range(2):
+        await box.enqueue(Row.NOTICE, clock.now(), thread_key="invite:1", invite_id=1, payload={"n": n})
+    [oldest] = await box.lease_due(clock.now(), limit=1, lease_s=60)
+    assert await box.lease_due(clock.now(), limit=10, lease_s=60) == []  # the younger row waits for the held one
+    await box.mark_sent(oldest.id, clock.now())
+    assert await _lease_payloads(box, clock) == [("invite:1", 1)]
+
+
+async def test_a_row_whose_key_was_taken_while_it_was_sending_keeps_its_place(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    await box.enqueue(Row.ROSTER, clock.now(), thread_key="invite:1", invite_id=1, coalesce_for=1, payload={"n": 0})
+    [roster] = await box.lease_due(clock.now(), limit=10, lease_s=60)
+    await box.release_key(roster.id)  # sending: changes from now on make a new row
+    await box.enqueue(Row.NOTICE, clock.now(), thread_key="invite:1", invite_id=1, payload={"n": 1})
+    await box.enqueue(Row.ROSTER, clock.now(), thread_key="invite:1", invite_id=1, coalesce_for=1, payload={"n": 2})
+    await box.retry_at(roster, clock.now(), "service_unavailable")  # the post failed
+    assert await _lease_payloads(box, clock) == [("invite:1", 0), ("invite:1", 1), ("invite:1", 2)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -38,7 +39,11 @@ class Monotonic:
 
 
 async def _leased(box: SqlOutbox, clock) -> OutboxItem:
-    await box.enqueue(Row.ROSTER, clock.now(), thread_key="invite:1", invite_id=1, coalesce_for=1)
+    """A fresh roster row, leased. Earlier rows are left pending, so each gets a thread of its own:
+    a thread's rows go out one after another (tests/kernel/test_outbox.py), and these tests are
+    about one message's posts and edits."""
+    thread_key = f"invite:1/{uuid.uuid4().hex}"
+    await box.enqueue(Row.ROSTER, clock.now(), thread_key=thread_key, invite_id=1, coalesce_for=1)
     [item] = await box.lease_due(clock.now(), limit=1, lease_s=60)
     return item
 

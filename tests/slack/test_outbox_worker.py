@@ -1,4 +1,5 @@
-"""The shared outbox worker: stopping (a send under way may finish, what it holds is given back), threads given up."""
+"""The shared outbox worker: order per thread, stopping (a send under way may finish, the rest is given back),
+and threads given up."""
 
 from __future__ import annotations
 
@@ -148,3 +149,41 @@ async def test_a_reply_keeps_waiting_while_its_thread_parent_is_still_being_retr
         await worker.deliver_due()
         clock.advance(seconds=1)
     assert await outbox.pending_count() == 2
+
+
+def _ratelimited() -> SlackApiError:
+    response = AsyncSlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="http://127.0.0.1:9/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": "ratelimited"},
+        headers={"Retry-After": "3"},
+        status_code=429,
+    )
+    return SlackApiError("ratelimited", response)
+
+
+async def test_a_rate_limited_row_holds_back_the_younger_rows_of_its_thread_only(engine, clock) -> None:
+    outbox = SqlOutbox(engine)
+    worker = worker_on(outbox, clock, stop_grace_s=0)
+    sent: list[tuple[str, int]] = []
+    refuse = {("invite:1", 0)}
+
+    async def slack(item: OutboxItem) -> None:
+        key = (item.thread_key, item.payload["n"])
+        if key in refuse:
+            refuse.discard(key)
+            raise _ratelimited()
+        sent.append(key)
+
+    worker.add_handler(Row.NOTICE, slack)
+    for n in range(3):
+        for thread in ("invite:1", "invite:2"):
+            await outbox.enqueue(Row.NOTICE, clock.now(), thread_key=thread, invite_id=1, payload={"n": n})
+    await worker.deliver_due()
+    assert sent == [("invite:2", 0), ("invite:2", 1), ("invite:2", 2)]
+    assert not await worker.deliver_due()  # nothing of invite:1 goes ahead of its refused row
+    clock.advance(seconds=3)  # Retry-After
+    await worker.deliver_due()
+    assert sent[3:] == [("invite:1", 0), ("invite:1", 1), ("invite:1", 2)]

@@ -136,6 +136,15 @@ class CallEvent:
     target_id: str | None = None
 
 
+@dataclass(frozen=True)
+class ReceivedEvent:
+    """A stored event not applied yet: its row id, the attempt it was matched to when stored (if any)."""
+
+    id: int
+    attempt_id: int | None
+    event: CallEvent
+
+
 # A call in one of these is still being set up: the invite is "dialling" while any call is.
 SETTING_UP = frozenset({CallState.QUEUED, CallState.DIALING, CallState.RINGING, CallState.UNKNOWN})
 

@@ -21,6 +21,7 @@ from bot.dialout.core.models import (
     InviteChange,
     InviteStatus,
     PartiesChanged,
+    ReceivedEvent,
     Target,
 )
 from bot.kernel.people import Party
@@ -339,12 +340,23 @@ class InviteStore(Protocol):
     async def record_placed(self, invite: Invite, result: PlaceResult, now: datetime) -> CallAttempt | None: ...
     async def find_attempt(self, provider: str, provider_call_id: str) -> CallAttempt | None: ...
     async def get_attempt(self, attempt_id: int) -> CallAttempt | None: ...
-    async def store_event(self, event: CallEvent, attempt_id: int | None, now: datetime) -> bool:
-        """Persist an event; False when an event with the same dedupe key was already stored."""
+    async def store_event(
+        self, event: CallEvent, attempt_id: int | None, now: datetime, *, applied: bool = True
+    ) -> bool:
+        """Persist an event; False when an event with the same dedupe key was already stored.
+
+        `applied=False` stores it to be applied later (`unapplied_events`, `mark_applied`).
+        """
         ...
 
+    async def unapplied_events(self, limit: int) -> list[ReceivedEvent]:
+        """Stored events not applied yet, oldest first."""
+        ...
+
+    async def mark_applied(self, event_id: int) -> None: ...
+
     async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
-        """Events that arrived before their call id was known, now attached to the attempt."""
+        """Events that arrived before their call id was known, now attached to the attempt (and applied)."""
         ...
 
     async def transition(

@@ -3,6 +3,12 @@
 Every event is stored before it is acted on (so none is lost) and de-duplicated by its key;
 the attempt's state changes by compare-and-set, so two replicas applying events for the
 same call cannot interleave into a backwards move.
+
+Webhooks split the two steps: `receive` only stores (the provider is answered as soon as its
+events are durable, well inside its timeout however busy we are), and `apply_received` applies
+what was stored, oldest first, in the background. An event is marked applied only after it was
+applied, so one stored by a process that died in between is applied by the next; applying it
+twice changes nothing, as states only move forward.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.dialout.core.models import SETTING_UP, CallAttempt, CallEvent, InviteStatus, everyone_reached
+from bot.dialout.core.models import SETTING_UP, CallAttempt, CallEvent, InviteStatus, ReceivedEvent, everyone_reached
 from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason, advance, apply_forward
@@ -56,17 +62,61 @@ class StatusService:
     async def _apply_to_target(self, event: CallEvent, target_id: str) -> bool:
         """News about a whole target (a conference ended): one stored event per open call in it."""
         changed = False
-        for attempt in await self._store.open_attempts_in_target(event.provider, target_id):
-            assert attempt.id is not None
-            scoped = replace(
-                event,
-                provider_call_id=attempt.provider_call_id or f"attempt-{attempt.id}",
-                dedupe_key=f"{event.dedupe_key}:{attempt.id}",
-                target_id=None,
-            )
+        for attempt, scoped in await self._per_open_call(event, target_id):
             if await self._store.store_event(scoped, attempt.id, self._clock.now()):
                 changed = await self.advance(attempt, scoped) or changed
         return changed
+
+    async def _per_open_call(self, event: CallEvent, target_id: str) -> list[tuple[CallAttempt, CallEvent]]:
+        """A target's news as one event per call open in the target now, each with its own dedupe key."""
+        scoped = []
+        for attempt in await self._store.open_attempts_in_target(event.provider, target_id):
+            assert attempt.id is not None
+            call_id = attempt.provider_call_id or f"attempt-{attempt.id}"
+            key = f"{event.dedupe_key}:{attempt.id}"
+            scoped.append((attempt, replace(event, provider_call_id=call_id, dedupe_key=key, target_id=None)))
+        return scoped
+
+    async def receive(self, event: CallEvent) -> bool:
+        """Store `event` to be applied by `apply_received`; True when it was new (not a re-delivery).
+
+        Only what is needed to store it is done here: a webhook answers once this returns.
+        """
+        now = self._clock.now()
+        if event.target_id is not None and not event.provider_call_id:
+            stored = [
+                await self._store.store_event(scoped, attempt.id, now, applied=False)
+                for attempt, scoped in await self._per_open_call(event, event.target_id)
+            ]
+            return any(stored)
+        attempt = await self._store.find_attempt(event.provider, event.provider_call_id)
+        return await self._store.store_event(event, attempt.id if attempt else None, now, applied=False)
+
+    async def apply_received(self, limit: int) -> int:
+        """Apply up to `limit` received events, oldest first (so each call's in the order they came).
+
+        Returns how many were taken, so the caller knows whether more may be waiting.
+        """
+        received = await self._store.unapplied_events(limit)
+        for item in received:
+            await self._apply_received(item)
+            await self._store.mark_applied(item.id)  # only now: a crash before this applies it again
+        return len(received)
+
+    async def _apply_received(self, item: ReceivedEvent) -> None:
+        event = item.event
+        if item.attempt_id is not None:
+            attempt = await self._store.get_attempt(item.attempt_id)
+            if attempt is not None:
+                await self.advance(attempt, event)
+            return
+        # Stored before our record of the provider's call id. Whoever records the id links the
+        # orphans stored by then (applied or not); whatever it missed is found here.
+        attempt = await self._store.find_attempt(event.provider, event.provider_call_id)
+        if attempt is None or attempt.id is None:
+            log.info("event for unknown call %s/%s stored", event.provider, event.provider_call_id)
+            return
+        await self.apply_orphans(event.provider, event.provider_call_id, attempt.id)
 
     async def apply_orphans(self, provider: str, provider_call_id: str, attempt_id: int) -> None:
         """Apply events that arrived before the call id was recorded, oldest first."""

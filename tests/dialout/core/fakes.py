@@ -20,6 +20,7 @@ from bot.dialout.core.models import (
     InviteChange,
     InviteStatus,
     PartiesChanged,
+    ReceivedEvent,
     invite_version,
     same_party,
 )
@@ -42,6 +43,7 @@ _OPEN_STATES = [s for s in CallState if s not in FINAL_STATES]
 class _StoredEvent:
     event: CallEvent
     attempt_id: int | None
+    applied: bool = True
 
 
 class InMemoryInviteStore:
@@ -323,12 +325,21 @@ class InMemoryInviteStore:
 
     # --- events ----------------------------------------------------------------------------
 
-    async def store_event(self, event: CallEvent, attempt_id: int | None, now: datetime) -> bool:
+    async def store_event(
+        self, event: CallEvent, attempt_id: int | None, now: datetime, *, applied: bool = True
+    ) -> bool:
         if any(s.event.provider == event.provider and s.event.dedupe_key == event.dedupe_key for s in self._events):
             return False
         # A row has no column for the target: what is read back has none either.
-        self._events.append(_StoredEvent(replace(event, raw=dict(event.raw), target_id=None), attempt_id))
+        self._events.append(_StoredEvent(replace(event, raw=dict(event.raw), target_id=None), attempt_id, applied))
         return True
+
+    async def unapplied_events(self, limit: int) -> list[ReceivedEvent]:
+        waiting = [(i, s) for i, s in enumerate(self._events, start=1) if not s.applied]
+        return [ReceivedEvent(i, s.attempt_id, s.event) for i, s in waiting[:limit]]
+
+    async def mark_applied(self, event_id: int) -> None:
+        self._events[event_id - 1].applied = True
 
     async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
         linked = []
@@ -336,6 +347,7 @@ class InMemoryInviteStore:
             event = stored.event
             if event.provider == provider and event.provider_call_id == provider_call_id and stored.attempt_id is None:
                 stored.attempt_id = attempt_id
+                stored.applied = True
                 linked.append(event)
         return linked
 

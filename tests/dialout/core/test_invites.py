@@ -455,3 +455,71 @@ async def test_hang_up_all_is_refused_where_the_provider_cannot_end_calls(clock)
     assert not world.invites.can_hang_up("fake")
     assert await world.invites.hang_up(invite.id or 0, Actor("U1")) is HangUpOutcome.CANNOT
     assert scripted.cancelled == []
+
+
+async def _two_calls(world: World) -> tuple[Invite, str, str]:
+    invite = await world.schedule("+8613800138001", "+8613800138002")
+    await world.invites.fire(invite.id or 0)
+    first, second = (f"call-{a.id}" for a in await world.store.attempts(invite.id or 0))
+    return invite, first, second
+
+
+async def test_received_events_change_nothing_until_applied_and_each_call_moves_in_arrival_order(world: World) -> None:
+    invite, first, second = await _two_calls(world)
+    dialling = await world.states(invite)
+    received = [
+        CallEvent("fake", first, CallState.RINGING, dedupe_key="1r"),
+        CallEvent("fake", second, CallState.FAILED, reason=FailReason.BUSY, dedupe_key="2f"),
+        CallEvent("fake", first, CallState.ANSWERED, dedupe_key="1a"),
+        CallEvent("fake", first, CallState.COMPLETED, dedupe_key="1c"),
+    ]
+    assert [await world.status.receive(event) for event in received] == [True] * 4
+    assert not await world.status.receive(received[0])  # re-delivered: already stored
+    assert await world.states(invite) == dialling  # stored, answered, not applied yet
+
+    seen: list[CallState] = []
+    while await world.status.apply_received(limit=1):
+        seen.append((await world.states(invite))["+8613800138001"][0])
+    assert seen == [CallState.RINGING, CallState.RINGING, CallState.ANSWERED, CallState.COMPLETED]
+    assert await world.states(invite) == {
+        "+8613800138001": (CallState.COMPLETED, None),
+        "+8613800138002": (CallState.FAILED, FailReason.BUSY),
+    }
+    assert [n.kind for _, n in world.notifier.notices] == [NoticeKind.SUMMARY]
+
+
+async def test_an_event_applied_by_a_process_that_died_before_marking_it_is_applied_again_to_no_effect(
+    world: World,
+) -> None:
+    invite, first, _ = await _two_calls(world)
+    await world.status.receive(CallEvent("fake", first, CallState.ANSWERED, dedupe_key="1a"))
+    mark_applied = world.store.mark_applied
+
+    async def crash(event_id: int) -> None:
+        raise RuntimeError("the process died here")
+
+    world.store.mark_applied = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await world.status.apply_received(limit=10)
+    world.store.mark_applied = mark_applied  # type: ignore[method-assign]
+    changes = len(world.notifier.changed)
+
+    restarted = StatusService(world.store, world.notifier, world.clock, {world.provider.name: world.provider.info})
+    assert await restarted.apply_received(limit=10) == 1
+    assert (await world.states(invite))["+8613800138001"] == (CallState.ANSWERED, None)
+    assert len(world.notifier.changed) == changes  # the call moved once: Slack is told once
+    assert await restarted.apply_received(limit=10) == 0
+
+
+async def test_an_event_received_before_the_call_id_is_known_is_applied_once_it_is(world: World) -> None:
+    early = CallEvent("fake", "call-early", CallState.RINGING, dedupe_key="x1")
+    assert await world.status.receive(early)
+    assert await world.status.apply_received(limit=10) == 1  # nobody knows call-early yet: kept as an orphan
+
+    def answer(request):
+        return [PlaceResult(c.attempt_id, CallState.DIALING, provider_call_id="call-early") for c in request.calls]
+
+    world.provider.answer = answer
+    invite = await world.schedule("+8613800138001")
+    await world.invites.fire(invite.id or 0)
+    assert await world.states(invite) == {"+8613800138001": (CallState.RINGING, None)}
