@@ -201,7 +201,10 @@ def build_dialout(
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
 ) -> DialoutFeature:
-    """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`."""
+    """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`.
+
+    A composition function: one constructor call per piece, in dependency order (that is its length).
+    """
     infos = {name: p.info for name, p in providers.items()}
     status = StatusService(store, notifier, clock, infos)
     leadership = Leadership(store.engine)

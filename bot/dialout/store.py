@@ -2,6 +2,8 @@
 
 The claims that keep dialling at-most-once are single conditional UPDATEs whose rowcount
 says who won; they are correct on SQLite and PostgreSQL and across several processes.
+It is one class for one port, past 500 lines on purpose: every claim (firing, sending, redial,
+edit, add people) is read against the others here, and the store contract test covers it whole.
 """
 
 from __future__ import annotations

@@ -135,7 +135,8 @@ class SqlOutbox:
 
         Each lease is one conditional UPDATE that checks the thread again, so two workers leasing
         at once never split a thread; once a row of a thread cannot be leased, its younger rows
-        are skipped in this call too.
+        are skipped in this call too. One function (a little over 60 lines) because the query and
+        the per-row claim must agree on what "older row of the thread" means.
         """
         free = or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now)
         async with self.engine.connect() as conn:

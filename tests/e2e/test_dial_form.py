@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.command import DialForm
+from bot.dialout.core.form import DialForm
 from bot.dialout.core.models import TargetKind
 from bot.dialout.providers.quanshi.settings import QuanshiSettings
 from bot.dialout.providers.sandbox.settings import SandboxSettings

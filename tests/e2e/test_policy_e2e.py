@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialout.core.invites import Actor
+from bot.dialout.core.outcomes import Actor
 from bot.emulator.render import render_blocks
 from bot.kernel.states import CallState, FailReason
 from tests.e2e.harness import Harness

@@ -7,7 +7,7 @@ import string
 import pytest
 
 from bot.dialout.core.command import ParseProblem
-from bot.dialout.core.invites import CancelOutcome, DialNowOutcome, HangUpOutcome, RedialOutcome
+from bot.dialout.core.outcomes import CancelOutcome, DialNowOutcome, HangUpOutcome, RedialOutcome
 from bot.dialout.core.ports import NoticeKind
 from bot.kernel.phone import NumberProblemKind
 from bot.kernel.states import CallState, FailReason

@@ -8,30 +8,48 @@ The rules that keep people from being dialled twice or forgotten live here:
   recorded as unknown and reconciled, never re-sent;
 - at start-up the rows decide: future invites get a job, those due within the grace period
   are dialled late (and say so), older ones are marked missed in their thread.
+
+What the buttons may do and what came of it are in `outcomes.py`, watching open calls in
+`call_watch.py`; what stays here (about 600 lines) is every path that claims an invite or a call,
+kept in one file so each can be read against the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from bot.dialout.core.call_watch import CallWatch, follow_up
 from bot.dialout.core.command import MAX_PARTIES
 from bot.dialout.core.listing import HomePage, InviteListing, home_page, list_invites
 from bot.dialout.core.models import (
     CallAttempt,
-    CallEvent,
     Invite,
     InviteChange,
     InviteStatus,
-    PartiesChanged,
     invite_version,
     party_outcomes,
     redial_candidates,
     same_party,
+)
+from bot.dialout.core.outcomes import (
+    Actor,
+    AddPeopleOutcome,
+    CancelOutcome,
+    DialNowOutcome,
+    Edited,
+    Editing,
+    EditOutcome,
+    HangUpOutcome,
+    PeopleAdded,
+    Redial,
+    RedialOutcome,
+    dial_now_stale,
+    edit_stale,
+    may_act,
 )
 from bot.dialout.core.ports import (
     CallSpec,
@@ -41,15 +59,11 @@ from bot.dialout.core.ports import (
     Notice,
     NoticeKind,
     Notifier,
-    PlacedCall,
     PlaceResult,
     Placing,
-    PollsCalls,
     Provider,
     ProviderError,
-    ProviderInfo,
     Scheduler,
-    StatusSource,
 )
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
@@ -61,17 +75,6 @@ log = logging.getLogger(__name__)
 
 LATE_NOTICE_AFTER_S = 30  # a run this late is announced as late in its thread
 EARLY_WAKE_S = 1  # a job that wakes more than this before its invite's (edited) time sleeps again
-_WATCHED = (CallState.UNKNOWN, CallState.DIALING, CallState.RINGING, CallState.ANSWERED)
-
-
-@dataclass(frozen=True)
-class _Silence:
-    """After `after_s` without news a call `becomes` this state (with this reason and code)."""
-
-    after_s: float
-    becomes: CallState
-    reason: FailReason | None
-    code: str | None
 
 
 @dataclass(frozen=True)
@@ -83,119 +86,6 @@ class DialingRules:
     stuck_send_s: int = 120  # a send claimed longer ago than this, with no answer, is unknown
     unknown_give_up_s: int = 600  # an unknown call with no news after this is failed(unknown)
     policy: DialingPolicy = field(default_factory=DialingPolicy)  # as it is now, not when the invite was made
-
-
-class CancelOutcome(StrEnum):
-    """What `/dial cancel` achieved, for the reply to the asker."""
-
-    CANCELLED = "cancelled"
-    HANGING_UP = "hanging_up"
-    NOT_FOUND = "not_found"
-    ALREADY_OVER = "already_over"
-    NOT_ALLOWED = "not_allowed"
-
-
-class DialNowOutcome(StrEnum):
-    """What the Dial now button achieved."""
-
-    DIALLING = "dialling"
-    NOT_FOUND = "not_found"
-    NOT_ALLOWED = "not_allowed"
-    ALREADY_DIALLED = "already_dialled"  # the scheduler or someone else fired it first
-    ALREADY_OVER = "already_over"  # cancelled or missed meanwhile
-
-
-class RedialOutcome(StrEnum):
-    """What Redial failed achieved."""
-
-    REDIALLING = "redialling"
-    NOT_FOUND = "not_found"
-    NOT_ALLOWED = "not_allowed"
-    NOTHING_TO_REDIAL = "nothing_to_redial"  # no call failed for a reason a redial can help with
-    NOT_FINISHED = "not_finished"  # still being dialled (someone redialled first) or never dialled
-    BLOCKED = "blocked"  # every number to redial is refused by the dialing policy now
-
-
-class HangUpOutcome(StrEnum):
-    """What Hang up all achieved."""
-
-    HANGING_UP = "hanging_up"
-    NOT_FOUND = "not_found"
-    NOT_ALLOWED = "not_allowed"
-    NOT_DIALLING = "not_dialling"  # not dialled yet, or already over
-    CANNOT = "cannot"  # the provider cannot hang up calls
-
-
-class EditOutcome(StrEnum):
-    """What Edit achieved (when the form was asked for, or submitted)."""
-
-    EDITED = "edited"
-    NOT_FOUND = "not_found"
-    NOT_ALLOWED = "not_allowed"
-    ALREADY_DIALLED = "already_dialled"  # the scheduler or Dial now fired it first
-    ALREADY_OVER = "already_over"  # cancelled or missed meanwhile
-    CHANGED = "changed"  # edited (or given people) by someone else since the form was opened
-
-
-class AddPeopleOutcome(StrEnum):
-    """What Add people achieved."""
-
-    ADDED = "added"
-    NOT_FOUND = "not_found"
-    NOT_ALLOWED = "not_allowed"
-    ALREADY_OVER = "already_over"  # finished, cancelled or missed: there is no call to join any more
-    ALREADY_IN = "already_in"  # everyone given is already called by the invite
-    TOO_MANY = "too_many"  # the invite would call more than MAX_PARTIES
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who presses a button or types a command, and whether they may act on anyone's invite."""
-
-    user_id: str
-    privileged: bool = False  # a workspace admin or owner, or a member of the invite admin group
-    name: str | None = None  # how the thread names them (plain text, so nobody is pinged)
-
-
-@dataclass(frozen=True)
-class Editing:
-    """A scheduled invite as an Edit form shows it, and the version the submit must still find."""
-
-    invite: Invite
-    attempts: tuple[CallAttempt, ...]
-    version: str
-
-
-@dataclass(frozen=True)
-class Edited:
-    """What an Edit did (for the editor's reply), or why it did nothing."""
-
-    outcome: EditOutcome
-    moved: bool = False
-    changes: PartiesChanged = field(default_factory=PartiesChanged)
-
-
-@dataclass(frozen=True)
-class PeopleAdded:
-    """What Add people did, or why it did nothing."""
-
-    outcome: AddPeopleOutcome
-    changes: PartiesChanged = field(default_factory=PartiesChanged)
-
-
-def may_act(invite: Invite, actor: Actor) -> bool:
-    """The one rule for every button and `/dial cancel`: the creator, or a privileged user."""
-    return actor.privileged or invite.created_by == actor.user_id
-
-
-@dataclass(frozen=True)
-class Redial:
-    """What Redial failed would place again, and what the dialing policy now refuses."""
-
-    invite: Invite
-    calls: tuple[CallAttempt, ...]
-    refused: tuple[CallAttempt, ...]
-    known: int = 0  # calls the invite had when this was decided (the store's claim checks it)
 
 
 class InviteService:
@@ -220,7 +110,7 @@ class InviteService:
         self._clock = clock
         self._callback_url = callback_url
         self._rules = rules or DialingRules()
-        self._last_poll: dict[int, datetime] = {}
+        self._calls = CallWatch(store, providers, status, notifier, clock, self._rules.unknown_give_up_s)
 
     # --- scheduling ----------------------------------------------------------------------
 
@@ -444,92 +334,11 @@ class InviteService:
         ):
             await self._notifier.calls_changed(attempt.invite_id)
 
-    # --- watching open calls -------------------------------------------------------------
-    #
-    # The one place the providers' declared Timing is applied: how often a call is polled and how
-    # long it may go without news. Providers only say what a poll answer means.
+    # --- watching open calls (call_watch.py) ----------------------------------------------
 
     async def watch(self) -> None:
         """Poll providers that report by polling, reconcile unknown calls, give up silent ones."""
-        now = self._clock.now()
-        for name, provider in self._providers.items():
-            for attempt in await self._store.open_attempts(name, _WATCHED):
-                if isinstance(provider, PollsCalls) and self._poll_due(provider.info, attempt, now):
-                    await self._follow_up(provider.info.name, provider.poll, attempt, "poll")
-                await self._give_up_if_silent(provider.info, attempt, now)
-
-    def _poll_due(self, info: ProviderInfo, attempt: CallAttempt, now: datetime) -> bool:
-        """Whether to poll this call now (and, if so, note that it was)."""
-        assert attempt.id is not None
-        if info.status is not StatusSource.POLLING and attempt.state is not CallState.UNKNOWN:
-            return False  # its news comes by webhook; only a call we are unsure of is looked up
-        timing = info.timing
-        every = timing.poll_every_s
-        if attempt.state is CallState.ANSWERED and timing.poll_answered_every_s is not None:
-            every = timing.poll_answered_every_s
-        last = self._last_poll.get(attempt.id)
-        if last is not None and (now - last).total_seconds() < every:
-            return False
-        self._last_poll[attempt.id] = now
-        return True
-
-    async def _follow_up(
-        self, provider: str, ask: Callable[[PlacedCall], Awaitable[CallEvent | None]], attempt: CallAttempt, action: str
-    ) -> None:
-        """Poll or cancel a placed call, and apply whatever the provider answers."""
-        call = await self._store.placed_call(attempt)
-        if call is None or not call.provider_call_id:
-            return
-        try:
-            event = await ask(call)
-        except ProviderError as exc:
-            log.warning("%s of %s call %s failed: %s", action, provider, call.provider_call_id, exc)
-            return
-        if event is not None:
-            await self._status.apply(event)
-
-    def _silence_rule(self, info: ProviderInfo, attempt: CallAttempt) -> _Silence | None:
-        """How long a call may stay silent in its state, and what it becomes after that.
-
-        Unknown calls (maybe sent, never confirmed) become failed(unknown) after our own limit. The
-        others follow the provider's declared limits, which a call may have replaced with its own
-        when it was placed (its ring time, its maximum duration): a dialling or ringing call fails,
-        an answered one whose end never arrives is completed.
-        """
-        if attempt.state is CallState.UNKNOWN:
-            return _Silence(float(self._rules.unknown_give_up_s), CallState.FAILED, FailReason.UNKNOWN, None)
-        limits = attempt.limits.over(info.timing.limits)
-        dialling = attempt.state in {CallState.DIALING, CallState.RINGING} and attempt.provider_call_id
-        if dialling and limits.ring_s is not None:
-            return _Silence(limits.ring_s, CallState.FAILED, info.timing.silence_reason, "no_news")
-        if attempt.state is CallState.ANSWERED and limits.answered_s is not None:
-            return _Silence(limits.answered_s, CallState.COMPLETED, None, "not_followed")
-        return None
-
-    async def _give_up_if_silent(self, info: ProviderInfo, attempt: CallAttempt, now: datetime) -> None:
-        rule = self._silence_rule(info, attempt)
-        if rule is None or attempt.updated_at is None:
-            return
-        silent_s = (now - attempt.updated_at).total_seconds()
-        if silent_s < rule.after_s:
-            return
-        fresh = await self._store.get_attempt(attempt.id or 0)
-        if fresh is None or fresh.state is not attempt.state or fresh.updated_at != attempt.updated_at:
-            return  # news arrived meanwhile
-        # An unknown call keeps what the provider last said (why it is unknown) as its code;
-        # a silent one gets "no_news" (or "not_followed"), which providers explain in words.
-        event = CallEvent(
-            provider=info.name,
-            provider_call_id=fresh.provider_call_id or f"attempt-{fresh.id}",
-            state=rule.becomes,
-            reason=rule.reason,
-            code=rule.code,
-            dedupe_key=f"give-up:{fresh.id}:{fresh.state.value}",
-        )
-        if fresh.state is CallState.UNKNOWN:
-            await self._notifier.notice(fresh.invite_id, Notice(NoticeKind.UNKNOWN_OUTCOME, {"attempt_id": fresh.id}))
-        log.info("call %s of invite %s: no news for %d s in %s", fresh.id, fresh.invite_id, silent_s, fresh.state)
-        await self._status.advance(fresh, event)
+        await self._calls.watch()
 
     # --- cancelling ----------------------------------------------------------------------
 
@@ -613,11 +422,11 @@ class InviteService:
         if not may_act(invite, actor):
             return DialNowOutcome.NOT_ALLOWED
         if invite.status is not InviteStatus.SCHEDULED:
-            return _dial_now_stale(invite.status)
+            return dial_now_stale(invite.status)
         claimed = await self._store.claim_due_invite(invite_id, self._clock.now(), None, fired_by=actor.user_id)
         if claimed is None:
             fresh = await self._store.get_invite(invite_id)
-            return _dial_now_stale(fresh.status if fresh else InviteStatus.CANCELLED)
+            return dial_now_stale(fresh.status if fresh else InviteStatus.CANCELLED)
         self._scheduler.unschedule(invite_id)
         await self._notifier.invite_changed(invite_id)
         await self._dial(claimed)
@@ -672,7 +481,7 @@ class InviteService:
         if not may_act(invite, actor):
             return EditOutcome.NOT_ALLOWED
         if invite.status is not InviteStatus.SCHEDULED:
-            return _edit_stale(invite.status)
+            return edit_stale(invite.status)
         attempts = tuple(await self._store.attempts(invite_id))
         return Editing(invite, attempts, invite_version(invite, attempts))
 
@@ -688,12 +497,12 @@ class InviteService:
         if not may_act(invite, actor):
             return Edited(EditOutcome.NOT_ALLOWED)
         if invite.status is not InviteStatus.SCHEDULED:
-            return Edited(_edit_stale(invite.status))
+            return Edited(edit_stale(invite.status))
         changes = await self._store.edit_invite(invite_id, version, change, self._clock.now())
         if changes is None:
             fresh = await self._store.get_invite(invite_id)
             if fresh is None or fresh.status is not InviteStatus.SCHEDULED:
-                return Edited(_edit_stale(fresh.status if fresh else InviteStatus.CANCELLED))
+                return Edited(edit_stale(fresh.status if fresh else InviteStatus.CANCELLED))
             return Edited(EditOutcome.CHANGED)
         moved = change.due_at != invite.due_at
         if moved:
@@ -790,7 +599,7 @@ class InviteService:
                 await self._notifier.calls_changed(attempt.invite_id)
             return
         if isinstance(provider, CancelsCalls):
-            await self._follow_up(provider.info.name, provider.cancel, attempt, "cancel")
+            await follow_up(self._store, self._status, provider.info.name, provider.cancel, attempt, "cancel")
 
 
 def _policy_problem(party: Party, policy: DialingPolicy) -> NumberProblem | None:
@@ -799,20 +608,6 @@ def _policy_problem(party: Party, policy: DialingPolicy) -> NumberProblem | None
         return None
     number = normalise(party.address, policy)
     return number if isinstance(number, NumberProblem) else None
-
-
-def _edit_stale(status: InviteStatus) -> EditOutcome:
-    """Why an Edit found nothing to change, from the invite's status."""
-    if status in {InviteStatus.DIALING, InviteStatus.DONE}:
-        return EditOutcome.ALREADY_DIALLED
-    return EditOutcome.ALREADY_OVER
-
-
-def _dial_now_stale(status: InviteStatus) -> DialNowOutcome:
-    """Why Dial now found nothing to fire, from the invite's status."""
-    if status in {InviteStatus.DIALING, InviteStatus.DONE}:
-        return DialNowOutcome.ALREADY_DIALLED
-    return DialNowOutcome.ALREADY_OVER
 
 
 def _allowed(party: Party, policy: DialingPolicy) -> bool:

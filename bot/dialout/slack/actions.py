@@ -38,7 +38,10 @@ def presser(body: dict[str, Any], channel_id: str | None = None) -> Asker:
 
 
 def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
-    """Attach the listeners of the parent's buttons and of the Redial failed confirmation."""
+    """Attach the listeners of the parent's buttons and of the Redial failed confirmation.
+
+    The listeners are closures over the same few objects, one after another; that is its length.
+    """
 
     def pressing(action_id: str, press: Callable[[int, str], Awaitable[CancelReply | ButtonReply]]) -> None:
         """Listen to a button that acts at once (its confirm dialog, if any, was Slack's)."""

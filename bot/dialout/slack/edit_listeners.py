@@ -17,8 +17,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.command import FormField, read_invite_id
-from bot.dialout.core.invites import AddPeopleOutcome, EditOutcome
+from bot.dialout.core.command import read_invite_id
+from bot.dialout.core.form import FormField
+from bot.dialout.core.outcomes import AddPeopleOutcome, EditOutcome
 from bot.dialout.core.requests import ButtonReply, DialRequests, FormErrorReply, PreviewReply
 from bot.dialout.slack.actions import pressed_value, presser
 from bot.dialout.slack.commands import tell
@@ -67,8 +68,19 @@ async def _open(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -
 
 
 def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
-    """Attach Edit and Add people: their buttons and their modals' submissions."""
+    """Attach Edit and Add people: their buttons and their modals' submissions.
+
+    One `SubmittedViews` for both, so a modal submitted twice (a double click, Slack's retry) acts once.
+    """
     submitted = SubmittedViews()
+    _register_edit(app, requests, clock, mask_numbers, submitted)
+    _register_add_people(app, requests, clock, mask_numbers, submitted)
+
+
+def _register_edit(
+    app: AsyncApp, requests: DialRequests, clock: Clock, mask_numbers: bool, submitted: SubmittedViews
+) -> None:
+    """Edit: the form prefilled from the invite, and its save."""
 
     @app.action(ids.EDIT_ACTION)
     async def handle_edit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
@@ -120,6 +132,12 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
             return
         await ack()
         await client.chat_postEphemeral(channel=asker.channel_id, user=user_id, text=build_edit_answer(reply))
+
+
+def _register_add_people(
+    app: AsyncApp, requests: DialRequests, clock: Clock, mask_numbers: bool, submitted: SubmittedViews
+) -> None:
+    """Add people: the small modal, and its submission."""
 
     @app.action(ids.ADD_PEOPLE_ACTION)
     async def handle_add_people(

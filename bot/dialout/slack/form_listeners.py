@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.command import DialForm
+from bot.dialout.core.form import DialForm
 from bot.dialout.core.requests import DialRequests, FormErrorReply, PreviewReply
 from bot.dialout.slack.form import (
     CALLBACK_ID,

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.dialout.core.command import ParseError, ParseProblem
-from bot.dialout.core.invites import (
+from bot.dialout.core.outcomes import (
     AddPeopleOutcome,
     CancelOutcome,
     DialNowOutcome,

@@ -8,17 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dialout.core.command import (
-    MAX_PARTIES,
-    DialForm,
-    FormErrors,
-    FormField,
-    ParseProblem,
-    form_of_invite,
-    read_people,
-)
-from bot.dialout.core.invites import Actor, AddPeopleOutcome, Editing, EditOutcome
+from bot.dialout.core.command import MAX_PARTIES, ParseProblem
+from bot.dialout.core.form import DialForm, FormErrors, FormField, form_of_invite, read_people
 from bot.dialout.core.models import Invite, InviteChange, InviteStatus, Target, TargetKind
+from bot.dialout.core.outcomes import Actor, AddPeopleOutcome, Editing, EditOutcome
 from bot.dialout.core.ports import NoticeKind
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy

@@ -8,17 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dialout.core.invites import (
-    Actor,
-    CancelOutcome,
-    DialingRules,
-    DialNowOutcome,
-    HangUpOutcome,
-    InviteService,
-    Redial,
-    RedialOutcome,
-)
+from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import CallEvent, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.outcomes import Actor, CancelOutcome, DialNowOutcome, HangUpOutcome, Redial, RedialOutcome
 from bot.dialout.core.ports import DialRequest, Notice, NoticeKind, PlaceResult, ProviderError, ProviderInfo
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind

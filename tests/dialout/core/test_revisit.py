@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialout.core.invites import Actor, CancelOutcome
+from bot.dialout.core.outcomes import Actor, CancelOutcome
 from tests.dialout.core.fakes import ScriptedProvider
 from tests.dialout.core.test_invites import World
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.dialout.core.invites import Actor, DialingRules, InviteService
+from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.outcomes import Actor
 from bot.dialout.core.ports import NoticeKind
 from bot.dialout.core.status import StatusService
 from bot.dialout.providers.voipnow.provider import VoipNowProvider

@@ -11,8 +11,9 @@ from datetime import datetime
 import pytest
 from pydantic import SecretStr
 
-from bot.dialout.core.invites import Actor, InviteService
+from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
+from bot.dialout.core.outcomes import Actor
 from bot.dialout.core.ports import NoticeKind, WebhookRequest
 from bot.dialout.core.status import StatusService
 from bot.dialout.providers.yunhuni.provider import DEFAULT_MAX_DURATION_S, GIVE_UP_MARGIN_S, YunhuniProvider

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.models.views import View as SlackView
 
-from bot.dialout.core.command import DialForm, FormField, ParseError, ParseProblem, Preview
+from bot.dialout.core.command import ParseError, ParseProblem
+from bot.dialout.core.form import DialForm, FormField, Preview
 from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import SecondsRange
 from bot.dialout.core.requests import FormSetup, PreviewReply, ProviderChoice
