@@ -37,11 +37,33 @@ def presser(body: dict[str, Any], channel_id: str | None = None) -> Asker:
     return Asker(body["user"]["id"], team, channel_id or body["channel"]["id"])
 
 
+async def pressed_invite(
+    body: dict[str, Any],
+    requests: DialRequests,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    answer: Callable[[ErrorReply], str],
+) -> tuple[Asker, int | None]:
+    """Who pressed, and the invite the button names; None (the presser is told) when it names none.
+
+    A button's value is whatever the payload carries, so a forged or mangled one gets its own
+    sentence instead of failing after the ack.
+    """
+    asker = presser(body)
+    invite_id = read_invite_id(pressed_value(body))
+    if invite_id is None:
+        await tell(client, respond, asker, answer(await requests.unreadable_button(pressed_value(body), asker.user_id)))
+    return asker, invite_id
+
+
 def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
     """Attach the listeners of the parent's buttons and of the Redial failed confirmation.
 
     The listeners are closures over the same few objects, one after another; that is its length.
     """
+
+    def words(reply: CancelReply | ButtonReply | ErrorReply) -> str:
+        return build_reply(reply, clock.now(), mask_numbers)
 
     def pressing(action_id: str, press: Callable[[int, str], Awaitable[CancelReply | ButtonReply]]) -> None:
         """Listen to a button that acts at once (its confirm dialog, if any, was Slack's)."""
@@ -50,15 +72,10 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
             ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
         ) -> None:
             await ack()
-            asker = presser(body)
-            invite_id = read_invite_id(pressed_value(body))
-            if invite_id is None:
-                reply: CancelReply | ButtonReply | ErrorReply = await requests.unreadable_button(
-                    pressed_value(body), asker.user_id
-                )
-            else:
+            asker, invite_id = await pressed_invite(body, requests, client, respond, words)
+            if invite_id is not None:
                 reply = await press(invite_id, asker.user_id)
-            await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
+                await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
 
         app.action(action_id)(handle_press)
 
@@ -69,17 +86,8 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     @app.action(ids.REDIAL_FAILED_ACTION)
     async def handle_redial(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        asker = presser(body)
-        invite_id = read_invite_id(pressed_value(body))
+        asker, invite_id = await pressed_invite(body, requests, client, respond, words)
         if invite_id is None:
-            await tell(
-                client,
-                respond,
-                asker,
-                build_reply(
-                    await requests.unreadable_button(pressed_value(body), asker.user_id), clock.now(), mask_numbers
-                ),
-            )
             return
         answer = await requests.confirm_redial(invite_id, asker.user_id)
         if isinstance(answer, ButtonReply):

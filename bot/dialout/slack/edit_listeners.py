@@ -17,11 +17,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.command import read_invite_id
 from bot.dialout.core.form import FormField
 from bot.dialout.core.outcomes import AddPeopleOutcome, EditOutcome
 from bot.dialout.core.requests import ButtonReply, DialRequests, FormErrorReply, PreviewReply
-from bot.dialout.slack.actions import pressed_value, presser
+from bot.dialout.slack.actions import pressed_invite
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.editing import build_add_people_answer, build_edit_answer
 from bot.dialout.slack.form import (
@@ -85,11 +84,10 @@ def _register_edit(
     @app.action(ids.EDIT_ACTION)
     async def handle_edit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        asker = presser(body)
-        invite_id = read_invite_id(pressed_value(body))
+        asker, invite_id = await pressed_invite(
+            body, requests, client, respond, lambda reply: build_reply(reply, clock.now(), mask_numbers)
+        )
         if invite_id is None:
-            reply = await requests.unreadable_button(pressed_value(body), asker.user_id)
-            await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
             return
         answer = await requests.open_edit(invite_id, asker.user_id)
         if isinstance(answer, ButtonReply):
@@ -144,11 +142,10 @@ def _register_add_people(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        asker = presser(body)
-        invite_id = read_invite_id(pressed_value(body))
+        asker, invite_id = await pressed_invite(
+            body, requests, client, respond, lambda reply: build_reply(reply, clock.now(), mask_numbers)
+        )
         if invite_id is None:
-            reply = await requests.unreadable_button(pressed_value(body), asker.user_id)
-            await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
             return
         answer = await requests.open_add_people(invite_id, asker.user_id)
         if isinstance(answer, ButtonReply):
