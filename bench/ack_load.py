@@ -177,9 +177,11 @@ async def run() -> list[str]:
                 await asyncio.sleep(0.5)  # let the backlog drain before the next level
             lines.append(f"   backlog carried out in {time.perf_counter() - started:.1f} s after wrk stopped")
         stored = _rows(db, "invites")
+        lost = acked - (stored + busy)  # < 0: requests in flight when wrk stopped were carried out too
         lines.append(
-            f"acked {acked:.0f} commands: {stored} invites stored + {busy:.0f} answered busy = "
-            f"{stored + busy:.0f} ({'nothing lost' if stored + busy == acked else 'MISMATCH'}); "
+            f"acked {acked:.0f} commands: {stored} invites stored + {busy:.0f} answered busy"
+            f" ({'nothing lost' if lost <= 0 else f'{lost:.0f} LOST'}"
+            f"{f'; {-lost:.0f} more answered after wrk stopped counting' if lost < 0 else ''}); "
             f"left in the inbox: {_rows(db, 'slack_inbox')}"
         )
     finally:

@@ -9,6 +9,7 @@ the async engine, so the same code migrates both.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 from collections.abc import AsyncIterator
@@ -65,31 +66,87 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     return engine
 
 
+class WriterTurns:
+    """One writer at a time, in arrival order, except that urgent writers go before the others.
+
+    An asyncio lock with two queues: the writer that releases hands the turn to the oldest
+    urgent waiter, else to the oldest other one, so a short write someone is waiting on (storing
+    a command before Slack gets its 200) never queues behind background work.
+    """
+
+    def __init__(self) -> None:
+        self._taken = False
+        self._urgent: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._others: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if not self._taken and not self._urgent and not self._others:
+            self._taken = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._others
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # the turn came as we were cancelled: pass it on
+            else:
+                queue.remove(turn)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._others):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # handed over: still taken
+                    return
+        self._taken = False
+
+
 class SqliteEngine(AsyncEngine):
     """An engine whose write transactions take turns in the event loop, not in SQLite's busy handler.
 
     SQLite has one writer at a time. A writer that finds the lock taken waits in SQLite's busy
     handler, which sleeps in steps of up to 100 ms and re-tries: under load (a burst of `/dial`s
     being stored while earlier ones are carried out) an INSERT of a millisecond waited up to 0.8 s
-    (bench/ack_load.py). Here a writer waits on an asyncio lock instead and goes the moment the
-    previous one commits. Every write in confbot is an `engine.begin()` block; reads
-    (`engine.connect()`) do not queue. A block must not open another `begin()` inside it (it
-    would wait for itself); waiting longer than SQLite's own busy timeout raises TimeoutError.
+    (bench/ack_load.py). Here a writer waits for its turn (`WriterTurns`) instead and goes the
+    moment the previous one commits; `begin_first` goes before every waiting `begin`. Every write in
+    confbot is an `engine.begin()` block; reads (`engine.connect()`) do not queue. A block must not
+    open another `begin()` inside it (it would wait for itself); waiting longer than SQLite's own
+    busy timeout raises TimeoutError.
     """
 
     def __init__(self, sync_engine: Any) -> None:
         super().__init__(sync_engine)
-        self._writer = asyncio.Lock()
+        self._turns = WriterTurns()
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self._turn(urgent=False) as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def begin_first(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction that goes before every waiting `begin` (someone is waiting on it)."""
+        async with self._turn(urgent=True) as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, *, urgent: bool) -> AsyncIterator[AsyncConnection]:
         async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_S):
-            await self._writer.acquire()
+            await self._turns.acquire(urgent=urgent)
         try:
             async with super().begin() as conn:
                 yield conn
         finally:
-            self._writer.release()
+            self._turns.release()
+
+
+def begin_first(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+    """A write transaction that jumps the queue of waiting writes where writes queue (SQLite)."""
+    return engine.begin_first() if isinstance(engine, SqliteEngine) else engine.begin()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel.background import BackgroundLoop
+from bot.kernel.db import begin_first
 from bot.kernel.ports import Clock
 from bot.kernel.tables import InboxRow
 
@@ -64,7 +65,7 @@ class SqlInbox:
     async def accept(self, kind: str, payload: dict[str, Any], now: datetime, lease: timedelta) -> InboxItem:
         """Store a command, held by the caller until `now + lease`."""
         token = uuid.uuid4().hex
-        async with self.engine.begin() as conn:
+        async with begin_first(self.engine) as conn:  # Slack is waiting on this one
             result = await conn.execute(
                 insert(inbox).values(
                     token=token, kind=kind, payload=payload, received_at=now, leased_until=now + lease, attempts=1
