@@ -86,22 +86,38 @@ class CallWatch:
         self._clock = clock
         self._unknown_give_up_s = unknown_give_up_s
         self._last_poll: dict[int, datetime] = {}
+        self._started = False  # the first round of this process asks about every call in flight
 
     async def watch(self) -> None:
-        """Poll providers that report by polling, reconcile unknown calls, give up silent ones."""
+        """Poll providers that report by polling, reconcile unknown calls, give up silent ones.
+
+        The first round of a process also asks about every call in flight that its provider can be
+        asked about: webhooks sent while no process was up are lost (a provider retries a while,
+        then gives up), and the call would otherwise wait out its whole limit as "no news".
+        """
         now = self._clock.now()
+        first, self._started = not self._started, True
         for name, provider in self._providers.items():
             for attempt in await self._store.open_attempts(name, WATCHED):
-                if isinstance(provider, PollsCalls) and self._poll_due(provider.info, attempt, now):
+                if isinstance(provider, PollsCalls) and self._poll_due(provider.info, attempt, now, first):
                     await follow_up(self._store, self._status, provider.info.name, provider.poll, attempt, "poll")
                 await self._give_up_if_silent(provider.info, attempt, now)
 
-    def _poll_due(self, info: ProviderInfo, attempt: CallAttempt, now: datetime) -> bool:
+    def _poll_due(self, info: ProviderInfo, attempt: CallAttempt, now: datetime, first: bool) -> bool:
         """Whether to poll this call now (and, if so, note that it was)."""
         assert attempt.id is not None
-        if info.status is not StatusSource.POLLING and attempt.state is not CallState.UNKNOWN:
-            return False  # its news comes by webhook; only a call we are unsure of is looked up
         timing = info.timing
+        if info.status is not StatusSource.POLLING and attempt.state is not CallState.UNKNOWN:
+            # Its news comes by webhook: it is looked up only after a start, or when it has been
+            # quiet long enough that a lost webhook is likelier than a long call.
+            quiet = timing.quiet_poll_after_s
+            if not first and (attempt.updated_at is None or (now - attempt.updated_at).total_seconds() < quiet):
+                return False
+            last = self._last_poll.get(attempt.id)
+            if not first and last is not None and (now - last).total_seconds() < quiet:
+                return False
+            self._last_poll[attempt.id] = now
+            return True
         every = timing.poll_every_s
         if attempt.state is CallState.ANSWERED and timing.poll_answered_every_s is not None:
             every = timing.poll_answered_every_s

@@ -82,7 +82,7 @@ class SecondsRange:
 
 @dataclass(frozen=True)
 class Timing:
-    """How the core follows a provider's calls: declared once per provider, applied in InviteService.watch.
+    """How the core follows a provider's calls: declared once per provider, applied in CallWatch.watch.
 
     Limits are "no news for this long" (since the call's last change of state); a call may bring its
     own in its PlaceResult (its ring time, its maximum duration), which replace these.
@@ -90,6 +90,9 @@ class Timing:
 
     poll_every_s: float = 5.0  # between two polls of one call (PollsCalls providers)
     poll_answered_every_s: float | None = None  # a call in the conference changes rarely (None: poll_every_s)
+    # A webhook provider's call silent this long is looked up, where the provider can be asked (a
+    # webhook may have been lost); at most once per this long per call.
+    quiet_poll_after_s: float = 60.0
     limits: CallLimits = field(default_factory=CallLimits)
     silence_reason: FailReason = FailReason.NO_ANSWER  # what a dialling call with no news failed of
     # What `max` may be: the provider (or we, through it) ends the call then. None: `max` is refused.

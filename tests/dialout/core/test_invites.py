@@ -21,8 +21,8 @@ from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, Rec
 
 
 class World:
-    def __init__(self, clock: FakeClock, provider: ScriptedProvider) -> None:
-        self.store = InMemoryInviteStore()
+    def __init__(self, clock: FakeClock, provider: ScriptedProvider, store: InMemoryInviteStore | None = None) -> None:
+        self.store = store or InMemoryInviteStore()  # a store given: the same rows, a restarted process
         self.notifier = RecordingNotifier()
         self.scheduler = RecordingScheduler()
         self.provider = provider
@@ -107,6 +107,24 @@ async def test_unknown_call_is_reconciled_by_poll_where_the_provider_has_status(
     await world.invites.watch()
     assert await world.states(invite) == {"+8613800138001": (CallState.ANSWERED, None)}
     assert len(world.provider.requests) == 1
+
+
+async def test_calls_in_flight_at_a_restart_are_looked_up_where_a_webhook_provider_can_be_asked(world: World) -> None:
+    invite = await world.schedule("+8613800138001")
+    await world.invites.fire(
+        invite.id or 0
+    )  # dialling; then the process dies, and the webhooks sent meanwhile are lost
+    call = (await world.store.attempts(invite.id or 0))[0].provider_call_id or ""
+    world.provider.poll_answer = CallEvent("fake", call, CallState.ANSWERED, dedupe_key="poll:answered")
+    restarted = World(world.clock, world.provider, store=world.store)
+    await restarted.invites.watch()  # the first look after the start asks about every call in flight
+    assert await world.states(invite) == {"+8613800138001": (CallState.ANSWERED, None)}
+    assert len(world.provider.polled) == 1
+    await restarted.invites.watch()
+    assert len(world.provider.polled) == 1  # then only a call silent for a while is asked about again
+    world.clock.advance(seconds=61)
+    await restarted.invites.watch()
+    assert len(world.provider.polled) == 2
 
 
 async def test_unknown_call_with_no_news_is_given_up_and_reported(world: World) -> None:
