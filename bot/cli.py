@@ -14,6 +14,8 @@ from importlib.metadata import version as package_version
 from bot.config import Settings
 from bot.kernel.logs import configure_logging, uvicorn_log_config
 
+log = logging.getLogger(__name__)
+
 
 def log_bot_at(level: str) -> None:
     """confbot's own loggers (bot.*) at LOG_LEVEL; libraries stay at WARNING so their chatter does not drown it.
@@ -151,11 +153,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log_bot_at(settings.log_level)
     confbot = build_confbot(settings)
     if not confbot.dialout.ready_providers():
-        print(
+        # Logged, not printed: with LOG_FORMAT=json every line on stderr is one JSON object.
+        log.warning(
             "confbot serve: no dial-out provider is configured, so /dial will answer that none can dial. "
             "Set one up (`confbot providers` lists what each one misses; see .env.example), "
-            "or set SANDBOX_ENABLED=true to try the built-in simulator.",
-            file=sys.stderr,
+            "or set SANDBOX_ENABLED=true to try the built-in simulator."
         )
     uvicorn.run(
         build_asgi(confbot),
