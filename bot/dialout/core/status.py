@@ -139,7 +139,6 @@ class StatusService:
             return await self._advance(attempt, attempt.id, event)
 
     async def _advance(self, attempt: CallAttempt, attempt_id: int, event: CallEvent) -> bool:
-
         moved_from: list[CallState] = []
 
         def plan(current: CallAttempt) -> CallState | None:
