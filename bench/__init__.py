@@ -6,4 +6,13 @@ Figures are printed, never asserted: speed goals live here, not in unit tests.
 
 from __future__ import annotations
 
-MODULES = ("ack_latency", "ack_load", "dial_throughput", "cti_query", "webhook_burst")
+MODULES = (
+    "ack_latency",
+    "ack_load",
+    "dial_throughput",
+    "cti_query",
+    "webhook_burst",
+    "time_phrases",
+    "big_invite",
+    "many_scheduled",
+)

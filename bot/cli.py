@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 
 from bot.config import Settings
+from bot.kernel.logs import configure_logging, uvicorn_log_config
+
+log = logging.getLogger(__name__)
 
 
 def log_bot_at(level: str) -> None:
@@ -125,6 +128,7 @@ def _as_json(command: object) -> dict:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the real server (uvicorn) from the settings."""
     import uvicorn
+    import uvicorn.config
 
     from bot.wiring import build_asgi, build_confbot
 
@@ -144,20 +148,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    log_format = settings.log_format or "json"
+    configure_logging(log_format)  # before building: Bolt and the providers log while they are made
+    log_bot_at(settings.log_level)
     confbot = build_confbot(settings)
     if not confbot.dialout.ready_providers():
-        print(
+        # Logged, not printed: with LOG_FORMAT=json every line on stderr is one JSON object.
+        log.warning(
             "confbot serve: no dial-out provider is configured, so /dial will answer that none can dial. "
             "Set one up (`confbot providers` lists what each one misses; see .env.example), "
-            "or set SANDBOX_ENABLED=true to try the built-in simulator.",
-            file=sys.stderr,
+            "or set SANDBOX_ENABLED=true to try the built-in simulator."
         )
-    log_bot_at(settings.log_level)
     uvicorn.run(
         build_asgi(confbot),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(log_format) or uvicorn.config.LOGGING_CONFIG,
     )
     return 0
 
@@ -166,7 +173,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Bot, Slack emulator and sandbox in one process; a scripted /dial shown live."""
     from bot.demo import run_demo
 
-    log_bot_at(Settings().log_level)
+    settings = Settings()
+    configure_logging(settings.log_format or "text")
+    log_bot_at(settings.log_level)
     return asyncio.run(run_demo(speed=args.speed, timeout_s=args.timeout))
 
 
@@ -269,5 +278,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `confbot` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command not in {"serve", "demo"}:  # those two read LOG_FORMAT themselves
+        configure_logging("text")
     return int(args.func(args))

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.inbound.cti.settings import CtiSettings
+from bot.kernel.logs import LogFormat
 
 _ENV = {"env_file": ".env", "env_file_encoding": "utf-8", "extra": "ignore"}
 
@@ -78,6 +79,9 @@ class Settings(BaseSettings):
     command_lease_s: float = Field(default=30.0, gt=0)
     invite_admin_group: str = ""  # Slack user group (S…) whose members may press any invite's buttons
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
+    # json: one object per line (time, level, logger, message, invite_id, call_id, provider, team);
+    # text: for people. Empty: json in `confbot serve`, text in `confbot demo` (bot/kernel/logs.py).
+    log_format: LogFormat | None = None
 
     # Provider settings given in code (tests, the demo), by provider name; a provider not named here
     # reads its own settings class from its env prefix (providers.REGISTRY: ProviderPlugin.settings_of).
@@ -88,6 +92,13 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
 
     @field_validator("slack_api_url")
     @classmethod

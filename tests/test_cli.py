@@ -192,8 +192,8 @@ def test_parse_uses_the_configured_provider_when_the_text_names_none(
 
 
 @pytest.mark.usefixtures("bot_log_level")
-def test_serve_without_any_dial_out_provider_says_so(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_serve_without_any_dial_out_provider_says_so_in_a_log_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     import uvicorn
 
@@ -201,8 +201,11 @@ def test_serve_without_any_dial_out_provider_says_so(
     monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
     monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
     assert main(["serve"]) == 0
-    err = capsys.readouterr().err
-    assert "no dial-out provider is configured" in err and "SANDBOX_ENABLED=true" in err and "confbot providers" in err
+    # A log line, not a print: with LOG_FORMAT=json every line on stderr must be a JSON object.
+    [warning] = [r for r in caplog.records if r.name == "bot.cli" and r.levelno == logging.WARNING]
+    said = warning.getMessage()
+    assert "no dial-out provider is configured" in said and "SANDBOX_ENABLED=true" in said
+    assert "confbot providers" in said
 
 
 @pytest.mark.usefixtures("bot_log_level")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,7 +25,18 @@ from tests.e2e.harness import wait_for
 TOKEN, SECRET = "xoxb-serve-test", "serve-signing-secret"
 
 
-async def test_serve_runs_from_settings_and_dials_through_the_embedded_sandbox(tmp_path) -> None:
+@dataclass
+class Served:
+    """What a `confbot serve` process printed, once stopped, and what Slack saw."""
+
+    stdout: str = ""
+    stderr: str = ""
+    returncode: int | None = None
+
+
+@contextlib.asynccontextmanager
+async def serving(tmp_path: Path, **env_values: str) -> AsyncIterator[tuple[SlackDriver, SlackEmulator, Served]]:
+    """`confbot serve` as a process on the embedded sandbox, with a Slack emulator; stopped with SIGTERM."""
     emulator = SlackEmulator(TOKEN, channels=["C1"])
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
@@ -40,8 +55,11 @@ async def test_serve_runs_from_settings_and_dials_through_the_embedded_sandbox(t
         "SANDBOX_ENABLED": "true",
         "SANDBOX_SPEED": "50",
         "LOG_LEVEL": "INFO",
+        **env_values,
     }
     env.pop("SLACK_APP_TOKEN", None)
+    if "LOG_FORMAT" not in env_values:
+        env.pop("LOG_FORMAT", None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -50,9 +68,10 @@ async def test_serve_runs_from_settings_and_dials_through_the_embedded_sandbox(t
         env=env,
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        stderr=asyncio.subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    served = Served()
     try:
         async with httpx.AsyncClient() as http:
 
@@ -64,23 +83,55 @@ async def test_serve_runs_from_settings_and_dials_through_the_embedded_sandbox(t
 
             await wait_for(healthy, timeout=30, what="confbot serve to answer /healthz")
         driver = SlackDriver(base, SECRET, slack.url)
-        response = await driver.slash("13800138001, 13800138000 into conf 42 now", user_id="U1", channel_id="C1")
-        assert response.status_code == 200
-        await wait_for(
-            lambda: any("1 of 2 joined" in m.text for m in emulator.messages["C1"]),
-            timeout=30,
-            what="the summary in the thread",
-        )
-        await driver.aclose()
+        try:
+            yield driver, emulator, served
+        finally:
+            await driver.aclose()
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), 20)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+        served.stdout, served.stderr, served.returncode = out.decode(), err.decode(), process.returncode
         await slack.stop()
+
+
+async def dial_two_and_wait_for_the_summary(driver: SlackDriver, emulator: SlackEmulator) -> None:
+    response = await driver.slash("13800138001, 13800138000 into conf 42 now", user_id="U1", channel_id="C1")
+    assert response.status_code == 200
+    await wait_for(
+        lambda: any("1 of 2 joined" in m.text for m in emulator.messages["C1"]),
+        timeout=30,
+        what="the summary in the thread",
+    )
+
+
+async def test_serve_runs_from_settings_and_dials_through_the_embedded_sandbox(tmp_path) -> None:
+    async with serving(tmp_path, LOG_FORMAT="text") as (driver, emulator, served):
+        await dial_two_and_wait_for_the_summary(driver, emulator)
+    output = served.stdout + served.stderr
     # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells what stopped it.
-    assert process.returncode in {0, -signal.SIGTERM}, output.decode()[-2000:]
-    assert b"Traceback" not in output, output.decode()[-2000:]
-    assert b"INFO bot.dialout.feature: dial-out providers ready: sandbox" in output, output.decode()[-2000:]
+    assert served.returncode in {0, -signal.SIGTERM}, output[-2000:]
+    assert "Traceback" not in output, output[-2000:]
+    assert "INFO bot.dialout.feature: dial-out providers ready: sandbox" in served.stderr, output[-2000:]
     assert (tmp_path / "serve.db").exists()
+
+
+async def test_serve_logs_json_lines_that_name_the_invite_call_and_provider_of_a_dial(tmp_path) -> None:
+    async with serving(tmp_path) as (driver, emulator, served):
+        await dial_two_and_wait_for_the_summary(driver, emulator)
+    assert served.returncode in {0, -signal.SIGTERM}, served.stderr[-2000:]
+    lines = [json.loads(line) for line in served.stderr.splitlines()]  # every line is one JSON object
+    access = [json.loads(line) for line in served.stdout.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert any(line["logger"] == "uvicorn.error" for line in lines)  # uvicorn's own lines are JSON too
+    assert any(line["logger"] == "uvicorn.access" and "POST /slack/events" in line["message"] for line in access)
+    about_the_dial = [line for line in lines if "invite_id" in line]
+    assert any(line["message"].startswith("invite 1 is due") for line in about_the_dial), lines
+    moves = [line for line in about_the_dial if "→" in line["message"]]
+    assert moves, lines
+    assert {line["provider"] for line in moves} == {"sandbox"}
+    assert {line["invite_id"] for line in moves} == {1}
+    assert {line["call_id"] for line in moves} == {1, 2}
+    assert all(line["provider_call_id"] for line in moves)
 
 
 async def test_serve_without_slack_credentials_says_what_is_missing(tmp_path) -> None:

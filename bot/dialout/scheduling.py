@@ -28,6 +28,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.kernel.logs import log_context
+
 log = logging.getLogger(__name__)
 
 Fire = Callable[[int], Awaitable[None]]
@@ -98,9 +100,12 @@ class InviteScheduler:
 
     async def _fire_invite(self, invite_id: int, due: datetime) -> None:
         """An invite's due time has come (a job scheduled before `start` runs once it is given its work)."""
-        self._on_late(max((datetime.now(UTC) - due).total_seconds(), 0.0))
-        if self._fire is not None:
-            await self._fire(invite_id)
+        late_s = max((datetime.now(UTC) - due).total_seconds(), 0.0)
+        self._on_late(late_s)
+        with log_context(invite_id=invite_id):  # every line of its dialling says which invite
+            log.info("invite %s is due (%.2f s late)", invite_id, late_s)
+            if self._fire is not None:
+                await self._fire(invite_id)
 
     def unschedule(self, invite_id: int) -> None:
         if self._forward is not None and not self._scheduler.running:

@@ -488,6 +488,12 @@ class SqlInviteStore:
         async with self.engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(attempts).where(condition))).scalar_one())
 
+    async def state_counts(self, invite_id: int) -> dict[CallState, int]:
+        query = select(attempts.c.state, func.count()).where(attempts.c.invite_id == invite_id)
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(query.group_by(attempts.c.state))
+        return {CallState(state): int(count) for state, count in rows}
+
     async def claim_attempt_for_sending(self, attempt_id: int, now: datetime) -> bool:
         async with self.engine.begin() as conn:
             result = await conn.execute(

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from bot.dialout.core.ports import Provider, ReceivesWebhooks, WebhookRejected, WebhookReply, WebhookRequest
 from bot.dialout.core.status import StatusService
+from bot.kernel.logs import log_context
 from bot.kernel.web import read_limited
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ def routes(
         if provider is None:
             return PlainTextResponse("unknown provider", status_code=404)
         started = time.perf_counter()
-        response = await _handle(provider, request)
+        with log_context(provider=provider.info.name):
+            response = await _handle(provider, request)
         observe(provider.info.name, response.status_code, time.perf_counter() - started)
         return response
 

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel.background import BackgroundLoop
 from bot.kernel.db import begin_first
+from bot.kernel.logs import log_context
 from bot.kernel.ports import Clock
 from bot.kernel.tables import InboxRow
 
@@ -195,6 +196,10 @@ class CommandInbox:
             self.carry_out(item)
 
     async def _run(self, item: InboxItem) -> None:
+        with log_context(team=team_of(item.payload)):
+            await self._run_in_context(item)
+
+    async def _run_in_context(self, item: InboxItem) -> None:
         try:
             handler, give_up = self._handlers[item.kind]
             async with self._gate:
@@ -220,3 +225,11 @@ class CommandInbox:
         except Exception:
             log.exception("could not tell the user of command %s that it failed", item.id)
         await self._store.done(item.id)
+
+
+def team_of(payload: dict[str, Any]) -> str | None:
+    """The workspace a Slack payload came from: `team_id` of a command, `team.id` of an interaction."""
+    team = payload.get("team_id") or payload.get("team")
+    if isinstance(team, dict):
+        team = team.get("id")
+    return team if isinstance(team, str) else None

@@ -394,6 +394,15 @@ async def test_unsettled_calls_are_counted_with_or_without_handed_over_ones(stor
     assert await store.unsettled_count(invite.id or 0, handed_over=True) == 1
 
 
+async def test_calls_are_counted_by_state_per_invite(store: InviteStore) -> None:
+    invite, [first, second, third] = await dialling(store, ALICE, BOB, Party(PartyKind.PHONE, "+8613800138003"))
+    await add(store)  # another invite's call is not counted
+    assert await move(store, first, CallState.QUEUED, CallState.ANSWERED)
+    assert await move(store, second, CallState.QUEUED, CallState.ANSWERED)
+    assert await store.state_counts(invite.id or 0) == {CallState.ANSWERED: 2, CallState.QUEUED: 1}
+    assert third
+
+
 async def test_a_placed_call_carries_its_target_asker_and_stored_context(store: InviteStore) -> None:
     invite, [attempt] = await dialling(store)
     assert await store.claim_attempt_for_sending(attempt, NOW)

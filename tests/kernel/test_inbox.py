@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
-from bot.kernel.inbox import CommandInbox, InboxItem, SqlInbox
+from bot.kernel.inbox import CommandInbox, InboxItem, SqlInbox, team_of
+from bot.kernel.logs import LogContext
 from tests.e2e.harness import wait_for
 
 
@@ -141,3 +143,25 @@ async def test_a_command_whose_process_keeps_dying_is_given_up_with_word_to_the_
     await wait_for(lambda: recorder.told == ["cursed"])
     assert recorder.done == []
     await inbox.stop()
+
+
+async def test_lines_logged_while_a_command_is_carried_out_name_its_workspace(engine, clock, caplog) -> None:
+    caplog.handler.addFilter(LogContext())  # what each of confbot's handlers has
+    caplog.set_level(logging.INFO, logger="tests")
+    recorder = Recorder()
+
+    async def handle(item: InboxItem) -> None:
+        logging.getLogger("tests.inbox").info("carrying out %s", item.payload["text"])
+        await recorder.handle(item)
+
+    inbox = CommandInbox(SqlInbox(engine), clock)
+    inbox.add_handler("dial", handle, recorder.give_up)
+    for payload in ({"text": "command", "team_id": "T1"}, {"text": "button", "team": {"id": "T2"}}):
+        item = await inbox.accept("dial", payload)
+        assert item is not None
+        inbox.carry_out(item)
+    await wait_for(lambda: len(recorder.done) == 2)
+    await inbox.stop()
+    teams = {r.getMessage(): getattr(r, "team", None) for r in caplog.records if r.name == "tests.inbox"}
+    assert teams == {"carrying out command": "T1", "carrying out button": "T2"}
+    assert team_of({"text": "no team"}) is None

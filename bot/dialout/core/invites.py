@@ -66,6 +66,7 @@ from bot.dialout.core.ports import (
     Scheduler,
 )
 from bot.dialout.core.status import StatusService
+from bot.kernel.logs import log_context
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy, NumberProblem, normalise
 from bot.kernel.ports import Clock
@@ -195,6 +196,11 @@ class InviteService:
         attempts = [
             a for a in await self._store.attempts(invite.id) if a.state is CallState.QUEUED and a.sent_at is None
         ]
+        with log_context(provider=invite.provider):
+            await self._dial_with(invite, attempts)
+        await self._status.settle(invite.id)
+
+    async def _dial_with(self, invite: Invite, attempts: list[CallAttempt]) -> None:
         provider = self._providers.get(invite.provider)
         if provider is None:
             await self._fail_all(
@@ -210,10 +216,10 @@ class InviteService:
 
             async def one(attempt: CallAttempt) -> None:
                 async with gate:
-                    await self._send(invite, provider, [attempt])
+                    with log_context(call_id=attempt.id):
+                        await self._send(invite, provider, [attempt])
 
             await asyncio.gather(*(one(a) for a in attempts))
-        await self._status.settle(invite.id)
 
     async def _send(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
         assert invite.id is not None

@@ -17,8 +17,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.dialout.core.models import SETTING_UP, CallAttempt, CallEvent, InviteStatus, ReceivedEvent, everyone_reached
+from bot.dialout.core.models import SETTING_UP, CallAttempt, CallEvent, InviteStatus, ReceivedEvent
 from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
+from bot.kernel.logs import log_context
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason, advance, apply_forward
 
@@ -128,8 +129,16 @@ class StatusService:
     async def advance(self, attempt: CallAttempt, event: CallEvent) -> bool:
         """Move `attempt` forward to what `event` reports, if that is forward."""
         assert attempt.id is not None
-        attempt_id = attempt.id
+        context = log_context(
+            invite_id=attempt.invite_id,
+            call_id=attempt.id,
+            provider_call_id=event.provider_call_id or attempt.provider_call_id,
+            provider=event.provider,
+        )
+        with context:
+            return await self._advance(attempt, attempt.id, event)
 
+    async def _advance(self, attempt: CallAttempt, attempt_id: int, event: CallEvent) -> bool:
         moved_from: list[CallState] = []
 
         def plan(current: CallAttempt) -> CallState | None:
@@ -153,6 +162,8 @@ class StatusService:
         new = await apply_forward(attempt, plan, write, lambda: self._store.get_attempt(attempt_id))
         if new is None:
             return False
+        before = moved_from[0].value if moved_from else "?"
+        log.info("call %s of invite %s: %s → %s", attempt_id, attempt.invite_id, before, new.value)
         if await self._last_one_set_up(attempt.invite_id, moved_from[0] if moved_from else None, new):
             await self._notifier.invite_changed(attempt.invite_id)  # the parent stops saying "Dialling…"
         else:
@@ -170,7 +181,10 @@ class StatusService:
         """
         if before not in SETTING_UP or after in SETTING_UP:
             return False
-        return everyone_reached(await self._store.attempts(invite_id))
+        # Counted in the database: reading all 500 calls of an invite at every event made applying
+        # a 500-party invite's events fall seconds behind (bench big_invite).
+        counts = await self._store.state_counts(invite_id)
+        return counts.get(CallState.ANSWERED, 0) > 0 and not any(counts.get(s, 0) for s in SETTING_UP)
 
     async def settle(self, invite_id: int) -> bool:
         """Mark the invite done and post the summary once every party is final."""

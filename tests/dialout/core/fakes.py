@@ -7,6 +7,7 @@ event loop is as atomic as the SQL store's conditional UPDATE.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -245,6 +246,9 @@ class InMemoryInviteStore:
             and a.state not in FINAL_STATES
             and not (handed_over and a.state is CallState.QUEUED and a.provider_call_id is not None)
         )
+
+    async def state_counts(self, invite_id: int) -> dict[CallState, int]:
+        return dict(Counter(a.state for a in self._attempts.values() if a.invite_id == invite_id))
 
     async def claim_attempt_for_sending(self, attempt_id: int, now: datetime) -> bool:
         attempt = self._attempts.get(attempt_id)
