@@ -23,8 +23,13 @@ TOKEN, SECRET = "xoxb-inbox-test", "inbox-signing-secret"
 
 
 @asynccontextmanager
-async def serve(tmp_path: Path, slack: LoopbackServer, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`confbot serve` on `port` with the database in `tmp_path`, healthy when yielded; killed after."""
+async def serve(
+    tmp_path: Path, slack: LoopbackServer, port: int, **more: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`confbot serve` on `port` with the database in `tmp_path`, healthy when yielded; killed after.
+
+    `more` adds or replaces settings (by their environment names).
+    """
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": TOKEN,
@@ -36,6 +41,7 @@ async def serve(tmp_path: Path, slack: LoopbackServer, port: int) -> AsyncIterat
         "SANDBOX_ENABLED": "true",
         "LOG_LEVEL": "WARNING",
         "COMMAND_LEASE_S": "2",  # a dead process's commands are taken over 2 s on (30 s in production)
+        **more,
     }
     env.pop("SLACK_APP_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
