@@ -297,13 +297,29 @@ async def test_forged_provider_webhook_gets_401_and_stores_nothing(harness: Harn
     assert health.json() == {"ok": True, "outbox_pending": 0}
 
 
-async def test_dial_where_the_bot_cannot_post_is_refused_before_anything_is_stored(harness: Harness) -> None:
-    harness.emulator.add_channel("C0ELSEWHERE", is_member=False)
+async def test_dial_in_a_private_channel_the_bot_is_not_in_is_refused_before_anything_is_stored(
+    harness: Harness,
+) -> None:
+    harness.emulator.add_channel("C0ELSEWHERE", is_member=False, is_private=True)
     await harness.dial("13800138001 into conf 42 now", channel="C0ELSEWHERE")
     await wait_for(lambda: bool(harness.emulator.responses), what="the answer through the response URL")
     assert "/invite @confbot" in harness.emulator.responses[-1]["text"]
     assert await harness.services.store.count_rows("invites") == 0
     assert harness.sandbox_dials() == 0
+
+
+async def test_dial_in_a_public_channel_the_bot_was_not_invited_to_runs_its_thread_there(harness: Harness) -> None:
+    harness.emulator.add_channel("C0PUBLIC", is_member=False)
+    await harness.dial("13800138001 into conf 42 now", channel="C0PUBLIC")
+
+    async def roster_posted() -> bool:
+        invites = await harness.services.store.recent_invites("C0PUBLIC", 1)
+        return bool(invites) and invites[0].roster_ts is not None
+
+    await wait_for(roster_posted, what="the thread and its roster in the public channel")
+    invite = (await harness.services.store.recent_invites("C0PUBLIC", 1))[0]
+    assert invite.thread_ts is not None and harness.emulator.find("C0PUBLIC", invite.thread_ts) is not None
+    await wait_for(lambda: harness.sandbox_dials() == 1, what="the call to be placed")
 
 
 async def test_each_message_is_updated_at_most_once_a_second_however_many_events_arrive(test_db) -> None:
