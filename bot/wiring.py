@@ -149,7 +149,15 @@ def build_confbot(
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
     worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
-    register_invite_sender(settings, worker=worker, outbox=outbox, store=store, clock=clock, providers=providers)
+    register_invite_sender(
+        settings,
+        worker=worker,
+        outbox=outbox,
+        store=store,
+        clock=clock,
+        providers=providers,
+        directory=SlackDirectory(slack_client),
+    )
     inbound = build_inbound_feature(
         settings,
         engine=engine,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -30,15 +31,20 @@ async def test_dial_reaches_a_final_roster_that_matches_the_outcomes(harness: Ha
         "+8613800138008": (CallState.FAILED, FailReason.UNREACHABLE),
     }
     [parent] = harness.parents()
-    assert parent.text.startswith("Invite #1 · 4 people into conference 42 via Sandbox")
+    assert parent.text.startswith("Invite #1 · Finished: 4 people into conference 42 via Sandbox · now (dialled ")
+    assert parent.text.endswith(" · by amy\n1 of 4 joined · 3 failed")
     roster = "\n".join(render_blocks(harness.roster(invite).blocks))
-    assert "138****8001 — left" in roster
+    assert "138****8001 — joined (" in roster
     assert "138****8000 — failed: busy" in roster
     assert "138****8009 — failed: no answer" in roster
     assert "138****8008 — failed: unreachable" in roster
     replies = harness.replies_text(invite)
-    assert replies[-1] == "1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+    assert replies[-1] == f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
     assert any("busy" in r and "didn't" in r for r in replies[:-1])
+    thread = harness.thread(parent)
+    mentions = [m for m in thread if "<@" in m.text or "<@" in json.dumps(m.blocks)]
+    assert [m.text for m in mentions] == [replies[-1]]  # only the summary pings, and only its creator
+    assert replies[-1].count("<@") == 1
     assert harness.sandbox_dials() == 4
     assert harness.ephemerals()[0].startswith("Scheduled invite #1: 4 people into conference 42 via Sandbox, now.")
     assert not harness.emulator.rejections
@@ -48,7 +54,7 @@ async def test_roster_is_updated_in_place_not_reposted(harness: Harness) -> None
     await harness.dial(FOUR)
     invite = await harness.wait_done()
     assert harness.roster(invite).edits >= 1
-    roster_messages = [m for m in harness.thread(harness.parents()[0]) if m.text.startswith("*Roster*")]
+    roster_messages = [m for m in harness.thread(harness.parents()[0]) if m.text.startswith("Roster · ")]
     assert len(roster_messages) == 1
 
 
@@ -125,7 +131,7 @@ async def test_slack_outage_delays_messages_and_loses_none(harness: Harness) -> 
     await harness.dial(FOUR)
     invite = await harness.wait_done(timeout=30)
     assert len(harness.parents()) == 1
-    assert harness.replies_text(invite)[-1].startswith("1 of 4 joined")
+    assert harness.replies_text(invite)[-1].startswith(f"<@{AMY}> 1 of 4 joined")
 
 
 async def test_restart_between_scheduling_and_firing_dials_once(harness: Harness) -> None:
@@ -241,7 +247,7 @@ async def test_cancel_button_withdraws_a_scheduled_invite(harness: Harness) -> N
     invite = await harness.only_invite()
     assert invite.status is InviteStatus.CANCELLED
     assert harness.services.scheduler.job_ids().count(f"invite:{invite.id}") == 0
-    await wait_for(lambda: "Cancelled." in harness.parents()[0].text, what="the parent to say cancelled")
+    await wait_for(lambda: "· Cancelled:" in harness.parents()[0].text, what="the parent to say cancelled")
 
 
 async def test_only_the_creator_or_an_admin_may_cancel(harness: Harness) -> None:
@@ -264,7 +270,9 @@ async def test_duplicate_and_out_of_order_events_cannot_corrupt_the_roster(test_
             "+8613800138008": CallState.FAILED,
         }
         summaries = [r for r in chaotic.replies_text(invite) if "of 4 joined" in r]
-        assert summaries == ["1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"]
+        assert summaries == [
+            f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+        ]
 
 
 async def test_hundreds_of_parties_fit_in_slacks_limits(test_db) -> None:
@@ -349,7 +357,7 @@ async def test_posts_owed_to_slack_survive_a_restart_during_an_outage(harness: H
     await harness.start_bot(same_address=True)
     invite = await harness.wait_done(timeout=30)
     assert len(harness.parents()) == 1 and invite.thread_ts == harness.parents()[0].ts
-    assert harness.replies_text(invite)[-1] == "1 of 1 joined"
+    assert harness.replies_text(invite)[-1] == f"<@{AMY}> 1 of 1 joined"
     assert harness.sandbox_dials() == 1
 
 
@@ -372,7 +380,7 @@ async def test_thread_keeps_roster_first_and_summary_last_after_an_outage_and_42
     thread = harness.thread(harness.parents()[0])
     assert thread[1].ts == invite.roster_ts
     replies = harness.replies_text(invite)
-    assert replies[-1] == "1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+    assert replies[-1] == f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
     assert len(replies) >= 2 and all("didn't" in r for r in replies[:-1])
 
 

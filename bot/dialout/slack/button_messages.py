@@ -25,7 +25,7 @@ BUTTON_MESSAGES: dict[str, dict[str, str]] = {
     },
     "button.hang_up_confirm_yes": {"en": "Hang up", "zh": "挂断"},
     "button.hang_up_confirm_no": {"en": "Keep talking", "zh": "继续通话"},
-    "parent.fired_by": {"en": "Dialled early by <@{user}>.", "zh": "已由 <@{user}> 提前拨打。"},
+    "parent.fired_by": {"en": "Dialled early by {user}.", "zh": "已由 {user} 提前拨打。"},
     # --- who may ----------------------------------------------------------------------------
     "action.not_allowed": {
         "en": "Only the person who created invite #{id} (<@{creator}>) or a workspace admin may do that.",

@@ -30,7 +30,7 @@ from bot.dialout.slack.thread import (
 )
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
-from bot.kernel.ports import Clock
+from bot.kernel.ports import Clock, Directory, LookupFailed
 from bot.kernel.posting import NotReady, Rendered, Where
 from bot.slack.messages import t
 from bot.slack.outbox_worker import SlackOutboxWorker
@@ -115,9 +115,12 @@ class InviteSender:
         providers: Mapping[str, ProviderInfo],
         settings: RenderSettings,
         hangs_up: frozenset[str] = frozenset(),
+        directory: Directory | None = None,
     ) -> None:
-        """`hangs_up` names the providers that can end the calls they placed (CancelsCalls)."""
+        """`hangs_up` names the providers that can end the calls they placed (CancelsCalls); `directory`
+        gives the names the parent shows instead of pinging mentions."""
         self._worker = worker
+        self._directory = directory
         self._hangs_up = hangs_up
         self._messages = worker.messages
         self._outbox = outbox
@@ -153,7 +156,23 @@ class InviteSender:
 
     # --- rendering and sending ------------------------------------------------------------
 
-    def _view(self, invite: Invite) -> View:
+    async def _names(self, invite: Invite) -> dict[str, str]:
+        """The names of the invite's creator and of who dialled it early; one Slack can't give stays an id."""
+        names: dict[str, str] = {}
+        if self._directory is None:
+            return names
+        for user_id in {invite.created_by, invite.fired_by} - {None, ""}:
+            assert user_id is not None
+            try:
+                profile = await self._directory.profile(user_id)
+            except LookupFailed as exc:
+                log.warning("no name for %s on invite %s: %s", user_id, invite.id, exc)
+                continue
+            if profile is not None and profile.real_name:
+                names[user_id] = profile.real_name
+        return names
+
+    async def _view(self, invite: Invite) -> View:
         info = self._providers.get(invite.provider)
         return View(
             locale=self._settings.locale,
@@ -163,6 +182,7 @@ class InviteSender:
             provider_title=info.title if info else invite.provider,
             provider=invite.provider,
             can_hang_up=invite.provider in self._hangs_up,
+            names=await self._names(invite),
         )
 
     async def _fresh(self, invite: Invite) -> Invite:
@@ -178,7 +198,7 @@ class InviteSender:
 
         async def render() -> Rendered:
             now = await self._fresh(invite)
-            return build_parent(now, await self._store.attempts(invite_id), self._view(now))
+            return build_parent(now, await self._store.attempts(invite_id), await self._view(now))
 
         await self._messages.post_or_update(
             item, Where(invite.channel_id, invite.thread_ts), render, partial(self._store.set_thread, invite_id)
@@ -191,7 +211,7 @@ class InviteSender:
 
         async def render() -> Rendered:
             now = await self._fresh(invite)
-            return build_roster(now, await self._store.attempts(invite_id), self._view(now))
+            return build_roster(now, await self._store.attempts(invite_id), await self._view(now))
 
         where = Where(invite.channel_id, invite.roster_ts, thread_ts=invite.thread_ts)
         await self._messages.post_or_update(item, where, render, partial(self._store.set_roster_ts, invite_id))
@@ -208,7 +228,7 @@ class InviteSender:
         failed = await self._store.unreported_failures(invite.id)
         if not failed:
             return
-        text = build_failures(failed, self._view(invite))
+        text = build_failures(failed, await self._view(invite))
         await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
         await self._store.mark_failures_reported([a.id for a in failed if a.id is not None])
 
@@ -221,7 +241,7 @@ class InviteSender:
 
     async def _render_notice(self, notice: Notice, invite: Invite) -> str:
         assert invite.id is not None
-        view = self._view(invite)
+        view = await self._view(invite)
         locale = view.locale
         params = notice.params
         if notice.kind is NoticeKind.SUMMARY:
