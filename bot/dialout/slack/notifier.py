@@ -80,6 +80,8 @@ class OutboxNotifier:
         await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def calls_changed(self, invite_id: int) -> None:
+        # The parent shows live counts too; both rows coalesce, and each message is edited at most once a second.
+        await self._enqueue(InviteRow.PARENT, invite_id, coalesce=True)
         await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def calls_failed(self, invite_id: int) -> None:
