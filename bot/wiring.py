@@ -126,7 +126,8 @@ def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Sha
         capacity=settings.command_backlog,
         lease_s=settings.command_lease_s,
     )
-    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock), metrics, inbox)
+    notifier = OutboxNotifier(outbox, clock, settings.failure_reply_quiet_s)
+    return _Shared(engine, clock, slack_client, outbox, notifier, metrics, inbox)
 
 
 def build_confbot(

@@ -40,7 +40,7 @@ async def test_dial_reaches_a_final_roster_that_matches_the_outcomes(harness: Ha
     assert "138****8008 — failed: unreachable" in roster
     replies = harness.replies_text(invite)
     assert replies[-1] == f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
-    assert any("busy" in r and "didn't" in r for r in replies[:-1])
+    assert len(replies) == 1  # the failures came and ended within the quiet period: the summary names them
     thread = harness.thread(parent)
     mentions = [m for m in thread if "<@" in m.text or "<@" in json.dumps(m.blocks)]
     assert [m.text for m in mentions] == [replies[-1]]  # only the summary pings, and only its creator
@@ -366,7 +366,7 @@ async def test_thread_keeps_roster_first_and_summary_last_after_an_outage_and_42
     await harness.dial(FOUR)
 
     async def all_owed() -> bool:
-        # Every call is over, so the failure replies and the summary wait behind the parent and roster.
+        # Every call is over, so the summary waits behind the parent and roster.
         invites = await harness.services.store.recent_invites(CHANNEL, 1)
         return bool(invites) and invites[0].status is InviteStatus.DONE
 
@@ -381,7 +381,7 @@ async def test_thread_keeps_roster_first_and_summary_last_after_an_outage_and_42
     assert thread[1].ts == invite.roster_ts
     replies = harness.replies_text(invite)
     assert replies[-1] == f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
-    assert len(replies) >= 2 and all("didn't" in r for r in replies[:-1])
+    assert len(replies) == 1  # failures still owed when it ended are named by the summary, not replied twice
 
 
 async def test_webhooks_are_answered_once_stored_and_what_a_crash_left_unapplied_is_applied_at_the_next_start(

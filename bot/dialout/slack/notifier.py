@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from bot.dialout.core.models import Invite
+from bot.dialout.core.models import Invite, InviteStatus
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
 from bot.dialout.slack.editing import build_edit_notice, build_people_added_notice
 from bot.dialout.slack.thread import (
@@ -48,26 +49,39 @@ class InviteRow(OutboxKind):
 
 
 _REPLIES = (InviteRow.FAILURES, InviteRow.NOTICE)
+FAILURES_QUIET_S = 20.0  # a failures reply waits until no new failure came for this long
 
 
 class OutboxNotifier:
     """The core's Notifier: turns changes into outbox rows (coalesced where it makes sense)."""
 
-    def __init__(self, outbox: SqlOutbox, clock: Clock) -> None:
+    def __init__(self, outbox: SqlOutbox, clock: Clock, failures_quiet_s: float = FAILURES_QUIET_S) -> None:
+        """`failures_quiet_s`: how long no new failure must arrive before the failures reply goes out."""
         self._outbox = outbox
         self._clock = clock
+        self._quiet = timedelta(seconds=failures_quiet_s)
         self.wake = asyncio.Event()
 
     async def _enqueue(
-        self, kind: InviteRow, invite_id: int, *, coalesce: bool, payload: dict[str, Any] | None = None
+        self,
+        kind: InviteRow,
+        invite_id: int,
+        *,
+        coalesce: bool,
+        payload: dict[str, Any] | None = None,
+        debounce: timedelta | None = None,
     ) -> None:
+        now = self._clock.now()
         await self._outbox.enqueue(
             kind,
-            self._clock.now(),
-            thread_key=f"invite:{invite_id}",
+            now,
+            # A debounced row waits on its own thread key: in the invite's it would hold back, in strict
+            # order, every roster and parent edit queued after it.
+            thread_key=f"invite:{invite_id}" + (f":{kind.value}" if debounce else ""),
             invite_id=invite_id,
             payload=payload,
             coalesce_for=invite_id if coalesce else None,
+            not_before=now + debounce if debounce else None,
         )
         self.wake.set()
 
@@ -85,7 +99,8 @@ class OutboxNotifier:
         await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def calls_failed(self, invite_id: int) -> None:
-        await self._enqueue(InviteRow.FAILURES, invite_id, coalesce=True)
+        # One reply per burst: it waits until failures stop coming (the roster shows each at once).
+        await self._enqueue(InviteRow.FAILURES, invite_id, coalesce=True, debounce=self._quiet)
 
     async def notice(self, invite_id: int, notice: Notice) -> None:
         await self._enqueue(
@@ -225,6 +240,12 @@ class InviteSender:
 
     async def _send_failures(self, item: OutboxItem, invite: Invite) -> None:
         assert invite.id is not None
+        if invite.thread_ts is None and await self._outbox.thread_given_up(
+            replace(item, thread_key=f"invite:{invite.id}")
+        ):
+            return  # its parent was refused for good: there is no thread to reply in
+        if invite.status is not InviteStatus.DIALING:
+            return  # it ended: the summary names the failures (a cancelled or missed thread says why)
         await self._check_reply_order(item, invite)
         await self._outbox.release_key(item.id)
         failed = await self._store.unreported_failures(invite.id)
@@ -238,8 +259,13 @@ class InviteSender:
         assert invite.id is not None
         await self._check_reply_order(item, invite)
         notice = Notice(NoticeKind(item.payload["kind"]), item.payload.get("params", {}))
+        # Failures still waiting for their quiet reply are in the summary: one reply, not two.
+        absorbed = await self._store.unreported_failures(invite.id) if notice.kind is NoticeKind.SUMMARY else []
         text = await self._render_notice(notice, invite)
         await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
+        if notice.kind is NoticeKind.SUMMARY:
+            await self._store.mark_failures_reported([a.id for a in absorbed if a.id is not None])
+            await self._outbox.hurry(InviteRow.FAILURES, invite.id, self._clock.now())  # now it has nothing to say
 
     async def _render_notice(self, notice: Notice, invite: Invite) -> str:
         assert invite.id is not None
