@@ -364,6 +364,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- roster ----------------------------------------------------------------------------
     "roster.title": {"en": "*Roster* · {counts}", "zh": "*名单* · {counts}"},
     "roster.text": {"en": "Roster · {counts}", "zh": "名单 · {counts}"},
+    "roster_view.button": {"en": "View all", "zh": "查看全部"},
+    "roster_view.title": {"en": "Invite #{id} roster", "zh": "邀请 #{id} 名单"},
+    "roster_view.close": {"en": "Close", "zh": "关闭"},
+    "roster_view.page": {"en": "Page {page} of {pages}", "zh": "第 {page}/{pages} 页"},
     "roster.more_joined": {"en": "…and {n} more joined.", "zh": "……另有 {n} 方已加入。"},
     "roster.more": {
         "en": "…and {n} more not listed here (counts above include everyone).",

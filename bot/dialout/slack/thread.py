@@ -369,6 +369,16 @@ _ROSTER_ORDER = {
 }
 
 
+def view_all_button(invite: Invite, locale: str) -> dict[str, Any]:
+    """The View all button under a roster that could not list everyone (opens the paged modal)."""
+    return {
+        "type": "button",
+        "action_id": ids.ROSTER_VIEW_ALL_ACTION,
+        "text": _plain("roster_view.button", locale),
+        "value": str(invite.id),
+    }
+
+
 def roster_order(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
     """Failed and ringing parties first, joined ones last; party order within each."""
     return sorted(attempts, key=lambda a: (6 if has_joined(a) else _ROSTER_ORDER[a.state], a.position))
@@ -386,7 +396,7 @@ def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     if any(_is_handed_over(a, view) for a in attempts):
         minutes = invite.options.get("before", "30")
         blocks.append(_context(t("roster.handed_over", view.locale, provider=view.provider_title, minutes=minutes)))
-    reserved = len(blocks) + 1  # room for a trailing "and N more" context
+    reserved = len(blocks) + 2  # room for a trailing "and N more" context and the View all button
     chunk: list[str] = []
     chunk_len = 0
     used = 0
@@ -411,6 +421,7 @@ def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     if rest:
         key = "roster.more_joined" if all(has_joined(a) for a in rest) else "roster.more"
         blocks.append(_context(t(key, view.locale, n=len(rest))))
+        blocks.append({"type": "actions", "elements": [view_all_button(invite, view.locale)]})
     return t("roster.text", view.locale, counts=counts), blocks
 
 

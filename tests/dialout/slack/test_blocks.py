@@ -12,6 +12,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.slack.roster_view import build_roster_view, page_count, read_page_value
 from bot.dialout.slack.thread import (
     MAX_BLOCKS,
     View,
@@ -314,7 +315,7 @@ def test_the_roster_lists_failed_and_ringing_first_and_collapses_joined_ones_bey
     assert_valid_blocks(blocks)
     assert header == "Roster · 400 of 401 joined · 1 failed"
     assert render_lines(blocks[1:2]).startswith(":x: 138****8000")  # the failure is not collapsed
-    more = blocks[-1]["elements"][0]["text"]
+    more = blocks[-2]["elements"][0]["text"]
     assert more.startswith("…and ") and more.endswith(" more joined.")
 
 
@@ -367,7 +368,8 @@ def test_roster_of_hundreds_stays_within_slack_limits_and_counts_everyone() -> N
     assert_valid_blocks(blocks)
     assert "800 failed" in text
     assert sum(len(b.get("text", {}).get("text", "")) for b in blocks) <= 13000
-    assert blocks[-1]["type"] == "context" and "more not listed" in blocks[-1]["elements"][0]["text"]
+    assert blocks[-2]["type"] == "context" and "more not listed" in blocks[-2]["elements"][0]["text"]
+    assert blocks[-1]["elements"][0]["action_id"] == ids.ROSTER_VIEW_ALL_ACTION
 
 
 def test_roster_section_never_exceeds_3000_characters() -> None:
@@ -501,3 +503,39 @@ def test_a_redialled_party_is_counted_once_as_their_last_call_ended() -> None:
 
 def render_lines(blocks: list[dict]) -> str:
     return "\n".join(b.get("text", {}).get("text", "") for b in blocks)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_roster_modal_pages_500_parties_within_slacks_view_limits(locale: str) -> None:
+    crowd = _crowd(500)
+    pages = page_count(crowd)
+    lines = 0
+    for page in range(pages):
+        modal = build_roster_view(invite(), crowd, view(locale), page)
+        assert len(modal["blocks"]) <= 100 and len(modal["title"]["text"]) <= 24
+        pager = [e["action_id"] for b in modal["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        expected = [f"{ids.ROSTER_PAGE_ACTION}:{p}" for p in (page - 1, page + 1) if 0 <= p < pages]
+        assert pager == expected
+        lines += render_lines(modal["blocks"][2:]).count(" — ")
+    assert lines == 500  # every call is on exactly one page
+    assert build_roster_view(invite(), crowd, view(locale), 999) == build_roster_view(
+        invite(), crowd, view(locale), pages - 1
+    )
+
+
+def test_only_a_roster_that_could_not_list_everyone_offers_view_all() -> None:
+    _, short = build_roster(invite(), attempts(), view())
+    assert ids.ROSTER_VIEW_ALL_ACTION not in json.dumps(short)
+    _, long = build_roster(invite(), _crowd(500), view())
+    assert long[-1]["elements"][0]["action_id"] == ids.ROSTER_VIEW_ALL_ACTION
+    assert long[-1]["elements"][0]["value"] == "17"
+
+
+@pytest.mark.parametrize("value", ["17:2", "17:0"])
+def test_a_page_button_value_is_read_back(value: str) -> None:
+    assert read_page_value(value) == (17, int(value[3:]))
+
+
+@pytest.mark.parametrize("value", ["", "17", "x:1", "17:99999", "1" * 12 + ":1", "17:1:2"])
+def test_a_forged_page_button_value_is_refused(value: str) -> None:
+    assert read_page_value(value) is None
