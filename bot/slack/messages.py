@@ -426,7 +426,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "此邀请已错过：到时机器人不在线，现在已晚 {minutes} 分钟，超过 {grace} 分钟的宽限期。"
         "未拨打任何人；如仍需要请重新安排。",
     },
-    "notice.cancelled": {"en": "Cancelled by <@{by}>.", "zh": "已由 <@{by}> 取消。"},
+    "notice.cancelled": {"en": "Cancelled by {by}.", "zh": "已由 {by} 取消。"},
     "notice.unknown_outcome": {
         "en": "I can't tell whether {who} was called: the provider never confirmed the request and has "
         "no status for it. It was not re-sent.",

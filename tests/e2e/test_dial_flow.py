@@ -248,6 +248,7 @@ async def test_cancel_button_withdraws_a_scheduled_invite(harness: Harness) -> N
     assert invite.status is InviteStatus.CANCELLED
     assert harness.services.scheduler.job_ids().count(f"invite:{invite.id}") == 0
     await wait_for(lambda: "· Cancelled:" in harness.parents()[0].text, what="the parent to say cancelled")
+    await wait_for(lambda: "Cancelled by amy." in harness.replies_text(invite), what="the thread to say who cancelled")
 
 
 async def test_only_the_creator_or_an_admin_may_cancel(harness: Harness) -> None:

@@ -98,9 +98,9 @@ BUTTON_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第 {id} 号邀请的服务商不支持挂断电话；未挂断任何电话。",
     },
     # --- thread replies ---------------------------------------------------------------------
-    "notice.hung_up": {"en": "<@{by}> hung up every call.", "zh": "<@{by}> 挂断了所有电话。"},
+    "notice.hung_up": {"en": "{by} hung up every call.", "zh": "{by} 挂断了所有电话。"},
     "notice.redial": {
-        "en": "<@{by}> is calling again the {n} whose calls failed.",
-        "zh": "<@{by}> 正在重新拨打呼叫失败的 {n}。",
+        "en": "{by} is calling again the {n} whose calls failed.",
+        "zh": "{by} 正在重新拨打呼叫失败的 {n}。",
     },
 }

@@ -28,6 +28,7 @@ from bot.dialout.slack.thread import (
     build_summary,
     describe_count,
     describe_party,
+    describe_user,
 )
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
@@ -173,12 +174,13 @@ class InviteSender:
 
     # --- rendering and sending ------------------------------------------------------------
 
-    async def _names(self, invite: Invite) -> dict[str, str]:
-        """The names of the invite's creator and of who dialled it early; one Slack can't give stays an id."""
+    async def _names(self, invite: Invite, *others: str) -> dict[str, str]:
+        """The names of the invite's creator, of who dialled it early and of `others` (who pressed a button);
+        one Slack can't give stays an id."""
         names: dict[str, str] = {}
         if self._directory is None:
             return names
-        for user_id in {invite.created_by, invite.fired_by} - {None, ""}:
+        for user_id in {invite.created_by, invite.fired_by, *others} - {None, ""}:
             assert user_id is not None
             try:
                 profile = await self._directory.profile(user_id)
@@ -189,7 +191,7 @@ class InviteSender:
                 names[user_id] = profile.real_name
         return names
 
-    async def _view(self, invite: Invite) -> View:
+    async def _view(self, invite: Invite, *others: str) -> View:
         info = self._providers.get(invite.provider)
         return View(
             locale=self._settings.locale,
@@ -199,7 +201,7 @@ class InviteSender:
             provider_title=info.title if info else invite.provider,
             provider=invite.provider,
             can_hang_up=invite.provider in self._hangs_up,
-            names=await self._names(invite),
+            names=await self._names(invite, *others),
         )
 
     async def _fresh(self, invite: Invite) -> Invite:
@@ -269,9 +271,11 @@ class InviteSender:
 
     async def _render_notice(self, notice: Notice, invite: Invite) -> str:
         assert invite.id is not None
-        view = await self._view(invite)
-        locale = view.locale
         params = notice.params
+        # Who pressed Cancel, Hang up all or Redial failed is named as text: a mention would ping them about it.
+        view = await self._view(invite, str(params.get("by") or ""))
+        locale = view.locale
+        by = describe_user(str(params.get("by") or "?"), view)
         if notice.kind is NoticeKind.SUMMARY:
             return build_summary(invite, await self._store.attempts(invite.id), view)
         if notice.kind is NoticeKind.LATE:
@@ -284,11 +288,11 @@ class InviteSender:
                 grace=round(self._settings.grace_s / 60),
             )
         if notice.kind is NoticeKind.CANCELLED:
-            return t("notice.cancelled", locale, by=params.get("by", "?"))
+            return t("notice.cancelled", locale, by=by)
         if notice.kind is NoticeKind.HUNG_UP:
-            return t("notice.hung_up", locale, by=params.get("by", "?"))
+            return t("notice.hung_up", locale, by=by)
         if notice.kind is NoticeKind.REDIAL:
-            return t("notice.redial", locale, by=params.get("by", "?"), n=describe_count(invite, params["n"], locale))
+            return t("notice.redial", locale, by=by, n=describe_count(invite, params["n"], locale))
         if notice.kind is NoticeKind.EDITED:
             return build_edit_notice(params, invite, locale)
         if notice.kind is NoticeKind.PEOPLE_ADDED:
