@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     block_international_networks: bool = True
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
+    # A failures reply in an invite's thread waits until no new failure came for this long (or the invite ends).
+    failure_reply_quiet_s: float = Field(default=20.0, ge=0)
     dial_concurrency: int = 8
     # Acknowledged Slack commands (bot/kernel/inbox.py): carried out this many at a time (well under the
     # database pool's 15), held at most this many per process before "busy, try again", and taken over

@@ -126,7 +126,8 @@ def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Sha
         capacity=settings.command_backlog,
         lease_s=settings.command_lease_s,
     )
-    return _Shared(engine, clock, slack_client, outbox, OutboxNotifier(outbox, clock), metrics, inbox)
+    notifier = OutboxNotifier(outbox, clock, settings.failure_reply_quiet_s)
+    return _Shared(engine, clock, slack_client, outbox, notifier, metrics, inbox)
 
 
 def build_confbot(
@@ -149,7 +150,15 @@ def build_confbot(
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
     worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
-    register_invite_sender(settings, worker=worker, outbox=outbox, store=store, clock=clock, providers=providers)
+    register_invite_sender(
+        settings,
+        worker=worker,
+        outbox=outbox,
+        store=store,
+        clock=clock,
+        providers=providers,
+        directory=SlackDirectory(slack_client),
+    )
     inbound = build_inbound_feature(
         settings,
         engine=engine,

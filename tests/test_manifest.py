@@ -17,7 +17,7 @@ SCHEMA = ROOT.parent / "shared" / "slack-manifest.schema.json"
 
 # Web API methods the bot calls → the bot scope each needs (auth.test needs none).
 SCOPE_FOR_METHOD: dict[str, tuple[str, ...]] = {
-    "chat_postMessage": ("chat:write",),
+    "chat_postMessage": ("chat:write", "chat:write.public"),  # threads in public channels the bot is not in
     "chat_update": ("chat:write",),
     "chat_postEphemeral": ("chat:write",),
     "users_info": ("users:read",),

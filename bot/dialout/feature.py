@@ -36,7 +36,7 @@ from bot.kernel.leadership import Announcer, Leadership
 from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
-from bot.kernel.ports import Clock
+from bot.kernel.ports import Clock, Directory
 from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
@@ -83,6 +83,7 @@ def register_invite_sender(
     store: SqlInviteStore,
     clock: Clock,
     providers: Mapping[str, Provider],
+    directory: Directory | None = None,
 ) -> None:
     """Put dial-out's senders on the shared outbox worker: it then delivers the invite rows too."""
     render = RenderSettings(
@@ -90,7 +91,7 @@ def register_invite_sender(
     )
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
-    InviteSender(worker, outbox, store, clock, infos, render, hangs_up).register()
+    InviteSender(worker, outbox, store, clock, infos, render, hangs_up, directory).register()
 
 
 @dataclass

@@ -245,6 +245,27 @@ class SlackDriver:
         )
         return await self.interact(payload)
 
+    async def click_in_view(self, view: Mapping[str, Any], action_id: str, *, user_id: str) -> httpx.Response:
+        """Click the button `action_id` inside a modal: a `block_actions` carrying the whole view, as Slack sends it."""
+        for block in view.get("blocks", []):
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("action_id") == action_id:
+                    action = {
+                        "type": "button",
+                        "block_id": block.get("block_id", ""),
+                        "action_id": action_id,
+                        "value": element.get("value", ""),
+                        "action_ts": f"{time.time():.6f}",
+                    }
+                    payload = self._interaction("block_actions", user_id, await self.trigger_id())
+                    payload.update(
+                        container={"type": "view", "view_id": view["id"]},
+                        view=self._view_as_sent(view, view_state(view, {})),
+                        actions=[action],
+                    )
+                    return await self.interact(payload)
+        raise LookupError(f"no button {action_id!r} in view {view.get('id')}")
+
     async def submit(
         self,
         view: Mapping[str, Any],

@@ -118,14 +118,27 @@ class SlackEmulator:
 
     # --- set-up used by tests and the demo --------------------------------------------------
 
-    def add_channel(self, channel_id: str, name: str | None = None, *, is_member: bool = True) -> None:
-        """A channel; with is_member=False the bot is not in it (posting gets not_in_channel)."""
+    def add_channel(
+        self, channel_id: str, name: str | None = None, *, is_member: bool = True, is_private: bool = False
+    ) -> None:
+        """A channel; with is_member=False the bot is not in it.
+
+        The app has `chat:write.public`, so Slack lets it post in a public channel it is not in; a private
+        one it is not in is invisible to it (conversations.info and chat.postMessage: channel_not_found).
+        """
         self.channels[channel_id] = {
             "id": channel_id,
             "name": name or channel_id.lower(),
-            "is_channel": True,
+            "is_channel": not is_private,
+            "is_group": is_private,
+            "is_private": is_private,
             "is_member": is_member,
         }
+
+    def _hidden(self, channel_id: str) -> bool:
+        """A private channel the bot is not in: Slack answers as if it did not exist."""
+        channel = self.channels.get(channel_id)
+        return channel is None or (bool(channel.get("is_private")) and not channel.get("is_member", True))
 
     def add_user(
         self,
@@ -302,10 +315,8 @@ class SlackEmulator:
 
     def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
-        if channel not in self.channels:
+        if self._hidden(channel):  # a public channel needs no invitation: chat:write.public
             return {"ok": False, "error": "channel_not_found"}
-        if not self.channels[channel].get("is_member", True):
-            return {"ok": False, "error": "not_in_channel"}
         problem = self._check_blocks(params)
         if problem:
             return {"ok": False, "error": problem}
@@ -378,10 +389,10 @@ class SlackEmulator:
         return {"ok": True, "users": list(group)}
 
     def _api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channels.get(str(params.get("channel", "")))
-        if channel is None:
+        channel_id = str(params.get("channel", ""))
+        if self._hidden(channel_id):
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": channel}
+        return {"ok": True, "channel": self.channels[channel_id]}
 
     def _check_view(self, params: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         raw = params.get("view")

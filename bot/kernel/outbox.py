@@ -112,22 +112,35 @@ class SqlOutbox:
         invite_id: int | None = None,
         payload: dict[str, Any] | None = None,
         coalesce_for: int | None = None,
+        not_before: datetime | None = None,
     ) -> bool:
-        """Add a row; False when it coalesces and the pending row of its kind for `coalesce_for` covers it."""
+        """Add a row; False when it coalesces and the pending row of its kind for `coalesce_for` covers it.
+
+        `not_before` debounces: the row waits until then, and a row coalesced into it pushes it back to
+        its own `not_before` (a burst is sent once it has been quiet for a while).
+        """
+        key = None if coalesce_for is None else kind.key(coalesce_for)
         values = {
             "kind": kind.value,
             "thread_key": thread_key,
             "invite_id": invite_id,
-            "coalesce_key": None if coalesce_for is None else kind.key(coalesce_for),
+            "coalesce_key": key,
             "payload": payload or {},
             "status": "pending",
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": not_before or now,
             "created_at": now,
         }
         async with self.engine.begin() as conn:
             statement = _insert_ignoring_duplicates(conn.dialect.name).values(**values).returning(outbox.c.id)
             inserted = (await conn.execute(statement)).first()
+            if inserted is None and not_before is not None and key is not None:
+                unleased = or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now)
+                await conn.execute(
+                    update(outbox)
+                    .where(and_(outbox.c.coalesce_key == key, outbox.c.status == "pending", unleased))
+                    .values(next_attempt_at=not_before)
+                )
         return inserted is not None
 
     async def lease_due(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
@@ -268,6 +281,16 @@ class SqlOutbox:
                     )
                     .values(leased_until=None)
                 )
+
+    async def hurry(self, kind: OutboxKind, coalesce_for: int, now: datetime) -> None:
+        """Make the pending (debounced) row of `kind` for `coalesce_for` due now, if there is one."""
+        unleased = or_(outbox.c.leased_until.is_(None), outbox.c.leased_until < now)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(and_(outbox.c.coalesce_key == kind.key(coalesce_for), outbox.c.status == "pending", unleased))
+                .values(next_attempt_at=now)
+            )
 
     async def release_key(self, item_id: int) -> None:
         """Stop coalescing into this row: events from now on need a new post."""

@@ -74,9 +74,11 @@ class SlackDirectory:
         return found
 
     async def can_post(self, channel_id: str) -> bool:
-        """Whether the bot is in the conversation (conversations.info); a Slack hiccup does not block.
+        """Whether the bot can post there (conversations.info); a Slack hiccup does not block.
 
-        Only a definite "not there" refuses: an outage or rate limit lets the request through, and
+        With `chat:write.public` the bot posts in any public channel, invited or not; a private
+        channel, DM or group DM needs it as a member (Slack hides a private channel it is not in:
+        channel_not_found). Only a definite "not there" refuses: an outage or rate limit lets the request through, and
         the outbox retries the thread later. Slack not reached at all is LookupFailed.
         """
         cached = self._channels.get(channel_id)
@@ -93,10 +95,11 @@ class SlackDirectory:
         except _UNREACHABLE as exc:
             raise _failed("conversations.info", channel_id, exc) from exc
         channel = response["channel"]
-        member = bool(channel.get("is_member") or channel.get("is_im"))
-        if member:
+        public = bool(channel.get("is_channel")) and not channel.get("is_private")
+        allowed = bool(channel.get("is_member") or channel.get("is_im") or public)
+        if allowed:
             self._channels[channel_id] = time.monotonic()
-        return member
+        return allowed
 
 
 class SlackUserGroups:

@@ -13,3 +13,6 @@ PARENT_STATUS_BLOCK = "invite_status"
 PARENT_ACTIONS_BLOCK = "invite_actions"
 ROSTER_HEADER_BLOCK = "roster_header"
 HOME_PAGE_ACTION = "home_page"  # App Home's Newer / Older buttons; value: the page to show
+ROSTER_VIEW_ALL_ACTION = "roster_view_all"  # under a roster too long to list: opens ROSTER_VIEW; value: the invite
+ROSTER_PAGE_ACTION = "roster_page"  # the roster modal's Newer / Older; action id `roster_page:<page>`, value `id:page`
+ROSTER_VIEW = "roster_view"  # callback_id of the whole-roster modal

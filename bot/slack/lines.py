@@ -30,10 +30,21 @@ STATE_ICONS = {
 }
 
 
+def zone_label(local: datetime) -> str:
+    """'UTC+8', 'UTC-3:30', 'UTC': an abbreviation such as CST names three different zones."""
+    offset = local.utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 def format_local(at: datetime, tz: str, locale: str) -> str:
-    """A wall-clock time in `tz`: 'Thu 26 Nov 15:00 CST' / '11月26日 周四 15:00 CST'."""
+    """A wall-clock time in `tz`: 'Thu 26 Nov 15:00 UTC+8' / '11月26日 周四 15:00 UTC+8'."""
     local = at.astimezone(ZoneInfo(tz))
-    zone_name = local.tzname() or tz
+    zone_name = zone_label(local)
     if locale == "zh":
         weekday = "一二三四五六日"[local.weekday()]
         return f"{local.month}月{local.day}日 周{weekday} {local:%H:%M} {zone_name}"
@@ -54,12 +65,12 @@ def describe_person(party: Party, mask_numbers: bool, locale: str) -> str:
     if party.kind is PartyKind.PHONE:
         number = display(party.address, mask_numbers)
         if party.name:
-            return t("who.person", locale, mention=_no_markup(party.name), number=number)
+            return t("who.person", locale, mention=no_markup(party.name), number=number)
         return number
     return t(f"who.{party.kind.value}", locale, address=party.address)
 
 
-def _no_markup(name: str) -> str:
+def no_markup(name: str) -> str:
     """A name as plain text: nothing in it can become a mention, a link or formatting."""
     return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -312,10 +312,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "系统内部出错，操作未完成。请重试；如果一直出错，请联系管理员（编号 {ref}）。",
     },
     # --- thread parent ---------------------------------------------------------------------
-    "parent.title": {
-        "en": "Invite #{id} · {count} into {target} via {provider} · {when} · by <@{user}>",
-        "zh": "邀请 #{id} · {count}呼入{target} · 通过 {provider} · {when} · 发起人 <@{user}>",
+    "parent.header": {"en": "Invite #{id} · {status}", "zh": "邀请 #{id} · {status}"},
+    "parent.text": {
+        "en": "{headline}: {count} into {target} via {provider} · {when} · by {user}",
+        "zh": "{headline}：{count}呼入{target} · 通过 {provider} · {when} · 发起人 {user}",
     },
+    "parent.field": {"en": "*{label}*\n{value}", "zh": "*{label}*\n{value}"},
+    "parent.what": {"en": "What", "zh": "呼入"},
+    "parent.who": {"en": "Who", "zh": "呼叫对象"},
+    "parent.when": {"en": "When", "zh": "时间"},
+    "parent.provider": {"en": "Provider", "zh": "服务商"},
+    "parent.by": {"en": "By", "zh": "发起人"},
+    "parent.progress": {
+        "en": "{dialled}/{total} dialled · {joined} of {total} joined",
+        "zh": "已拨 {dialled}/{total} · {total} 方中 {joined} 方已加入",
+    },
+    "headline.scheduled": {"en": "Scheduled", "zh": "已安排"},
+    "headline.dialing": {"en": "Dialling", "zh": "正在呼叫"},
+    "headline.in_progress": {"en": "In progress", "zh": "通话中"},
+    "headline.done": {"en": "Finished", "zh": "已结束"},
+    "headline.missed": {"en": "Missed", "zh": "已错过"},
+    "headline.cancelled": {"en": "Cancelled", "zh": "已取消"},
+    "when.now_dialled": {"en": "now (dialled {at})", "zh": "立即（{at} 拨打）"},
     "target.conference": {"en": "conference {id}", "zh": "电话会议 {id}"},
     "target.meeting": {"en": "meeting {id}", "zh": "视频会议 {id}"},
     "target.event": {"en": "live event {id}", "zh": "直播 {id}"},
@@ -345,6 +363,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "button.cancel_confirm_no": {"en": "Keep it", "zh": "保留"},
     # --- roster ----------------------------------------------------------------------------
     "roster.title": {"en": "*Roster* · {counts}", "zh": "*名单* · {counts}"},
+    "roster.text": {"en": "Roster · {counts}", "zh": "名单 · {counts}"},
+    "roster_view.button": {"en": "View all", "zh": "查看全部"},
+    "roster_view.title": {"en": "Invite #{id} roster", "zh": "邀请 #{id} 名单"},
+    "roster_view.close": {"en": "Close", "zh": "关闭"},
+    "roster_view.page": {"en": "Page {page} of {pages}", "zh": "第 {page}/{pages} 页"},
+    "roster.more_joined": {"en": "…and {n} more joined.", "zh": "……另有 {n} 方已加入。"},
     "roster.more": {
         "en": "…and {n} more not listed here (counts above include everyone).",
         "zh": "……另有 {n} 方未列出（上方计数包含所有人）。",
@@ -363,6 +387,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "state.cancelled": {"en": "cancelled", "zh": "已取消"},
     "state.unknown": {"en": "unknown (checking)", "zh": "状态未知（核实中）"},
     "state.handed_over": {"en": "queued with provider", "zh": "已提交服务商"},
+    "state.joined_for": {"en": "joined ({minutes} min)", "zh": "已加入（{minutes} 分钟）"},
     "reason.busy": {"en": "busy", "zh": "忙线"},
     "reason.no_answer": {"en": "no answer", "zh": "无人接听"},
     "reason.unreachable": {"en": "unreachable", "zh": "无法接通"},
@@ -401,7 +426,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "此邀请已错过：到时机器人不在线，现在已晚 {minutes} 分钟，超过 {grace} 分钟的宽限期。"
         "未拨打任何人；如仍需要请重新安排。",
     },
-    "notice.cancelled": {"en": "Cancelled by <@{by}>.", "zh": "已由 <@{by}> 取消。"},
+    "notice.cancelled": {"en": "Cancelled by {by}.", "zh": "已由 {by} 取消。"},
     "notice.unknown_outcome": {
         "en": "I can't tell whether {who} was called: the provider never confirmed the request and has "
         "no status for it. It was not re-sent.",
@@ -419,6 +444,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "• {who}：{reason}（{detail}）",
     },
     "summary.joined": {"en": "{joined} of {total} joined", "zh": "{total} 方中 {joined} 方已加入"},
+    "summary.for_creator": {"en": "<@{user}> {summary}", "zh": "<@{user}> {summary}"},
     "summary.handed_over": {
         "en": "{queued} of {total} queued with {provider}",
         "zh": "{total} 方中 {queued} 方已提交 {provider}",

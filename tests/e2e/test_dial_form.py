@@ -210,7 +210,7 @@ async def test_the_time_preview_follows_what_is_typed_in_the_users_zone(harness:
     assert preview_line(view).startswith("Read in your time zone (Asia/Shanghai)")
     view = await type_when(harness, view, "tomorrow 3pm")
     tomorrow = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
-    assert preview_line(view) == f"Read as {tomorrow:%a} {tomorrow.day} {tomorrow:%b} 15:00 CST (Asia/Shanghai)."
+    assert preview_line(view) == f"Read as {tomorrow:%a} {tomorrow.day} {tomorrow:%b} 15:00 UTC+8 (Asia/Shanghai)."
     view = await type_when(harness, view, "someday")
     assert preview_line(view).startswith("⚠️ I can't read “someday” as a time.")
     view = await type_when(harness, view, "now")
@@ -335,7 +335,7 @@ async def test_a_form_prefilled_with_a_time_opens_saying_how_it_reads(harness: H
 
 async def test_a_conversation_the_bot_is_not_in_is_refused_under_the_field_that_chose_it(harness: Harness) -> None:
     assert harness.driver is not None
-    harness.emulator.add_channel("C0OUT", is_member=False)
+    harness.emulator.add_channel("C0OUT", is_member=False, is_private=True)
     await harness.driver.shortcut("dial_form", user_id=AMY)
     await wait_for(lambda: len(views(harness)) == 1, what="the form to open")
     inputs = {TARGET: "42", NUMBERS: "13800138001", WHEN: "now", CHANNEL_INPUT: "C0OUT"}

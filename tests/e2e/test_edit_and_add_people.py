@@ -223,7 +223,7 @@ async def test_add_people_on_a_finished_invite_says_it_is_over(harness: Harness)
     stale = copy.deepcopy(parent)
     view = await open_add(harness, parent)
     await click(harness, parent, ids.CANCEL_INVITE_ACTION, AMY)
-    await wait_for(lambda: "Cancelled." in harness.parents()[0].text, what="the parent to say cancelled")
+    await wait_for(lambda: "· Cancelled:" in harness.parents()[0].text, what="the parent to say cancelled")
     answer = await submit(harness, view, {NUMBERS: "13800138002"})
     assert answer is not None and answer["errors"]["dial_form_people"] == (
         "Invite #1 is over (finished, cancelled or missed); nobody was added."

@@ -33,6 +33,8 @@ ACTION_IDS = [
     ids.EDIT_ACTION,
     ids.ADD_PEOPLE_ACTION,
     f"{ids.HOME_PAGE_ACTION}:1",
+    ids.ROSTER_VIEW_ALL_ACTION,
+    f"{ids.ROSTER_PAGE_ACTION}:1",
     form.PROVIDER_ACTION,
     form.WHEN_ACTION,
     "other",

@@ -101,7 +101,7 @@ async def test_rooms_are_called_followed_and_end_in_the_roster(tencent) -> None:
     outcome = {a.party.address: (a.state, a.reason) for a in await harness.services.store.attempts(done.id or 0)}
     assert outcome == {"100001": (CallState.COMPLETED, None), "room1@10.1.2.3": (CallState.FAILED, FailReason.REJECTED)}
     roster = "\n".join(render_blocks(harness.roster(done).blocks))
-    assert "room 100001 — left" in roster and "SIP room1@10.1.2.3 — failed: declined" in roster
+    assert "room 100001 — joined (" in roster and "SIP room1@10.1.2.3 — failed: declined" in roster
     assert harness.parents()[0].text.startswith("Invite #1") and "Tencent Meeting" in harness.parents()[0].text
     assert len(fake.received(ROOM_CALL)) == 2  # nothing was ever sent twice
 

@@ -77,12 +77,12 @@ async def test_dial_via_voipnow_sends_the_documented_invites_and_polls_to_a_fina
             BUSY_NUMBER: (CallState.FAILED, FailReason.BUSY, "disposition_busy"),
         }
         [parent] = harness.parents()
-        assert parent.text.startswith("Invite #1 · 2 people into conference 3 via VoipNow")
+        assert ": 2 people into conference 3 via VoipNow" in parent.text
         roster = "\n".join(render_blocks(harness.roster(invite).blocks))
-        assert "— left" in roster
+        assert "— joined (" in roster
         assert "138****8000 — failed: busy (VoipNow reported the line as BUSY.)" in roster
         replies = harness.replies_text(invite)
-        assert replies[-1] == "1 of 2 joined · 138****8000 busy"
+        assert replies[-1] == "<@U0AMY> 1 of 2 joined · 138****8000 busy"
 
 
 async def test_an_invite_that_timed_out_shows_unknown_and_is_never_resent(test_db, fake) -> None:

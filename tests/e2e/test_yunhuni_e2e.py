@@ -83,11 +83,11 @@ async def test_dial_via_yunhuni_reaches_a_final_roster_from_its_conference_event
         attempts = {a.party.address: (a.state, a.reason) for a in await store.attempts(done.id or 0)}
         assert [state for state, _ in attempts.values()] == [CallState.COMPLETED, CallState.COMPLETED, CallState.FAILED]
         [parent] = harness.parents()
-        assert parent.text.startswith("Invite #1 · 3 people into conference 42 via Yunhuni")
+        assert ": 3 people into conference 42 via Yunhuni" in parent.text
         roster = "\n".join(render_blocks(harness.roster(done).blocks))
-        assert "138****8001 — left" in roster and "138****8002 — left" in roster
+        assert "138****8001 — joined (" in roster and "138****8002 — joined (" in roster
         assert "138****8003 — failed: outcome unknown (Yunhuni could not bring the call into the conference" in roster
-        assert harness.replies_text(done)[-1].startswith("2 of 3 joined")
+        assert harness.replies_text(done)[-1].startswith("<@U0AMY> 2 of 3 joined")
         assert len(fake.invites()) == 3
 
 

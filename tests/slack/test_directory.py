@@ -53,6 +53,18 @@ async def test_a_profile_is_read_from_users_info_and_an_unknown_user_is_none(sla
     assert await directory.profile("U0NOBODY") is None
 
 
+async def test_the_bot_may_post_in_public_channels_uninvited_but_only_in_private_ones_it_is_in(slack) -> None:
+    emulator, client = slack
+    emulator.add_channel("C0PUBLIC", is_member=False)
+    emulator.add_channel("G0SECRET", is_member=False, is_private=True)
+    emulator.add_channel("G0TEAM", is_member=True, is_private=True)
+    directory = SlackDirectory(client)
+    assert await directory.can_post("C0PUBLIC")  # chat:write.public
+    assert not await directory.can_post("G0SECRET")  # Slack hides it: channel_not_found
+    assert await directory.can_post("G0TEAM")
+    assert not await directory.can_post("C0NOSUCH")
+
+
 async def test_slack_refusing_a_profile_lookup_is_lookup_failed_naming_its_error(slack) -> None:
     emulator, client = slack
     emulator.fail_next("users.info", status=429, error="ratelimited")

@@ -438,6 +438,13 @@ class InviteService:
         await self._dial(claimed)
         return DialNowOutcome.DIALLING
 
+    async def roster(self, invite_id: int) -> tuple[Invite, list[CallAttempt]] | None:
+        """An invite and every call of it, for the whole roster (what the thread shows anyone in it)."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return None
+        return invite, list(await self._store.attempts(invite_id))
+
     async def confirm_redial(self, invite_id: int, actor: Actor, policy: DialingPolicy) -> Redial | RedialOutcome:
         """Who Redial failed would call again (shown for confirmation), or why it would call nobody."""
         invite = await self._store.get_invite(invite_id)

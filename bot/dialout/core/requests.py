@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -44,7 +44,7 @@ from bot.dialout.core.form import (
 )
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.listing import HomePage, InviteListing
-from bot.dialout.core.models import Capability, Invite, InviteChange, PartiesChanged, TargetKind
+from bot.dialout.core.models import CallAttempt, Capability, Invite, InviteChange, PartiesChanged, TargetKind
 from bot.dialout.core.outcomes import (
     Actor,
     AddPeopleOutcome,
@@ -184,6 +184,16 @@ class ListReply:
     locale: str
     listing: InviteListing
     provider_titles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RosterReply:
+    """An invite's whole roster, for the View all modal."""
+
+    locale: str
+    invite: Invite
+    attempts: Sequence[CallAttempt]
+    provider_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -427,6 +437,16 @@ class DialRequests:
         titles = {name: info.title for name, info in self._providers().items()}
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         return HomeReply(locale, await self._invites.home(user_id, page), profile.is_admin, titles)
+
+    async def roster(self, invite_id: int, user_id: str) -> RosterReply | None:
+        """The View all button under a long roster: every call, in the presser's language (None: no such invite)."""
+        found = await self._invites.roster(invite_id)
+        if found is None:
+            return None
+        profile = await self._asker_profile(user_id)
+        invite, attempts = found
+        info = self._providers().get(invite.provider)
+        return RosterReply(self._locale(profile), invite, attempts, info.title if info else invite.provider)
 
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
         """The cancel button on a thread parent."""

@@ -1,4 +1,4 @@
-"""Buttons on an invite's thread parent: Dial now, Redial failed (through its modal), Hang up all, Cancel.
+"""Buttons on an invite's thread: Dial now, Redial failed (through its modal), Hang up all, Cancel, View all.
 
 Each listener acks first, asks the core (which applies the one permission rule and tells a stale
 click from a fresh one) and answers the presser privately in their language.
@@ -7,6 +7,7 @@ click from a fresh one) and answers the presser privately in their language.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.dialout.core.requests import ButtonReply, CancelReply, DialRequests, Er
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.confirmations import build_redial_modal, read_redial_metadata
 from bot.dialout.slack.replies import build_reply
+from bot.dialout.slack.roster_view import build_roster_view, read_page_value
 from bot.dialout.slack.thread import View
 from bot.kernel.feature import Asker
 from bot.kernel.ports import Clock
@@ -102,6 +104,45 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
         )
         modal = build_redial_modal(answer, asker.channel_id, view)
         await client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    async def roster_page(body: dict[str, Any], invite_id: int, page: int) -> dict[str, Any] | None:
+        """The roster modal's page for the presser, or None (their answer sent) when the invite is gone."""
+        found = await requests.roster(invite_id, body["user"]["id"])
+        if found is None:
+            return None
+        view = View(
+            locale=found.locale,
+            mask_numbers=mask_numbers,
+            now=clock.now(),
+            provider_title=found.provider_title,
+            provider=found.invite.provider,
+        )
+        return build_roster_view(found.invite, found.attempts, view, page)
+
+    @app.action(ids.ROSTER_VIEW_ALL_ACTION)
+    async def handle_view_all(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        invite_id = read_invite_id(pressed_value(body))
+        modal = None if invite_id is None else await roster_page(body, invite_id, 0)
+        if modal is None:
+            asker = presser(body)
+            unreadable = await requests.unreadable_button(pressed_value(body), asker.user_id)
+            await tell(client, respond, asker, build_reply(unreadable, clock.now(), mask_numbers))
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    @app.action(re.compile(rf"^{ids.ROSTER_PAGE_ACTION}:\d+$"))  # one action id per page: ids are unique per view
+    async def handle_roster_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        wanted = read_page_value(pressed_value(body))
+        modal = None if wanted is None else await roster_page(body, *wanted)
+        if modal is None:  # a forged value or a deleted invite: the modal stays as it is
+            log.info("roster page %r by %s names no invite; ignored", pressed_value(body)[:40], body["user"]["id"])
+            return
+        current = body.get("view") or {}
+        await client.views_update(view_id=current.get("id"), hash=current.get("hash"), view=modal)
 
     @app.view(ids.REDIAL_VIEW)
     async def handle_redial_confirmed(

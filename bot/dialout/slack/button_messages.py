@@ -25,7 +25,7 @@ BUTTON_MESSAGES: dict[str, dict[str, str]] = {
     },
     "button.hang_up_confirm_yes": {"en": "Hang up", "zh": "挂断"},
     "button.hang_up_confirm_no": {"en": "Keep talking", "zh": "继续通话"},
-    "parent.fired_by": {"en": "Dialled early by <@{user}>.", "zh": "已由 <@{user}> 提前拨打。"},
+    "parent.fired_by": {"en": "Dialled early by {user}.", "zh": "已由 {user} 提前拨打。"},
     # --- who may ----------------------------------------------------------------------------
     "action.not_allowed": {
         "en": "Only the person who created invite #{id} (<@{creator}>) or a workspace admin may do that.",
@@ -98,9 +98,9 @@ BUTTON_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第 {id} 号邀请的服务商不支持挂断电话；未挂断任何电话。",
     },
     # --- thread replies ---------------------------------------------------------------------
-    "notice.hung_up": {"en": "<@{by}> hung up every call.", "zh": "<@{by}> 挂断了所有电话。"},
+    "notice.hung_up": {"en": "{by} hung up every call.", "zh": "{by} 挂断了所有电话。"},
     "notice.redial": {
-        "en": "<@{by}> is calling again the {n} whose calls failed.",
-        "zh": "<@{by}> 正在重新拨打呼叫失败的 {n}。",
+        "en": "{by} is calling again the {n} whose calls failed.",
+        "zh": "{by} 正在重新拨打呼叫失败的 {n}。",
     },
 }

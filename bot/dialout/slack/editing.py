@@ -29,7 +29,7 @@ def _plain_name(name: str) -> str:
 
 
 def build_edit_notice(params: Mapping[str, Any], invite: Invite, locale: str) -> str:
-    """'li moved it to Thu 26 Nov 15:00 CST; added 2 people.' from the EDITED notice's params."""
+    """'li moved it to Thu 26 Nov 15:00 UTC+8; added 2 people.' from the EDITED notice's params."""
     parts = []
     if params.get("at"):
         at = format_local(datetime.fromisoformat(str(params["at"])), invite.tz, locale)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from bot.dialout.core.models import Invite
+from bot.dialout.core.models import Invite, InviteStatus
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
 from bot.dialout.slack.editing import build_edit_notice, build_people_added_notice
 from bot.dialout.slack.thread import (
@@ -27,10 +28,11 @@ from bot.dialout.slack.thread import (
     build_summary,
     describe_count,
     describe_party,
+    describe_user,
 )
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
-from bot.kernel.ports import Clock
+from bot.kernel.ports import Clock, Directory, LookupFailed
 from bot.kernel.posting import NotReady, Rendered, Where
 from bot.slack.messages import t
 from bot.slack.outbox_worker import SlackOutboxWorker
@@ -48,26 +50,39 @@ class InviteRow(OutboxKind):
 
 
 _REPLIES = (InviteRow.FAILURES, InviteRow.NOTICE)
+FAILURES_QUIET_S = 20.0  # a failures reply waits until no new failure came for this long
 
 
 class OutboxNotifier:
     """The core's Notifier: turns changes into outbox rows (coalesced where it makes sense)."""
 
-    def __init__(self, outbox: SqlOutbox, clock: Clock) -> None:
+    def __init__(self, outbox: SqlOutbox, clock: Clock, failures_quiet_s: float = FAILURES_QUIET_S) -> None:
+        """`failures_quiet_s`: how long no new failure must arrive before the failures reply goes out."""
         self._outbox = outbox
         self._clock = clock
+        self._quiet = timedelta(seconds=failures_quiet_s)
         self.wake = asyncio.Event()
 
     async def _enqueue(
-        self, kind: InviteRow, invite_id: int, *, coalesce: bool, payload: dict[str, Any] | None = None
+        self,
+        kind: InviteRow,
+        invite_id: int,
+        *,
+        coalesce: bool,
+        payload: dict[str, Any] | None = None,
+        debounce: timedelta | None = None,
     ) -> None:
+        now = self._clock.now()
         await self._outbox.enqueue(
             kind,
-            self._clock.now(),
-            thread_key=f"invite:{invite_id}",
+            now,
+            # A debounced row waits on its own thread key: in the invite's it would hold back, in strict
+            # order, every roster and parent edit queued after it.
+            thread_key=f"invite:{invite_id}" + (f":{kind.value}" if debounce else ""),
             invite_id=invite_id,
             payload=payload,
             coalesce_for=invite_id if coalesce else None,
+            not_before=now + debounce if debounce else None,
         )
         self.wake.set()
 
@@ -80,10 +95,13 @@ class OutboxNotifier:
         await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def calls_changed(self, invite_id: int) -> None:
+        # The parent shows live counts too; both rows coalesce, and each message is edited at most once a second.
+        await self._enqueue(InviteRow.PARENT, invite_id, coalesce=True)
         await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
 
     async def calls_failed(self, invite_id: int) -> None:
-        await self._enqueue(InviteRow.FAILURES, invite_id, coalesce=True)
+        # One reply per burst: it waits until failures stop coming (the roster shows each at once).
+        await self._enqueue(InviteRow.FAILURES, invite_id, coalesce=True, debounce=self._quiet)
 
     async def notice(self, invite_id: int, notice: Notice) -> None:
         await self._enqueue(
@@ -115,9 +133,12 @@ class InviteSender:
         providers: Mapping[str, ProviderInfo],
         settings: RenderSettings,
         hangs_up: frozenset[str] = frozenset(),
+        directory: Directory | None = None,
     ) -> None:
-        """`hangs_up` names the providers that can end the calls they placed (CancelsCalls)."""
+        """`hangs_up` names the providers that can end the calls they placed (CancelsCalls); `directory`
+        gives the names the parent shows instead of pinging mentions."""
         self._worker = worker
+        self._directory = directory
         self._hangs_up = hangs_up
         self._messages = worker.messages
         self._outbox = outbox
@@ -153,7 +174,24 @@ class InviteSender:
 
     # --- rendering and sending ------------------------------------------------------------
 
-    def _view(self, invite: Invite) -> View:
+    async def _names(self, invite: Invite, *others: str) -> dict[str, str]:
+        """The names of the invite's creator, of who dialled it early and of `others` (who pressed a button);
+        one Slack can't give stays an id."""
+        names: dict[str, str] = {}
+        if self._directory is None:
+            return names
+        for user_id in {invite.created_by, invite.fired_by, *others} - {None, ""}:
+            assert user_id is not None
+            try:
+                profile = await self._directory.profile(user_id)
+            except LookupFailed as exc:
+                log.warning("no name for %s on invite %s: %s", user_id, invite.id, exc)
+                continue
+            if profile is not None and profile.real_name:
+                names[user_id] = profile.real_name
+        return names
+
+    async def _view(self, invite: Invite, *others: str) -> View:
         info = self._providers.get(invite.provider)
         return View(
             locale=self._settings.locale,
@@ -163,6 +201,7 @@ class InviteSender:
             provider_title=info.title if info else invite.provider,
             provider=invite.provider,
             can_hang_up=invite.provider in self._hangs_up,
+            names=await self._names(invite, *others),
         )
 
     async def _fresh(self, invite: Invite) -> Invite:
@@ -178,7 +217,7 @@ class InviteSender:
 
         async def render() -> Rendered:
             now = await self._fresh(invite)
-            return build_parent(now, await self._store.attempts(invite_id), self._view(now))
+            return build_parent(now, await self._store.attempts(invite_id), await self._view(now))
 
         await self._messages.post_or_update(
             item, Where(invite.channel_id, invite.thread_ts), render, partial(self._store.set_thread, invite_id)
@@ -191,7 +230,7 @@ class InviteSender:
 
         async def render() -> Rendered:
             now = await self._fresh(invite)
-            return build_roster(now, await self._store.attempts(invite_id), self._view(now))
+            return build_roster(now, await self._store.attempts(invite_id), await self._view(now))
 
         where = Where(invite.channel_id, invite.roster_ts, thread_ts=invite.thread_ts)
         await self._messages.post_or_update(item, where, render, partial(self._store.set_roster_ts, invite_id))
@@ -203,12 +242,18 @@ class InviteSender:
 
     async def _send_failures(self, item: OutboxItem, invite: Invite) -> None:
         assert invite.id is not None
+        if invite.thread_ts is None and await self._outbox.thread_given_up(
+            replace(item, thread_key=f"invite:{invite.id}")
+        ):
+            return  # its parent was refused for good: there is no thread to reply in
+        if invite.status is not InviteStatus.DIALING:
+            return  # it ended: the summary names the failures (a cancelled or missed thread says why)
         await self._check_reply_order(item, invite)
         await self._outbox.release_key(item.id)
         failed = await self._store.unreported_failures(invite.id)
         if not failed:
             return
-        text = build_failures(failed, self._view(invite))
+        text = build_failures(failed, await self._view(invite))
         await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
         await self._store.mark_failures_reported([a.id for a in failed if a.id is not None])
 
@@ -216,14 +261,21 @@ class InviteSender:
         assert invite.id is not None
         await self._check_reply_order(item, invite)
         notice = Notice(NoticeKind(item.payload["kind"]), item.payload.get("params", {}))
+        # Failures still waiting for their quiet reply are in the summary: one reply, not two.
+        absorbed = await self._store.unreported_failures(invite.id) if notice.kind is NoticeKind.SUMMARY else []
         text = await self._render_notice(notice, invite)
         await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
+        if notice.kind is NoticeKind.SUMMARY:
+            await self._store.mark_failures_reported([a.id for a in absorbed if a.id is not None])
+            await self._outbox.hurry(InviteRow.FAILURES, invite.id, self._clock.now())  # now it has nothing to say
 
     async def _render_notice(self, notice: Notice, invite: Invite) -> str:
         assert invite.id is not None
-        view = self._view(invite)
-        locale = view.locale
         params = notice.params
+        # Who pressed Cancel, Hang up all or Redial failed is named as text: a mention would ping them about it.
+        view = await self._view(invite, str(params.get("by") or ""))
+        locale = view.locale
+        by = describe_user(str(params.get("by") or "?"), view)
         if notice.kind is NoticeKind.SUMMARY:
             return build_summary(invite, await self._store.attempts(invite.id), view)
         if notice.kind is NoticeKind.LATE:
@@ -236,11 +288,11 @@ class InviteSender:
                 grace=round(self._settings.grace_s / 60),
             )
         if notice.kind is NoticeKind.CANCELLED:
-            return t("notice.cancelled", locale, by=params.get("by", "?"))
+            return t("notice.cancelled", locale, by=by)
         if notice.kind is NoticeKind.HUNG_UP:
-            return t("notice.hung_up", locale, by=params.get("by", "?"))
+            return t("notice.hung_up", locale, by=by)
         if notice.kind is NoticeKind.REDIAL:
-            return t("notice.redial", locale, by=params.get("by", "?"), n=describe_count(invite, params["n"], locale))
+            return t("notice.redial", locale, by=by, n=describe_count(invite, params["n"], locale))
         if notice.kind is NoticeKind.EDITED:
             return build_edit_notice(params, invite, locale)
         if notice.kind is NoticeKind.PEOPLE_ADDED:

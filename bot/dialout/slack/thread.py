@@ -8,8 +8,8 @@ never leave a wrong line behind: the next render simply shows the truth.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.slack.lines import (
     describe_person,
     explain_code,
     format_local,
+    no_markup,
     reason_words,
     slack_date,
 )
@@ -53,6 +54,7 @@ class View:
     provider_title: str = ""
     provider: str = ""  # registry name, for provider-specific error explanations
     can_hang_up: bool = False  # the provider can end calls it placed (Hang up all is offered)
+    names: Mapping[str, str] = field(default_factory=dict)  # Slack user id → name, shown as text
 
 
 def _relative(seconds: float, locale: str) -> str:
@@ -65,10 +67,14 @@ def _relative(seconds: float, locale: str) -> str:
     return t("relative.days", locale, n=round(hours / 24))
 
 
-def describe_when(invite: Invite, view: View) -> str:
-    """'now' or 'Thu 26 Nov 15:00 CST (in 5 h)', as of `view.now`."""
+def _is_now(invite: Invite, view: View) -> bool:
     created = invite.created_at or view.now
-    if abs((invite.due_at - created).total_seconds()) < 5:
+    return abs((invite.due_at - created).total_seconds()) < 5
+
+
+def describe_when(invite: Invite, view: View) -> str:
+    """'now' or 'Thu 26 Nov 15:00 UTC+8 (in 5 h)', as of `view.now`: for answers read once, right away."""
+    if _is_now(invite, view):
         return t("when.now", view.locale)
     local = format_local(invite.due_at, invite.tz, view.locale)
     stamp = slack_date(invite.due_at, local)
@@ -76,6 +82,31 @@ def describe_when(invite: Invite, view: View) -> str:
     if ahead <= 0 or invite.fired_by:  # dialled early: "in 5 h" would no longer be true
         return t("when.at_past", view.locale, at=stamp)
     return t("when.at", view.locale, at=stamp, relative=_relative(ahead, view.locale))
+
+
+def describe_schedule(invite: Invite, view: View, *, plain: bool = False) -> str:
+    """The parent's time, which stays on screen for hours: no 'in 5 h' computed now and stale later.
+
+    Slack's date token shows it in each reader's zone with Slack's own 'Today'/'Tomorrow'; `plain`
+    (push notifications) gives the wall time in the invite's zone. An invite for "now" shows when it
+    was dialled.
+    """
+
+    def at(moment: datetime) -> str:
+        local = format_local(moment, invite.tz, view.locale)
+        return local if plain else slack_date(moment, local)
+
+    if _is_now(invite, view):
+        if invite.fired_at is None:
+            return t("when.now", view.locale)
+        return t("when.now_dialled", view.locale, at=at(invite.fired_at))
+    return at(invite.due_at)
+
+
+def describe_user(user_id: str, view: View) -> str:
+    """A Slack user by name, as text: a `<@mention>` on the parent would ping them about their own command."""
+    name = view.names.get(user_id)
+    return no_markup(name) if name else user_id
 
 
 def describe_target(invite: Invite, locale: str) -> str:
@@ -104,6 +135,12 @@ def describe_state(attempt: CallAttempt, view: View) -> str:
     """The state word for a roster line."""
     if _is_handed_over(attempt, view):
         return t("state.handed_over", view.locale)
+    if attempt.state is CallState.COMPLETED:
+        # Someone who was in and hung up joined: "left" read as if they never came.
+        if attempt.answered_at and attempt.ended_at:
+            minutes = max(1, round((attempt.ended_at - attempt.answered_at).total_seconds() / 60))
+            return t("state.joined_for", view.locale, minutes=minutes)
+        return t("state.answered", view.locale)
     return t(f"state.{attempt.state.value}", view.locale)
 
 
@@ -140,18 +177,43 @@ def build_line(attempt: CallAttempt, view: View) -> str:
     return t("line.plain", view.locale, icon=icon, who=who, state=state)
 
 
-def describe_counts(attempts: Sequence[CallAttempt], view: View) -> str:
-    """'2 joined · 1 ringing · 1 failed' in state order."""
+def has_joined(attempt: CallAttempt) -> bool:
+    """In the conference now or earlier (completed means they left after joining, even if 'answered' was lost)."""
+    return attempt.state in {CallState.ANSWERED, CallState.COMPLETED} or attempt.answered_at is not None
+
+
+def describe_counts(parties: Sequence[CallAttempt], view: View) -> str:
+    """'2 of 5 joined · 1 ringing · 1 failed': the same words on the parent, the roster and the summary."""
+    joined = sum(1 for a in parties if has_joined(a))
     counts: Counter[str] = Counter()
-    for attempt in attempts:
-        counts["handed_over" if _is_handed_over(attempt, view) else attempt.state.value] += 1
+    for attempt in parties:
+        if not has_joined(attempt):
+            counts["handed_over" if _is_handed_over(attempt, view) else attempt.state.value] += 1
     order = [s.value for s in _STATE_ORDER] + ["handed_over"]
-    parts = [
+    parts = [t("summary.joined", view.locale, joined=joined, total=len(parties))]
+    parts += [
         t("count.state", view.locale, n=counts[key], state=t(f"state.{key}", view.locale))
         for key in order
         if counts[key]
     ]
     return " · ".join(parts)
+
+
+_NEVER_SENT = {FailReason.POLICY, FailReason.MISSED}
+
+
+def _was_dialled(attempt: CallAttempt) -> bool:
+    """Whether a call went out for the party (queued, cancelled first or refused by our policy: no)."""
+    if attempt.state in {CallState.QUEUED, CallState.CANCELLED}:
+        return attempt.answered_at is not None
+    return not (attempt.state is CallState.FAILED and attempt.reason in _NEVER_SENT)
+
+
+def describe_progress(parties: Sequence[CallAttempt], view: View) -> str:
+    """'120/300 dialled · 87 of 300 joined', while an invite is dialling."""
+    dialled = sum(1 for a in parties if _was_dialled(a))
+    joined = sum(1 for a in parties if has_joined(a))
+    return t("parent.progress", view.locale, dialled=dialled, joined=joined, total=len(parties))
 
 
 def _section(text: str, block_id: str | None = None) -> dict[str, Any]:
@@ -226,54 +288,121 @@ def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) 
     return []
 
 
-def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> tuple[str, list[dict[str, Any]]]:
-    """The thread parent: what, who, when, status, and the buttons that can act on it now."""
-    parties = party_outcomes(attempts)  # a redialled party is counted once
-    title = t(
-        "parent.title",
-        view.locale,
-        id=invite.id,
-        count=describe_count(invite, len(parties), view.locale),
-        target=describe_target(invite, view.locale),
-        provider=view.provider_title or invite.provider,
-        when=describe_when(invite, view),
-        user=invite.created_by,
-    )
-    status = t(f"status.{invite.status.value}", view.locale)
+def _field(label_key: str, value: str, locale: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": t("parent.field", locale, label=t(label_key, locale), value=value)}
+
+
+def describe_headline(invite: Invite, attempts: Sequence[CallAttempt]) -> str:
+    """The status the parent leads with: scheduled, dialing, in_progress, done, missed, cancelled."""
     if invite.status is InviteStatus.DIALING and everyone_reached(attempts):
-        status = t("status.in_progress", view.locale)
-    # Live counts are the roster's job (updated per event); the parent changes with the invite's status.
-    if attempts and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
-        status = f"{status} {describe_counts(parties, view)}"
+        return "in_progress"
+    return invite.status.value
+
+
+def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> tuple[str, list[dict[str, Any]]]:
+    """The thread parent: its status as a header, then what, who, when, provider and by whom, live
+    counts while dialling, and the buttons that can act on it now.
+
+    The creator is named as text (they typed the command; a mention would notify them about it), and
+    the fallback text, which push notifications show, carries no mrkdwn.
+    """
+    locale = view.locale
+    parties = party_outcomes(attempts)  # a redialled party is counted once
+    headline = t(
+        "parent.header", locale, id=invite.id, status=t(f"headline.{describe_headline(invite, attempts)}", locale)
+    )
+    count = describe_count(invite, len(parties), locale)
+    target = describe_target(invite, locale)
+    provider = view.provider_title or invite.provider
+    creator = describe_user(invite.created_by, view)
+    fields = [
+        _field("parent.what", target, locale),
+        _field("parent.who", count, locale),
+        _field("parent.when", describe_schedule(invite, view), locale),
+        _field("parent.provider", provider, locale),
+        _field("parent.by", creator, locale),
+    ]
+    notes: list[str] = []
+    if invite.status is InviteStatus.DIALING and parties:
+        notes.append(describe_progress(parties, view))
+    elif parties and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
+        notes.append(describe_counts(parties, view))
+    if invite.status is InviteStatus.MISSED:
+        notes.append(t("status.missed", locale))
     if invite.fired_by:
-        status = f"{status} {t('parent.fired_by', view.locale, user=invite.fired_by)}"
-    blocks: list[dict[str, Any]] = [_section(title), _context(status)]
-    blocks[1]["block_id"] = ids.PARENT_STATUS_BLOCK
+        notes.append(t("parent.fired_by", locale, user=describe_user(invite.fired_by, view)))
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
+        {"type": "section", "fields": fields},
+    ]
+    if notes:
+        status = _context(" · ".join(notes))
+        status["block_id"] = ids.PARENT_STATUS_BLOCK
+        blocks.append(status)
     buttons = parent_buttons(invite, attempts, view)
     if buttons:
         blocks.append({"type": "actions", "block_id": ids.PARENT_ACTIONS_BLOCK, "elements": buttons})
-    return f"{title}\n{status}", blocks
+    text = t(
+        "parent.text",
+        locale,
+        headline=headline,
+        count=count,
+        target=target,
+        provider=provider,
+        when=describe_schedule(invite, view, plain=True),
+        user=creator,
+    )
+    return "\n".join([text, *notes]), blocks
+
+
+# What people must look at first: who failed or is still being dialled; joined parties last, so they
+# are the ones collapsed into a count when the roster does not fit.
+_ROSTER_ORDER = {
+    CallState.FAILED: 0,
+    CallState.UNKNOWN: 1,
+    CallState.RINGING: 2,
+    CallState.DIALING: 3,
+    CallState.QUEUED: 4,
+    CallState.CANCELLED: 5,
+    CallState.ANSWERED: 6,
+    CallState.COMPLETED: 7,
+}
+
+
+def view_all_button(invite: Invite, locale: str) -> dict[str, Any]:
+    """The View all button under a roster that could not list everyone (opens the paged modal)."""
+    return {
+        "type": "button",
+        "action_id": ids.ROSTER_VIEW_ALL_ACTION,
+        "text": _plain("roster_view.button", locale),
+        "value": str(invite.id),
+    }
+
+
+def roster_order(attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
+    """Failed and ringing parties first, joined ones last; party order within each."""
+    return sorted(attempts, key=lambda a: (6 if has_joined(a) else _ROSTER_ORDER[a.state], a.position))
 
 
 def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> tuple[str, list[dict[str, Any]]]:
-    """The roster: counts, then one line per party, within Slack's block and size limits.
+    """The roster: counts, then one line per call (failed and ringing first), within Slack's limits.
 
     Lines are packed into sections of at most ~2900 characters; when the message would pass
-    50 blocks or the text budget, the rest is summarised by a count (the counts above always
-    include everyone).
+    50 blocks or the text budget, the rest, joined parties first, is summarised by a count (the
+    counts above always include everyone).
     """
     counts = describe_counts(party_outcomes(attempts), view)  # people; the lines below are every call
-    header = t("roster.title", view.locale, counts=counts)
-    blocks: list[dict[str, Any]] = [_section(header, ids.ROSTER_HEADER_BLOCK)]
+    blocks: list[dict[str, Any]] = [_section(t("roster.title", view.locale, counts=counts), ids.ROSTER_HEADER_BLOCK)]
     if any(_is_handed_over(a, view) for a in attempts):
         minutes = invite.options.get("before", "30")
         blocks.append(_context(t("roster.handed_over", view.locale, provider=view.provider_title, minutes=minutes)))
-    reserved = len(blocks) + 1  # room for a trailing "and N more" context
+    reserved = len(blocks) + 2  # room for a trailing "and N more" context and the View all button
     chunk: list[str] = []
     chunk_len = 0
     used = 0
+    ordered = roster_order(attempts)
     shown = 0
-    for attempt in attempts:
+    for attempt in ordered:
         line = build_line(attempt, view)
         if used + len(line) > ROSTER_TEXT_BUDGET:
             break
@@ -288,9 +417,12 @@ def build_roster(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         shown += 1
     if chunk:
         blocks.append(_section("\n".join(chunk)))
-    if shown < len(attempts):
-        blocks.append(_context(t("roster.more", view.locale, n=len(attempts) - shown)))
-    return header, blocks
+    rest = ordered[shown:]
+    if rest:
+        key = "roster.more_joined" if all(has_joined(a) for a in rest) else "roster.more"
+        blocks.append(_context(t(key, view.locale, n=len(rest))))
+        blocks.append({"type": "actions", "elements": [view_all_button(invite, view.locale)]})
+    return t("roster.text", view.locale, counts=counts), blocks
 
 
 def _failure_sentence(attempt: CallAttempt, view: View, plain_key: str, detail_key: str) -> str:
@@ -318,7 +450,11 @@ def build_failures(failed: Sequence[CallAttempt], view: View) -> str:
 
 
 def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -> str:
-    """'3 of 4 joined · 138****8000 busy' once every party is final (a redialled party once, as it ended)."""
+    """'<@creator> 3 of 4 joined · 138****8000 busy' once every party is final (a redialled party once).
+
+    It mentions the creator, once, and nobody else: they asked for the dial-out and must know how it
+    went; everyone else has the roster.
+    """
     attempts = party_outcomes(attempts)
     total = len(attempts)
     if view.handed_over:
@@ -336,11 +472,9 @@ def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -
                 fail=reported.get("fail_count", "?"),
             )
     else:
-        # Completed means the party left after joining, even if the 'answered' event was lost or late.
-        joined = sum(1 for a in attempts if a.state in {CallState.ANSWERED, CallState.COMPLETED} or a.answered_at)
-        head = t("summary.joined", view.locale, joined=joined, total=total)
+        head = t("summary.joined", view.locale, joined=sum(1 for a in attempts if has_joined(a)), total=total)
     parts = [head]
-    failed = [a for a in attempts if a.state is CallState.FAILED]
+    failed = [a for a in attempts if a.state is CallState.FAILED and not has_joined(a)]
     for attempt in failed[:10]:
         parts.append(
             t(
@@ -355,4 +489,4 @@ def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -
     cancelled = sum(1 for a in attempts if a.state is CallState.CANCELLED)
     if cancelled:
         parts.append(t("summary.cancelled", view.locale, n=cancelled))
-    return " · ".join(parts)
+    return t("summary.for_creator", view.locale, user=invite.created_by, summary=" · ".join(parts))

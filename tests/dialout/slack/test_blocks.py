@@ -12,6 +12,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, Target, TargetKind
+from bot.dialout.slack.roster_view import build_roster_view, page_count, read_page_value
 from bot.dialout.slack.thread import (
     MAX_BLOCKS,
     View,
@@ -65,7 +66,9 @@ def attempts() -> list[CallAttempt]:
 
 
 def view(locale: str = "en") -> View:
-    return View(locale=locale, mask_numbers=True, now=NOW, provider_title="Sandbox")
+    return View(
+        locale=locale, mask_numbers=True, now=NOW, provider_title="Sandbox", names={"U0AMY": "Amy", "U0LI": "li"}
+    )
 
 
 def assert_valid_blocks(blocks: list[dict]) -> None:
@@ -142,12 +145,79 @@ def test_roster_snapshot(locale: str) -> None:
     check_snapshot(f"roster_{locale}", {"text": text, "blocks": blocks})
 
 
-def test_parent_title_reads_like_the_spec() -> None:
-    text, _ = build_parent(invite(InviteStatus.SCHEDULED), attempts()[:3], view())
-    assert text.startswith(
-        "Invite #17 · 3 people into conference 42 via Sandbox · "
-        "<!date^1795676400^{date_short_pretty} {time}|Thu 26 Nov 15:00 CST> (in 5 h) · by <@U0AMY>"
-    )
+def test_the_parent_leads_with_its_status_then_what_who_when_provider_and_by_whom() -> None:
+    text, blocks = build_parent(invite(InviteStatus.SCHEDULED), attempts()[:3], view())
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Invite #17 · Scheduled"}}
+    assert [f["text"] for f in blocks[1]["fields"]] == [
+        "*What*\nconference 42",
+        "*Who*\n3 people",
+        "*When*\n<!date^1795676400^{date_short_pretty} {time}|Thu 26 Nov 15:00 UTC+8>",
+        "*Provider*\nSandbox",
+        "*By*\nAmy",
+    ]
+    assert text == "Invite #17 · Scheduled: 3 people into conference 42 via Sandbox · Thu 26 Nov 15:00 UTC+8 · by Amy"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_parent_pings_nobody_and_its_fallback_text_carries_no_mrkdwn(locale: str) -> None:
+    for status in InviteStatus:
+        early = replace(invite(status), fired_by="U0LI")
+        text, blocks = build_parent(early, attempts(), view(locale))
+        assert "<@" not in json.dumps(blocks) and "<!channel" not in json.dumps(blocks)
+        assert not any(mark in text for mark in ("*", "_", "<", ">", "|")), text
+
+
+def test_the_parent_shows_an_unnamed_creator_as_text_too() -> None:
+    text, blocks = build_parent(invite(), attempts(), replace(view(), names={}))
+    assert "by U0AMY" in text and "<@" not in json.dumps(blocks)
+
+
+def test_the_parents_time_has_no_relative_hint_that_would_go_stale() -> None:
+    for now in (NOW, NOW + timedelta(hours=4, minutes=59), NOW + timedelta(days=1)):
+        text, blocks = build_parent(invite(InviteStatus.SCHEDULED), attempts(), replace(view(), now=now))
+        assert build_parent(invite(InviteStatus.SCHEDULED), attempts(), view()) == (text, blocks)
+    assert "(in " not in text
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "now (dialled "), ("zh", "立即（")])
+def test_an_invite_for_now_shows_when_it_was_dialled(locale: str, words: str) -> None:
+    right_away = replace(invite(InviteStatus.DIALING), due_at=NOW, fired_at=NOW + timedelta(seconds=2))
+    text, blocks = build_parent(right_away, attempts(), view(locale))
+    when = blocks[1]["fields"][2]["text"]
+    assert words in when and f"<!date^{int(NOW.timestamp()) + 2}^" in when
+    assert "10:00 UTC+8" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "en"),
+    [
+        (InviteStatus.DIALING, "4/4 dialled · 2 of 4 joined"),
+        (InviteStatus.DONE, "2 of 4 joined · 1 ringing · 1 failed"),
+    ],
+)
+def test_the_parent_shows_live_counts_while_dialling_and_the_tally_once_done(status: InviteStatus, en: str) -> None:
+    _, blocks = build_parent(invite(status), attempts(), view())
+    assert blocks[2]["block_id"] == ids.PARENT_STATUS_BLOCK and blocks[2]["elements"][0]["text"] == en
+    queued = [replace(a, state=CallState.QUEUED) for a in attempts()]
+    _, blocks = build_parent(invite(InviteStatus.DIALING), [*queued[:2], *attempts()[2:]], view())
+    assert blocks[2]["elements"][0]["text"] == "2/4 dialled · 1 of 4 joined"
+
+
+def test_joined_counts_read_the_same_on_parent_roster_and_summary() -> None:
+    done = [
+        replace(a, state=CallState.FAILED, reason=FailReason.NO_ANSWER) if a.position == 2 else a for a in attempts()
+    ]
+    parent_text, _ = build_parent(invite(InviteStatus.DONE), done, view())
+    roster_text, _ = build_roster(invite(InviteStatus.DONE), done, view())
+    summary = build_summary(invite(InviteStatus.DONE), done, view())
+    for said in (parent_text, roster_text, summary):
+        assert "2 of 4 joined" in said
+
+
+def test_time_zones_are_named_by_offset_never_by_an_ambiguous_abbreviation() -> None:
+    assert format_local(NOW, "America/Chicago", "en") == "Wed 25 Nov 20:00 UTC-6"
+    assert format_local(NOW, "Asia/Kolkata", "en") == "Thu 26 Nov 07:30 UTC+5:30"
+    assert format_local(NOW, "UTC", "zh") == "11月26日 周四 02:00 UTC"
 
 
 def _buttons(blocks: list[dict]) -> list[str]:
@@ -191,11 +261,11 @@ def test_a_finished_invite_offers_no_redial_when_no_failure_can_be_helped_by_one
         assert _buttons(blocks) == []
 
 
-@pytest.mark.parametrize(("locale", "words"), [("en", "Dialled early by <@U0LI>."), ("zh", "已由 <@U0LI> 提前拨打。")])
+@pytest.mark.parametrize(("locale", "words"), [("en", "Dialled early by li."), ("zh", "已由 li 提前拨打。")])
 def test_the_parent_says_who_dialled_it_early(locale: str, words: str) -> None:
     early = replace(invite(InviteStatus.DIALING), fired_by="U0LI")
     text, blocks = build_parent(early, attempts(), view(locale))
-    assert words in text and words in blocks[1]["elements"][0]["text"]
+    assert words in text and words in blocks[2]["elements"][0]["text"]
     assert "5 h" not in text and "5 小时" not in text  # the planned time is shown, no longer "in 5 h"
     text, _ = build_parent(invite(InviteStatus.DIALING), attempts(), view(locale))
     assert "U0LI" not in text
@@ -203,6 +273,7 @@ def test_the_parent_says_who_dialled_it_early(locale: str, words: str) -> None:
 
 def test_roster_line_names_the_person_without_pinging_them_and_masks_the_number() -> None:
     assert build_line(attempts()[0], view()) == ":white_check_mark: Bob (138****8001) — joined"
+    assert build_line(attempts()[3], view()) == ":wave: 138****8008 — joined"
     assert build_line(attempts()[1], view()) == ":x: 138****8000 — failed: busy"
     unmasked = View(locale="en", mask_numbers=False, now=NOW)
     assert build_line(attempts()[1], unmasked) == ":x: +86 138 0013 8000 — failed: busy"
@@ -212,6 +283,72 @@ def test_a_name_that_looks_like_a_mention_is_shown_as_text_and_pings_nobody() ->
     tricky = replace(attempts()[0], party=Party(PartyKind.PHONE, "+8613800138001", "U0BOB", name="<@U0ALL> & <!here>"))
     line = build_line(tricky, view())
     assert "<@" not in line and "<!" not in line and "&lt;@U0ALL&gt; &amp; &lt;!here&gt;" in line
+
+
+def test_a_party_who_joined_and_left_shows_how_long_they_were_in_not_left() -> None:
+    left = replace(attempts()[3], answered_at=NOW, ended_at=NOW + timedelta(minutes=12, seconds=10))
+    assert build_line(left, view()) == ":wave: 138****8008 — joined (12 min)"
+    assert build_line(left, view("zh")) == ":wave: 138****8008 — 已加入（12 分钟）"
+
+
+def test_a_labelled_number_is_shown_by_its_label_with_the_number_masked() -> None:
+    amy = replace(attempts()[1], party=Party(PartyKind.PHONE, "+8613800138000", name="Amy"))
+    assert build_line(amy, view()) == ":x: Amy (138****8000) — failed: busy"
+
+
+def test_the_roster_lists_failed_and_ringing_first_and_collapses_joined_ones_beyond_what_fits() -> None:
+    _, blocks = build_roster(invite(), attempts(), view())
+    lines = render_lines(blocks[1:]).splitlines()
+    assert [line.split(" ")[0] for line in lines] == [":x:", ":bell:", ":white_check_mark:", ":wave:"]
+    joined = [
+        CallAttempt(
+            invite_id=17,
+            position=i,
+            party=Party(PartyKind.PHONE, f"+86138{i:08d}", name="y" * 60),
+            state=CallState.ANSWERED,
+            id=i + 1,
+        )
+        for i in range(400)
+    ]
+    failed = replace(attempts()[1], position=400, id=401)
+    header, blocks = build_roster(invite(), [*joined, failed], view())
+    assert_valid_blocks(blocks)
+    assert header == "Roster · 400 of 401 joined · 1 failed"
+    assert render_lines(blocks[1:2]).startswith(":x: 138****8000")  # the failure is not collapsed
+    more = blocks[-2]["elements"][0]["text"]
+    assert more.startswith("…and ") and more.endswith(" more joined.")
+
+
+def _crowd(size: int) -> list[CallAttempt]:
+    states = [CallState.FAILED, CallState.RINGING, CallState.ANSWERED, CallState.COMPLETED, CallState.QUEUED]
+    return [
+        CallAttempt(
+            invite_id=17,
+            position=i,
+            party=Party(PartyKind.PHONE, f"+86138{i:08d}", slack_user_id=f"U{i:05d}", name="名字" * 20),
+            state=states[i % len(states)],
+            reason=FailReason.PROVIDER_REJECTED if states[i % len(states)] is CallState.FAILED else None,
+            detail="d" * 150,
+            answered_at=NOW if states[i % len(states)] is CallState.COMPLETED else None,
+            ended_at=NOW + timedelta(minutes=3) if states[i % len(states)] is CallState.COMPLETED else None,
+            id=i + 1,
+        )
+        for i in range(size)
+    ]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+@pytest.mark.parametrize("status", list(InviteStatus))
+def test_500_parties_stay_within_slack_limits_in_both_languages(locale: str, status: InviteStatus) -> None:
+    crowd = _crowd(500)
+    for text, blocks in (
+        build_parent(invite(status), crowd, view(locale)),
+        build_roster(invite(status), crowd, view(locale)),
+    ):
+        assert_valid_blocks(blocks)
+        assert len(text) <= 4000 and "<@" not in json.dumps(blocks, ensure_ascii=False)
+    assert len(build_summary(invite(status), crowd, view(locale))) <= 4000
+    assert len(build_failures([a for a in crowd if a.state is CallState.FAILED], view(locale))) <= 40000
 
 
 def test_roster_of_hundreds_stays_within_slack_limits_and_counts_everyone() -> None:
@@ -231,7 +368,8 @@ def test_roster_of_hundreds_stays_within_slack_limits_and_counts_everyone() -> N
     assert_valid_blocks(blocks)
     assert "800 failed" in text
     assert sum(len(b.get("text", {}).get("text", "")) for b in blocks) <= 13000
-    assert blocks[-1]["type"] == "context" and "more not listed" in blocks[-1]["elements"][0]["text"]
+    assert blocks[-2]["type"] == "context" and "more not listed" in blocks[-2]["elements"][0]["text"]
+    assert blocks[-1]["elements"][0]["action_id"] == ids.ROSTER_VIEW_ALL_ACTION
 
 
 def test_roster_section_never_exceeds_3000_characters() -> None:
@@ -256,8 +394,18 @@ def test_summary_counts_joined_and_lists_failures() -> None:
         reason=FailReason.NO_ANSWER,
         id=3,
     )
-    assert build_summary(invite(), done, view()) == "2 of 4 joined · 138****8000 busy · 138****8009 no answer"
-    assert build_summary(invite(), done, view("zh")) == "4 方中 2 方已加入 · 138****8000忙线 · 138****8009无人接听"
+    summary = build_summary(invite(), done, view())
+    assert summary == "<@U0AMY> 2 of 4 joined · 138****8000 busy · 138****8009 no answer"
+    summary = build_summary(invite(), done, view("zh"))
+    assert summary == "<@U0AMY> 4 方中 2 方已加入 · 138****8000忙线 · 138****8009无人接听"
+
+
+def test_the_summary_mentions_the_creator_once_and_nobody_else() -> None:
+    named = [
+        replace(a, party=replace(a.party, slack_user_id=f"U0P{a.position}", name=f"P{a.position}")) for a in attempts()
+    ]
+    summary = build_summary(invite(InviteStatus.DONE), named, view())
+    assert summary.count("<@") == 1 and summary.startswith("<@U0AMY> ")
 
 
 def test_failure_digest_is_one_sentence_for_one_and_a_list_for_several() -> None:
@@ -278,8 +426,8 @@ def test_failure_digest_is_one_sentence_for_one_and_a_list_for_several() -> None
 
 
 def test_local_time_formats() -> None:
-    assert format_local(NOW, "Asia/Shanghai", "en") == "Thu 26 Nov 10:00 CST"
-    assert format_local(NOW, "Asia/Shanghai", "zh") == "11月26日 周四 10:00 CST"
+    assert format_local(NOW, "Asia/Shanghai", "en") == "Thu 26 Nov 10:00 UTC+8"
+    assert format_local(NOW, "Asia/Shanghai", "zh") == "11月26日 周四 10:00 UTC+8"
 
 
 def test_documented_provider_error_is_explained_from_the_catalogue(monkeypatch) -> None:
@@ -325,7 +473,7 @@ def test_handed_over_note_only_when_the_provider_accepted_someone() -> None:
     _, some_queued = build_roster(invite(kind=TargetKind.EVENT), [refused, queued], quanshi)
     assert "Queued with Quanshi" not in str(only_refused) and "Queued with Quanshi" in str(some_queued)
     assert build_summary(invite(kind=TargetKind.EVENT), [refused, queued], quanshi) == (
-        "1 of 2 queued with Quanshi · Quanshi reported 2 received, 1 added, 1 refused · "
+        "<@U0AMY> 1 of 2 queued with Quanshi · Quanshi reported 2 received, 1 added, 1 refused · "
         "138****8000 refused by the provider"
     )
 
@@ -348,8 +496,46 @@ def test_a_redialled_party_is_counted_once_as_their_last_call_ended() -> None:
     header, blocks = build_roster(invite(), [*attempts(), again], view())
     assert "1 failed" not in header and render_lines(blocks).count("138****8000") == 2  # both calls listed
     done = [replace(a, state=CallState.COMPLETED) for a in attempts()[:1]] + [busy]
-    assert build_summary(invite(), [*done, replace(busy, position=4, id=5)], view()).startswith("1 of 2 joined")
+    assert build_summary(invite(), [*done, replace(busy, position=4, id=5)], view()).startswith(
+        "<@U0AMY> 1 of 2 joined"
+    )
 
 
 def render_lines(blocks: list[dict]) -> str:
     return "\n".join(b.get("text", {}).get("text", "") for b in blocks)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_the_roster_modal_pages_500_parties_within_slacks_view_limits(locale: str) -> None:
+    crowd = _crowd(500)
+    pages = page_count(crowd)
+    lines = 0
+    for page in range(pages):
+        modal = build_roster_view(invite(), crowd, view(locale), page)
+        assert len(modal["blocks"]) <= 100 and len(modal["title"]["text"]) <= 24
+        pager = [e["action_id"] for b in modal["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        expected = [f"{ids.ROSTER_PAGE_ACTION}:{p}" for p in (page - 1, page + 1) if 0 <= p < pages]
+        assert pager == expected
+        lines += render_lines(modal["blocks"][2:]).count(" — ")
+    assert lines == 500  # every call is on exactly one page
+    assert build_roster_view(invite(), crowd, view(locale), 999) == build_roster_view(
+        invite(), crowd, view(locale), pages - 1
+    )
+
+
+def test_only_a_roster_that_could_not_list_everyone_offers_view_all() -> None:
+    _, short = build_roster(invite(), attempts(), view())
+    assert ids.ROSTER_VIEW_ALL_ACTION not in json.dumps(short)
+    _, long = build_roster(invite(), _crowd(500), view())
+    assert long[-1]["elements"][0]["action_id"] == ids.ROSTER_VIEW_ALL_ACTION
+    assert long[-1]["elements"][0]["value"] == "17"
+
+
+@pytest.mark.parametrize("value", ["17:2", "17:0"])
+def test_a_page_button_value_is_read_back(value: str) -> None:
+    assert read_page_value(value) == (17, int(value[3:]))
+
+
+@pytest.mark.parametrize("value", ["", "17", "x:1", "17:99999", "1" * 12 + ":1", "17:1:2"])
+def test_a_forged_page_button_value_is_refused(value: str) -> None:
+    assert read_page_value(value) is None

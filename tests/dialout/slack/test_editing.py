@@ -20,8 +20,8 @@ AMY = Party(PartyKind.PHONE, "+8613800138001", name="Amy")
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        ("en", "li <b> moved it to Thu 26 Nov 15:00 CST; added 2 people; removed 1 person."),
-        ("zh", "li <b> 将时间改到 11月26日 周四 15:00 CST；添加了 2 人；移除了 1 人。"),
+        ("en", "li <b> moved it to Thu 26 Nov 15:00 UTC+8; added 2 people; removed 1 person."),
+        ("zh", "li <b> 将时间改到 11月26日 周四 15:00 UTC+8；添加了 2 人；移除了 1 人。"),
     ],
 )
 def test_the_thread_says_who_moved_it_and_who_was_added_by_name_without_a_mention(locale: str, expected: str) -> None:

@@ -117,7 +117,7 @@ def test_the_preview_line_says_how_the_phrase_reads_or_why_not() -> None:
     at = datetime(2026, 11, 27, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     read = PreviewReply("en", "Asia/Shanghai", "tomorrow 3pm", Preview("tomorrow 3pm", When(at)))
     line = blocks_of(build_form(FULL, SETUP, FormMetadata("C1"), read))["dial_form_when_preview"]
-    assert line["elements"][0]["text"] == "Read as Fri 27 Nov 15:00 CST (Asia/Shanghai)."
+    assert line["elements"][0]["text"] == "Read as Fri 27 Nov 15:00 UTC+8 (Asia/Shanghai)."
     failed = PreviewReply("zh", "Asia/Shanghai", "x", error=ParseError(ParseProblem.UNREADABLE_TIME, {"phrase": "x"}))
     zh = build_form(replace(FULL, when="x"), replace(SETUP, locale="zh"), FormMetadata("C1"), failed)
     assert blocks_of(zh)["dial_form_when_preview"]["elements"][0]["text"].startswith("⚠️ 无法把“x”理解为时间")
