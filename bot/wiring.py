@@ -179,6 +179,7 @@ def build_confbot(
         clock=clock,
         metrics=metrics,
         inbox=inbox,
+        worker=worker,
         subcommands=[inbound.subcommand],
         watch_every_s=watch_every_s,
     )

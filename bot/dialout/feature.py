@@ -26,15 +26,15 @@ from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home
-from bot.dialout.slack.home import ProviderFact, WorkspaceFacts
-from bot.dialout.slack.notifier import InviteSender, OutboxNotifier, RenderSettings
+from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
+from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.status_applier import StatusApplier
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
 from bot.kernel.inbox import CommandInbox
 from bot.kernel.leadership import Announcer, Leadership
 from bot.kernel.metrics import GaugeSample, Metrics
-from bot.kernel.outbox import SqlOutbox
+from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory
 from bot.slack.directory import SlackDirectory, SlackUserGroups
@@ -107,6 +107,7 @@ class DialoutFeature:
     clock: Clock
     mask_numbers: bool
     facts: WorkspaceFacts  # shown read-only to admins in App Home
+    home: HomePublisher  # publishes App Home when opened, paged, or when an invite changes
     metrics: Metrics
     inbox: CommandInbox  # `/dial`s are stored there before Slack gets its 200
     applier: StatusApplier  # applies the events webhooks stored, after they were answered
@@ -148,7 +149,7 @@ class DialoutFeature:
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
-        home.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers, facts=self.facts)
+        home.register(app, publisher=self.home)
 
     async def start(self) -> None:
         """Campaign to lead (the leader runs the clock: a job per scheduled invite, from the invites table).
@@ -199,6 +200,7 @@ def build_dialout(
     clock: Clock,
     metrics: Metrics,
     inbox: CommandInbox,
+    worker: SlackOutboxWorker,
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
 ) -> DialoutFeature:
@@ -238,6 +240,15 @@ def build_dialout(
     directory = SlackDirectory(slack_client)
     groups = SlackUserGroups(slack_client)
     requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups)
+    facts = workspace_facts(settings, providers)
+    home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts)
+
+    async def refresh_home(item: OutboxItem) -> None:
+        invite = await store.get_invite(item.invite_id) if item.invite_id is not None else None
+        if invite is not None:
+            await home_publisher.refresh_for(slack_client, invite)
+
+    worker.add_handler(InviteRow.HOME, refresh_home)
     return DialoutFeature(
         store,
         providers,
@@ -247,7 +258,8 @@ def build_dialout(
         scheduler,
         clock,
         settings.mask_numbers,
-        workspace_facts(settings, providers),
+        facts,
+        home_publisher,
         metrics,
         inbox,
         StatusApplier(status),

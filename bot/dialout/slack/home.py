@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.models import Invite
 from bot.dialout.core.requests import DialRequests, HomeReply
 from bot.dialout.slack.listing import build_invite_lines
 from bot.dialout.slack.thread import View
@@ -129,13 +130,28 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool, facts: WorkspaceFacts) -> None:
-    """Publish the home tab when it is opened, and again for each page asked for."""
+@dataclass(frozen=True)
+class HomePublisher:
+    """Publishes a user's App Home, rebuilt from the store: when opened, per page, and when their invite changes."""
 
-    async def publish(client: AsyncWebClient, user_id: str, page: int) -> None:
-        reply = await requests.home(user_id, page)
-        view = View(locale=reply.locale, mask_numbers=mask_numbers, now=clock.now())
-        await client.views_publish(user_id=user_id, view=build_home(reply, view, facts))
+    requests: DialRequests
+    clock: Clock
+    mask_numbers: bool
+    facts: WorkspaceFacts
+
+    async def publish(self, client: AsyncWebClient, user_id: str, page: int = 0) -> None:
+        reply = await self.requests.home(user_id, page)
+        view = View(locale=reply.locale, mask_numbers=self.mask_numbers, now=self.clock.now())
+        await client.views_publish(user_id=user_id, view=build_home(reply, view, self.facts))
+
+    async def refresh_for(self, client: AsyncWebClient, invite: Invite) -> None:
+        """An invite changed: its creator's home shows it as it is now (the first page, where it is listed)."""
+        await self.publish(client, invite.created_by)
+
+
+def register(app: AsyncApp, *, publisher: HomePublisher) -> None:
+    """Publish the home tab when it is opened, and again for each page asked for."""
+    publish = publisher.publish
 
     @app.event("app_home_opened")
     async def handle_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:

@@ -47,6 +47,7 @@ class InviteRow(OutboxKind):
     ROSTER = "roster"
     FAILURES = "failures"
     NOTICE = "notice"
+    HOME = "home"  # the creator's App Home, published again (dialout/slack/home.py)
 
 
 _REPLIES = (InviteRow.FAILURES, InviteRow.NOTICE)
@@ -71,14 +72,16 @@ class OutboxNotifier:
         coalesce: bool,
         payload: dict[str, Any] | None = None,
         debounce: timedelta | None = None,
+        apart: bool = False,
     ) -> None:
+        """`apart`: the row keeps its own order, not the thread's (it is not a message of the thread)."""
         now = self._clock.now()
         await self._outbox.enqueue(
             kind,
             now,
             # A debounced row waits on its own thread key: in the invite's it would hold back, in strict
             # order, every roster and parent edit queued after it.
-            thread_key=f"invite:{invite_id}" + (f":{kind.value}" if debounce else ""),
+            thread_key=f"invite:{invite_id}" + (f":{kind.value}" if debounce or apart else ""),
             invite_id=invite_id,
             payload=payload,
             coalesce_for=invite_id if coalesce else None,
@@ -89,10 +92,12 @@ class OutboxNotifier:
     async def invite_created(self, invite_id: int) -> None:
         await self._enqueue(InviteRow.PARENT, invite_id, coalesce=True)
         await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
+        await self._enqueue(InviteRow.HOME, invite_id, coalesce=True, apart=True)
 
     async def invite_changed(self, invite_id: int) -> None:
         await self._enqueue(InviteRow.PARENT, invite_id, coalesce=True)
         await self._enqueue(InviteRow.ROSTER, invite_id, coalesce=True)
+        await self._enqueue(InviteRow.HOME, invite_id, coalesce=True, apart=True)
 
     async def calls_changed(self, invite_id: int) -> None:
         # The parent shows live counts too; both rows coalesce, and each message is edited at most once a second.
