@@ -35,7 +35,7 @@ from bot.kernel.inbox import CommandInbox
 from bot.kernel.leadership import Announcer, Leadership
 from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import OutboxItem, SqlOutbox
-from bot.kernel.phone import DialingPolicy
+from bot.kernel.phone import DialingPolicy, NumberProblemKind
 from bot.kernel.ports import Clock, Directory
 from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
@@ -282,4 +282,11 @@ def workspace_facts(settings: Settings, providers: Mapping[str, Provider]) -> Wo
         block_premium_rate=policy.block_premium_rate,
         route_admin_group=settings.cti.route_admin_group,
         missed_grace_minutes=settings.missed_grace_minutes,
+        blocked_types=tuple(
+            sorted(
+                {kind.value for kind in policy.blocked_types().values()}
+                | ({NumberProblemKind.INTERNATIONAL_NETWORK.value} if policy.block_international_networks else set())
+            )
+        ),
+        invite_admin_group=settings.invite_admin_group,
     )

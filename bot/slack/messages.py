@@ -483,13 +483,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "允许呼叫的国家：{countries}",
     },
     "home.settings.every_country": {"en": "every country", "zh": "所有国家"},
-    "home.settings.premium_blocked": {
-        "en": "Premium-rate and shared-cost numbers are refused",
-        "zh": "拒绝呼叫付费号码和分摊费用号码",
+    "home.settings.blocked_types": {
+        "en": "Number types refused (toll-fraud destinations, each switchable by a BLOCK_* setting): {types}",
+        "zh": "拒绝呼叫的号码类型（常见盗打目标，可用 BLOCK_* 设置逐项开关）：{types}",
     },
-    "home.settings.premium_allowed": {
-        "en": "Premium-rate and shared-cost numbers are allowed",
-        "zh": "允许呼叫付费号码和分摊费用号码",
+    "numtype.premium_rate": {"en": "premium rate", "zh": "收费增值号码"},
+    "numtype.shared_cost": {"en": "shared cost", "zh": "分摊付费号码"},
+    "numtype.personal_number": {"en": "personal (forwarding) numbers", "zh": "个人转接号码"},
+    "numtype.uan": {"en": "universal access numbers", "zh": "统一接入号码"},
+    "numtype.voicemail": {"en": "voicemail access", "zh": "语音信箱号码"},
+    "numtype.international_network": {"en": "satellite and international networks", "zh": "卫星和国际网络号码"},
+    "home.settings.invite_admins": {
+        "en": "Who may use any invite's buttons besides its creator and admins: {group}",
+        "zh": "除创建者和管理员外可操作任何邀请按钮的用户组：{group}",
     },
     "home.settings.grace": {
         "en": "A run missed while the bot was down is still dialled up to {minutes} min late",

@@ -47,6 +47,8 @@ class WorkspaceFacts:
     block_premium_rate: bool = True
     route_admin_group: str = ""
     missed_grace_minutes: float = 10.0
+    blocked_types: tuple[str, ...] = ()  # the dialing policy's refused number types (NumberProblemKind values)
+    invite_admin_group: str = ""  # may use any invite's buttons besides its creator and admins
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -106,12 +108,21 @@ def _settings(facts: WorkspaceFacts, locale: str) -> list[dict[str, Any]]:
             locale,
             countries=", ".join(facts.allowed_countries) or t("home.settings.every_country", locale),
         ),
-        t("home.settings.premium_blocked" if facts.block_premium_rate else "home.settings.premium_allowed", locale),
+        t(
+            "home.settings.blocked_types",
+            locale,
+            types=", ".join(t(f"numtype.{kind}", locale) for kind in facts.blocked_types) or "—",
+        ),
         t("home.settings.grace", locale, minutes=f"{facts.missed_grace_minutes:g}"),
         t(
             "home.settings.route_admins",
             locale,
             group=f"<!subteam^{facts.route_admin_group}>" if facts.route_admin_group else "—",
+        ),
+        t(
+            "home.settings.invite_admins",
+            locale,
+            group=f"<!subteam^{facts.invite_admin_group}>" if facts.invite_admin_group else "—",
         ),
     ]
     return [

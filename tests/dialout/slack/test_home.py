@@ -54,6 +54,19 @@ def test_an_admin_also_sees_the_workspace_settings_read_only_and_no_secret() -> 
     assert not any(b["type"] == "input" for b in home["blocks"])  # nothing to change here
 
 
+def test_the_admin_view_names_the_refused_number_types_and_who_may_use_any_invites_buttons(monkeypatch) -> None:
+    from bot.config import Settings
+    from bot.dialout.feature import workspace_facts
+
+    monkeypatch.setenv("BLOCK_VOICEMAIL", "false")
+    monkeypatch.setenv("INVITE_ADMIN_GROUP", "S0OPS")
+    facts = workspace_facts(Settings(), {})
+    text = text_of(build_home(HomeReply("en", page(), is_admin=True), view(), facts))
+    assert "Number types refused" in text and "premium rate" in text and "satellite" in text
+    assert "voicemail" not in text  # switched off
+    assert "<!subteam^S0OPS>" in text
+
+
 @pytest.mark.parametrize("locale", ["en", "zh"])
 def test_a_full_page_stays_within_slacks_limits_and_offers_the_next_one(locale: str) -> None:
     reply = HomeReply(locale, page(upcoming=10, recent=10, number=1, more=True), is_admin=True)
