@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     # A failures reply in an invite's thread waits until no new failure came for this long (or the invite ends).
     failure_reply_quiet_s: float = Field(default=20.0, ge=0)
     dial_concurrency: int = 8
+    summary_to_channel: bool = False  # each invite's final summary is also shown in its channel
     # Acknowledged Slack commands (bot/kernel/inbox.py): carried out this many at a time (well under the
     # database pool's 15), held at most this many per process before "busy, try again", and taken over
     # by another process this long after theirs stopped renewing them.

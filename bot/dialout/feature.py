@@ -87,7 +87,10 @@ def register_invite_sender(
 ) -> None:
     """Put dial-out's senders on the shared outbox worker: it then delivers the invite rows too."""
     render = RenderSettings(
-        locale=settings.default_locale, mask_numbers=settings.mask_numbers, grace_s=grace_s(settings)
+        locale=settings.default_locale,
+        mask_numbers=settings.mask_numbers,
+        grace_s=grace_s(settings),
+        summary_to_channel=settings.summary_to_channel,
     )
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))

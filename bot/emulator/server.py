@@ -58,6 +58,7 @@ class Message:
     blocks: list[dict[str, Any]]
     user: str = BOT_USER_ID
     thread_ts: str | None = None
+    broadcast: bool = False  # a thread reply also shown in the channel (reply_broadcast)
     edits: int = 0
     edit_times: list[float] = field(default_factory=list)  # monotonic clock, one per chat.update
 
@@ -329,6 +330,7 @@ class SlackEmulator:
             params.get("text") or "",
             list(params.get("blocks") or []),
             thread_ts=thread_ts,
+            broadcast=bool(thread_ts) and str(params.get("reply_broadcast", "")).lower() in {"true", "1"},
         )
         self.messages[channel].append(message)
         self._notify()

@@ -42,8 +42,16 @@ class TooSoon(Exception):
 class Poster(Protocol):
     """Where messages go: a chat's post and edit."""
 
-    async def post(self, channel: str, text: str, *, blocks: Blocks | None = None, thread_ts: str | None = None) -> str:
-        """Post a message (a reply when `thread_ts` is given); returns its ts."""
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        blocks: Blocks | None = None,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str:
+        """Post a message (a reply when `thread_ts` is given, also shown in the channel with `broadcast`)."""
         ...
 
     async def update(self, channel: str, ts: str, text: str, *, blocks: Blocks | None = None) -> None:

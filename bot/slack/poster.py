@@ -17,8 +17,18 @@ class SlackPoster:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
 
-    async def post(self, channel: str, text: str, *, blocks: Blocks | None = None, thread_ts: str | None = None) -> str:
-        response = await self._client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        blocks: Blocks | None = None,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str:
+        response = await self._client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, reply_broadcast=broadcast or None
+        )
         return str(response["ts"])
 
     async def update(self, channel: str, ts: str, text: str, *, blocks: Blocks | None = None) -> None:

@@ -416,3 +416,11 @@ async def test_webhooks_are_answered_once_stored_and_what_a_crash_left_unapplied
         }
         assert harness.sandbox_dials() == 4
         assert await store.unapplied_events(100) == []
+
+
+async def test_the_summary_is_also_shown_in_the_channel_when_the_workspace_asks_for_it(test_db) -> None:
+    async with Harness(test_db, summary_to_channel=True) as harness:
+        await harness.dial("13800138001, 13800138000 into conf 42 now")
+        invite = await harness.wait_done()
+        thread = harness.emulator.thread(CHANNEL, invite.thread_ts or "")
+        assert [m.text for m in thread if m.broadcast] == [harness.replies_text(invite)[-1]]  # the summary only

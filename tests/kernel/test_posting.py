@@ -21,7 +21,15 @@ class RecordingChat:
 
     calls: list[tuple[str, ...]] = field(default_factory=list)
 
-    async def post(self, channel: str, text: str, *, blocks: Blocks | None = None, thread_ts: str | None = None) -> str:
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        blocks: Blocks | None = None,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str:
         ts = f"100.{len(self.calls)}"
         self.calls.append(("post", channel, text, str(thread_ts)))
         return ts

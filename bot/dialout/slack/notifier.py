@@ -124,6 +124,7 @@ class RenderSettings:
     locale: str = "en"
     mask_numbers: bool = True
     grace_s: int = 600
+    summary_to_channel: bool = False  # the final summary is also shown in the channel (Slack's reply_broadcast)
 
 
 class InviteSender:
@@ -269,7 +270,8 @@ class InviteSender:
         # Failures still waiting for their quiet reply are in the summary: one reply, not two.
         absorbed = await self._store.unreported_failures(invite.id) if notice.kind is NoticeKind.SUMMARY else []
         text = await self._render_notice(notice, invite)
-        await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
+        broadcast = notice.kind is NoticeKind.SUMMARY and self._settings.summary_to_channel
+        await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts, broadcast=broadcast)
         if notice.kind is NoticeKind.SUMMARY:
             await self._store.mark_failures_reported([a.id for a in absorbed if a.id is not None])
             await self._outbox.hurry(InviteRow.FAILURES, invite.id, self._clock.now())  # now it has nothing to say
