@@ -23,9 +23,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.serving import free_port, serve_env, start_serve
 from bot.emulator.driver import slack_signature, slash_command_fields
 from bot.emulator.server import SlackEmulator
-from bot.loopback import LoopbackServer, reserve_socket
+from bot.loopback import LoopbackServer
 
 TOKEN, SECRET = "xoxb-bench", "bench-signing-secret"
 LEVELS = tuple(int(n) for n in os.environ.get("ACK_LOAD_LEVELS", "1,10,50").split(","))
@@ -50,13 +51,6 @@ function done(summary, latency, requests)
   io.write(string.format("COUNTS ok=%%d busy=%%d\n", o, b))
 end
 """
-
-
-def _free_port() -> int:
-    sock = reserve_socket()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def _script(workdir: Path) -> Path:
@@ -128,29 +122,10 @@ async def run() -> list[str]:
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
     await slack.start()
-    bot_port, bare_port = _free_port(), _free_port()
+    bot_port, bare_port = free_port(), free_port()
     db = workdir / "bench.db"
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "HOST": "127.0.0.1",
-        "PORT": str(bot_port),
-        "SANDBOX_ENABLED": "true",
-        "LOG_LEVEL": "WARNING",
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=(workdir / "bot.log").open("w"),
-    )
+    env = serve_env(TOKEN, SECRET, slack.url, db, bot_port)
+    bot = await start_serve(env, workdir, workdir / "bot.log")
     bare = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.bare_bolt", str(bare_port), SECRET, TOKEN, f"{slack.url}/api/"
     )

@@ -12,9 +12,7 @@ on Slack (goal ≤ 2 s), measured by the emulator's clock against the database's
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,22 +21,16 @@ from pathlib import Path
 
 import httpx
 
+from bench.serving import free_port, serve_env, start_serve
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import Message, SlackEmulator
-from bot.loopback import LoopbackServer, reserve_socket
+from bot.loopback import LoopbackServer
 
 TOKEN, SECRET = "xoxb-bench", "bench-signing-secret"
 PARTIES = 500
 EVENTS_PER_CALL = 3  # ringing, answered, completed
 QUIET_S = 5.0  # no edit for this long once everything is final: the roster is final
 GOAL_S = 2.0
-
-
-def _free_port() -> int:
-    sock = reserve_socket()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def _number(n: int) -> str:
@@ -99,30 +91,17 @@ async def run() -> list[str]:
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
     await slack.start()
-    port = _free_port()
+    port = free_port()
     db = workdir / "bench.db"
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SANDBOX_ENABLED": "true",
-        "SANDBOX_SPEED": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+    env = serve_env(
+        TOKEN,
+        SECRET,
+        slack.url,
+        db,
+        port,
+        SANDBOX_SPEED="1",
     )
+    bot = await start_serve(env, workdir)
     base = f"http://127.0.0.1:{port}"
     driver = SlackDriver(base, SECRET, slack.url)
     try:

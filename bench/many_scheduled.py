@@ -13,8 +13,6 @@ RSS (VmHWM in /proc/<pid>/status; goal ≤ 300 MB) and, from the rows, fired_at 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,11 +22,12 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select
 
+from bench.serving import free_port, serve_env, start_serve
 from bench.stats import percentile
 from bot.emulator.server import SlackEmulator
 from bot.kernel import db
 from bot.kernel.tables import CallAttemptRow, InviteRow
-from bot.loopback import LoopbackServer, reserve_socket
+from bot.loopback import LoopbackServer
 
 TOKEN, SECRET = "xoxb-bench", "bench-signing-secret"
 INVITES = 10_000
@@ -36,13 +35,6 @@ BATCH = 200  # due within SPREAD_S of each other
 SPREAD_S = 3.0
 LEAD_S = 45.0  # from the insert to the batch's first due time: start-up must fit in it
 GOAL_RSS_MB, GOAL_P99_S = 300.0, 1.0
-
-
-def _free_port() -> int:
-    sock = reserve_socket()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def _rows(first_due: datetime, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -125,30 +117,11 @@ def _peak_rss_mb(pid: int) -> float:
 
 async def _serve(workdir: Path, url: str, slack_url: str) -> tuple[asyncio.subprocess.Process, str, float]:
     """Start `confbot serve`; the process, its base URL and seconds until /readyz answered 200."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"{slack_url}/api/",
-        "DATABASE_URL": url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SANDBOX_ENABLED": "true",
-        "SANDBOX_SPEED": "0.01",  # the calls stay ringing: their events are not what is measured
-        "LOG_LEVEL": "WARNING",
-    }
+    port = free_port()
+    # The calls stay ringing (SANDBOX_SPEED): their events are not what is measured.
+    env = serve_env(TOKEN, SECRET, slack_url, url, port, SANDBOX_SPEED="0.01")
     started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await start_serve(env, workdir)
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(trust_env=False) as http:
         while time.perf_counter() - started < 120:

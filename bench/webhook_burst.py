@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import sys
 import tempfile
@@ -26,22 +25,16 @@ from typing import Any
 
 import httpx
 
+from bench.serving import free_port, serve_env, start_serve
 from bench.stats import percentile, summary_ms
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import SlackEmulator
-from bot.loopback import LoopbackServer, reserve_socket
+from bot.loopback import LoopbackServer
 
 TOKEN, SECRET, WEBHOOK_SECRET = "xoxb-bench", "bench-signing-secret", "bench-webhook-secret"
 CALLS = 100
 EVENTS_PER_CALL = 20  # CALLS × EVENTS_PER_CALL = 2,000 webhooks
 CONNECTIONS = 64
-
-
-def _free_port() -> int:
-    sock = reserve_socket()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def _query(db: Path, sql: str) -> int:
@@ -112,31 +105,18 @@ async def run() -> list[str]:
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
     await slack.start()
-    bot_port, bare_port = _free_port(), _free_port()
+    bot_port, bare_port = free_port(), free_port()
     db = workdir / "bench.db"
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "HOST": "127.0.0.1",
-        "PORT": str(bot_port),
-        "SANDBOX_ENABLED": "true",
-        "SANDBOX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "SANDBOX_SPEED": "0.001",  # its own events would come in minutes: the burst is what is measured
-        "LOG_LEVEL": "WARNING",
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        env=env,
-        cwd=workdir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+    env = serve_env(
+        TOKEN,
+        SECRET,
+        slack.url,
+        db,
+        bot_port,
+        SANDBOX_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        SANDBOX_SPEED="0.001",  # its own events would come in minutes: the burst is what is measured
     )
+    bot = await start_serve(env, workdir)
     bare = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.bare_webhook", str(bare_port), stderr=asyncio.subprocess.DEVNULL
     )
