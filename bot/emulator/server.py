@@ -195,6 +195,10 @@ class SlackEmulator:
     def end_outage(self) -> None:
         self.down = None
 
+    def modals(self) -> list[dict[str, Any]]:
+        """The modals opened (and updated), oldest first; published home tabs are not modals."""
+        return [view for view in self.views.values() if view.get("type") == "modal"]
+
     def hold(self, method: str) -> asyncio.Event:
         """Make calls of `method` wait until the returned event is set (a slow or stuck Slack)."""
         self.held[method] = asyncio.Event()

@@ -50,7 +50,7 @@ async def harness(test_db) -> AsyncIterator[Harness]:
 
 
 def views(harness: Harness) -> list[dict[str, Any]]:
-    return [v for key, v in harness.emulator.views.items() if not key.startswith("home:")]
+    return harness.emulator.modals()
 
 
 async def open_by_slash(harness: Harness, user: str = AMY) -> dict[str, Any]:

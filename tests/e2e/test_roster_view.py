@@ -40,8 +40,8 @@ async def test_view_all_opens_the_whole_roster_paged_in_a_modal(harness: Harness
 
     response = await harness.driver.click(roster, ids.ROSTER_VIEW_ALL_ACTION, user_id=BOB)  # anyone in the thread
     assert response.status_code == 200
-    await wait_for(lambda: len(harness.emulator.views) == 1, what="the roster modal")
-    [first] = harness.emulator.views.values()
+    await wait_for(lambda: len(harness.emulator.modals()) == 1, what="the roster modal")
+    [first] = harness.emulator.modals()
     assert first["title"]["text"] == f"Invite #{invite.id} roster" and len(first["blocks"]) <= 100
     assert "Guest 000" in str(first["blocks"]) and "Page 1 of 5" in str(first["blocks"])
 

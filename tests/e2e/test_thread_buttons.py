@@ -144,8 +144,8 @@ async def test_redial_failed_confirms_who_failed_and_why_then_calls_only_them_ag
     parent = harness.parents()[0]
     assert buttons(parent) == [ids.REDIAL_FAILED_ACTION]
     await click(harness, parent, ids.REDIAL_FAILED_ACTION, AMY)
-    await wait_for(lambda: bool(harness.emulator.views), what="the confirmation modal")
-    [modal] = harness.emulator.views.values()
+    await wait_for(lambda: bool(harness.emulator.modals()), what="the confirmation modal")
+    [modal] = harness.emulator.modals()
     shown = "\n".join(render_blocks(modal["blocks"]))
     assert "Call these 3 people again on invite #1?" in shown
     assert "• 138****8000: busy" in shown and "• 138****8009: no answer" in shown
@@ -176,7 +176,7 @@ async def test_redial_by_a_stranger_opens_nothing_and_is_refused_in_chinese(harn
     await harness.wait_done()
     await click(harness, harness.parents()[0], ids.REDIAL_FAILED_ACTION, LI)
     assert "只有第 1 号邀请的创建者" in await harness.wait_ephemeral(LI)
-    assert harness.emulator.views == {} and harness.sandbox_dials() == 1
+    assert harness.emulator.modals() == [] and harness.sandbox_dials() == 1
 
 
 async def test_hang_up_all_ends_the_calls_under_way(test_db) -> None:
