@@ -21,6 +21,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
 
 from bot.dialout.core.call_watch import CallWatch, follow_up
 from bot.dialout.core.command import MAX_PARTIES
@@ -73,6 +75,8 @@ from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason
 
 log = logging.getLogger(__name__)
+
+_Outcome = TypeVar("_Outcome", bound=StrEnum)
 
 LATE_NOTICE_AFTER_S = 30  # a run this late is announced as late in its thread
 EARLY_WAKE_S = 1  # a job that wakes more than this before its invite's (edited) time sleeps again
@@ -363,11 +367,9 @@ class InviteService:
 
     async def cancel(self, invite_id: int, actor: Actor) -> CancelOutcome:
         """Withdraw a scheduled invite, or hang up the calls of one that is dialling."""
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return CancelOutcome.NOT_FOUND
-        if not may_act(invite, actor):
-            return CancelOutcome.NOT_ALLOWED
+        invite = await self._pressed(invite_id, actor, CancelOutcome)
+        if not isinstance(invite, Invite):
+            return invite
         if invite.status is InviteStatus.SCHEDULED:
             if not await self._store.set_invite_status(
                 invite_id, InviteStatus.CANCELLED, expected=InviteStatus.SCHEDULED
@@ -401,17 +403,25 @@ class InviteService:
     # Each decides from the rows as they are now (a stale button finds the invite moved on and says
     # so) and acts through the same claims as the scheduler, so two presses at once act once.
 
+    async def _pressed(self, invite_id: int, actor: Actor, outcomes: type[_Outcome]) -> Invite | _Outcome:
+        """The invite a button or `/dial cancel` names, or why nothing happens: not found, or not this
+        person's to act on (every outcome enum spells these two the same)."""
+        invite = await self._store.get_invite(invite_id)
+        if invite is None:
+            return outcomes("not_found")
+        if not may_act(invite, actor):
+            return outcomes("not_allowed")
+        return invite
+
     def can_hang_up(self, provider: str) -> bool:
         """Whether `provider` can end calls it placed (Hang up all is offered only then)."""
         return isinstance(self._providers.get(provider), CancelsCalls)
 
     async def hang_up(self, invite_id: int, actor: Actor) -> HangUpOutcome:
         """Hang up every open call of a dialling invite (Hang up all), as cancelling it while dialling does."""
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return HangUpOutcome.NOT_FOUND
-        if not may_act(invite, actor):
-            return HangUpOutcome.NOT_ALLOWED
+        invite = await self._pressed(invite_id, actor, HangUpOutcome)
+        if not isinstance(invite, Invite):
+            return invite
         if invite.status is not InviteStatus.DIALING:
             return HangUpOutcome.NOT_DIALLING
         if not self.can_hang_up(invite.provider):
@@ -422,11 +432,9 @@ class InviteService:
 
     async def dial_now(self, invite_id: int, actor: Actor) -> DialNowOutcome:
         """Fire a scheduled invite before its time, through the scheduler's own claim (so it is dialled once)."""
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return DialNowOutcome.NOT_FOUND
-        if not may_act(invite, actor):
-            return DialNowOutcome.NOT_ALLOWED
+        invite = await self._pressed(invite_id, actor, DialNowOutcome)
+        if not isinstance(invite, Invite):
+            return invite
         if invite.status is not InviteStatus.SCHEDULED:
             return dial_now_stale(invite.status)
         claimed = await self._store.claim_due_invite(invite_id, self._clock.now(), None, fired_by=actor.user_id)
@@ -447,11 +455,9 @@ class InviteService:
 
     async def confirm_redial(self, invite_id: int, actor: Actor, policy: DialingPolicy) -> Redial | RedialOutcome:
         """Who Redial failed would call again (shown for confirmation), or why it would call nobody."""
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return RedialOutcome.NOT_FOUND
-        if not may_act(invite, actor):
-            return RedialOutcome.NOT_ALLOWED
+        invite = await self._pressed(invite_id, actor, RedialOutcome)
+        if not isinstance(invite, Invite):
+            return invite
         if invite.status is not InviteStatus.DONE:
             return RedialOutcome.NOT_FINISHED
         attempts = await self._store.attempts(invite_id)
@@ -488,11 +494,9 @@ class InviteService:
 
     async def editing(self, invite_id: int, actor: Actor) -> Editing | EditOutcome:
         """The invite an Edit form opens on (with its version), or why it can't be edited."""
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return EditOutcome.NOT_FOUND
-        if not may_act(invite, actor):
-            return EditOutcome.NOT_ALLOWED
+        invite = await self._pressed(invite_id, actor, EditOutcome)
+        if not isinstance(invite, Invite):
+            return invite
         if invite.status is not InviteStatus.SCHEDULED:
             return edit_stale(invite.status)
         attempts = tuple(await self._store.attempts(invite_id))
@@ -504,11 +508,9 @@ class InviteService:
         Permission and state are decided again from the rows; the store applies the whole edit
         in one compare-and-set, so a dial, a cancel or another edit meanwhile leaves it untouched.
         """
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return Edited(EditOutcome.NOT_FOUND)
-        if not may_act(invite, actor):
-            return Edited(EditOutcome.NOT_ALLOWED)
+        invite = await self._pressed(invite_id, actor, EditOutcome)
+        if not isinstance(invite, Invite):
+            return Edited(invite)
         if invite.status is not InviteStatus.SCHEDULED:
             return Edited(edit_stale(invite.status))
         changes = await self._store.edit_invite(invite_id, version, change, self._clock.now())
@@ -545,11 +547,9 @@ class InviteService:
 
     async def may_add_people(self, invite_id: int, actor: Actor) -> AddPeopleOutcome:
         """Whether Add people may open its modal: ADDED when it may, else why not (checked again on submit)."""
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return AddPeopleOutcome.NOT_FOUND
-        if not may_act(invite, actor):
-            return AddPeopleOutcome.NOT_ALLOWED
+        invite = await self._pressed(invite_id, actor, AddPeopleOutcome)
+        if not isinstance(invite, Invite):
+            return invite
         if invite.status not in {InviteStatus.SCHEDULED, InviteStatus.DIALING}:
             return AddPeopleOutcome.ALREADY_OVER
         return AddPeopleOutcome.ADDED
@@ -561,11 +561,9 @@ class InviteService:
         `place_added` through the same per-call claim as its first calls, so each is dialled once
         however often either runs.
         """
-        invite = await self._store.get_invite(invite_id)
-        if invite is None:
-            return PeopleAdded(AddPeopleOutcome.NOT_FOUND)
-        if not may_act(invite, actor):
-            return PeopleAdded(AddPeopleOutcome.NOT_ALLOWED)
+        invite = await self._pressed(invite_id, actor, AddPeopleOutcome)
+        if not isinstance(invite, Invite):
+            return PeopleAdded(invite)
         known = await self._store.attempts(invite_id)
         new = [p for p in parties if not any(same_party(a.party, p) for a in known)]
         if len(party_outcomes(known)) + len(new) > MAX_PARTIES:
