@@ -44,6 +44,7 @@ from bot.kernel.metrics import GaugeSample, Metrics, metrics_route, read_outbox_
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
 from bot.kernel.redaction import SecretRedaction
+from bot.kernel.web import database_outage_handlers
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.counted_client import CountedWebClient
@@ -277,4 +278,4 @@ def build_asgi(confbot: Confbot) -> Starlette:
             for name in _PATH_LOGGERS:
                 logging.getLogger(name).removeFilter(redaction)
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=dict(database_outage_handlers()))

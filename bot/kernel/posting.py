@@ -83,6 +83,9 @@ class KeptMessages:
         self._min_interval = min_interval_s
         self._monotonic = monotonic
         self._last_edit: dict[str, float] = {}
+        # Posted, but `remember` failed (the database went away): the row's next try remembers this
+        # ts and edits the message, instead of posting it a second time.
+        self._posted_unremembered: dict[int, str] = {}
 
     async def post_or_update(
         self,
@@ -101,9 +104,19 @@ class KeptMessages:
             self._check_pace(f"{where.channel}:{where.ts}")
         await self._outbox.release_key(item.id)
         text, blocks = await render()
-        if where.ts is None:
+        posted = self._posted_unremembered.get(item.id) if where.ts is None else None
+        if posted is not None:
+            await remember(posted)
+            del self._posted_unremembered[item.id]
+            ts = posted
+            await self.poster.update(where.channel, ts, text, blocks=blocks)
+        elif where.ts is None:
             ts = await self.poster.post(where.channel, text, blocks=blocks, thread_ts=where.thread_ts)
-            await remember(ts)
+            try:
+                await remember(ts)
+            except Exception:
+                self._posted_unremembered[item.id] = ts
+                raise
         else:
             ts = where.ts
             await self.poster.update(where.channel, ts, text, blocks=blocks)

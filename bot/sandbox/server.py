@@ -101,6 +101,9 @@ class SandboxTelco:
         # never an arbitrary URL, which would let anyone with the key make us POST anywhere.
         self.callback_prefix = callback_prefix
         self.calls: dict[str, SimCall] = {}
+        # How each webhook delivery was answered (a status code, or 0 when no answer came): a
+        # provider's view of our webhooks, which tests read.
+        self.webhook_answers: list[int] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._http = httpx.AsyncClient(timeout=5.0, trust_env=False)
         self.app = Starlette(
@@ -252,10 +255,12 @@ class SandboxTelco:
             }
             try:
                 response = await self._http.post(url, content=body, headers=headers)
+                self.webhook_answers.append(response.status_code)
                 if response.is_success:
                     return
                 log.warning("sandbox webhook answered %s for %s", response.status_code, event["event_id"])
             except httpx.HTTPError as exc:
+                self.webhook_answers.append(0)
                 log.warning("sandbox webhook delivery failed for %s: %r", event["event_id"], exc)
             await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
         log.error("sandbox gave up delivering %s", event["event_id"])

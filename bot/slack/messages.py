@@ -301,6 +301,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Please try again in a minute.",
         "zh": "当前请求过多，这条命令未被受理，未安排任何呼叫。请一分钟后重试。",
     },
+    "store_unavailable": {
+        "en": "I can't reach my database right now, so I did not take this: nothing was scheduled. "
+        "Please try again in a minute.",
+        "zh": "暂时无法连接数据库，这条命令未被受理，未安排任何呼叫。请一分钟后重试。",
+    },
     "internal_error": {
         "en": "Something went wrong on my side and nothing was scheduled. Please try again; if it keeps "
         "happening, tell your admin (reference {ref}).",

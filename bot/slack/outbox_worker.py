@@ -25,6 +25,7 @@ from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
 from bot.kernel.posting import KeptMessages, NotReady, TooSoon
+from bot.kernel.web import DATABASE_UNAVAILABLE
 from bot.slack.poster import SlackPoster
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,9 @@ class SlackOutboxWorker:
         self.messages = KeptMessages(SlackPoster(client), outbox, min_update_interval_s)
         self._handlers: dict[str, tuple[OutboxKind, Callable[[OutboxItem], Awaitable[None]]]] = {}
         self._held: dict[int, OutboxItem] = {}  # leased by this worker and not settled yet
+        # Delivered to Slack, but the database went away before that could be written down: these
+        # are recorded as sent by the next pass, never delivered again.
+        self._sent_unrecorded: dict[int, OutboxItem] = {}
         self._next_purge = 0.0
         self._loop = BackgroundLoop(
             "slack-outbox", self._pass, every_s=1.0, wake=wake, grace_s=stop_grace_s, failure="outbox pass failed"
@@ -134,6 +138,7 @@ class SlackOutboxWorker:
 
     async def deliver_due(self) -> bool:
         """One pass: lease due rows and deliver them; True when anything was leased."""
+        await self._settle_stranded()
         now = self._clock.now()
         items = await self._outbox.lease_due(now, limit=50, lease_s=60)
         self._held = {i: item for i, item in self._held.items() if item.leased_until > now}  # drop run-out leases
@@ -150,6 +155,23 @@ class SlackOutboxWorker:
             if isinstance(result, BaseException):
                 raise result
         return True
+
+    async def _settle_stranded(self) -> None:
+        """Settle what a pass that failed half-way (the database went away) left behind.
+
+        Passes run one at a time, so rows still held when one starts were left by a failed one:
+        those sent are recorded as sent; the others are given back, to be delivered now rather than
+        when their lease runs out (a minute).
+        """
+        for item_id in list(self._sent_unrecorded):
+            await self._outbox.mark_sent(item_id, self._clock.now())
+            del self._sent_unrecorded[item_id]
+            self._held.pop(item_id, None)
+        if self._held:
+            stranded = list(self._held.values())
+            await self._outbox.release(stranded)
+            for item in stranded:
+                self._held.pop(item.id, None)
 
     async def _deliver_group(self, items: list[OutboxItem]) -> None:
         """One thread's rows, oldest first; a row put back for later holds back the younger ones."""
@@ -182,7 +204,11 @@ class SlackOutboxWorker:
             log.exception("outbox row %s (%s) failed", item.id, item.kind)
             return await self._retry_later(item, f"internal: {exc!r}")
         else:
-            await self._outbox.mark_sent(item.id, self._clock.now())
+            try:
+                await self._outbox.mark_sent(item.id, self._clock.now())
+            except DATABASE_UNAVAILABLE:
+                self._sent_unrecorded[item.id] = item
+                raise
             return True
         return False
 

@@ -327,6 +327,17 @@ class DialRequests:
     def _locale(self, profile: UserProfile) -> str:
         return self._locale_of(profile.locale, self._rules.default_locale)
 
+    async def quick_locale(self, user_id: str, within_s: float = 1.0) -> str:
+        """The user's language for an answer that cannot wait (an ack): theirs, or the default if slow.
+
+        Their profile is usually cached; when Slack must be asked and is slow, the answer goes out in
+        the workspace's language rather than after Slack's 3 s.
+        """
+        try:
+            return self._locale(await asyncio.wait_for(self._asker_profile(user_id), within_s))
+        except (TimeoutError, LookupFailed):
+            return self._rules.default_locale
+
     async def _actor(self, user_id: str, profile: UserProfile) -> Actor:
         """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
         name = profile.real_name

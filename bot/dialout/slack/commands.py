@@ -17,7 +17,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dialout.core.requests import DialRequests, ListReply
 from bot.dialout.slack.form_listeners import open_form
@@ -27,6 +26,7 @@ from bot.dialout.slack.thread import View
 from bot.kernel.feature import Asker, Subcommand
 from bot.kernel.inbox import CommandInbox, InboxItem
 from bot.kernel.ports import Clock
+from bot.kernel.web import DATABASE_UNAVAILABLE
 from bot.slack.messages import locale_of, t
 
 log = logging.getLogger(__name__)
@@ -83,14 +83,16 @@ def register(
                 await tell(client, respond, asker, sorry)
             return
         kept = {key: command.get(key, "") for key in ("user_id", "team_id", "channel_id", "text", "response_url")}
+        refusal = "busy"
         try:
             item = await inbox.accept(DIAL_COMMAND, kept)
-        except (SQLAlchemyError, OSError, TimeoutError):
+        except DATABASE_UNAVAILABLE as exc:
             # Nothing is stored, so nothing may be promised: the user hears it now, the log says why.
-            log.exception("could not store a /dial; told its user to try again")
-            item = None
+            log.warning("could not store a /dial (%s); told its user to try again", type(exc).__name__)
+            item, refusal = None, "store_unavailable"
         if item is None:
-            await ack(text=t("busy", locale_of(None, default_locale)), response_type="ephemeral")
+            locale = await requests.quick_locale(command["user_id"])
+            await ack(text=t(refusal, locale), response_type="ephemeral")
             return
         await ack()
         inbox.carry_out(item)
