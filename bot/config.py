@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # A failures reply in an invite's thread waits until no new failure came for this long (or the invite ends).
     failure_reply_quiet_s: float = Field(default=20.0, ge=0)
     dial_concurrency: int = 8
+    # A call claimed for sending with no answer recorded this long after (its process died mid-send)
+    # is "unknown", never sent again; an unknown call with no news this long after is failed(unknown).
+    stuck_send_s: int = Field(default=120, ge=1)
+    unknown_give_up_s: int = Field(default=600, ge=1)
     summary_to_channel: bool = False  # each invite's final summary is also shown in its channel
     # Acknowledged Slack commands (bot/kernel/inbox.py): carried out this many at a time (well under the
     # database pool's 15), held at most this many per process before "busy, try again", and taken over

@@ -230,7 +230,11 @@ def build_dialout(
         clock,
         callback_url=lambda name: f"{settings.base_url}/webhooks/{name}",
         rules=DialingRules(
-            grace_s=grace_s(settings), concurrency=settings.dial_concurrency, policy=dialing_policy(settings)
+            grace_s=grace_s(settings),
+            concurrency=settings.dial_concurrency,
+            stuck_send_s=settings.stuck_send_s,
+            unknown_give_up_s=settings.unknown_give_up_s,
+            policy=dialing_policy(settings),
         ),
     )
     rules = RequestRules(

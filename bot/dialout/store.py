@@ -463,6 +463,23 @@ class SqlInviteStore:
             )
             return [attempt_from_row(r) for r in rows]
 
+    async def stuck_sends(self, claimed_before: datetime) -> list[CallAttempt]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(attempts)
+                .join(invites, invites.c.id == attempts.c.invite_id)
+                .where(
+                    and_(
+                        attempts.c.state == CallState.QUEUED.value,
+                        attempts.c.sent_at < claimed_before,
+                        attempts.c.provider_call_id.is_(None),
+                        invites.c.status == InviteStatus.DIALING.value,
+                    )
+                )
+                .order_by(attempts.c.id)
+            )
+            return [attempt_from_row(r) for r in rows]
+
     async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(

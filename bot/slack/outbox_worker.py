@@ -21,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.kernel import failpoints
 from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
@@ -204,6 +205,7 @@ class SlackOutboxWorker:
             log.exception("outbox row %s (%s) failed", item.id, item.kind)
             return await self._retry_later(item, f"internal: {exc!r}")
         else:
+            failpoints.reached(failpoints.OUTBOX_AFTER_SEND)
             try:
                 await self._outbox.mark_sent(item.id, self._clock.now())
             except DATABASE_UNAVAILABLE:

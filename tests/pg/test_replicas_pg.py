@@ -67,9 +67,16 @@ def front(replicas: Sequence[str]) -> Starlette:
 
 @asynccontextmanager
 async def replica(
-    tmp_path: Path, name: str, database_url: str, slack: str, sandbox: str, webhooks: str, port: int
+    tmp_path: Path,
+    name: str,
+    database_url: str,
+    slack: str,
+    sandbox: str,
+    webhooks: str,
+    port: int,
+    **settings: str,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`confbot serve` on `port`, answering /healthz when yielded; killed after."""
+    """`confbot serve` on `port`, with `settings` besides the shared ones; answering /healthz when yielded."""
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": TOKEN,
@@ -84,6 +91,7 @@ async def replica(
         "SANDBOX_API_KEY": API_KEY,
         "SANDBOX_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "LOG_LEVEL": "INFO",
+        **settings,
     }
     env.pop("SLACK_APP_TOKEN", None)
     with (tmp_path / f"{name}.log").open("wb") as log:

@@ -68,6 +68,7 @@ from bot.dialout.core.ports import (
     Scheduler,
 )
 from bot.dialout.core.status import StatusService
+from bot.kernel import failpoints
 from bot.kernel.logs import log_context
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy, NumberProblem, normalise
@@ -236,6 +237,7 @@ class InviteService:
                 claimed.append(attempt)
         if not claimed:
             return
+        failpoints.reached(failpoints.DIAL_AFTER_CLAIM)
         request = DialRequest(
             invite_id=invite.id,
             target=invite.target,
@@ -267,6 +269,7 @@ class InviteService:
                     PlaceResult(a.id or 0, CallState.FAILED, reason=exc.reason, code=exc.code, detail=exc.message)
                     for a in claimed
                 ]
+        failpoints.reached(failpoints.DIAL_AFTER_PLACE)
         answered = {r.attempt_id for r in results}
         for attempt in claimed:
             if attempt.id not in answered:
@@ -325,11 +328,8 @@ class InviteService:
 
     async def _recover_interrupted_sends(self, now: datetime) -> None:
         """Calls claimed for sending with no answer recorded (we crashed mid-request) are unknown."""
-        cutoff = now - timedelta(seconds=self._rules.stuck_send_s)
-        for attempt in await self._store.open_attempts():
-            stuck = attempt.sent_at is not None and attempt.sent_at < cutoff
-            if attempt.state is CallState.QUEUED and attempt.provider_call_id is None and stuck:
-                await self._mark_unknown(attempt)
+        for attempt in await self._store.stuck_sends(now - timedelta(seconds=self._rules.stuck_send_s)):
+            await self._mark_unknown(attempt)
 
     async def _mark_unknown(self, attempt: CallAttempt) -> None:
         assert attempt.id is not None
@@ -347,7 +347,12 @@ class InviteService:
     # --- watching open calls (call_watch.py) ----------------------------------------------
 
     async def watch(self) -> None:
-        """Poll providers that report by polling, reconcile unknown calls, give up silent ones."""
+        """Mark sends a dead process left unanswered unknown; poll, reconcile unknown calls, give up silent ones.
+
+        Every round rather than only at a rebuild: a replica that took over from one killed mid-send
+        learns those calls' fate `stuck_send_s` later, not a reconcile period after that.
+        """
+        await self._recover_interrupted_sends(self._clock.now())
         await self._calls.watch()
 
     # --- cancelling ----------------------------------------------------------------------

@@ -382,6 +382,10 @@ class InviteStore(Protocol):
         """Attempts of dialling invites that are not final (optionally of one provider, in `states`)."""
         ...
 
+    async def stuck_sends(self, claimed_before: datetime) -> list[CallAttempt]:
+        """Calls of dialling invites claimed for sending before then and never answered (no call id, still queued)."""
+        ...
+
     async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
         """Open attempts of dialling invites of `provider` into target `target_id`."""
         ...

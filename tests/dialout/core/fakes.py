@@ -235,6 +235,13 @@ class InMemoryInviteStore:
             _OPEN_STATES if states is None else states, lambda i: provider is None or i.provider == provider
         )
 
+    async def stuck_sends(self, claimed_before: datetime) -> list[CallAttempt]:
+        return [
+            a
+            for a in self._of_dialling_invites([CallState.QUEUED], lambda _i: True)
+            if a.sent_at is not None and a.sent_at < claimed_before and a.provider_call_id is None
+        ]
+
     async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
         return self._of_dialling_invites(_OPEN_STATES, lambda i: i.provider == provider and i.target.id == target_id)
 
