@@ -462,7 +462,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Schedule with `/dial` in any channel; `/dial help` shows how.",
         "zh": "在任意频道用 `/dial` 安排外呼；`/dial 帮助` 说明用法。",
     },
-    "home.upcoming": {"en": "Upcoming", "zh": "待执行"},
+    "home.channels_unlisted": {
+        "en": "The dial-outs of your channels could not be listed just now; these are the ones you made.",
+        "zh": "暂时无法列出你所在频道的外呼；以下是你自己安排的外呼。",
+    },
+    "home.upcoming": {"en": "Upcoming: yours and your channels'", "zh": "待执行：你的和你所在频道的"},
     "home.recent": {"en": "Recent", "zh": "最近"},
     "home.newer": {"en": "Newer", "zh": "上一页"},
     "home.older": {"en": "Older", "zh": "下一页"},
