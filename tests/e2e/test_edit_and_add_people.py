@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.dialout.core.models import InviteStatus
 from bot.emulator.server import Message
@@ -251,3 +252,20 @@ async def test_an_edit_form_stays_an_edit_form_when_its_time_is_retyped_and_answ
     # The thread speaks the workspace's language (English here), the editor's answer theirs.
     await wait_for(lambda: any(r.startswith("li moved it to ") for r in harness.replies_text(invite)), what="the reply")
     assert harness.services.scheduler.job_ids().count("invite:1") == 1
+
+
+async def test_an_edit_can_move_the_invite_with_the_date_and_time_pickers_once_the_phrase_is_cleared(
+    harness: Harness,
+) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    tomorrow = (datetime.now(shanghai) + timedelta(days=1)).date()
+    parent = await scheduled_parent(harness)
+    view = await open_edit(harness, parent)
+    picked = {"dial_form_date_input": f"{tomorrow}", "dial_form_time_input": "10:15"}
+    both = await submit(harness, view, picked)  # the prefilled phrase is still there
+    assert both is not None and list(both["errors"]) == ["dial_form_when"]
+    assert await submit(harness, view, {**picked, WHEN: ""}) is None
+    moved = await harness.only_invite()
+    assert moved.due_at.astimezone(shanghai) == datetime(
+        tomorrow.year, tomorrow.month, tomorrow.day, 10, 15, tzinfo=shanghai
+    )
