@@ -114,6 +114,7 @@ class WhoMay:
 
     creator: str
     group: str = ""  # empty: no invite admin group is configured
+    creator_name: str = ""  # their name in the directory, for plain text (a form's field error); empty: unknown
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,12 @@ class DialRequests:
         if outcome.value != "not_allowed":
             return None
         creator = await self._invites.creator_of(invite_id)
-        return WhoMay(creator or "", self._rules.admin_group)
+        try:
+            profile = await self._directory.profile(creator) if creator else None
+        except LookupFailed:  # the refusal still stands; it names them by id
+            profile = None
+        name = (profile.real_name or "") if profile else ""
+        return WhoMay(creator or "", self._rules.admin_group, name)
 
     def _context(
         self, profile: UserProfile, providers: Mapping[str, ProviderInfo], now: datetime | None = None
