@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.harness import AMY, BOB, LI, Harness, wait_for
+from tests.e2e.harness import AMY, BOB, LI, NOPHONE, Harness, wait_for
 
 
 def home_of(harness: Harness, user: str) -> str:
@@ -70,3 +70,5 @@ async def test_when_slack_will_not_list_my_channels_my_home_shows_my_own_invites
     chinese = await open_home(harness, LI)
     assert "暂时无法列出你所在频道的外呼" in chinese
     assert "#1" in await open_home(harness, AMY)  # a failure is not remembered: the next publish asks again
+    harness.emulator.fail_next("users.conversations")  # Slack's rate limit: 429 with Retry-After
+    assert "could not be listed just now" in await open_home(harness, NOPHONE)  # (Bob's channels are cached)
