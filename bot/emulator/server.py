@@ -98,6 +98,7 @@ class SlackEmulator:
         self.members: dict[str, set[str]] = defaultdict(set)  # channel id → the users in it
         self.max_page = 1000  # most items a paged method returns at once; tests lower it to see paging
         self.calls: Counter[str] = Counter()
+        self.asked: dict[str, list[dict[str, Any]]] = defaultdict(list)  # method → the parameters of each call
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejections: list[dict[str, Any]] = []
         self.down: frozenset[str] | None = None  # methods in an outage; empty: every method
@@ -267,6 +268,7 @@ class SlackEmulator:
         if self.down is not None and (not self.down or method in self.down):
             return JSONResponse({"ok": False, "error": "service_unavailable"}, status_code=503)
         params = await self._params(request)
+        self.asked[method].append(params)
         failure = self._take_failure(method, params)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
