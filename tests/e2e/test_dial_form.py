@@ -19,6 +19,7 @@ from bot.dialout.core.models import TargetKind
 from bot.dialout.providers.quanshi.settings import QuanshiSettings
 from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.dialout.slack.form_listeners import open_form
+from bot.emulator.driver import view_state
 from bot.emulator.render import render_blocks
 from bot.emulator.server import Message
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, NOPHONE, Harness, wait_for
@@ -367,29 +368,19 @@ async def test_a_conversation_the_bot_is_not_in_is_refused_under_the_field_that_
 
 
 async def submit_picked(harness: Harness, view: dict[str, Any], picked: dict[str, str], user: str = AMY) -> dict | None:
-    """A view_submission carrying the pickers' state exactly as Slack sends it, typed by hand."""
-    assert harness.driver is not None
-    values = {
-        "dial_form_provider": {
-            PROVIDER: {"type": "static_select", "selected_option": view["blocks"][0]["element"]["initial_option"]}
-        },
-        "dial_form_target": {TARGET: {"type": "plain_text_input", "value": "42"}},
-        "dial_form_people": {PEOPLE: {"type": "multi_users_select", "selected_users": []}},
-        "dial_form_numbers": {NUMBERS: {"type": "plain_text_input", "value": "13800138001"}},
-        "dial_form_when": {WHEN: {"type": "plain_text_input", "value": picked.get("when")}},
-        "dial_form_date": {DATE: {"type": "datepicker", "selected_date": picked.get("date")}},
-        "dial_form_time": {TIME: {"type": "timepicker", "selected_time": picked.get("time")}},
-        "dial_form_max": {MAX: {"type": "plain_text_input", "value": None}},
-    }
-    payload = harness.driver._interaction("view_submission", user, await harness.driver.trigger_id())
-    payload.update(view={**view, "state": {"values": values}}, response_urls=[])
-    return harness.driver.response_action(await harness.driver.interact(payload))
+    """Submit the form with the conference, a number and what was typed in When or picked in its pickers."""
+    chosen = {key: value for key, value in picked.items() if key != "when"}
+    inputs = {TARGET: "42", NUMBERS: "13800138001", WHEN: picked.get("when", ""), **chosen}
+    state = view_state(view, inputs)["values"]  # as Slack sends the pickers' state
+    assert state["dial_form_date"] == {DATE: {"type": "datepicker", "selected_date": picked.get(DATE)}}
+    assert state["dial_form_time"] == {TIME: {"type": "timepicker", "selected_time": picked.get(TIME)}}
+    return await submit(harness, view, inputs, user)
 
 
 async def test_a_picked_date_and_time_schedule_at_that_wall_time_in_the_users_zone(harness: Harness) -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     tomorrow = (datetime.now(shanghai) + timedelta(days=1)).date()
-    assert await submit_picked(harness, await open_by_slash(harness), {"date": f"{tomorrow}", "time": "09:30"}) is None
+    assert await submit_picked(harness, await open_by_slash(harness), {DATE: f"{tomorrow}", TIME: "09:30"}) is None
     invite = await harness.only_invite()
     assert invite.due_at.astimezone(shanghai) == datetime.combine(tomorrow, datetime.min.time(), shanghai).replace(
         hour=9, minute=30
@@ -397,7 +388,7 @@ async def test_a_picked_date_and_time_schedule_at_that_wall_time_in_the_users_zo
     assert (await harness.wait_ephemeral()).startswith("Scheduled invite #1: 1 person into conference 42")
     london = ZoneInfo("Europe/London")  # Bob's zone: the same picked wall time is another instant
     assert (
-        await submit_picked(harness, await open_by_slash(harness, BOB), {"date": f"{tomorrow}", "time": "09:30"}, BOB)
+        await submit_picked(harness, await open_by_slash(harness, BOB), {DATE: f"{tomorrow}", TIME: "09:30"}, BOB)
         is None
     )
     bobs = await harness.services.store.get_invite(2)
@@ -408,16 +399,16 @@ async def test_a_picked_date_and_time_schedule_at_that_wall_time_in_the_users_zo
 async def test_a_phrase_and_a_pick_together_or_a_past_pick_are_refused_on_their_field(harness: Harness) -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     today = datetime.now(shanghai).date()
-    both = await submit_picked(harness, await open_by_slash(harness), {"when": "tomorrow 3pm", "time": "15:00"})
+    both = await submit_picked(harness, await open_by_slash(harness), {"when": "tomorrow 3pm", TIME: "15:00"})
     assert both is not None and both["errors"] == {
         "dial_form_when": "Type when, or pick a date and a time below, not both: empty this box or clear the pickers."
     }
-    past = {"date": f"{today - timedelta(days=1)}", "time": "12:00"}
+    past = {DATE: f"{today - timedelta(days=1)}", TIME: "12:00"}
     answer = await submit_picked(harness, await open_by_slash(harness), past)
     assert answer is not None and answer["errors"] == {
         "dial_form_date": "That date has already passed in your time zone (Asia/Shanghai). Pick a later one."
     }
-    no_time = await submit_picked(harness, await open_by_slash(harness, LI), {"date": f"{today}"}, LI)
+    no_time = await submit_picked(harness, await open_by_slash(harness, LI), {DATE: f"{today}"}, LI)
     assert no_time is not None and no_time["errors"] == {"dial_form_time": "请为所选日期选择时刻。"}
     nothing = await submit_picked(harness, await open_by_slash(harness), {})
     assert nothing is not None and list(nothing["errors"]) == ["dial_form_when"]
