@@ -6,18 +6,15 @@ Real processes, killed with SIGKILL, as a crash or an OOM kill would: nothing in
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
-
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import SlackEmulator
-from bot.loopback import LoopbackServer, reserve_socket
+from bot.loopback import LoopbackServer
 from tests.e2e.harness import wait_for
+from tests.serving import free_port, serve_env, start_serve
 
 TOKEN, SECRET = "xoxb-inbox-test", "inbox-signing-secret"
 
@@ -30,33 +27,17 @@ async def serve(
 
     `more` adds or replaces settings (by their environment names).
     """
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'inbox.db'}",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SANDBOX_ENABLED": "true",
-        "LOG_LEVEL": "WARNING",
-        "COMMAND_LEASE_S": "2",  # a dead process's commands are taken over 2 s on (30 s in production)
-        **more,
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "serve", env=env, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL
+    env = serve_env(
+        TOKEN,
+        SECRET,
+        slack.url,
+        tmp_path / "inbox.db",
+        port,
+        # a dead process's commands are taken over 2 s on (30 s in production)
+        **{"LOG_LEVEL": "WARNING", "COMMAND_LEASE_S": "2", **more},
     )
+    process = await start_serve(env, tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=None)
     try:
-        async with httpx.AsyncClient() as http:
-
-            async def healthy() -> bool:
-                try:
-                    return (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await wait_for(healthy, timeout=30, what="confbot serve to answer /healthz")
         yield process
     finally:
         if process.returncode is None:
@@ -69,9 +50,7 @@ async def test_a_command_acknowledged_just_before_a_crash_is_carried_out_after_t
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
     await slack.start()
-    sock = reserve_socket()
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     driver = SlackDriver(f"http://127.0.0.1:{port}", SECRET, slack.url)
     try:
         async with serve(tmp_path, slack, port) as first:

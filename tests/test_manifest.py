@@ -24,6 +24,7 @@ SCOPE_FOR_METHOD: dict[str, tuple[str, ...]] = {
     # one scope per conversation type /dial can be typed in
     "conversations_info": ("channels:read", "groups:read", "im:read", "mpim:read"),
     "usergroups_users_list": ("usergroups:read",),
+    "users_conversations": ("channels:read", "groups:read"),  # App Home: public and private channels a user is in
     "views_open": (),
     "views_update": (),
     "views_publish": (),

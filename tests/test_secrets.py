@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -16,8 +15,9 @@ import httpx
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import SlackEmulator
 from bot.kernel.redaction import SecretRedaction
-from bot.loopback import LoopbackServer, reserve_socket
+from bot.loopback import LoopbackServer
 from tests.e2e.harness import wait_for
+from tests.serving import free_port, serve_env, start_serve
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-SECRETtokenQ7",
@@ -54,47 +54,29 @@ async def test_a_whole_flow_with_distinctive_secrets_shows_none_of_them_anywhere
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
     await slack.start()
-    sock = reserve_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    env = {
-        **os.environ,
+    port = free_port()
+    env = serve_env(
+        SECRETS["SLACK_BOT_TOKEN"],
+        SECRETS["SLACK_SIGNING_SECRET"],
+        slack.url,
+        tmp_path / "secrets.db",
+        port,
         **SECRETS,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'secrets.db'}",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SANDBOX_ENABLED": "true",
-        "SANDBOX_SPEED": "50",
-        "CTI_VCC_ID": "vcc1",
-        "YUNHUNI_BASE_URL": "http://127.0.0.1:9/v1/account/a1/",
-        "YUNHUNI_APP_ID": "app1",
-        "YUNHUNI_CERT_ID": "cert1",
-        "LOG_LEVEL": "INFO",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        SANDBOX_SPEED="50",
+        CTI_VCC_ID="vcc1",
+        YUNHUNI_BASE_URL="http://127.0.0.1:9/v1/account/a1/",
+        YUNHUNI_APP_ID="app1",
+        YUNHUNI_CERT_ID="cert1",
     )
+    try:
+        process = await start_serve(env, tmp_path, stderr=asyncio.subprocess.STDOUT)
+    except BaseException:
+        await slack.stop()
+        raise
     base = f"http://127.0.0.1:{port}"
     answers: list[str] = []
     try:
         async with httpx.AsyncClient(trust_env=False) as http:
-
-            async def healthy() -> bool:
-                try:
-                    return (await http.get(f"{base}/healthz")).json().get("ok") is True
-                except httpx.HTTPError:
-                    return False
-
-            await wait_for(healthy, timeout=30, what="confbot serve to answer /healthz")
             for method, path, body in [
                 ("POST", f"/cti/{SECRETS['CTI_PATH_SECRET']}", b"<xml>not what the platform sends</xml>"),
                 ("GET", f"/cti/{SECRETS['CTI_PATH_SECRET']}?secret={SECRETS['CTI_PATH_SECRET']}", b""),

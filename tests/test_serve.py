@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,10 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import SlackEmulator
-from bot.loopback import LoopbackServer, reserve_socket
+from bot.loopback import LoopbackServer
 from bot.wiring import Confbot, build_asgi, build_confbot, stop
 from tests.e2e.harness import wait_for
+from tests.serving import free_port, serve_env, start_serve
 
 TOKEN, SECRET = "xoxb-serve-test", "serve-signing-secret"
 
@@ -41,56 +41,20 @@ async def serving(tmp_path: Path, **env_values: str) -> AsyncIterator[tuple[Slac
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
     await slack.start()
-    sock = reserve_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": f"{slack.url}/api/",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SANDBOX_ENABLED": "true",
-        "SANDBOX_SPEED": "50",
-        "LOG_LEVEL": "INFO",
-        **env_values,
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    if "LOG_FORMAT" not in env_values:
-        env.pop("LOG_FORMAT", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    served = Served()
     try:
-        async with httpx.AsyncClient() as http:
-
-            async def healthy() -> bool:
-                try:
-                    return (await http.get(f"{base}/healthz")).json().get("ok") is True
-                except httpx.HTTPError:
-                    return False
-
-            await wait_for(healthy, timeout=30, what="confbot serve to answer /healthz")
-        driver = SlackDriver(base, SECRET, slack.url)
+        port = free_port()
+        env = serve_env(TOKEN, SECRET, slack.url, tmp_path / "serve.db", port, SANDBOX_SPEED="50", **env_values)
+        process = await start_serve(env, tmp_path)
+        served = Served()
+        driver = SlackDriver(f"http://127.0.0.1:{port}", SECRET, slack.url)
         try:
             yield driver, emulator, served
         finally:
             await driver.aclose()
+            process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 20)
+            served.stdout, served.stderr, served.returncode = out.decode(), err.decode(), process.returncode
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 20)
-        served.stdout, served.stderr, served.returncode = out.decode(), err.decode(), process.returncode
         await slack.stop()
 
 
@@ -136,16 +100,7 @@ async def test_serve_logs_json_lines_that_name_the_invite_call_and_provider_of_a
 
 async def test_serve_without_slack_credentials_says_what_is_missing(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_serve(env, tmp_path, healthy=False)
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert b"SLACK_BOT_TOKEN" in err and b"SLACK_SIGNING_SECRET" in err

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -205,11 +205,14 @@ class SqlInviteStore:
             )
             return [invite_from_row(r) for r in rows]
 
-    async def upcoming_invites(self, created_by: str, limit: int) -> list[Invite]:
+    async def upcoming_invites(self, created_by: str, limit: int, channel_ids: Sequence[str] = ()) -> list[Invite]:
+        whose = invites.c.created_by == created_by
+        if channel_ids:
+            whose = or_(whose, invites.c.channel_id.in_(list(channel_ids)))
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(invites)
-                .where(and_(invites.c.created_by == created_by, invites.c.status == InviteStatus.SCHEDULED.value))
+                .where(and_(whose, invites.c.status == InviteStatus.SCHEDULED.value))
                 .order_by(invites.c.due_at, invites.c.id)
                 .limit(limit)
             )

@@ -95,7 +95,10 @@ class SlackEmulator:
         self.users: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.members: dict[str, set[str]] = defaultdict(set)  # channel id → the users in it
+        self.max_page = 1000  # most items a paged method returns at once; tests lower it to see paging
         self.calls: Counter[str] = Counter()
+        self.asked: dict[str, list[dict[str, Any]]] = defaultdict(list)  # method → the parameters of each call
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejections: list[dict[str, Any]] = []
         self.down: frozenset[str] | None = None  # methods in an outage; empty: every method
@@ -120,9 +123,15 @@ class SlackEmulator:
     # --- set-up used by tests and the demo --------------------------------------------------
 
     def add_channel(
-        self, channel_id: str, name: str | None = None, *, is_member: bool = True, is_private: bool = False
+        self,
+        channel_id: str,
+        name: str | None = None,
+        *,
+        is_member: bool = True,
+        is_private: bool = False,
+        members: tuple[str, ...] = (),
     ) -> None:
-        """A channel; with is_member=False the bot is not in it.
+        """A channel, with the users in it (`members`); with is_member=False the bot is not in it.
 
         The app has `chat:write.public`, so Slack lets it post in a public channel it is not in; a private
         one it is not in is invisible to it (conversations.info and chat.postMessage: channel_not_found).
@@ -135,6 +144,7 @@ class SlackEmulator:
             "is_private": is_private,
             "is_member": is_member,
         }
+        self.members[channel_id].update(members)
 
     def _hidden(self, channel_id: str) -> bool:
         """A private channel the bot is not in: Slack answers as if it did not exist."""
@@ -258,6 +268,7 @@ class SlackEmulator:
         if self.down is not None and (not self.down or method in self.down):
             return JSONResponse({"ok": False, "error": "service_unavailable"}, status_code=503)
         params = await self._params(request)
+        self.asked[method].append(params)
         failure = self._take_failure(method, params)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -393,6 +404,29 @@ class SlackEmulator:
         if group is None:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": list(group)}
+
+    def _api_users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels a user is in, paged by cursor; with a bot token, private ones only where the bot is too."""
+        user = str(params.get("user") or BOT_USER_ID)
+        if user != BOT_USER_ID and user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        types = set(str(params.get("types") or "public_channel").split(","))
+        archived_too = str(params.get("exclude_archived", "")).lower() not in {"true", "1"}
+        found = [
+            channel
+            for channel_id, channel in self.channels.items()
+            if (user in self.members[channel_id] or (user == BOT_USER_ID and channel.get("is_member")))
+            and ("private_channel" if channel.get("is_private") else "public_channel") in types
+            and not self._hidden(channel_id)
+            and (archived_too or not channel.get("is_archived"))
+        ]
+        cursor = str(params.get("cursor") or "")
+        if cursor and not cursor.startswith("next:"):
+            return {"ok": False, "error": "invalid_cursor"}
+        start = int(cursor.removeprefix("next:") or 0)
+        end = start + min(int(params.get("limit") or 100), self.max_page)
+        next_cursor = f"next:{end}" if end < len(found) else ""
+        return {"ok": True, "channels": found[start:end], "response_metadata": {"next_cursor": next_cursor}}
 
     def _api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel_id = str(params.get("channel", ""))

@@ -102,6 +102,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Repeating invites (“{phrase}”) can't be scheduled yet. Give a one-off time instead, e.g. `tomorrow 9:30`.",
         "zh": "重复邀请（“{phrase}”）目前还不能安排。请改用一次性的时间，例如 `明天上午9:30`。",
     },
+    "parse.no_when": {
+        "en": "Say when: type it (e.g. `in 10 minutes`), or pick a date and a time below.",
+        "zh": "请给出时间：直接填写（例如 `10分钟后`），或在下方选择日期和时刻。",
+    },
+    "parse.when_twice": {
+        "en": "Type when, or pick a date and a time below, not both: empty this box or clear the pickers.",
+        "zh": "请填写时间或在下方选择日期和时刻，二者选其一：清空此框，或清除所选的日期和时刻。",
+    },
     "parse.too_far": {
         "en": "“{phrase}” is more than a year away. I schedule dial-outs up to a year ahead.",
         "zh": "“{phrase}”距今超过一年。外呼最多只能提前一年安排。",
@@ -467,7 +475,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Schedule with `/dial` in any channel; `/dial help` shows how.",
         "zh": "在任意频道用 `/dial` 安排外呼；`/dial 帮助` 说明用法。",
     },
-    "home.upcoming": {"en": "Upcoming", "zh": "待执行"},
+    "home.channels_unlisted": {
+        "en": "The dial-outs of your channels could not be listed just now; these are the ones you made.",
+        "zh": "暂时无法列出你所在频道的外呼；以下是你自己安排的外呼。",
+    },
+    "home.upcoming": {"en": "Upcoming: yours and your channels'", "zh": "待执行：你的和你所在频道的"},
     "home.recent": {"en": "Recent", "zh": "最近"},
     "home.newer": {"en": "Newer", "zh": "上一页"},
     "home.older": {"en": "Older", "zh": "下一页"},

@@ -276,12 +276,14 @@ async def test_recent_invites_are_newest_first_per_channel_and_by_status_soonest
 async def test_a_users_upcoming_invites_come_soonest_first_and_past_ones_newest_first(store: InviteStore) -> None:
     late = await add(store, due_in_s=600, by="U1")
     soon = await add(store, due_in_s=60, by="U1", channel="C2")
-    await add(store, due_in_s=30, by="U2")
+    bobs = await add(store, due_in_s=30, by="U2")
     dialled = await add(store, due_in_s=10, by="U1")
     await store.claim_due_invite(dialled.id or 0, NOW, None)
     assert [i.id for i in await store.upcoming_invites("U1", 10)] == [soon.id, late.id]
     assert [i.id for i in await store.upcoming_invites("U1", 1)] == [soon.id]
     assert await store.upcoming_invites("U3", 10) == []
+    assert [i.id for i in await store.upcoming_invites("U3", 10, ["C2"])] == [soon.id]  # in a channel of theirs
+    assert [i.id for i in await store.upcoming_invites("U2", 10, ["C2"])] == [bobs.id, soon.id]  # theirs, then C2's
     assert [i.id for i in await store.past_invites("U1", 10)] == [dialled.id]  # no longer scheduled
     another = await add(store, by="U1")
     await store.claim_due_invite(another.id or 0, NOW, None)

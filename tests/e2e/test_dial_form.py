@@ -19,6 +19,7 @@ from bot.dialout.core.models import TargetKind
 from bot.dialout.providers.quanshi.settings import QuanshiSettings
 from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.dialout.slack.form_listeners import open_form
+from bot.emulator.driver import view_state
 from bot.emulator.render import render_blocks
 from bot.emulator.server import Message
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, NOPHONE, Harness, wait_for
@@ -30,6 +31,7 @@ TARGET, PEOPLE, NUMBERS, WHEN = (
     ("dial_form_when_input"),
 )
 PROVIDER, MAX, CHANNEL_INPUT = "dial_form_provider_input", "dial_form_max_input", "dial_form_channel_input"
+DATE, TIME = "dial_form_date_input", "dial_form_time_input"
 
 
 def quanshi() -> QuanshiSettings:
@@ -98,6 +100,8 @@ async def test_empty_dial_opens_the_form_in_the_users_language_and_help_still_an
         "People",
         "Phone numbers",
         "When",
+        "Or pick a date",
+        "and a time",
         "Longest a call may last",
     ]
     provider = english["blocks"][0]["element"]
@@ -178,7 +182,16 @@ async def test_choosing_another_provider_swaps_the_target_fields(harness: Harnes
     view = await open_by_slash(harness)
     await harness.driver.view_action(view, PROVIDER, user_id=AMY, inputs={PROVIDER: "quanshi:event", TARGET: "77"})
     event = await redrawn(harness, view)
-    assert labels(event) == ["Provider", "Live event id", "People", "Phone numbers", "Minutes before the start", "When"]
+    assert labels(event) == [
+        "Provider",
+        "Live event id",
+        "People",
+        "Phone numbers",
+        "Minutes before the start",
+        "When",
+        "Or pick a date",
+        "and a time",
+    ]
     assert event["blocks"][0]["element"]["initial_option"]["value"] == "quanshi:event"
     assert event["blocks"][1]["element"]["initial_value"] == "77"  # what was typed stays
     await harness.driver.view_action(event, PROVIDER, user_id=AMY, inputs={PROVIDER: "sandbox:conference"})
@@ -351,4 +364,53 @@ async def test_a_conversation_the_bot_is_not_in_is_refused_under_the_field_that_
         "dial_form_provider": "Nothing was scheduled: I'm not in this conversation, so nobody could follow the "
         "calls here. Add me with /invite @confbot (or use a channel I'm in) and try again."
     }
+    assert await harness.services.store.count_rows("invites") == 0
+
+
+async def submit_picked(harness: Harness, view: dict[str, Any], picked: dict[str, str], user: str = AMY) -> dict | None:
+    """Submit the form with the conference, a number and what was typed in When or picked in its pickers."""
+    chosen = {key: value for key, value in picked.items() if key != "when"}
+    inputs = {TARGET: "42", NUMBERS: "13800138001", WHEN: picked.get("when", ""), **chosen}
+    state = view_state(view, inputs)["values"]  # as Slack sends the pickers' state
+    assert state["dial_form_date"] == {DATE: {"type": "datepicker", "selected_date": picked.get(DATE)}}
+    assert state["dial_form_time"] == {TIME: {"type": "timepicker", "selected_time": picked.get(TIME)}}
+    return await submit(harness, view, inputs, user)
+
+
+async def test_a_picked_date_and_time_schedule_at_that_wall_time_in_the_users_zone(harness: Harness) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    tomorrow = (datetime.now(shanghai) + timedelta(days=1)).date()
+    assert await submit_picked(harness, await open_by_slash(harness), {DATE: f"{tomorrow}", TIME: "09:30"}) is None
+    invite = await harness.only_invite()
+    assert invite.due_at.astimezone(shanghai) == datetime.combine(tomorrow, datetime.min.time(), shanghai).replace(
+        hour=9, minute=30
+    )
+    assert (await harness.wait_ephemeral()).startswith("Scheduled invite #1: 1 person into conference 42")
+    london = ZoneInfo("Europe/London")  # Bob's zone: the same picked wall time is another instant
+    assert (
+        await submit_picked(harness, await open_by_slash(harness, BOB), {DATE: f"{tomorrow}", TIME: "09:30"}, BOB)
+        is None
+    )
+    bobs = await harness.services.store.get_invite(2)
+    assert bobs is not None
+    assert bobs.due_at.astimezone(london).strftime("%H:%M") == "09:30" and bobs.due_at != invite.due_at
+
+
+async def test_a_phrase_and_a_pick_together_or_a_past_pick_are_refused_on_their_field(harness: Harness) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(shanghai).date()
+    both = await submit_picked(harness, await open_by_slash(harness), {"when": "tomorrow 3pm", TIME: "15:00"})
+    assert both is not None and both["errors"] == {
+        "dial_form_when": "Type when, or pick a date and a time below, not both: empty this box or clear the pickers."
+    }
+    past = {DATE: f"{today - timedelta(days=1)}", TIME: "12:00"}
+    answer = await submit_picked(harness, await open_by_slash(harness), past)
+    assert answer is not None and answer["errors"] == {
+        "dial_form_date": "That date has already passed in your time zone (Asia/Shanghai). Pick a later one."
+    }
+    no_time = await submit_picked(harness, await open_by_slash(harness, LI), {DATE: f"{today}"}, LI)
+    assert no_time is not None and no_time["errors"] == {"dial_form_time": "请为所选日期选择时刻。"}
+    nothing = await submit_picked(harness, await open_by_slash(harness), {})
+    assert nothing is not None and list(nothing["errors"]) == ["dial_form_when"]
+    assert nothing["errors"]["dial_form_when"].startswith("Say when: type it (e.g. in 10 minutes)")
     assert await harness.services.store.count_rows("invites") == 0

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.dialout.core.models import InviteStatus
 from bot.emulator.server import Message
 from bot.kernel.states import CallState
 from bot.slack import ids
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, Harness, wait_for
-from tests.e2e.test_thread_buttons import buttons, click, scheduled_parent
+from tests.e2e.test_thread_buttons import LEADS, buttons, click, scheduled_parent
 
 TARGET, PEOPLE, NUMBERS, WHEN = (
     "dial_form_target_input",
@@ -251,3 +252,38 @@ async def test_an_edit_form_stays_an_edit_form_when_its_time_is_retyped_and_answ
     # The thread speaks the workspace's language (English here), the editor's answer theirs.
     await wait_for(lambda: any(r.startswith("li moved it to ") for r in harness.replies_text(invite)), what="the reply")
     assert harness.services.scheduler.job_ids().count("invite:1") == 1
+
+
+async def test_an_edit_can_move_the_invite_with_the_date_and_time_pickers_once_the_phrase_is_cleared(
+    harness: Harness,
+) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    tomorrow = (datetime.now(shanghai) + timedelta(days=1)).date()
+    parent = await scheduled_parent(harness)
+    view = await open_edit(harness, parent)
+    picked = {"dial_form_date_input": f"{tomorrow}", "dial_form_time_input": "10:15"}
+    both = await submit(harness, view, picked)  # the prefilled phrase is still there
+    assert both is not None and list(both["errors"]) == ["dial_form_when"]
+    assert await submit(harness, view, {**picked, WHEN: ""}) is None
+    moved = await harness.only_invite()
+    assert moved.due_at.astimezone(shanghai) == datetime(
+        tomorrow.year, tomorrow.month, tomorrow.day, 10, 15, tzinfo=shanghai
+    )
+
+
+async def test_forms_left_open_while_the_user_lost_permission_name_the_creator_in_plain_text(test_db) -> None:
+    async with Harness(test_db, invite_admin_group=LEADS) as harness:
+        harness.emulator.add_usergroup(LEADS, [BOB])
+        parent = await scheduled_parent(harness)
+        edit, add = await open_edit(harness, parent, BOB), await open_add(harness, parent, BOB)
+        harness.emulator.usergroups[LEADS] = []  # Bob leaves the group while both forms are open
+        await harness.restart_bot()  # (and the bot forgot who was in it)
+        refused = await submit(harness, edit, {NUMBERS: "13800138002"}, BOB)
+        assert refused is not None and refused["errors"] == {
+            "dial_form_provider": "Only the person who created invite #1 (amy), a workspace admin or a member of "
+            "the invite admin group may do that."
+        }
+        not_added = await submit(harness, add, {NUMBERS: "13800138002"}, BOB)
+        assert not_added is not None
+        assert not_added["errors"]["dial_form_people"].startswith("Only the person who created invite #1 (amy)")
+        assert len(await harness.services.store.attempts(1)) == 1

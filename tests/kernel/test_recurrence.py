@@ -22,57 +22,41 @@ def _local(occurrences: list[datetime]) -> list[str]:
     return [at.strftime("%a %Y-%m-%d %H:%M") for at in occurrences]
 
 
+# Phrases in English and Chinese that name the same series: (phrases, rule, first three occurrences after NOW).
+SERIES = [
+    (
+        ("every weekday at 9:30", "每个工作日上午9:30"),
+        "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        ["Fri 2026-11-27 09:30", "Mon 2026-11-30 09:30", "Tue 2026-12-01 09:30"],
+    ),
+    (
+        ("工作日每天上午10点",),
+        "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        ["Fri 2026-11-27 10:00", "Mon 2026-11-30 10:00", "Tue 2026-12-01 10:00"],
+    ),
+    (
+        ("every monday 9am", "每周一上午9点"),
+        "FREQ=WEEKLY;BYDAY=MO",
+        ["Mon 2026-11-30 09:00", "Mon 2026-12-07 09:00", "Mon 2026-12-14 09:00"],
+    ),
+    (
+        ("every tuesday and thursday at 4pm", "每周二、四下午4点"),
+        "FREQ=WEEKLY;BYDAY=TU,TH",
+        ["Thu 2026-11-26 16:00", "Tue 2026-12-01 16:00", "Thu 2026-12-03 16:00"],
+    ),
+    (("daily at 8am",), "FREQ=DAILY", ["Fri 2026-11-27 08:00", "Sat 2026-11-28 08:00", "Sun 2026-11-29 08:00"]),
+    (("每天下午6点",), "FREQ=DAILY", ["Thu 2026-11-26 18:00", "Fri 2026-11-27 18:00", "Sat 2026-11-28 18:00"]),
+    (
+        ("every month on the 1st at 9am", "每月1号上午9点"),
+        "FREQ=MONTHLY;BYMONTHDAY=1",
+        ["Tue 2026-12-01 09:00", "Fri 2027-01-01 09:00", "Mon 2027-02-01 09:00"],
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("phrase", "rule", "first_three"),
-    [
-        (
-            "every weekday at 9:30",
-            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-            ["Fri 2026-11-27 09:30", "Mon 2026-11-30 09:30", "Tue 2026-12-01 09:30"],
-        ),
-        (
-            "every monday 9am",
-            "FREQ=WEEKLY;BYDAY=MO",
-            ["Mon 2026-11-30 09:00", "Mon 2026-12-07 09:00", "Mon 2026-12-14 09:00"],
-        ),
-        (
-            "every tuesday and thursday at 4pm",
-            "FREQ=WEEKLY;BYDAY=TU,TH",
-            ["Thu 2026-11-26 16:00", "Tue 2026-12-01 16:00", "Thu 2026-12-03 16:00"],
-        ),
-        ("daily at 8am", "FREQ=DAILY", ["Fri 2026-11-27 08:00", "Sat 2026-11-28 08:00", "Sun 2026-11-29 08:00"]),
-        (
-            "every month on the 1st at 9am",
-            "FREQ=MONTHLY;BYMONTHDAY=1",
-            ["Tue 2026-12-01 09:00", "Fri 2027-01-01 09:00", "Mon 2027-02-01 09:00"],
-        ),
-        (
-            "每个工作日上午9:30",
-            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-            ["Fri 2026-11-27 09:30", "Mon 2026-11-30 09:30", "Tue 2026-12-01 09:30"],
-        ),
-        (
-            "工作日每天上午10点",
-            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-            ["Fri 2026-11-27 10:00", "Mon 2026-11-30 10:00", "Tue 2026-12-01 10:00"],
-        ),
-        (
-            "每周一上午9点",
-            "FREQ=WEEKLY;BYDAY=MO",
-            ["Mon 2026-11-30 09:00", "Mon 2026-12-07 09:00", "Mon 2026-12-14 09:00"],
-        ),
-        (
-            "每周二、四下午4点",
-            "FREQ=WEEKLY;BYDAY=TU,TH",
-            ["Thu 2026-11-26 16:00", "Tue 2026-12-01 16:00", "Thu 2026-12-03 16:00"],
-        ),
-        ("每天下午6点", "FREQ=DAILY", ["Thu 2026-11-26 18:00", "Fri 2026-11-27 18:00", "Sat 2026-11-28 18:00"]),
-        (
-            "每月1号上午9点",
-            "FREQ=MONTHLY;BYMONTHDAY=1",
-            ["Tue 2026-12-01 09:00", "Fri 2027-01-01 09:00", "Mon 2027-02-01 09:00"],
-        ),
-    ],
+    [(phrase, rule, first_three) for phrases, rule, first_three in SERIES for phrase in phrases],
 )
 def test_recurring_phrase_becomes_a_rule_and_its_next_occurrences(
     phrase: str, rule: str, first_three: list[str]

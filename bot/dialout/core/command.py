@@ -84,6 +84,8 @@ class ParseProblem(StrEnum):
     BAD_BUTTON = "bad_button"
     COMMAND_TOO_LONG = "command_too_long"
     FIELD_TOO_LONG = "field_too_long"
+    NO_WHEN = "no_when"  # a form with neither a time phrase nor a picked date and time
+    WHEN_TWICE = "when_twice"  # a form with both
 
 
 @dataclass(frozen=True)

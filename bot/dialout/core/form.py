@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dialout.core.command import (
     _TARGET_ID,
@@ -57,6 +57,8 @@ class FormField(StrEnum):
     PEOPLE = "people"
     NUMBERS = "numbers"
     WHEN = "when"
+    DATE = "date"
+    TIME = "time"
     OPTIONS = "options"
     MAX = "max"
     CHANNEL = "channel"
@@ -73,7 +75,9 @@ class DialForm:
     before: str = ""  # live events: minutes before the start ("15" or "15m")
     people: tuple[str, ...] = ()  # Slack user ids
     numbers: str = ""  # one per line or comma-separated, `Name <number>` allowed
-    when: str = ""
+    when: str = ""  # a phrase, read as typed text is; or, instead:
+    date: str = ""  # Slack's date picker: "YYYY-MM-DD" in the user's zone
+    time: str = ""  # Slack's time picker: "HH:MM" in the user's zone (alone: today)
     options: str = ""  # key=value, one per line or space-separated
     max_duration: str = ""  # "30m", "1h"
 
@@ -167,7 +171,46 @@ def _form_duration(text: str, option: str, unit: str = "") -> int | None:
     return seconds
 
 
-def _form_when(phrase: str, ctx: ParseContext, preview: Preview | None) -> When:
+_PICKED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PICKED_TIME = re.compile(r"[0-9]{2}:[0-9]{2}")
+
+
+def _form_when(form: DialForm, ctx: ParseContext, preview: Preview | None) -> When:
+    """The time the form asks for: the picked date and time, else the phrase; never both (FormErrors)."""
+    picked = bool(form.date.strip() or form.time.strip())
+    if picked and form.when.strip():
+        raise FormErrors({FormField.WHEN: ParseError(ParseProblem.WHEN_TWICE, {"tz": ctx.tz})})
+    if picked:
+        return _picked_when(form.date.strip(), form.time.strip(), ctx)
+    if not form.when.strip():
+        raise FormErrors({FormField.WHEN: ParseError(ParseProblem.NO_WHEN, {"tz": ctx.tz})})
+    try:
+        return _phrase_when(form.when, ctx, preview)
+    except ParseError as exc:
+        raise FormErrors({FormField.WHEN: exc}) from exc
+
+
+def _picked_when(day: str, clock: str, ctx: ParseContext) -> When:
+    """Slack's pickers read as the phrase `YYYY-MM-DD HH:MM` is (a wall time in the user's zone, which must be
+    ahead and within a year), so they follow the typed rules; a time without a date is today's."""
+    if day and not _PICKED_DATE.fullmatch(day):  # not what Slack sends: a forged or mangled payload
+        raise FormErrors({FormField.DATE: ParseError(ParseProblem.UNREADABLE_TIME, {"phrase": day[:40]})})
+    if not clock:
+        raise FormErrors({FormField.TIME: ParseError(ParseProblem.NEEDS_TIME, {"phrase": day, "tz": ctx.tz})})
+    if not _PICKED_TIME.fullmatch(clock):
+        raise FormErrors({FormField.TIME: ParseError(ParseProblem.UNREADABLE_TIME, {"phrase": clock[:40]})})
+    try:
+        today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date().isoformat()
+    except (ZoneInfoNotFoundError, ValueError):
+        today = ""  # read_when says the zone is unknown
+    try:
+        return read_when(f"{day or today} {clock}", ctx)
+    except ParseError as exc:
+        on_date = exc.problem is ParseProblem.TOO_FAR or (exc.problem is ParseProblem.PAST_TIME and day < today)
+        raise FormErrors({FormField.DATE if on_date and day else FormField.TIME: exc}) from exc
+
+
+def _phrase_when(phrase: str, ctx: ParseContext, preview: Preview | None) -> When:
     """The phrase read now, or the instant its preview showed when the phrase is unchanged."""
     if preview is None or preview.phrase.strip() != phrase.strip():
         return read_when(phrase, ctx)
@@ -219,7 +262,12 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
             except ParseError as exc:
                 where = FormField.BEFORE if exc.params.get("key") == "before" and before else FormField.OPTIONS
                 errors.setdefault(where, exc)
-    when = check(FormField.WHEN, lambda: _form_when(form.when, ctx, preview))
+    when = None
+    try:
+        when = _form_when(form, ctx, preview)
+    except FormErrors as exc:
+        for where, error in exc.errors.items():
+            errors.setdefault(where, error)
     if errors or info is None or target is None or when is None:
         raise FormErrors(errors)
     return InviteDraft(

@@ -361,9 +361,9 @@ class InviteService:
         """What `/dial list` shows `user_id` in `channel_id`."""
         return await list_invites(self._store, user_id, channel_id)
 
-    async def home(self, user_id: str, page: int) -> HomePage:
-        """Page `page` of `user_id`'s App Home."""
-        return await home_page(self._store, user_id, page)
+    async def home(self, user_id: str, page: int, channel_ids: Sequence[str] = ()) -> HomePage:
+        """Page `page` of `user_id`'s App Home, with the upcoming invites of the channels they are in."""
+        return await home_page(self._store, user_id, page, channel_ids)
 
     async def creator_of(self, invite_id: int) -> str | None:
         """Who created the invite (named to someone refused), None when there is no such invite."""

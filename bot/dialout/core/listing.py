@@ -6,6 +6,7 @@ the list says the same as the roster.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.dialout.core.models import CallAttempt, Invite
@@ -43,14 +44,15 @@ class HomePage:
     more_recent: bool
 
 
-async def home_page(store: InviteStore, user_id: str, page: int) -> HomePage:
-    """Page `page` of `user_id`'s upcoming (soonest first) and recent (newest first) invites.
+async def home_page(store: InviteStore, user_id: str, page: int, channel_ids: Sequence[str] = ()) -> HomePage:
+    """Page `page` of the upcoming invites (soonest first) that are `user_id`'s or in one of `channel_ids`
+    (the channels they are in), and of their own recent invites (newest first).
 
     Paged by reading one page further and slicing: a person's own invites are tens, not thousands.
     """
     page = max(0, page)
     end = (page + 1) * HOME_PAGE
-    upcoming = await store.upcoming_invites(user_id, end + 1)
+    upcoming = await store.upcoming_invites(user_id, end + 1, channel_ids)
     recent = [
         i for i in await store.past_invites(user_id, end + 1 + len(upcoming)) if i.id not in {u.id for u in upcoming}
     ]

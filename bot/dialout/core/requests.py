@@ -114,6 +114,7 @@ class WhoMay:
 
     creator: str
     group: str = ""  # empty: no invite admin group is configured
+    creator_name: str = ""  # their name in the directory, for plain text (a form's field error); empty: unknown
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ class HomeReply:
     page: HomePage
     is_admin: bool
     provider_titles: Mapping[str, str] = field(default_factory=dict)
+    channels_unlisted: bool = False  # the channels the user is in could not be read: only their own invites
 
 
 Reply = HelpReply | ErrorReply | ScheduledReply | CancelReply | ListReply
@@ -357,7 +359,12 @@ class DialRequests:
         if outcome.value != "not_allowed":
             return None
         creator = await self._invites.creator_of(invite_id)
-        return WhoMay(creator or "", self._rules.admin_group)
+        try:
+            profile = await self._directory.profile(creator) if creator else None
+        except LookupFailed:  # the refusal still stands; it names them by id
+            profile = None
+        name = (profile.real_name or "") if profile else ""
+        return WhoMay(creator or "", self._rules.admin_group, name)
 
     def _context(
         self, profile: UserProfile, providers: Mapping[str, ProviderInfo], now: datetime | None = None
@@ -442,12 +449,14 @@ class DialRequests:
         except ParseError as exc:
             return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.PROVIDER): exc})
 
-    async def home(self, user_id: str, page: int = 0) -> HomeReply:
-        """A user's App Home, page `page`."""
+    async def home(self, user_id: str, page: int = 0, channel_ids: Sequence[str] | None = ()) -> HomeReply:
+        """A user's App Home, page `page`: their invites and the upcoming ones of `channel_ids`, the channels
+        they are in (None: those could not be read, so the home says so and shows their own)."""
         profile = await self._asker_profile(user_id)
         titles = {name: info.title for name, info in self._providers().items()}
         locale = self._locale_of(profile.locale, self._rules.default_locale)
-        return HomeReply(locale, await self._invites.home(user_id, page), profile.is_admin, titles)
+        found = await self._invites.home(user_id, page, channel_ids or ())
+        return HomeReply(locale, found, profile.is_admin, titles, channels_unlisted=channel_ids is None)
 
     async def roster(self, invite_id: int, user_id: str) -> RosterReply | None:
         """The View all button under a long roster: every call, in the presser's language (None: no such invite)."""

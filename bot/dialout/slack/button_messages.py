@@ -36,6 +36,16 @@ BUTTON_MESSAGES: dict[str, dict[str, str]] = {
         "<!subteam^{group}> may do that.",
         "zh": "只有第 {id} 号邀请的创建者（<@{creator}>）、工作区管理员或 <!subteam^{group}> 的成员可以这样做。",
     },
+    # … the same under a form's field, where Slack shows plain text (no mentions): names instead
+    "action.not_allowed_plain": {
+        "en": "Only the person who created invite #{id} ({creator}) or a workspace admin may do that.",
+        "zh": "只有第 {id} 号邀请的创建者（{creator}）或工作区管理员可以这样做。",
+    },
+    "action.not_allowed_group_plain": {
+        "en": "Only the person who created invite #{id} ({creator}), a workspace admin or a member of "
+        "the invite admin group may do that.",
+        "zh": "只有第 {id} 号邀请的创建者（{creator}）、工作区管理员或邀请管理员用户组的成员可以这样做。",
+    },
     # --- Dial now ---------------------------------------------------------------------------
     "dial_now.dialling": {"en": "Dialling invite #{id} now.", "zh": "正在拨打第 {id} 号邀请。"},
     "dial_now.not_found": {"en": "There is no invite #{id}.", "zh": "没有第 {id} 号邀请。"},

@@ -62,17 +62,17 @@ def _names(parties: tuple[Party, ...], mask_numbers: bool, locale: str) -> str:
 
 
 def build_edit_answer(reply: EditReply) -> str:
-    """What the editor is told: saved, or (on the form) why nothing was changed."""
+    """What the editor is told: saved, or (on the form, as plain text) why nothing was changed."""
     if reply.outcome is EditOutcome.NOT_ALLOWED:
-        return build_refusal(reply.invite_id, reply.who_may, reply.locale)
+        return build_refusal(reply.invite_id, reply.who_may, reply.locale, plain=True)
     return t(f"edit.{reply.outcome.value}", reply.locale, id=reply.invite_id)
 
 
 def build_add_people_answer(reply: AddPeopleReply, mask_numbers: bool) -> str:
     """What the presser of Add people is told: who was added, who was already on the invite, or why nobody."""
     locale, changes = reply.locale, reply.changes
-    if reply.outcome is AddPeopleOutcome.NOT_ALLOWED:
-        return build_refusal(reply.invite_id, reply.who_may, locale)
+    if reply.outcome is AddPeopleOutcome.NOT_ALLOWED:  # shown on the modal, as plain text
+        return build_refusal(reply.invite_id, reply.who_may, locale, plain=True)
     already = _names(changes.already_in, mask_numbers, locale)
     if reply.outcome is AddPeopleOutcome.ALREADY_IN:
         return t("add_people.already_in", locale, id=reply.invite_id, names=already)

@@ -47,6 +47,8 @@ def action_id(where: FormField) -> str:
 
 PROVIDER_ACTION = action_id(FormField.PROVIDER)
 WHEN_ACTION = action_id(FormField.WHEN)
+DATE_ACTION = action_id(FormField.DATE)
+TIME_ACTION = action_id(FormField.TIME)
 
 
 @dataclass(frozen=True)
@@ -207,14 +209,42 @@ def _when_blocks(
     values: DialForm, metadata: FormMetadata, preview: PreviewReply | None, setup: FormSetup
 ) -> list[dict[str, Any]]:
     locale = setup.locale
+    # Optional: a picked date and time stand instead (the core refuses neither and both).
     when = _text_input(
-        FormField.WHEN, t("form.when", locale), values.when, placeholder=t("form.when_placeholder", locale)
+        FormField.WHEN,
+        t("form.when", locale),
+        values.when,
+        optional=True,
+        placeholder=t("form.when_placeholder", locale),
     )
     when["dispatch_action"] = True
     when["element"]["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed", "on_character_entered"]}
     line = build_preview_line(values, metadata, preview, setup.tz, locale)
-    # Plain text: the line quotes what the user typed, which must not become markup or a mention.
-    return [when, {"type": "context", "block_id": PREVIEW_BLOCK, "elements": [_plain(line)]}]
+    date: dict[str, Any] = {"type": "datepicker", "action_id": DATE_ACTION}
+    if values.date:
+        date["initial_date"] = values.date
+    clock: dict[str, Any] = {"type": "timepicker", "action_id": TIME_ACTION}
+    if values.time:
+        clock["initial_time"] = values.time
+    return [
+        when,
+        # Plain text: the line quotes what the user typed, which must not become markup or a mention.
+        {"type": "context", "block_id": PREVIEW_BLOCK, "elements": [_plain(line)]},
+        _picker(FormField.DATE, t("form.date", locale), date, t("form.date_hint", locale, tz=setup.tz)),
+        _picker(FormField.TIME, t("form.time", locale), clock, t("form.time_hint", locale, tz=setup.tz)),
+    ]
+
+
+def _picker(where: FormField, label: str, element: dict[str, Any], hint: str) -> dict[str, Any]:
+    """An optional input block holding one of Slack's pickers (its value is local: the user's zone)."""
+    return {
+        "type": "input",
+        "block_id": block_id(where),
+        "label": _plain(label),
+        "element": element,
+        "optional": True,
+        "hint": _plain(hint[:2000]),
+    }
 
 
 def _channel_block(locale: str) -> dict[str, Any]:
@@ -349,6 +379,8 @@ def read_state(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> tuple[D
         people=tuple(u for u in users if isinstance(u, str)) if isinstance(users, list) else (),
         numbers=text(FormField.NUMBERS),
         when=text(FormField.WHEN),
+        date=str(entry(FormField.DATE).get("selected_date") or ""),
+        time=str(entry(FormField.TIME).get("selected_time") or ""),
         options=text(FormField.OPTIONS),
         max_duration=text(FormField.MAX),
     )
@@ -367,7 +399,7 @@ def _error_text(where: FormField | None, error: ParseError, locale: str) -> str:
         return build_parse_error(error, locale).replace("`", "")
     words = ", ".join(str(w) for w in params.get("words", ()))
     names = ", ".join(str(u.get("name") or u.get("user_id")) for u in params.get("users", ()))
-    return t(key, locale, words=words, names=names)
+    return t(key, locale, words=words, names=names, tz=params.get("tz", ""))
 
 
 def build_errors(errors: Mapping[FormField, ParseError], view: Mapping[str, Any], locale: str) -> dict[str, str]:

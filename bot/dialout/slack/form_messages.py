@@ -47,6 +47,29 @@ FORM_MESSAGES: dict[str, dict[str, str]] = {
     "form.when_now": {"en": "Read as now: dialled as soon as you schedule it.", "zh": "理解为立即：提交后马上拨打。"},
     "form.when_at": {"en": "Read as {at} ({tz}).", "zh": "理解为 {at}（{tz}）。"},
     "form.when_error": {"en": "⚠️ {error}", "zh": "⚠️ {error}"},
+    "form.date": {"en": "Or pick a date", "zh": "或选择日期"},
+    "form.date_hint": {
+        "en": "With a time below, in your time zone ({tz}); leave the box above empty to use them.",
+        "zh": "与下方的时刻一起，按你的时区（{tz}）理解；使用它们时请清空上面的文本框。",
+    },
+    "form.time": {"en": "and a time", "zh": "和时刻"},
+    "form.time_hint": {
+        "en": "Without a date: today ({tz}).",
+        "zh": "不选日期即为今天（{tz}）。",
+    },
+    "form.error.time.needs_time": {"en": "Pick a time for that date.", "zh": "请为所选日期选择时刻。"},
+    "form.error.time.past_time": {
+        "en": "That time has already passed in your time zone ({tz}). Pick a later one.",
+        "zh": "按你的时区（{tz}），该时刻已经过去了。请选择一个将来的时刻。",
+    },
+    "form.error.date.past_time": {
+        "en": "That date has already passed in your time zone ({tz}). Pick a later one.",
+        "zh": "按你的时区（{tz}），该日期已经过去了。请选择一个将来的日期。",
+    },
+    "form.error.date.too_far": {
+        "en": "That is more than a year away; dial-outs can be scheduled up to a year ahead.",
+        "zh": "所选日期距今超过一年；外呼最多只能提前一年安排。",
+    },
     "form.channel": {"en": "Follow it in", "zh": "在哪里跟进"},
     "form.channel_hint": {
         "en": "The thread with the roster is posted here; confbot must be in it.",

@@ -1,8 +1,10 @@
-"""App Home: my upcoming and recent dial-outs with their outcomes, paged; for admins, the workspace's settings.
+"""App Home: upcoming dial-outs (mine and my channels'), my recent ones with outcomes, paged; for admins, settings.
 
 Published on `app_home_opened` and when its Newer/Older buttons are clicked, rebuilt each time from
 the store by pure functions, within Slack's 100-block limit for a view. The settings part is
-read-only: what the environment configured, so an admin can check it without a shell.
+read-only: what the environment configured, so an admin can check it without a shell. The channels
+the user is in come from Slack (`users.conversations`, cached briefly); when Slack will not say, the
+home still shows the user's own invites and a line saying the channels' could not be listed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.dialout.slack.listing import build_invite_lines
 from bot.dialout.slack.thread import View
 from bot.kernel.ports import Clock
 from bot.slack import ids
+from bot.slack.memberships import ChannelMemberships
 from bot.slack.messages import t
 
 MAX_HOME_BLOCKS = 100
@@ -58,6 +61,7 @@ def build_home(reply: HomeReply, view: View, facts: WorkspaceFacts) -> dict[str,
     blocks: list[dict[str, Any]] = [
         _header(t("home.title", locale)),
         _context(t("home.hint", locale)),
+        *([_context(t("home.channels_unlisted", locale))] if reply.channels_unlisted else []),
         *build_invite_lines(reply.page.listing, view, reply.provider_titles, ("home.upcoming", "home.recent")),
     ]
     pager = _pager(reply, locale)
@@ -149,9 +153,11 @@ class HomePublisher:
     clock: Clock
     mask_numbers: bool
     facts: WorkspaceFacts
+    memberships: ChannelMemberships = field(default_factory=ChannelMemberships)
 
     async def publish(self, client: AsyncWebClient, user_id: str, page: int = 0) -> None:
-        reply = await self.requests.home(user_id, page)
+        channels = await self.memberships.channels_of(client, user_id)
+        reply = await self.requests.home(user_id, page, channels)
         view = View(locale=reply.locale, mask_numbers=self.mask_numbers, now=self.clock.now())
         await client.views_publish(user_id=user_id, view=build_home(reply, view, self.facts))
 

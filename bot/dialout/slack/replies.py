@@ -89,9 +89,17 @@ _BUTTON_KEYS = {
 }
 
 
-def build_refusal(invite_id: int, who_may: WhoMay | None, locale: str) -> str:
-    """Who may act on an invite, for someone who may not: the creator, admins and the admin group."""
+def build_refusal(invite_id: int, who_may: WhoMay | None, locale: str, *, plain: bool = False) -> str:
+    """Who may act on an invite, for someone who may not: the creator, admins and the admin group.
+
+    `plain` for a form's field error, which Slack shows as plain text: `<@U…>` and `<!subteam^S…>`
+    would show raw there, so the creator is named and the group described.
+    """
     creator = who_may.creator if who_may else ""
+    if plain:
+        name = (who_may.creator_name if who_may else "") or creator
+        key = "action.not_allowed_group_plain" if who_may and who_may.group else "action.not_allowed_plain"
+        return t(key, locale, id=invite_id, creator=name)
     if who_may and who_may.group:
         return t("action.not_allowed_group", locale, id=invite_id, creator=creator, group=who_may.group)
     return t("action.not_allowed", locale, id=invite_id, creator=creator)

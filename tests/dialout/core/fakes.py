@@ -93,8 +93,12 @@ class InMemoryInviteStore:
         found = [i for i in self._invites.values() if i.channel_id == channel_id]
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
-    async def upcoming_invites(self, created_by: str, limit: int) -> list[Invite]:
-        found = [i for i in self._invites.values() if i.created_by == created_by and i.status is InviteStatus.SCHEDULED]
+    async def upcoming_invites(self, created_by: str, limit: int, channel_ids: Sequence[str] = ()) -> list[Invite]:
+        found = [
+            i
+            for i in self._invites.values()
+            if (i.created_by == created_by or i.channel_id in channel_ids) and i.status is InviteStatus.SCHEDULED
+        ]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))[:limit]]
 
     async def past_invites(self, created_by: str, limit: int) -> list[Invite]:

@@ -141,3 +141,46 @@ def test_choices_offer_only_configured_providers_with_the_default_first() -> Non
     ]
     assert choices[1].options == (("voice", "listen|speak"),)
     assert choices[3].options == ()  # `before` has a field of its own
+
+
+# CTX.now is Thursday 2026-11-26 10:00 in Asia/Shanghai.
+
+
+@pytest.mark.parametrize(
+    ("date", "time", "expected"),
+    [
+        ("2026-11-27", "15:00", "2026-11-27T15:00:00+08:00"),  # a picked date and time, in the user's zone
+        ("2026-11-26", "03:30", None),  # today, but already past
+        ("", "10:30", "2026-11-26T10:30:00+08:00"),  # a time alone is today's
+        ("2026-12-01", "09:05", "2026-12-01T09:05:00+08:00"),  # 09:05 as the 24-hour picker shows it
+    ],
+)
+def test_a_picked_date_and_time_are_read_in_the_users_zone_like_the_typed_phrase(
+    date: str, time: str, expected: str | None
+) -> None:
+    form = replace(CONF, when="", date=date, time=time)
+    if expected is None:
+        assert errors_of(form) == {FormField.TIME: ParseProblem.PAST_TIME}
+        return
+    draft = read_form(form, CTX)
+    assert draft.when.at.isoformat() == expected and not draft.when.is_now
+    assert draft == read_form(replace(CONF, when=f"{date or '2026-11-26'} {time}"), CTX)  # one reading
+
+
+@pytest.mark.parametrize(
+    ("when", "date", "time", "expected"),
+    [
+        ("tomorrow 3pm", "2026-11-27", "15:00", {FormField.WHEN: ParseProblem.WHEN_TWICE}),
+        ("tomorrow 3pm", "", "15:00", {FormField.WHEN: ParseProblem.WHEN_TWICE}),
+        ("", "", "", {FormField.WHEN: ParseProblem.NO_WHEN}),
+        ("  ", "2026-11-27", "", {FormField.TIME: ParseProblem.NEEDS_TIME}),
+        ("", "2026-11-25", "15:00", {FormField.DATE: ParseProblem.PAST_TIME}),
+        ("", "2028-01-01", "15:00", {FormField.DATE: ParseProblem.TOO_FAR}),
+        ("", "27/11/2026", "15:00", {FormField.DATE: ParseProblem.UNREADABLE_TIME}),
+        ("", "2026-11-27", "3pm", {FormField.TIME: ParseProblem.UNREADABLE_TIME}),
+    ],
+)
+def test_a_form_with_no_time_both_kinds_or_a_wrong_pick_is_refused_on_that_field(
+    when: str, date: str, time: str, expected: dict[FormField, ParseProblem]
+) -> None:
+    assert errors_of(replace(CONF, when=when, date=date, time=time)) == expected

@@ -44,3 +44,17 @@ async def test_the_list_shows_my_upcoming_anywhere_and_this_channels_others_once
     listing = await list_invites(store, "U1", "C")
     assert [i.invite.id for i in listing.upcoming] == [mine_elsewhere.id, mine_here.id]
     assert [i.invite.id for i in listing.recent] == [theirs_here.id]  # mine_here is listed once, above
+
+
+async def test_home_lists_the_upcoming_invites_of_my_channels_with_mine_soonest_first_and_not_their_past_ones() -> None:
+    store = InMemoryInviteStore()
+    mine = await add(store, "U1", channel="C9", due_in_h=3)
+    in_my_channel = await add(store, "U2", channel="C2", due_in_h=1)
+    await add(store, "U2", channel="C3", due_in_h=2)  # a channel I am not in
+    over = await add(store, "U2", channel="C2")
+    await store.claim_due_invite(over.id or 0, NOW, None)
+    home = await home_page(store, "U1", 0, ["C2"])
+    assert [i.invite.id for i in home.listing.upcoming] == [in_my_channel.id, mine.id]
+    assert home.listing.recent == ()  # recent invites stay my own
+    alone = await home_page(store, "U1", 0)
+    assert [i.invite.id for i in alone.listing.upcoming] == [mine.id]

@@ -38,7 +38,12 @@ def test_settings_changed_alone_are_said_in_one_phrase() -> None:
 
 def test_a_refused_edit_names_who_may_and_a_stale_one_says_what_happened() -> None:
     refused = EditReply("en", 7, EditOutcome.NOT_ALLOWED, WhoMay("U0AMY"))
-    assert build_edit_answer(refused).startswith("Only the person who created invite #7 (<@U0AMY>)")
+    # A field error is plain text, where a mention would show raw: the name, else the id, never `<@…>`.
+    assert build_edit_answer(refused).startswith("Only the person who created invite #7 (U0AMY)")
+    named = EditReply("zh", 7, EditOutcome.NOT_ALLOWED, WhoMay("U0AMY", "S0LEADS", "amy"))
+    assert build_edit_answer(named) == (
+        "只有第 7 号邀请的创建者（amy）、工作区管理员或邀请管理员用户组的成员可以这样做。"
+    )
     stale = EditReply("zh", 7, EditOutcome.ALREADY_OVER)
     assert build_edit_answer(stale) == "第 7 号邀请已被取消或已错过；未做任何更改。"
 

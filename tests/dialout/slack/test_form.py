@@ -70,6 +70,8 @@ def test_the_fields_follow_the_chosen_providers_kind() -> None:
         "dial_form_numbers",
         "dial_form_when",
         "dial_form_when_preview",
+        "dial_form_date",
+        "dial_form_time",
         "dial_form_options",
         "dial_form_max",
     ]
@@ -84,6 +86,8 @@ def test_the_fields_follow_the_chosen_providers_kind() -> None:
         "dial_form_rooms",
         "dial_form_when",
         "dial_form_when_preview",
+        "dial_form_date",
+        "dial_form_time",
         "dial_form_channel",
     ]
     assert meeting["dial_form_target"]["label"]["text"] == "Meeting id"
@@ -121,6 +125,23 @@ def test_the_preview_line_says_how_the_phrase_reads_or_why_not() -> None:
     failed = PreviewReply("zh", "Asia/Shanghai", "x", error=ParseError(ParseProblem.UNREADABLE_TIME, {"phrase": "x"}))
     zh = build_form(replace(FULL, when="x"), replace(SETUP, locale="zh"), FormMetadata("C1"), failed)
     assert blocks_of(zh)["dial_form_when_preview"]["elements"][0]["text"].startswith("⚠️ 无法把“x”理解为时间")
+
+
+def test_the_date_and_time_pickers_are_optional_read_back_as_slack_sends_them_and_keep_what_was_picked() -> None:
+    view = build_form(FULL, SETUP, FormMetadata("C1"))
+    blocks = blocks_of(view)
+    assert (blocks["dial_form_date"]["element"]["type"], blocks["dial_form_time"]["element"]["type"]) == (
+        "datepicker",
+        "timepicker",
+    )
+    assert all(blocks[b]["optional"] for b in ("dial_form_when", "dial_form_date", "dial_form_time"))
+    assert "Asia/Shanghai" in blocks["dial_form_date"]["hint"]["text"]
+    picked = {"dial_form_date_input": "2026-11-27", "dial_form_time_input": "15:00", "dial_form_when_input": ""}
+    values, _ = read_state(view_state(view, picked)["values"])
+    assert (values.when, values.date, values.time) == ("", "2026-11-27", "15:00")
+    redrawn = blocks_of(build_form(values, SETUP, FormMetadata("C1")))  # a provider switch keeps the picks
+    assert redrawn["dial_form_date"]["element"]["initial_date"] == "2026-11-27"
+    assert redrawn["dial_form_time"]["element"]["initial_time"] == "15:00"
 
 
 def test_metadata_survives_the_round_trip_and_garbage_reads_as_none() -> None:
