@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     block_international_networks: bool = True
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
+    # Each occurrence of a repeating invite is posted (its own invite and thread) this long before its time.
+    series_lead_minutes: int = Field(default=10, ge=1, le=24 * 60)
     # A failures reply in an invite's thread waits until no new failure came for this long (or the invite ends).
     failure_reply_quiet_s: float = Field(default=20.0, ge=0)
     dial_concurrency: int = 8

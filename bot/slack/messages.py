@@ -14,6 +14,7 @@ from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
+from bot.dialout.slack.series_messages import SERIES_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -99,8 +100,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "“{phrase}”只有日期没有具体时间，请补上，例如 `明天下午3点`。",
     },
     "parse.recurring": {
-        "en": "Repeating invites (“{phrase}”) can't be scheduled yet. Give a one-off time instead, e.g. `tomorrow 9:30`.",
-        "zh": "重复邀请（“{phrase}”）目前还不能安排。请改用一次性的时间，例如 `明天上午9:30`。",
+        "en": "One invite can't become a repeating one (“{phrase}”): give a one-off time, e.g. `tomorrow 9:30`, "
+        "or start a series with `/dial … every weekday at 9:30`.",
+        "zh": "单个邀请不能改成重复的（“{phrase}”）：请给一次性的时间，例如 `明天上午9:30`，"
+        "或用 `/dial … 每个工作日上午9:30` 新建一个系列。",
     },
     "parse.too_far": {
         "en": "“{phrase}” is more than a year away. I schedule dial-outs up to a year ahead.",
@@ -540,6 +543,7 @@ CATALOGUE.update(BUTTON_MESSAGES)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
+CATALOGUE.update(SERIES_MESSAGES)  # recurring invites (dialout/slack/series_messages.py)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

@@ -31,6 +31,7 @@ from bot.dialout.core.command import (
     _take_pairs,
     _unescape_slack,
     _validate_options,
+    read_schedule,
     read_when,
 )
 from bot.dialout.core.models import CallAttempt, Invite, Target, TargetKind
@@ -44,6 +45,7 @@ from bot.kernel.lexing import (
 )
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy, normalise
+from bot.kernel.recurrence import Recurrence, is_recurring
 from bot.kernel.when import When
 
 
@@ -178,6 +180,13 @@ def _form_when(phrase: str, ctx: ParseContext, preview: Preview | None) -> When:
     return preview.when
 
 
+def _form_schedule(phrase: str, ctx: ParseContext, preview: Preview | None) -> tuple[When, Recurrence | None]:
+    """A repeating time is read afresh (its next occurrences follow from now); a one-off keeps its preview."""
+    if is_recurring(phrase):
+        return read_schedule(phrase, ctx)
+    return _form_when(phrase, ctx, preview), None
+
+
 def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None) -> InviteDraft:
     """Read a submitted /dial form by the rules of a typed command; FormErrors names every field that is wrong."""
     errors: dict[FormField, ParseError] = {}
@@ -219,9 +228,10 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
             except ParseError as exc:
                 where = FormField.BEFORE if exc.params.get("key") == "before" and before else FormField.OPTIONS
                 errors.setdefault(where, exc)
-    when = check(FormField.WHEN, lambda: _form_when(form.when, ctx, preview))
-    if errors or info is None or target is None or when is None:
+    schedule = check(FormField.WHEN, lambda: _form_schedule(form.when, ctx, preview))
+    if errors or info is None or target is None or schedule is None:
         raise FormErrors(errors)
+    when, recurrence = schedule
     return InviteDraft(
         target=target,
         provider=info.name,
@@ -232,6 +242,7 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
         max_duration_s=max_s,
         options=valid_options,
         labels=labels,
+        recurrence=recurrence,
     )
 
 

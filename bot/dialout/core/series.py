@@ -192,6 +192,11 @@ class SeriesService:
         self._clock = clock
         self._lead = timedelta(seconds=lead_s)
 
+    @property
+    def lead_min(self) -> int:
+        """How many minutes before its time each occurrence's invite is made (and posted)."""
+        return int(self._lead.total_seconds() // 60)
+
     async def start(self, series: Series) -> Series:
         """Store a new series (once per acknowledged command) and make an occurrence already due."""
         if series.request_key is not None:
