@@ -1,0 +1,110 @@
+"""Repeating invites through the emulator as Slack sends them: a `/dial` whose time repeats starts a series,
+confirmed with the rule and the next three times in the asker's language and zone; the series' own message
+carries Skip next / Pause / Resume / End for its creator (others are refused, naming who may); the same
+controls as `/dial` words in both languages; `/dial list` shows the series with its next time."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.dialout.core.series import SeriesStatus
+from bot.emulator.server import Message
+from bot.slack import ids
+from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
+
+WEEKLY = "13800138001 into conf 42 every monday 9am"
+
+
+def buttons(message: Message) -> list[str]:
+    return [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+async def series_message(harness: Harness, wanted: list[str]) -> Message:
+    def found() -> bool:
+        return bool(harness.parents()) and buttons(harness.parents()[0]) == wanted
+
+    await wait_for(found, what=f"the series' message with {wanted}")
+    return harness.parents()[0]
+
+
+async def click(harness: Harness, message: Message, action_id: str, user: str) -> None:
+    assert harness.driver is not None
+    response = await harness.driver.click(message, action_id, user_id=user)
+    assert response.status_code == 200
+
+
+async def test_a_repeating_dial_starts_a_series_confirmed_with_its_rule_and_next_three_times(harness: Harness) -> None:
+    await harness.dial(WEEKLY)
+    reply = await harness.wait_ephemeral(AMY)
+    assert reply.startswith("Series #1: 1 person into conference 42 via ")
+    assert "every Monday at 09:00 (Asia/Shanghai)" in reply
+    upcoming = reply.split("Next: ", 1)[1].split(". ", 1)[0].split("; ")
+    assert len(upcoming) == 3 and all(re.fullmatch(r"Mon \d+ \w+ 09:00 UTC\+8", at) for at in upcoming)
+    message = await series_message(harness, [ids.SERIES_SKIP_ACTION, ids.SERIES_PAUSE_ACTION, ids.SERIES_END_ACTION])
+    assert message.text.startswith("*Series #1* by ")
+    series = await harness.services.dialout.series.get(1)
+    assert series is not None and series.recurrence.rule == "FREQ=WEEKLY;BYDAY=MO"
+    if series.next_at and series.next_at - harness.services.clock.now() > timedelta(minutes=10):
+        assert await harness.services.store.recent_invites(CHANNEL, 5) == []  # not due yet: no invite made
+
+
+async def test_a_chinese_repeating_dial_is_confirmed_in_chinese(harness: Harness) -> None:
+    await harness.dial("13800138001 into conf 42 每周二、四下午4点", user=LI)
+    reply = await harness.wait_ephemeral(LI)
+    assert reply.startswith("第 1 号系列：每周二、四 16:00（Asia/Shanghai）")
+    assert reply.count("UTC+8") == 3 and "`/dial 跳过 1`" in reply
+
+
+async def test_the_series_buttons_act_for_its_creator_and_refuse_others_naming_who_may(harness: Harness) -> None:
+    await harness.dial(WEEKLY)
+    await harness.wait_ephemeral(AMY)
+    message = await series_message(harness, [ids.SERIES_SKIP_ACTION, ids.SERIES_PAUSE_ACTION, ids.SERIES_END_ACTION])
+    await click(harness, message, ids.SERIES_PAUSE_ACTION, LI)
+    assert await harness.wait_ephemeral(LI) == f"只有第 1 号系列的创建者（<@{AMY}>）或工作区管理员可以这样做。"
+    assert (await harness.services.dialout.series.get(1)).status is SeriesStatus.ACTIVE  # type: ignore[union-attr]
+    await click(harness, message, ids.SERIES_PAUSE_ACTION, AMY)
+    assert await harness.wait_ephemeral(AMY, 2) == "Series #1 is paused."
+    paused = await series_message(harness, [ids.SERIES_RESUME_ACTION, ids.SERIES_END_ACTION])
+    assert "Paused" in paused.blocks[1]["elements"][0]["text"]
+    await click(harness, paused, ids.SERIES_RESUME_ACTION, AMY)
+    assert (await harness.wait_ephemeral(AMY, 3)).startswith("Series #1 is running again. Next: Mon ")
+    running = await series_message(harness, [ids.SERIES_SKIP_ACTION, ids.SERIES_PAUSE_ACTION, ids.SERIES_END_ACTION])
+    await click(harness, running, ids.SERIES_SKIP_ACTION, AMY)
+    skipped = await harness.wait_ephemeral(AMY, 4)
+    assert re.fullmatch(r"Series #1: Mon \d+ \w+ 09:00 UTC\+8 is skipped\.", skipped)
+    await click(harness, running, ids.SERIES_END_ACTION, AMY)
+    assert await harness.wait_ephemeral(AMY, 5) == "Series #1 has ended."
+    ended = await series_message(harness, [])
+    assert "Ended" in ended.blocks[1]["elements"][0]["text"]
+
+
+async def test_the_controls_are_dial_words_in_both_languages(harness: Harness) -> None:
+    await harness.dial(WEEKLY)
+    await harness.wait_ephemeral(AMY)
+    await harness.dial("skip 1")
+    assert re.fullmatch(r"Series #1: Mon \d+ \w+ 09:00 UTC\+8 is skipped\.", await harness.wait_ephemeral(AMY, 2))
+    await harness.dial("skip 1")
+    assert (await harness.wait_ephemeral(AMY, 3)).endswith("is already skipped.")
+    await harness.dial("结束 1", user=LI)
+    assert await harness.wait_ephemeral(LI) == f"只有第 1 号系列的创建者（<@{AMY}>）或工作区管理员可以这样做。"
+    await harness.dial("暂停 1")
+    assert await harness.wait_ephemeral(AMY, 4) == "Series #1 is paused."
+    await harness.dial("end #1")
+    assert await harness.wait_ephemeral(AMY, 5) == "Series #1 has ended."
+    await harness.dial("resume 1")
+    assert await harness.wait_ephemeral(AMY, 6) == "Series #1 is not paused."
+    await harness.dial("pause soon", user=LI)
+    assert (await harness.wait_ephemeral(LI, 2)).startswith("“soon”不是系列编号")
+    await harness.dial("skip 99")
+    assert await harness.wait_ephemeral(AMY, 7) == "There is no series #99."
+
+
+async def test_dial_list_shows_series_with_their_next_time_in_the_askers_zone(harness: Harness) -> None:
+    await harness.dial(WEEKLY)
+    await harness.wait_ephemeral(AMY)
+    await harness.dial("list")
+    await wait_for(lambda: len(harness.emulator.ephemerals_for(AMY)) >= 2, what="the list")
+    listed = harness.emulator.ephemerals_for(AMY)[1]
+    first = listed.blocks[0]["text"]["text"]
+    assert first.startswith("*Repeating invites*\n#1 · every Monday at 09:00 (Asia/Shanghai) · next Mon ")
