@@ -12,6 +12,7 @@ from bot.dialout.core.series import SeriesStatus
 from bot.emulator.server import Message
 from bot.slack import ids
 from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
+from tests.e2e.test_dial_form import NUMBERS, TARGET, WHEN, open_by_slash, preview_line, submit, type_when
 
 WEEKLY = "13800138001 into conf 42 every monday 9am"
 
@@ -108,3 +109,15 @@ async def test_dial_list_shows_series_with_their_next_time_in_the_askers_zone(ha
     listed = harness.emulator.ephemerals_for(AMY)[1]
     first = listed.blocks[0]["text"]["text"]
     assert first.startswith("*Repeating invites*\n#1 · every Monday at 09:00 (Asia/Shanghai) · next Mon ")
+
+
+async def test_the_dial_form_with_a_repeating_time_starts_a_series(harness: Harness) -> None:
+    view = await open_by_slash(harness, LI)
+    view = await type_when(harness, view, "每个工作日上午9:30", user=LI)
+    assert "{" not in preview_line(view)
+    inputs = {TARGET: "42", NUMBERS: "13800138001\n13800138002", WHEN: "每个工作日上午9:30"}
+    assert await submit(harness, view, inputs, user=LI) is None
+    reply = await harness.wait_ephemeral(LI)
+    assert reply.startswith("第 1 号系列：每个工作日 09:30（Asia/Shanghai）") and reply.count("UTC+8") == 3
+    series = await harness.services.dialout.series.get(1)
+    assert series is not None and [p.address for p in series.parties] == ["+8613800138001", "+8613800138002"]
