@@ -13,6 +13,9 @@ from bot.emulator.server import Message
 from bot.slack import ids
 from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
 from tests.e2e.test_dial_form import NUMBERS, TARGET, WHEN, open_by_slash, preview_line, submit, type_when
+from tests.e2e.test_edit_and_add_people import open_edit
+from tests.e2e.test_edit_and_add_people import submit as edit_submit
+from tests.e2e.test_thread_buttons import scheduled_parent
 
 WEEKLY = "13800138001 into conf 42 every monday 9am"
 
@@ -121,3 +124,17 @@ async def test_the_dial_form_with_a_repeating_time_starts_a_series(harness: Harn
     assert reply.startswith("第 1 号系列：每个工作日 09:30（Asia/Shanghai）") and reply.count("UTC+8") == 3
     series = await harness.services.dialout.series.get(1)
     assert series is not None and [p.address for p in series.parties] == ["+8613800138001", "+8613800138002"]
+
+
+async def test_an_invite_edited_to_a_repeating_time_is_refused_under_the_time_and_left_as_it_was(
+    harness: Harness,
+) -> None:
+    parent = await scheduled_parent(harness, "13800138001 into conf 42 in 2 hours")
+    before = await harness.only_invite()
+    view = await open_edit(harness, parent)
+    answer = await edit_submit(harness, view, {WHEN: "every weekday at 9:30"})
+    assert answer is not None and answer["response_action"] == "errors"
+    assert "start a series" in answer["errors"]["dial_form_when"]
+    after = await harness.only_invite()
+    assert (after.due_at, after.status, after.source_text) == (before.due_at, before.status, before.source_text)
+    assert await harness.services.dialout.series.get(1) is None
