@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from bot.dialout.core.models import InviteStatus
 from bot.dialout.core.series import SeriesStatus
 from bot.emulator.server import Message
 from bot.slack import ids
@@ -138,3 +140,21 @@ async def test_an_invite_edited_to_a_repeating_time_is_refused_under_the_time_an
     after = await harness.only_invite()
     assert (after.due_at, after.status, after.source_text) == (before.due_at, before.status, before.source_text)
     assert await harness.services.dialout.series.get(1) is None
+
+
+async def test_an_occurrence_within_the_lead_time_is_posted_at_once_and_a_restart_makes_it_no_second_time(
+    harness: Harness,
+) -> None:
+    soon = (harness.services.clock.now() + timedelta(minutes=4)).astimezone(ZoneInfo("Asia/Shanghai"))
+    await harness.dial(f"13800138001 into conf 42 daily at {soon:%H:%M}")
+    await harness.wait_ephemeral(AMY)
+    await wait_for(lambda: len(harness.parents()) == 2, what="the series' message and the occurrence's thread parent")
+    occurrence = await harness.only_invite()
+    assert occurrence.request_key == f"series:1:{occurrence.due_at.isoformat()}"
+    assert occurrence.status is InviteStatus.SCHEDULED
+    services = await harness.restart_bot()
+    await services.dialout.series.tick()
+    assert (await harness.only_invite()).id == occurrence.id
+    assert harness.services.scheduler.job_ids().count(f"invite:{occurrence.id}") == 1
+    series = await services.dialout.series.get(1)
+    assert series is not None and series.next_at == occurrence.due_at + timedelta(days=1)
