@@ -25,6 +25,7 @@ where the series itself is controlled.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,8 @@ from bot.dialout.core.ports import InviteStore, Notifier, Scheduler
 from bot.kernel.people import Party
 from bot.kernel.ports import Clock
 from bot.kernel.recurrence import Recurrence
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Series",
@@ -222,7 +225,10 @@ class SeriesService:
         """Make every occurrence due within the lead time into an invite (periodic, and at start-up)."""
         for series in await self._store.series_due(self._clock.now() + self._lead):
             assert series.id is not None
-            await self._advance(series.id)
+            try:
+                await self._advance(series.id)
+            except Exception:  # one broken series must not hold back the others; the next pass tries again
+                log.exception("series %s: could not make its due occurrences", series.id)
 
     async def _advance(self, series_id: int) -> None:
         """Make this series' due occurrences, one claim each; another process's progress is taken as found."""
@@ -243,6 +249,7 @@ class SeriesService:
                 )
                 if invite is not None:
                     assert invite.id is not None
+                    log.info("series %s: the occurrence at %s is invite %s", series_id, at.isoformat(), invite.id)
                     await self._notifier.invite_created(invite.id)
                     self._scheduler.schedule_fire(invite.id, invite.due_at)
             await self._series_notifier.series_changed(series_id)
