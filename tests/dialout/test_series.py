@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,10 +18,14 @@ from bot.dialout.core.series import Series, SeriesOutcome, SeriesService, Series
 from bot.dialout.core.status import StatusService
 from bot.dialout.series_store import SqlSeriesStore
 from bot.dialout.store import SqlInviteStore
+from bot.kernel import db
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.recurrence import parse_recurrence
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import RecordingNotifier, RecordingScheduler, ScriptedProvider
+
+if TYPE_CHECKING:  # imported at run time, pytest would try to collect it as a test class
+    from tests.conftest import TestDatabase
 
 ALICE = Party(PartyKind.PHONE, "+12025550101", slack_user_id="U2", name="Alice")
 LEAD_S = 600
@@ -223,9 +228,10 @@ async def test_occurrences_missed_while_down_are_marked_missed_and_none_is_diall
     assert restarted.provider.dialled == [ALICE.address]
 
 
-async def test_two_schedulers_racing_make_each_occurrence_once(engine: AsyncEngine) -> None:
+async def test_two_schedulers_racing_make_each_occurrence_once(engine: AsyncEngine, test_db: TestDatabase) -> None:
+    other_engine = db.create_engine(test_db.url, schema=test_db.schema)  # a second process: its own connections
     clock = FakeClock(at("2027-01-04T08:00", "America/New_York"))
-    one, two = Process(engine, clock), Process(engine, clock)
+    one, two = Process(engine, clock), Process(other_engine, clock)
     await one.start("daily at 9:30")
     clock._now = at("2027-01-06T09:25", "America/New_York")  # two days of occurrences due at once
     await asyncio.gather(one.series.tick(), two.series.tick(), one.series.tick(), two.series.tick())
@@ -236,6 +242,7 @@ async def test_two_schedulers_racing_make_each_occurrence_once(engine: AsyncEngi
     clock.advance(minutes=5)
     await asyncio.gather(one.step(), two.step())
     assert one.provider.dialled + two.provider.dialled == [ALICE.address]
+    await other_engine.dispose()
 
 
 async def test_starting_the_same_command_twice_makes_one_series(process: Process) -> None:
