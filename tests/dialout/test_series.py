@@ -20,7 +20,9 @@ from bot.dialout.series_store import SqlSeriesStore
 from bot.dialout.store import SqlInviteStore
 from bot.kernel import db
 from bot.kernel.people import Party, PartyKind
+from bot.kernel.phone import DialingPolicy
 from bot.kernel.recurrence import parse_recurrence
+from bot.kernel.states import CallState, FailReason
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import RecordingNotifier, RecordingScheduler, ScriptedProvider
 
@@ -43,7 +45,13 @@ class RecordingSeriesNotifier:
 class Process:
     """One confbot process on the shared database: its own scheduler, services and provider."""
 
-    def __init__(self, engine: AsyncEngine, clock: FakeClock, provider: ScriptedProvider | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: FakeClock,
+        provider: ScriptedProvider | None = None,
+        policy: DialingPolicy | None = None,
+    ) -> None:
         self.store = SqlInviteStore(engine)
         self.series_store = SqlSeriesStore(engine)
         self.notifier = RecordingNotifier()
@@ -60,7 +68,7 @@ class Process:
             status,
             clock,
             callback_url=lambda name: f"http://127.0.0.1:9/webhooks/{name}",
-            rules=DialingRules(grace_s=600),
+            rules=DialingRules(grace_s=600, policy=policy or DialingPolicy()),
         )
         self.series = SeriesService(
             self.series_store,
@@ -331,3 +339,19 @@ async def test_the_listing_shows_live_series_of_the_asker_and_the_channel(proces
     assert {s.id for s in await process.series.listing("U5", "elsewhere")} == {theirs.id}
     upcoming = mine.upcoming(process.clock.now(), 3)
     assert len(upcoming) == 3 and upcoming == sorted(upcoming)
+
+
+async def test_each_occurrence_is_dialled_under_the_dialing_policy_of_its_own_time(engine: AsyncEngine) -> None:
+    tz = "America/New_York"
+    clock = FakeClock(at("2027-01-04T08:00", tz))
+    first = Process(engine, clock)
+    series = await first.start("daily at 9:30")
+    await first.run_until(at("2027-01-04T09:45", tz))
+    assert first.provider.dialled == [ALICE.address]
+    # The workspace stops allowing US numbers; the series' parties were resolved when it was asked for.
+    stricter = Process(engine, clock, policy=DialingPolicy(allowed_countries=frozenset({"CN"})))
+    await stricter.run_until(at("2027-01-05T09:45", tz))
+    assert stricter.provider.dialled == []
+    second = (await stricter.occurrences(series))[1]
+    (attempt,) = await stricter.store.attempts(second.id or 0)
+    assert (attempt.state, attempt.reason) == (CallState.FAILED, FailReason.POLICY)
