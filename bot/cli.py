@@ -148,6 +148,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.kernel import failpoints
+
+    failpoints.arm(settings.failpoints.split(","))
     log_format = settings.log_format or "json"
     configure_logging(log_format)  # before building: Bolt and the providers log while they are made
     log_bot_at(settings.log_level)

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     block_international_networks: bool = True
     mask_numbers: bool = True
     missed_grace_minutes: float = 10.0
+    # Each occurrence of a repeating invite is posted (its own invite and thread) this long before its time.
+    series_lead_minutes: int = Field(default=10, ge=1, le=24 * 60)
     # A failures reply in an invite's thread waits until no new failure came for this long (or the invite ends).
     failure_reply_quiet_s: float = Field(default=20.0, ge=0)
     dial_concurrency: int = 8
@@ -77,6 +79,7 @@ class Settings(BaseSettings):
     # is "unknown", never sent again; an unknown call with no news this long after is failed(unknown).
     stuck_send_s: int = Field(default=120, ge=1)
     unknown_give_up_s: int = Field(default=600, ge=1)
+    failpoints: str = ""  # tests only: points where the process SIGKILLs itself (bot/kernel/failpoints.py)
     summary_to_channel: bool = False  # each invite's final summary is also shown in its channel
     # Acknowledged Slack commands (bot/kernel/inbox.py): carried out this many at a time (well under the
     # database pool's 15), held at most this many per process before "busy, try again", and taken over

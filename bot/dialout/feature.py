@@ -22,10 +22,13 @@ from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import CancelsCalls, Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
+from bot.dialout.core.series import SeriesService
+from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home
+from bot.dialout.series_store import SqlSeriesStore
+from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home, series_slack
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.status_applier import StatusApplier
@@ -118,6 +121,8 @@ class DialoutFeature:
     default_locale: str
     leadership: Leadership  # only the leading replica runs `scheduler`
     announcer: Announcer  # how a follower's `scheduler` tells the leader
+    series: SeriesService  # repeating invites: makes each occurrence's invite when it is due
+    series_requests: SeriesRequests
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -147,8 +152,13 @@ class DialoutFeature:
             inbox=self.inbox,
             client=self.slack_client,
             default_locale=self.default_locale,
-            subcommands=self.subcommands,
+            subcommands=(
+                series_slack.SeriesCommands(self.series_requests, self.clock, self.default_locale),
+                *self.subcommands,
+            ),
+            series=self.series_requests,
         )
+        series_slack.register(app, requests=self.series_requests, clock=self.clock)
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
@@ -171,8 +181,18 @@ class DialoutFeature:
 
     async def _lead(self) -> None:
         """Elected: start the clock and rebuild its jobs from the rows (the last leader's died with it)."""
-        self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self.invites.watch)
+        self.scheduler.start(fire=self.invites.fire, reconcile=self._reconcile, watch=self.invites.watch)
+        await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """Decide every scheduled invite from its row, then make the series' occurrences now due.
+
+        The series' pass runs with the periodic reconcile (every 30 s), well inside the lead time
+        (SERIES_LEAD_MINUTES) an occurrence's invite is made before its time; that invite then gets
+        its own job at its exact time.
+        """
         await self.invites.rebuild()
+        await self.series.tick()
 
     async def _revisit(self, payload: str) -> None:
         """A follower stored or changed invite `payload`: decide it from its row."""
@@ -246,7 +266,21 @@ def build_dialout(
     )
     directory = SlackDirectory(slack_client)
     groups = SlackUserGroups(slack_client)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups)
+    series_store = SqlSeriesStore(store.engine)
+    series_sender_titles = {name: info.title for name, info in infos.items()}
+    series_slack.SeriesSender(worker, series_store, clock, series_sender_titles, settings.default_locale)
+    series = SeriesService(
+        series_store,
+        invites,
+        store,
+        scheduler,
+        notifier,
+        series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake),
+        clock,
+        lead_s=settings.series_lead_minutes * 60,
+    )
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups, series)
+    series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
     facts = workspace_facts(settings, providers)
     home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts)
 
@@ -274,6 +308,8 @@ def build_dialout(
         settings.default_locale,
         leadership,
         announcer,
+        series,
+        series_requests,
         tuple(subcommands),
     )
 

@@ -121,6 +121,58 @@ def _insert_new_event(dialect: str, values: dict[str, Any]) -> Any:
     return statement.values(**values).returning(events.c.id)
 
 
+async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence[Party]) -> int:
+    """Insert an invite and a queued call per party inside the caller's transaction; the invite's id.
+
+    Shared with the series store, which inserts an occurrence's invite in the transaction that claims it.
+    """
+    now = invite.created_at
+    assert now is not None, "created_at is set by the caller (its clock)"
+    result = await conn.execute(
+        insert(invites).values(
+            team_id=invite.team_id,
+            channel_id=invite.channel_id,
+            created_by=invite.created_by,
+            provider=invite.provider,
+            target_kind=invite.target.kind.value,
+            target_id=invite.target.id,
+            due_at=invite.due_at,
+            tz=invite.tz,
+            locale=invite.locale,
+            max_duration_s=invite.max_duration_s,
+            options=dict(invite.options),
+            status=invite.status.value,
+            created_at=now,
+            source_text=invite.source_text,
+            request_key=invite.request_key,
+        )
+    )
+    assert result.inserted_primary_key is not None
+    invite_id = result.inserted_primary_key[0]
+    if parties:
+        await conn.execute(
+            insert(attempts),
+            [
+                {
+                    "invite_id": invite_id,
+                    "position": index,
+                    "provider": invite.provider,
+                    "party_kind": party.kind.value,
+                    "address": party.address,
+                    "slack_user_id": party.slack_user_id,
+                    "name": party.name,
+                    "company": party.company,
+                    "state": CallState.QUEUED.value,
+                    "context": {},
+                    "updated_at": now,
+                    "failure_reported": False,
+                }
+                for index, party in enumerate(parties)
+            ],
+        )
+    return int(invite_id)
+
+
 class SqlInviteStore:
     """InviteStore on an async SQLAlchemy engine."""
 
@@ -132,51 +184,8 @@ class SqlInviteStore:
     # --- invites ---------------------------------------------------------------------------
 
     async def add_invite(self, invite: Invite, parties: Sequence[Party]) -> Invite:
-        now = invite.created_at
-        assert now is not None, "created_at is set by the caller (its clock)"
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                insert(invites).values(
-                    team_id=invite.team_id,
-                    channel_id=invite.channel_id,
-                    created_by=invite.created_by,
-                    provider=invite.provider,
-                    target_kind=invite.target.kind.value,
-                    target_id=invite.target.id,
-                    due_at=invite.due_at,
-                    tz=invite.tz,
-                    locale=invite.locale,
-                    max_duration_s=invite.max_duration_s,
-                    options=dict(invite.options),
-                    status=invite.status.value,
-                    created_at=now,
-                    source_text=invite.source_text,
-                    request_key=invite.request_key,
-                )
-            )
-            assert result.inserted_primary_key is not None
-            invite_id = result.inserted_primary_key[0]
-            if parties:
-                await conn.execute(
-                    insert(attempts),
-                    [
-                        {
-                            "invite_id": invite_id,
-                            "position": index,
-                            "provider": invite.provider,
-                            "party_kind": party.kind.value,
-                            "address": party.address,
-                            "slack_user_id": party.slack_user_id,
-                            "name": party.name,
-                            "company": party.company,
-                            "state": CallState.QUEUED.value,
-                            "context": {},
-                            "updated_at": now,
-                            "failure_reported": False,
-                        }
-                        for index, party in enumerate(parties)
-                    ],
-                )
+            invite_id = await insert_invite(conn, invite, parties)
         saved = await self.get_invite(invite_id)
         assert saved is not None
         return saved

@@ -73,6 +73,41 @@ class InviteRow(SQLModel, table=True):
     fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
 
 
+class InviteSeriesRow(SQLModel, table=True):
+    """A recurring invite: the template each occurrence's invite is made from, and the schedule itself.
+
+    `next_at` is the next occurrence not yet made into an invite; moving it is the claim that makes
+    each occurrence once (bot/dialout/series_store.py).
+    """
+
+    __tablename__ = "invite_series"
+    __table_args__ = (Index("ix_invite_series_status_next", "status", "next_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    channel_id: str
+    created_by: str
+    provider: str
+    target_kind: str
+    target_id: str
+    tz: str
+    locale: str
+    max_duration_s: int | None = None
+    options: dict[str, str] = _json()
+    parties: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rule: str  # the RFC 5545 RRULE value over local wall times in `tz`
+    starts_local: str  # DTSTART as a naive local wall time, ISO ("2026-12-03T09:30:00")
+    until_day: str | None = None  # the last local day an occurrence may fall on, ISO
+    status: str  # active | paused | ended
+    next_at: datetime | None = _utc(nullable=True)
+    skip_at: datetime | None = _utc(nullable=True)  # the one occurrence Skip next asked to leave out
+    last_at: datetime | None = _utc(nullable=True)  # the latest occurrence made into an invite
+    message_ts: str | None = None  # the series' own message in its channel
+    created_at: datetime = _utc(nullable=False)
+    source_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    request_key: str | None = Field(default=None, unique=True)
+
+
 class CallAttemptRow(SQLModel, table=True):
     """One party's call in an invite; its state only moves forward (compare-and-set)."""
 

@@ -14,6 +14,7 @@ from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
+from bot.dialout.slack.series_messages import SERIES_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -48,6 +49,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• Provider options as `key=value`, e.g. `voice=listen`, `pin=2233`.\n"
             "• Times: `now`, `in 10 minutes`, `3pm`, `friday 10am`, `dec 1 2pm`, `2026-12-01 14:00`, "
             "read in your Slack time zone ({tz}).\n"
+            "• Repeating: `every weekday at 9:30`, `every tuesday and thursday at 4pm until dec 31` start a series; "
+            "`/dial skip|pause|resume|end 3` controls series #3.\n"
             "• `/dial cancel 17` cancels invite #17.\n"
             "• `/dial list`: your upcoming dial-outs and this channel's recent ones.\n"
             "• `/dial route help`: inbound routes (who is rung when someone calls our access numbers).\n"
@@ -66,6 +69,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "• 服务商参数写成 `key=value`，例如 `voice=listen`、`pin=2233`。\n"
             "• 时间：`现在`、`10分钟后`、`下午3点`、`周五上午10点`、`12月1日下午2点`、`2026-12-01 14:00`，"
             "按你的 Slack 时区（{tz}）理解。\n"
+            "• 重复：`每个工作日上午9:30`、`每周二、四下午4点到12月31日` 新建一个系列；"
+            "`/dial 跳过|暂停|恢复|结束 3` 控制第 3 号系列。\n"
             "• `/dial 取消 17` 取消第 17 号邀请。\n"
             "• `/dial 我的外呼`（或 `/dial 列表`）：你安排的外呼和本频道最近的外呼。\n"
             "• `/dial 路由 帮助`：呼入路由（有人拨打接入号时呼叫谁）。\n"
@@ -99,8 +104,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "“{phrase}”只有日期没有具体时间，请补上，例如 `明天下午3点`。",
     },
     "parse.recurring": {
-        "en": "Repeating invites (“{phrase}”) can't be scheduled yet. Give a one-off time instead, e.g. `tomorrow 9:30`.",
-        "zh": "重复邀请（“{phrase}”）目前还不能安排。请改用一次性的时间，例如 `明天上午9:30`。",
+        "en": "One invite can't become a repeating one (“{phrase}”): give a one-off time, e.g. `tomorrow 9:30`, "
+        "or start a series with `/dial … every weekday at 9:30`.",
+        "zh": "单个邀请不能改成重复的（“{phrase}”）：请给一次性的时间，例如 `明天上午9:30`，"
+        "或用 `/dial … 每个工作日上午9:30` 新建一个系列。",
     },
     "parse.no_when": {
         "en": "Say when: type it (e.g. `in 10 minutes`), or pick a date and a time below.",
@@ -557,6 +564,7 @@ CATALOGUE.update(BUTTON_MESSAGES)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
+CATALOGUE.update(SERIES_MESSAGES)  # recurring invites (dialout/slack/series_messages.py)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

@@ -81,7 +81,7 @@ async def test_the_leader_killed_at_each_point_leaves_nobody_dialled_twice_and_e
         return await invite_status(schema) == ["done"]
 
     try:
-        async with replica(tmp_path, "a", *urls, ports[0], CONFBOT_FAILPOINTS=point, **FAST_RECOVERY) as leader:
+        async with replica(tmp_path, "a", *urls, ports[0], FAILPOINTS=point, **FAST_RECOVERY) as leader:
             assert await scheduler_of(ports[0]) == "leader"
             async with replica(tmp_path, "b", *urls, ports[1], **FAST_RECOVERY):
                 answer = await driver.slash(f"{', '.join(PARTIES)} into conf 42 now", user_id="U1", channel_id="C1")

@@ -38,6 +38,7 @@ from bot.kernel.lexing import (
 )
 from bot.kernel.people import Party, PartyKind, UserProfile
 from bot.kernel.phone import DialingPolicy, looks_like_number, normalise
+from bot.kernel.recurrence import Recurrence, is_recurring, parse_recurrence
 from bot.kernel.when import When, WhenError, WhenProblem, parse_when
 
 MAX_PARTIES = 500
@@ -129,6 +130,7 @@ class InviteDraft:
     max_duration_s: int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)  # E.164 → the name written with it (the form)
+    recurrence: Recurrence | None = None  # a repeating time: a series, whose first occurrence is `when`
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -142,6 +144,7 @@ class InviteDraft:
             "at": self.when.at.isoformat(),
             "now": self.when.is_now,
             "options": {"max_duration_s": self.max_duration_s, **dict(self.options)},
+            **({"rule": self.recurrence.ical()} if self.recurrence else {}),
         }
 
 
@@ -323,18 +326,37 @@ def read_when(phrase: str, ctx: ParseContext) -> When:
     try:
         return parse_when(phrase, ctx.now, ctx.tz)
     except WhenError as exc:
-        problem = {
-            WhenProblem.UNREADABLE: ParseProblem.UNREADABLE_TIME,
-            WhenProblem.PAST: ParseProblem.PAST_TIME,
-            WhenProblem.NEEDS_TIME: ParseProblem.NEEDS_TIME,
-            WhenProblem.RECURRING: ParseProblem.RECURRING,
-            WhenProblem.BAD_ZONE: ParseProblem.BAD_ZONE,
-            WhenProblem.TOO_FAR: ParseProblem.TOO_FAR,
-        }[exc.problem]
-        params: dict[str, Any] = {"phrase": phrase[:200], "tz": ctx.tz}
-        if exc.at is not None:
-            params["at"] = exc.at.isoformat()
-        raise ParseError(problem, params) from exc
+        raise _parse_error(exc, phrase, ctx) from exc
+
+
+def read_schedule(phrase: str, ctx: ParseContext) -> tuple[When, Recurrence | None]:
+    """A one-off time, or a repeating one ("every weekday at 9:30") with its first occurrence as the time."""
+    if not is_recurring(phrase):
+        return read_when(phrase, ctx), None
+    try:
+        recurrence = parse_recurrence(phrase, ctx.now, ctx.tz)
+    except WhenError as exc:
+        raise _parse_error(exc, phrase, ctx) from exc
+    first = recurrence.occurrences(ctx.now, 1)
+    if not first:  # an end before its first occurrence is refused by the reader; kept as a guard
+        raise ParseError(ParseProblem.PAST_TIME, {"phrase": phrase[:200], "tz": ctx.tz})
+    return When(first[0]), recurrence
+
+
+def _parse_error(exc: WhenError, phrase: str, ctx: ParseContext) -> ParseError:
+    """The ParseError (with what its sentence needs) for a time the reader refused."""
+    problem = {
+        WhenProblem.UNREADABLE: ParseProblem.UNREADABLE_TIME,
+        WhenProblem.PAST: ParseProblem.PAST_TIME,
+        WhenProblem.NEEDS_TIME: ParseProblem.NEEDS_TIME,
+        WhenProblem.RECURRING: ParseProblem.RECURRING,
+        WhenProblem.BAD_ZONE: ParseProblem.BAD_ZONE,
+        WhenProblem.TOO_FAR: ParseProblem.TOO_FAR,
+    }[exc.problem]
+    params: dict[str, Any] = {"phrase": phrase[:200], "tz": ctx.tz}
+    if exc.at is not None:
+        params["at"] = exc.at.isoformat()
+    return ParseError(problem, params)
 
 
 # --- the command -------------------------------------------------------------------------
@@ -459,7 +481,7 @@ def _finish(
     _check_max(options.max_duration_s, info)
     _check_target(target, info)
     valid_options = _validate_options(options, info)
-    when = read_when(phrase, ctx)
+    when, recurrence = read_schedule(phrase, ctx)
     return InviteDraft(
         target=target,
         provider=info.name,
@@ -469,6 +491,7 @@ def _finish(
         rooms=tuple(rooms),
         max_duration_s=options.max_duration_s,
         options=valid_options,
+        recurrence=recurrence,
     )
 
 

@@ -31,6 +31,7 @@ from bot.dialout.core.command import (
     _take_pairs,
     _unescape_slack,
     _validate_options,
+    read_schedule,
     read_when,
 )
 from bot.dialout.core.models import CallAttempt, Invite, Target, TargetKind
@@ -44,6 +45,7 @@ from bot.kernel.lexing import (
 )
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy, normalise
+from bot.kernel.recurrence import Recurrence, is_recurring
 from bot.kernel.when import When
 
 
@@ -221,6 +223,16 @@ def _phrase_when(phrase: str, ctx: ParseContext, preview: Preview | None) -> Whe
     return preview.when
 
 
+def _form_schedule(form: DialForm, ctx: ParseContext, preview: Preview | None) -> tuple[When, Recurrence | None]:
+    """A repeating phrase is read afresh (its next occurrences follow from now); a one-off keeps its preview."""
+    if not (form.date.strip() or form.time.strip()) and is_recurring(form.when):
+        try:
+            return read_schedule(form.when, ctx)
+        except ParseError as exc:
+            raise FormErrors({FormField.WHEN: exc}) from exc
+    return _form_when(form, ctx, preview), None
+
+
 def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None) -> InviteDraft:
     """Read a submitted /dial form by the rules of a typed command; FormErrors names every field that is wrong."""
     errors: dict[FormField, ParseError] = {}
@@ -262,14 +274,15 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
             except ParseError as exc:
                 where = FormField.BEFORE if exc.params.get("key") == "before" and before else FormField.OPTIONS
                 errors.setdefault(where, exc)
-    when = None
+    schedule = None
     try:
-        when = _form_when(form, ctx, preview)
+        schedule = _form_schedule(form, ctx, preview)
     except FormErrors as exc:
         for where, error in exc.errors.items():
             errors.setdefault(where, error)
-    if errors or info is None or target is None or when is None:
+    if errors or info is None or target is None or schedule is None:
         raise FormErrors(errors)
+    when, recurrence = schedule
     return InviteDraft(
         target=target,
         provider=info.name,
@@ -280,6 +293,7 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
         max_duration_s=max_s,
         options=valid_options,
         labels=labels,
+        recurrence=recurrence,
     )
 
 

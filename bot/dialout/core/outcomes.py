@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, PartiesChanged
 
@@ -111,8 +112,15 @@ class PeopleAdded:
     changes: PartiesChanged = field(default_factory=PartiesChanged)
 
 
-def may_act(invite: Invite, actor: Actor) -> bool:
-    """The one rule for every button and `/dial cancel`: the creator, or a privileged user."""
+class Created(Protocol):
+    """Something a person asked for: an invite, a series of them."""
+
+    @property
+    def created_by(self) -> str: ...
+
+
+def may_act(invite: Created, actor: Actor) -> bool:
+    """The one rule for every button and `/dial cancel` (and a series' controls): the creator, or a privileged user."""
     return actor.privileged or invite.created_by == actor.user_id
 
 

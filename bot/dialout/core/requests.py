@@ -29,7 +29,7 @@ from bot.dialout.core.command import (
     ParseError,
     ParseProblem,
     parse_command,
-    read_when,
+    read_schedule,
     resolve_parties,
 )
 from bot.dialout.core.form import (
@@ -56,6 +56,8 @@ from bot.dialout.core.outcomes import (
     RedialOutcome,
 )
 from bot.dialout.core.ports import ProviderInfo, SecondsRange
+from bot.dialout.core.series import SeriesService
+from bot.dialout.core.series_requests import UPCOMING_SHOWN, Presser, SeriesReply, series_of_draft
 from bot.kernel.feature import Asker
 from bot.kernel.people import Party, UserProfile
 from bot.kernel.phone import DialingPolicy
@@ -208,7 +210,7 @@ class HomeReply:
     channels_unlisted: bool = False  # the channels the user is in could not be read: only their own invites
 
 
-Reply = HelpReply | ErrorReply | ScheduledReply | CancelReply | ListReply
+Reply = HelpReply | ErrorReply | ScheduledReply | SeriesReply | CancelReply | ListReply
 
 
 @dataclass(frozen=True)
@@ -313,8 +315,10 @@ class DialRequests:
         rules: RequestRules,
         locale_of: Callable[[str | None, str], str],
         groups: UserGroups,
+        series: SeriesService | None = None,  # None: a repeating time is refused (parse.recurring)
     ) -> None:
         self._invites = invites
+        self._series = series
         self._directory = directory
         self._groups = groups
         self._providers = providers
@@ -353,6 +357,11 @@ class DialRequests:
         except LookupFailed as exc:  # unsure who is in the group: only the creator may act; try again later
             log.warning("could not read the members of user group %s (%s)", group, exc)
             return Actor(user_id, name=name)
+
+    async def presser(self, user_id: str) -> Presser:
+        """Who is asking, as the permission rule sees them, in their language and zone (series controls)."""
+        profile = await self._asker_profile(user_id)
+        return Presser(await self._actor(user_id, profile), self._locale(profile), profile.tz)
 
     async def _who_may(self, invite_id: int, outcome: StrEnum) -> WhoMay | None:
         """Who may act on the invite, when `outcome` is a refusal (every outcome enum spells it not_allowed)."""
@@ -428,14 +437,14 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         try:
-            when = await _read_off_loop(read_when, phrase, self._context(profile, self._providers()))
+            when, _ = await _read_off_loop(read_schedule, phrase, self._context(profile, self._providers()))
         except ParseError as exc:
             return PreviewReply(locale, profile.tz, phrase, error=exc)
         return PreviewReply(locale, profile.tz, phrase, Preview(phrase, when))
 
     async def submit_form(
         self, form: DialForm, asker: Asker, preview: Preview | None = None
-    ) -> ScheduledReply | FormErrorReply:
+    ) -> ScheduledReply | SeriesReply | FormErrorReply:
         """Read a submitted form like typed text and schedule it; a time previewed for the same phrase is kept."""
         profile = await self._asker_profile(asker.user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
@@ -532,6 +541,8 @@ class DialRequests:
         providers = self._providers()
         try:
             draft = read_form(form, self._context(profile, providers), preview)
+            if draft.recurrence is not None:  # one invite can't become a series: start one with /dial
+                raise FormErrors({FormField.WHEN: ParseError(ParseProblem.RECURRING, {"phrase": form.when[:200]})})
             parties = await self._parties(draft, asker, profile, providers)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
@@ -621,7 +632,7 @@ class DialRequests:
         text: str,
         providers: Mapping[str, ProviderInfo],
         request_key: str | None = None,
-    ) -> ScheduledReply:
+    ) -> ScheduledReply | SeriesReply:
         """Resolve the draft's people, check where it reports and what the provider says, then store it.
 
         Raises ParseError (nothing stored) for what only Slack or the provider can tell.
@@ -629,7 +640,14 @@ class DialRequests:
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         parties = await self._parties(draft, asker, profile, providers)
         info = providers.get(draft.provider)
+        title = info.title if info else draft.provider
         now = self._clock.now()
+        if draft.recurrence is not None and self._series is not None:
+            series = await self._series.start(series_of_draft(draft, asker, locale, parties, text, request_key))
+            upcoming = tuple(series.upcoming(now, UPCOMING_SHOWN))
+            return SeriesReply(locale, profile.tz, series, len(parties), title, upcoming, self._series.lead_min)
+        if draft.recurrence is not None:
+            raise ParseError(ParseProblem.RECURRING, {"phrase": text[:200]})
         invite = Invite(
             team_id=asker.team_id,
             channel_id=asker.channel_id,
@@ -646,4 +664,4 @@ class DialRequests:
             request_key=request_key,
         )
         saved = await self._invites.schedule(invite, parties)
-        return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)
+        return ScheduledReply(locale, saved, len(parties), title)

@@ -19,9 +19,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.core.requests import DialRequests, ListReply
+from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.slack.form_listeners import open_form
 from bot.dialout.slack.listing import build_invite_list
 from bot.dialout.slack.replies import build_reply
+from bot.dialout.slack.series_view import build_series_list
 from bot.dialout.slack.thread import View
 from bot.kernel.feature import Asker, Subcommand
 from bot.kernel.inbox import CommandInbox, InboxItem
@@ -44,6 +46,7 @@ def register(
     client: AsyncWebClient,
     default_locale: str,
     subcommands: Sequence[Subcommand] = (),
+    series: SeriesRequests | None = None,
 ) -> None:
     """Attach the /dial listener and carry out stored `/dial`s; `subcommands` (other features' words) go first."""
 
@@ -60,6 +63,10 @@ def register(
         if isinstance(reply, ListReply):
             view = View(locale=reply.locale, mask_numbers=mask_numbers, now=clock.now())
             answer, blocks = build_invite_list(reply.listing, view, reply.provider_titles)
+            if series is not None:  # repeating invites first, each with its next time in the asker's zone
+                lines = build_series_list(await series.listing(asker.user_id, asker.channel_id, clock.now()))
+                if lines:
+                    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}, *blocks]
             await tell(client, respond, asker, answer, blocks)
             return
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))

@@ -64,6 +64,11 @@ class OutboxNotifier:
         self._quiet = timedelta(seconds=failures_quiet_s)
         self.wake = asyncio.Event()
 
+    @property
+    def outbox(self) -> SqlOutbox:
+        """The outbox it writes to (a series' message is queued there too, bot/dialout/slack/series_slack.py)."""
+        return self._outbox
+
     async def _enqueue(
         self,
         kind: InviteRow,

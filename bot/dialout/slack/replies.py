@@ -23,6 +23,8 @@ from bot.dialout.core.requests import (
     ScheduledReply,
     WhoMay,
 )
+from bot.dialout.core.series_requests import SeriesReply
+from bot.dialout.slack.series_view import build_series_reply
 from bot.dialout.slack.thread import View, describe_count, describe_target, describe_when
 from bot.slack.messages import CATALOGUE, t
 
@@ -124,6 +126,8 @@ def build_reply(reply: Reply | ButtonReply, now: datetime, mask_numbers: bool) -
         if reply.outcome is CancelOutcome.NOT_ALLOWED:
             return build_refusal(reply.invite_id, reply.who_may, reply.locale)
         return t(f"cancel.{reply.outcome.value}", reply.locale, id=reply.invite_id)
+    if isinstance(reply, SeriesReply):
+        return build_series_reply(reply)
     assert isinstance(reply, ScheduledReply)
     view = View(locale=reply.locale, mask_numbers=mask_numbers, now=now)
     return t(

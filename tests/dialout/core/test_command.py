@@ -164,7 +164,8 @@ def test_provider_options_are_validated_by_the_provider() -> None:
         ("13692206627 into conf 42 sometime", ParseProblem.UNREADABLE_TIME),
         ("13692206627 into conf 42 2026-11-01 09:00", ParseProblem.PAST_TIME),
         ("13692206627 into conf 42 tomorrow", ParseProblem.NEEDS_TIME),
-        ("13692206627 into conf 42 every weekday 9:30", ParseProblem.RECURRING),
+        ("13692206627 into conf 42 every weekday at noonish", ParseProblem.UNREADABLE_TIME),
+        ("13692206627 into conf 42 every weekday", ParseProblem.NEEDS_TIME),
         ("12345 into conf 42", ParseProblem.INVALID_NUMBERS),
         ("bob into conf 42", ParseProblem.UNKNOWN_WORDS),
         ("@amy into conf 42", ParseProblem.PLAIN_AT_NAME),
@@ -183,21 +184,34 @@ def test_bad_text_names_the_problem(text: str, problem: ParseProblem) -> None:
 
 
 @pytest.mark.parametrize(
-    "phrase",
+    ("phrase", "rule", "first"),
     [
-        "every weekday at 9:30",
-        "every monday 9am until dec 31",
-        "daily at 8am",
-        "every month on the 1st at 9am",
-        "每个工作日上午9:30",
-        "工作日每天上午10点",
-        "每周二、四下午4点",
-        "每月1号上午9点",
+        ("every weekday at 9:30", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "2026-11-27T09:30"),
+        ("every monday 9am", "FREQ=WEEKLY;BYDAY=MO", "2026-11-30T09:00"),
+        ("every tuesday and thursday at 4pm", "FREQ=WEEKLY;BYDAY=TU,TH", "2026-11-26T16:00"),
+        ("daily at 8am", "FREQ=DAILY", "2026-11-27T08:00"),
+        ("every month on the 1st at 9am", "FREQ=MONTHLY;BYMONTHDAY=1", "2026-12-01T09:00"),
+        ("every monday 9am until dec 31", "FREQ=WEEKLY;UNTIL=20261231T235959;BYDAY=MO", "2026-11-30T09:00"),
+        ("daily at 8am for 4 weeks", "FREQ=DAILY;UNTIL=20261224T235959", "2026-11-27T08:00"),
+        ("每个工作日上午9:30", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "2026-11-27T09:30"),
+        ("工作日每天上午10点", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "2026-11-27T10:00"),
+        ("每周一上午9点", "FREQ=WEEKLY;BYDAY=MO", "2026-11-30T09:00"),
+        ("每周二、四下午4点", "FREQ=WEEKLY;BYDAY=TU,TH", "2026-11-26T16:00"),
+        ("每天下午6点", "FREQ=DAILY", "2026-11-26T18:00"),
+        ("每月1号上午9点", "FREQ=MONTHLY;BYMONTHDAY=1", "2026-12-01T09:00"),
+        ("每天下午6点到12月31日", "FREQ=DAILY;UNTIL=20261231T235959", "2026-11-26T18:00"),
     ],
 )
-def test_a_recurring_time_is_refused_until_series_can_be_scheduled(phrase: str) -> None:
-    err = error(f"13692206627 into conf 42 {phrase}")
-    assert err.problem is ParseProblem.RECURRING
+def test_a_recurring_time_makes_a_series_whose_first_occurrence_is_the_time(phrase: str, rule: str, first: str) -> None:
+    d = draft(f"13692206627 into conf 42 {phrase}")
+    assert d.recurrence is not None
+    assert d.recurrence.rule == rule and d.recurrence.zone == "Asia/Shanghai"
+    assert d.when.at == datetime.fromisoformat(first).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert d.as_json()["rule"].startswith("DTSTART;TZID=Asia/Shanghai:")
+
+
+def test_a_one_off_time_makes_no_series() -> None:
+    assert draft("13692206627 into conf 42 tomorrow 9am").recurrence is None
 
 
 def test_invalid_numbers_are_all_listed_with_why() -> None:

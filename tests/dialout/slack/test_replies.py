@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialout.core.command import ParseError, parse_command, resolve_parties
+from bot.dialout.core.command import ParseError, ParseProblem, parse_command, resolve_parties
 from bot.dialout.slack.replies import build_parse_error
 from bot.kernel.people import UserProfile
 from tests.dialout.core.test_command import CTX, draft
@@ -23,7 +23,8 @@ CASES = [
     "13692206627 into conf 42 sometime",
     "13692206627 into conf 42 2026-11-01 09:00",
     "13692206627 into conf 42 tomorrow",
-    "13692206627 into conf 42 every weekday 9:30",
+    "13692206627 into conf 42 every weekday",
+    "13692206627 into conf 42 every month on the 31st at 9am",
     "12345, +999 1234567 into conf 42",
     "bob into conf 42",
     "@amy into conf 42",
@@ -57,7 +58,7 @@ def test_missing_phone_renders_one_line_per_person(locale: str) -> None:
     assert rendered.count("<@U1>") == 1 and rendered.count("<@U2>") == 1
 
 
-@pytest.mark.parametrize(("locale", "words"), [("en", "can't be scheduled yet"), ("zh", "还不能安排")])
-def test_a_recurring_time_is_refused_with_a_one_off_example(locale: str, words: str) -> None:
-    rendered = build_parse_error(_error_for("13692206627 into conf 42 every weekday at 9:30"), locale)
+@pytest.mark.parametrize(("locale", "words"), [("en", "start a series"), ("zh", "新建一个系列")])
+def test_an_invite_edited_to_a_recurring_time_is_refused_with_both_ways_forward(locale: str, words: str) -> None:
+    rendered = build_parse_error(ParseError(ParseProblem.RECURRING, {"phrase": "every weekday at 9:30"}), locale)
     assert words in rendered and ("tomorrow 9:30" in rendered or "明天上午9:30" in rendered)
