@@ -21,13 +21,16 @@ from bot.dialout import webhooks
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import CancelsCalls, Provider
+from bot.dialout.core.reminders import ReminderService
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
+from bot.dialout.reminder_store import SqlReminderStore
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home
+from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home, reminders
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
+from bot.dialout.slack.reminders import OutboxReminderPoster, ReminderSender
 from bot.dialout.status_applier import StatusApplier
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
@@ -95,6 +98,7 @@ def register_invite_sender(
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
     InviteSender(worker, outbox, store, clock, infos, render, hangs_up, directory).register()
+    ReminderSender(worker, store, clock, settings.default_locale).register()
 
 
 @dataclass
@@ -118,6 +122,7 @@ class DialoutFeature:
     default_locale: str
     leadership: Leadership  # only the leading replica runs `scheduler`
     announcer: Announcer  # how a follower's `scheduler` tells the leader
+    reminders: ReminderService  # posts reminders from the leader's watch loop; serves Postpone
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -152,6 +157,7 @@ class DialoutFeature:
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        reminders.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         home.register(app, publisher=self.home)
 
     async def start(self) -> None:
@@ -171,8 +177,13 @@ class DialoutFeature:
 
     async def _lead(self) -> None:
         """Elected: start the clock and rebuild its jobs from the rows (the last leader's died with it)."""
-        self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self.invites.watch)
+        self.scheduler.start(fire=self.invites.fire, reconcile=self.invites.rebuild, watch=self._watch)
         await self.invites.rebuild()
+
+    async def _watch(self) -> None:
+        """The leader's one-second round: open calls, then reminders whose time has come."""
+        await self.invites.watch()
+        await self.reminders.remind_due()
 
     async def _revisit(self, payload: str) -> None:
         """A follower stored or changed invite `payload`: decide it from its row."""
@@ -239,10 +250,18 @@ def build_dialout(
         default_locale=settings.default_locale,
         default_tz=settings.default_tz,
         admin_group=settings.invite_admin_group,
+        reminder_minutes=settings.reminder_minutes,
+    )
+    reminder_service = ReminderService(
+        SqlReminderStore(store.engine),
+        scheduler,
+        notifier,
+        OutboxReminderPoster(notifier.outbox, clock, notifier.wake),
+        clock,
     )
     directory = SlackDirectory(slack_client)
     groups = SlackUserGroups(slack_client)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups)
+    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups, reminder_service)
     facts = workspace_facts(settings, providers)
     home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts)
 
@@ -270,6 +289,7 @@ def build_dialout(
         settings.default_locale,
         leadership,
         announcer,
+        reminder_service,
         tuple(subcommands),
     )
 

@@ -67,6 +67,8 @@ def invite_from_row(row: Any) -> Invite:
         source_text=row.source_text,
         request_key=row.request_key,
         fired_by=row.fired_by,
+        remind_minutes=row.remind_minutes,
+        reminded_at=row.reminded_at,
     )
 
 
@@ -152,6 +154,7 @@ class SqlInviteStore:
                     created_at=now,
                     source_text=invite.source_text,
                     request_key=invite.request_key,
+                    remind_minutes=invite.remind_minutes,
                 )
             )
             assert result.inserted_primary_key is not None

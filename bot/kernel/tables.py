@@ -71,6 +71,8 @@ class InviteRow(SQLModel, table=True):
     # What asked for it ("inbox:17"): carrying out the same acknowledged command again finds this row.
     request_key: str | None = Field(default=None, unique=True)
     fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
+    remind_minutes: int | None = None  # its reminder comes this long before the run; 0/None: none
+    reminded_at: datetime | None = _utc(nullable=True)  # the reminder's claim: posted once per run
 
 
 class CallAttemptRow(SQLModel, table=True):

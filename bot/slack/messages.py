@@ -14,6 +14,7 @@ from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
+from bot.dialout.slack.reminder_messages import REMINDER_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -538,6 +539,7 @@ CATALOGUE.update(INBOUND_MESSAGES)
 # The invite buttons' sentences live with them (dialout/slack/button_messages.py).
 CATALOGUE.update(BUTTON_MESSAGES)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
+CATALOGUE.update(REMINDER_MESSAGES)  # reminders and Postpone (dialout/slack/reminder_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
 

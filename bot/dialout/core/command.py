@@ -84,6 +84,7 @@ class ParseProblem(StrEnum):
     BAD_BUTTON = "bad_button"
     COMMAND_TOO_LONG = "command_too_long"
     FIELD_TOO_LONG = "field_too_long"
+    BAD_REMIND = "bad_remind"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class InviteDraft:
     max_duration_s: int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)  # E.164 → the name written with it (the form)
+    remind_minutes: int | None = None  # `remind 15m` (0: `remind off`); None: the workspace default
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -175,6 +177,16 @@ _VIA = re.compile(r"(?:\b(?:via|using|through|with)\s+|(?:通过|使用|经由|�
 _BAD_DURATION = r"\d+(?:\.\d+)?(?:\s*[^\s\d]+)?|\S+"
 _MAX = re.compile(rf"(?:\bmax(?:imum)?\b|最长|最多|时长|限时)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
 _BEFORE = re.compile(rf"(?:\bbefore\b|提前)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
+# `remind 15m`, `remind me 1h before`, `remind off`; 提前15分钟提醒, 提醒15分钟, 不提醒. Taken before
+# `before`/提前 (a provider option) so that 提前…提醒 is read as the reminder.
+_REMIND = re.compile(
+    rf"\bremind(?:\s+me)?\s*[:：=]?\s*(?P<d>{DURATION}|off|none|no|{_BAD_DURATION})(?:\s+before\b)?"
+    rf"|提前\s*(?P<zd>{DURATION}|半小时|{_BAD_DURATION}?)\s*提醒"
+    rf"|提醒\s*[:：]?\s*(?P<zd2>{DURATION}|半小时)"
+    r"|(?P<off>不(?:要|用)?提醒)",
+    re.I,
+)
+MAX_REMIND_S = 24 * 3600
 _KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _HELP_WORDS = {"", "help", "?", "-h", "--help", "帮助", "幫助", "说明", "用法"}
@@ -223,6 +235,7 @@ class _Options:
     provider: str | None = None
     max_duration_s: int | None = None
     before: str | None = None
+    remind_minutes: int | None = None
     pairs: dict[str, str] = field(default_factory=dict)
 
 
@@ -248,7 +261,19 @@ def _take_options(text: str) -> tuple[_Options, str]:
         found.before = str(seconds // 60)
         return " "
 
+    def remind(match: re.Match[str]) -> str:
+        written = match["d"] or match["zd"] or match["zd2"] or ""
+        if match["off"] or written.lower() in {"off", "none", "no"}:
+            found.remind_minutes = 0
+            return " "
+        seconds = parse_duration(written) if written else None
+        if seconds is None or not 60 <= seconds <= MAX_REMIND_S:
+            raise ParseError(ParseProblem.BAD_REMIND, {"text": match.group(0).strip()[:40]})
+        found.remind_minutes = seconds // 60
+        return " "
+
     text = _take_pairs(text, found.pairs)
+    text = _REMIND.sub(remind, text)
     text = _VIA.sub(via, text)
     text = _MAX.sub(max_, text)
     text = _BEFORE.sub(before, text)
@@ -467,6 +492,7 @@ def _finish(
         rooms=tuple(rooms),
         max_duration_s=options.max_duration_s,
         options=valid_options,
+        remind_minutes=options.remind_minutes,
     )
 
 

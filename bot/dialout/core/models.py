@@ -80,6 +80,8 @@ class Invite:
     source_text: str = ""
     request_key: str | None = None  # the acknowledged command that made it: made once however often carried out
     fired_by: str | None = None  # who pressed Dial now (None: it was dialled at its time)
+    remind_minutes: int | None = None  # its reminder is posted this long before the run (0/None: none)
+    reminded_at: datetime | None = None  # when its reminder was claimed (sent once per run)
 
 
 @dataclass(frozen=True)

@@ -429,6 +429,7 @@ class NoticeKind(StrEnum):
     REDIAL = "redial"  # someone pressed Redial failed: new calls for those who failed
     EDITED = "edited"  # someone edited the invite (moved it, changed its parties or settings)
     PEOPLE_ADDED = "people_added"  # someone pressed Add people
+    POSTPONED = "postponed"  # someone pressed Postpone on the reminder (core/reminders.py)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from bot.dialout.core.outcomes import (
     RedialOutcome,
 )
 from bot.dialout.core.ports import ProviderInfo, SecondsRange
+from bot.dialout.core.reminders import PostponeOutcome, ReminderService
 from bot.kernel.feature import Asker
 from bot.kernel.people import Party, UserProfile
 from bot.kernel.phone import DialingPolicy
@@ -132,7 +133,7 @@ class ButtonReply:
 
     locale: str
     invite_id: int
-    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome | EditOutcome | AddPeopleOutcome
+    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome | EditOutcome | AddPeopleOutcome | PostponeOutcome
     who_may: WhoMay | None = None  # set when the presser was refused
 
 
@@ -297,6 +298,7 @@ class RequestRules:
     default_locale: str = "en"
     default_tz: str = "UTC"
     admin_group: str = ""  # Slack user group whose members may act on anyone's invite, besides admins
+    reminder_minutes: int = 10  # an invite's reminder comes this long before its run unless it says (0: none)
 
 
 class DialRequests:
@@ -311,8 +313,10 @@ class DialRequests:
         rules: RequestRules,
         locale_of: Callable[[str | None, str], str],
         groups: UserGroups,
+        reminders: ReminderService | None = None,
     ) -> None:
         self._invites = invites
+        self._reminders = reminders
         self._directory = directory
         self._groups = groups
         self._providers = providers
@@ -463,6 +467,13 @@ class DialRequests:
         """The Dial now button: fire a scheduled invite early."""
         profile = await self._asker_profile(user_id)
         outcome = await self._invites.dial_now(invite_id, await self._actor(user_id, profile))
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def postpone(self, invite_id: int, user_id: str) -> ButtonReply:
+        """The reminder's Postpone button: the run moves 10 minutes later."""
+        assert self._reminders is not None, "reminders are wired in build_dialout"
+        profile = await self._asker_profile(user_id)
+        outcome = await self._reminders.postpone(invite_id, await self._actor(user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
@@ -624,6 +635,7 @@ class DialRequests:
             created_at=now,
             source_text=text,
             request_key=request_key,
+            remind_minutes=self._rules.reminder_minutes if draft.remind_minutes is None else draft.remind_minutes,
         )
         saved = await self._invites.schedule(invite, parties)
         return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)

@@ -20,6 +20,7 @@ from typing import Any
 from bot.dialout.core.models import Invite, InviteStatus
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
 from bot.dialout.slack.editing import build_edit_notice, build_people_added_notice
+from bot.dialout.slack.reminders import build_postponed_notice
 from bot.dialout.slack.thread import (
     View,
     build_failures,
@@ -60,6 +61,7 @@ class OutboxNotifier:
     def __init__(self, outbox: SqlOutbox, clock: Clock, failures_quiet_s: float = FAILURES_QUIET_S) -> None:
         """`failures_quiet_s`: how long no new failure must arrive before the failures reply goes out."""
         self._outbox = outbox
+        self.outbox = outbox  # reminders queue their own rows on it (dialout/slack/reminders.py)
         self._clock = clock
         self._quiet = timedelta(seconds=failures_quiet_s)
         self.wake = asyncio.Event()
@@ -304,6 +306,8 @@ class InviteSender:
             return build_edit_notice(params, invite, locale)
         if notice.kind is NoticeKind.PEOPLE_ADDED:
             return build_people_added_notice(params, invite, locale)
+        if notice.kind is NoticeKind.POSTPONED:
+            return build_postponed_notice(dict(params), invite, by, locale)
         if notice.kind is NoticeKind.UNKNOWN_OUTCOME:
             attempt = await self._store.get_attempt(int(params.get("attempt_id", 0)))
             who = describe_party(attempt, view) if attempt else "?"

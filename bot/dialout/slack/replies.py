@@ -14,6 +14,7 @@ from bot.dialout.core.outcomes import (
     HangUpOutcome,
     RedialOutcome,
 )
+from bot.dialout.core.reminders import PostponeOutcome
 from bot.dialout.core.requests import (
     ButtonReply,
     CancelReply,
@@ -86,6 +87,7 @@ _BUTTON_KEYS = {
     HangUpOutcome: "hang_up",
     EditOutcome: "edit",
     AddPeopleOutcome: "add_people",
+    PostponeOutcome: "postpone",
 }
 
 

@@ -1,0 +1,51 @@
+"""The sentences of reminders (the reply before a run, its buttons, Postpone), in English and Chinese.
+
+A plain dict, merged into the one catalogue by bot/slack/messages.py.
+"""
+
+from __future__ import annotations
+
+REMINDER_MESSAGES: dict[str, dict[str, str]] = {
+    "reminder.text": {
+        "en": "<@{user}> Reminder: invite #{id} dials {count} into {target} in {minutes} min, at {at}.",
+        "zh": "<@{user}> 提醒：第 {id} 号邀请将在 {minutes} 分钟后（{at}）拨打{count}加入{target}。",
+    },
+    "reminder.one_off": {
+        "en": "This invite runs once: Skip cancels it.",
+        "zh": "此邀请只运行一次：跳过即取消它。",
+    },
+    "button.postpone": {"en": "Postpone 10 min", "zh": "推迟 10 分钟"},
+    "button.skip": {"en": "Skip", "zh": "跳过"},
+    "button.skip_confirm_title": {"en": "Skip this run?", "zh": "跳过这次？"},
+    "button.skip_confirm_text": {
+        "en": "This invite runs once, so skipping it cancels it: nobody is called.",
+        "zh": "此邀请只运行一次，跳过即取消：不会拨打任何人。",
+    },
+    "button.skip_confirm_yes": {"en": "Skip", "zh": "跳过"},
+    "button.skip_confirm_no": {"en": "Keep it", "zh": "保留"},
+    "postpone.postponed": {
+        "en": "Invite #{id} is postponed by 10 minutes.",
+        "zh": "第 {id} 号邀请已推迟 10 分钟。",
+    },
+    "postpone.not_found": {"en": "There is no invite #{id}.", "zh": "没有第 {id} 号邀请。"},
+    "postpone.already_dialled": {
+        "en": "Invite #{id} has already been dialled; it was not postponed.",
+        "zh": "第 {id} 号邀请已经拨打，无法推迟。",
+    },
+    "postpone.already_over": {
+        "en": "Invite #{id} is no longer scheduled (cancelled or missed); nothing was postponed.",
+        "zh": "第 {id} 号邀请已不在计划中（已取消或已错过），未做推迟。",
+    },
+    "postpone.changed": {
+        "en": "Invite #{id} was changed meanwhile; nothing was postponed. Look at its thread and try again.",
+        "zh": "第 {id} 号邀请刚被修改，未做推迟。请查看其消息串后重试。",
+    },
+    "notice.postponed": {
+        "en": "Postponed {minutes} min by {by}: now at {at}.",
+        "zh": "已由 {by} 推迟 {minutes} 分钟：现在为 {at}。",
+    },
+    "parse.bad_remind": {
+        "en": "I couldn't read the reminder `{text}`: write `remind 15m` (up to a day before), or `remind off`.",
+        "zh": "无法识别提醒设置 `{text}`：请写 `提前15分钟提醒`（最多提前一天），或 `不提醒`。",
+    },
+}
