@@ -31,6 +31,7 @@ from bot.dialout.slack import actions, commands, edit_listeners, form_listeners,
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.slack.reminders import OutboxReminderPoster, ReminderSender
+from bot.dialout.slack.run_summary import ReportSender
 from bot.dialout.status_applier import StatusApplier
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
@@ -271,6 +272,7 @@ def build_dialout(
             await home_publisher.refresh_for(slack_client, invite)
 
     worker.add_handler(InviteRow.HOME, refresh_home)
+    ReportSender(worker, store, slack_client, settings.mask_numbers, settings.default_locale).register()
     return DialoutFeature(
         store,
         providers,

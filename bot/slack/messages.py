@@ -15,6 +15,7 @@ from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
 from bot.dialout.slack.reminder_messages import REMINDER_MESSAGES
+from bot.dialout.slack.run_messages import RUN_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -540,6 +541,7 @@ CATALOGUE.update(INBOUND_MESSAGES)
 CATALOGUE.update(BUTTON_MESSAGES)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
 CATALOGUE.update(REMINDER_MESSAGES)  # reminders and Postpone (dialout/slack/reminder_messages.py)
+CATALOGUE.update(RUN_MESSAGES)  # a run's summary details and CSV (dialout/slack/run_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
 

@@ -21,6 +21,7 @@ from bot.dialout.core.models import Invite, InviteStatus
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
 from bot.dialout.slack.editing import build_edit_notice, build_people_added_notice
 from bot.dialout.slack.reminders import build_postponed_notice
+from bot.dialout.slack.run_summary import ReportRow, build_run_details, wants_csv
 from bot.dialout.slack.thread import (
     View,
     build_failures,
@@ -68,7 +69,7 @@ class OutboxNotifier:
 
     async def _enqueue(
         self,
-        kind: InviteRow,
+        kind: OutboxKind,
         invite_id: int,
         *,
         coalesce: bool,
@@ -117,6 +118,8 @@ class OutboxNotifier:
             coalesce=False,
             payload={"kind": notice.kind.value, "params": dict(notice.params)},
         )
+        if notice.kind is NoticeKind.SUMMARY:  # its CSV (large runs only) follows it in the thread
+            await self._enqueue(ReportRow.REPORT, invite_id, coalesce=True)
 
 
 @dataclass(frozen=True)
@@ -286,7 +289,9 @@ class InviteSender:
         locale = view.locale
         by = describe_user(str(params.get("by") or "?"), view)
         if notice.kind is NoticeKind.SUMMARY:
-            return build_summary(invite, await self._store.attempts(invite.id), view)
+            attempts = await self._store.attempts(invite.id)
+            details = build_run_details(attempts, view, with_csv=wants_csv(attempts))
+            return "\n".join([build_summary(invite, attempts, view), *details])
         if notice.kind is NoticeKind.LATE:
             return t("notice.late", locale, minutes=max(1, round(params.get("late_by_s", 0) / 60)))
         if notice.kind is NoticeKind.MISSED:
