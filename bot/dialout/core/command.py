@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.dialout.core.models import Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
+from bot.dialout.core.profile_region import profile_policy
 from bot.kernel.lexing import (
     DURATION,
     MENTION,
@@ -537,7 +538,7 @@ def resolve_parties(
         if profile is None or profile.deleted or profile.is_bot or not profile.phone:
             missing.append({"user_id": user_id, "why": "no_phone" if profile else "unknown_user", "name": name})
             continue
-        number = normalise(profile.phone, policy)
+        number = normalise(profile.phone, profile_policy(profile, policy))  # their zone's region first
         if not isinstance(number, str):
             missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone, "name": name})
             continue

@@ -56,6 +56,7 @@ from bot.dialout.core.outcomes import (
     RedialOutcome,
 )
 from bot.dialout.core.ports import ProviderInfo, SecondsRange
+from bot.dialout.core.profile_region import assumed_regions
 from bot.dialout.core.reminders import PostponeOutcome, ReminderService
 from bot.kernel.feature import Asker
 from bot.kernel.people import Party, UserProfile
@@ -107,6 +108,7 @@ class ScheduledReply:
     invite: Invite
     count: int
     provider_title: str
+    assumed_regions: Mapping[str, str] = field(default_factory=dict)  # user → region their number was read in
 
 
 @dataclass(frozen=True)
@@ -638,4 +640,6 @@ class DialRequests:
             remind_minutes=self._rules.reminder_minutes if draft.remind_minutes is None else draft.remind_minutes,
         )
         saved = await self._invites.schedule(invite, parties)
-        return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)
+        profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory
+        assumed = assumed_regions(draft.mentions, profiles, self._rules.policy)
+        return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider, assumed)

@@ -44,6 +44,11 @@ REMINDER_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Postponed {minutes} min by {by}: now at {at}.",
         "zh": "已由 {by} 推迟 {minutes} 分钟：现在为 {at}。",
     },
+    # Profile phones read in their owner's zone (dialout/core/profile_region.py): one sentence, kept here.
+    "scheduled.assumed_region": {
+        "en": "<@{user}>'s profile number has no country code: read as a number in {region} (their Slack time zone).",
+        "zh": "<@{user}> 的资料号码没有国家代码：已按其 Slack 时区当作{region}号码。",
+    },
     "parse.bad_remind": {
         "en": "I couldn't read the reminder `{text}`: write `remind 15m` (up to a day before), or `remind off`.",
         "zh": "无法识别提醒设置 `{text}`：请写 `提前15分钟提醒`（最多提前一天），或 `不提醒`。",

@@ -120,12 +120,21 @@ def build_reply(reply: Reply | ButtonReply, now: datetime, mask_numbers: bool) -
         return t(f"cancel.{reply.outcome.value}", reply.locale, id=reply.invite_id)
     assert isinstance(reply, ScheduledReply)
     view = View(locale=reply.locale, mask_numbers=mask_numbers, now=now)
-    return t(
-        "scheduled",
-        reply.locale,
-        id=reply.invite.id,
-        count=describe_count(reply.invite, reply.count, reply.locale),
-        target=describe_target(reply.invite, reply.locale),
-        provider=reply.provider_title,
-        when=describe_when(reply.invite, view),
+    assumed = [
+        t("scheduled.assumed_region", reply.locale, user=user, region=_region(region, reply.locale))
+        for user, region in reply.assumed_regions.items()
+    ]
+    return " ".join(
+        [
+            t(
+                "scheduled",
+                reply.locale,
+                id=reply.invite.id,
+                count=describe_count(reply.invite, reply.count, reply.locale),
+                target=describe_target(reply.invite, reply.locale),
+                provider=reply.provider_title,
+                when=describe_when(reply.invite, view),
+            ),
+            *assumed,
+        ]
     )
