@@ -30,7 +30,7 @@ from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home, reminders
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
-from bot.dialout.slack.reminders import OutboxReminderPoster, ReminderSender
+from bot.dialout.slack.reminders import OutboxReminderPoster, PersonReminderSender, ReminderSender
 from bot.dialout.slack.run_summary import ReportSender
 from bot.dialout.status_applier import StatusApplier
 from bot.dialout.store import SqlInviteStore
@@ -255,6 +255,7 @@ def build_dialout(
     )
     reminder_service = ReminderService(
         SqlReminderStore(store.engine),
+        store,
         scheduler,
         notifier,
         OutboxReminderPoster(notifier.outbox, clock, notifier.wake),
@@ -273,6 +274,9 @@ def build_dialout(
 
     worker.add_handler(InviteRow.HOME, refresh_home)
     ReportSender(worker, store, slack_client, settings.mask_numbers, settings.default_locale).register()
+    PersonReminderSender(
+        worker, store, slack_client, directory, settings.mask_numbers, settings.default_locale
+    ).register()
     return DialoutFeature(
         store,
         providers,

@@ -69,6 +69,7 @@ def invite_from_row(row: Any) -> Invite:
         fired_by=row.fired_by,
         remind_minutes=row.remind_minutes,
         reminded_at=row.reminded_at,
+        remind_dm=bool(row.remind_dm),
     )
 
 
@@ -155,6 +156,7 @@ class SqlInviteStore:
                     source_text=invite.source_text,
                     request_key=invite.request_key,
                     remind_minutes=invite.remind_minutes,
+                    remind_dm=invite.remind_dm,
                 )
             )
             assert result.inserted_primary_key is not None

@@ -444,6 +444,21 @@ class SlackEmulator:
         self._notify()
         return {"ok": True, "files": [{"id": f.id, "title": f.title, "name": f.filename} for f, _ in shared]}
 
+    def _api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A direct message with one user (the same channel each time), which the bot may then post in."""
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if len(users) != 1 or users[0] not in self.users:
+            return {"ok": False, "error": "user_not_found" if users else "users_list_not_supplied"}
+        channel_id = "D" + users[0].removeprefix("U")
+        if channel_id not in self.channels:
+            self.add_channel(channel_id, users[0])
+            self.channels[channel_id].update(is_channel=False, is_im=True, user=users[0])
+        return {"ok": True, "channel": {"id": channel_id}}
+
+    def direct_messages(self, user: str) -> list[Message]:
+        """What the bot posted in its direct message with `user`."""
+        return list(self.messages.get("D" + user.removeprefix("U"), []))
+
     def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user", "")))
         if user is None:

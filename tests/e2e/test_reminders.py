@@ -153,3 +153,44 @@ async def test_a_bad_reminder_is_refused_and_nothing_is_scheduled(harness: Harne
     await harness.dial("13800138001 into conf 42 in 2 hours remind 3d", user=LI)
     assert "提前15分钟提醒" in await harness.wait_ephemeral(LI)
     assert await harness.services.store.recent_invites(CHANNEL, 5) == []
+
+
+async def test_remind_dm_messages_each_mentioned_person_and_skip_me_withdraws_only_their_call(test_db) -> None:
+    clock = MovableClock()
+    async with Harness(test_db, clock=clock) as harness:
+        invite = await scheduled(harness, f"<@{BOB}>, <@{LI}>, 13800138001 into conf 42 in 2 hours remind dm")
+        assert invite.remind_dm
+        clock.advance(hours=1, minutes=51)
+        await reminder_of(harness, invite)
+        await wait_for(
+            lambda: len(harness.emulator.direct_messages(BOB)) == len(harness.emulator.direct_messages(LI)) == 1,
+            what="a DM to each mentioned person",
+        )
+        assert harness.emulator.direct_messages(AMY) == []  # the creator has the thread reply
+        to_bob = harness.emulator.direct_messages(BOB)[0]
+        assert to_bob.text.startswith("You'll be called at ")
+        assert to_bob.text.endswith(" on 139****0011 for conference 42 (invite #1).")
+        assert harness.emulator.direct_messages(LI)[0].text.startswith("将于 ")
+        await click(harness, to_bob, ids.SKIP_ME_ACTION, LI)
+        assert await harness.wait_ephemeral(LI) == "第 1 号邀请中的这通电话不是你的：只有被呼叫的人可以跳过。"
+        await click(harness, to_bob, ids.SKIP_ME_ACTION, BOB)
+        assert await harness.wait_ephemeral(BOB) == "You won't be called for invite #1; everyone else still is."
+        await click(harness, to_bob, ids.SKIP_ME_ACTION, BOB)
+        assert (await harness.wait_ephemeral(BOB, 2)).startswith("Your call of invite #1 is no longer scheduled")
+        await wait_for(
+            lambda: "bob asked not to be called this time." in harness.replies_text(invite), what="the thread notice"
+        )
+        await click(harness, harness.parents()[0], ids.DIAL_NOW_ACTION, AMY)
+        await harness.wait_done()
+        assert harness.sandbox_dials("+8613900000011") == 0
+        assert harness.sandbox_dials("+8613900000002") == 1 and harness.sandbox_dials("+8613800138001") == 1
+
+
+async def test_without_remind_dm_nobody_gets_a_direct_message(test_db) -> None:
+    clock = MovableClock()
+    async with Harness(test_db, clock=clock) as harness:
+        invite = await scheduled(harness, f"<@{BOB}> into conf 42 in 2 hours")
+        clock.advance(hours=1, minutes=51)
+        await reminder_of(harness, invite)
+        await harness.wait_watch_rounds(3)
+        assert harness.emulator.direct_messages(BOB) == [] and harness.emulator.calls["conversations.open"] == 0

@@ -130,6 +130,7 @@ class InviteDraft:
     options: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)  # E.164 → the name written with it (the form)
     remind_minutes: int | None = None  # `remind 15m` (0: `remind off`); None: the workspace default
+    remind_dm: bool = False  # `remind dm` (私信提醒): each mentioned person is reminded by direct message
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -187,6 +188,7 @@ _REMIND = re.compile(
     r"|(?P<off>不(?:要|用)?提醒)",
     re.I,
 )
+_REMIND_DM = re.compile(r"\bremind\s+(?:by\s+)?dms?\b|私信提醒", re.I)
 MAX_REMIND_S = 24 * 3600
 _KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
@@ -237,6 +239,7 @@ class _Options:
     max_duration_s: int | None = None
     before: str | None = None
     remind_minutes: int | None = None
+    remind_dm: bool = False
     pairs: dict[str, str] = field(default_factory=dict)
 
 
@@ -273,7 +276,12 @@ def _take_options(text: str) -> tuple[_Options, str]:
         found.remind_minutes = seconds // 60
         return " "
 
+    def remind_dm(_match: re.Match[str]) -> str:
+        found.remind_dm = True
+        return " "
+
     text = _take_pairs(text, found.pairs)
+    text = _REMIND_DM.sub(remind_dm, text)
     text = _REMIND.sub(remind, text)
     text = _VIA.sub(via, text)
     text = _MAX.sub(max_, text)
@@ -494,6 +502,7 @@ def _finish(
         max_duration_s=options.max_duration_s,
         options=valid_options,
         remind_minutes=options.remind_minutes,
+        remind_dm=options.remind_dm,
     )
 
 

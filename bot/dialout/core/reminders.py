@@ -8,7 +8,9 @@ conditional UPDATE before the reply is queued, so a restart or a second replica 
 twice (a crash between the claim and the queueing loses that one reminder: at most once).
 
 Dial now and Skip are the thread parent's own Dial now and Cancel (the same claims and the same
-permission rule); only Postpone is new, and it lives here.
+permission rule); only Postpone is new, and it lives here. An invite made with `remind dm` also
+sends each mentioned Slack user a direct message with Skip me, which withdraws only their own
+call (through the same claim as cancelling: a call already sent is never withdrawn).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Protocol
 
 from bot.dialout.core.models import Invite, InviteStatus
 from bot.dialout.core.outcomes import Actor, may_act
-from bot.dialout.core.ports import Notice, NoticeKind, Notifier, Scheduler
+from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, Scheduler
 from bot.kernel.ports import Clock
+from bot.kernel.states import CallState
 
 MAX_REMIND_MINUTES = 24 * 60  # `remind` accepts up to a day ahead
+DM_REMIND_MINUTES = 10  # `remind dm` where the workspace has reminders off and the command gave no time
 POSTPONE_MINUTES = 10  # what the reminder's Postpone button adds to the run's time
 
 
@@ -47,6 +51,19 @@ class ReminderPoster(Protocol):
     """Queues the reminder reply of an invite (the Slack layer renders it from the row)."""
 
     async def remind(self, invite_id: int) -> None: ...
+    async def remind_person(self, invite_id: int, attempt_id: int) -> None:
+        """Queue the direct message to the Slack user called by `attempt_id` (their own Skip me)."""
+        ...
+
+
+class SkipMeOutcome(StrEnum):
+    """What a person's Skip me (in their reminder DM) achieved."""
+
+    SKIPPED = "skipped"
+    NOT_FOUND = "not_found"
+    NOT_YOURS = "not_yours"  # the call is someone else's: only the person called may skip it
+    ALREADY_DIALLED = "already_dialled"  # the run started (their call was sent, or is being)
+    ALREADY_OVER = "already_over"  # cancelled, missed, or their call was already withdrawn
 
 
 class PostponeOutcome(StrEnum):
@@ -58,6 +75,14 @@ class PostponeOutcome(StrEnum):
     ALREADY_DIALLED = "already_dialled"  # the scheduler or Dial now fired it first
     ALREADY_OVER = "already_over"  # cancelled (skipped) or missed meanwhile
     CHANGED = "changed"  # moved by someone else between the read and the write (nothing postponed)
+
+
+def remind_minutes(asked: int | None, dm: bool, workspace_default: int) -> int:
+    """An invite's reminder lead time: what its command said, else the workspace's; asking for DMs
+    where the workspace has reminders off still reminds (DM_REMIND_MINUTES)."""
+    if asked is not None:
+        return asked
+    return workspace_default or (DM_REMIND_MINUTES if dm else 0)
 
 
 def reminder_at(invite: Invite) -> datetime | None:
@@ -92,6 +117,7 @@ class ReminderService:
     def __init__(
         self,
         store: ReminderStore,
+        invites: InviteStore,
         scheduler: Scheduler,
         notifier: Notifier,
         poster: ReminderPoster,
@@ -99,6 +125,7 @@ class ReminderService:
         postpone_minutes: int = POSTPONE_MINUTES,
     ) -> None:
         self._store = store
+        self._invites = invites
         self._scheduler = scheduler
         self._notifier = notifier
         self._poster = poster
@@ -115,8 +142,34 @@ class ReminderService:
                 continue
             if await self._store.claim_reminder(invite.id, invite.due_at, now):
                 await self._poster.remind(invite.id)
+                if invite.remind_dm:
+                    await self._remind_people(invite.id)
                 sent += 1
         return sent
+
+    async def _remind_people(self, invite_id: int) -> None:
+        for attempt in await self._invites.attempts(invite_id):
+            waiting = attempt.state is CallState.QUEUED and attempt.sent_at is None
+            if attempt.party.slack_user_id and waiting and attempt.id is not None:
+                await self._poster.remind_person(invite_id, attempt.id)
+
+    async def skip_me(self, invite_id: int, attempt_id: int, user_id: str) -> SkipMeOutcome:
+        """Withdraw one person's call from a scheduled run, by that person (their reminder DM's Skip me)."""
+        invite = await self._store.get_invite(invite_id)
+        attempt = await self._invites.get_attempt(attempt_id)
+        if invite is None or attempt is None or attempt.invite_id != invite_id:
+            return SkipMeOutcome.NOT_FOUND
+        if attempt.party.slack_user_id != user_id:
+            return SkipMeOutcome.NOT_YOURS
+        if invite.status is not InviteStatus.SCHEDULED:
+            return SkipMeOutcome(_stale(invite.status).value)
+        if not await self._invites.cancel_unsent(attempt_id, self._clock.now()):
+            fresh = await self._invites.get_attempt(attempt_id)
+            sent = fresh is not None and fresh.state is not CallState.CANCELLED
+            return SkipMeOutcome.ALREADY_DIALLED if sent else SkipMeOutcome.ALREADY_OVER
+        await self._notifier.notice(invite_id, Notice(NoticeKind.SKIPPED_ME, {"by": user_id}))
+        await self._notifier.calls_changed(invite_id)
+        return SkipMeOutcome.SKIPPED
 
     async def postpone(self, invite_id: int, actor: Actor) -> PostponeOutcome:
         """Move a scheduled run `postpone_minutes` later (its job too), by the creator or a privileged user."""

@@ -57,7 +57,7 @@ from bot.dialout.core.outcomes import (
 )
 from bot.dialout.core.ports import ProviderInfo, SecondsRange
 from bot.dialout.core.profile_region import assumed_regions
-from bot.dialout.core.reminders import PostponeOutcome, ReminderService
+from bot.dialout.core.reminders import PostponeOutcome, ReminderService, SkipMeOutcome, remind_minutes
 from bot.kernel.feature import Asker
 from bot.kernel.people import Party, UserProfile
 from bot.kernel.phone import DialingPolicy
@@ -135,7 +135,15 @@ class ButtonReply:
 
     locale: str
     invite_id: int
-    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome | EditOutcome | AddPeopleOutcome | PostponeOutcome
+    outcome: (
+        DialNowOutcome
+        | RedialOutcome
+        | HangUpOutcome
+        | EditOutcome
+        | AddPeopleOutcome
+        | PostponeOutcome
+        | SkipMeOutcome
+    )
     who_may: WhoMay | None = None  # set when the presser was refused
 
 
@@ -478,6 +486,13 @@ class DialRequests:
         outcome = await self._reminders.postpone(invite_id, await self._actor(user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
+    async def skip_me(self, invite_id: int, attempt_id: int, user_id: str) -> ButtonReply:
+        """Skip me in a reminder DM: only the presser's own call is withdrawn."""
+        assert self._reminders is not None, "reminders are wired in build_dialout"
+        profile = await self._asker_profile(user_id)
+        outcome = await self._reminders.skip_me(invite_id, attempt_id, user_id)
+        return ButtonReply(self._locale(profile), invite_id, outcome)
+
     async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Hang up all button: end every open call of a dialling invite."""
         profile = await self._asker_profile(user_id)
@@ -637,7 +652,8 @@ class DialRequests:
             created_at=now,
             source_text=text,
             request_key=request_key,
-            remind_minutes=self._rules.reminder_minutes if draft.remind_minutes is None else draft.remind_minutes,
+            remind_minutes=remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes),
+            remind_dm=draft.remind_dm,
         )
         saved = await self._invites.schedule(invite, parties)
         profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory

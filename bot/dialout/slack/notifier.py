@@ -313,6 +313,8 @@ class InviteSender:
             return build_people_added_notice(params, invite, locale)
         if notice.kind is NoticeKind.POSTPONED:
             return build_postponed_notice(dict(params), invite, by, locale)
+        if notice.kind is NoticeKind.SKIPPED_ME:
+            return t("notice.skipped_me", locale, by=by)
         if notice.kind is NoticeKind.UNKNOWN_OUTCOME:
             attempt = await self._store.get_attempt(int(params.get("attempt_id", 0)))
             who = describe_party(attempt, view) if attempt else "?"

@@ -49,6 +49,29 @@ REMINDER_MESSAGES: dict[str, dict[str, str]] = {
         "en": "<@{user}>'s profile number has no country code: read as a number in {region} (their Slack time zone).",
         "zh": "<@{user}> 的资料号码没有国家代码：已按其 Slack 时区当作{region}号码。",
     },
+    "reminder.dm": {
+        "en": "You'll be called at {at} on {number} for {target} (invite #{id}).",
+        "zh": "将于 {at} 拨打你的号码 {number}，加入{target}（第 {id} 号邀请）。",
+    },
+    "button.skip_me": {"en": "Skip me", "zh": "不用呼我"},
+    "skip_me.skipped": {
+        "en": "You won't be called for invite #{id}; everyone else still is.",
+        "zh": "第 {id} 号邀请不会再拨打你；其他人照常拨打。",
+    },
+    "skip_me.not_found": {"en": "There is no invite #{id}.", "zh": "没有第 {id} 号邀请。"},
+    "skip_me.not_yours": {
+        "en": "This call of invite #{id} is someone else's: only the person called may skip it.",
+        "zh": "第 {id} 号邀请中的这通电话不是你的：只有被呼叫的人可以跳过。",
+    },
+    "skip_me.already_dialled": {
+        "en": "Invite #{id} has already been dialled; your call could not be withdrawn.",
+        "zh": "第 {id} 号邀请已经开始拨打，无法撤回你的电话。",
+    },
+    "skip_me.already_over": {
+        "en": "Your call of invite #{id} is no longer scheduled (cancelled, missed or skipped already).",
+        "zh": "第 {id} 号邀请中你的电话已不在计划中（已取消、已错过或已跳过）。",
+    },
+    "notice.skipped_me": {"en": "{by} asked not to be called this time.", "zh": "{by} 这次不接听，已撤回其电话。"},
     "parse.bad_remind": {
         "en": "I couldn't read the reminder `{text}`: write `remind 15m` (up to a day before), or `remind off`.",
         "zh": "无法识别提醒设置 `{text}`：请写 `提前15分钟提醒`（最多提前一天），或 `不提醒`。",

@@ -2,7 +2,10 @@
 
 The reminder is a reply in the invite's thread that mentions only the creator, with Dial now
 (the parent's own action, so the same claim and rule), Postpone 10 min and Skip (the parent's
-Cancel: an invite runs once, so skipping its run cancels it, and the button says so).
+Cancel: an invite runs once, so skipping its run cancels it, and the button says so). With
+`remind dm`, each mentioned Slack user also gets a direct message (conversations.open, then a
+post) in their own language and zone, with Skip me: one outbox row per person, so a retry never
+messages anyone twice.
 """
 
 from __future__ import annotations
@@ -15,19 +18,22 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dialout.core.models import Invite, InviteStatus, party_outcomes
+from bot.dialout.core.models import CallAttempt, Invite, InviteStatus, party_outcomes
 from bot.dialout.core.requests import DialRequests
-from bot.dialout.slack.actions import pressed_invite
+from bot.dialout.slack.actions import pressed_invite, pressed_value, presser
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.replies import build_reply
 from bot.dialout.slack.thread import describe_count, describe_target
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
-from bot.kernel.ports import Clock
+from bot.kernel.people import UserProfile
+from bot.kernel.phone import display
+from bot.kernel.ports import Clock, Directory, LookupFailed
 from bot.kernel.posting import NotReady
+from bot.kernel.states import CallState
 from bot.slack import ids
 from bot.slack.lines import format_local, slack_date
-from bot.slack.messages import t
+from bot.slack.messages import locale_of, t
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,7 @@ class ReminderRow(OutboxKind):
     """The outbox row of an invite's reminder reply."""
 
     REMINDER = "reminder"
+    PERSON = "reminder_dm"  # one mentioned person's direct message (payload: attempt_id)
 
 
 class OutboxReminderPoster:
@@ -54,6 +61,17 @@ class OutboxReminderPoster:
             thread_key=f"invite:{invite_id}",  # after the parent (it replies to it), before the run's replies
             invite_id=invite_id,
             coalesce_for=invite_id,
+        )
+        self._wake.set()
+
+    async def remind_person(self, invite_id: int, attempt_id: int) -> None:
+        await self._outbox.enqueue(
+            ReminderRow.PERSON,
+            self._clock.now(),
+            thread_key=f"invite:{invite_id}:dm:{attempt_id}",  # not in the thread: no order to keep with it
+            invite_id=invite_id,
+            payload={"attempt_id": attempt_id},
+            coalesce_for=attempt_id,
         )
         self._wake.set()
 
@@ -144,8 +162,98 @@ class ReminderSender:
         await self._worker.messages.poster.post(invite.channel_id, text, blocks=blocks, thread_ts=invite.thread_ts)
 
 
+def build_person_reminder(
+    invite: Invite, attempt: CallAttempt, profile: UserProfile | None, mask_numbers: bool, default_locale: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """'You'll be called at 15:00 on 138****8000 for conference 42', in the person's language and zone,
+    with Skip me (its value names the invite and this person's call)."""
+    locale = locale_of(profile.locale if profile else None, default_locale)
+    local = format_local(invite.due_at, profile.tz if profile else invite.tz, locale)
+    params = {
+        "number": display(attempt.party.address, mask_numbers),
+        "target": describe_target(invite, locale),
+        "id": invite.id,
+    }
+    text = t("reminder.dm", locale, at=slack_date(invite.due_at, local), **params)
+    button = {
+        "type": "button",
+        "action_id": ids.SKIP_ME_ACTION,
+        "text": {"type": "plain_text", "text": t("button.skip_me", locale)},
+        "value": f"{invite.id}:{attempt.id}",
+    }
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "actions", "block_id": "reminder_dm_actions", "elements": [button]},
+    ]
+    return t("reminder.dm", locale, at=local, **params), blocks
+
+
+class PersonReminderSender:
+    """Delivers one person's reminder DM while their call still waits for the run."""
+
+    def __init__(
+        self,
+        worker: SlackOutboxWorker,
+        store: SqlInviteStore,
+        client: AsyncWebClient,
+        directory: Directory,
+        mask_numbers: bool,
+        default_locale: str,
+    ) -> None:
+        self._worker = worker
+        self._store = store
+        self._client = client
+        self._directory = directory
+        self._mask = mask_numbers
+        self._locale = default_locale
+
+    def register(self) -> None:
+        """Hand this sender the reminder DM rows of the outbox worker."""
+        self._worker.add_handler(ReminderRow.PERSON, self._send)
+
+    async def _send(self, item: OutboxItem) -> None:
+        invite = await self._store.get_invite(item.invite_id) if item.invite_id is not None else None
+        attempt = await self._store.get_attempt(int(item.payload.get("attempt_id", 0)))
+        if invite is None or invite.status is not InviteStatus.SCHEDULED or attempt is None:
+            return
+        user = attempt.party.slack_user_id
+        if not user or attempt.state is not CallState.QUEUED:
+            return  # skipped meanwhile, or not a Slack user's call
+        try:
+            profile = await self._directory.profile(user)
+        except LookupFailed as exc:
+            log.warning("no profile for %s's reminder DM on invite %s: %s", user, invite.id, exc)
+            profile = None
+        text, blocks = build_person_reminder(invite, attempt, profile, self._mask, self._locale)
+        opened = await self._client.conversations_open(users=user)
+        channel = str((opened.get("channel") or {}).get("id", ""))
+        await self._worker.messages.poster.post(channel, text, blocks=blocks)
+
+
+def read_skip_me_value(value: str) -> tuple[int, int] | None:
+    """The invite and call a Skip me button names ('17:42'), None when forged or mangled."""
+    invite, _, attempt = value.partition(":")
+    if not (invite.isdigit() and attempt.isdigit()) or len(value) > 40:
+        return None
+    return int(invite), int(attempt)
+
+
 def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
-    """Attach the Postpone button's listener (Dial now and Skip are the parent's own actions)."""
+    """Attach the listeners of Postpone and Skip me (Dial now and Skip are the parent's own actions)."""
+
+    @app.action(ids.SKIP_ME_ACTION)
+    async def handle_skip_me(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        asker = presser(body)
+        named = read_skip_me_value(pressed_value(body))
+        if named is None:
+            unreadable = await requests.unreadable_button(pressed_value(body), asker.user_id)
+            await tell(client, respond, asker, build_reply(unreadable, clock.now(), mask_numbers))
+            return
+        reply = await requests.skip_me(*named, asker.user_id)
+        await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
 
     @app.action(ids.POSTPONE_ACTION)
     async def handle_postpone(

@@ -14,7 +14,7 @@ from bot.dialout.core.outcomes import (
     HangUpOutcome,
     RedialOutcome,
 )
-from bot.dialout.core.reminders import PostponeOutcome
+from bot.dialout.core.reminders import PostponeOutcome, SkipMeOutcome
 from bot.dialout.core.requests import (
     ButtonReply,
     CancelReply,
@@ -88,6 +88,7 @@ _BUTTON_KEYS = {
     EditOutcome: "edit",
     AddPeopleOutcome: "add_people",
     PostponeOutcome: "postpone",
+    SkipMeOutcome: "skip_me",
 }
 
 

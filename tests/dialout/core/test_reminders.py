@@ -8,7 +8,7 @@ import pytest
 
 from bot.dialout.core.command import InviteDraft, ParseError, ParseProblem, parse_command
 from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
-from bot.dialout.core.reminders import reminder_at, reminder_due
+from bot.dialout.core.reminders import DM_REMIND_MINUTES, remind_minutes, reminder_at, reminder_due
 from tests.dialout.core.test_command import CTX
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -71,3 +71,19 @@ def test_an_unreadable_or_out_of_range_reminder_is_refused(written: str) -> None
     with pytest.raises(ParseError) as raised:
         parse_command(f"13800138000 into conf 42 tomorrow 3pm {written}", CTX)
     assert raised.value.problem is ParseProblem.BAD_REMIND
+
+
+@pytest.mark.parametrize(
+    "text", ["13800138000 into conf 42 tomorrow 3pm remind dm", "13800138000 呼入 会议 42 明天 15:00 私信提醒"]
+)
+def test_remind_dm_is_read_in_english_and_chinese(text: str) -> None:
+    draft = parse_command(text, CTX)
+    assert isinstance(draft, InviteDraft) and draft.remind_dm and draft.remind_minutes is None
+
+
+def test_the_lead_time_is_the_commands_else_the_workspaces_and_asking_for_dms_reminds_even_when_off() -> None:
+    assert remind_minutes(15, False, 10) == 15
+    assert remind_minutes(None, False, 10) == 10
+    assert remind_minutes(None, False, 0) == 0
+    assert remind_minutes(None, True, 0) == DM_REMIND_MINUTES
+    assert remind_minutes(0, True, 10) == 0  # `remind off` wins
