@@ -182,9 +182,12 @@ class DialoutFeature:
         await self.invites.rebuild()
 
     async def _watch(self) -> None:
-        """The leader's one-second round: open calls, then reminders whose time has come."""
-        await self.invites.watch()
-        await self.reminders.remind_due()
+        """The leader's one-second round: open calls, then reminders whose time has come (even when
+        watching the calls failed this round: a reminder is not theirs to hold back)."""
+        try:
+            await self.invites.watch()
+        finally:
+            await self.reminders.remind_due()
 
     async def _revisit(self, payload: str) -> None:
         """A follower stored or changed invite `payload`: decide it from its row."""
