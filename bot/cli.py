@@ -1,9 +1,11 @@
-"""confbot's command line: serve, demo, parse, when, providers, db upgrade."""
+"""confbot's command line: serve, demo, parse, when, providers, report, db upgrade."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import json
 import logging
 import sys
@@ -235,6 +237,40 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """What became of each party of invite <id>, read from DATABASE_URL: CSV with `--csv`, else a table.
+
+    Full numbers: whoever runs this has the database (the CSV shared in Slack masks them).
+    """
+    from bot.dialout.core.run_report import CSV_COLUMNS, build_csv, run_rows
+    from bot.dialout.store import SqlInviteStore
+    from bot.kernel import db
+
+    async def read() -> list | None:
+        engine = db.create_engine(Settings().database_url)
+        try:
+            store = SqlInviteStore(engine)
+            if await store.get_invite(args.invite_id) is None:
+                return None
+            return await store.attempts(args.invite_id)
+        finally:
+            await engine.dispose()
+
+    attempts = asyncio.run(read())
+    if attempts is None:
+        print(f"there is no invite #{args.invite_id}", file=sys.stderr)
+        return 2
+    report = build_csv(run_rows(attempts))
+    if args.csv:
+        sys.stdout.write(report)
+        return 0
+    rows = list(csv.reader(io.StringIO(report)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(CSV_COLUMNS))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests)."""
     parser = argparse.ArgumentParser(prog="confbot", description=__doc__)
@@ -270,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     providers = sub.add_parser("providers", help="list providers and whether they are configured")
     providers.set_defaults(func=cmd_providers)
+
+    report = sub.add_parser("report", help="who joined an invite's run, for how long, and who did not and why")
+    report.add_argument("invite_id", type=int)
+    report.add_argument("--csv", action="store_true", help="print CSV (the columns of the Slack attachment)")
+    report.set_defaults(func=cmd_report)
 
     db_cmd = sub.add_parser("db", help="database commands")
     db_sub = db_cmd.add_subparsers(dest="db_command", required=True)

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     unknown_give_up_s: int = Field(default=600, ge=1)
     failpoints: str = ""  # tests only: points where the process SIGKILLs itself (bot/kernel/failpoints.py)
     summary_to_channel: bool = False  # each invite's final summary is also shown in its channel
+    # An invite's reminder (a reply in its thread for the creator) comes this many minutes before its run,
+    # unless the command says `remind 15m` / `remind off`; 0 turns reminders off by default.
+    reminder_minutes: int = Field(default=10, ge=0, le=24 * 60)
     # Acknowledged Slack commands (bot/kernel/inbox.py): carried out this many at a time (well under the
     # database pool's 15), held at most this many per process before "busy, try again", and taken over
     # by another process this long after theirs stopped renewing them.

@@ -218,3 +218,94 @@ def test_serve_with_a_provider_says_nothing_about_providers(
     monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
     assert main(["serve"]) == 0
     assert "dial-out provider" not in capsys.readouterr().err
+
+
+def _invite_with_calls(url: str) -> None:
+    """Invite #1 with three parties: one joined for 12 min, one busy twice (redialled), one never answered."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
+    from bot.dialout.store import SqlInviteStore
+    from bot.kernel import db
+    from bot.kernel.people import Party, PartyKind
+    from bot.kernel.states import CallState, FailReason
+
+    async def build() -> None:
+        engine = db.create_engine(url)
+        await db.upgrade(engine)
+        store = SqlInviteStore(engine)
+        t0 = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+        parties = [
+            Party(PartyKind.PHONE, "+8613800138001", slack_user_id="U0BOB", name="Bob"),
+            Party(PartyKind.PHONE, "+8613800138000"),
+            Party(PartyKind.PHONE, "+8613800138009"),
+        ]
+        invite = Invite("T", "C", "U0AMY", "sandbox", Target(TargetKind.CONFERENCE, "42"), t0, "UTC", created_at=t0)
+        saved = await store.add_invite(invite, parties)
+        assert saved.id is not None
+        bob, busy, silent = await store.attempts(saved.id)
+        for attempt, state, reason in (
+            (bob, CallState.ANSWERED, None),
+            (busy, CallState.FAILED, FailReason.BUSY),
+            (silent, CallState.FAILED, FailReason.NO_ANSWER),
+        ):
+            assert attempt.id is not None
+            await store.transition(
+                attempt.id, CallState.QUEUED, state, reason=reason, code=None, detail=None, at=t0 + timedelta(minutes=1)
+            )
+        assert bob.id is not None
+        await store.transition(
+            bob.id,
+            CallState.ANSWERED,
+            CallState.COMPLETED,
+            reason=None,
+            code=None,
+            detail=None,
+            at=t0 + timedelta(minutes=13),
+        )
+        await store.set_invite_status(saved.id, InviteStatus.DONE)
+        assert busy.id is not None
+        redialled = await store.claim_redial(saved.id, [busy.id], 3, t0 + timedelta(minutes=14))
+        assert redialled is not None and redialled[0].id is not None
+        await store.transition(
+            redialled[0].id,
+            CallState.QUEUED,
+            CallState.FAILED,
+            reason=FailReason.BUSY,
+            code=None,
+            detail=None,
+            at=t0 + timedelta(minutes=15),
+        )
+        await engine.dispose()
+
+    asyncio.run(build())
+
+
+def test_report_prints_each_partys_outcome_as_csv_from_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'confbot.db'}"
+    _invite_with_calls(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["report", "1", "--csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "position,name,slack user,number,state,reason,answered at,ended at,duration s,attempts",
+        "1,Bob,U0BOB,+8613800138001,completed,,2026-11-26T07:01:00+00:00,2026-11-26T07:13:00+00:00,720,1",
+        "2,,,+8613800138000,failed,busy,,2026-11-26T07:15:00+00:00,,2",
+        "3,,,+8613800138009,failed,no_answer,,2026-11-26T07:01:00+00:00,,1",
+    ]
+    assert main(["report", "1"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("position  name  slack user  number") and "720" in table[1]
+
+
+def test_report_of_an_unknown_invite_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'confbot.db'}"
+    _invite_with_calls(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["report", "7", "--csv"]) == 2
+    assert "no invite #7" in capsys.readouterr().err

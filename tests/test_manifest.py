@@ -28,6 +28,8 @@ SCOPE_FOR_METHOD: dict[str, tuple[str, ...]] = {
     "views_open": (),
     "views_update": (),
     "views_publish": (),
+    "files_upload_v2": ("files:write",),
+    "conversations_open": ("im:write",),  # reminder DMs  # getUploadURLExternal + completeUploadExternal: a run's CSV
 }
 
 

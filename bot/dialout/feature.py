@@ -21,16 +21,20 @@ from bot.dialout import webhooks
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import CancelsCalls, Provider
+from bot.dialout.core.reminders import ReminderService
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.series import SeriesService
 from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
+from bot.dialout.reminder_store import SqlReminderStore
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.series_store import SqlSeriesStore
-from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home, series_slack
+from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home, reminders, series_slack
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
+from bot.dialout.slack.reminders import OutboxReminderPoster, PersonReminderSender, ReminderSender
+from bot.dialout.slack.run_summary import ReportSender
 from bot.dialout.status_applier import StatusApplier
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.feature import Subcommand
@@ -98,6 +102,7 @@ def register_invite_sender(
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
     InviteSender(worker, outbox, store, clock, infos, render, hangs_up, directory).register()
+    ReminderSender(worker, store, clock, settings.default_locale).register()
 
 
 @dataclass
@@ -123,6 +128,7 @@ class DialoutFeature:
     announcer: Announcer  # how a follower's `scheduler` tells the leader
     series: SeriesService  # repeating invites: makes each occurrence's invite when it is due
     series_requests: SeriesRequests
+    reminders: ReminderService  # posts reminders from the leader's watch loop; serves Postpone
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -162,6 +168,7 @@ class DialoutFeature:
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        reminders.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         home.register(app, publisher=self.home)
 
     async def start(self) -> None:
@@ -181,7 +188,7 @@ class DialoutFeature:
 
     async def _lead(self) -> None:
         """Elected: start the clock and rebuild its jobs from the rows (the last leader's died with it)."""
-        self.scheduler.start(fire=self.invites.fire, reconcile=self._reconcile, watch=self.invites.watch)
+        self.scheduler.start(fire=self.invites.fire, reconcile=self._reconcile, watch=self._watch)
         await self._reconcile()
 
     async def _reconcile(self) -> None:
@@ -193,6 +200,14 @@ class DialoutFeature:
         """
         await self.invites.rebuild()
         await self.series.tick()
+
+    async def _watch(self) -> None:
+        """The leader's one-second round: open calls, then reminders whose time has come (even when
+        watching the calls failed this round: a reminder is not theirs to hold back)."""
+        try:
+            await self.invites.watch()
+        finally:
+            await self.reminders.remind_due()
 
     async def _revisit(self, payload: str) -> None:
         """A follower stored or changed invite `payload`: decide it from its row."""
@@ -263,6 +278,15 @@ def build_dialout(
         default_locale=settings.default_locale,
         default_tz=settings.default_tz,
         admin_group=settings.invite_admin_group,
+        reminder_minutes=settings.reminder_minutes,
+    )
+    reminder_service = ReminderService(
+        SqlReminderStore(store.engine),
+        store,
+        scheduler,
+        notifier,
+        OutboxReminderPoster(notifier.outbox, clock, notifier.wake),
+        clock,
     )
     directory = SlackDirectory(slack_client)
     groups = SlackUserGroups(slack_client)
@@ -279,7 +303,9 @@ def build_dialout(
         clock,
         lead_s=settings.series_lead_minutes * 60,
     )
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups, series)
+    requests = DialRequests(
+        invites, directory, lambda: infos, clock, rules, locale_of, groups, series=series, reminders=reminder_service
+    )
     series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
     facts = workspace_facts(settings, providers)
     home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts)
@@ -290,6 +316,10 @@ def build_dialout(
             await home_publisher.refresh_for(slack_client, invite)
 
     worker.add_handler(InviteRow.HOME, refresh_home)
+    ReportSender(worker, store, slack_client, settings.mask_numbers, settings.default_locale).register()
+    PersonReminderSender(
+        worker, store, slack_client, directory, settings.mask_numbers, settings.default_locale
+    ).register()
     return DialoutFeature(
         store,
         providers,
@@ -310,6 +340,7 @@ def build_dialout(
         announcer,
         series,
         series_requests,
+        reminder_service,
         tuple(subcommands),
     )
 

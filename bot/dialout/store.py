@@ -67,6 +67,9 @@ def invite_from_row(row: Any) -> Invite:
         source_text=row.source_text,
         request_key=row.request_key,
         fired_by=row.fired_by,
+        remind_minutes=row.remind_minutes,
+        reminded_at=row.reminded_at,
+        remind_dm=bool(row.remind_dm),
     )
 
 
@@ -145,6 +148,8 @@ async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence
             created_at=now,
             source_text=invite.source_text,
             request_key=invite.request_key,
+            remind_minutes=invite.remind_minutes,
+            remind_dm=invite.remind_dm,
         )
     )
     assert result.inserted_primary_key is not None

@@ -74,6 +74,20 @@ class Ephemeral:
 
 
 @dataclass
+class UploadedFile:
+    """A file uploaded with files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal)."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None  # None until the upload URL received it
+    title: str = ""
+    channel: str | None = None  # set once completeUploadExternal shared it
+    thread_ts: str | None = None
+    initial_comment: str = ""
+
+
+@dataclass
 class Failure:
     """A forced error for the next call(s) of a method."""
 
@@ -110,6 +124,8 @@ class SlackEmulator:
         self._counter = 0
         self.socket_mode: SocketModeEndpoint | None = None  # set by tests that use Socket Mode
         self.changed = asyncio.Event()
+        self.files: dict[str, UploadedFile] = {}  # by file id, shared or not
+        self._base_url = ""  # where this emulator is served, learnt from its first request (upload URLs)
         for channel in channels or ["C0DEMO"]:
             self.add_channel(channel)
         self.app = Starlette(
@@ -117,6 +133,7 @@ class SlackEmulator:
                 Route("/api/{method}", self._handle, methods=["GET", "POST"]),
                 Route("/response/{key}", self._handle_response_url, methods=["POST"]),
                 Route("/trigger", self._handle_trigger, methods=["POST"]),
+                Route("/upload/{file_id}", self._handle_upload, methods=["POST"]),
             ]
         )
 
@@ -263,6 +280,7 @@ class SlackEmulator:
     async def _handle(self, request: Request) -> Response:
         method = request.path_params["method"]
         self.calls[method] += 1
+        self._base_url = str(request.base_url).rstrip("/")
         if method in self.held:
             await self.held[method].wait()
         if self.down is not None and (not self.down or method in self.down):
@@ -389,6 +407,68 @@ class SlackEmulator:
         self.ephemerals.append(Ephemeral(channel, user, params.get("text") or "", list(params.get("blocks") or [])))
         self._notify()
         return {"ok": True, "message_ts": self._next_ts()}
+
+    def shared_files(self, channel: str, thread_ts: str | None = None) -> list[UploadedFile]:
+        """Files completeUploadExternal shared in `channel` (in the thread `thread_ts` when given)."""
+        return [
+            f for f in self.files.values() if f.channel == channel and (thread_ts is None or f.thread_ts == thread_ts)
+        ]
+
+    def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename = str(params.get("filename") or "")
+        length = str(params.get("length") or "")
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        self._counter += 1
+        file_id = f"F{self._counter:08d}"
+        self.files[file_id] = UploadedFile(file_id, filename, int(length))
+        return {"ok": True, "upload_url": f"{self._base_url}/upload/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: Request) -> Response:
+        """The upload URL: takes the file's bytes once (Slack answers 200 "OK - <length>")."""
+        found = self.files.get(request.path_params["file_id"])
+        if found is None or found.content is not None:
+            return Response("invalid upload", status_code=404)
+        found.content = await request.body()
+        return Response(f"OK - {len(found.content)}")
+
+    def _api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        raw = params.get("files")
+        wanted = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(wanted, list) or not wanted:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = params.get("channel_id") or None
+        thread_ts = params.get("thread_ts") or None
+        if channel is not None and self._hidden(str(channel)):
+            return {"ok": False, "error": "channel_not_found"}
+        if thread_ts and (channel is None or self.find(str(channel), str(thread_ts)) is None):
+            return {"ok": False, "error": "invalid_thread_ts"}
+        shared = []
+        for item in wanted:
+            found = self.files.get(str(item.get("id", "")))
+            if found is None or found.content is None or found.channel is not None:
+                return {"ok": False, "error": "file_not_found"}
+            shared.append((found, str(item.get("title") or found.filename)))
+        for found, title in shared:
+            found.title, found.channel, found.thread_ts = title, channel, thread_ts
+            found.initial_comment = str(params.get("initial_comment") or "")
+        self._notify()
+        return {"ok": True, "files": [{"id": f.id, "title": f.title, "name": f.filename} for f, _ in shared]}
+
+    def _api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A direct message with one user (the same channel each time), which the bot may then post in."""
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if len(users) != 1 or users[0] not in self.users:
+            return {"ok": False, "error": "user_not_found" if users else "users_list_not_supplied"}
+        channel_id = "D" + users[0].removeprefix("U")
+        if channel_id not in self.channels:
+            self.add_channel(channel_id, users[0])
+            self.channels[channel_id].update(is_channel=False, is_im=True, user=users[0])
+        return {"ok": True, "channel": {"id": channel_id}}
+
+    def direct_messages(self, user: str) -> list[Message]:
+        """What the bot posted in its direct message with `user`."""
+        return list(self.messages.get("D" + user.removeprefix("U"), []))
 
     def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user", "")))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, false, true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -71,6 +71,9 @@ class InviteRow(SQLModel, table=True):
     # What asked for it ("inbox:17"): carrying out the same acknowledged command again finds this row.
     request_key: str | None = Field(default=None, unique=True)
     fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
+    remind_minutes: int | None = None  # its reminder comes this long before the run; 0/None: none
+    reminded_at: datetime | None = _utc(nullable=True)  # the reminder's claim: posted once per run
+    remind_dm: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # DM the people too
 
 
 class InviteSeriesRow(SQLModel, table=True):

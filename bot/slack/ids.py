@@ -4,6 +4,8 @@ from __future__ import annotations
 
 CANCEL_INVITE_ACTION = "invite_cancel"
 DIAL_NOW_ACTION = "invite_dial_now"
+SKIP_ME_ACTION = "invite_skip_me"  # a person's reminder DM: withdraw only their call; value "invite:call"
+POSTPONE_ACTION = "invite_postpone"  # the reminder's Postpone 10 min (dialout/slack/reminders.py)
 REDIAL_FAILED_ACTION = "invite_redial_failed"  # opens the confirmation modal (REDIAL_VIEW)
 HANG_UP_ACTION = "invite_hang_up"
 EDIT_ACTION = "invite_edit"  # opens the /dial form prefilled with the invite (dialout/slack/form.py)

@@ -14,6 +14,8 @@ from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
+from bot.dialout.slack.reminder_messages import REMINDER_MESSAGES
+from bot.dialout.slack.run_messages import RUN_MESSAGES
 from bot.dialout.slack.series_messages import SERIES_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
@@ -562,6 +564,8 @@ CATALOGUE.update(INBOUND_MESSAGES)
 # The invite buttons' sentences live with them (dialout/slack/button_messages.py).
 CATALOGUE.update(BUTTON_MESSAGES)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
+CATALOGUE.update(REMINDER_MESSAGES)  # reminders and Postpone (dialout/slack/reminder_messages.py)
+CATALOGUE.update(RUN_MESSAGES)  # a run's summary details and CSV (dialout/slack/run_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
 CATALOGUE.update(SERIES_MESSAGES)  # recurring invites (dialout/slack/series_messages.py)

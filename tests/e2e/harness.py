@@ -21,6 +21,7 @@ from bot.dialout.providers.sandbox.settings import SandboxSettings
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import Message, SlackEmulator
 from bot.kernel.outbox import outbox
+from bot.kernel.ports import Clock
 from bot.loopback import LoopbackServer, reserve_socket
 from bot.sandbox.server import SandboxTelco
 from bot.wiring import Confbot, build_asgi, build_confbot
@@ -58,11 +59,13 @@ class Harness:
         chaos: frozenset[str] = frozenset(),
         watch_every_s: float = 0.2,
         min_update_interval_s: float = 0.1,
+        clock: Clock | None = None,
         **overrides: Any,
     ) -> None:
         """`watch_every_s` and `min_update_interval_s` are shorter than production's 1 s, so tests wait less;
         the test of Slack's once-a-second rule passes 1.0 and checks it on the emulator's clock."""
         self.database = database
+        self.clock = clock  # every bot instance's clock (None: the system's); a FakeClock moves reminders
         self.pace = {"watch_every_s": watch_every_s, "min_update_interval_s": min_update_interval_s}
         self.watch_rounds = 0  # finished rounds of the open-call watcher, over every bot instance
         self.token = "xoxb-test-" + secrets.token_hex(6)
@@ -130,7 +133,9 @@ class Harness:
         """
         sock = reserve_socket(port=self._last_port if same_address and self._last_port else 0)
         host, port = sock.getsockname()[:2]
-        services = build_confbot(self.settings(f"http://{host}:{port}"), schema=self.database.schema, **self.pace)
+        services = build_confbot(
+            self.settings(f"http://{host}:{port}"), schema=self.database.schema, clock=self.clock, **self.pace
+        )
         watch = services.invites.watch
 
         async def counted_watch() -> None:

@@ -39,7 +39,10 @@ async def test_dial_reaches_a_final_roster_that_matches_the_outcomes(harness: Ha
     assert "138****8009 — failed: no answer" in roster
     assert "138****8008 — failed: unreachable" in roster
     replies = harness.replies_text(invite)
-    assert replies[-1] == f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+    assert replies[-1] == (
+        f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+        "\nJoined: 138****8001 1 min"
+    )
     assert len(replies) == 1  # the failures came and ended within the quiet period: the summary names them
     thread = harness.thread(parent)
     mentions = [m for m in thread if "<@" in m.text or "<@" in json.dumps(m.blocks)]
@@ -270,7 +273,7 @@ async def test_duplicate_and_out_of_order_events_cannot_corrupt_the_roster(test_
             "+8613800138009": CallState.FAILED,
             "+8613800138008": CallState.FAILED,
         }
-        summaries = [r for r in chaotic.replies_text(invite) if "of 4 joined" in r]
+        summaries = [r.splitlines()[0] for r in chaotic.replies_text(invite) if "of 4 joined" in r]
         assert summaries == [
             f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
         ]
@@ -358,7 +361,7 @@ async def test_posts_owed_to_slack_survive_a_restart_during_an_outage(harness: H
     await harness.start_bot(same_address=True)
     invite = await harness.wait_done(timeout=30)
     assert len(harness.parents()) == 1 and invite.thread_ts == harness.parents()[0].ts
-    assert harness.replies_text(invite)[-1] == f"<@{AMY}> 1 of 1 joined"
+    assert harness.replies_text(invite)[-1].splitlines()[0] == f"<@{AMY}> 1 of 1 joined"
     assert harness.sandbox_dials() == 1
 
 
@@ -381,7 +384,10 @@ async def test_thread_keeps_roster_first_and_summary_last_after_an_outage_and_42
     thread = harness.thread(harness.parents()[0])
     assert thread[1].ts == invite.roster_ts
     replies = harness.replies_text(invite)
-    assert replies[-1] == f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+    assert replies[-1] == (
+        f"<@{AMY}> 1 of 4 joined · 138****8000 busy · 138****8009 no answer · 138****8008 unreachable"
+        "\nJoined: 138****8001 1 min"
+    )
     assert len(replies) == 1  # failures still owed when it ended are named by the summary, not replied twice
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.dialout.core.models import Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
+from bot.dialout.core.profile_region import profile_policy
 from bot.kernel.lexing import (
     DURATION,
     MENTION,
@@ -87,6 +88,7 @@ class ParseProblem(StrEnum):
     FIELD_TOO_LONG = "field_too_long"
     NO_WHEN = "no_when"  # a form with neither a time phrase nor a picked date and time
     WHEN_TWICE = "when_twice"  # a form with both
+    BAD_REMIND = "bad_remind"
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ class InviteDraft:
     options: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)  # E.164 → the name written with it (the form)
     recurrence: Recurrence | None = None  # a repeating time: a series, whose first occurrence is `when`
+    remind_minutes: int | None = None  # `remind 15m` (0: `remind off`); None: the workspace default
+    remind_dm: bool = False  # `remind dm` (私信提醒): each mentioned person is reminded by direct message
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -180,6 +184,17 @@ _VIA = re.compile(r"(?:\b(?:via|using|through|with)\s+|(?:通过|使用|经由|�
 _BAD_DURATION = r"\d+(?:\.\d+)?(?:\s*[^\s\d]+)?|\S+"
 _MAX = re.compile(rf"(?:\bmax(?:imum)?\b|最长|最多|时长|限时)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
 _BEFORE = re.compile(rf"(?:\bbefore\b|提前)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
+# `remind 15m`, `remind me 1h before`, `remind off`; 提前15分钟提醒, 提醒15分钟, 不提醒. Taken before
+# `before`/提前 (a provider option) so that 提前…提醒 is read as the reminder.
+_REMIND = re.compile(
+    rf"\bremind(?:\s+me)?\s*[:：=]?\s*(?P<d>{DURATION}|off|none|no|{_BAD_DURATION})(?:\s+before\b)?"
+    rf"|提前\s*(?P<zd>{DURATION}|半小时|{_BAD_DURATION}?)\s*提醒"
+    rf"|提醒\s*[:：]?\s*(?P<zd2>{DURATION}|半小时)"
+    r"|(?P<off>不(?:要|用)?提醒)",
+    re.I,
+)
+_REMIND_DM = re.compile(r"\bremind\s+(?:by\s+)?dms?\b|私信提醒", re.I)
+MAX_REMIND_S = 24 * 3600
 _KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _HELP_WORDS = {"", "help", "?", "-h", "--help", "帮助", "幫助", "说明", "用法"}
@@ -228,6 +243,8 @@ class _Options:
     provider: str | None = None
     max_duration_s: int | None = None
     before: str | None = None
+    remind_minutes: int | None = None
+    remind_dm: bool = False
     pairs: dict[str, str] = field(default_factory=dict)
 
 
@@ -253,7 +270,24 @@ def _take_options(text: str) -> tuple[_Options, str]:
         found.before = str(seconds // 60)
         return " "
 
+    def remind(match: re.Match[str]) -> str:
+        written = match["d"] or match["zd"] or match["zd2"] or ""
+        if match["off"] or written.lower() in {"off", "none", "no"}:
+            found.remind_minutes = 0
+            return " "
+        seconds = parse_duration(written) if written else None
+        if seconds is None or not 60 <= seconds <= MAX_REMIND_S:
+            raise ParseError(ParseProblem.BAD_REMIND, {"text": match.group(0).strip()[:40]})
+        found.remind_minutes = seconds // 60
+        return " "
+
+    def remind_dm(_match: re.Match[str]) -> str:
+        found.remind_dm = True
+        return " "
+
     text = _take_pairs(text, found.pairs)
+    text = _REMIND_DM.sub(remind_dm, text)
+    text = _REMIND.sub(remind, text)
     text = _VIA.sub(via, text)
     text = _MAX.sub(max_, text)
     text = _BEFORE.sub(before, text)
@@ -492,6 +526,8 @@ def _finish(
         max_duration_s=options.max_duration_s,
         options=valid_options,
         recurrence=recurrence,
+        remind_minutes=options.remind_minutes,
+        remind_dm=options.remind_dm,
     )
 
 
@@ -536,7 +572,7 @@ def resolve_parties(
         if profile is None or profile.deleted or profile.is_bot or not profile.phone:
             missing.append({"user_id": user_id, "why": "no_phone" if profile else "unknown_user", "name": name})
             continue
-        number = normalise(profile.phone, policy)
+        number = normalise(profile.phone, profile_policy(profile, policy))  # their zone's region first
         if not isinstance(number, str):
             missing.append({"user_id": user_id, "why": number.kind.value, "text": profile.phone, "name": name})
             continue

@@ -80,6 +80,9 @@ class Invite:
     source_text: str = ""
     request_key: str | None = None  # the acknowledged command that made it: made once however often carried out
     fired_by: str | None = None  # who pressed Dial now (None: it was dialled at its time)
+    remind_minutes: int | None = None  # its reminder is posted this long before the run (0/None: none)
+    reminded_at: datetime | None = None  # when its reminder was claimed (sent once per run)
+    remind_dm: bool = False  # the reminder also goes to each mentioned Slack user, as a direct message
 
 
 @dataclass(frozen=True)

@@ -433,6 +433,8 @@ class NoticeKind(StrEnum):
     REDIAL = "redial"  # someone pressed Redial failed: new calls for those who failed
     EDITED = "edited"  # someone edited the invite (moved it, changed its parties or settings)
     PEOPLE_ADDED = "people_added"  # someone pressed Add people
+    POSTPONED = "postponed"  # someone pressed Postpone on the reminder (core/reminders.py)
+    SKIPPED_ME = "skipped_me"  # a person pressed Skip me in their reminder DM: their call is withdrawn
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ from bot.dialout.core.outcomes import (
     RedialOutcome,
 )
 from bot.dialout.core.ports import ProviderInfo, SecondsRange
+from bot.dialout.core.profile_region import assumed_regions
+from bot.dialout.core.reminders import PostponeOutcome, ReminderService, SkipMeOutcome, remind_minutes
 from bot.dialout.core.series import SeriesService
 from bot.dialout.core.series_requests import UPCOMING_SHOWN, Presser, SeriesReply, series_of_draft
 from bot.kernel.feature import Asker
@@ -108,6 +110,7 @@ class ScheduledReply:
     invite: Invite
     count: int
     provider_title: str
+    assumed_regions: Mapping[str, str] = field(default_factory=dict)  # user → region their number was read in
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,15 @@ class ButtonReply:
 
     locale: str
     invite_id: int
-    outcome: DialNowOutcome | RedialOutcome | HangUpOutcome | EditOutcome | AddPeopleOutcome
+    outcome: (
+        DialNowOutcome
+        | RedialOutcome
+        | HangUpOutcome
+        | EditOutcome
+        | AddPeopleOutcome
+        | PostponeOutcome
+        | SkipMeOutcome
+    )
     who_may: WhoMay | None = None  # set when the presser was refused
 
 
@@ -301,6 +312,7 @@ class RequestRules:
     default_locale: str = "en"
     default_tz: str = "UTC"
     admin_group: str = ""  # Slack user group whose members may act on anyone's invite, besides admins
+    reminder_minutes: int = 10  # an invite's reminder comes this long before its run unless it says (0: none)
 
 
 class DialRequests:
@@ -316,9 +328,11 @@ class DialRequests:
         locale_of: Callable[[str | None, str], str],
         groups: UserGroups,
         series: SeriesService | None = None,  # None: a repeating time is refused (parse.recurring)
+        reminders: ReminderService | None = None,
     ) -> None:
         self._invites = invites
         self._series = series
+        self._reminders = reminders
         self._directory = directory
         self._groups = groups
         self._providers = providers
@@ -494,6 +508,20 @@ class DialRequests:
         outcome = await self._invites.dial_now(invite_id, await self._actor(user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
+    async def postpone(self, invite_id: int, user_id: str) -> ButtonReply:
+        """The reminder's Postpone button: the run moves 10 minutes later."""
+        assert self._reminders is not None, "reminders are wired in build_dialout"
+        profile = await self._asker_profile(user_id)
+        outcome = await self._reminders.postpone(invite_id, await self._actor(user_id, profile))
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def skip_me(self, invite_id: int, attempt_id: int, user_id: str) -> ButtonReply:
+        """Skip me in a reminder DM: only the presser's own call is withdrawn."""
+        assert self._reminders is not None, "reminders are wired in build_dialout"
+        profile = await self._asker_profile(user_id)
+        outcome = await self._reminders.skip_me(invite_id, attempt_id, user_id)
+        return ButtonReply(self._locale(profile), invite_id, outcome)
+
     async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Hang up all button: end every open call of a dialling invite."""
         profile = await self._asker_profile(user_id)
@@ -662,6 +690,10 @@ class DialRequests:
             created_at=now,
             source_text=text,
             request_key=request_key,
+            remind_minutes=remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes),
+            remind_dm=draft.remind_dm,
         )
         saved = await self._invites.schedule(invite, parties)
-        return ScheduledReply(locale, saved, len(parties), title)
+        profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory
+        assumed = assumed_regions(draft.mentions, profiles, self._rules.policy)
+        return ScheduledReply(locale, saved, len(parties), title, assumed)

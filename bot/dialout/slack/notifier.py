@@ -20,6 +20,8 @@ from typing import Any
 from bot.dialout.core.models import Invite, InviteStatus
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
 from bot.dialout.slack.editing import build_edit_notice, build_people_added_notice
+from bot.dialout.slack.reminders import build_postponed_notice
+from bot.dialout.slack.run_summary import ReportRow, build_run_details, wants_csv
 from bot.dialout.slack.thread import (
     View,
     build_failures,
@@ -66,12 +68,12 @@ class OutboxNotifier:
 
     @property
     def outbox(self) -> SqlOutbox:
-        """The outbox it writes to (a series' message is queued there too, bot/dialout/slack/series_slack.py)."""
+        """The outbox it writes to (series messages and reminders queue their own rows there too)."""
         return self._outbox
 
     async def _enqueue(
         self,
-        kind: InviteRow,
+        kind: OutboxKind,
         invite_id: int,
         *,
         coalesce: bool,
@@ -120,6 +122,8 @@ class OutboxNotifier:
             coalesce=False,
             payload={"kind": notice.kind.value, "params": dict(notice.params)},
         )
+        if notice.kind is NoticeKind.SUMMARY:  # its CSV (large runs only) follows it in the thread
+            await self._enqueue(ReportRow.REPORT, invite_id, coalesce=True)
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,9 @@ class InviteSender:
         locale = view.locale
         by = describe_user(str(params.get("by") or "?"), view)
         if notice.kind is NoticeKind.SUMMARY:
-            return build_summary(invite, await self._store.attempts(invite.id), view)
+            attempts = await self._store.attempts(invite.id)
+            details = build_run_details(attempts, view, with_csv=wants_csv(attempts))
+            return "\n".join([build_summary(invite, attempts, view), *details])
         if notice.kind is NoticeKind.LATE:
             return t("notice.late", locale, minutes=max(1, round(params.get("late_by_s", 0) / 60)))
         if notice.kind is NoticeKind.MISSED:
@@ -309,6 +315,10 @@ class InviteSender:
             return build_edit_notice(params, invite, locale)
         if notice.kind is NoticeKind.PEOPLE_ADDED:
             return build_people_added_notice(params, invite, locale)
+        if notice.kind is NoticeKind.POSTPONED:
+            return build_postponed_notice(dict(params), invite, by, locale)
+        if notice.kind is NoticeKind.SKIPPED_ME:
+            return t("notice.skipped_me", locale, by=by)
         if notice.kind is NoticeKind.UNKNOWN_OUTCOME:
             attempt = await self._store.get_attempt(int(params.get("attempt_id", 0)))
             who = describe_party(attempt, view) if attempt else "?"

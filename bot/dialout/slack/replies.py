@@ -14,6 +14,7 @@ from bot.dialout.core.outcomes import (
     HangUpOutcome,
     RedialOutcome,
 )
+from bot.dialout.core.reminders import PostponeOutcome, SkipMeOutcome
 from bot.dialout.core.requests import (
     ButtonReply,
     CancelReply,
@@ -88,6 +89,8 @@ _BUTTON_KEYS = {
     HangUpOutcome: "hang_up",
     EditOutcome: "edit",
     AddPeopleOutcome: "add_people",
+    PostponeOutcome: "postpone",
+    SkipMeOutcome: "skip_me",
 }
 
 
@@ -130,12 +133,21 @@ def build_reply(reply: Reply | ButtonReply, now: datetime, mask_numbers: bool) -
         return build_series_reply(reply)
     assert isinstance(reply, ScheduledReply)
     view = View(locale=reply.locale, mask_numbers=mask_numbers, now=now)
-    return t(
-        "scheduled",
-        reply.locale,
-        id=reply.invite.id,
-        count=describe_count(reply.invite, reply.count, reply.locale),
-        target=describe_target(reply.invite, reply.locale),
-        provider=reply.provider_title,
-        when=describe_when(reply.invite, view),
+    assumed = [
+        t("scheduled.assumed_region", reply.locale, user=user, region=_region(region, reply.locale))
+        for user, region in reply.assumed_regions.items()
+    ]
+    return " ".join(
+        [
+            t(
+                "scheduled",
+                reply.locale,
+                id=reply.invite.id,
+                count=describe_count(reply.invite, reply.count, reply.locale),
+                target=describe_target(reply.invite, reply.locale),
+                provider=reply.provider_title,
+                when=describe_when(reply.invite, view),
+            ),
+            *assumed,
+        ]
     )
