@@ -22,6 +22,7 @@ from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import CancelsCalls, Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
+from bot.dialout.core.retry_policy import parse_retry
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.scheduling import InviteScheduler
@@ -230,7 +231,10 @@ def build_dialout(
         clock,
         callback_url=lambda name: f"{settings.base_url}/webhooks/{name}",
         rules=DialingRules(
-            grace_s=grace_s(settings), concurrency=settings.dial_concurrency, policy=dialing_policy(settings)
+            grace_s=grace_s(settings),
+            concurrency=settings.dial_concurrency,
+            policy=dialing_policy(settings),
+            retry=parse_retry(settings.retry_policy),
         ),
     )
     rules = RequestRules(

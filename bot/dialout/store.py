@@ -33,6 +33,8 @@ from bot.dialout.core.models import (
     same_party,
 )
 from bot.dialout.core.ports import PlacedCall, PlaceResult
+from bot.dialout.core.retry_policy import RetryMark, RetryPolicy
+from bot.dialout.retry_rows import SqlRetryRows
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance, moved_values
 from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
@@ -67,6 +69,8 @@ def invite_from_row(row: Any) -> Invite:
         source_text=row.source_text,
         request_key=row.request_key,
         fired_by=row.fired_by,
+        retry=RetryPolicy.from_json(row.retry_policy) if row.retry_policy is not None else None,
+        retries_stopped_at=row.retries_stopped_at,
     )
 
 
@@ -94,7 +98,15 @@ def attempt_from_row(row: Any) -> CallAttempt:
         updated_at=row.updated_at,
         answered_at=row.answered_at,
         ended_at=row.ended_at,
+        retry=_retry_mark(row),
     )
+
+
+def _retry_mark(row: Any) -> RetryMark | None:
+    if row.retry_of is None or row.retry_at is None:
+        return None
+    reason = FailReason(row.retry_reason) if row.retry_reason else FailReason.UNKNOWN
+    return RetryMark(row.retry_of, row.retry_at, row.retry_number or 1, row.retry_limit or 1, reason)
 
 
 def event_from_row(row: Any) -> CallEvent:
@@ -121,7 +133,7 @@ def _insert_new_event(dialect: str, values: dict[str, Any]) -> Any:
     return statement.values(**values).returning(events.c.id)
 
 
-class SqlInviteStore:
+class SqlInviteStore(SqlRetryRows):
     """InviteStore on an async SQLAlchemy engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -152,6 +164,7 @@ class SqlInviteStore:
                     created_at=now,
                     source_text=invite.source_text,
                     request_key=invite.request_key,
+                    retry_policy=invite.retry.as_json() if invite.retry is not None else None,
                 )
             )
             assert result.inserted_primary_key is not None

@@ -71,6 +71,10 @@ class InviteRow(SQLModel, table=True):
     # What asked for it ("inbox:17"): carrying out the same acknowledged command again finds this row.
     request_key: str | None = Field(default=None, unique=True)
     fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
+    # Its retry policy (dialout/core/retry_policy.py, as_json); NULL: made before retries, none.
+    retry_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Set by Cancel or Hang up all while dialling: no retry is queued or placed after it.
+    retries_stopped_at: datetime | None = _utc(nullable=True)
 
 
 class CallAttemptRow(SQLModel, table=True):
@@ -80,6 +84,8 @@ class CallAttemptRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_call_attempts_provider_call", "provider", "provider_call_id"),
         Index("ix_call_attempts_state", "state"),
+        Index("ix_call_attempts_retry_at", "retry_at"),
+        Index("uq_call_attempts_retry_of", "retry_of", unique=True),  # one retry per failed call
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -104,6 +110,12 @@ class CallAttemptRow(SQLModel, table=True):
     answered_at: datetime | None = _utc(nullable=True)
     ended_at: datetime | None = _utc(nullable=True)
     failure_reported: bool = False
+    # A retry of the failed call `retry_of`, due at `retry_at`: number `retry_number` of `retry_limit`.
+    retry_of: int | None = None
+    retry_at: datetime | None = _utc(nullable=True)
+    retry_number: int | None = None
+    retry_limit: int | None = None
+    retry_reason: str | None = None
 
 
 class CallEventRow(SQLModel, table=True):

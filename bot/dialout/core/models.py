@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.dialout.core.retry_policy import RetryMark, RetryPolicy
 from bot.kernel.people import Party
 from bot.kernel.states import CallState, FailReason
 
@@ -80,6 +81,9 @@ class Invite:
     source_text: str = ""
     request_key: str | None = None  # the acknowledged command that made it: made once however often carried out
     fired_by: str | None = None  # who pressed Dial now (None: it was dialled at its time)
+    # None until scheduled: `InviteService.schedule` gives it the workspace default (RETRY_POLICY).
+    retry: RetryPolicy | None = None
+    retries_stopped_at: datetime | None = None  # Cancel or Hang up all while dialling: no more retries
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class CallAttempt:
     updated_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
+    retry: RetryMark | None = None  # set on a retry: which failed call it retries, when, its number
 
 
 @dataclass(frozen=True)
