@@ -7,8 +7,9 @@ Grammar (English and Chinese keywords can be mixed):
     /dial event <id> <numbers and @mentions> [before 15m] [options] [when]
     /dial cancel <invite #>        /dial list        /dial help
 
-Options: `via <provider>`, `max 30m|1h`, `before 15m` (live events) and provider options as
-`key=value`. Whatever is left after the target and the options is the time phrase
+Options: `via <provider>`, `max 30m|1h`, `before 15m` (live events), `retry busy=3x2m noanswer=2`
+(or `retry off`, `重试 忙=3x2分 无人接=2`: retry_policy.py) and provider options as `key=value`.
+Whatever is left after the target and the options is the time phrase
 (empty means now). Nothing here talks to Slack: mentions stay user ids until the Slack
 layer resolves them with `resolve_parties`.
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from bot.dialout.core.models import Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
+from bot.dialout.core.retry_policy import RETRY_KEYS, RetryPolicy, RetrySyntaxError, parse_retry
 from bot.kernel.lexing import (
     DURATION,
     MENTION,
@@ -84,6 +86,7 @@ class ParseProblem(StrEnum):
     BAD_BUTTON = "bad_button"
     COMMAND_TOO_LONG = "command_too_long"
     FIELD_TOO_LONG = "field_too_long"
+    BAD_RETRY = "bad_retry"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class InviteDraft:
     max_duration_s: int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)  # E.164 → the name written with it (the form)
+    retry: RetryPolicy | None = None  # None: the workspace default (RETRY_POLICY)
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -140,6 +144,7 @@ class InviteDraft:
             "at": self.when.at.isoformat(),
             "now": self.when.is_now,
             "options": {"max_duration_s": self.max_duration_s, **dict(self.options)},
+            "retry": self.retry.spec() if self.retry is not None else None,
         }
 
 
@@ -175,6 +180,12 @@ _VIA = re.compile(r"(?:\b(?:via|using|through|with)\s+|(?:通过|使用|经由|�
 _BAD_DURATION = r"\d+(?:\.\d+)?(?:\s*[^\s\d]+)?|\S+"
 _MAX = re.compile(rf"(?:\bmax(?:imum)?\b|最长|最多|时长|限时)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
 _BEFORE = re.compile(rf"(?:\bbefore\b|提前)\s*[:：=]?\s*(?P<d>{DURATION}|半小时|{_BAD_DURATION})")
+_RETRY_ITEM = rf"(?:{'|'.join(re.escape(k) for k in RETRY_KEYS)})\s*[=:：]\s*[^\s,，;；]+"
+_RETRY = re.compile(
+    r"(?:(?P<never>不重试|\bno\s+retr(?:y|ies)\b)|(?:\bretry\b|\bretries\b|重试)\s*[:：]?\s*"
+    rf"(?P<spec>(?:off|none|never|关闭|关|不)(?![\w=])|{_RETRY_ITEM}(?:[\s,，;；]+{_RETRY_ITEM})*)?)",
+    re.I,
+)
 _KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _HELP_WORDS = {"", "help", "?", "-h", "--help", "帮助", "幫助", "说明", "用法"}
@@ -224,6 +235,7 @@ class _Options:
     max_duration_s: int | None = None
     before: str | None = None
     pairs: dict[str, str] = field(default_factory=dict)
+    retry: RetryPolicy | None = None
 
 
 def _take_options(text: str) -> tuple[_Options, str]:
@@ -248,11 +260,38 @@ def _take_options(text: str) -> tuple[_Options, str]:
         found.before = str(seconds // 60)
         return " "
 
+    text = _take_retry(text, found)  # first: its `busy=3x2m` would read as provider options
     text = _take_pairs(text, found.pairs)
     text = _VIA.sub(via, text)
     text = _MAX.sub(max_, text)
     text = _BEFORE.sub(before, text)
     return found, re.sub(r"\s+", " ", text).strip()
+
+
+def read_retry(text: str) -> RetryPolicy:
+    """A written retry policy (the form's box, or what follows `retry`), or ParseError(BAD_RETRY) naming the part."""
+    try:
+        return parse_retry(text)
+    except RetrySyntaxError as exc:
+        raise ParseError(ParseProblem.BAD_RETRY, {"text": exc.text[:60], "why": exc.problem.value}) from exc
+
+
+def _take_retry(text: str, found: _Options) -> str:
+    """Move `retry …` out of `text` into `found.retry`; the rest of the text."""
+    match = _RETRY.search(text)
+    if match is None:
+        return text
+    if found.retry is not None or _RETRY.search(text, match.end()):
+        raise ParseError(ParseProblem.DUPLICATE_OPTION, {"key": "retry"})
+    if match["never"]:
+        found.retry = RetryPolicy()
+    elif match["spec"]:
+        found.retry = read_retry(match["spec"])
+    else:
+        following = text[match.end() :].split(maxsplit=1)
+        read_retry(following[0] if following else "")  # raises, naming what it could not read
+        raise ParseError(ParseProblem.BAD_RETRY, {"text": following[0][:60], "why": "bad_item"})
+    return text[: match.start()] + " " + text[match.end() :]
 
 
 def _take_pairs(text: str, pairs: dict[str, str]) -> str:
@@ -467,6 +506,7 @@ def _finish(
         rooms=tuple(rooms),
         max_duration_s=options.max_duration_s,
         options=valid_options,
+        retry=options.retry,
     )
 
 

@@ -31,6 +31,7 @@ from bot.dialout.core.command import (
     _take_pairs,
     _unescape_slack,
     _validate_options,
+    read_retry,
     read_when,
 )
 from bot.dialout.core.models import CallAttempt, Invite, Target, TargetKind
@@ -60,6 +61,7 @@ class FormField(StrEnum):
     OPTIONS = "options"
     MAX = "max"
     CHANNEL = "channel"
+    RETRY = "retry"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class DialForm:
     when: str = ""
     options: str = ""  # key=value, one per line or space-separated
     max_duration: str = ""  # "30m", "1h"
+    retry: str = ""  # "busy=3x2m noanswer=2" or "off" (retry_policy.py); empty: the workspace default
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,7 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
             except ParseError as exc:
                 where = FormField.BEFORE if exc.params.get("key") == "before" and before else FormField.OPTIONS
                 errors.setdefault(where, exc)
+    retry = check(FormField.RETRY, lambda: read_retry(form.retry) if form.retry.strip() else None)
     when = check(FormField.WHEN, lambda: _form_when(form.when, ctx, preview))
     if errors or info is None or target is None or when is None:
         raise FormErrors(errors)
@@ -232,6 +236,7 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
         max_duration_s=max_s,
         options=valid_options,
         labels=labels,
+        retry=retry,
     )
 
 

@@ -624,6 +624,7 @@ class DialRequests:
             created_at=now,
             source_text=text,
             request_key=request_key,
+            retry=draft.retry,
         )
         saved = await self._invites.schedule(invite, parties)
         return ScheduledReply(locale, saved, len(parties), info.title if info else draft.provider)

@@ -281,6 +281,9 @@ def build_form(
         *_provider_blocks(values, choice, locale),
     ]
     editing = metadata.invite_id is not None
+    if not editing:  # an invite's retries are set when it is made (an Edit keeps them)
+        hint = t("form.retry_hint", locale)
+        blocks.append(_text_input(FormField.RETRY, t("form.retry", locale), values.retry, optional=True, hint=hint))
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": EDIT_CALLBACK_ID if editing else CALLBACK_ID,
@@ -351,6 +354,7 @@ def read_state(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> tuple[D
         when=text(FormField.WHEN),
         options=text(FormField.OPTIONS),
         max_duration=text(FormField.MAX),
+        retry=text(FormField.RETRY),
     )
     return form, str(entry(FormField.CHANNEL).get("selected_conversation") or "")
 

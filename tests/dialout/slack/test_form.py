@@ -72,6 +72,7 @@ def test_the_fields_follow_the_chosen_providers_kind() -> None:
         "dial_form_when_preview",
         "dial_form_options",
         "dial_form_max",
+        "dial_form_retry",
     ]
     assert "voice (listen|speak)" in conference["dial_form_options"]["hint"]["text"]
     assert "Yunhuni allows 1m to 6h" in conference["dial_form_max"]["hint"]["text"]
@@ -85,6 +86,7 @@ def test_the_fields_follow_the_chosen_providers_kind() -> None:
         "dial_form_when",
         "dial_form_when_preview",
         "dial_form_channel",
+        "dial_form_retry",
     ]
     assert meeting["dial_form_target"]["label"]["text"] == "Meeting id"
 
