@@ -49,11 +49,40 @@ class RetryQueue:
     async def after_failure(self, attempt: CallAttempt) -> bool:
         """`attempt` just failed: queue its retry if the invite's policy allows one. True when queued."""
         invite = await self._store.get_invite(attempt.invite_id)
-        if invite is None or invite.id is None or invite.retry is None or invite.retry.is_off:
+        if invite is None or not self._may_retry(invite):
             return False
-        if invite.status is not InviteStatus.DIALING or invite.retries_stopped_at is not None:
+        known = await self._store.attempts(attempt.invite_id)
+        return await self._queue(invite, [a for a in known if same_party(a.party, attempt.party)])
+
+    async def owed(self, invite: Invite) -> bool:
+        """Queue every retry the invite still owes; True when one was (so it is not done yet).
+
+        Settling asks this before it marks an invite done: a call's failure and the queueing of its
+        retry are two writes, and whatever settles in between (the dial that placed the call, another
+        event) would otherwise find nothing open and post the summary with the retry never queued.
+        The queueing is once per failed call, so this and `after_failure` racing queue it once.
+        """
+        if invite.id is None or not self._may_retry(invite):
             return False
-        party = [a for a in await self._store.attempts(invite.id) if same_party(a.party, attempt.party)]
+        parties: dict[tuple[str, str], list[CallAttempt]] = {}
+        for attempt in await self._store.attempts(invite.id):
+            parties.setdefault((attempt.party.kind.value, attempt.party.address), []).append(attempt)
+        queued = False
+        for attempts in parties.values():
+            queued = await self._queue(invite, attempts) or queued
+        return queued
+
+    @staticmethod
+    def _may_retry(invite: Invite) -> bool:
+        return (
+            invite.retry is not None
+            and not invite.retry.is_off
+            and invite.status is InviteStatus.DIALING
+            and invite.retries_stopped_at is None
+        )
+
+    async def _queue(self, invite: Invite, party: Sequence[CallAttempt]) -> bool:
+        assert invite.id is not None and invite.retry is not None
         now = self._clock.now()
         mark = plan_retry(invite.retry, party, now)
         if mark is None:

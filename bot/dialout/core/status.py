@@ -199,6 +199,8 @@ class StatusService:
         handed_over = info is not None and info.hands_over
         if await self._store.unsettled_count(invite_id, handed_over=handed_over):
             return False
+        if await self._retries.owed(invite):  # a call failed and its retry was not queued yet: now it is
+            return False
         if not await self._store.set_invite_status(invite_id, InviteStatus.DONE, expected=InviteStatus.DIALING):
             return False
         await self._notifier.notice(invite_id, Notice(NoticeKind.SUMMARY))

@@ -218,3 +218,28 @@ async def test_two_services_on_one_database_place_a_due_retry_once(clock: FakeCl
     await asyncio.gather(first.invites.watch(), second.invites.watch(), first.invites.watch())
     assert provider.dialled == [AMY, AMY]
     assert len(await first.store.attempts(invite.id or 0)) == 2
+
+
+async def test_settling_between_a_failure_and_its_retry_queues_the_retry_instead_of_finishing(
+    sql_world: World,
+) -> None:
+    # The dial that placed the call settles right after the call failed, before the failure's own
+    # retry was queued (two writes, another task in between): the invite must not finish there.
+    world = sql_world
+    invite = await _dialling(world, "busy=1x1m", AMY)
+    call = (await world.store.attempts(invite.id or 0))[0]
+    moved = await world.store.transition(
+        call.id or 0,
+        call.state,
+        CallState.FAILED,
+        reason=FailReason.BUSY,
+        code="busy",
+        detail=None,
+        at=world.clock.now(),
+    )
+    assert moved
+    assert not await world.status.settle(invite.id or 0)
+    assert (await world.store.get_invite(invite.id or 0)).status is InviteStatus.DIALING  # type: ignore[union-attr]
+    world.clock.advance(minutes=1)
+    await world.invites.watch()
+    assert world.provider.dialled == [AMY, AMY]
