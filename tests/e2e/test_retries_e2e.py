@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.emulator.render import render_blocks
 from bot.kernel.states import CallState, FailReason
 from tests import conftest
-from tests.e2e.harness import CHANNEL, LI, Harness, wait_for
+from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
 
 NUMBER = "+8613800138001"
 
@@ -91,3 +91,28 @@ async def test_a_bad_retry_policy_is_explained_and_nothing_is_scheduled(harness:
     assert "“bussy” is not an outcome I retry" in reply
     assert await harness.services.store.recent_invites(CHANNEL, 5) == []
     assert harness.sandbox_dials() == 0
+
+
+async def test_the_forms_retries_box_sets_the_policy_and_a_bad_one_is_refused_under_it(harness: Harness) -> None:
+    assert harness.driver is not None
+    before = len(harness.emulator.modals())
+    await harness.dial("")
+    await wait_for(lambda: len(harness.emulator.modals()) > before, what="the form to open")
+    view = harness.emulator.modals()[-1]
+    inputs = {
+        "dial_form_target_input": "42",
+        "dial_form_numbers_input": "13800138001",
+        "dial_form_when_input": "tomorrow 3pm",
+        "dial_form_retry_input": "busy=2xsoon",
+    }
+    refused = await harness.driver.submit(view, user_id=AMY, inputs=inputs, current_channel=CHANNEL)
+    answer = harness.driver.response_action(refused)
+    assert answer is not None and list(answer["errors"]) == ["dial_form_retry"]
+    assert "“soon” is not a delay I can use" in answer["errors"]["dial_form_retry"]
+    assert await harness.services.store.count_rows("invites") == 0
+    accepted = await harness.driver.submit(
+        view, user_id=AMY, inputs={**inputs, "dial_form_retry_input": "忙=2x1分"}, current_channel=CHANNEL
+    )
+    assert harness.driver.response_action(accepted) is None
+    invite = await harness.only_invite()
+    assert invite.retry is not None and invite.retry.spec() == "busy=2x1m"

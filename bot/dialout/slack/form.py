@@ -281,7 +281,8 @@ def build_form(
         *_provider_blocks(values, choice, locale),
     ]
     editing = metadata.invite_id is not None
-    if not editing:  # an invite's retries are set when it is made (an Edit keeps them)
+    # Set when an invite is made (an Edit keeps them); not for live events, whose calls are handed over.
+    if not editing and choice.kind is not TargetKind.EVENT:
         hint = t("form.retry_hint", locale)
         blocks.append(_text_input(FormField.RETRY, t("form.retry", locale), values.retry, optional=True, hint=hint))
     view: dict[str, Any] = {
