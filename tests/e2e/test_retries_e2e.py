@@ -116,3 +116,17 @@ async def test_the_forms_retries_box_sets_the_policy_and_a_bad_one_is_refused_un
     assert harness.driver.response_action(accepted) is None
     invite = await harness.only_invite()
     assert invite.retry is not None and invite.retry.spec() == "busy=2x1m"
+
+
+async def test_a_queued_retry_survives_a_restart_and_is_dialled_once_by_the_next_process(harness: Harness) -> None:
+    await harness.dial("13800138000 into conf 42 now retry busy=1x2s")
+
+    async def waiting_retry() -> bool:
+        return "busy · retry 1/1 at " in await _roster_text(harness)
+
+    await wait_for(waiting_retry, what="the busy call's retry to be queued")
+    await harness.restart_bot()
+    invite = await harness.wait_done(timeout=20)
+    await harness.wait_watch_rounds(3)
+    assert harness.sandbox_dials("+8613800138000") == 2
+    assert harness.replies_text(invite)[-1].endswith("1 retry used")
