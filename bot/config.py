@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.dialout.core.retry_policy import parse_retry
 from bot.inbound.cti.settings import CtiSettings
 from bot.kernel.logs import LogFormat
 
@@ -84,6 +85,9 @@ class Settings(BaseSettings):
     # An invite's reminder (a reply in its thread for the creator) comes this many minutes before its run,
     # unless the command says `remind 15m` / `remind off`; 0 turns reminders off by default.
     reminder_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    # Retries per outcome for invites that set none (`retry …` in /dial, the form's Retries box), written
+    # the same way: "busy=3x2m noanswer=2 error=3x30s", or "off" (the default: nobody is called again unasked).
+    retry_policy: str = "off"
     # Acknowledged Slack commands (bot/kernel/inbox.py): carried out this many at a time (well under the
     # database pool's 15), held at most this many per process before "busy, try again", and taken over
     # by another process this long after theirs stopped renewing them.
@@ -111,6 +115,12 @@ class Settings(BaseSettings):
     def _lower_format(cls, value: object) -> object:
         if isinstance(value, str):
             return value.strip().lower() or None
+        return value
+
+    @field_validator("retry_policy")
+    @classmethod
+    def _readable_retry_policy(cls, value: str) -> str:
+        parse_retry(value)  # RetrySyntaxError is a ValueError: the setting is refused at start, naming the part
         return value
 
     @field_validator("slack_api_url")

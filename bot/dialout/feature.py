@@ -23,6 +23,7 @@ from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import CancelsCalls, Provider
 from bot.dialout.core.reminders import ReminderService
 from bot.dialout.core.requests import DialRequests, RequestRules
+from bot.dialout.core.retry_policy import parse_retry
 from bot.dialout.core.series import SeriesService
 from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.core.status import StatusService
@@ -270,6 +271,7 @@ def build_dialout(
             stuck_send_s=settings.stuck_send_s,
             unknown_give_up_s=settings.unknown_give_up_s,
             policy=dialing_policy(settings),
+            retry=parse_retry(settings.retry_policy),
         ),
     )
     rules = RequestRules(

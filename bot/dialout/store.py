@@ -33,6 +33,8 @@ from bot.dialout.core.models import (
     same_party,
 )
 from bot.dialout.core.ports import PlacedCall, PlaceResult
+from bot.dialout.core.retry_policy import RetryMark, RetryPolicy
+from bot.dialout.retry_rows import SqlRetryRows
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance, moved_values
 from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
@@ -70,6 +72,8 @@ def invite_from_row(row: Any) -> Invite:
         remind_minutes=row.remind_minutes,
         reminded_at=row.reminded_at,
         remind_dm=bool(row.remind_dm),
+        retry=RetryPolicy.from_json(row.retry_policy) if row.retry_policy is not None else None,
+        retries_stopped_at=row.retries_stopped_at,
     )
 
 
@@ -97,7 +101,15 @@ def attempt_from_row(row: Any) -> CallAttempt:
         updated_at=row.updated_at,
         answered_at=row.answered_at,
         ended_at=row.ended_at,
+        retry=_retry_mark(row),
     )
+
+
+def _retry_mark(row: Any) -> RetryMark | None:
+    if row.retry_of is None or row.retry_at is None:
+        return None
+    reason = FailReason(row.retry_reason) if row.retry_reason else FailReason.UNKNOWN
+    return RetryMark(row.retry_of, row.retry_at, row.retry_number or 1, row.retry_limit or 1, reason)
 
 
 def event_from_row(row: Any) -> CallEvent:
@@ -150,6 +162,7 @@ async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence
             request_key=invite.request_key,
             remind_minutes=invite.remind_minutes,
             remind_dm=invite.remind_dm,
+            retry_policy=invite.retry.as_json() if invite.retry is not None else None,
         )
     )
     assert result.inserted_primary_key is not None
@@ -178,7 +191,7 @@ async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence
     return int(invite_id)
 
 
-class SqlInviteStore:
+class SqlInviteStore(SqlRetryRows):
     """InviteStore on an async SQLAlchemy engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -74,6 +74,10 @@ class InviteRow(SQLModel, table=True):
     remind_minutes: int | None = None  # its reminder comes this long before the run; 0/None: none
     reminded_at: datetime | None = _utc(nullable=True)  # the reminder's claim: posted once per run
     remind_dm: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # DM the people too
+    # Its retry policy (dialout/core/retry_policy.py, as_json); NULL: made before retries, none.
+    retry_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Set by Cancel or Hang up all while dialling: no retry is queued or placed after it.
+    retries_stopped_at: datetime | None = _utc(nullable=True)
 
 
 class InviteSeriesRow(SQLModel, table=True):
@@ -118,6 +122,8 @@ class CallAttemptRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_call_attempts_provider_call", "provider", "provider_call_id"),
         Index("ix_call_attempts_state", "state"),
+        Index("ix_call_attempts_retry_at", "retry_at"),
+        Index("uq_call_attempts_retry_of", "retry_of", unique=True),  # one retry per failed call
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -142,6 +148,12 @@ class CallAttemptRow(SQLModel, table=True):
     answered_at: datetime | None = _utc(nullable=True)
     ended_at: datetime | None = _utc(nullable=True)
     failure_reported: bool = False
+    # A retry of the failed call `retry_of`, due at `retry_at`: number `retry_number` of `retry_limit`.
+    retry_of: int | None = None
+    retry_at: datetime | None = _utc(nullable=True)
+    retry_number: int | None = None
+    retry_limit: int | None = None
+    retry_reason: str | None = None
 
 
 class CallEventRow(SQLModel, table=True):

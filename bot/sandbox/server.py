@@ -7,6 +7,9 @@ last digit, so demos and tests are deterministic:
 
     …0 busy · …9 no answer · …8 unreachable · …7 declined · anything else answers, talks, hangs up
 
+unless `scripted` names the outcomes of a number's next calls, one per call (retries: busy twice,
+then answered).
+
 `speed` divides every delay (1 = seconds as on a real line). `chaos` makes it misbehave on
 purpose for tests: "duplicate" delivers every event twice, "reverse" sends them newest first.
 """
@@ -50,6 +53,10 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"v1={digest}"
 
 
+# A scripted outcome played as the number ending in this digit would play it.
+SCRIPTED_DIGIT = {"busy": "0", "no_answer": "9", "unreachable": "8", "rejected": "7", "answered": "1"}
+
+
 def outcome_for(number: str) -> list[tuple[float, str, str | None]]:
     """(delay s, state, reason) steps the simulator plays for a callee number."""
     last = number[-1:]
@@ -77,6 +84,7 @@ class SimCall:
     conference: str
     callback_url: str
     max_duration_s: int | None
+    plays_as: str = ""  # the number whose outcome it plays (its own unless scripted)
     state: str = "dialing"
     reason: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -104,6 +112,8 @@ class SandboxTelco:
         # How each webhook delivery was answered (a status code, or 0 when no answer came): a
         # provider's view of our webhooks, which tests read.
         self.webhook_answers: list[int] = []
+        # Number → outcomes of its next calls (SCRIPTED_DIGIT's keys), taken one per call in order.
+        self.scripted: dict[str, list[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._http = httpx.AsyncClient(timeout=5.0, trust_env=False)
         self.app = Starlette(
@@ -162,6 +172,8 @@ class SandboxTelco:
             callback_url=callback_url,
             max_duration_s=int(max_duration) if max_duration else None,
         )
+        script = self.scripted.get(to)
+        call.plays_as = SCRIPTED_DIGIT[script.pop(0)] if script else to
         self.calls[call.call_id] = call
         self._spawn(self._play(call))
         return JSONResponse({"call_id": call.call_id, "state": call.state}, status_code=201)
@@ -202,7 +214,7 @@ class SandboxTelco:
         }
 
     async def _play(self, call: SimCall) -> None:
-        steps = outcome_for(call.to)
+        steps = outcome_for(call.plays_as or call.to)
         if call.max_duration_s and steps[-1][1] == "completed":
             delay, state, reason = steps[-1]
             steps[-1] = (min(delay, float(call.max_duration_s)), state, reason)

@@ -15,6 +15,7 @@ from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
 from bot.dialout.slack.reminder_messages import REMINDER_MESSAGES
+from bot.dialout.slack.retry_messages import RETRY_MESSAGES
 from bot.dialout.slack.run_messages import RUN_MESSAGES
 from bot.dialout.slack.series_messages import SERIES_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
@@ -569,6 +570,7 @@ CATALOGUE.update(RUN_MESSAGES)  # a run's summary details and CSV (dialout/slack
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
 CATALOGUE.update(SERIES_MESSAGES)  # recurring invites (dialout/slack/series_messages.py)
+CATALOGUE.update(RETRY_MESSAGES)  # retries per outcome (dialout/slack/retry_messages.py)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

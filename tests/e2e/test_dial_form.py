@@ -103,6 +103,7 @@ async def test_empty_dial_opens_the_form_in_the_users_language_and_help_still_an
         "Or pick a date",
         "and a time",
         "Longest a call may last",
+        "Retries",
     ]
     provider = english["blocks"][0]["element"]
     assert [o["value"] for o in provider["options"]] == ["sandbox:conference", "quanshi:event"]

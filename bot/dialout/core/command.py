@@ -7,8 +7,9 @@ Grammar (English and Chinese keywords can be mixed):
     /dial event <id> <numbers and @mentions> [before 15m] [options] [when]
     /dial cancel <invite #>        /dial list        /dial help
 
-Options: `via <provider>`, `max 30m|1h`, `before 15m` (live events) and provider options as
-`key=value`. Whatever is left after the target and the options is the time phrase
+Options: `via <provider>`, `max 30m|1h`, `before 15m` (live events), `retry busy=3x2m noanswer=2`
+(or `retry off`, `重试 忙=3x2分 无人接=2`: retry_policy.py) and provider options as `key=value`.
+Whatever is left after the target and the options is the time phrase
 (empty means now). Nothing here talks to Slack: mentions stay user ids until the Slack
 layer resolves them with `resolve_parties`.
 
@@ -27,6 +28,7 @@ from typing import Any
 from bot.dialout.core.models import Target, TargetKind, capability_for
 from bot.dialout.core.ports import ProviderInfo
 from bot.dialout.core.profile_region import profile_policy
+from bot.dialout.core.retry_policy import RETRY_KEYS, RetryPolicy, RetrySyntaxError, parse_retry
 from bot.kernel.lexing import (
     DURATION,
     MENTION,
@@ -89,6 +91,7 @@ class ParseProblem(StrEnum):
     NO_WHEN = "no_when"  # a form with neither a time phrase nor a picked date and time
     WHEN_TWICE = "when_twice"  # a form with both
     BAD_REMIND = "bad_remind"
+    BAD_RETRY = "bad_retry"
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class InviteDraft:
     recurrence: Recurrence | None = None  # a repeating time: a series, whose first occurrence is `when`
     remind_minutes: int | None = None  # `remind 15m` (0: `remind off`); None: the workspace default
     remind_dm: bool = False  # `remind dm` (私信提醒): each mentioned person is reminded by direct message
+    retry: RetryPolicy | None = None  # None: the workspace default (RETRY_POLICY)
 
     def as_json(self) -> dict[str, Any]:
         """The draft as `confbot parse --json` prints it."""
@@ -149,6 +153,7 @@ class InviteDraft:
             "now": self.when.is_now,
             "options": {"max_duration_s": self.max_duration_s, **dict(self.options)},
             **({"rule": self.recurrence.ical()} if self.recurrence else {}),
+            "retry": self.retry.spec() if self.retry is not None else None,
         }
 
 
@@ -195,6 +200,12 @@ _REMIND = re.compile(
 )
 _REMIND_DM = re.compile(r"\bremind\s+(?:by\s+)?dms?\b|私信提醒", re.I)
 MAX_REMIND_S = 24 * 3600
+_RETRY_ITEM = rf"(?:{'|'.join(re.escape(k) for k in RETRY_KEYS)})\s*[=:：]\s*[^\s,，;；]+"
+_RETRY = re.compile(
+    r"(?:(?P<never>不重试|\bno\s+retr(?:y|ies)\b)|(?:\bretry\b|\bretries\b|重试)\s*[:：]?\s*"
+    rf"(?P<spec>(?:off|none|never|关闭|关|不)(?![\w=])|{_RETRY_ITEM}(?:[\s,，;；]+{_RETRY_ITEM})*)?)",
+    re.I,
+)
 _KEY_VALUE = re.compile(r"(?P<k>[A-Za-z][A-Za-z0-9_\-]*)=(?P<v>\"[^\"]*\"|'[^']*'|\S+)")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _HELP_WORDS = {"", "help", "?", "-h", "--help", "帮助", "幫助", "说明", "用法"}
@@ -246,6 +257,7 @@ class _Options:
     remind_minutes: int | None = None
     remind_dm: bool = False
     pairs: dict[str, str] = field(default_factory=dict)
+    retry: RetryPolicy | None = None
 
 
 def _take_options(text: str) -> tuple[_Options, str]:
@@ -285,6 +297,7 @@ def _take_options(text: str) -> tuple[_Options, str]:
         found.remind_dm = True
         return " "
 
+    text = _take_retry(text, found)  # first: its `busy=3x2m` would read as provider options
     text = _take_pairs(text, found.pairs)
     text = _REMIND_DM.sub(remind_dm, text)
     text = _REMIND.sub(remind, text)
@@ -292,6 +305,32 @@ def _take_options(text: str) -> tuple[_Options, str]:
     text = _MAX.sub(max_, text)
     text = _BEFORE.sub(before, text)
     return found, re.sub(r"\s+", " ", text).strip()
+
+
+def read_retry(text: str) -> RetryPolicy:
+    """A written retry policy (the form's box, or what follows `retry`), or ParseError(BAD_RETRY) naming the part."""
+    try:
+        return parse_retry(text)
+    except RetrySyntaxError as exc:
+        raise ParseError(ParseProblem.BAD_RETRY, {"text": exc.text[:60], "why": exc.problem.value}) from exc
+
+
+def _take_retry(text: str, found: _Options) -> str:
+    """Move `retry …` out of `text` into `found.retry`; the rest of the text."""
+    match = _RETRY.search(text)
+    if match is None:
+        return text
+    if found.retry is not None or _RETRY.search(text, match.end()):
+        raise ParseError(ParseProblem.DUPLICATE_OPTION, {"key": "retry"})
+    if match["never"]:
+        found.retry = RetryPolicy()
+    elif match["spec"]:
+        found.retry = read_retry(match["spec"])
+    else:
+        following = text[match.end() :].split(maxsplit=1)
+        read_retry(following[0] if following else "")  # raises, naming what it could not read
+        raise ParseError(ParseProblem.BAD_RETRY, {"text": following[0][:60], "why": "bad_item"})
+    return text[: match.start()] + " " + text[match.end() :]
 
 
 def _take_pairs(text: str, pairs: dict[str, str]) -> str:
@@ -528,6 +567,7 @@ def _finish(
         recurrence=recurrence,
         remind_minutes=options.remind_minutes,
         remind_dm=options.remind_dm,
+        retry=options.retry,
     )
 
 

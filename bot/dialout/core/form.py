@@ -31,6 +31,7 @@ from bot.dialout.core.command import (
     _take_pairs,
     _unescape_slack,
     _validate_options,
+    read_retry,
     read_schedule,
     read_when,
 )
@@ -64,6 +65,7 @@ class FormField(StrEnum):
     OPTIONS = "options"
     MAX = "max"
     CHANNEL = "channel"
+    RETRY = "retry"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class DialForm:
     time: str = ""  # Slack's time picker: "HH:MM" in the user's zone (alone: today)
     options: str = ""  # key=value, one per line or space-separated
     max_duration: str = ""  # "30m", "1h"
+    retry: str = ""  # "busy=3x2m noanswer=2" or "off" (retry_policy.py); empty: the workspace default
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,7 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
             except ParseError as exc:
                 where = FormField.BEFORE if exc.params.get("key") == "before" and before else FormField.OPTIONS
                 errors.setdefault(where, exc)
+    retry = check(FormField.RETRY, lambda: read_retry(form.retry) if form.retry.strip() else None)
     schedule = None
     try:
         schedule = _form_schedule(form, ctx, preview)
@@ -294,6 +298,7 @@ def read_form(form: DialForm, ctx: ParseContext, preview: Preview | None = None)
         options=valid_options,
         labels=labels,
         recurrence=recurrence,
+        retry=retry,
     )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
@@ -67,6 +67,8 @@ from bot.dialout.core.ports import (
     ProviderError,
     Scheduler,
 )
+from bot.dialout.core.retry_policy import RetryPolicy
+from bot.dialout.core.retrying import RetryQueue
 from bot.dialout.core.status import StatusService
 from bot.kernel import failpoints
 from bot.kernel.logs import log_context
@@ -92,6 +94,7 @@ class DialingRules:
     stuck_send_s: int = 120  # a send claimed longer ago than this, with no answer, is unknown
     unknown_give_up_s: int = 600  # an unknown call with no news after this is failed(unknown)
     policy: DialingPolicy = field(default_factory=DialingPolicy)  # as it is now, not when the invite was made
+    retry: RetryPolicy = field(default_factory=RetryPolicy)  # what an invite made without its own policy gets
 
 
 class InviteService:
@@ -117,6 +120,7 @@ class InviteService:
         self._callback_url = callback_url
         self._rules = rules or DialingRules()
         self._calls = CallWatch(store, providers, status, notifier, clock, self._rules.unknown_give_up_s)
+        self._retries = RetryQueue(store, notifier, clock)
 
     # --- scheduling ----------------------------------------------------------------------
 
@@ -130,6 +134,8 @@ class InviteService:
             made = await self._store.invite_for_request(invite.request_key)
             if made is not None:
                 return made
+        if invite.retry is None:
+            invite = replace(invite, retry=self._rules.retry)
         saved = await self._store.add_invite(invite, parties)
         assert saved.id is not None
         await self._notifier.invite_created(saved.id)
@@ -198,9 +204,9 @@ class InviteService:
 
     async def _dial(self, invite: Invite) -> None:
         assert invite.id is not None
-        attempts = [
-            a for a in await self._store.attempts(invite.id) if a.state is CallState.QUEUED and a.sent_at is None
-        ]
+        known = await self._store.attempts(invite.id)
+        waiting = [a for a in known if a.state is CallState.QUEUED and a.sent_at is None]
+        attempts = await self._retries.ready(invite, waiting, known)  # retries only when due and still wanted
         with log_context(provider=invite.provider):
             await self._dial_with(invite, attempts)
         await self._status.settle(invite.id)
@@ -280,6 +286,8 @@ class InviteService:
             if record is None:
                 continue
             failed = failed or record.state is CallState.FAILED
+            if record.state is CallState.FAILED:
+                await self._retries.after_failure(record)
             if result.provider_call_id:
                 await self._status.apply_orphans(provider.info.name, result.provider_call_id, result.attempt_id)
         await self._notifier.calls_changed(invite.id)
@@ -347,13 +355,17 @@ class InviteService:
     # --- watching open calls (call_watch.py) ----------------------------------------------
 
     async def watch(self) -> None:
-        """Mark sends a dead process left unanswered unknown; poll, reconcile unknown calls, give up silent ones.
+        """Mark unanswered sends of dead processes unknown; poll, reconcile, give up silent calls; place due retries.
 
-        Every round rather than only at a rebuild: a replica that took over from one killed mid-send
-        learns those calls' fate `stuck_send_s` later, not a reconcile period after that.
+        Stuck sends every round rather than only at a rebuild: a replica that took over from one
+        killed mid-send learns those calls' fate `stuck_send_s` later, not a reconcile period after that.
         """
         await self._recover_interrupted_sends(self._clock.now())
         await self._calls.watch()
+        for invite_id in await self._store.due_retries(self._clock.now()):
+            invite = await self._store.get_invite(invite_id)
+            if invite is not None and invite.status is InviteStatus.DIALING:
+                await self._dial(invite)
 
     # --- cancelling ----------------------------------------------------------------------
 
@@ -390,6 +402,7 @@ class InviteService:
         if invite.status is not InviteStatus.DIALING:
             return CancelOutcome.ALREADY_OVER
         await self._notifier.notice(invite_id, Notice(NoticeKind.CANCELLED, {"by": actor.user_id}))
+        await self._store.stop_retries(invite_id, self._clock.now())  # before withdrawing the queued calls
         await self._end_open_calls(invite)
         return CancelOutcome.HANGING_UP
 
@@ -432,6 +445,7 @@ class InviteService:
         if not self.can_hang_up(invite.provider):
             return HangUpOutcome.CANNOT
         await self._notifier.notice(invite_id, Notice(NoticeKind.HUNG_UP, {"by": actor.user_id}))
+        await self._store.stop_retries(invite_id, self._clock.now())  # before withdrawing the queued calls
         await self._end_open_calls(invite)
         return HangUpOutcome.HANGING_UP
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.dialout.core.retry_policy import RetryMark, RetryPolicy
 from bot.kernel.people import Party
 from bot.kernel.states import CallState, FailReason
 
@@ -83,6 +84,9 @@ class Invite:
     remind_minutes: int | None = None  # its reminder is posted this long before the run (0/None: none)
     reminded_at: datetime | None = None  # when its reminder was claimed (sent once per run)
     remind_dm: bool = False  # the reminder also goes to each mentioned Slack user, as a direct message
+    # None until scheduled: `InviteService.schedule` gives it the workspace default (RETRY_POLICY).
+    retry: RetryPolicy | None = None
+    retries_stopped_at: datetime | None = None  # Cancel or Hang up all while dialling: no more retries
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class CallAttempt:
     updated_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
+    retry: RetryMark | None = None  # set on a retry: which failed call it retries, when, its number
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from bot.dialout.core.models import (
     ReceivedEvent,
     Target,
 )
+from bot.dialout.core.retry_policy import RetryMark
 from bot.kernel.people import Party
 from bot.kernel.states import CallState, FailReason
 
@@ -338,6 +339,19 @@ class InviteStore(Protocol):
 
     async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
         """Cancel a queued attempt that was never sent; False if it was sent meanwhile."""
+        ...
+
+    async def queue_retry(self, invite_id: int, mark: RetryMark, now: datetime) -> int | None:
+        """Queue a retry of the failed call `mark.of`, once, while the invite dials and its retries
+        are not stopped and the party has no open or joined call; the new call's id, else None."""
+        ...
+
+    async def stop_retries(self, invite_id: int, now: datetime) -> None:
+        """No retry of this invite is queued from now on (Cancel, Hang up all)."""
+        ...
+
+    async def due_retries(self, now: datetime) -> list[int]:
+        """The dialling invites with a retry due by `now` that was not sent yet."""
         ...
 
     async def record_placed(self, invite: Invite, result: PlaceResult, now: datetime) -> CallAttempt | None: ...

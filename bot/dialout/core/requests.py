@@ -692,6 +692,7 @@ class DialRequests:
             request_key=request_key,
             remind_minutes=remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes),
             remind_dm=draft.remind_dm,
+            retry=draft.retry,
         )
         saved = await self._invites.schedule(invite, parties)
         profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory

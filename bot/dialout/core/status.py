@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from bot.dialout.core.models import SETTING_UP, CallAttempt, CallEvent, InviteStatus, ReceivedEvent
 from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, ProviderInfo
+from bot.dialout.core.retrying import RetryQueue
 from bot.kernel.logs import log_context
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason, advance, apply_forward
@@ -40,6 +41,7 @@ class StatusService:
         self._notifier = notifier
         self._clock = clock
         self._providers = providers
+        self._retries = RetryQueue(store, notifier, clock)
 
     async def apply(self, event: CallEvent) -> bool:
         """Store `event` and apply it; True when it changed a call's state."""
@@ -170,6 +172,7 @@ class StatusService:
             await self._notifier.calls_changed(attempt.invite_id)
         if new is CallState.FAILED:
             await self._notifier.calls_failed(attempt.invite_id)
+            await self._retries.after_failure(attempt)  # before settling: a queued retry keeps it dialling
         if new.is_final:  # only a final state can make the invite done
             await self.settle(attempt.invite_id)
         return True
@@ -195,6 +198,8 @@ class StatusService:
         # A provider that reports no per-call status is done with once it accepted the calls.
         handed_over = info is not None and info.hands_over
         if await self._store.unsettled_count(invite_id, handed_over=handed_over):
+            return False
+        if await self._retries.owed(invite):  # a call failed and its retry was not queued yet: now it is
             return False
         if not await self._store.set_invite_status(invite_id, InviteStatus.DONE, expected=InviteStatus.DIALING):
             return False

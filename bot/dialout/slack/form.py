@@ -311,6 +311,10 @@ def build_form(
         *_provider_blocks(values, choice, locale),
     ]
     editing = metadata.invite_id is not None
+    # Set when an invite is made (an Edit keeps them); not for live events, whose calls are handed over.
+    if not editing and choice.kind is not TargetKind.EVENT:
+        hint = t("form.retry_hint", locale)
+        blocks.append(_text_input(FormField.RETRY, t("form.retry", locale), values.retry, optional=True, hint=hint))
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": EDIT_CALLBACK_ID if editing else CALLBACK_ID,
@@ -383,6 +387,7 @@ def read_state(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> tuple[D
         time=str(entry(FormField.TIME).get("selected_time") or ""),
         options=text(FormField.OPTIONS),
         max_duration=text(FormField.MAX),
+        retry=text(FormField.RETRY),
     )
     return form, str(entry(FormField.CHANNEL).get("selected_conversation") or "")
 

@@ -81,6 +81,13 @@ FORM_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "写成 key=value，每行一个。{provider} 支持：{keys}。",
     },
     "form.option_key": {"en": "{key} ({hint})", "zh": "{key}（{hint}）"},
+    "form.retry": {"en": "Retries", "zh": "重试"},
+    "form.retry_hint": {
+        "en": "Call again after busy, no answer or a provider error: busy=3x2m noanswer=2 error=3x30s "
+        "(times x after how long), or off. Empty: this workspace's default.",
+        "zh": "占线、无人接听或服务商出错后再拨：忙=3x2分 无人接=2 出错=3x30秒（次数x间隔），或 关。"
+        "留空：使用本工作区的默认设置。",
+    },
     "form.max": {"en": "Longest a call may last", "zh": "每通电话最长时长"},
     "form.max_hint": {
         "en": "e.g. 30m or 1h; {provider} allows {low} to {high}. Empty: no limit of ours.",

@@ -77,6 +77,8 @@ def build_parse_error(error: ParseError, locale: str, now: datetime | None = Non
     if problem is ParseProblem.PROVIDER_REFUSED:
         key = f"error.{params['provider']}.{params['code']}"
         params["explanation"] = t(key, locale) if key in CATALOGUE else params["code"]
+    if problem is ParseProblem.BAD_RETRY:
+        params["why"] = t(f"retry.why.{params['why']}", locale, text=params.get("text", ""))
     if problem is ParseProblem.PAST_TIME and "at" in params:
         params["at"] = datetime.fromisoformat(params["at"]).strftime("%Y-%m-%d %H:%M")
     params.setdefault("phrase", "")

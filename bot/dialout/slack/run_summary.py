@@ -56,7 +56,8 @@ def build_run_details(attempts: Sequence[CallAttempt], view: View, *, with_csv: 
         lines.append(t("run.joined", view.locale, items=", ".join(items)))
     calls = sum(r.attempts for r in rows)
     if calls > len(rows):
-        lines.append(t("run.attempts", view.locale, calls=calls, parties=len(rows)))
+        key = "run.attempts.one" if len(rows) == 1 else "run.attempts"
+        lines.append(t(key, view.locale, calls=calls, parties=len(rows)))
     if with_csv:
         lines.append(t("run.csv_follows", view.locale))
     return lines

@@ -22,6 +22,7 @@ from bot.dialout.core.models import (
     party_outcomes,
     redial_candidates,
 )
+from bot.dialout.slack.retry_view import describe_retries_used, describe_waiting_retry
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from bot.slack.lines import (
@@ -167,7 +168,7 @@ def build_line(attempt: CallAttempt, view: View) -> str:
     """One roster line: icon, who, state and, for failures, why."""
     icon = _HANDED_OVER_ICON if _is_handed_over(attempt, view) else _ICONS[attempt.state]
     who = describe_party(attempt, view)
-    state = describe_state(attempt, view)
+    state = describe_waiting_retry(attempt, view.locale) or describe_state(attempt, view)
     if attempt.state is CallState.FAILED and attempt.reason:
         reason = describe_reason(attempt, view.locale)
         detail = explain_failure(attempt, view)
@@ -455,6 +456,7 @@ def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -
     It mentions the creator, once, and nobody else: they asked for the dial-out and must know how it
     went; everyone else has the roster.
     """
+    retries = describe_retries_used(attempts, view.locale)
     attempts = party_outcomes(attempts)
     total = len(attempts)
     if view.handed_over:
@@ -489,4 +491,6 @@ def build_summary(invite: Invite, attempts: Sequence[CallAttempt], view: View) -
     cancelled = sum(1 for a in attempts if a.state is CallState.CANCELLED)
     if cancelled:
         parts.append(t("summary.cancelled", view.locale, n=cancelled))
+    if retries:
+        parts.append(retries)
     return t("summary.for_creator", view.locale, user=invite.created_by, summary=" · ".join(parts))

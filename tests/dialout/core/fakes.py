@@ -34,6 +34,7 @@ from bot.dialout.core.ports import (
     StatusSource,
     Timing,
 )
+from bot.dialout.core.retry_policy import RetryMark
 from bot.kernel.people import Party
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
 
@@ -69,6 +70,7 @@ class InMemoryInviteStore:
             fired_at=None,
             late_by_s=None,
             fired_by=None,
+            retries_stopped_at=None,
         )
         for position, party in enumerate(parties):
             attempt_id = self._next_attempt_id()
@@ -274,6 +276,44 @@ class InMemoryInviteStore:
             return False
         attempt.state, attempt.updated_at, attempt.ended_at = CallState.CANCELLED, now, now
         return True
+
+    async def queue_retry(self, invite_id: int, mark: RetryMark, now: datetime) -> int | None:
+        invite = self._invites.get(invite_id)
+        if invite is None or invite.status is not InviteStatus.DIALING or invite.retries_stopped_at is not None:
+            return None
+        failed = self._attempts.get(mark.of)
+        if failed is None or failed.invite_id != invite_id or failed.state is not CallState.FAILED:
+            return None
+        mine = [a for a in self._attempts.values() if a.invite_id == invite_id]
+        if any(a.retry is not None and a.retry.of == mark.of for a in mine):
+            return None
+        party = [a for a in mine if same_party(a.party, failed.party)]
+        joined = {CallState.ANSWERED, CallState.COMPLETED}
+        if any(not a.state.is_final or a.state in joined or a.answered_at for a in party):
+            return None
+        attempt_id = self._next_attempt_id()
+        position = max(a.position for a in mine) + 1
+        self._attempts[attempt_id] = CallAttempt(
+            invite_id, position, failed.party, id=attempt_id, updated_at=now, retry=mark
+        )
+        return attempt_id
+
+    async def stop_retries(self, invite_id: int, now: datetime) -> None:
+        invite = self._invites.get(invite_id)
+        if invite is not None and invite.retries_stopped_at is None:
+            invite.retries_stopped_at = now
+
+    async def due_retries(self, now: datetime) -> list[int]:
+        due = {
+            a.invite_id
+            for a in self._attempts.values()
+            if a.retry is not None
+            and a.retry.at <= now
+            and a.state is CallState.QUEUED
+            and a.sent_at is None
+            and self._invites[a.invite_id].status is InviteStatus.DIALING
+        }
+        return sorted(due)
 
     async def record_placed(self, invite: Invite, result: PlaceResult, now: datetime) -> CallAttempt | None:
         attempt = self._attempts.get(result.attempt_id)

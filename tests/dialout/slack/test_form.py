@@ -74,6 +74,7 @@ def test_the_fields_follow_the_chosen_providers_kind() -> None:
         "dial_form_time",
         "dial_form_options",
         "dial_form_max",
+        "dial_form_retry",
     ]
     assert "voice (listen|speak)" in conference["dial_form_options"]["hint"]["text"]
     assert "Yunhuni allows 1m to 6h" in conference["dial_form_max"]["hint"]["text"]
@@ -89,6 +90,7 @@ def test_the_fields_follow_the_chosen_providers_kind() -> None:
         "dial_form_date",
         "dial_form_time",
         "dial_form_channel",
+        "dial_form_retry",
     ]
     assert meeting["dial_form_target"]["label"]["text"] == "Meeting id"
 
