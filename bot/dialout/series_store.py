@@ -16,6 +16,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dialout.core.models import Invite, Target, TargetKind
+from bot.dialout.core.retry_policy import RetryPolicy
 from bot.dialout.core.series import Series, SeriesStatus
 from bot.dialout.store import insert_invite, invite_from_row, invites
 from bot.kernel.people import Party, PartyKind
@@ -65,6 +66,9 @@ def series_from_row(row: Any) -> Series:
         max_duration_s=row.max_duration_s,
         options=dict(row.options or {}),
         status=SeriesStatus(row.status),
+        remind_minutes=row.remind_minutes or 0,
+        remind_dm=bool(row.remind_dm),
+        retry=RetryPolicy.from_json(row.retry_policy) if row.retry_policy is not None else None,
         next_at=row.next_at,
         skip_at=row.skip_at,
         last_at=row.last_at,
@@ -106,6 +110,9 @@ class SqlSeriesStore:
                     created_at=series.created_at,
                     source_text=series.source_text,
                     request_key=series.request_key,
+                    remind_minutes=series.remind_minutes,
+                    remind_dm=series.remind_dm,
+                    retry_policy=series.retry.as_json() if series.retry is not None else None,
                 )
             )
             assert result.inserted_primary_key is not None

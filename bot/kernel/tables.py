@@ -110,6 +110,9 @@ class InviteSeriesRow(SQLModel, table=True):
     skip_at: datetime | None = _utc(nullable=True)  # the one occurrence Skip next asked to leave out
     last_at: datetime | None = _utc(nullable=True)  # the latest occurrence made into an invite
     message_ts: str | None = None  # the series' own message in its channel
+    remind_minutes: int | None = None  # each occurrence's reminder lead (0/None: none)
+    remind_dm: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    retry_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # None: default
     created_at: datetime = _utc(nullable=False)
     source_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     request_key: str | None = Field(default=None, unique=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.outcomes import Actor
+from bot.dialout.core.retry_policy import parse_retry
 from bot.dialout.core.series import Series, SeriesOutcome, SeriesService, SeriesStatus, occurrence_key
 from bot.dialout.core.status import StatusService
 from bot.dialout.series_store import SqlSeriesStore
@@ -82,7 +83,13 @@ class Process:
         )
 
     async def start(
-        self, phrase: str, tz: str = "America/New_York", *, by: str = "U1", key: str | None = None
+        self,
+        phrase: str,
+        tz: str = "America/New_York",
+        *,
+        by: str = "U1",
+        key: str | None = None,
+        **carried: Any,
     ) -> Series:
         recurrence = parse_recurrence(phrase, self.clock.now(), tz)
         return await self.series.start(
@@ -96,6 +103,7 @@ class Process:
                 parties=(ALICE,),
                 source_text=phrase,
                 request_key=key,
+                **carried,
             )
         )
 
@@ -194,6 +202,25 @@ async def test_an_occurrence_is_made_a_lead_time_ahead_and_dialled_at_its_time(p
     assert (await process.store.get_invite(invite.id or 0)).status is InviteStatus.DIALING  # type: ignore[union-attr]
     again = await process.series.get(series.id or 0)
     assert again is not None and again.next_at == at("2027-01-05T09:30", "America/New_York")
+
+
+async def test_every_occurrence_carries_the_series_reminder_and_retry_policy(engine: AsyncEngine) -> None:
+    clock = FakeClock(at("2027-01-04T08:00", "America/New_York"))
+    asked = Process(engine, clock)
+    busy_twice = parse_retry("busy=2x1m")
+    await asked.start("daily at 9:30", remind_minutes=15, remind_dm=True, retry=busy_twice)
+    workspace = parse_retry("noanswer=3")
+    default = Process(engine, clock)
+    default.invites._rules = DialingRules(grace_s=600, retry=workspace)
+    plain = await default.start("daily at 9:45")
+    await asked.run_until(at("2027-01-04T09:25", "America/New_York"))  # before the other is due to be made
+    (first,) = [i for i in await asked.occurrences() if not (i.request_key or "").startswith(f"series:{plain.id}:")]
+    again = await SqlSeriesStore(engine).get_series(plain.id or 0)  # read back from its row
+    assert again is not None and again.retry is None and again.remind_minutes == 0
+    assert (first.remind_minutes, first.remind_dm, first.retry) == (15, True, busy_twice)
+    await default.run_until(at("2027-01-04T09:45", "America/New_York"))
+    (second,) = await default.occurrences(plain)
+    assert (second.remind_minutes, second.remind_dm, second.retry) == (0, False, workspace)
 
 
 async def test_a_series_survives_a_restart_and_the_next_occurrence_is_made_once(engine: AsyncEngine) -> None:

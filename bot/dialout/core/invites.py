@@ -122,6 +122,11 @@ class InviteService:
         self._calls = CallWatch(store, providers, status, notifier, clock, self._rules.unknown_give_up_s)
         self._retries = RetryQueue(store, notifier, clock)
 
+    @property
+    def default_retry(self) -> RetryPolicy:
+        """The workspace's retry policy (RETRY_POLICY), for invites made without one of their own."""
+        return self._rules.retry
+
     # --- scheduling ----------------------------------------------------------------------
 
     async def schedule(self, invite: Invite, parties: Sequence[Party]) -> Invite:

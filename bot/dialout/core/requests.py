@@ -671,7 +671,9 @@ class DialRequests:
         title = info.title if info else draft.provider
         now = self._clock.now()
         if draft.recurrence is not None and self._series is not None:
-            series = await self._series.start(series_of_draft(draft, asker, locale, parties, text, request_key))
+            reminder = remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes)
+            asked = series_of_draft(draft, asker, locale, parties, text, request_key, reminder)
+            series = await self._series.start(asked)
             upcoming = tuple(series.upcoming(now, UPCOMING_SHOWN))
             return SeriesReply(locale, profile.tz, series, len(parties), title, upcoming, self._series.lead_min)
         if draft.recurrence is not None:

@@ -36,6 +36,7 @@ from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target
 from bot.dialout.core.outcomes import Actor, CancelOutcome, may_act
 from bot.dialout.core.ports import InviteStore, Notifier, Scheduler
+from bot.dialout.core.retry_policy import RetryPolicy
 from bot.kernel.people import Party
 from bot.kernel.ports import Clock
 from bot.kernel.recurrence import Recurrence
@@ -88,6 +89,11 @@ class Series:
     created_at: datetime | None = None
     source_text: str = ""
     request_key: str | None = None  # the acknowledged command that asked for it
+    # Carried to every occurrence: its reminder lead (0: none), DMs to the people, its retry policy
+    # (None: the workspace's RETRY_POLICY at the time each occurrence is made).
+    remind_minutes: int = 0
+    remind_dm: bool = False
+    retry: RetryPolicy | None = None
 
     @property
     def tz(self) -> str:
@@ -244,9 +250,8 @@ class SeriesService:
             if at == series.skip_at:
                 await self._store.pass_occurrence(series_id, at, following)
             else:
-                invite = await self._store.make_occurrence(
-                    series_id, at, following, _invite_of(series, at, self._clock.now()), series.parties
-                )
+                made = _invite_of(series, at, self._clock.now(), self._invites.default_retry)
+                invite = await self._store.make_occurrence(series_id, at, following, made, series.parties)
                 if invite is not None:
                     assert invite.id is not None
                     log.info("series %s: the occurrence at %s is invite %s", series_id, at.isoformat(), invite.id)
@@ -358,7 +363,7 @@ class SeriesService:
         return await self._store.get_series(series.id) or series
 
 
-def _invite_of(series: Series, at: datetime, now: datetime) -> Invite:
+def _invite_of(series: Series, at: datetime, now: datetime, default_retry: RetryPolicy) -> Invite:
     """The invite of the occurrence at `at`, from the series' template."""
     assert series.id is not None
     return Invite(
@@ -375,4 +380,7 @@ def _invite_of(series: Series, at: datetime, now: datetime) -> Invite:
         created_at=now,
         source_text=series.source_text,
         request_key=occurrence_key(series.id, at),
+        remind_minutes=series.remind_minutes,
+        remind_dm=series.remind_dm,
+        retry=series.retry if series.retry is not None else default_retry,
     )

@@ -110,9 +110,18 @@ def read_control(text: str) -> ControlCommand | None:
 
 
 def series_of_draft(
-    draft: InviteDraft, asker: Asker, locale: str, parties: Sequence[Party], text: str, request_key: str | None
+    draft: InviteDraft,
+    asker: Asker,
+    locale: str,
+    parties: Sequence[Party],
+    text: str,
+    request_key: str | None,
+    remind_minutes: int = 0,
 ) -> Series:
-    """The series a `/dial` (or the form) with a repeating time asks for, parties as resolved now."""
+    """The series a `/dial` (or the form) with a repeating time asks for, parties as resolved now.
+
+    `remind_minutes` is the reminder lead its occurrences get (what was asked, else the workspace's).
+    """
     assert draft.recurrence is not None
     return Series(
         team_id=asker.team_id,
@@ -127,6 +136,9 @@ def series_of_draft(
         options=dict(draft.options),
         source_text=text,
         request_key=request_key,
+        remind_minutes=remind_minutes,
+        remind_dm=draft.remind_dm,
+        retry=draft.retry,
     )
 
 
