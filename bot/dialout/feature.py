@@ -18,14 +18,18 @@ from starlette.routing import BaseRoute
 
 from bot.config import Settings
 from bot.dialout import webhooks
+from bot.dialout.bulk_store import SqlBulkStore
 from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.launches import BulkLaunches
 from bot.dialout.core.models import TargetKind
+from bot.dialout.core.pacing import Pacer, effective_pace
+from bot.dialout.core.pausing import BulkDialling
 from bot.dialout.core.ports import CancelsCalls, Provider
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.scheduling import InviteScheduler
-from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home
+from bot.dialout.slack import actions, bulk_listeners, commands, edit_listeners, form_listeners, home
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.status_applier import StatusApplier
@@ -70,6 +74,12 @@ def default_providers(settings: Settings) -> dict[TargetKind, str]:
     }
 
 
+def paces(settings: Settings, providers: Mapping[str, object]) -> dict[str, float]:
+    """Each provider's pace as an invite sees it: its own, capped by the workspace's (0: unlimited)."""
+    own = settings.provider_paces(providers)
+    return {name: effective_pace(pace, settings.workspace_pace_per_min) for name, pace in own.items()}
+
+
 def grace_s(settings: Settings) -> int:
     """How late a run may still be dialled (the missed-run policy), in seconds."""
     return int(settings.missed_grace_minutes * 60)
@@ -91,6 +101,7 @@ def register_invite_sender(
         mask_numbers=settings.mask_numbers,
         grace_s=grace_s(settings),
         summary_to_channel=settings.summary_to_channel,
+        paces=paces(settings, providers),
     )
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
@@ -150,6 +161,7 @@ class DialoutFeature:
             subcommands=self.subcommands,
         )
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        bulk_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         home.register(app, publisher=self.home)
@@ -221,6 +233,8 @@ def build_dialout(
         on_late=metrics.fire_lateness.observe,
         forward=(lambda invite_id: announcer.announce(str(invite_id))) if leadership.contested else None,
     )
+    # One pacer for the process: every invite of a provider shares its pace (core/pacing.py).
+    pacer = Pacer(settings.provider_paces(providers), settings.workspace_pace_per_min)
     invites = InviteService(
         store,
         scheduler,
@@ -232,7 +246,11 @@ def build_dialout(
         rules=DialingRules(
             grace_s=grace_s(settings), concurrency=settings.dial_concurrency, policy=dialing_policy(settings)
         ),
+        pacer=pacer,
     )
+    bulk_store = SqlBulkStore(store.engine)
+    bulk = BulkDialling(invites, bulk_store, notifier, clock)
+    launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over)
     rules = RequestRules(
         policy=dialing_policy(settings),
         default_provider=default_providers(settings),
@@ -242,7 +260,9 @@ def build_dialout(
     )
     directory = SlackDirectory(slack_client)
     groups = SlackUserGroups(slack_client)
-    requests = DialRequests(invites, directory, lambda: infos, clock, rules, locale_of, groups)
+    requests = DialRequests(
+        invites, directory, lambda: infos, clock, rules, locale_of, groups, bulk=bulk, launches=launches
+    )
     facts = workspace_facts(settings, providers)
     home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts)
 

@@ -67,6 +67,8 @@ def invite_from_row(row: Any) -> Invite:
         source_text=row.source_text,
         request_key=row.request_key,
         fired_by=row.fired_by,
+        paused_at=row.paused_at,
+        paused_by=row.paused_by,
     )
 
 

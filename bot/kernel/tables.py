@@ -71,6 +71,8 @@ class InviteRow(SQLModel, table=True):
     # What asked for it ("inbox:17"): carrying out the same acknowledged command again finds this row.
     request_key: str | None = Field(default=None, unique=True)
     fired_by: str | None = None  # who pressed Dial now; None when it was dialled at its time
+    paused_at: datetime | None = _utc(nullable=True)  # Pause dialling: unsent calls wait until Resume
+    paused_by: str | None = None
 
 
 class CallAttemptRow(SQLModel, table=True):
@@ -313,6 +315,22 @@ class InboundEventRow(SQLModel, table=True):
     call_result: str | None = None
     received_at: datetime = _utc(nullable=False)
     raw: dict[str, Any] = _json()
+
+
+class PendingLaunchRow(SQLModel, table=True):
+    """A bulk /dial waiting for its asker's Confirm: the invite and parties exactly as summarised."""
+
+    __tablename__ = "pending_launches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    channel_id: str
+    created_by: str
+    invite: dict[str, Any] = _json()
+    parties: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str  # pending → confirmed | cancelled, each once (compare-and-set)
+    invite_id: int | None = None  # the invite Confirm scheduled
+    created_at: datetime = _utc(nullable=False)
 
 
 METADATA = SQLModel.metadata

@@ -14,6 +14,7 @@ from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
+from bot.dialout.slack.pacing_messages import PACING_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -540,6 +541,7 @@ CATALOGUE.update(BUTTON_MESSAGES)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)
+CATALOGUE.update(PACING_MESSAGES)  # paced bulk dialing (dialout/slack/pacing_messages.py)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

@@ -53,6 +53,7 @@ from bot.dialout.core.outcomes import (
     edit_stale,
     may_act,
 )
+from bot.dialout.core.pacing import Pacer
 from bot.dialout.core.ports import (
     CallSpec,
     CancelsCalls,
@@ -106,6 +107,7 @@ class InviteService:
         clock: Clock,
         callback_url: Callable[[str], str],
         rules: DialingRules | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._store = store
         self._scheduler = scheduler
@@ -115,6 +117,7 @@ class InviteService:
         self._clock = clock
         self._callback_url = callback_url
         self._rules = rules or DialingRules()
+        self._pacer = pacer or Pacer({})  # one per process, shared by every invite (core/pacing.py)
         self._calls = CallWatch(store, providers, status, notifier, clock, self._rules.unknown_give_up_s)
 
     # --- scheduling ----------------------------------------------------------------------
@@ -214,16 +217,33 @@ class InviteService:
             )
             return
         if provider.info.placing is Placing.WHOLE_INVITE:
-            await self._send(invite, provider, attempts)
+            if await self._turn(invite):
+                await self._send(invite, provider, attempts)
         else:
             gate = asyncio.Semaphore(self._rules.concurrency)
 
             async def one(attempt: CallAttempt) -> None:
                 async with gate:
+                    if not await self._turn(invite):
+                        return
                     with log_context(call_id=attempt.id):
                         await self._send(invite, provider, [attempt])
 
             await asyncio.gather(*(one(a) for a in attempts))
+
+    async def _turn(self, invite: Invite) -> bool:
+        """Wait for the provider's and workspace's pace, then whether sending may go on (not paused).
+
+        Paused (core/pausing.py): the calls not sent stay queued in the row, and Resume sends them.
+        """
+        if not await self._unpaused(invite):  # a paused invite's calls take no turn from the others
+            return False
+        await self._pacer.turn(invite.provider, invite.team_id)
+        return await self._unpaused(invite)
+
+    async def _unpaused(self, invite: Invite) -> bool:
+        fresh = await self._store.get_invite(invite.id or 0)
+        return fresh is not None and fresh.paused_at is None
 
     async def _send(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
         assert invite.id is not None

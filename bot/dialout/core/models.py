@@ -80,6 +80,8 @@ class Invite:
     source_text: str = ""
     request_key: str | None = None  # the acknowledged command that made it: made once however often carried out
     fired_by: str | None = None  # who pressed Dial now (None: it was dialled at its time)
+    paused_at: datetime | None = None  # Pause dialling pressed: calls not sent yet wait (core/pausing.py)
+    paused_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.dialout.core.outcomes import (
     HangUpOutcome,
     RedialOutcome,
 )
+from bot.dialout.core.pausing import PauseOutcome
 from bot.dialout.core.requests import (
     ButtonReply,
     CancelReply,
@@ -30,6 +31,11 @@ _REGION_NAMES = {
     "en": {"CN": "China", "US": "the US", "HK": "Hong Kong", "TW": "Taiwan", "GB": "the UK"},
     "zh": {"CN": "中国", "US": "美国", "HK": "香港", "TW": "台湾", "GB": "英国"},
 }
+
+
+def region_name(code: str | None, locale: str) -> str:
+    """A region's name in `locale` ('China', '中国'), its ISO code when not named here."""
+    return _region(code, locale)
 
 
 def _region(code: str | None, locale: str) -> str:
@@ -86,6 +92,7 @@ _BUTTON_KEYS = {
     HangUpOutcome: "hang_up",
     EditOutcome: "edit",
     AddPeopleOutcome: "add_people",
+    PauseOutcome: "pause",
 }
 
 

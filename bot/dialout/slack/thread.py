@@ -22,6 +22,7 @@ from bot.dialout.core.models import (
     party_outcomes,
     redial_candidates,
 )
+from bot.dialout.slack.progress import describe_pacing, is_unsent
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from bot.slack.lines import (
@@ -55,6 +56,7 @@ class View:
     provider: str = ""  # registry name, for provider-specific error explanations
     can_hang_up: bool = False  # the provider can end calls it placed (Hang up all is offered)
     names: Mapping[str, str] = field(default_factory=dict)  # Slack user id → name, shown as text
+    pace_per_min: float = 0.0  # the invite's provider pace (core/pacing.py), for the time left; 0: unpaced
 
 
 def _relative(seconds: float, locale: str) -> str:
@@ -282,9 +284,18 @@ def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) 
         buttons = [*add, cancel_button(invite, locale)]
         if view.can_hang_up:
             buttons.insert(0, _button(ids.HANG_UP_ACTION, "hang_up", invite, locale, confirm="hang_up"))
-        return buttons
+        return pause_buttons(invite, attempts, locale) + buttons
     if invite.status is InviteStatus.DONE and redial_candidates(attempts):
         return [_button(ids.REDIAL_FAILED_ACTION, "redial", invite, locale)]
+    return []
+
+
+def pause_buttons(invite: Invite, attempts: Sequence[CallAttempt], locale: str) -> list[dict[str, Any]]:
+    """Resume dialling on a paused invite; Pause dialling while calls are still waiting to be sent."""
+    if invite.paused_at is not None:
+        return [_button(ids.RESUME_DIALLING_ACTION, "resume_dialling", invite, locale, style="primary")]
+    if any(is_unsent(a) for a in attempts):
+        return [_button(ids.PAUSE_DIALLING_ACTION, "pause_dialling", invite, locale)]
     return []
 
 
@@ -325,6 +336,7 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     notes: list[str] = []
     if invite.status is InviteStatus.DIALING and parties:
         notes.append(describe_progress(parties, view))
+        notes += describe_pacing(invite, parties, locale, view.pace_per_min, view.names)
     elif parties and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
         notes.append(describe_counts(parties, view))
     if invite.status is InviteStatus.MISSED:
