@@ -238,8 +238,8 @@ class InviteService:
         """
         if not await self._unpaused(invite):  # a paused invite's calls take no turn from the others
             return False
-        await self._pacer.turn(invite.provider, invite.team_id)
-        return await self._unpaused(invite)
+        waited = await self._pacer.turn(invite.provider, invite.team_id)
+        return not waited or await self._unpaused(invite)  # paused while it waited?
 
     async def _unpaused(self, invite: Invite) -> bool:
         fresh = await self._store.get_invite(invite.id or 0)

@@ -109,9 +109,11 @@ class Pacer:
             schedule.take(slot)
         return slot
 
-    async def turn(self, provider: str, team_id: str) -> None:
-        """Wait until one request of `provider` for `team_id` may be sent."""
+    async def turn(self, provider: str, team_id: str) -> bool:
+        """Wait until one request of `provider` for `team_id` may be sent; whether it had to wait."""
         slot = self.reserve(provider, team_id)
         wait = slot - self._monotonic()
-        if wait > 0:
-            await self._sleep(wait)
+        if wait <= 0:
+            return False
+        await self._sleep(wait)
+        return True

@@ -22,6 +22,7 @@ from bot.dialout.core.models import (
     party_outcomes,
     redial_candidates,
 )
+from bot.dialout.core.pacing import BURST
 from bot.dialout.slack.progress import describe_pacing, is_unsent
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
@@ -291,10 +292,11 @@ def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) 
 
 
 def pause_buttons(invite: Invite, attempts: Sequence[CallAttempt], locale: str) -> list[dict[str, Any]]:
-    """Resume dialling on a paused invite; Pause dialling while calls are still waiting to be sent."""
+    """Resume dialling on a paused invite; Pause dialling on a bulk one, while more calls wait to be
+    sent than go at once (a small invite is over before a pause could matter)."""
     if invite.paused_at is not None:
         return [_button(ids.RESUME_DIALLING_ACTION, "resume_dialling", invite, locale, style="primary")]
-    if any(is_unsent(a) for a in attempts):
+    if sum(1 for a in attempts if is_unsent(a)) > BURST:
         return [_button(ids.PAUSE_DIALLING_ACTION, "pause_dialling", invite, locale)]
     return []
 
