@@ -129,6 +129,18 @@ async def test_a_stale_or_foreign_pause_click_changes_nothing(test_db) -> None:
         assert harness.sandbox_dials() == 40
 
 
+async def test_a_restart_mid_bulk_sends_the_rest_and_repeats_nobody(test_db) -> None:
+    async with Harness(test_db, speed=200.0, pace_sandbox_per_min=600) as harness:
+        wanted = numbers(60)
+        await harness.dial(", ".join(wanted) + " into conf 42 now")
+        await wait_for(lambda: harness.sandbox_dials() >= BURST + 5, what="some calls to be placed")
+        await harness.restart_bot()  # the rest wait in the rows as queued calls
+        await harness.wait_done(timeout=60)
+        dialled = Counter(call.to for call in harness.sandbox.calls.values())
+        assert sorted(dialled) == sorted(f"+86{n}" for n in wanted)
+        assert set(dialled.values()) == {1}
+
+
 # --- the confirmation before a bulk launch ---------------------------------------------------------
 
 

@@ -8,7 +8,8 @@ schedule (the generic cell rate algorithm, a token bucket kept as one "theoretic
 provider's and its workspace's next slot, and both schedules move on.
 
 The schedules live in this process. That is the global limit: with two replicas only the leader
-fires invites and sends their calls (kernel/leadership.py), so one process sends for everyone.
+fires invites and sends their calls (kernel/leadership.py), so one process sends for everyone; only
+a click that sends (Dial now, Resume dialling) sends from the replica it reached (docs/operations.md).
 Pure: time and sleeping are injected, so tests run it on a fake clock.
 """
 
