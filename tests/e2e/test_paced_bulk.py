@@ -195,3 +195,28 @@ async def test_a_launch_at_the_threshold_is_scheduled_without_asking(test_db) ->
         assert (await harness.wait_ephemeral(AMY, 1)).startswith("Scheduled invite #1")
         await harness.wait_done(timeout=60)
         assert harness.sandbox_dials() == 50
+
+
+async def test_a_bulk_form_waits_for_confirm_and_keeps_its_time(test_db) -> None:
+    async with Harness(test_db, bulk_confirm_over=50) as harness:
+        assert harness.driver is not None
+        await harness.dial("")
+        await wait_for(lambda: bool(harness.emulator.modals()), what="the form to open")
+        form = harness.emulator.modals()[-1]
+        inputs = {
+            "dial_form_target_input": "42",
+            "dial_form_numbers_input": "\n".join(numbers(51)),
+            "dial_form_when_input": "in 10 minutes",
+        }
+        response = await harness.driver.submit(form, user_id=AMY, inputs=inputs, current_channel=CHANNEL)
+        assert harness.driver.response_action(response) is None  # the form closes
+        summary = await harness.wait_ephemeral(AMY, 1)
+        assert summary.startswith("*Call 51 parties into conference 42?*") and "51 in China" in summary
+        assert await harness.services.store.recent_invites(CHANNEL, 5) == []
+        await click(harness, summary_message(harness, AMY, 0), ids.LAUNCH_CONFIRM_ACTION)
+        assert (await harness.wait_ephemeral(AMY, 2)).startswith("Scheduled invite #1: 51 people into conference 42")
+        invite = await harness.only_invite()
+        assert invite.status is InviteStatus.SCHEDULED and invite.request_key == "launch:1"
+        assert 590 <= (invite.due_at - harness.services.clock.now()).total_seconds() <= 600
+        assert len(await harness.services.store.attempts(invite.id or 0)) == 51
+        assert harness.sandbox_dials() == 0  # due in ten minutes, as summarised
