@@ -217,15 +217,12 @@ class InviteService:
             )
             return
         if provider.info.placing is Placing.WHOLE_INVITE:
-            if await self._turn(invite):
-                await self._send(invite, provider, attempts)
+            await self._send(invite, provider, attempts)
         else:
             gate = asyncio.Semaphore(self._rules.concurrency)
 
             async def one(attempt: CallAttempt) -> None:
                 async with gate:
-                    if not await self._turn(invite):
-                        return
                     with log_context(call_id=attempt.id):
                         await self._send(invite, provider, [attempt])
 
@@ -247,6 +244,8 @@ class InviteService:
 
     async def _send(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
         assert invite.id is not None
+        if not await self._turn(invite):  # every request waits for its pace; none while paused
+            return
         attempts = await self._within_policy(invite.id, attempts)
         now = self._clock.now()
         claimed: list[CallAttempt] = []
