@@ -118,6 +118,7 @@ class InviteService:
         self._callback_url = callback_url
         self._rules = rules or DialingRules()
         self._pacer = pacer or Pacer({})  # one per process, shared by every invite (core/pacing.py)
+        self._sending: set[int] = set()  # invites whose queued calls a loop here is sending (`_dial`)
         self._calls = CallWatch(store, providers, status, notifier, clock, self._rules.unknown_give_up_s)
 
     # --- scheduling ----------------------------------------------------------------------
@@ -199,13 +200,34 @@ class InviteService:
     # --- dialing -------------------------------------------------------------------------
 
     async def _dial(self, invite: Invite) -> None:
+        """Send the invite's queued calls, in one loop per invite in this process.
+
+        A paced bulk invite takes minutes; the 30 s reconcile, Add people and Resume call this again
+        meanwhile. A second loop would only take pace turns from the first for calls it already
+        claims, so they leave it to the running one, which reads the queue again after each pass
+        (calls added since included) until a pass sends nothing: paused, or none left.
+        """
         assert invite.id is not None
-        attempts = [
-            a for a in await self._store.attempts(invite.id) if a.state is CallState.QUEUED and a.sent_at is None
-        ]
-        with log_context(provider=invite.provider):
-            await self._dial_with(invite, attempts)
+        if invite.id in self._sending:
+            return
+        self._sending.add(invite.id)
+        try:
+            stalled = False
+            while waiting := await self._queued(invite.id):
+                with log_context(provider=invite.provider):
+                    await self._dial_with(invite, waiting)
+                if {a.id for a in waiting} - {a.id for a in await self._queued(invite.id)}:
+                    stalled = False
+                elif stalled or not await self._unpaused(invite):  # once more if resumed mid-pass
+                    break
+                else:
+                    stalled = True
+        finally:
+            self._sending.discard(invite.id)
         await self._status.settle(invite.id)
+
+    async def _queued(self, invite_id: int) -> list[CallAttempt]:
+        return [a for a in await self._store.attempts(invite_id) if a.state is CallState.QUEUED and a.sent_at is None]
 
     async def _dial_with(self, invite: Invite, attempts: list[CallAttempt]) -> None:
         provider = self._providers.get(invite.provider)
