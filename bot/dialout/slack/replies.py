@@ -35,10 +35,6 @@ _REGION_NAMES = {
 
 def region_name(code: str | None, locale: str) -> str:
     """A region's name in `locale` ('China', '中国'), its ISO code when not named here."""
-    return _region(code, locale)
-
-
-def _region(code: str | None, locale: str) -> str:
     if not code:
         return "?"
     return _REGION_NAMES.get(locale, {}).get(code, code)
@@ -54,7 +50,7 @@ def build_parse_error(error: ParseError, locale: str, now: datetime | None = Non
     problem = error.problem
     if problem is ParseProblem.INVALID_NUMBERS:
         lines = [
-            t(f"number.{n['why']}", locale, text=n["text"], region=_region(n.get("region"), locale))
+            t(f"number.{n['why']}", locale, text=n["text"], region=region_name(n.get("region"), locale))
             for n in params["numbers"]
         ]
         return t("parse.invalid_numbers", locale, lines="\n".join(lines))
