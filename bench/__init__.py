@@ -15,4 +15,5 @@ MODULES = (
     "time_phrases",
     "big_invite",
     "many_scheduled",
+    "paced_bulk",
 )

@@ -8,6 +8,7 @@ offered, and says which variables are missing. Secrets are `SecretStr`, so they 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -81,6 +82,24 @@ class Settings(BaseSettings):
     stuck_send_s: int = Field(default=120, ge=1)
     unknown_give_up_s: int = Field(default=600, ge=1)
     failpoints: str = ""  # tests only: points where the process SIGKILLs itself (bot/kernel/failpoints.py)
+    # Dial requests per minute to each provider (bot/dialout/core/pacing.py; 0: unlimited), after a burst
+    # of 10. Defaults from the providers' documented limits, with room to spare:
+    # Tencent Meeting documents 300 requests/min per self-built app (error 190310,
+    # https://cloud.tencent.com/document/product/1095/105276); 240 leaves room for the status queries
+    # and meeting calls the same app makes. Yunhuni, VoipNow and Quanshi document none
+    # (docs/providers): 60/min, one call a second, is what a small trunk or account plan carries
+    # without tripping an undocumented limit. The sandbox is our own simulator: unlimited, so the
+    # demo and the benchmarks measure confbot, not a pace (set it to watch pacing in the demo).
+    pace_tencent_meeting_per_min: float = Field(default=240.0, ge=0)
+    pace_yunhuni_per_min: float = Field(default=60.0, ge=0)
+    pace_voipnow_per_min: float = Field(default=60.0, ge=0)
+    pace_quanshi_per_min: float = Field(default=60.0, ge=0)
+    pace_sandbox_per_min: float = Field(default=0.0, ge=0)
+    # Dial requests per minute for one workspace over every provider (0: unlimited, each provider's
+    # pace alone applies): a cap on how fast one team calls out, e.g. to fit its own trunk.
+    workspace_pace_per_min: float = Field(default=0.0, ge=0)
+    # A /dial or form with more parties than this shows a summary to confirm first (0: never asks).
+    bulk_confirm_over: int = Field(default=50, ge=0)
     summary_to_channel: bool = False  # each invite's final summary is also shown in its channel
     # An invite's reminder (a reply in its thread for the creator) comes this many minutes before its run,
     # unless the command says `remind 15m` / `remind off`; 0 turns reminders off by default.
@@ -132,6 +151,10 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Where providers reach our webhooks."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def provider_paces(self, names: Iterable[str]) -> dict[str, float]:
+        """Each named provider's pace in requests per minute, from its PACE_<NAME>_PER_MIN (0 where unset)."""
+        return {name: float(getattr(self, f"pace_{name}_per_min", 0.0)) for name in names}
 
     @property
     def allowed_country_set(self) -> frozenset[str] | None:

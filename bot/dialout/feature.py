@@ -18,8 +18,12 @@ from starlette.routing import BaseRoute
 
 from bot.config import Settings
 from bot.dialout import webhooks
+from bot.dialout.bulk_store import SqlBulkStore
 from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.launches import BulkLaunches
 from bot.dialout.core.models import TargetKind
+from bot.dialout.core.pacing import Pacer, effective_pace
+from bot.dialout.core.pausing import BulkDialling
 from bot.dialout.core.ports import CancelsCalls, Provider
 from bot.dialout.core.reminders import ReminderService
 from bot.dialout.core.requests import DialRequests, RequestRules
@@ -31,7 +35,16 @@ from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.reminder_store import SqlReminderStore
 from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.series_store import SqlSeriesStore
-from bot.dialout.slack import actions, commands, edit_listeners, form_listeners, home, reminders, series_slack
+from bot.dialout.slack import (
+    actions,
+    bulk_listeners,
+    commands,
+    edit_listeners,
+    form_listeners,
+    home,
+    reminders,
+    series_slack,
+)
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.slack.reminders import OutboxReminderPoster, PersonReminderSender, ReminderSender
@@ -78,6 +91,12 @@ def default_providers(settings: Settings) -> dict[TargetKind, str]:
     }
 
 
+def paces(settings: Settings, providers: Mapping[str, object]) -> dict[str, float]:
+    """Each provider's pace as an invite sees it: its own, capped by the workspace's (0: unlimited)."""
+    own = settings.provider_paces(providers)
+    return {name: effective_pace(pace, settings.workspace_pace_per_min) for name, pace in own.items()}
+
+
 def grace_s(settings: Settings) -> int:
     """How late a run may still be dialled (the missed-run policy), in seconds."""
     return int(settings.missed_grace_minutes * 60)
@@ -99,6 +118,7 @@ def register_invite_sender(
         mask_numbers=settings.mask_numbers,
         grace_s=grace_s(settings),
         summary_to_channel=settings.summary_to_channel,
+        paces=paces(settings, providers),
     )
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
@@ -167,6 +187,7 @@ class DialoutFeature:
         )
         series_slack.register(app, requests=self.series_requests, clock=self.clock)
         actions.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        bulk_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         reminders.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
@@ -257,6 +278,8 @@ def build_dialout(
         on_late=metrics.fire_lateness.observe,
         forward=(lambda invite_id: announcer.announce(str(invite_id))) if leadership.contested else None,
     )
+    # One pacer for the process: every invite of a provider shares its pace (core/pacing.py).
+    pacer = Pacer(settings.provider_paces(providers), settings.workspace_pace_per_min)
     invites = InviteService(
         store,
         scheduler,
@@ -273,7 +296,11 @@ def build_dialout(
             policy=dialing_policy(settings),
             retry=parse_retry(settings.retry_policy),
         ),
+        pacer=pacer,
     )
+    bulk_store = SqlBulkStore(store.engine)
+    bulk = BulkDialling(invites, bulk_store, notifier, clock)
+    launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over)
     rules = RequestRules(
         policy=dialing_policy(settings),
         default_provider=default_providers(settings),
@@ -306,7 +333,17 @@ def build_dialout(
         lead_s=settings.series_lead_minutes * 60,
     )
     requests = DialRequests(
-        invites, directory, lambda: infos, clock, rules, locale_of, groups, series=series, reminders=reminder_service
+        invites,
+        directory,
+        lambda: infos,
+        clock,
+        rules,
+        locale_of,
+        groups,
+        series=series,
+        reminders=reminder_service,
+        bulk=bulk,
+        launches=launches,
     )
     series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
     facts = workspace_facts(settings, providers)

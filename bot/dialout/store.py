@@ -74,6 +74,8 @@ def invite_from_row(row: Any) -> Invite:
         remind_dm=bool(row.remind_dm),
         retry=RetryPolicy.from_json(row.retry_policy) if row.retry_policy is not None else None,
         retries_stopped_at=row.retries_stopped_at,
+        paused_at=row.paused_at,
+        paused_by=row.paused_by,
     )
 
 

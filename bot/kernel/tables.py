@@ -78,6 +78,8 @@ class InviteRow(SQLModel, table=True):
     retry_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Set by Cancel or Hang up all while dialling: no retry is queued or placed after it.
     retries_stopped_at: datetime | None = _utc(nullable=True)
+    paused_at: datetime | None = _utc(nullable=True)  # Pause dialling: unsent calls wait until Resume
+    paused_by: str | None = None
 
 
 class InviteSeriesRow(SQLModel, table=True):
@@ -366,6 +368,22 @@ class InboundEventRow(SQLModel, table=True):
     call_result: str | None = None
     received_at: datetime = _utc(nullable=False)
     raw: dict[str, Any] = _json()
+
+
+class PendingLaunchRow(SQLModel, table=True):
+    """A bulk /dial waiting for its asker's Confirm: the invite and parties exactly as summarised."""
+
+    __tablename__ = "pending_launches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    channel_id: str
+    created_by: str
+    invite: dict[str, Any] = _json()
+    parties: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str  # pending → confirmed | cancelled, each once (compare-and-set)
+    invite_id: int | None = None  # the invite Confirm scheduled
+    created_at: datetime = _utc(nullable=False)
 
 
 METADATA = SQLModel.metadata

@@ -88,6 +88,7 @@ class SimCall:
     state: str = "dialing"
     reason: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    placed_at: float = field(default_factory=time.monotonic)  # when the request arrived (tests measure pacing)
 
 
 class SandboxTelco:

@@ -14,6 +14,7 @@ from bot.dialout.providers import REGISTRY
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
+from bot.dialout.slack.pacing_messages import PACING_MESSAGES
 from bot.dialout.slack.reminder_messages import REMINDER_MESSAGES
 from bot.dialout.slack.retry_messages import RETRY_MESSAGES
 from bot.dialout.slack.run_messages import RUN_MESSAGES
@@ -575,6 +576,7 @@ CATALOGUE.update(RUN_MESSAGES)  # a run's summary details and CSV (dialout/slack
 CATALOGUE.update(FORM_MESSAGES)
 CATALOGUE.update(SERIES_MESSAGES)  # recurring invites (dialout/slack/series_messages.py)
 CATALOGUE.update(RETRY_MESSAGES)  # retries per outcome (dialout/slack/retry_messages.py)
+CATALOGUE.update(PACING_MESSAGES)  # paced bulk dialing (dialout/slack/pacing_messages.py)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

@@ -113,6 +113,9 @@ class Harness:
             "public_url": public_url,
             "default_region": "CN",
             "default_provider": "sandbox",
+            # Stories with many parties are about something else; the bulk-launch confirmation has its
+            # own (tests/e2e/test_paced_bulk.py), which turns it back on.
+            "bulk_confirm_over": 0,
         }
         overrides = dict(self.overrides)
         sandbox = SandboxSettings(

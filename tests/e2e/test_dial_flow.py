@@ -283,7 +283,7 @@ async def test_hundreds_of_parties_fit_in_slacks_limits(test_db) -> None:
     async with Harness(test_db, speed=200.0) as big:
         numbers = ", ".join(f"+86138{i:08d}" for i in range(1, 301))
         await big.dial(f"{numbers} into conf 99 now")
-        invite = await big.wait_done(timeout=60)
+        invite = await big.wait_done(timeout=120)
         roster = big.roster(invite)
         assert len(roster.blocks) <= 50
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in roster.blocks)

@@ -53,6 +53,7 @@ from bot.dialout.core.outcomes import (
     edit_stale,
     may_act,
 )
+from bot.dialout.core.pacing import Pacer
 from bot.dialout.core.ports import (
     CallSpec,
     CancelsCalls,
@@ -110,6 +111,7 @@ class InviteService:
         clock: Clock,
         callback_url: Callable[[str], str],
         rules: DialingRules | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._store = store
         self._scheduler = scheduler
@@ -119,6 +121,8 @@ class InviteService:
         self._clock = clock
         self._callback_url = callback_url
         self._rules = rules or DialingRules()
+        self._pacer = pacer or Pacer({})  # one per process, shared by every invite (core/pacing.py)
+        self._sending: set[int] = set()  # invites whose queued calls a loop here is sending (`_dial`)
         self._calls = CallWatch(store, providers, status, notifier, clock, self._rules.unknown_give_up_s)
         self._retries = RetryQueue(store, notifier, clock)
 
@@ -208,13 +212,38 @@ class InviteService:
     # --- dialing -------------------------------------------------------------------------
 
     async def _dial(self, invite: Invite) -> None:
+        """Send the invite's queued calls, in one loop per invite in this process.
+
+        A paced bulk invite takes minutes; the 30 s reconcile, Add people and Resume call this again
+        meanwhile. A second loop would only take pace turns from the first for calls it already
+        claims, so they leave it to the running one, which reads the queue again after each pass
+        (calls added since included) until a pass sends nothing: paused, or none left.
+        """
+        assert invite.id is not None
+        if invite.id in self._sending:
+            return
+        self._sending.add(invite.id)
+        try:
+            stalled = False
+            while waiting := await self._queued(invite):
+                with log_context(provider=invite.provider):
+                    await self._dial_with(invite, waiting)
+                if {a.id for a in waiting} - {a.id for a in await self._queued(invite)}:
+                    stalled = False
+                elif stalled or not await self._unpaused(invite):  # once more if resumed mid-pass
+                    break
+                else:
+                    stalled = True
+        finally:
+            self._sending.discard(invite.id)
+        await self._status.settle(invite.id)
+
+    async def _queued(self, invite: Invite) -> list[CallAttempt]:
+        """Its unsent calls to send now: first calls, and retries that are due and still wanted."""
         assert invite.id is not None
         known = await self._store.attempts(invite.id)
         waiting = [a for a in known if a.state is CallState.QUEUED and a.sent_at is None]
-        attempts = await self._retries.ready(invite, waiting, known)  # retries only when due and still wanted
-        with log_context(provider=invite.provider):
-            await self._dial_with(invite, attempts)
-        await self._status.settle(invite.id)
+        return await self._retries.ready(invite, waiting, known)
 
     async def _dial_with(self, invite: Invite, attempts: list[CallAttempt]) -> None:
         provider = self._providers.get(invite.provider)
@@ -237,8 +266,24 @@ class InviteService:
 
             await asyncio.gather(*(one(a) for a in attempts))
 
+    async def _turn(self, invite: Invite) -> bool:
+        """Wait for the provider's and workspace's pace, then whether sending may go on (not paused).
+
+        Paused (core/pausing.py): the calls not sent stay queued in the row, and Resume sends them.
+        """
+        if not await self._unpaused(invite):  # a paused invite's calls take no turn from the others
+            return False
+        waited = await self._pacer.turn(invite.provider, invite.team_id)
+        return not waited or await self._unpaused(invite)  # paused while it waited?
+
+    async def _unpaused(self, invite: Invite) -> bool:
+        fresh = await self._store.get_invite(invite.id or 0)
+        return fresh is not None and fresh.paused_at is None
+
     async def _send(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
         assert invite.id is not None
+        if not await self._turn(invite):  # every request waits for its pace; none while paused
+            return
         attempts = await self._within_policy(invite.id, attempts)
         now = self._clock.now()
         claimed: list[CallAttempt] = []

@@ -87,6 +87,8 @@ class Invite:
     # None until scheduled: `InviteService.schedule` gives it the workspace default (RETRY_POLICY).
     retry: RetryPolicy | None = None
     retries_stopped_at: datetime | None = None  # Cancel or Hang up all while dialling: no more retries
+    paused_at: datetime | None = None  # Pause dialling pressed: calls not sent yet wait (core/pausing.py)
+    paused_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from bot.dialout.core.form import (
     read_people,
 )
 from bot.dialout.core.invites import InviteService
+from bot.dialout.core.launches import BulkLaunches, LaunchHeld, LaunchReply
 from bot.dialout.core.listing import HomePage, InviteListing
 from bot.dialout.core.models import CallAttempt, Capability, Invite, InviteChange, PartiesChanged, TargetKind
 from bot.dialout.core.outcomes import (
@@ -55,6 +56,7 @@ from bot.dialout.core.outcomes import (
     Redial,
     RedialOutcome,
 )
+from bot.dialout.core.pausing import BulkDialling, PauseOutcome
 from bot.dialout.core.ports import ProviderInfo, SecondsRange
 from bot.dialout.core.profile_region import assumed_regions
 from bot.dialout.core.reminders import PostponeOutcome, ReminderService, SkipMeOutcome, remind_minutes
@@ -146,6 +148,7 @@ class ButtonReply:
         | AddPeopleOutcome
         | PostponeOutcome
         | SkipMeOutcome
+        | PauseOutcome
     )
     who_may: WhoMay | None = None  # set when the presser was refused
 
@@ -221,7 +224,7 @@ class HomeReply:
     channels_unlisted: bool = False  # the channels the user is in could not be read: only their own invites
 
 
-Reply = HelpReply | ErrorReply | ScheduledReply | SeriesReply | CancelReply | ListReply
+Reply = HelpReply | ErrorReply | ScheduledReply | SeriesReply | CancelReply | ListReply | LaunchHeld
 
 
 @dataclass(frozen=True)
@@ -329,7 +332,13 @@ class DialRequests:
         groups: UserGroups,
         series: SeriesService | None = None,  # None: a repeating time is refused (parse.recurring)
         reminders: ReminderService | None = None,
+        *,
+        bulk: BulkDialling | None = None,
+        launches: BulkLaunches | None = None,
     ) -> None:
+        """`bulk` serves Pause/Resume dialling; `launches` holds bulk launches for Confirm (None: never)."""
+        self._bulk = bulk
+        self._launches = launches
         self._invites = invites
         self._series = series
         self._reminders = reminders
@@ -458,7 +467,7 @@ class DialRequests:
 
     async def submit_form(
         self, form: DialForm, asker: Asker, preview: Preview | None = None
-    ) -> ScheduledReply | SeriesReply | FormErrorReply:
+    ) -> ScheduledReply | SeriesReply | LaunchHeld | FormErrorReply:
         """Read a submitted form like typed text and schedule it; a time previewed for the same phrase is kept."""
         profile = await self._asker_profile(asker.user_id)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
@@ -660,7 +669,7 @@ class DialRequests:
         text: str,
         providers: Mapping[str, ProviderInfo],
         request_key: str | None = None,
-    ) -> ScheduledReply | SeriesReply:
+    ) -> ScheduledReply | SeriesReply | LaunchHeld:
         """Resolve the draft's people, check where it reports and what the provider says, then store it.
 
         Raises ParseError (nothing stored) for what only Slack or the provider can tell.
@@ -696,7 +705,31 @@ class DialRequests:
             remind_dm=draft.remind_dm,
             retry=draft.retry,
         )
+        if self._launches and self._launches.needs_confirmation(parties):
+            launch_id, summary = await self._launches.hold(invite, parties)
+            return LaunchHeld(locale, launch_id, invite, summary, self._launches.confirm_over)
         saved = await self._invites.schedule(invite, parties)
         profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory
         assumed = assumed_regions(draft.mentions, profiles, self._rules.policy)
         return ScheduledReply(locale, saved, len(parties), title, assumed)
+
+    async def pause_dialling(self, invite_id: int, user_id: str, *, resume: bool = False) -> ButtonReply:
+        """Pause dialling (or Resume dialling, `resume`) on a thread parent."""
+        assert self._bulk is not None
+        profile = await self._asker_profile(user_id)
+        actor = await self._actor(user_id, profile)
+        outcome = await (self._bulk.resume if resume else self._bulk.pause)(invite_id, actor)
+        return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
+
+    async def settle_launch(self, launch_id: int, user_id: str, *, confirm: bool) -> ScheduledReply | LaunchReply:
+        """Confirm (schedule exactly what was summarised, once) or Cancel a held bulk launch."""
+        assert self._launches is not None
+        profile = await self._asker_profile(user_id)
+        actor = await self._actor(user_id, profile)
+        if not confirm:
+            return LaunchReply(self._locale(profile), await self._launches.cancel(launch_id, actor))
+        done = await self._launches.confirm(launch_id, actor)
+        if done.invite is None:
+            return LaunchReply(self._locale(profile), done.outcome)
+        info = self._providers().get(done.invite.provider)
+        return ScheduledReply(self._locale(profile), done.invite, done.count, info.title if info else "")

@@ -18,9 +18,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.launches import LaunchHeld
 from bot.dialout.core.requests import DialRequests, ListReply
 from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.slack.form_listeners import open_form
+from bot.dialout.slack.launch_view import build_launch_summary
 from bot.dialout.slack.listing import build_invite_list
 from bot.dialout.slack.replies import build_reply
 from bot.dialout.slack.series_view import build_series_list
@@ -60,6 +62,9 @@ def register(
             await tell(client, respond, asker, await owner.handle(text, asker))
             return
         reply = await requests.handle_text(text, asker, received_at=item.received_at, request_key=item.request_key)
+        if isinstance(reply, LaunchHeld):  # over BULK_CONFIRM_OVER parties: the summary, to confirm first
+            await tell(client, respond, asker, *build_launch_summary(reply))
+            return
         if isinstance(reply, ListReply):
             view = View(locale=reply.locale, mask_numbers=mask_numbers, now=clock.now())
             answer, blocks = build_invite_list(reply.listing, view, reply.provider_titles)

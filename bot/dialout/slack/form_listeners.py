@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.core.form import DialForm
+from bot.dialout.core.launches import LaunchHeld
 from bot.dialout.core.requests import DialRequests, FormErrorReply, PreviewReply
 from bot.dialout.slack.form import (
     CALLBACK_ID,
@@ -31,6 +32,7 @@ from bot.dialout.slack.form import (
     build_form,
     read_state,
 )
+from bot.dialout.slack.launch_view import build_launch_summary
 from bot.dialout.slack.replies import build_reply
 from bot.kernel.feature import Asker
 from bot.kernel.ports import Clock
@@ -178,5 +180,9 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
             await ack(response_action="errors", errors=build_errors(reply.errors, view, reply.locale))
             return
         await ack()
+        if isinstance(reply, LaunchHeld):  # over BULK_CONFIRM_OVER parties: the summary, to confirm first
+            text, blocks = build_launch_summary(reply)
+            await client.chat_postEphemeral(channel=asker.channel_id, user=user_id, text=text, blocks=blocks)
+            return
         text = build_reply(reply, clock.now(), mask_numbers)
         await client.chat_postEphemeral(channel=asker.channel_id, user=user_id, text=text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -134,6 +134,7 @@ class RenderSettings:
     mask_numbers: bool = True
     grace_s: int = 600
     summary_to_channel: bool = False  # the final summary is also shown in the channel (Slack's reply_broadcast)
+    paces: Mapping[str, float] = field(default_factory=dict)  # requests/min by provider, for the time left
 
 
 class InviteSender:
@@ -216,6 +217,7 @@ class InviteSender:
             provider_title=info.title if info else invite.provider,
             provider=invite.provider,
             can_hang_up=invite.provider in self._hangs_up,
+            pace_per_min=self._settings.paces.get(invite.provider, 0.0),
             names=await self._names(invite, *others),
         )
 

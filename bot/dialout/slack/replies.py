@@ -14,6 +14,7 @@ from bot.dialout.core.outcomes import (
     HangUpOutcome,
     RedialOutcome,
 )
+from bot.dialout.core.pausing import PauseOutcome
 from bot.dialout.core.reminders import PostponeOutcome, SkipMeOutcome
 from bot.dialout.core.requests import (
     ButtonReply,
@@ -35,7 +36,8 @@ _REGION_NAMES = {
 }
 
 
-def _region(code: str | None, locale: str) -> str:
+def region_name(code: str | None, locale: str) -> str:
+    """A region's name in `locale` ('China', '中国'), its ISO code when not named here."""
     if not code:
         return "?"
     return _REGION_NAMES.get(locale, {}).get(code, code)
@@ -51,7 +53,7 @@ def build_parse_error(error: ParseError, locale: str, now: datetime | None = Non
     problem = error.problem
     if problem is ParseProblem.INVALID_NUMBERS:
         lines = [
-            t(f"number.{n['why']}", locale, text=n["text"], region=_region(n.get("region"), locale))
+            t(f"number.{n['why']}", locale, text=n["text"], region=region_name(n.get("region"), locale))
             for n in params["numbers"]
         ]
         return t("parse.invalid_numbers", locale, lines="\n".join(lines))
@@ -93,6 +95,7 @@ _BUTTON_KEYS = {
     AddPeopleOutcome: "add_people",
     PostponeOutcome: "postpone",
     SkipMeOutcome: "skip_me",
+    PauseOutcome: "pause",
 }
 
 
@@ -136,7 +139,7 @@ def build_reply(reply: Reply | ButtonReply, now: datetime, mask_numbers: bool) -
     assert isinstance(reply, ScheduledReply)
     view = View(locale=reply.locale, mask_numbers=mask_numbers, now=now)
     assumed = [
-        t("scheduled.assumed_region", reply.locale, user=user, region=_region(region, reply.locale))
+        t("scheduled.assumed_region", reply.locale, user=user, region=region_name(region, reply.locale))
         for user, region in reply.assumed_regions.items()
     ]
     return " ".join(

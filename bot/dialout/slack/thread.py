@@ -22,6 +22,8 @@ from bot.dialout.core.models import (
     party_outcomes,
     redial_candidates,
 )
+from bot.dialout.core.pacing import BURST
+from bot.dialout.slack.progress import describe_pacing, is_unsent
 from bot.dialout.slack.retry_view import describe_retries_used, describe_waiting_retry
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
@@ -56,6 +58,7 @@ class View:
     provider: str = ""  # registry name, for provider-specific error explanations
     can_hang_up: bool = False  # the provider can end calls it placed (Hang up all is offered)
     names: Mapping[str, str] = field(default_factory=dict)  # Slack user id → name, shown as text
+    pace_per_min: float = 0.0  # the invite's provider pace (core/pacing.py), for the time left; 0: unpaced
 
 
 def _relative(seconds: float, locale: str) -> str:
@@ -283,9 +286,19 @@ def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) 
         buttons = [*add, cancel_button(invite, locale)]
         if view.can_hang_up:
             buttons.insert(0, _button(ids.HANG_UP_ACTION, "hang_up", invite, locale, confirm="hang_up"))
-        return buttons
+        return pause_buttons(invite, attempts, locale) + buttons
     if invite.status is InviteStatus.DONE and redial_candidates(attempts):
         return [_button(ids.REDIAL_FAILED_ACTION, "redial", invite, locale)]
+    return []
+
+
+def pause_buttons(invite: Invite, attempts: Sequence[CallAttempt], locale: str) -> list[dict[str, Any]]:
+    """Resume dialling on a paused invite; Pause dialling on a bulk one, while more calls wait to be
+    sent than go at once (a small invite is over before a pause could matter)."""
+    if invite.paused_at is not None:
+        return [_button(ids.RESUME_DIALLING_ACTION, "resume_dialling", invite, locale, style="primary")]
+    if sum(1 for a in attempts if is_unsent(a)) > BURST:
+        return [_button(ids.PAUSE_DIALLING_ACTION, "pause_dialling", invite, locale)]
     return []
 
 
@@ -326,6 +339,7 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
     notes: list[str] = []
     if invite.status is InviteStatus.DIALING and parties:
         notes.append(describe_progress(parties, view))
+        notes += describe_pacing(invite, parties, locale, view.pace_per_min, view.names)
     elif parties and invite.status in {InviteStatus.DONE, InviteStatus.MISSED, InviteStatus.CANCELLED}:
         notes.append(describe_counts(parties, view))
     if invite.status is InviteStatus.MISSED:
