@@ -35,7 +35,8 @@ _REGION_NAMES = {
 }
 
 
-def _region(code: str | None, locale: str) -> str:
+def region_name(code: str | None, locale: str) -> str:
+    """A region code as people say it ('CN' → 'China' / '中国'); the code itself when not named."""
     if not code:
         return "?"
     return _REGION_NAMES.get(locale, {}).get(code, code)
@@ -45,15 +46,17 @@ def _quoted(items: list[str]) -> str:
     return ", ".join(f"`{item}`" for item in items) if items else "—"
 
 
+def build_number_problem(why: str, text: str, region: str | None, locale: str) -> str:
+    """One bullet line saying why `text` cannot be dialled (`why`: a NumberProblemKind value)."""
+    return t(f"number.{why}", locale, text=text, region=region_name(region, locale))
+
+
 def build_parse_error(error: ParseError, locale: str, now: datetime | None = None) -> str:
     """The sentence explaining `error`, with the details it needs (bullet lists included)."""
     params: dict[str, Any] = dict(error.params)
     problem = error.problem
     if problem is ParseProblem.INVALID_NUMBERS:
-        lines = [
-            t(f"number.{n['why']}", locale, text=n["text"], region=_region(n.get("region"), locale))
-            for n in params["numbers"]
-        ]
+        lines = [build_number_problem(n["why"], n["text"], n.get("region"), locale) for n in params["numbers"]]
         return t("parse.invalid_numbers", locale, lines="\n".join(lines))
     if problem is ParseProblem.NO_PHONE:
         lines = []
@@ -136,7 +139,7 @@ def build_reply(reply: Reply | ButtonReply, now: datetime, mask_numbers: bool) -
     assert isinstance(reply, ScheduledReply)
     view = View(locale=reply.locale, mask_numbers=mask_numbers, now=now)
     assumed = [
-        t("scheduled.assumed_region", reply.locale, user=user, region=_region(region, reply.locale))
+        t("scheduled.assumed_region", reply.locale, user=user, region=region_name(region, reply.locale))
         for user, region in reply.assumed_regions.items()
     ]
     return " ".join(
