@@ -25,6 +25,7 @@ from bot.dialout.core.models import TargetKind
 from bot.dialout.core.pacing import Pacer, effective_pace
 from bot.dialout.core.pausing import BulkDialling
 from bot.dialout.core.ports import CancelsCalls, Provider
+from bot.dialout.core.reminder_requests import ReminderRequests
 from bot.dialout.core.reminders import ReminderService
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.retry_policy import parse_retry
@@ -37,6 +38,7 @@ from bot.dialout.scheduling import InviteScheduler
 from bot.dialout.series_store import SqlSeriesStore
 from bot.dialout.slack import (
     actions,
+    another_number,
     bulk_listeners,
     commands,
     edit_listeners,
@@ -150,6 +152,7 @@ class DialoutFeature:
     series: SeriesService  # repeating invites: makes each occurrence's invite when it is due
     series_requests: SeriesRequests
     reminders: ReminderService  # posts reminders from the leader's watch loop; serves Postpone
+    reminder_requests: ReminderRequests  # Use another number in a person's reminder DM
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -191,6 +194,13 @@ class DialoutFeature:
         form_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         edit_listeners.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
         reminders.register(app, requests=self.requests, clock=self.clock, mask_numbers=self.mask_numbers)
+        another_number.register(
+            app,
+            requests=self.reminder_requests,
+            dial_requests=self.requests,
+            clock=self.clock,
+            mask_numbers=self.mask_numbers,
+        )
         home.register(app, publisher=self.home)
 
     async def start(self) -> None:
@@ -309,8 +319,9 @@ def build_dialout(
         admin_group=settings.invite_admin_group,
         reminder_minutes=settings.reminder_minutes,
     )
+    reminder_store = SqlReminderStore(store.engine)
     reminder_service = ReminderService(
-        SqlReminderStore(store.engine),
+        reminder_store,
         store,
         scheduler,
         notifier,
@@ -319,6 +330,17 @@ def build_dialout(
     )
     directory = SlackDirectory(slack_client)
     groups = SlackUserGroups(slack_client)
+    reminder_requests = ReminderRequests(
+        store,
+        reminder_store,
+        notifier,
+        directory,
+        clock,
+        rules.policy,
+        locale_of,
+        settings.default_locale,
+        settings.default_tz,
+    )
     series_store = SqlSeriesStore(store.engine)
     series_sender_titles = {name: info.title for name, info in infos.items()}
     series_slack.SeriesSender(worker, series_store, clock, series_sender_titles, settings.default_locale)
@@ -380,6 +402,7 @@ def build_dialout(
         series,
         series_requests,
         reminder_service,
+        reminder_requests,
         tuple(subcommands),
     )
 

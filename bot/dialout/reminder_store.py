@@ -1,4 +1,5 @@
-"""SQL behind the core's ReminderStore port: reminder candidates, the once-per-run claim, Postpone.
+"""SQL behind the core's ReminderStore port: reminder candidates, the once-per-run claim, Postpone;
+and Use another number's compare-and-set on one waiting call (core/reminder_requests.py).
 
 Apart from store.py (the InviteStore port) because reminders only read invites and set two of
 their columns; each write is one conditional UPDATE whose rowcount says who won.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dialout.core.models import Invite, InviteStatus
-from bot.dialout.store import invite_from_row, invites
+from bot.dialout.store import attempts, invite_from_row, invites
+from bot.kernel.states import CallState
 
 
 class SqlReminderStore:
@@ -59,4 +61,28 @@ class SqlReminderStore:
         )
         async with self.engine.begin() as conn:
             result = await conn.execute(update(invites).where(condition).values(due_at=new_due_at))
+        return result.rowcount == 1
+
+    async def change_unsent_number(self, attempt_id: int, old: str, new: str, now: datetime) -> bool:
+        """One UPDATE of the call, on condition that its invite is still scheduled.
+
+        The run claims its invite (scheduled → dialing) before it reads its calls, so either this
+        write sees the claim and changes nothing, or the run reads the new number. On PostgreSQL the
+        invite's row is locked first (FOR UPDATE): the claim then waits for this commit instead of
+        slipping between the check and the write; SQLite has one writer and checks in the statement.
+        """
+        scheduled = exists().where(
+            invites.c.id == attempts.c.invite_id, invites.c.status == InviteStatus.SCHEDULED.value
+        )
+        condition = and_(
+            attempts.c.id == attempt_id,
+            attempts.c.state == CallState.QUEUED.value,
+            attempts.c.sent_at.is_(None),
+            attempts.c.address == old,
+            scheduled,
+        )
+        async with self.engine.begin() as conn:
+            invite_id = select(attempts.c.invite_id).where(attempts.c.id == attempt_id).scalar_subquery()
+            await conn.execute(select(invites.c.id).where(invites.c.id == invite_id).with_for_update())
+            result = await conn.execute(update(attempts).where(condition).values(address=new, updated_at=now))
         return result.rowcount == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 CANCEL_INVITE_ACTION = "invite_cancel"
 DIAL_NOW_ACTION = "invite_dial_now"
 SKIP_ME_ACTION = "invite_skip_me"  # a person's reminder DM: withdraw only their call; value "invite:call"
+ANOTHER_NUMBER_ACTION = "invite_another_number"  # a reminder DM: opens ANOTHER_NUMBER_VIEW; value "invite:call"
+ANOTHER_NUMBER_VIEW = "invite_another_number"  # callback_id of its modal; private_metadata: JSON
 POSTPONE_ACTION = "invite_postpone"  # the reminder's Postpone 10 min (dialout/slack/reminders.py)
 REDIAL_FAILED_ACTION = "invite_redial_failed"  # opens the confirmation modal (REDIAL_VIEW)
 HANG_UP_ACTION = "invite_hang_up"

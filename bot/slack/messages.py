@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.dialout.providers import REGISTRY
+from bot.dialout.slack.another_number_messages import ANOTHER_NUMBER_MESSAGES
 from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
@@ -571,6 +572,7 @@ CATALOGUE.update(INBOUND_MESSAGES)
 CATALOGUE.update(BUTTON_MESSAGES)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
 CATALOGUE.update(REMINDER_MESSAGES)  # reminders and Postpone (dialout/slack/reminder_messages.py)
+CATALOGUE.update(ANOTHER_NUMBER_MESSAGES)  # Use another number (dialout/slack/another_number_messages.py)
 CATALOGUE.update(RUN_MESSAGES)  # a run's summary details and CSV (dialout/slack/run_messages.py)
 # The /dial form's words live with it (dialout/slack/form_messages.py).
 CATALOGUE.update(FORM_MESSAGES)

@@ -166,7 +166,8 @@ def build_person_reminder(
     invite: Invite, attempt: CallAttempt, profile: UserProfile | None, mask_numbers: bool, default_locale: str
 ) -> tuple[str, list[dict[str, Any]]]:
     """'You'll be called at 15:00 on 138****8000 for conference 42', in the person's language and zone,
-    with Skip me (its value names the invite and this person's call)."""
+    with Use another number (another_number.py) and Skip me (their values name the invite and this
+    person's call)."""
     locale = locale_of(profile.locale if profile else None, default_locale)
     local = format_local(invite.due_at, profile.tz if profile else invite.tz, locale)
     params = {
@@ -175,15 +176,21 @@ def build_person_reminder(
         "id": invite.id,
     }
     text = t("reminder.dm", locale, at=slack_date(invite.due_at, local), **params)
-    button = {
-        "type": "button",
-        "action_id": ids.SKIP_ME_ACTION,
-        "text": {"type": "plain_text", "text": t("button.skip_me", locale)},
-        "value": f"{invite.id}:{attempt.id}",
-    }
+    buttons = [
+        {
+            "type": "button",
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": t(key, locale)},
+            "value": f"{invite.id}:{attempt.id}",
+        }
+        for action_id, key in (
+            (ids.ANOTHER_NUMBER_ACTION, "button.another_number"),
+            (ids.SKIP_ME_ACTION, "button.skip_me"),
+        )
+    ]
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "block_id": "reminder_dm_actions", "elements": [button]},
+        {"type": "actions", "block_id": "reminder_dm_actions", "elements": buttons},
     ]
     return t("reminder.dm", locale, at=local, **params), blocks
 

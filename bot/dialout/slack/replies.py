@@ -37,7 +37,7 @@ _REGION_NAMES = {
 
 
 def region_name(code: str | None, locale: str) -> str:
-    """A region's name in `locale` ('China', '中国'), its ISO code when not named here."""
+    """A region code as people say it ('CN' → 'China' / '中国'); the code itself when not named."""
     if not code:
         return "?"
     return _REGION_NAMES.get(locale, {}).get(code, code)
@@ -47,15 +47,17 @@ def _quoted(items: list[str]) -> str:
     return ", ".join(f"`{item}`" for item in items) if items else "—"
 
 
+def build_number_problem(why: str, text: str, region: str | None, locale: str) -> str:
+    """One bullet line saying why `text` cannot be dialled (`why`: a NumberProblemKind value)."""
+    return t(f"number.{why}", locale, text=text, region=region_name(region, locale))
+
+
 def build_parse_error(error: ParseError, locale: str, now: datetime | None = None) -> str:
     """The sentence explaining `error`, with the details it needs (bullet lists included)."""
     params: dict[str, Any] = dict(error.params)
     problem = error.problem
     if problem is ParseProblem.INVALID_NUMBERS:
-        lines = [
-            t(f"number.{n['why']}", locale, text=n["text"], region=region_name(n.get("region"), locale))
-            for n in params["numbers"]
-        ]
+        lines = [build_number_problem(n["why"], n["text"], n.get("region"), locale) for n in params["numbers"]]
         return t("parse.invalid_numbers", locale, lines="\n".join(lines))
     if problem is ParseProblem.NO_PHONE:
         lines = []

@@ -277,6 +277,17 @@ class InMemoryInviteStore:
         attempt.state, attempt.updated_at, attempt.ended_at = CallState.CANCELLED, now, now
         return True
 
+    async def change_unsent_number(self, attempt_id: int, old: str, new: str, now: datetime) -> bool:
+        """The NumberChangeStore port (SqlReminderStore in SQL): a waiting call of a scheduled invite."""
+        attempt = self._attempts.get(attempt_id)
+        invite = self._invites.get(attempt.invite_id) if attempt else None
+        if attempt is None or invite is None or invite.status is not InviteStatus.SCHEDULED:
+            return False
+        if attempt.state is not CallState.QUEUED or attempt.sent_at is not None or attempt.party.address != old:
+            return False
+        attempt.party, attempt.updated_at = replace(attempt.party, address=new), now
+        return True
+
     async def queue_retry(self, invite_id: int, mark: RetryMark, now: datetime) -> int | None:
         invite = self._invites.get(invite_id)
         if invite is None or invite.status is not InviteStatus.DIALING or invite.retries_stopped_at is not None:
