@@ -16,4 +16,5 @@ MODULES = (
     "big_invite",
     "many_scheduled",
     "paced_bulk",
+    "crash_scenarios",
 )

@@ -140,6 +140,14 @@ async def test_a_timeout_after_sending_leaves_every_call_unknown_and_nothing_is_
             )
 
         await wait_for(all_unknown, what="every call of the batch to be unknown")
+
+        async def roster_shows_unknown() -> bool:
+            # The roster's update is queued just after the calls change: wait for it, not for a quiet outbox.
+            invite = await harness.only_invite()
+            message = harness.emulator.find(CHANNEL, invite.roster_ts) if invite.roster_ts else None
+            return message is not None and "\n".join(render_blocks(message.blocks)).count("unknown (checking)") >= 3
+
+        await wait_for(roster_shows_unknown, what="the roster to show the calls as unknown")
         await harness.services.invites.watch()  # reconciling must not re-send the batch
         await harness.services.invites.rebuild()
         assert len(quanshi.calls()) == 1
