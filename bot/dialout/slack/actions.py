@@ -14,8 +14,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.answers import ButtonReply, CancelReply, ErrorReply
 from bot.dialout.core.command import read_invite_id
-from bot.dialout.core.requests import ButtonReply, CancelReply, DialRequests, ErrorReply
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.confirmations import build_redial_modal, read_redial_metadata
 from bot.dialout.slack.replies import build_reply

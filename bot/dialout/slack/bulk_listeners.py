@@ -13,9 +13,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.answers import ErrorReply, ScheduledReply
 from bot.dialout.core.launches import LaunchReply
 from bot.dialout.core.pausing import PauseOutcome
-from bot.dialout.core.requests import DialRequests, ErrorReply, ScheduledReply
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.actions import pressed_invite
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.launch_view import build_launch_reply

@@ -18,8 +18,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.answers import ListReply
 from bot.dialout.core.launches import LaunchHeld
-from bot.dialout.core.requests import DialRequests, ListReply
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.slack.form_listeners import open_form
 from bot.dialout.slack.launch_view import build_launch_summary

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.dialout.core.requests import RedialConfirmation
+from bot.dialout.core.answers import RedialConfirmation
 from bot.dialout.slack.thread import View, describe_count, describe_failure
 from bot.slack import ids
 from bot.slack.lines import SECTION_LIMIT

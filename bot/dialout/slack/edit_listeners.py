@@ -17,9 +17,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.answers import ButtonReply, FormErrorReply, PreviewReply
 from bot.dialout.core.form import FormField
 from bot.dialout.core.outcomes import AddPeopleOutcome, EditOutcome
-from bot.dialout.core.requests import ButtonReply, DialRequests, FormErrorReply, PreviewReply
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.actions import pressed_invite
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.editing import build_add_people_answer, build_edit_answer

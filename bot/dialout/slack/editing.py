@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.dialout.core.answers import AddPeopleReply, EditReply
 from bot.dialout.core.command import MAX_PARTIES
 from bot.dialout.core.models import Invite
 from bot.dialout.core.outcomes import AddPeopleOutcome, EditOutcome
-from bot.dialout.core.requests import AddPeopleReply, EditReply
 from bot.dialout.slack.replies import build_refusal
 from bot.dialout.slack.thread import describe_count
 from bot.kernel.people import Party

@@ -18,10 +18,10 @@ from typing import Any
 
 from slack_sdk.models.views import View as SlackView
 
+from bot.dialout.core.answers import FormSetup, PreviewReply, ProviderChoice
 from bot.dialout.core.command import ParseError, ParseProblem, read_invite_id
 from bot.dialout.core.form import DialForm, FormField, Preview
 from bot.dialout.core.models import TargetKind
-from bot.dialout.core.requests import FormSetup, PreviewReply, ProviderChoice
 from bot.dialout.slack.replies import build_parse_error
 from bot.kernel.when import When
 from bot.slack.lines import format_local

@@ -19,9 +19,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.answers import FormErrorReply, PreviewReply
 from bot.dialout.core.form import DialForm
 from bot.dialout.core.launches import LaunchHeld
-from bot.dialout.core.requests import DialRequests, FormErrorReply, PreviewReply
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.form import (
     CALLBACK_ID,
     MESSAGE_SHORTCUT_ID,

@@ -18,8 +18,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.answers import HomeReply
 from bot.dialout.core.models import Invite
-from bot.dialout.core.requests import DialRequests, HomeReply
+from bot.dialout.core.requests import DialRequests
 from bot.dialout.slack.listing import build_invite_lines
 from bot.dialout.slack.thread import View
 from bot.kernel.ports import Clock

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.dialout.core.answers import ButtonReply, CancelReply, ErrorReply, HelpReply, Reply, ScheduledReply, WhoMay
 from bot.dialout.core.command import ParseError, ParseProblem
 from bot.dialout.core.outcomes import (
     AddPeopleOutcome,
@@ -16,15 +17,6 @@ from bot.dialout.core.outcomes import (
 )
 from bot.dialout.core.pausing import PauseOutcome
 from bot.dialout.core.reminders import PostponeOutcome, SkipMeOutcome
-from bot.dialout.core.requests import (
-    ButtonReply,
-    CancelReply,
-    ErrorReply,
-    HelpReply,
-    Reply,
-    ScheduledReply,
-    WhoMay,
-)
 from bot.dialout.core.series_requests import SeriesReply
 from bot.dialout.slack.series_view import build_series_reply
 from bot.dialout.slack.thread import View, describe_count, describe_target, describe_when

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.dialout.core.answers import provider_choices
 from bot.dialout.core.command import InviteDraft, ParseError, ParseProblem, parse_command, read_when, resolve_parties
 from bot.dialout.core.form import DialForm, FormErrors, FormField, Preview, read_form
 from bot.dialout.core.models import TargetKind
-from bot.dialout.core.requests import provider_choices
 from bot.kernel.people import PartyKind
 from tests.dialout.core.test_command import CTX, PROVIDERS
 

@@ -8,9 +8,10 @@ import threading
 import pytest
 
 from bot.dialout.core import requests as requests_module
+from bot.dialout.core.answers import ErrorReply
 from bot.dialout.core.command import ParseContext, ParseError, ParseProblem
 from bot.dialout.core.invites import InviteService
-from bot.dialout.core.requests import DialRequests, ErrorReply, RequestRules
+from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.status import StatusService
 from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from slack_sdk.models.views import View as SlackView
 
+from bot.dialout.core.answers import RedialConfirmation
 from bot.dialout.core.models import CallAttempt, InviteStatus
 from bot.dialout.core.outcomes import Redial
-from bot.dialout.core.requests import RedialConfirmation
 from bot.dialout.slack.confirmations import build_redial_modal, read_redial_metadata
 from bot.emulator.render import render_blocks
 from bot.kernel.people import Party, PartyKind

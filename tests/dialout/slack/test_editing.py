@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.dialout.core.answers import AddPeopleReply, EditReply, WhoMay
 from bot.dialout.core.models import CallAttempt, Invite, PartiesChanged, Target, TargetKind
 from bot.dialout.core.outcomes import AddPeopleOutcome, EditOutcome
-from bot.dialout.core.requests import AddPeopleReply, EditReply, WhoMay
 from bot.dialout.slack.editing import build_add_people_answer, build_edit_answer, build_edit_notice
 from bot.kernel.people import Party, PartyKind
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.models.views import View as SlackView
 
+from bot.dialout.core.answers import FormSetup, PreviewReply, ProviderChoice
 from bot.dialout.core.command import ParseError, ParseProblem
 from bot.dialout.core.form import DialForm, FormField, Preview
 from bot.dialout.core.models import TargetKind
 from bot.dialout.core.ports import SecondsRange
-from bot.dialout.core.requests import FormSetup, PreviewReply, ProviderChoice
 from bot.dialout.slack.form import FormMetadata, build_errors, build_form, read_state
 from bot.emulator.driver import view_state
 from bot.kernel.when import When

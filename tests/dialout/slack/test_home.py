@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from slack_sdk.models.views import View as SlackView
 
+from bot.dialout.core.answers import HomeReply
 from bot.dialout.core.listing import HomePage, InviteListing, ListedInvite
 from bot.dialout.core.models import InviteStatus
-from bot.dialout.core.requests import HomeReply
 from bot.dialout.slack.home import MAX_HOME_BLOCKS, ProviderFact, WorkspaceFacts, build_home
 from bot.slack import ids
 from tests.dialout.slack.test_blocks import attempts, invite, view
