@@ -622,6 +622,8 @@ class SqlInviteStore(SqlRetryRows):
         return result.rowcount == 1
 
     async def transitions(self, moves: Sequence[Move]) -> list[bool]:
+        if not moves:
+            return []
         done: list[bool] = []
         failed: set[int] = set()
         async with self.engine.begin() as conn:
