@@ -7,19 +7,26 @@ and completed, so 1,500 events arrive within about a minute. It reports the Slac
 (by method), the most `chat.update`s any one message got within a second (the outbox paces each
 message to one per second), and the time from the last event stored to the roster's last update
 on Slack (goal ≤ 2 s), measured by the emulator's clock against the database's.
+
+With `DATABASE_URL` set to a PostgreSQL URL it runs on a fresh database created on that server
+(and dropped afterwards) instead of SQLite.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import os
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from bench.serving import free_port, serve_env, start_serve
 from bot.emulator.driver import SlackDriver
@@ -38,20 +45,48 @@ def _number(n: int) -> str:
     return f"+86138{n:07d}{1 + n % 6}"
 
 
-def _one(db: Path, sql: str) -> str | int | None:
-    with sqlite3.connect(db) as conn:
-        row = conn.execute(sql).fetchone()
+@contextmanager
+def _database(workdir: Path) -> Iterator[tuple[str, Engine]]:
+    """The server's database URL and an engine to watch it: SQLite in `workdir`, or a fresh database
+    on the PostgreSQL server `DATABASE_URL` names (dropped afterwards)."""
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgresql"):
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        engine = create_engine(url)
+        try:
+            yield url, engine
+        finally:
+            engine.dispose()
+        return
+    name = f"confbot_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _one(db: Engine, sql: str) -> object:
+    with db.connect() as conn:
+        row = conn.execute(text(sql)).first()
         return row[0] if row else None
 
 
-def _count(db: Path, sql: str) -> int:
+def _count(db: Engine, sql: str) -> int:
     try:
-        return int(_one(db, sql) or 0)
-    except sqlite3.OperationalError:  # not migrated yet
+        return int(str(_one(db, sql) or 0))
+    except DBAPIError:  # not migrated yet
         return 0
 
 
-def _utc(value: str | int | None) -> datetime:
+def _utc(value: object) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
@@ -87,17 +122,21 @@ async def _wait_up(url: str) -> None:
 
 async def run() -> list[str]:
     workdir = Path(tempfile.mkdtemp(prefix="confbot-big-invite-"))
+    with _database(workdir) as (url, db):
+        return await _run(workdir, url, db)
+
+
+async def _run(workdir: Path, url: str, db: Engine) -> list[str]:
     emulator = SlackEmulator(TOKEN, channels=["C1"])
     emulator.add_user("U1", name="amy", tz="Asia/Shanghai")
     slack = LoopbackServer(emulator.app)
     await slack.start()
     port = free_port()
-    db = workdir / "bench.db"
     env = serve_env(
         TOKEN,
         SECRET,
         slack.url,
-        db,
+        url,
         port,
         SANDBOX_SPEED="1",
     )
@@ -142,7 +181,8 @@ async def run() -> list[str]:
     edited = [m for m in messages if m.edits]
     most = max(_most_edits_within_a_second(m) for m in edited)
     return [
-        f"{PARTIES} parties; {stored} status events stored over {(last_event - first_event).total_seconds():.1f} s "
+        f"on {db.dialect.name}: {PARTIES} parties; {stored} status events stored over "
+        f"{(last_event - first_event).total_seconds():.1f} s "
         f"(first {dialled_s:.1f} s after the /dial)" + ("" if all_in and applied and settled else "; NOT all settled"),
         f"Slack API calls: {sum(emulator.calls.values())} ({calls})",
         f"chat.update: {sum(m.edits for m in edited)} over {len(edited)} messages; the roster "

@@ -20,7 +20,7 @@ from bot.kernel.background import BackgroundLoop
 class StatusApplier:
     """The background loop of `StatusService.apply_received`, woken by each webhook that stored something."""
 
-    def __init__(self, status: StatusService, *, batch: int = 50, every_s: float = 1.0) -> None:
+    def __init__(self, status: StatusService, *, batch: int = 200, every_s: float = 1.0) -> None:
         self._status = status
         self._batch = batch
         self._wake = asyncio.Event()

@@ -25,6 +25,7 @@ from bot.dialout.core.models import (
     Invite,
     InviteChange,
     InviteStatus,
+    Move,
     PartiesChanged,
     ReceivedEvent,
     Target,
@@ -474,6 +475,11 @@ class SqlInviteStore(SqlRetryRows):
             )
             return [attempt_from_row(r) for r in rows]
 
+    async def get_attempts(self, attempt_ids: Sequence[int]) -> list[CallAttempt]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(attempts).where(attempts.c.id.in_(list(attempt_ids))))
+            return [attempt_from_row(r) for r in rows]
+
     async def get_attempt(self, attempt_id: int) -> CallAttempt | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(attempts).where(attempts.c.id == attempt_id))).first()
@@ -617,6 +623,29 @@ class SqlInviteStore(SqlRetryRows):
             )
         return result.rowcount == 1
 
+    async def transitions(self, moves: Sequence[Move]) -> list[bool]:
+        if not moves:
+            return []
+        done: list[bool] = []
+        failed: set[int] = set()
+        async with self.engine.begin() as conn:
+            for move in moves:
+                if move.attempt_id in failed:
+                    done.append(False)
+                    continue
+                values = moved_values(move.new, move.reason, move.code, move.at)
+                if move.detail is not None:
+                    values["detail"] = move.detail
+                result = await conn.execute(
+                    update(attempts)
+                    .where(and_(attempts.c.id == move.attempt_id, attempts.c.state == move.expected.value))
+                    .values(**values)
+                )
+                done.append(result.rowcount == 1)
+                if result.rowcount != 1:
+                    failed.add(move.attempt_id)
+        return done
+
     async def find_attempt(self, provider: str, provider_call_id: str) -> CallAttempt | None:
         async with self.engine.connect() as conn:
             row = (
@@ -737,9 +766,9 @@ class SqlInviteStore(SqlRetryRows):
             )
             return [ReceivedEvent(r.id, r.attempt_id, event_from_row(r)) for r in rows]
 
-    async def mark_applied(self, event_id: int) -> None:
+    async def mark_applied(self, event_ids: Sequence[int]) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(update(events).where(events.c.id == event_id).values(applied=True))
+            await conn.execute(update(events).where(events.c.id.in_(list(event_ids))).values(applied=True))
 
     async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
         async with self.engine.begin() as conn:

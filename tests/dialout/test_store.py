@@ -12,7 +12,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event as sql_event
 
-from bot.dialout.core.models import CallEvent, Invite, InviteChange, InviteStatus, Target, TargetKind, invite_version
+from bot.dialout.core.models import (
+    CallEvent,
+    Invite,
+    InviteChange,
+    InviteStatus,
+    Move,
+    Target,
+    TargetKind,
+    invite_version,
+)
 from bot.dialout.core.ports import InviteStore, PlaceResult
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
@@ -444,7 +453,7 @@ async def test_received_events_wait_to_be_applied_in_arrival_order_and_duplicate
     assert stored == [True, True, True, True, False]  # received at once, the re-delivery refused
     waiting = await store.unapplied_events(10)
     assert [r.event for r in waiting] == events and {r.attempt_id for r in waiting} == {attempt}
-    await store.mark_applied(waiting[0].id)
+    await store.mark_applied([waiting[0].id])
     assert [r.event for r in await store.unapplied_events(10)] == events[1:]
     assert [r.event for r in await store.unapplied_events(2)] == events[1:3]
 
@@ -477,3 +486,26 @@ async def test_events_that_beat_their_call_id_are_linked_once_in_arrival_order(s
     assert linked == [ringing, CallEvent("fake", "c-1", CallState.ANSWERED, dedupe_key="e2")]  # no target column
     assert await store.link_orphan_events("fake", "c-1", attempt) == []
     assert len(await store.link_orphan_events("other", "c-1", attempt)) == 1
+
+
+async def test_moves_are_written_in_order_and_a_failed_one_stops_that_calls_later_moves(store: InviteStore) -> None:
+    _, [alice, bob] = await dialling(store, ALICE, BOB)
+    queued = {a.id: a.state for a in await store.get_attempts([alice, bob, 999])}
+    assert queued == {alice: CallState.QUEUED, bob: CallState.QUEUED}  # the unknown id is left out
+
+    def step(attempt: int, expected: CallState, new: CallState) -> Move:
+        return Move(attempt, expected, new, None, None, None, NOW)
+
+    written = await store.transitions(
+        [
+            step(alice, CallState.QUEUED, CallState.RINGING),
+            step(bob, CallState.RINGING, CallState.ANSWERED),  # planned from a state bob is not in
+            step(alice, CallState.RINGING, CallState.ANSWERED),
+            step(bob, CallState.QUEUED, CallState.COMPLETED),  # would match, but follows bob's failed move
+        ]
+    )
+    assert written == [True, False, True, False]
+    states = {a.id: a.state for a in await store.get_attempts([alice, bob])}
+    assert states == {alice: CallState.ANSWERED, bob: CallState.QUEUED}
+    answered = await store.get_attempt(alice)
+    assert answered is not None and answered.answered_at == NOW

@@ -155,6 +155,19 @@ class ReceivedEvent:
     event: CallEvent
 
 
+@dataclass(frozen=True)
+class Move:
+    """One compare-and-set of an attempt's state: from `expected` to `new`, with what the event said."""
+
+    attempt_id: int
+    expected: CallState
+    new: CallState
+    reason: FailReason | None
+    code: str | None
+    detail: str | None
+    at: datetime
+
+
 # A call in one of these is still being set up: the invite is "dialling" while any call is.
 SETTING_UP = frozenset({CallState.QUEUED, CallState.DIALING, CallState.RINGING, CallState.UNKNOWN})
 

@@ -20,6 +20,7 @@ from bot.dialout.core.models import (
     Invite,
     InviteChange,
     InviteStatus,
+    Move,
     PartiesChanged,
     ReceivedEvent,
     Target,
@@ -370,7 +371,9 @@ class InviteStore(Protocol):
         """Stored events not applied yet, oldest first."""
         ...
 
-    async def mark_applied(self, event_id: int) -> None: ...
+    async def mark_applied(self, event_ids: Sequence[int]) -> None:
+        """Mark these stored events applied (a pass's, together)."""
+        ...
 
     async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
         """Events that arrived before their call id was known, now attached to the attempt (and applied)."""
@@ -388,6 +391,18 @@ class InviteStore(Protocol):
         at: datetime,
     ) -> bool:
         """Compare-and-set an attempt's state; False when it was no longer `expected`."""
+        ...
+
+    async def transitions(self, moves: Sequence[Move]) -> list[bool]:
+        """`transition` for each move, in order, in one transaction; False for each that did not apply.
+
+        Once a move of an attempt fails, that attempt's later moves are not tried (False): they were
+        planned from a state it is not in.
+        """
+        ...
+
+    async def get_attempts(self, attempt_ids: Sequence[int]) -> list[CallAttempt]:
+        """The attempts with these ids (those that exist), in one read."""
         ...
 
     async def open_attempts(

@@ -20,6 +20,7 @@ from bot.dialout.core.models import (
     Invite,
     InviteChange,
     InviteStatus,
+    Move,
     PartiesChanged,
     ReceivedEvent,
     invite_version,
@@ -230,6 +231,27 @@ class InMemoryInviteStore:
         found = [a for a in self._attempts.values() if a.invite_id == invite_id]
         return [replace(a) for a in sorted(found, key=lambda a: a.position)]
 
+    async def get_attempts(self, attempt_ids: Sequence[int]) -> list[CallAttempt]:
+        return [replace(self._attempts[i]) for i in attempt_ids if i in self._attempts]
+
+    async def transitions(self, moves: Sequence[Move]) -> list[bool]:
+        done: list[bool] = []
+        for move in moves:
+            tried = not done or all(ok for m, ok in zip(moves, done, strict=False) if m.attempt_id == move.attempt_id)
+            done.append(
+                tried
+                and await self.transition(
+                    move.attempt_id,
+                    move.expected,
+                    move.new,
+                    reason=move.reason,
+                    code=move.code,
+                    detail=move.detail,
+                    at=move.at,
+                )
+            )
+        return done
+
     async def get_attempt(self, attempt_id: int) -> CallAttempt | None:
         found = self._attempts.get(attempt_id)
         return replace(found) if found else None
@@ -404,8 +426,9 @@ class InMemoryInviteStore:
         waiting = [(i, s) for i, s in enumerate(self._events, start=1) if not s.applied]
         return [ReceivedEvent(i, s.attempt_id, s.event) for i, s in waiting[:limit]]
 
-    async def mark_applied(self, event_id: int) -> None:
-        self._events[event_id - 1].applied = True
+    async def mark_applied(self, event_ids: Sequence[int]) -> None:
+        for event_id in event_ids:
+            self._events[event_id - 1].applied = True
 
     async def link_orphan_events(self, provider: str, provider_call_id: str, attempt_id: int) -> list[CallEvent]:
         linked = []

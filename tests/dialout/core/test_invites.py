@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -505,7 +506,7 @@ async def test_an_event_applied_by_a_process_that_died_before_marking_it_is_appl
     await world.status.receive(CallEvent("fake", first, CallState.ANSWERED, dedupe_key="1a"))
     mark_applied = world.store.mark_applied
 
-    async def crash(event_id: int) -> None:
+    async def crash(event_ids: Sequence[int]) -> None:
         raise RuntimeError("the process died here")
 
     world.store.mark_applied = crash  # type: ignore[method-assign]
