@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.kernel import failpoints
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class KeptMessages:
             await self.poster.update(where.channel, ts, text, blocks=blocks)
         elif where.ts is None:
             ts = await self.poster.post(where.channel, text, blocks=blocks, thread_ts=where.thread_ts, row=item.id)
+            failpoints.reached(failpoints.OUTBOX_AFTER_POST)
             try:
                 await remember(ts)
             except Exception:
