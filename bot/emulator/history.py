@@ -4,34 +4,34 @@ Slack's rules as the outbox's look-up relies on them: history lists a channel's 
 (and replies broadcast to it) newest first, replies a thread oldest first, its parent included;
 `oldest`/`latest` bound the ts exclusively unless `inclusive`; at most `limit` messages a page,
 the rest behind `response_metadata.next_cursor` (with `has_more`); a message's `metadata` only with
-`include_all_metadata`. A private channel the bot is not in does not exist; a public one it is not
-in answers not_in_channel (reading, unlike posting, needs membership).
+`include_all_metadata`. Who may read which channel, and which messages each method lists, is the
+emulator's (bot/emulator/server.py); this is the paging both methods share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bot.emulator.server import Message, SlackEmulator
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 DEFAULT_LIMIT = 100
+
+
+class Stored(Protocol):
+    """What a page shows of an emulator message (bot/emulator/server.py's Message)."""
+
+    ts: str
+    text: str
+    user: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None
+    metadata: dict[str, Any] | None
 
 
 def _flag(params: dict[str, Any], name: str) -> bool:
     return str(params.get(name, "")).lower() in {"true", "1"}
 
 
-def _refusal(emulator: SlackEmulator, channel: str) -> str | None:
-    if emulator._hidden(channel):
-        return "channel_not_found"
-    if not emulator.channels[channel].get("is_member", True):
-        return "not_in_channel"
-    return None
-
-
-def _within(messages: Iterable[Message], params: dict[str, Any]) -> list[Message]:
+def _within(messages: Sequence[Stored], params: dict[str, Any]) -> list[Stored]:
     oldest = float(params.get("oldest") or 0)
     latest = float(params.get("latest") or "inf")
     if _flag(params, "inclusive"):
@@ -39,7 +39,7 @@ def _within(messages: Iterable[Message], params: dict[str, Any]) -> list[Message
     return [m for m in messages if oldest < float(m.ts) < latest]
 
 
-def _as_slack(message: Message, with_metadata: bool) -> dict[str, Any]:
+def _as_slack(message: Stored, with_metadata: bool) -> dict[str, Any]:
     shown: dict[str, Any] = {
         "type": "message",
         "user": message.user,
@@ -54,12 +54,18 @@ def _as_slack(message: Message, with_metadata: bool) -> dict[str, Any]:
     return shown
 
 
-def _page(emulator: SlackEmulator, found: list[Message], params: dict[str, Any]) -> dict[str, Any]:
+def read_page(
+    messages: Sequence[Stored], params: dict[str, Any], max_page: int, *, newest_first: bool
+) -> dict[str, Any]:
+    """One page of `messages` (oldest first) within the request's bounds, as Slack answers it."""
+    found = _within(messages, params)
+    if newest_first:
+        found.reverse()
     cursor = str(params.get("cursor") or "")
     if cursor and not cursor.startswith("next:"):
         return {"ok": False, "error": "invalid_cursor"}
     start = int(cursor.removeprefix("next:") or 0)
-    end = start + min(int(params.get("limit") or DEFAULT_LIMIT), emulator.max_page)
+    end = start + min(int(params.get("limit") or DEFAULT_LIMIT), max_page)
     more = end < len(found)
     with_metadata = _flag(params, "include_all_metadata")
     return {
@@ -68,25 +74,3 @@ def _page(emulator: SlackEmulator, found: list[Message], params: dict[str, Any])
         "has_more": more,
         "response_metadata": {"next_cursor": f"next:{end}" if more else ""},
     }
-
-
-def conversations_history(emulator: SlackEmulator, params: dict[str, Any]) -> dict[str, Any]:
-    """A channel's top-level messages (and broadcast replies), newest first."""
-    channel = str(params.get("channel", ""))
-    refused = _refusal(emulator, channel)
-    if refused:
-        return {"ok": False, "error": refused}
-    shown = [m for m in emulator.messages[channel] if m.thread_ts is None or m.broadcast]
-    return _page(emulator, list(reversed(_within(shown, params))), params)
-
-
-def conversations_replies(emulator: SlackEmulator, params: dict[str, Any]) -> dict[str, Any]:
-    """A thread: its parent, then its replies, oldest first."""
-    channel = str(params.get("channel", ""))
-    refused = _refusal(emulator, channel)
-    if refused:
-        return {"ok": False, "error": refused}
-    parent = emulator.find(channel, str(params.get("ts", "")))
-    if parent is None:
-        return {"ok": False, "error": "thread_not_found"}
-    return _page(emulator, _within(emulator.thread(channel, parent.ts), params), params)

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.emulator.history import conversations_history, conversations_replies
+from bot.emulator.history import read_page
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_TEXT = 40000
@@ -515,11 +515,31 @@ class SlackEmulator:
         next_cursor = f"next:{end}" if end < len(found) else ""
         return {"ok": True, "channels": found[start:end], "response_metadata": {"next_cursor": next_cursor}}
 
+    def _read_refusal(self, channel: str) -> str | None:
+        """Reading, unlike posting (chat:write.public), needs the bot in the channel."""
+        if self._hidden(channel):
+            return "channel_not_found"
+        return None if self.channels[channel].get("is_member", True) else "not_in_channel"
+
     def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        return conversations_history(self, params)
+        """A channel's top-level messages (and replies broadcast to it), newest first."""
+        channel = str(params.get("channel", ""))
+        refused = self._read_refusal(channel)
+        if refused:
+            return {"ok": False, "error": refused}
+        shown = [m for m in self.messages[channel] if m.thread_ts is None or m.broadcast]
+        return read_page(shown, params, self.max_page, newest_first=True)
 
     def _api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
-        return conversations_replies(self, params)
+        """A thread: its parent, then its replies, oldest first."""
+        channel = str(params.get("channel", ""))
+        refused = self._read_refusal(channel)
+        if refused:
+            return {"ok": False, "error": refused}
+        parent = self.find(channel, str(params.get("ts", "")))
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        return read_page(self.thread(channel, parent.ts), params, self.max_page, newest_first=False)
 
     def _api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel_id = str(params.get("channel", ""))
