@@ -2,8 +2,9 @@
 
 Every row has a kind (`OutboxKind`, declared by the feature that enqueues it). Leases rather
 than locks: a worker that dies mid-send leaves a row that becomes due again when its lease runs
-out, so a crash delays a Slack post but never drops it; a worker that stops cleanly gives its
-leases back (`release`), so a restart sends at once.
+out, so a crash delays a Slack post but never drops it (and the row, marked `taken_over`, looks for
+the message its dead worker may have posted before posting it: never twice either); a worker that
+stops cleanly gives its leases back (`release`), so a restart sends at once.
 
 Rows of one thread (`thread_key`) go out strictly in the order they were enqueued: a row is only
 leased when every older pending row of its thread is leased in the same call, so a row waiting

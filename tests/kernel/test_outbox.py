@@ -105,7 +105,7 @@ async def test_a_row_whose_key_was_taken_while_it_was_sending_keeps_its_place(en
     assert await _lease_payloads(box, clock) == [("invite:1", 0), ("invite:1", 1), ("invite:1", 2)]
 
 
-async def test_a_row_leased_after_its_lease_ran_out_unsettled_is_marked_taken_over(engine, clock) -> None:
+async def test_a_row_whose_lease_ran_out_unsettled_stays_taken_over_until_it_is_settled(engine, clock) -> None:
     box = SqlOutbox(engine)
     for n in range(2):
         await box.enqueue(Row.NOTICE, clock.now(), thread_key=f"invite:{n}", invite_id=n, payload={"n": n})
@@ -115,6 +115,9 @@ async def test_a_row_leased_after_its_lease_ran_out_unsettled_is_marked_taken_ov
     clock.advance(seconds=16)  # the first one's worker died: its lease ran out
     again = {item.id: item for item in await box.lease_due(clock.now(), limit=10, lease_s=15)}
     assert again[first.id].taken_over and not again[second.id].taken_over
+    await box.retry_at(again[first.id], clock.now(), "ratelimited", count=False)  # put back: still suspect
+    [retried] = [item for item in await box.lease_due(clock.now(), limit=10, lease_s=15) if item.id == first.id]
+    assert retried.taken_over
 
 
 async def test_renewing_keeps_a_lease_alive_and_never_takes_back_one_another_worker_took(engine, clock) -> None:
