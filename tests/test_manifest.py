@@ -29,6 +29,9 @@ SCOPE_FOR_METHOD: dict[str, tuple[str, ...]] = {
     "views_update": (),
     "views_publish": (),
     "files_upload_v2": ("files:write",),
+    # a post whose worker died: is it in Slack already? (public and private channels the bot posts in)
+    "conversations_history": ("channels:history", "groups:history"),
+    "conversations_replies": ("channels:history", "groups:history"),
     "conversations_open": ("im:write",),  # reminder DMs  # getUploadURLExternal + completeUploadExternal: a run's CSV
 }
 

@@ -1,6 +1,7 @@
 """A Slack Web API emulator on loopback: the methods confbot uses, with Slack's own rules.
 
-It keeps channels, messages, threads, ephemeral messages and open views; checks the bot token;
+It keeps channels, messages (with their metadata), threads, ephemeral messages and open views, and
+reads messages back (conversations.history/replies: bot/emulator/history.py); checks the bot token;
 rejects blocks Slack would reject (parsed with `slack_sdk.models`, plus the 50-block limit
 the SDK does not check); answers 429 with Retry-After when a test asks it to; and goes down
 (`outage`: every call of some or all methods answers 503) until it is switched back.
@@ -29,6 +30,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.emulator.history import read_page
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_TEXT = 40000
@@ -61,6 +64,7 @@ class Message:
     broadcast: bool = False  # a thread reply also shown in the channel (reply_broadcast)
     edits: int = 0
     edit_times: list[float] = field(default_factory=list)  # monotonic clock, one per chat.update
+    metadata: dict[str, Any] | None = None  # chat.postMessage's `metadata` (event_type, event_payload)
 
 
 @dataclass
@@ -122,6 +126,7 @@ class SlackEmulator:
         self.monotonic = time.monotonic  # tests may replace it to age trigger ids without sleeping
         self._clock = 1_700_000_000
         self._counter = 0
+        self._last_ts_us = 0  # message ts are wall-clock microseconds, as Slack's, each later than the last
         self.socket_mode: SocketModeEndpoint | None = None  # set by tests that use Socket Mode
         self.changed = asyncio.Event()
         self.files: dict[str, UploadedFile] = {}  # by file id, shared or not
@@ -258,7 +263,8 @@ class SlackEmulator:
 
     def _next_ts(self) -> str:
         self._counter += 1
-        return f"{self._clock + self._counter}.{self._counter:06d}"
+        self._last_ts_us = max(time.time_ns() // 1000, self._last_ts_us + 1)
+        return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
 
     def _notify(self) -> None:
         self.changed.set()
@@ -272,7 +278,7 @@ class SlackEmulator:
                 params.update(json.loads(body))
             else:
                 params.update(dict(parse_qsl(body.decode())))
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "metadata"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         return params
@@ -364,6 +370,7 @@ class SlackEmulator:
             list(params.get("blocks") or []),
             thread_ts=thread_ts,
             broadcast=bool(thread_ts) and str(params.get("reply_broadcast", "")).lower() in {"true", "1"},
+            metadata=params.get("metadata") or None,
         )
         self.messages[channel].append(message)
         self._notify()
@@ -507,6 +514,32 @@ class SlackEmulator:
         end = start + min(int(params.get("limit") or 100), self.max_page)
         next_cursor = f"next:{end}" if end < len(found) else ""
         return {"ok": True, "channels": found[start:end], "response_metadata": {"next_cursor": next_cursor}}
+
+    def _read_refusal(self, channel: str) -> str | None:
+        """Reading, unlike posting (chat:write.public), needs the bot in the channel."""
+        if self._hidden(channel):
+            return "channel_not_found"
+        return None if self.channels[channel].get("is_member", True) else "not_in_channel"
+
+    def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel's top-level messages (and replies broadcast to it), newest first."""
+        channel = str(params.get("channel", ""))
+        refused = self._read_refusal(channel)
+        if refused:
+            return {"ok": False, "error": refused}
+        shown = [m for m in self.messages[channel] if m.thread_ts is None or m.broadcast]
+        return read_page(shown, params, self.max_page, newest_first=True)
+
+    def _api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then its replies, oldest first."""
+        channel = str(params.get("channel", ""))
+        refused = self._read_refusal(channel)
+        if refused:
+            return {"ok": False, "error": refused}
+        parent = self.find(channel, str(params.get("ts", "")))
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        return read_page(self.thread(channel, parent.ts), params, self.max_page, newest_first=False)
 
     def _api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel_id = str(params.get("channel", ""))

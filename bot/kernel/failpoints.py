@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 DIAL_AFTER_CLAIM = "dial.after_claim"  # calls claimed for sending, the provider not asked yet
 DIAL_AFTER_PLACE = "dial.after_place"  # the provider asked and answered, its answer not recorded
 OUTBOX_AFTER_SEND = "outbox.after_send"  # a Slack post made, not marked sent
+OUTBOX_AFTER_POST = "outbox.after_post"  # a kept message's first post made, its ts not remembered
 
-KNOWN = frozenset({DIAL_AFTER_CLAIM, DIAL_AFTER_PLACE, OUTBOX_AFTER_SEND})
+KNOWN = frozenset({DIAL_AFTER_CLAIM, DIAL_AFTER_PLACE, OUTBOX_AFTER_SEND, OUTBOX_AFTER_POST})
 _armed: frozenset[str] = frozenset()
 
 

@@ -2,8 +2,9 @@
 
 Every row has a kind (`OutboxKind`, declared by the feature that enqueues it). Leases rather
 than locks: a worker that dies mid-send leaves a row that becomes due again when its lease runs
-out, so a crash delays a Slack post but never drops it; a worker that stops cleanly gives its
-leases back (`release`), so a restart sends at once.
+out, so a crash delays a Slack post but never drops it (and the row, marked `taken_over`, looks for
+the message its dead worker may have posted before posting it: never twice either); a worker that
+stops cleanly gives its leases back (`release`), so a restart sends at once.
 
 Rows of one thread (`thread_key`) go out strictly in the order they were enqueued: a row is only
 leased when every older pending row of its thread is leased in the same call, so a row waiting
@@ -14,7 +15,7 @@ is what keeps an invite's roster the first reply and its summary the last, whate
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -56,7 +57,10 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
-    leased_until: datetime  # this lease's end: releasing it matches on it, so a later lease is left alone
+    leased_until: datetime  # this lease's end: releasing or renewing it matches on it, so a later lease is left alone
+    # A lease of it once ran out unsettled: its holder died, perhaps after Slack took the message. Kept
+    # until the row is settled; its deliveries look for that message before posting (kernel/posting.py).
+    taken_over: bool = False
 
 
 def _older_row_waits(now: datetime) -> ColumnElement[bool]:
@@ -186,7 +190,8 @@ class SqlOutbox:
                             ~_older_row_pending(ours.get(thread_key, ())),
                         )
                     )
-                    .values(leased_until=until)
+                    # A lease still set here ran out unsettled: its holder died (see OutboxItem.taken_over).
+                    .values(leased_until=until, taken_over=or_(outbox.c.taken_over, outbox.c.leased_until.is_not(None)))
                 )
                 if result.rowcount != 1:
                     skipped.add(thread_key)
@@ -204,6 +209,7 @@ class SqlOutbox:
                     row.attempts,
                     row.created_at,
                     until,
+                    taken_over=bool(row.taken_over),
                 )
             )
         return leased
@@ -265,7 +271,7 @@ class SqlOutbox:
     async def release(self, items: Iterable[OutboxItem]) -> None:
         """Give back leases a stopping worker still holds, so the next start sends those rows at once.
 
-        Without this a restart would wait for the leases to run out (a minute). A lease that ran out
+        Without this a restart would wait for the leases to run out. A lease that ran out
         and was taken by another worker meanwhile is not ours any more and is left alone.
         """
         async with self.engine.begin() as conn:
@@ -281,6 +287,31 @@ class SqlOutbox:
                     )
                     .values(leased_until=None)
                 )
+
+    async def renew(self, items: Iterable[OutboxItem], until: datetime) -> list[OutboxItem]:
+        """Extend leases still held to `until` (the worker's heartbeat while a delivery is in flight).
+
+        Leases stay short, so a dead worker's rows are taken over soon, while a slow live one keeps
+        its own. Returns the items renewed, with their new lease; a row settled meanwhile, or whose
+        lease ran out and was taken by another worker, is not ours and is left out.
+        """
+        renewed: list[OutboxItem] = []
+        async with self.engine.begin() as conn:
+            for item in items:
+                result = await conn.execute(
+                    update(outbox)
+                    .where(
+                        and_(
+                            outbox.c.id == item.id,
+                            outbox.c.status == "pending",
+                            outbox.c.leased_until == item.leased_until,
+                        )
+                    )
+                    .values(leased_until=until)
+                )
+                if result.rowcount == 1:
+                    renewed.append(replace(item, leased_until=until))
+        return renewed
 
     async def hurry(self, kind: OutboxKind, coalesce_for: int, now: datetime) -> None:
         """Make the pending (debounced) row of `kind` for `coalesce_for` due now, if there is one."""

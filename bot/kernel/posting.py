@@ -11,17 +11,27 @@ its ts is remembered differ. The order of the steps is what keeps a message righ
 3. render from the store as it is now (everything read again), then post (and remember the
    new ts) or edit.
 
+Each message posted names its outbox row (`row`), so a row whose worker died after Slack took the
+message but before the row was marked sent (`OutboxItem.taken_over`) finds that message and adopts
+it instead of posting it twice (`post_reply`, and the first post of a kept message). Only such rows
+pay for the lookup.
+
 Slack is behind the `Poster` port (bot/slack/poster.py); nothing here knows the Slack SDK.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
+from bot.kernel import failpoints
 from bot.kernel.outbox import OutboxItem, SqlOutbox
+
+log = logging.getLogger(__name__)
 
 Blocks = Sequence[dict[str, Any]]
 Rendered = tuple[str, Blocks]  # the fallback text and the blocks
@@ -50,8 +60,15 @@ class Poster(Protocol):
         blocks: Blocks | None = None,
         thread_ts: str | None = None,
         broadcast: bool = False,
+        row: int | None = None,
     ) -> str:
-        """Post a message (a reply when `thread_ts` is given, also shown in the channel with `broadcast`)."""
+        """Post a message (a reply when `thread_ts` is given, also shown in the channel with `broadcast`);
+        `row` is the outbox row it delivers, carried in the message for `find_row`."""
+        ...
+
+    async def find_row(self, channel: str, row: int, *, thread_ts: str | None, since: datetime) -> str | None:
+        """The ts of a message posted since `since` that carries outbox row `row` (in the thread
+        `thread_ts`, or at the channel's top level), None when there is none or it cannot be looked for."""
         ...
 
     async def update(self, channel: str, ts: str, text: str, *, blocks: Blocks | None = None) -> None:
@@ -105,13 +122,16 @@ class KeptMessages:
         await self._outbox.release_key(item.id)
         text, blocks = await render()
         posted = self._posted_unremembered.get(item.id) if where.ts is None else None
+        if posted is None and where.ts is None:
+            posted = await self._posted_before(item, where.channel, where.thread_ts)
         if posted is not None:
             await remember(posted)
-            del self._posted_unremembered[item.id]
+            self._posted_unremembered.pop(item.id, None)
             ts = posted
             await self.poster.update(where.channel, ts, text, blocks=blocks)
         elif where.ts is None:
-            ts = await self.poster.post(where.channel, text, blocks=blocks, thread_ts=where.thread_ts)
+            ts = await self.poster.post(where.channel, text, blocks=blocks, thread_ts=where.thread_ts, row=item.id)
+            failpoints.reached(failpoints.OUTBOX_AFTER_POST)
             try:
                 await remember(ts)
             except Exception:
@@ -121,6 +141,38 @@ class KeptMessages:
             ts = where.ts
             await self.poster.update(where.channel, ts, text, blocks=blocks)
         self._mark(f"{where.channel}:{ts}")
+
+    async def post_reply(
+        self,
+        item: OutboxItem,
+        channel: str,
+        text: str,
+        *,
+        blocks: Blocks | None = None,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str:
+        """Post a message that is never edited (a thread reply, a DM) for `item`, once; returns its ts.
+
+        A row taken over from a worker that died adopts the message that worker got posted, if any.
+        """
+        found = await self._posted_before(item, channel, thread_ts)
+        if found is not None:
+            return found
+        return await self.poster.post(
+            channel, text, blocks=blocks, thread_ts=thread_ts, broadcast=broadcast, row=item.id
+        )
+
+    async def _posted_before(self, item: OutboxItem, channel: str, thread_ts: str | None) -> str | None:
+        """For a row taken over from a dead worker, the message it already posted (None: post it now)."""
+        if not item.taken_over:
+            return None
+        found = await self.poster.find_row(channel, item.id, thread_ts=thread_ts, since=item.created_at)
+        if found is not None:
+            log.info(
+                "outbox row %s (%s) was posted before its worker died: adopting message %s", item.id, item.kind, found
+            )
+        return found
 
     def _mark(self, message_key: str) -> None:
         now = self._monotonic()

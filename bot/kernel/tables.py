@@ -207,6 +207,8 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _utc(nullable=False)
     leased_until: datetime | None = _utc(nullable=True)
+    # Its lease ran out unsettled (its worker died, maybe after posting): look in Slack before posting it.
+    taken_over: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     last_error: str | None = None
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)

@@ -5,6 +5,10 @@ loop is shared, and so is the one post-or-update of kept messages (kernel/postin
 events for one message become one `chat.update`, at most one per message per second; a 429 waits
 for its Retry-After, an outage is retried with backoff, and nothing is lost across restarts
 because the rows are in the database (and a stopping worker gives back the rows it leased).
+
+Leases are short (`lease_s`) and renewed while a delivery is in flight (a heartbeat), so the rows
+of a worker that died are taken over by another within seconds; such a row looks for the message
+its dead worker may have posted before posting it (kernel/posting.py), so it is never posted twice.
 """
 
 from __future__ import annotations
@@ -79,9 +83,12 @@ class SlackOutboxWorker:
         wake: asyncio.Event,
         min_update_interval_s: float = 1.0,
         stop_grace_s: float = 5.0,
+        lease_s: float = 15.0,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
+        self._lease_s = lease_s
+        self._renewing = asyncio.Lock()  # a release waits for a renewal under way, so it names the current lease
         self.messages = KeptMessages(SlackPoster(client), outbox, min_update_interval_s)
         self._handlers: dict[str, tuple[OutboxKind, Callable[[OutboxItem], Awaitable[None]]]] = {}
         self._held: dict[int, OutboxItem] = {}  # leased by this worker and not settled yet
@@ -141,7 +148,7 @@ class SlackOutboxWorker:
         """One pass: lease due rows and deliver them; True when anything was leased."""
         await self._settle_stranded()
         now = self._clock.now()
-        items = await self._outbox.lease_due(now, limit=50, lease_s=60)
+        items = await self._outbox.lease_due(now, limit=50, lease_s=self._lease_s)
         self._held = {i: item for i, item in self._held.items() if item.leased_until > now}  # drop run-out leases
         if not items:
             return False
@@ -149,20 +156,47 @@ class SlackOutboxWorker:
         for item in items:
             self._held[item.id] = item
             groups[item.thread_key].append(item)
-        results = await asyncio.gather(
-            *(self._deliver_group(group) for group in groups.values()), return_exceptions=True
-        )
+        heartbeat = asyncio.create_task(self._renew_while_delivering(), name="slack-outbox-heartbeat")
+        try:
+            results = await asyncio.gather(
+                *(self._deliver_group(group) for group in groups.values()), return_exceptions=True
+            )
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
         return True
+
+    async def _renew_while_delivering(self) -> None:
+        """Every third of a lease, extend the leases this worker still holds (until cancelled).
+
+        A delivery slowed by Slack (a held or slow call) keeps its rows; a worker that died stops
+        renewing, and its rows are free within one lease. A failed renewal is only logged: the
+        next beat tries again, and at worst another worker takes the row over and looks before posting.
+        """
+        while True:
+            await asyncio.sleep(self._lease_s / 3)
+            held = list(self._held.values())
+            if not held:
+                continue
+            async with self._renewing:
+                try:
+                    renewed = await self._outbox.renew(held, self._clock.now() + timedelta(seconds=self._lease_s))
+                except DATABASE_UNAVAILABLE as exc:
+                    log.warning("could not renew %d outbox leases: %r", len(held), exc)
+                    continue
+                for item in renewed:
+                    if item.id in self._held:  # not settled while renewing
+                        self._held[item.id] = item
 
     async def _settle_stranded(self) -> None:
         """Settle what a pass that failed half-way (the database went away) left behind.
 
         Passes run one at a time, so rows still held when one starts were left by a failed one:
         those sent are recorded as sent; the others are given back, to be delivered now rather than
-        when their lease runs out (a minute).
+        when their lease runs out.
         """
         for item_id in list(self._sent_unrecorded):
             await self._outbox.mark_sent(item_id, self._clock.now())
@@ -182,10 +216,11 @@ class SlackOutboxWorker:
             settled = await self._deliver(item)
             self._held.pop(item.id, None)
             if not settled:
-                rest = items[index + 1 :]
-                for later in rest:
-                    self._held.pop(later.id, None)
-                await self._outbox.release(rest)  # leased again once the row before them is settled
+                # With their current leases (the heartbeat may have renewed them): leased again
+                # once the row before them is settled.
+                async with self._renewing:
+                    rest = [self._held.pop(later.id) for later in items[index + 1 :] if later.id in self._held]
+                    await self._outbox.release(rest)
                 return
 
     async def _deliver(self, item: OutboxItem) -> bool:

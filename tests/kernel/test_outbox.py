@@ -103,3 +103,34 @@ async def test_a_row_whose_key_was_taken_while_it_was_sending_keeps_its_place(en
     await box.enqueue(Row.ROSTER, clock.now(), thread_key="invite:1", invite_id=1, coalesce_for=1, payload={"n": 2})
     await box.retry_at(roster, clock.now(), "service_unavailable")  # the post failed
     assert await _lease_payloads(box, clock) == [("invite:1", 0), ("invite:1", 1), ("invite:1", 2)]
+
+
+async def test_a_row_whose_lease_ran_out_unsettled_stays_taken_over_until_it_is_settled(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    for n in range(2):
+        await box.enqueue(Row.NOTICE, clock.now(), thread_key=f"invite:{n}", invite_id=n, payload={"n": n})
+    first, second = await box.lease_due(clock.now(), limit=10, lease_s=15)
+    assert not first.taken_over and not second.taken_over
+    await box.release([second])  # given back cleanly: nobody died holding it
+    clock.advance(seconds=16)  # the first one's worker died: its lease ran out
+    again = {item.id: item for item in await box.lease_due(clock.now(), limit=10, lease_s=15)}
+    assert again[first.id].taken_over and not again[second.id].taken_over
+    await box.retry_at(again[first.id], clock.now(), "ratelimited", count=False)  # put back: still suspect
+    [retried] = [item for item in await box.lease_due(clock.now(), limit=10, lease_s=15) if item.id == first.id]
+    assert retried.taken_over
+
+
+async def test_renewing_keeps_a_lease_alive_and_never_takes_back_one_another_worker_took(engine, clock) -> None:
+    box = SqlOutbox(engine)
+    for n in range(2):
+        await box.enqueue(Row.NOTICE, clock.now(), thread_key=f"invite:{n}", invite_id=n, payload={"n": n})
+    kept, lost = await box.lease_due(clock.now(), limit=10, lease_s=15)
+    clock.advance(seconds=10)
+    [kept] = await box.renew([kept], clock.now() + timedelta(seconds=15))
+    clock.advance(seconds=10)  # 20 s in: the renewed lease lives, the other ran out and is taken
+    [taken] = await box.lease_due(clock.now(), limit=10, lease_s=15)
+    assert taken.id == lost.id
+    renewed = await box.renew([kept, lost], clock.now() + timedelta(seconds=15))
+    assert [item.id for item in renewed] == [kept.id] and renewed[0].leased_until == clock.now() + timedelta(seconds=15)
+    await box.mark_sent(kept.id, clock.now())
+    assert await box.renew(renewed, clock.now() + timedelta(seconds=30)) == []  # settled: nothing to hold

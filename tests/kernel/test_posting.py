@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 
@@ -29,6 +30,7 @@ class RecordingChat:
         blocks: Blocks | None = None,
         thread_ts: str | None = None,
         broadcast: bool = False,
+        row: int | None = None,
     ) -> str:
         ts = f"100.{len(self.calls)}"
         self.calls.append(("post", channel, text, str(thread_ts)))
@@ -36,6 +38,9 @@ class RecordingChat:
 
     async def update(self, channel: str, ts: str, text: str, *, blocks: Blocks | None = None) -> None:
         self.calls.append(("update", channel, text, ts))
+
+    async def find_row(self, channel: str, row: int, *, thread_ts: str | None, since: datetime) -> str | None:
+        raise AssertionError("only a row taken over from a dead worker looks for its message")
 
 
 class Monotonic:

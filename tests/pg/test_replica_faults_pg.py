@@ -2,8 +2,10 @@
 
 Real processes on one PostgreSQL schema. A 20-party invite is typed on replica A, which leads; A
 is armed to SIGKILL itself (bot/kernel/failpoints.py) at one point of its work: with calls claimed
-but not sent, with the provider's answer not yet recorded, or with a Slack post made but not marked
-sent. Replica B takes over. Whatever the point: nobody is dialled twice, the invite ends, every
+but not sent, with the provider's answer not yet recorded, with a Slack post made but not marked
+sent, or with the thread parent posted but its ts not remembered (only a look in Slack for the
+message naming its outbox row keeps that one from being posted twice). Replica B takes over, the
+dead one's outbox rows too. Whatever the point: nobody is dialled twice, the invite ends, every
 party ends in a final state (calls whose fate cannot be known say so rather than being dialled
 again), and Slack gets each message once.
 Skips when PostgreSQL is not reachable (see test_claims_pg).
@@ -45,6 +47,20 @@ FAST_RECOVERY = {"STUCK_SEND_S": "3", "UNKNOWN_GIVE_UP_S": "4", "COMMAND_LEASE_S
 FINAL = {"completed", "failed", "cancelled"}
 
 
+async def outbox_drained(schema: str) -> bool:
+    """Whether no Slack post is left pending."""
+    conninfo = URL.replace("postgresql+psycopg://", "postgresql://")
+    async with await psycopg.AsyncConnection.connect(conninfo, options=f"-csearch_path={schema}") as conn:
+        cursor = await conn.execute("SELECT count(*) FROM slack_outbox WHERE status = 'pending'")
+        row = await cursor.fetchone()
+        return row is not None and row[0] == 0
+
+
+def is_summary(text: str) -> bool:
+    """The run's summary reply ("<@U1> 12 of 20 joined · …"); the roster reply says "N of 20 joined" too."""
+    return "of 20 joined" in text and not text.startswith("Roster")
+
+
 async def attempts(schema: str) -> list[tuple[str, str]]:
     conninfo = URL.replace("postgresql+psycopg://", "postgresql://")
     async with await psycopg.AsyncConnection.connect(conninfo, options=f"-csearch_path={schema}") as conn:
@@ -59,7 +75,15 @@ async def invite_status(schema: str) -> list[str]:
         return [row[0] for row in await cursor.fetchall()]
 
 
-@pytest.mark.parametrize("point", [failpoints.DIAL_AFTER_CLAIM, failpoints.DIAL_AFTER_PLACE])
+@pytest.mark.parametrize(
+    "point",
+    [
+        failpoints.DIAL_AFTER_CLAIM,
+        failpoints.DIAL_AFTER_PLACE,
+        failpoints.OUTBOX_AFTER_SEND,
+        failpoints.OUTBOX_AFTER_POST,
+    ],
+)
 async def test_the_leader_killed_at_each_point_leaves_nobody_dialled_twice_and_every_invite_ended(
     tmp_path, point: str
 ) -> None:
@@ -90,13 +114,15 @@ async def test_the_leader_killed_at_each_point_leaves_nobody_dialled_twice_and_e
                 await wait_for(ended, timeout=40, what="the invite to end on replica B")
                 await wait_for(
                     lambda: any(
-                        "of 20 joined" in m.text
+                        is_summary(m.text)
                         for p in emulator.channel_messages("C1")
                         for m in emulator.thread("C1", p.ts)[1:]
                     ),
                     timeout=40,
                     what="the summary",
                 )
+                # Every row delivered, the dead replica's leased ones too (taken over once their lease ran out).
+                await wait_for(lambda: outbox_drained(schema), timeout=40, what="the outbox to drain")
     finally:
         await driver.aclose()
         for server in (sandbox, webhooks, slack):
@@ -112,5 +138,6 @@ async def test_the_leader_killed_at_each_point_leaves_nobody_dialled_twice_and_e
     assert len(parents) == 1, [p.text for p in parents]
     replies = [m.text for m in emulator.thread("C1", parents[0].ts)[1:]]
     assert len(replies) == len(set(replies)), replies  # each reply once
-    summaries = [text for text in replies if "of 20 joined" in text]
+    assert all(m.thread_ts == parents[0].ts for m in emulator.messages["C1"][1:]), emulator.messages["C1"]
+    summaries = [text for text in replies if is_summary(text)]
     assert len(summaries) == 1, replies

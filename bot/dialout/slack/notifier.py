@@ -271,7 +271,7 @@ class InviteSender:
         if not failed:
             return
         text = build_failures(failed, await self._view(invite))
-        await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts)
+        await self._messages.post_reply(item, invite.channel_id, text, thread_ts=invite.thread_ts)
         await self._store.mark_failures_reported([a.id for a in failed if a.id is not None])
 
     async def _send_notice(self, item: OutboxItem, invite: Invite) -> None:
@@ -282,7 +282,7 @@ class InviteSender:
         absorbed = await self._store.unreported_failures(invite.id) if notice.kind is NoticeKind.SUMMARY else []
         text = await self._render_notice(notice, invite)
         broadcast = notice.kind is NoticeKind.SUMMARY and self._settings.summary_to_channel
-        await self._messages.poster.post(invite.channel_id, text, thread_ts=invite.thread_ts, broadcast=broadcast)
+        await self._messages.post_reply(item, invite.channel_id, text, thread_ts=invite.thread_ts, broadcast=broadcast)
         if notice.kind is NoticeKind.SUMMARY:
             await self._store.mark_failures_reported([a.id for a in absorbed if a.id is not None])
             await self._outbox.hurry(InviteRow.FAILURES, invite.id, self._clock.now())  # now it has nothing to say

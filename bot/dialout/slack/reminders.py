@@ -159,7 +159,7 @@ class ReminderSender:
         parties = len(party_outcomes(await self._store.attempts(invite.id)))
         # The thread speaks the workspace's language, as its parent and replies do.
         text, blocks = build_reminder(invite, parties, self._clock.now(), self._locale)
-        await self._worker.messages.poster.post(invite.channel_id, text, blocks=blocks, thread_ts=invite.thread_ts)
+        await self._worker.messages.post_reply(item, invite.channel_id, text, blocks=blocks, thread_ts=invite.thread_ts)
 
 
 def build_person_reminder(
@@ -234,7 +234,7 @@ class PersonReminderSender:
         text, blocks = build_person_reminder(invite, attempt, profile, self._mask, self._locale)
         opened = await self._client.conversations_open(users=user)
         channel = str((opened.get("channel") or {}).get("id", ""))
-        await self._worker.messages.poster.post(channel, text, blocks=blocks)
+        await self._worker.messages.post_reply(item, channel, text, blocks=blocks)
 
 
 def read_skip_me_value(value: str) -> tuple[int, int] | None:

@@ -135,7 +135,7 @@ class InboundSender:
         kind = InboundNoticeKind(item.payload["kind"])
         legs = await self._calls.legs(call.id)
         text = build_inbound_notice(kind, item.payload.get("params", {}), call, legs, self._view)
-        await self._messages.poster.post(call.channel_id, text, thread_ts=call.thread_ts)
+        await self._messages.post_reply(item, call.channel_id, text, thread_ts=call.thread_ts)
 
 
 class MentionRefresher:
