@@ -3,8 +3,8 @@
 Its worker died holding it, perhaps after Slack took its message; until the row is settled, every
 delivery of it looks in Slack for a message naming the row before posting (bot/kernel/posting.py).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
