@@ -129,7 +129,7 @@ class SqliteEngine(AsyncEngine):
     open another `begin()` inside it (it would wait for itself); waiting longer than SQLite's own
     busy timeout raises TimeoutError.
 
-    `write_now` is the short cut for one small statement someone is waiting on (see there).
+    `write_first` is the short cut for one small statement someone is waiting on (see there).
     """
 
     def __init__(self, sync_engine: Any, *, database: str | None = None) -> None:
@@ -137,7 +137,7 @@ class SqliteEngine(AsyncEngine):
         self._turns = WriterTurns()
         self._in_loop: Engine | None = None
         if database:
-            # One plain sqlite3 connection used only in the event loop's thread, by `write_now`.
+            # One plain sqlite3 connection used only in the event loop's thread, by `write_first`.
             self._in_loop = create_sync_engine(
                 "sqlite://",
                 creator=lambda: sqlite3.connect(database, timeout=FAST_WRITE_BUSY_TIMEOUT_S, check_same_thread=False),
@@ -145,17 +145,31 @@ class SqliteEngine(AsyncEngine):
             )
             event.listen(self._in_loop, "connect", _in_loop_pragmas)
 
-    def write_now(self, statement: Executable) -> CursorResult[Any] | None:
-        """Run one short write and commit it right here, in the event loop's thread; None if it cannot be now.
+    async def write_first(self, statement: Executable) -> CursorResult[Any]:
+        """Run one short write someone is waiting on: first in line, then in the event loop's own thread.
 
         Through aiosqlite a write is several hops to its thread and back (begin, execute, commit),
         each waiting for a turn of an event loop that may be busy carrying out earlier commands: under
-        load that, not SQLite, was the ack's tail. When no writer of this process holds or awaits the
-        turn, no transaction of ours is open, and a plain INSERT + COMMIT takes a fraction of a
-        millisecond. Another process (the CLI) may still hold SQLite's lock: then it gives up after
-        FAST_WRITE_BUSY_TIMEOUT_S and the caller takes the usual path (`begin_first`).
+        load those hops, not SQLite, were the ack's tail, and acks queued behind each other's hops
+        grew to seconds (bench/ack_load.py). Holding the turn, no transaction of this process is open,
+        so a plain INSERT + COMMIT here takes a fraction of a millisecond and no hop (nor any await at
+        all when the turn is free). Another process (the CLI) may still hold SQLite's lock: then the
+        write gives up after FAST_WRITE_BUSY_TIMEOUT_S and goes through aiosqlite, which waits for it.
         """
-        if self._in_loop is None or not self._turns.try_acquire():
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_S):
+            await self._turns.acquire(urgent=True)
+        try:
+            result = self._write_in_loop(statement)
+            if result is None:
+                async with super().begin() as conn:
+                    result = await conn.execute(statement)
+            return result
+        finally:
+            self._turns.release()
+
+    def _write_in_loop(self, statement: Executable) -> CursorResult[Any] | None:
+        """The write, committed on the in-loop connection; None when there is none or the file is locked."""
+        if self._in_loop is None:
             return None
         try:
             with self._in_loop.begin() as conn:
@@ -164,8 +178,6 @@ class SqliteEngine(AsyncEngine):
             if isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig):
                 return None
             raise
-        finally:
-            self._turns.release()
 
     async def dispose(self, close: bool = True) -> None:
         if self._in_loop is not None:
@@ -199,9 +211,12 @@ def begin_first(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[A
     return engine.begin_first() if isinstance(engine, SqliteEngine) else engine.begin()
 
 
-def write_now(engine: AsyncEngine, statement: Executable) -> CursorResult[Any] | None:
-    """`SqliteEngine.write_now` where the engine has it; None (take the usual path) elsewhere."""
-    return engine.write_now(statement) if isinstance(engine, SqliteEngine) else None
+async def write_first(engine: AsyncEngine, statement: Executable) -> CursorResult[Any]:
+    """One short write someone is waiting on: `SqliteEngine.write_first`, or a transaction of its own elsewhere."""
+    if isinstance(engine, SqliteEngine):
+        return await engine.write_first(statement)
+    async with engine.begin() as conn:
+        return await conn.execute(statement)
 
 
 def _in_loop_pragmas(dbapi_connection: Any, _record: Any) -> None:

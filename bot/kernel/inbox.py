@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel.acks_first import AcksFirst
 from bot.kernel.background import BackgroundLoop
-from bot.kernel.db import begin_first, write_now
+from bot.kernel.db import write_first
 from bot.kernel.logs import log_context
 from bot.kernel.ports import Clock
 from bot.kernel.tables import InboxRow
@@ -70,10 +70,7 @@ class SqlInbox:
         row = insert(inbox).values(
             token=token, kind=kind, payload=payload, received_at=now, leased_until=now + lease, attempts=1
         )
-        result = write_now(self.engine, row)  # Slack is waiting on this one: no hops where it can be helped
-        if result is None:
-            async with begin_first(self.engine) as conn:
-                result = await conn.execute(row)
+        result = await write_first(self.engine, row)  # Slack is waiting on this one
         assert result.inserted_primary_key is not None
         return InboxItem(result.inserted_primary_key[0], token, kind, payload, now)
 

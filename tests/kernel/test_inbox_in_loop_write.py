@@ -12,7 +12,7 @@ from sqlalchemy import Insert, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.kernel.db import SqliteEngine, write_now
+from bot.kernel.db import SqliteEngine, write_first
 from bot.kernel.inbox import InboxItem, SqlInbox, inbox
 from tests.e2e.harness import wait_for
 from tests.kernel.test_inbox import Recorder, inbox_on
@@ -64,34 +64,57 @@ async def test_a_command_stored_in_the_loop_reads_back_whole_and_is_carried_out_
     assert await SqlInbox(sqlite_engine).count() == 0
 
 
-async def test_the_in_loop_write_is_taken_when_no_writer_of_this_process_has_the_turn(sqlite_engine) -> None:
-    assert write_now(sqlite_engine, _row("a")) is not None
+async def test_a_command_is_stored_without_waiting_for_the_event_loop_when_no_writer_has_the_turn(
+    sqlite_engine,
+) -> None:
+    loop_turned = asyncio.Event()
+    asyncio.get_running_loop().call_soon(loop_turned.set)
+    await write_first(sqlite_engine, _row("a"))
+    assert not loop_turned.is_set()  # stored and committed with no hop through the loop
     assert await _rows(sqlite_engine) == 1
 
 
-async def test_the_in_loop_write_gives_way_to_a_writer_of_this_process_mid_transaction(sqlite_engine, clock) -> None:
-    recorder = Recorder()
-    commands = inbox_on(sqlite_engine, clock, recorder)
+async def test_a_command_goes_after_the_writer_mid_transaction_and_before_the_waiting_ones(sqlite_engine) -> None:
+    order: list[str] = []
+
+    async def background(name: str) -> None:
+        async with sqlite_engine.begin() as conn:
+            await conn.execute(_row(name))
+            order.append(name)
+
     async with sqlite_engine.begin() as conn:  # background work, mid-transaction
-        await conn.execute(_row("background"))
-        assert write_now(sqlite_engine, _row("now")) is None
-        accepting = asyncio.create_task(commands.accept("dial", {"text": "waits its turn"}))
+        await conn.execute(_row("first"))
+        waiting = asyncio.create_task(background("waiting"))
         await asyncio.sleep(0)
-        assert not accepting.done()
-    item = await accepting
-    assert item is not None
-    assert await _rows(sqlite_engine) == 2
+        command = asyncio.create_task(write_first(sqlite_engine, _row("command")))
+        command.add_done_callback(lambda _: order.append("command"))
+        await asyncio.sleep(0)
+        assert not command.done()
+    await asyncio.gather(command, waiting)
+    assert order == ["command", "waiting"]
+    assert await _rows(sqlite_engine) == 3
 
 
-async def test_a_lock_held_by_another_process_sends_the_command_the_usual_way(sqlite_engine, clock) -> None:
+async def test_a_lock_held_by_another_process_neither_loses_the_command_nor_blocks_the_loop(
+    sqlite_engine, clock
+) -> None:
     recorder = Recorder()
     commands = inbox_on(sqlite_engine, clock, recorder)
     with contextlib.closing(sqlite3.connect(_path(sqlite_engine), isolation_level=None)) as cli:
         cli.execute("BEGIN IMMEDIATE")  # the CLI writing
-        assert write_now(sqlite_engine, _row("now")) is None
         accepting = asyncio.create_task(commands.accept("dial", {"text": "after the CLI"}))
-        await asyncio.sleep(0.05)  # not a wait for a result: gives the accept time to be refused
-        assert not accepting.done()  # it waits in SQLite's busy handler, off the loop
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        ticking = asyncio.create_task(tick())
+        await wait_for(lambda: ticks >= 10)  # the loop runs while the command waits for the lock
+        assert not accepting.done()
+        ticking.cancel()
         cli.execute("COMMIT")
         item = await accepting
     assert item is not None
