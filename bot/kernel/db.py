@@ -30,9 +30,9 @@ from bot.kernel.sqlite_connection import sqlite_creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for another (another process: the CLI, a test)
-# How long a write in the event loop's own thread (`write_now`) waits for another process's lock
-# before giving up and taking the usual path: it blocks the loop meanwhile, so hardly at all.
-FAST_WRITE_BUSY_TIMEOUT_S = 0.002
+# How long a write in the event loop's own thread (`write_first`) waits for SQLite's lock before it
+# takes the usual path: it would block the loop meanwhile, so not at all.
+IN_LOOP_BUSY_TIMEOUT_S = 0.0
 # Any fixed 64-bit number, the same in every replica: the advisory lock schema upgrades take turns on.
 SCHEMA_LOCK_KEY = 0x636F6E66626F74  # "confbot"
 
@@ -140,7 +140,7 @@ class SqliteEngine(AsyncEngine):
             # One plain sqlite3 connection used only in the event loop's thread, by `write_first`.
             self._in_loop = create_sync_engine(
                 "sqlite://",
-                creator=lambda: sqlite3.connect(database, timeout=FAST_WRITE_BUSY_TIMEOUT_S, check_same_thread=False),
+                creator=lambda: sqlite3.connect(database, timeout=IN_LOOP_BUSY_TIMEOUT_S, check_same_thread=False),
                 poolclass=StaticPool,
             )
             event.listen(self._in_loop, "connect", _in_loop_pragmas)
@@ -153,11 +153,18 @@ class SqliteEngine(AsyncEngine):
         load those hops, not SQLite, were the ack's tail, and acks queued behind each other's hops
         grew to seconds (bench/ack_load.py). Holding the turn, no transaction of this process is open,
         so a plain INSERT + COMMIT here takes a fraction of a millisecond and no hop (nor any await at
-        all when the turn is free). Another process (the CLI) may still hold SQLite's lock: then the
-        write gives up after FAST_WRITE_BUSY_TIMEOUT_S and goes through aiosqlite, which waits for it.
+        all when the turn is free). A writer of ours holding the turn holds no lock in SQLite until its
+        first change (pysqlite begins before the first INSERT/UPDATE/DELETE): until then this write goes
+        in without waiting, and a change of theirs meanwhile waits for it in SQLite for a moment.
+        Another process (the CLI) may hold SQLite's lock: then the write goes through aiosqlite, which
+        waits for it off the loop.
         """
-        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_S):
-            await self._turns.acquire(urgent=True)
+        if not self._turns.try_acquire():
+            result = self._write_in_loop(statement)
+            if result is not None:
+                return result
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_S):
+                await self._turns.acquire(urgent=True)
         try:
             result = self._write_in_loop(statement)
             if result is None:

@@ -122,3 +122,13 @@ async def test_a_lock_held_by_another_process_neither_loses_the_command_nor_bloc
     await wait_for(lambda: recorder.done == ["after the CLI"])
     await commands.stop()
     assert await _rows(sqlite_engine) == 0
+
+
+async def test_a_command_goes_in_at_once_while_the_writer_with_the_turn_has_changed_nothing_yet(
+    sqlite_engine,
+) -> None:
+    async with sqlite_engine.begin() as conn:  # background work that has only read so far
+        await conn.execute(select(func.count()).select_from(inbox))
+        await asyncio.wait_for(write_first(sqlite_engine, _row("command")), 5)
+        await conn.execute(_row("background"))  # its own change still goes in, after the command's
+    assert await _rows(sqlite_engine) == 2
