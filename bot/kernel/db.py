@@ -231,6 +231,9 @@ def _in_loop_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Copying the log back into the file (every 1,000 pages) is left to the aiosqlite connections'
+    # commits, in their threads: here it would stall the loop.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
