@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     command_concurrency: int = Field(default=4, ge=1, le=12)
     command_backlog: int = Field(default=500, ge=1)
     command_lease_s: float = Field(default=30.0, gt=0)
+    # While Slack requests wait for their answer, commands are not started (bot/kernel/acks_first.py);
+    # under a flood of requests each still starts after at most this many seconds.
+    acks_first_max_wait_s: float = Field(default=1.0, ge=0)
     invite_admin_group: str = ""  # Slack user group (S…) whose members may press any invite's buttons
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
     # json: one object per line (time, level, logger, message, invite_id, call_id, provider, team);

@@ -37,6 +37,7 @@ from bot.dialout.slack.notifier import OutboxNotifier
 from bot.dialout.store import SqlInviteStore
 from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db
+from bot.kernel.acks_first import AcksFirst
 from bot.kernel.feature import Feature
 from bot.kernel.health import health_route
 from bot.kernel.inbox import CommandInbox, SqlInbox
@@ -126,6 +127,7 @@ def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Sha
         concurrency=settings.command_concurrency,
         capacity=settings.command_backlog,
         lease_s=settings.command_lease_s,
+        acks_first=AcksFirst(settings.acks_first_max_wait_s),
     )
     notifier = OutboxNotifier(outbox, clock, settings.failure_reply_quiet_s)
     return _Shared(engine, clock, slack_client, outbox, notifier, metrics, inbox)
@@ -247,7 +249,9 @@ def secret_values(settings: Settings) -> list[str]:
 
 def build_asgi(confbot: Confbot) -> Starlette:
     """The ASGI app: Slack at `/slack/events`, every feature's routes, `/healthz`; its lifespan runs the bot."""
-    events = SlackEvents(confbot.bolt, confbot.settings.slack_signing_secret.get_secret_value())
+    events = SlackEvents(
+        confbot.bolt, confbot.settings.slack_signing_secret.get_secret_value(), confbot.inbox.acks_first
+    )
     routes: list[BaseRoute] = [Route("/slack/events", events.handle, methods=["POST"])]
     for feature in confbot.features:
         routes += feature.routes()

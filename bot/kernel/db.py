@@ -12,6 +12,7 @@ import asyncio
 import collections
 import contextlib
 import functools
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,14 +20,19 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Engine, Executable, StaticPool, event, inspect, text
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import Connection, CursorResult, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.kernel.sqlite_connection import sqlite_creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for another (another process: the CLI, a test)
+# How long a write in the event loop's own thread (`write_first`) waits for SQLite's lock before it
+# takes the usual path: it would block the loop meanwhile, so not at all.
+IN_LOOP_BUSY_TIMEOUT_S = 0.0
 # Any fixed 64-bit number, the same in every replica: the advisory lock schema upgrades take turns on.
 SCHEMA_LOCK_KEY = 0x636F6E66626F74  # "confbot"
 
@@ -62,7 +68,7 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     engine = create_async_engine(full, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return SqliteEngine(engine.sync_engine)
+        return SqliteEngine(engine.sync_engine, database=database if database != ":memory:" else None)
     return engine
 
 
@@ -79,9 +85,15 @@ class WriterTurns:
         self._urgent: collections.deque[asyncio.Future[None]] = collections.deque()
         self._others: collections.deque[asyncio.Future[None]] = collections.deque()
 
+    def try_acquire(self) -> bool:
+        """Take the turn now if nobody has it or waits for it; False (and nothing taken) otherwise."""
+        if self._taken or self._urgent or self._others:
+            return False
+        self._taken = True
+        return True
+
     async def acquire(self, *, urgent: bool = False) -> None:
-        if not self._taken and not self._urgent and not self._others:
-            self._taken = True
+        if self.try_acquire():
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._urgent if urgent else self._others
@@ -116,11 +128,68 @@ class SqliteEngine(AsyncEngine):
     confbot is an `engine.begin()` block; reads (`engine.connect()`) do not queue. A block must not
     open another `begin()` inside it (it would wait for itself); waiting longer than SQLite's own
     busy timeout raises TimeoutError.
+
+    `write_first` is the short cut for one small statement someone is waiting on (see there).
     """
 
-    def __init__(self, sync_engine: Any) -> None:
+    def __init__(self, sync_engine: Any, *, database: str | None = None) -> None:
         super().__init__(sync_engine)
         self._turns = WriterTurns()
+        self._in_loop: Engine | None = None
+        if database:
+            # One plain sqlite3 connection used only in the event loop's thread, by `write_first`.
+            self._in_loop = create_sync_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(database, timeout=IN_LOOP_BUSY_TIMEOUT_S, check_same_thread=False),
+                poolclass=StaticPool,
+            )
+            event.listen(self._in_loop, "connect", _in_loop_pragmas)
+
+    async def write_first(self, statement: Executable) -> CursorResult[Any]:
+        """Run one short write someone is waiting on: first in line, then in the event loop's own thread.
+
+        Through aiosqlite a write is several hops to its thread and back (begin, execute, commit),
+        each waiting for a turn of an event loop that may be busy carrying out earlier commands: under
+        load those hops, not SQLite, were the ack's tail, and acks queued behind each other's hops
+        grew to seconds (bench/ack_load.py). Holding the turn, no transaction of this process is open,
+        so a plain INSERT + COMMIT here takes a fraction of a millisecond and no hop (nor any await at
+        all when the turn is free). A writer of ours holding the turn holds no lock in SQLite until its
+        first change (pysqlite begins before the first INSERT/UPDATE/DELETE): until then this write goes
+        in without waiting, and a change of theirs meanwhile waits for it in SQLite for a moment.
+        Another process (the CLI) may hold SQLite's lock: then the write goes through aiosqlite, which
+        waits for it off the loop.
+        """
+        if not self._turns.try_acquire():
+            result = self._write_in_loop(statement)
+            if result is not None:
+                return result
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_S):
+                await self._turns.acquire(urgent=True)
+        try:
+            result = self._write_in_loop(statement)
+            if result is None:
+                async with super().begin() as conn:
+                    result = await conn.execute(statement)
+            return result
+        finally:
+            self._turns.release()
+
+    def _write_in_loop(self, statement: Executable) -> CursorResult[Any] | None:
+        """The write, committed on the in-loop connection; None when there is none or the file is locked."""
+        if self._in_loop is None:
+            return None
+        try:
+            with self._in_loop.begin() as conn:
+                return conn.execute(statement)
+        except OperationalError as exc:
+            if isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig):
+                return None
+            raise
+
+    async def dispose(self, close: bool = True) -> None:
+        if self._in_loop is not None:
+            self._in_loop.dispose(close)
+        await super().dispose(close)
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
@@ -147,6 +216,25 @@ class SqliteEngine(AsyncEngine):
 def begin_first(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
     """A write transaction that jumps the queue of waiting writes where writes queue (SQLite)."""
     return engine.begin_first() if isinstance(engine, SqliteEngine) else engine.begin()
+
+
+async def write_first(engine: AsyncEngine, statement: Executable) -> CursorResult[Any]:
+    """One short write someone is waiting on: `SqliteEngine.write_first`, or a transaction of its own elsewhere."""
+    if isinstance(engine, SqliteEngine):
+        return await engine.write_first(statement)
+    async with engine.begin() as conn:
+        return await conn.execute(statement)
+
+
+def _in_loop_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Not journal_mode: the async engine's first connection set WAL for the file, for good.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # Copying the log back into the file (every 1,000 pages) is left to the aiosqlite connections'
+    # commits, in their threads: here it would stall the loop.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

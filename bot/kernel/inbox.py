@@ -29,8 +29,9 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.kernel.acks_first import AcksFirst
 from bot.kernel.background import BackgroundLoop
-from bot.kernel.db import begin_first
+from bot.kernel.db import write_first
 from bot.kernel.logs import log_context
 from bot.kernel.ports import Clock
 from bot.kernel.tables import InboxRow
@@ -66,14 +67,12 @@ class SqlInbox:
     async def accept(self, kind: str, payload: dict[str, Any], now: datetime, lease: timedelta) -> InboxItem:
         """Store a command, held by the caller until `now + lease`."""
         token = uuid.uuid4().hex
-        async with begin_first(self.engine) as conn:  # Slack is waiting on this one
-            result = await conn.execute(
-                insert(inbox).values(
-                    token=token, kind=kind, payload=payload, received_at=now, leased_until=now + lease, attempts=1
-                )
-            )
-            assert result.inserted_primary_key is not None
-            return InboxItem(result.inserted_primary_key[0], token, kind, payload, now)
+        row = insert(inbox).values(
+            token=token, kind=kind, payload=payload, received_at=now, leased_until=now + lease, attempts=1
+        )
+        result = await write_first(self.engine, row)  # Slack is waiting on this one
+        assert result.inserted_primary_key is not None
+        return InboxItem(result.inserted_primary_key[0], token, kind, payload, now)
 
     async def take_over(self, now: datetime, lease: timedelta, limit: int) -> list[InboxItem]:
         """Rows whose holder died (lease over), now held by the caller; compare-and-set, so once each."""
@@ -125,6 +124,7 @@ class CommandInbox:
     `lease_s` is how long a process that stopped renewing keeps its rows: a crashed process's
     commands are carried out by the next live process within about that long. `max_attempts`
     bounds how often a command whose carrying-out kept dying is tried; then `give_up` tells its user.
+    `acks_first` holds each command back while Slack requests wait for their answer (bot/kernel/acks_first.py).
     """
 
     def __init__(
@@ -136,7 +136,9 @@ class CommandInbox:
         capacity: int = 500,
         lease_s: float = 30.0,
         max_attempts: int = 3,
+        acks_first: AcksFirst | None = None,
     ) -> None:
+        self.acks_first = acks_first or AcksFirst()
         self._store = store
         self._clock = clock
         self._gate = asyncio.Semaphore(concurrency)
@@ -203,6 +205,7 @@ class CommandInbox:
         try:
             handler, give_up = self._handlers[item.kind]
             async with self._gate:
+                await self.acks_first.step()
                 if item.attempts > self._max_attempts:
                     log.error("command %s was tried %s times and never finished; giving up", item.id, item.attempts)
                     await give_up(item)

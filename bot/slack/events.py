@@ -22,6 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.kernel.acks_first import AcksFirst
 from bot.kernel.web import read_limited
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,17 @@ MAX_BODY_BYTES = 1_000_000  # Slack's largest payloads (view submissions) are fa
 class SlackEvents:
     """Serves Slack's requests to one Bolt app; what is unsigned or unreadable never reaches Bolt."""
 
-    def __init__(self, app: AsyncApp, signing_secret: str) -> None:
+    def __init__(self, app: AsyncApp, signing_secret: str, acks_first: AcksFirst | None = None) -> None:
         self._app = app
         self._verifier = SignatureVerifier(signing_secret)
+        self._acks_first = acks_first or AcksFirst()
 
     async def handle(self, request: Request) -> Response:
+        """Serve a Slack request; background work starts no new step until it is answered."""
+        with self._acks_first.acking():
+            return await self._handle(request)
+
+    async def _handle(self, request: Request) -> Response:
         """Check the signature, then the shape, then let Bolt dispatch."""
         body = await read_limited(request, MAX_BODY_BYTES)
         if body is None:
