@@ -152,7 +152,9 @@ def build_confbot(
     )
     store = SqlInviteStore(engine)
     providers = build_providers(settings)
-    worker = SlackOutboxWorker(outbox, slack_client, clock, notifier.wake, min_update_interval_s)
+    worker = SlackOutboxWorker(
+        outbox, slack_client, clock, notifier.wake, min_update_interval_s, acks_first=inbox.acks_first
+    )
     register_invite_sender(
         settings,
         worker=worker,

@@ -394,7 +394,7 @@ def build_dialout(
         home_publisher,
         metrics,
         inbox,
-        StatusApplier(status),
+        StatusApplier(status, acks_first=inbox.acks_first),
         slack_client,
         settings.default_locale,
         leadership,

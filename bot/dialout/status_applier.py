@@ -14,14 +14,19 @@ from __future__ import annotations
 import asyncio
 
 from bot.dialout.core.status import StatusService
+from bot.kernel.acks_first import AcksFirst
 from bot.kernel.background import BackgroundLoop
 
 
 class StatusApplier:
     """The background loop of `StatusService.apply_received`, woken by each webhook that stored something."""
 
-    def __init__(self, status: StatusService, *, batch: int = 200, every_s: float = 1.0) -> None:
+    def __init__(
+        self, status: StatusService, *, batch: int = 200, every_s: float = 1.0, acks_first: AcksFirst | None = None
+    ) -> None:
+        """`acks_first`: each pass waits while Slack requests wait for their answer (bot/kernel/acks_first.py)."""
         self._status = status
+        self._acks_first = acks_first or AcksFirst()
         self._batch = batch
         self._wake = asyncio.Event()
         self._loop = BackgroundLoop(
@@ -45,5 +50,6 @@ class StatusApplier:
         await self._loop.stop()
 
     async def _step(self) -> float | None:
+        await self._acks_first.step()
         taken = await self._status.apply_received(self._batch)
         return 0.0 if taken == self._batch else None

@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kernel import failpoints
+from bot.kernel.acks_first import AcksFirst
 from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
@@ -84,8 +85,11 @@ class SlackOutboxWorker:
         min_update_interval_s: float = 1.0,
         stop_grace_s: float = 5.0,
         lease_s: float = 15.0,
+        acks_first: AcksFirst | None = None,
     ) -> None:
+        """`acks_first`: each pass waits while Slack requests wait for their answer (bot/kernel/acks_first.py)."""
         self._outbox = outbox
+        self._acks_first = acks_first or AcksFirst()
         self._clock = clock
         self._lease_s = lease_s
         self._renewing = asyncio.Lock()  # a release waits for a renewal under way, so it names the current lease
@@ -133,6 +137,7 @@ class SlackOutboxWorker:
 
     async def _pass(self) -> float:
         """One round of the loop; returns how long to wait (0: there may be more due at once)."""
+        await self._acks_first.step()
         if await self.deliver_due():
             return 0.0
         if time.monotonic() >= self._next_purge:

@@ -10,9 +10,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.kernel.acks_first import AcksFirst
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.posting import NotReady
 from bot.slack.outbox_worker import SlackOutboxWorker
+from tests.e2e.harness import wait_for
 
 
 class Row(OutboxKind):
@@ -187,3 +189,23 @@ async def test_a_rate_limited_row_holds_back_the_younger_rows_of_its_thread_only
     clock.advance(seconds=3)  # Retry-After
     await worker.deliver_due()
     assert sent[3:] == [("invite:1", 0), ("invite:1", 1), ("invite:1", 2)]
+
+
+async def test_slack_posts_wait_while_a_slack_request_is_served_and_go_once_it_is_answered(engine, clock) -> None:
+    outbox = SqlOutbox(engine)
+    acks_first = AcksFirst(max_wait_s=60)
+    slack = AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/")  # the sender here never calls it
+    worker = SlackOutboxWorker(outbox, slack, clock, asyncio.Event(), stop_grace_s=0.05, acks_first=acks_first)
+    sent: list[int] = []
+
+    async def record(item: OutboxItem) -> None:
+        sent.append(item.payload["n"])
+
+    worker.add_handler(Row.NOTICE, record)
+    await _enqueue(outbox, clock, 2)
+    with acks_first.acking():  # a Slack request is waiting for its ack
+        worker.start()
+        await asyncio.sleep(0.1)  # not a wait for a result: the time the worker would have taken to post
+        assert sent == []
+    await wait_for(lambda: sent == [0, 1], what="the posts once the request was answered")
+    await worker.stop()
