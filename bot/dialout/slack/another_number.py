@@ -21,11 +21,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dialout.core.reminder_requests import NumberChangeOutcome, NumberChangeReply, ReminderRequests
 from bot.dialout.core.requests import DialRequests
-from bot.dialout.slack.actions import pressed_value, presser
 from bot.dialout.slack.commands import tell
 from bot.dialout.slack.form_listeners import SPENT_TRIGGER, SubmittedViews
-from bot.dialout.slack.reminders import build_person_reminder, read_skip_me_value
-from bot.dialout.slack.replies import build_number_problem, build_reply, region_name
+from bot.dialout.slack.reminders import build_person_reminder, pressed_call
+from bot.dialout.slack.replies import build_number_problem, region_name
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import display
 from bot.kernel.ports import Clock
@@ -153,11 +152,8 @@ def register(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        asker = presser(body)
-        named = read_skip_me_value(pressed_value(body))
+        asker, named = await pressed_call(body, client, respond, dial_requests, clock, mask_numbers)
         if named is None:
-            unreadable = await dial_requests.unreadable_button(pressed_value(body), asker.user_id)
-            await tell(client, respond, asker, build_reply(unreadable, clock.now(), mask_numbers))
             return
         reply = await requests.open_another_number(*named, asker.user_id)
         if reply.outcome is not NumberChangeOutcome.READY:

@@ -25,6 +25,7 @@ from bot.dialout.slack.commands import tell
 from bot.dialout.slack.replies import build_reply
 from bot.dialout.slack.thread import describe_count, describe_target
 from bot.dialout.store import SqlInviteStore
+from bot.kernel.feature import Asker
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import display
@@ -245,6 +246,23 @@ def read_skip_me_value(value: str) -> tuple[int, int] | None:
     return int(invite), int(attempt)
 
 
+async def pressed_call(
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    requests: DialRequests,
+    clock: Clock,
+    mask_numbers: bool,
+) -> tuple[Asker, tuple[int, int] | None]:
+    """Who pressed a reminder DM's button and the (invite, call) it names; an unreadable one is answered here."""
+    asker = presser(body)
+    named = read_skip_me_value(pressed_value(body))
+    if named is None:
+        unreadable = await requests.unreadable_button(pressed_value(body), asker.user_id)
+        await tell(client, respond, asker, build_reply(unreadable, clock.now(), mask_numbers))
+    return asker, named
+
+
 def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_numbers: bool) -> None:
     """Attach the listeners of Postpone and Skip me (Dial now and Skip are the parent's own actions)."""
 
@@ -253,11 +271,8 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        asker = presser(body)
-        named = read_skip_me_value(pressed_value(body))
+        asker, named = await pressed_call(body, client, respond, requests, clock, mask_numbers)
         if named is None:
-            unreadable = await requests.unreadable_button(pressed_value(body), asker.user_id)
-            await tell(client, respond, asker, build_reply(unreadable, clock.now(), mask_numbers))
             return
         reply = await requests.skip_me(*named, asker.user_id)
         await tell(client, respond, asker, build_reply(reply, clock.now(), mask_numbers))
