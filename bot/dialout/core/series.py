@@ -113,6 +113,13 @@ def occurrence_key(series_id: int, at: datetime) -> str:
     return f"series:{series_id}:{at.astimezone(UTC).isoformat()}"
 
 
+def series_of_occurrence(request_key: str | None) -> int | None:
+    """The series an invite is an occurrence of (read back from its request key), or None."""
+    kind, _, rest = (request_key or "").partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if kind == "series" and number.isdigit() else None
+
+
 class SeriesOutcome(StrEnum):
     """What a control (a `/dial skip|pause|resume|end` or a button on the series' message) achieved."""
 

@@ -7,6 +7,7 @@ tests/slack/test_messages.py checks every entry in both languages with the same 
 from __future__ import annotations
 
 SERIES_MESSAGES: dict[str, dict[str, str]] = {
+    "parent.series": {"en": "one run of repeating series #{id}", "zh": "重复外呼系列 #{id} 的一次"},
     # --- the rule in words ------------------------------------------------------------------
     "rule.weekdays": {"en": "every weekday at {time}", "zh": "每个工作日 {time}"},
     "rule.daily": {"en": "every day at {time}", "zh": "每天 {time}"},

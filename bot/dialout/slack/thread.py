@@ -23,6 +23,7 @@ from bot.dialout.core.models import (
     redial_candidates,
 )
 from bot.dialout.core.pacing import BURST
+from bot.dialout.core.series import series_of_occurrence
 from bot.dialout.slack.progress import describe_pacing, is_unsent
 from bot.dialout.slack.retry_view import describe_retries_used, describe_waiting_retry
 from bot.kernel.states import CallState, FailReason
@@ -346,6 +347,9 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         notes.append(t("status.missed", locale))
     if invite.fired_by:
         notes.append(t("parent.fired_by", locale, user=describe_user(invite.fired_by, view)))
+    series_id = series_of_occurrence(invite.request_key)
+    if series_id is not None:
+        notes.append(t("parent.series", locale, id=series_id))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
         {"type": "section", "fields": fields},

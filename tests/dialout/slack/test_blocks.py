@@ -539,3 +539,15 @@ def test_a_page_button_value_is_read_back(value: str) -> None:
 @pytest.mark.parametrize("value", ["", "17", "x:1", "17:99999", "1" * 12 + ":1", "17:1:2"])
 def test_a_forged_page_button_value_is_refused(value: str) -> None:
     assert read_page_value(value) is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "one run of repeating series #3"), ("zh", "重复外呼系列 #3 的一次")]
+)
+def test_an_occurrences_parent_says_which_series_it_is_a_run_of(locale: str, words: str) -> None:
+    occurrence = replace(invite(InviteStatus.SCHEDULED), request_key="series:3:2027-01-04T14:30:00+00:00")
+    _, blocks = build_parent(occurrence, attempts(), view(locale))
+    assert_valid_blocks(blocks)
+    assert words in json.dumps(blocks, ensure_ascii=False)
+    _, plain = build_parent(replace(occurrence, request_key="inbox:abc"), attempts(), view(locale))
+    assert "series" not in json.dumps(plain) and "系列" not in json.dumps(plain, ensure_ascii=False)
