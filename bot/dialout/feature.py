@@ -369,7 +369,7 @@ def build_dialout(
     )
     series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
     facts = workspace_facts(settings, providers)
-    home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts)
+    home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts, series=series_requests)
 
     async def refresh_home(item: OutboxItem) -> None:
         invite = await store.get_invite(item.invite_id) if item.invite_id is not None else None

@@ -17,6 +17,7 @@ from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
 from tests.e2e.test_dial_form import NUMBERS, TARGET, WHEN, open_by_slash, preview_line, submit, type_when
 from tests.e2e.test_edit_and_add_people import open_edit
 from tests.e2e.test_edit_and_add_people import submit as edit_submit
+from tests.e2e.test_home_refresh import open_home
 from tests.e2e.test_thread_buttons import scheduled_parent
 
 WEEKLY = "13800138001 into conf 42 every monday 9am"
@@ -158,3 +159,12 @@ async def test_an_occurrence_within_the_lead_time_is_posted_at_once_and_a_restar
     assert harness.services.scheduler.job_ids().count(f"invite:{occurrence.id}") == 1
     series = await services.dialout.series.get(1)
     assert series is not None and series.next_at == occurrence.due_at + timedelta(days=1)
+
+
+async def test_my_home_lists_my_repeating_series_with_their_next_time(harness: Harness) -> None:
+    assert "Repeating invites" not in await open_home(harness, AMY)
+    await harness.dial(WEEKLY)
+    await harness.wait_ephemeral(AMY)
+    home = await open_home(harness, AMY)
+    assert "*Repeating invites*\\n#1 · every Monday at 09:00 (Asia/Shanghai) · next Mon " in home
+    assert "Repeating invites" not in await open_home(harness, LI)  # someone else's series is not on my home

@@ -10,7 +10,7 @@ home still shows the user's own invites and a line saying the channels' could no
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.dialout.core.answers import HomeReply
 from bot.dialout.core.models import Invite
 from bot.dialout.core.requests import DialRequests
+from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.slack.listing import build_invite_lines
+from bot.dialout.slack.series_view import build_series_list
 from bot.dialout.slack.thread import View
 from bot.kernel.ports import Clock
 from bot.slack import ids
@@ -56,13 +58,15 @@ class WorkspaceFacts:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
-def build_home(reply: HomeReply, view: View, facts: WorkspaceFacts) -> dict[str, Any]:
-    """The home tab view for `reply`'s user; checked with slack_sdk's View."""
+def build_home(reply: HomeReply, view: View, facts: WorkspaceFacts, series_lines: Sequence[str] = ()) -> dict[str, Any]:
+    """The home tab view for `reply`'s user, their repeating series first (`series_lines`, as `/dial list`
+    words them); checked with slack_sdk's View."""
     locale = view.locale
     blocks: list[dict[str, Any]] = [
         _header(t("home.title", locale)),
         _context(t("home.hint", locale)),
         *([_context(t("home.channels_unlisted", locale))] if reply.channels_unlisted else []),
+        *([_section("\n".join(series_lines))] if series_lines else []),
         *build_invite_lines(reply.page.listing, view, reply.provider_titles, ("home.upcoming", "home.recent")),
     ]
     pager = _pager(reply, locale)
@@ -142,6 +146,10 @@ def _header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
 
 
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
 def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
@@ -155,12 +163,16 @@ class HomePublisher:
     mask_numbers: bool
     facts: WorkspaceFacts
     memberships: ChannelMemberships = field(default_factory=ChannelMemberships)
+    series: SeriesRequests | None = None  # None: no repeating invites to list
 
     async def publish(self, client: AsyncWebClient, user_id: str, page: int = 0) -> None:
         channels = await self.memberships.channels_of(client, user_id)
         reply = await self.requests.home(user_id, page, channels)
         view = View(locale=reply.locale, mask_numbers=self.mask_numbers, now=self.clock.now())
-        await client.views_publish(user_id=user_id, view=build_home(reply, view, self.facts))
+        lines: list[str] = []
+        if self.series is not None and page == 0:  # the user's own live series, on the first page
+            lines = build_series_list(await self.series.listing(user_id, "", self.clock.now()))
+        await client.views_publish(user_id=user_id, view=build_home(reply, view, self.facts, lines))
 
     async def refresh_for(self, client: AsyncWebClient, invite: Invite) -> None:
         """An invite changed: its creator's home shows it as it is now (the first page, where it is listed)."""
