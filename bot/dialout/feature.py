@@ -18,7 +18,9 @@ from starlette.routing import BaseRoute
 
 from bot.config import Settings
 from bot.dialout import webhooks
+from bot.dialout.audit_store import SqlAuditLog
 from bot.dialout.bulk_store import SqlBulkStore
+from bot.dialout.core.audit import AuditingNotifier
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.launches import BulkLaunches
 from bot.dialout.core.models import TargetKind
@@ -279,7 +281,9 @@ def build_dialout(
     A composition function: one constructor call per piece, in dependency order (that is its length).
     """
     infos = {name: p.info for name, p in providers.items()}
-    status = StatusService(store, notifier, clock, infos)
+    # Every change the core reports is also written to the audit trail (core/audit.py).
+    audited = AuditingNotifier(notifier, SqlAuditLog(store.engine), store, clock)
+    status = StatusService(store, audited, clock, infos)
     leadership = Leadership(store.engine)
     announcer = Announcer(store.engine, INVITES_CHANNEL)
     scheduler = InviteScheduler(
@@ -293,7 +297,7 @@ def build_dialout(
     invites = InviteService(
         store,
         scheduler,
-        notifier,
+        audited,
         providers,
         status,
         clock,
@@ -309,7 +313,7 @@ def build_dialout(
         pacer=pacer,
     )
     bulk_store = SqlBulkStore(store.engine)
-    bulk = BulkDialling(invites, bulk_store, notifier, clock)
+    bulk = BulkDialling(invites, bulk_store, audited, clock)
     launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over)
     rules = RequestRules(
         policy=dialing_policy(settings),
@@ -324,7 +328,7 @@ def build_dialout(
         reminder_store,
         store,
         scheduler,
-        notifier,
+        audited,
         OutboxReminderPoster(notifier.outbox, clock, notifier.wake),
         clock,
     )
@@ -333,7 +337,7 @@ def build_dialout(
     reminder_requests = ReminderRequests(
         store,
         reminder_store,
-        notifier,
+        audited,
         directory,
         clock,
         rules.policy,
@@ -349,7 +353,7 @@ def build_dialout(
         invites,
         store,
         scheduler,
-        notifier,
+        audited,
         series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake),
         clock,
         lead_s=settings.series_lead_minutes * 60,

@@ -1,0 +1,139 @@
+"""The audit trail through the real core services (in-memory store, scripted provider): each action once,
+with the right actor and details, and a call's outcome recorded once however often its invite is re-told."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.dialout.core.audit import SYSTEM, AuditAction, AuditEvent, AuditingNotifier, SubjectKind, mask_numbers
+from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.models import CallEvent, Invite, InviteChange, Target, TargetKind
+from bot.dialout.core.outcomes import Actor, CancelOutcome, DialNowOutcome, Editing, EditOutcome, HangUpOutcome
+from bot.dialout.core.status import StatusService
+from bot.kernel.people import Party, PartyKind
+from bot.kernel.states import CallState
+from tests.conftest import FakeClock
+from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
+
+AMY, BOB = "+8613800138001", "+8613800138002"
+
+
+class InMemoryAuditLog:
+    """The AuditLog port as a list; a `once_key` seen before is refused, as the SQL store does."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+
+    async def record(self, event: AuditEvent) -> bool:
+        if event.once_key is not None and any(e.once_key == event.once_key for e in self.events):
+            return False
+        self.events.append(event)
+        return True
+
+    async def between(self, since: datetime, until: datetime, team_id: str | None = None) -> Sequence[AuditEvent]:
+        return [e for e in self.events if since <= e.at < until and team_id in (None, e.team_id)]
+
+
+class AuditedWorld:
+    def __init__(self, clock: FakeClock) -> None:
+        self.store = InMemoryInviteStore()
+        self.slack = RecordingNotifier()
+        self.log = InMemoryAuditLog()
+        self.provider = ScriptedProvider()
+        self.clock = clock
+        notifier = AuditingNotifier(self.slack, self.log, self.store, clock)
+        self.status = StatusService(self.store, notifier, clock, {self.provider.name: self.provider.info})
+        self.invites = InviteService(
+            self.store,
+            RecordingScheduler(),
+            notifier,
+            {self.provider.name: self.provider},
+            self.status,
+            clock,
+            callback_url=lambda name: f"http://127.0.0.1:9/webhooks/{name}",
+            rules=DialingRules(grace_s=600, unknown_give_up_s=300, stuck_send_s=120),
+        )
+
+    async def schedule(self, *numbers: str, in_minutes: float = 30) -> Invite:
+        now = self.clock.now()
+        invite = Invite(
+            team_id="T1",
+            channel_id="C",
+            created_by="U1",
+            provider=self.provider.name,
+            target=Target(TargetKind.CONFERENCE, "42"),
+            due_at=now + timedelta(minutes=in_minutes),
+            tz="Asia/Shanghai",
+            created_at=now,
+        )
+        return await self.invites.schedule(invite, [Party(PartyKind.PHONE, n) for n in numbers])
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        return [(e.actor, e.action.value, e.subject_kind.value) for e in self.log.events]
+
+    async def call_id(self, invite: Invite) -> str:
+        return f"call-{(await self.store.attempts(invite.id or 0))[0].id}"
+
+
+@pytest.fixture
+def world(clock) -> AuditedWorld:
+    return AuditedWorld(clock)
+
+
+async def test_scheduling_editing_and_cancelling_are_each_recorded_once_with_who_and_before_after(
+    world: AuditedWorld,
+) -> None:
+    invite = await world.schedule(AMY)
+    editing = await world.invites.editing(invite.id or 0, Actor("U2", privileged=True))
+    assert isinstance(editing, Editing)
+    later = invite.due_at + timedelta(hours=1)
+    change = InviteChange(world.provider.name, invite.target, later, (Party(PartyKind.PHONE, BOB),))
+    edited = await world.invites.edit(invite.id or 0, Actor("U2", privileged=True), editing.version, change)
+    assert edited.outcome is EditOutcome.EDITED
+    assert await world.invites.cancel(invite.id or 0, Actor("U1")) is CancelOutcome.CANCELLED
+    assert world.lines() == [("U1", "scheduled", "invite"), ("U2", "edited", "invite"), ("U1", "cancelled", "invite")]
+    scheduled, edit, _ = world.log.events
+    assert scheduled.team_id == "T1" and scheduled.details["parties"] == 1
+    assert edit.details["before"]["due_at"] == invite.due_at.isoformat()
+    assert edit.details["after"]["due_at"] == later.isoformat()
+    assert (edit.details["added"], edit.details["removed"]) == (1, 1)
+    assert all(e.subject_id == str(invite.id) for e in world.log.events)
+    assert len(world.slack.created) == 1 and len(world.slack.notices) == 2  # Slack is still told everything
+
+
+async def test_dial_now_and_each_calls_outcome_are_recorded_once_with_duration(world: AuditedWorld) -> None:
+    invite = await world.schedule(AMY)
+    assert await world.invites.dial_now(invite.id or 0, Actor("U1")) is DialNowOutcome.DIALLING
+    call = await world.call_id(invite)
+    await world.status.apply(CallEvent("fake", call, CallState.ANSWERED, dedupe_key="a"))
+    world.clock.advance(seconds=95)
+    await world.status.apply(CallEvent("fake", call, CallState.COMPLETED, dedupe_key="c"))
+    await world.invites.watch()  # the invite is told again: nothing new is recorded
+    assert world.lines() == [
+        ("U1", "scheduled", "invite"),
+        ("U1", "dialled_now", "invite"),
+        (SYSTEM, "call_ended", "call"),
+    ]
+    ended = world.log.events[-1]
+    assert ended.details["state"] == "completed" and ended.details["number"] == AMY
+    assert ended.details["provider"] == "fake" and ended.details["duration_s"] == 95
+
+
+async def test_an_invite_fired_at_its_time_is_dialled_by_the_system_and_hang_up_names_who(
+    world: AuditedWorld,
+) -> None:
+    invite = await world.schedule(AMY, in_minutes=0)
+    await world.invites.fire(invite.id or 0)
+    await world.status.apply(CallEvent("fake", await world.call_id(invite), CallState.ANSWERED, dedupe_key="a"))
+    assert await world.invites.hang_up(invite.id or 0, Actor("U3", privileged=True)) is HangUpOutcome.HANGING_UP
+    actions = [(actor, action) for actor, action, _ in world.lines()]
+    assert actions[:3] == [("U1", "scheduled"), (SYSTEM, "dialled"), ("U3", "hung_up")]
+
+
+def test_numbers_are_masked_but_ids_and_times_are_not() -> None:
+    assert mask_numbers(f"called {AMY} at 2026-12-01") == "called +86*********01 at 2026-12-01"
+    assert mask_numbers("invite 17") == "invite 17"
+    assert SubjectKind.CALL.value == "call" and AuditAction.CALL_ENDED.value == "call_ended"
