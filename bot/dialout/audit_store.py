@@ -8,9 +8,10 @@ update or delete an event. The two ways rows change are separate, named classes 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, select, update
@@ -18,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dialout.core.audit import AuditAction, AuditEvent, SubjectKind, masked_values
+from bot.kernel.ports import Clock
 from bot.kernel.tables import (
     AuditEventRow,
     CallAttemptRow,
@@ -41,6 +43,7 @@ _series = InviteSeriesRow.__table__  # type: ignore[attr-defined]
 _launches = PendingLaunchRow.__table__  # type: ignore[attr-defined]
 
 MASKED_ADDRESS = "masked"
+log = logging.getLogger(__name__)
 
 
 def _event_from_row(row: Any) -> AuditEvent:
@@ -142,6 +145,28 @@ class AuditRetention:
                 details = masked_values(row.details)
                 await conn.execute(update(audit).where(audit.c.id == row.id).values(details=details, masked=True))
         return Masked(calls.rowcount, len(rows))
+
+
+class RetentionPass:
+    """The leader's retention round: masks what is older than `days`, at most once every `every_s`."""
+
+    def __init__(self, retention: AuditRetention, clock: Clock, days: int, every_s: float = 3600.0) -> None:
+        self._retention = retention
+        self._clock = clock
+        self._keep = timedelta(days=days)
+        self._every = timedelta(seconds=every_s)
+        self._next: datetime | None = None
+
+    async def run_if_due(self) -> Masked | None:
+        """Mask old rows if the last pass was long enough ago (None: not yet)."""
+        now = self._clock.now()
+        if self._next is not None and now < self._next:
+            return None
+        self._next = now + self._every
+        masked = await self._retention.mask_before(now - self._keep)
+        if masked.calls or masked.events:
+            log.info("retention masked %d calls and %d audit events", masked.calls, masked.events)
+        return masked
 
 
 @dataclass(frozen=True)

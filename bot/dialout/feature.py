@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 from bot.config import Settings
 from bot.dialout import webhooks
-from bot.dialout.audit_store import SqlAuditLog
+from bot.dialout.audit_store import AuditRetention, RetentionPass, SqlAuditLog
 from bot.dialout.bulk_store import SqlBulkStore
 from bot.dialout.core.audit import AuditingNotifier
 from bot.dialout.core.invites import DialingRules, InviteService
@@ -155,6 +155,7 @@ class DialoutFeature:
     series_requests: SeriesRequests
     reminders: ReminderService  # posts reminders from the leader's watch loop; serves Postpone
     reminder_requests: ReminderRequests  # Use another number in a person's reminder DM
+    retention: RetentionPass  # masks old numbers in stored rows (AUDIT_RETENTION_DAYS), with the reconcile
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -234,6 +235,7 @@ class DialoutFeature:
         """
         await self.invites.rebuild()
         await self.series.tick()
+        await self.retention.run_if_due()
 
     async def _watch(self) -> None:
         """The leader's one-second round: open calls, then reminders whose time has come (even when
@@ -407,6 +409,7 @@ def build_dialout(
         series_requests,
         reminder_service,
         reminder_requests,
+        RetentionPass(AuditRetention(store.engine), clock, settings.audit_retention_days),
         tuple(subcommands),
     )
 

@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from bot.dialout.audit_store import MASKED_ADDRESS, AuditRetention, Masked, SqlAuditLog, WorkspacePurge, audit
+from bot.dialout.audit_store import (
+    MASKED_ADDRESS,
+    AuditRetention,
+    Masked,
+    RetentionPass,
+    SqlAuditLog,
+    WorkspacePurge,
+    audit,
+)
 from bot.dialout.core.audit import AuditAction, AuditEvent, SubjectKind
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.tables import InboundRouteChangeRow, InboundRouteRow
@@ -88,3 +96,16 @@ async def test_a_purge_deletes_one_workspace_and_counts_what_it_removed(engine) 
     assert await store.get_invite(gone.id or 0) is None
     assert await store.get_invite(kept.id or 0) is not None
     assert [e.team_id for e in await log.between(NOW - timedelta(days=1), NOW + timedelta(days=1))] == ["T9"]
+
+
+async def test_the_retention_pass_masks_what_ages_past_the_setting_once_an_hour(engine, clock) -> None:
+    log = SqlAuditLog(engine)
+    await log.record(event("T", clock.now(), number="+8613800138001"))
+    retention = RetentionPass(AuditRetention(engine), clock, days=180)
+    assert await retention.run_if_due() == Masked(0, 0)  # a fresh event is kept whole
+    clock.advance(minutes=30)
+    assert await retention.run_if_due() is None  # the last pass was under an hour ago
+    clock.advance(days=181)
+    assert await retention.run_if_due() == Masked(0, 1)
+    [masked] = await log.between(clock.now() - timedelta(days=400), clock.now())
+    assert masked.details == {"number": "+86*********01"}
