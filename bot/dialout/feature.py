@@ -32,6 +32,7 @@ from bot.dialout.core.reminders import ReminderService
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.retry_policy import parse_retry
 from bot.dialout.core.series import SeriesService
+from bot.dialout.core.series_audit import AuditingSeriesNotifier
 from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
@@ -284,7 +285,8 @@ def build_dialout(
     """
     infos = {name: p.info for name, p in providers.items()}
     # Every change the core reports is also written to the audit trail (core/audit.py).
-    audited = AuditingNotifier(notifier, SqlAuditLog(store.engine), store, clock)
+    audit_log = SqlAuditLog(store.engine)
+    audited = AuditingNotifier(notifier, audit_log, store, clock)
     status = StatusService(store, audited, clock, infos)
     leadership = Leadership(store.engine)
     announcer = Announcer(store.engine, INVITES_CHANNEL)
@@ -356,7 +358,9 @@ def build_dialout(
         store,
         scheduler,
         audited,
-        series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake),
+        AuditingSeriesNotifier(
+            series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake), audit_log, series_store, clock
+        ),
         clock,
         lead_s=settings.series_lead_minutes * 60,
     )

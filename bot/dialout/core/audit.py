@@ -62,6 +62,13 @@ class AuditAction(StrEnum):
     SKIPPED_ME = "skipped_me"
     MISSED = "missed"
     CALL_ENDED = "call_ended"  # a call attempt reached its final state
+    SERIES_STARTED = "series_started"
+    SERIES_SKIPPED = "series_skipped"
+    SERIES_PAUSED = "series_paused"
+    SERIES_RESUMED = "series_resumed"
+    SERIES_ENDED = "series_ended"
+    LAUNCH_CONFIRMED = "launch_confirmed"  # a bulk /dial's Confirm
+    LAUNCH_CANCELLED = "launch_cancelled"
     ROUTE_CHANGED = "route_changed"  # an inbound route change (kept in inbound_route_changes, merged on export)
 
 
