@@ -318,7 +318,7 @@ def build_dialout(
     )
     bulk_store = SqlBulkStore(store.engine)
     bulk = BulkDialling(invites, bulk_store, audited, clock)
-    launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over)
+    launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over, audit_log)
     rules = RequestRules(
         policy=dialing_policy(settings),
         default_provider=default_providers(settings),

@@ -43,6 +43,7 @@ class SubjectKind(StrEnum):
     SERIES = "series"
     ROUTE = "route"
     CALL = "call"
+    LAUNCH = "launch"  # a bulk /dial held for its asker's Confirm
 
 
 class AuditAction(StrEnum):

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.dialout.bulk_store import SqlBulkStore
 from bot.dialout.core.audit import SYSTEM, AuditAction, AuditEvent, AuditingNotifier, SubjectKind, mask_numbers
 from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.launches import BulkLaunches, LaunchOutcome
 from bot.dialout.core.models import CallEvent, Invite, InviteChange, Target, TargetKind
 from bot.dialout.core.outcomes import Actor, CancelOutcome, DialNowOutcome, Editing, EditOutcome, HangUpOutcome
+from bot.dialout.core.pacing import Pacer
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import CallState
@@ -137,3 +140,23 @@ def test_numbers_are_masked_but_ids_and_times_are_not() -> None:
     assert mask_numbers(f"called {AMY} at 2026-12-01") == "called +86*********01 at 2026-12-01"
     assert mask_numbers("invite 17") == "invite 17"
     assert SubjectKind.CALL.value == "call" and AuditAction.CALL_ENDED.value == "call_ended"
+
+
+async def test_a_bulk_launch_confirmed_or_cancelled_is_recorded_with_who_pressed(world: AuditedWorld, engine) -> None:
+    launches = BulkLaunches(SqlBulkStore(engine), world.invites, Pacer({}), world.clock, 1, world.log)
+    now = world.clock.now()
+    invite = Invite(
+        "T1", "C", "U1", world.provider.name, Target(TargetKind.CONFERENCE, "42"), now, "UTC", created_at=now
+    )
+    parties = [Party(PartyKind.PHONE, n) for n in (AMY, BOB)]
+    kept, _ = await launches.hold(invite, parties)
+    dropped, _ = await launches.hold(invite, parties)
+    assert (await launches.confirm(kept, Actor("U1"))).outcome is LaunchOutcome.CONFIRMED
+    assert (await launches.confirm(kept, Actor("U1"))).outcome is LaunchOutcome.ALREADY_CONFIRMED  # not recorded
+    assert await launches.cancel(dropped, Actor("U1")) is LaunchOutcome.CANCELLED
+    assert world.lines() == [
+        ("U1", "scheduled", "invite"),
+        ("U1", "launch_confirmed", "launch"),
+        ("U1", "launch_cancelled", "launch"),
+    ]
+    assert world.log.events[1].details["parties"] == 2
