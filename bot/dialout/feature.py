@@ -348,6 +348,7 @@ def build_dialout(
         locale_of,
         settings.default_locale,
         settings.default_tz,
+        audit=audit_log,
     )
     series_store = SqlSeriesStore(store.engine)
     series_sender_titles = {name: info.title for name, info in infos.items()}

@@ -61,6 +61,7 @@ class AuditAction(StrEnum):
     RESUMED = "resumed"
     POSTPONED = "postponed"
     SKIPPED_ME = "skipped_me"
+    NUMBER_CHANGED = "number_changed"  # Use another number, from a reminder DM
     MISSED = "missed"
     CALL_ENDED = "call_ended"  # a call attempt reached its final state
     SERIES_STARTED = "series_started"

@@ -15,8 +15,10 @@ from bot.dialout.core.launches import BulkLaunches, LaunchOutcome
 from bot.dialout.core.models import CallEvent, Invite, InviteChange, Target, TargetKind
 from bot.dialout.core.outcomes import Actor, CancelOutcome, DialNowOutcome, Editing, EditOutcome, HangUpOutcome
 from bot.dialout.core.pacing import Pacer
+from bot.dialout.core.reminder_requests import NumberChangeOutcome, ReminderRequests
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
+from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
@@ -160,3 +162,25 @@ async def test_a_bulk_launch_confirmed_or_cancelled_is_recorded_with_who_pressed
         ("U1", "launch_cancelled", "launch"),
     ]
     assert world.log.events[1].details["parties"] == 2
+
+
+async def test_another_number_is_recorded_with_the_old_and_new_number_and_who_asked(clock) -> None:
+    from tests.dialout.core.test_reminder_requests import BOB, NEW, Directory, locale_of
+
+    store, log = InMemoryInviteStore(), InMemoryAuditLog()
+    now = clock.now()
+    target = Target(TargetKind.CONFERENCE, "42")
+    invite = await store.add_invite(
+        Invite("T1", "C", "U0AMY", "sandbox", target, now + timedelta(minutes=10), "UTC", created_at=now), [BOB]
+    )
+    requests = ReminderRequests(
+        store, store, RecordingNotifier(), Directory(), clock, DialingPolicy(), locale_of, "en", "UTC", audit=log
+    )
+    [bob] = await store.attempts(invite.id or 0)
+    reply = await requests.use_another_number(invite.id or 0, bob.id or 0, "U0BOB", "138 0013 8999")
+    assert reply.outcome is NumberChangeOutcome.CHANGED
+    bad = await requests.use_another_number(invite.id or 0, bob.id or 0, "U0BOB", "12345")
+    assert bad.outcome is not NumberChangeOutcome.CHANGED  # refused: nothing recorded
+    [changed] = log.events
+    assert (changed.actor, changed.action, changed.subject_id) == ("U0BOB", AuditAction.NUMBER_CHANGED, str(bob.id))
+    assert (changed.details["before"], changed.details["after"]) == (BOB.address, NEW)
