@@ -317,7 +317,7 @@ def build_dialout(
         pacer=pacer,
     )
     bulk_store = SqlBulkStore(store.engine)
-    bulk = BulkDialling(invites, bulk_store, audited, clock)
+    bulk = BulkDialling(invites, bulk_store, audited, clock, audit_log)
     launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over, audit_log)
     rules = RequestRules(
         policy=dialing_policy(settings),

@@ -178,7 +178,6 @@ class AuditingNotifier:
         self._store = store
         self._clock = clock
         self._ended: set[int] = set()  # call attempts already recorded by this process (the once_key covers others)
-        self._paused: dict[int, str] = {}  # invites seen paused, and by whom
 
     async def _record(
         self,
@@ -230,19 +229,12 @@ class AuditingNotifier:
         await self._inner.notice(invite_id, notice)
 
     async def _record_status(self, invite: Invite) -> None:
-        """Firing and pausing show only in the invite's own fields: record each once."""
+        """Firing shows only in the invite's own fields (fired_at, fired_by): record it once."""
         assert invite.id is not None
         if invite.status in _FIRED and invite.fired_at is not None:
             action = AuditAction.DIALLED_NOW if invite.fired_by else AuditAction.DIALLED
             details = {"fired_at": invite.fired_at.isoformat(), "late_by_s": invite.late_by_s}
             await self._record(invite, invite.fired_by or SYSTEM, action, details, once_key=f"fired:{invite.id}")
-        if invite.paused_at is not None and invite.id not in self._paused:
-            self._paused[invite.id] = invite.paused_by or SYSTEM
-            key = f"paused:{invite.id}:{invite.paused_at.isoformat()}"
-            await self._record(invite, invite.paused_by or SYSTEM, AuditAction.PAUSED, {}, once_key=key)
-        elif invite.paused_at is None and invite.id in self._paused:
-            # Who resumed is not kept on the invite; the pauser is named so the line reads as a pair.
-            await self._record(invite, SYSTEM, AuditAction.RESUMED, {"paused_by": self._paused.pop(invite.id)})
 
     async def _record_ended_calls(self, invite: Invite) -> None:
         for attempt in await self._store.attempts(invite.id or 0):

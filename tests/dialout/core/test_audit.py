@@ -15,6 +15,7 @@ from bot.dialout.core.launches import BulkLaunches, LaunchOutcome
 from bot.dialout.core.models import CallEvent, Invite, InviteChange, Target, TargetKind
 from bot.dialout.core.outcomes import Actor, CancelOutcome, DialNowOutcome, Editing, EditOutcome, HangUpOutcome
 from bot.dialout.core.pacing import Pacer
+from bot.dialout.core.pausing import BulkDialling, PauseOutcome
 from bot.dialout.core.reminder_requests import NumberChangeOutcome, ReminderRequests
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
@@ -22,6 +23,7 @@ from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
+from tests.dialout.core.test_paced_sending import MemoryPauses
 
 AMY, BOB = "+8613800138001", "+8613800138002"
 
@@ -184,3 +186,13 @@ async def test_another_number_is_recorded_with_the_old_and_new_number_and_who_as
     [changed] = log.events
     assert (changed.actor, changed.action, changed.subject_id) == ("U0BOB", AuditAction.NUMBER_CHANGED, str(bob.id))
     assert (changed.details["before"], changed.details["after"]) == (BOB.address, NEW)
+
+
+async def test_pause_and_resume_are_recorded_with_who_pressed_each(world: AuditedWorld) -> None:
+    bulk = BulkDialling(world.invites, MemoryPauses(world.store), world.slack, world.clock, world.log)
+    invite = await world.schedule(AMY, BOB, in_minutes=0)
+    await world.invites.fire(invite.id or 0)
+    assert await bulk.pause(invite.id or 0, Actor("U1")) is PauseOutcome.PAUSED
+    assert await bulk.pause(invite.id or 0, Actor("U1")) is PauseOutcome.ALREADY_PAUSED  # not recorded
+    assert await bulk.resume(invite.id or 0, Actor("U4", privileged=True)) is PauseOutcome.RESUMED
+    assert [(a, x) for a, x, _ in world.lines() if x in {"paused", "resumed"}] == [("U1", "paused"), ("U4", "resumed")]
