@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import String, and_, cast, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -193,7 +193,12 @@ class WorkspacePurge:
         team_attempts = select(_attempts.c.id).where(_attempts.c.invite_id.in_(team_invites))
         async with self.engine.begin() as conn:
             call_events = await conn.execute(delete(_events).where(_events.c.attempt_id.in_(team_attempts)))
-            outbox = await conn.execute(delete(_outbox).where(_outbox.c.invite_id.in_(team_invites)))
+            series_threads = select(literal("series:") + cast(_series.c.id, String)).where(_series.c.team_id == team_id)
+            outbox = await conn.execute(
+                delete(_outbox).where(
+                    or_(_outbox.c.invite_id.in_(team_invites), _outbox.c.thread_key.in_(series_threads))
+                )
+            )
             calls = await conn.execute(delete(_attempts).where(_attempts.c.invite_id.in_(team_invites)))
             invites = await conn.execute(delete(_invites).where(_invites.c.team_id == team_id))
             series = await conn.execute(delete(_series).where(_series.c.team_id == team_id))

@@ -18,8 +18,12 @@ from bot.dialout.audit_store import (
     audit,
 )
 from bot.dialout.core.audit import AuditAction, AuditEvent, SubjectKind
+from bot.dialout.core.models import Target, TargetKind
+from bot.dialout.core.series import Series
+from bot.dialout.series_store import SqlSeriesStore
 from bot.dialout.store import SqlInviteStore
-from bot.kernel.tables import InboundRouteChangeRow, InboundRouteRow
+from bot.kernel.recurrence import parse_recurrence
+from bot.kernel.tables import InboundRouteChangeRow, InboundRouteRow, OutboxRow
 from tests.dialout.test_bulk_store import PARTIES, invite
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -91,8 +95,19 @@ async def test_a_purge_deletes_one_workspace_and_counts_what_it_removed(engine) 
     kept = await store.add_invite(replace(invite(), team_id="T9"), PARTIES)
     await log.record(event("T", NOW))
     await log.record(event("T9", NOW))
+    daily = parse_recurrence("every day at 9:00", NOW, "UTC")
+    target = Target(TargetKind.CONFERENCE, "42")
+    series = await SqlSeriesStore(engine).add_series(
+        Series("T", "C", "U1", "sandbox", target, daily, PARTIES, created_at=NOW, source_text="every day")
+    )
+    outbox = OutboxRow.__table__  # type: ignore[attr-defined]
+    async with engine.begin() as conn:
+        for key, invite_id in ((f"invite:{gone.id}", gone.id), (f"series:{series.id}", None), ("inbound:1", None)):
+            row = {"kind": "post", "thread_key": key, "invite_id": invite_id, "payload": {}}
+            await conn.execute(insert(outbox).values(**row, next_attempt_at=NOW, created_at=NOW))
     purged = await WorkspacePurge(engine).purge("T")
     assert (purged.invites, purged.calls, purged.audit_events) == (1, 3, 1)
+    assert (purged.series, purged.outbox) == (1, 2)  # the inbound thread's row is not the workspace's to purge
     assert await store.get_invite(gone.id or 0) is None
     assert await store.get_invite(kept.id or 0) is not None
     assert [e.team_id for e in await log.between(NOW - timedelta(days=1), NOW + timedelta(days=1))] == ["T9"]
