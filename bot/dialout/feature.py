@@ -50,6 +50,7 @@ from bot.dialout.slack import (
     reminders,
     series_slack,
 )
+from bot.dialout.slack.audit_dm import AuditDm
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.slack.reminders import OutboxReminderPoster, PersonReminderSender, ReminderSender
@@ -157,6 +158,7 @@ class DialoutFeature:
     reminders: ReminderService  # posts reminders from the leader's watch loop; serves Postpone
     reminder_requests: ReminderRequests  # Use another number in a person's reminder DM
     retention: RetentionPass  # masks old numbers in stored rows (AUDIT_RETENTION_DAYS), with the reconcile
+    audit_dm: AuditDm  # App Home's "Send me the audit trail" for admins
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -206,6 +208,7 @@ class DialoutFeature:
             mask_numbers=self.mask_numbers,
         )
         home.register(app, publisher=self.home)
+        self.audit_dm.register(app)
 
     async def start(self) -> None:
         """Campaign to lead (the leader runs the clock: a job per scheduled invite, from the invites table).
@@ -415,6 +418,9 @@ def build_dialout(
         reminder_service,
         reminder_requests,
         RetentionPass(AuditRetention(store.engine), clock, settings.audit_retention_days),
+        AuditDm(
+            notifier.outbox, worker, slack_client, notifier.wake, audit_log, directory, clock, settings.mask_numbers
+        ),
         tuple(subcommands),
     )
 

@@ -12,6 +12,7 @@ from bot.dialout.core.audit_export import build_audit_csv
 from bot.slack import ids
 from tests.e2e.harness import AMY, BOB, Harness, wait_for
 from tests.e2e.test_edit_and_add_people import NUMBERS, WHEN, open_edit, submit
+from tests.e2e.test_home_refresh import open_home
 from tests.e2e.test_thread_buttons import click, scheduled_parent
 
 
@@ -57,3 +58,32 @@ async def test_dial_now_and_each_calls_outcome_land_once_in_the_export(harness: 
     assert sorted(r["subject id"] for r in calls) == sorted(str(a.id) for a in attempts)
     assert all(r["actor"] == "system" and '"provider": "sandbox"' in r["details"] for r in calls)
     assert all("+8613800138001" not in r["details"] for r in calls)  # masked in the export
+
+
+async def test_an_admin_gets_the_last_30_days_as_a_csv_in_a_dm_from_app_home(harness: Harness) -> None:
+    harness.emulator.add_user("U0BOSS", name="boss", is_admin=True, locale="zh-CN")
+    parent = await scheduled_parent(harness, "13800138001 into conf 42 in 2 hours")
+    await click(harness, parent, ids.CANCEL_INVITE_ACTION, AMY)
+    await wait_for(lambda: "· Cancelled:" in harness.parents()[0].text, what="the parent to say cancelled")
+    assert ids.AUDIT_EXPORT_ACTION not in await open_home(harness, AMY)  # not an admin: no button
+    await open_home(harness, "U0BOSS")
+    home = {**harness.emulator.views["home:U0BOSS"], "id": "home:U0BOSS"}
+    assert harness.driver is not None
+    await harness.driver.click_in_view(home, ids.AUDIT_EXPORT_ACTION, user_id="U0BOSS")
+    await wait_for(lambda: bool(harness.emulator.shared_files("D0BOSS")), what="the CSV in the admin's DM")
+    [sent] = harness.emulator.shared_files("D0BOSS")
+    assert sent.title == "审计记录（最近 30 天）" and sent.content is not None
+    rows = list(csv.reader(io.StringIO(sent.content.decode())))
+    assert rows[0] == ["at", "team", "actor", "action", "subject", "subject id", "details"]
+    assert [(r[2], r[3]) for r in rows[1:]] == [(AMY, "scheduled"), (AMY, "cancelled")]
+
+
+async def test_a_press_by_someone_slack_says_is_no_admin_queues_nothing(harness: Harness) -> None:
+    """The button shows only to admins, but a payload can be forged: the press asks Slack again."""
+    audit_dm = harness.services.dialout.audit_dm
+    assert not await audit_dm.request(AMY, "T0EMULATED")
+    assert await harness.services.outbox.pending_count() == 0
+    harness.emulator.add_user("U0BOSS", name="boss", is_admin=True)
+    assert await audit_dm.request("U0BOSS", "T0EMULATED")
+    await wait_for(lambda: bool(harness.emulator.shared_files("D0BOSS")), what="the CSV in the admin's DM")
+    assert harness.emulator.shared_files("D0AMY") == []
