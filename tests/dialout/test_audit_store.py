@@ -124,3 +124,32 @@ async def test_the_retention_pass_masks_what_ages_past_the_setting_once_an_hour(
     assert await retention.run_if_due() == Masked(0, 1)
     [masked] = await log.between(clock.now() - timedelta(days=400), clock.now())
     assert masked.details == {"number": "+86*********01"}
+
+
+def test_only_retention_rewrites_and_only_a_purge_deletes_audit_rows() -> None:
+    """Append-only by construction: the table is named only by the store, and rewritten in two named places."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    import bot
+    from bot.dialout import audit_store
+
+    root = Path(bot.__file__).parent
+    naming = {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.py")
+        if "AuditEventRow" in p.read_text() or '"audit_events"' in p.read_text()
+    }
+    assert naming == {"kernel/tables.py", "dialout/audit_store.py", "migrations/versions/0014_audit_events.py"}
+    writers = {
+        node.name
+        for node in ast.walk(ast.parse(inspect.getsource(audit_store)))
+        if isinstance(node, ast.ClassDef)
+        for call in ast.walk(node)
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", "") in {"update", "delete"}
+        and call.args
+        and getattr(call.args[0], "id", "") == "audit"
+    }
+    assert writers == {"AuditRetention", "WorkspacePurge"}
