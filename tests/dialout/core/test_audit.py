@@ -13,14 +13,22 @@ from bot.dialout.core.audit import SYSTEM, AuditAction, AuditEvent, AuditingNoti
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.launches import BulkLaunches, LaunchOutcome
 from bot.dialout.core.models import CallEvent, Invite, InviteChange, Target, TargetKind
-from bot.dialout.core.outcomes import Actor, CancelOutcome, DialNowOutcome, Editing, EditOutcome, HangUpOutcome
+from bot.dialout.core.outcomes import (
+    Actor,
+    CancelOutcome,
+    DialNowOutcome,
+    Editing,
+    EditOutcome,
+    HangUpOutcome,
+    RedialOutcome,
+)
 from bot.dialout.core.pacing import Pacer
 from bot.dialout.core.pausing import BulkDialling, PauseOutcome
 from bot.dialout.core.reminder_requests import NumberChangeOutcome, ReminderRequests
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy
-from bot.kernel.states import CallState
+from bot.kernel.states import CallState, FailReason
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
 from tests.dialout.core.test_paced_sending import MemoryPauses
@@ -196,3 +204,17 @@ async def test_pause_and_resume_are_recorded_with_who_pressed_each(world: Audite
     assert await bulk.pause(invite.id or 0, Actor("U1")) is PauseOutcome.ALREADY_PAUSED  # not recorded
     assert await bulk.resume(invite.id or 0, Actor("U4", privileged=True)) is PauseOutcome.RESUMED
     assert [(a, x) for a, x, _ in world.lines() if x in {"paused", "resumed"}] == [("U1", "paused"), ("U4", "resumed")]
+
+
+async def test_redial_names_who_pressed_it_and_the_failed_call_and_its_retry_are_each_recorded(
+    world: AuditedWorld,
+) -> None:
+    invite = await world.schedule(AMY, in_minutes=0)
+    await world.invites.fire(invite.id or 0)
+    busy = CallEvent("fake", await world.call_id(invite), CallState.FAILED, reason=FailReason.BUSY, dedupe_key="b")
+    await world.status.apply(busy)
+    assert await world.invites.redial_failed(invite.id or 0, Actor("U1"), DialingPolicy()) is RedialOutcome.REDIALLING
+    actions = [(actor, action) for actor, action, _ in world.lines()]
+    assert actions[:4] == [("U1", "scheduled"), (SYSTEM, "dialled"), (SYSTEM, "call_ended"), ("U1", "redialled")]
+    assert world.log.events[2].details["reason"] == "busy"
+    assert world.log.events[3].details == {"n": 1}
