@@ -1,4 +1,4 @@
-"""confbot's command line: serve, demo, parse, when, providers, report, db upgrade."""
+"""confbot's command line: serve, demo, parse, when, providers, report, audit, purge, db upgrade."""
 
 from __future__ import annotations
 
@@ -278,6 +278,59 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """The audit trail from DATABASE_URL between --since and --until: CSV with `--csv`, else a table."""
+    from bot.dialout.audit_store import SqlAuditLog
+    from bot.dialout.core.audit_export import CSV_COLUMNS, audit_rows, build_audit_csv
+    from bot.kernel import db
+
+    since, until = _now(args.since), _now(args.until)
+    if until <= since:
+        print("--until must be after --since", file=sys.stderr)
+        return 2
+
+    async def read() -> list:
+        engine = db.create_engine(Settings().database_url)
+        try:
+            log = SqlAuditLog(engine)
+            return [e for team in args.team or [None] for e in await log.between(since, until, team)]
+        finally:
+            await engine.dispose()
+
+    events = sorted(asyncio.run(read()), key=lambda e: e.at)
+    if args.csv:
+        sys.stdout.write(build_audit_csv(events, full_numbers=args.full_numbers))
+        return 0
+    rows = [list(CSV_COLUMNS), *audit_rows(events, full_numbers=args.full_numbers)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(CSV_COLUMNS) - 1)]
+    for row in rows:  # the details column is left unpadded: it is long and last
+        print("  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]).rstrip())
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete one workspace's dial-out history (invites, calls, Slack posts, series, audit events)."""
+    from dataclasses import asdict
+
+    from bot.dialout.audit_store import WorkspacePurge
+    from bot.kernel import db
+
+    if not args.yes:
+        print(f"this deletes every invite, call and audit event of {args.team}: add --yes to do it", file=sys.stderr)
+        return 2
+
+    async def purge() -> dict[str, int]:
+        engine = db.create_engine(Settings().database_url)
+        try:
+            return asdict(await WorkspacePurge(engine).purge(args.team))
+        finally:
+            await engine.dispose()
+
+    for kind, count in asyncio.run(purge()).items():
+        print(f"{kind}: {count}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests)."""
     parser = argparse.ArgumentParser(prog="confbot", description=__doc__)
@@ -318,6 +371,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("invite_id", type=int)
     report.add_argument("--csv", action="store_true", help="print CSV (the columns of the Slack attachment)")
     report.set_defaults(func=cmd_report)
+
+    audit = sub.add_parser("audit", help="who scheduled, changed and dialled what (the audit trail)")
+    audit.add_argument("--since", required=True, help="ISO date or time (UTC unless it says otherwise)")
+    audit.add_argument("--until", default=None, help="ISO date or time, exclusive (default: now)")
+    audit.add_argument("--team", action="append", help="only this workspace (repeatable)")
+    audit.add_argument("--csv", action="store_true", help="CSV with a header instead of a table")
+    audit.add_argument("--full-numbers", action="store_true", help="print phone numbers unmasked")
+    audit.set_defaults(func=cmd_audit)
+
+    purge = sub.add_parser("purge", help="delete a workspace's invites, calls, Slack posts and audit events")
+    purge.add_argument("--team", required=True, help="the workspace (team id)")
+    purge.add_argument("--yes", action="store_true", help="really delete")
+    purge.set_defaults(func=cmd_purge)
 
     db_cmd = sub.add_parser("db", help="database commands")
     db_sub = db_cmd.add_subparsers(dest="db_command", required=True)

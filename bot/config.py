@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     block_voicemail: bool = True
     block_international_networks: bool = True
     mask_numbers: bool = True
+    # Call details and numbers older than this are masked in stored rows (calls, audit trail) by the leader.
+    audit_retention_days: int = Field(default=180, ge=1)
     missed_grace_minutes: float = 10.0
     # Each occurrence of a repeating invite is posted (its own invite and thread) this long before its time.
     series_lead_minutes: int = Field(default=10, ge=1, le=24 * 60)

@@ -309,3 +309,65 @@ def test_report_of_an_unknown_invite_exits_2(
     monkeypatch.setenv("DATABASE_URL", url)
     assert main(["report", "7", "--csv"]) == 2
     assert "no invite #7" in capsys.readouterr().err
+
+
+def _audit_events(url: str) -> None:
+    """Invite #1 (workspace T) and three audit events: two in T on 1 and 2 Dec, one in T2 on 2 Dec."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.dialout.audit_store import SqlAuditLog
+    from bot.dialout.core.audit import AuditAction, AuditEvent, SubjectKind
+    from bot.kernel import db
+
+    _invite_with_calls(url)
+
+    async def record() -> None:
+        engine = db.create_engine(url)
+        log = SqlAuditLog(engine)
+        at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        await log.record(AuditEvent("T", at, "U0AMY", AuditAction.SCHEDULED, SubjectKind.INVITE, "1", {"parties": 3}))
+        at = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+        ended = {"number": "+8613800138001", "state": "completed", "duration_s": 720}
+        await log.record(AuditEvent("T", at, "system", AuditAction.CALL_ENDED, SubjectKind.CALL, "1", ended))
+        await log.record(AuditEvent("T2", at, "U9", AuditAction.CANCELLED, SubjectKind.INVITE, "5"))
+        await engine.dispose()
+
+    asyncio.run(record())
+
+
+def test_audit_prints_the_trail_as_csv_with_numbers_masked_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'confbot.db'}"
+    _audit_events(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["audit", "--since", "2026-12-01", "--until", "2026-12-03", "--team", "T", "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "at,team,actor,action,subject,subject id,details",
+        '2026-12-01T09:00:00+00:00,T,U0AMY,scheduled,invite,1,"{""parties"": 3}"',
+        "2026-12-02T09:30:00+00:00,T,system,call_ended,call,1,"
+        '"{""duration_s"": 720, ""number"": ""+86*********01"", ""state"": ""completed""}"',
+    ]
+    assert main(["audit", "--since", "2026-12-02", "--until", "2026-12-03", "--csv", "--full-numbers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and "+8613800138001" in lines[1] and lines[2].startswith("2026-12-02T09:30:00+00:00,T2,U9")
+    assert main(["audit", "--since", "2026-12-01", "--until", "2026-12-03"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["at", "team", "actor", "action", "subject", "subject", "id", "details"]
+    assert len(table) == 4 and "+8613800138001" not in "".join(table)
+
+
+def test_purge_deletes_only_that_workspace_and_prints_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'confbot.db'}"
+    _audit_events(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["purge", "--team", "T"]) == 2  # without --yes nothing is deleted
+    assert "--yes" in capsys.readouterr().err
+    assert main(["purge", "--team", "T", "--yes"]) == 0
+    counts = dict(line.split(": ") for line in capsys.readouterr().out.splitlines())
+    assert (counts["invites"], counts["calls"], counts["audit_events"]) == ("1", "4", "2")
+    assert main(["audit", "--since", "2026-12-01", "--until", "2026-12-03", "--csv"]) == 0
+    assert [line.split(",")[1] for line in capsys.readouterr().out.splitlines()[1:]] == ["T2"]

@@ -18,7 +18,9 @@ from starlette.routing import BaseRoute
 
 from bot.config import Settings
 from bot.dialout import webhooks
+from bot.dialout.audit_store import AuditRetention, RetentionPass, SqlAuditLog
 from bot.dialout.bulk_store import SqlBulkStore
+from bot.dialout.core.audit import AuditingNotifier
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.launches import BulkLaunches
 from bot.dialout.core.models import TargetKind
@@ -30,6 +32,7 @@ from bot.dialout.core.reminders import ReminderService
 from bot.dialout.core.requests import DialRequests, RequestRules
 from bot.dialout.core.retry_policy import parse_retry
 from bot.dialout.core.series import SeriesService
+from bot.dialout.core.series_audit import AuditingSeriesNotifier
 from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
@@ -47,6 +50,7 @@ from bot.dialout.slack import (
     reminders,
     series_slack,
 )
+from bot.dialout.slack.audit_dm import AuditDm
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
 from bot.dialout.slack.notifier import InviteRow, InviteSender, OutboxNotifier, RenderSettings
 from bot.dialout.slack.reminders import OutboxReminderPoster, PersonReminderSender, ReminderSender
@@ -153,6 +157,8 @@ class DialoutFeature:
     series_requests: SeriesRequests
     reminders: ReminderService  # posts reminders from the leader's watch loop; serves Postpone
     reminder_requests: ReminderRequests  # Use another number in a person's reminder DM
+    retention: RetentionPass  # masks old numbers in stored rows (AUDIT_RETENTION_DAYS), with the reconcile
+    audit_dm: AuditDm  # App Home's "Send me the audit trail" for admins
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -202,6 +208,7 @@ class DialoutFeature:
             mask_numbers=self.mask_numbers,
         )
         home.register(app, publisher=self.home)
+        self.audit_dm.register(app)
 
     async def start(self) -> None:
         """Campaign to lead (the leader runs the clock: a job per scheduled invite, from the invites table).
@@ -232,6 +239,7 @@ class DialoutFeature:
         """
         await self.invites.rebuild()
         await self.series.tick()
+        await self.retention.run_if_due()
 
     async def _watch(self) -> None:
         """The leader's one-second round: open calls, then reminders whose time has come (even when
@@ -279,7 +287,10 @@ def build_dialout(
     A composition function: one constructor call per piece, in dependency order (that is its length).
     """
     infos = {name: p.info for name, p in providers.items()}
-    status = StatusService(store, notifier, clock, infos)
+    # Every change the core reports is also written to the audit trail (core/audit.py).
+    audit_log = SqlAuditLog(store.engine)
+    audited = AuditingNotifier(notifier, audit_log, store, clock)
+    status = StatusService(store, audited, clock, infos)
     leadership = Leadership(store.engine)
     announcer = Announcer(store.engine, INVITES_CHANNEL)
     scheduler = InviteScheduler(
@@ -293,7 +304,7 @@ def build_dialout(
     invites = InviteService(
         store,
         scheduler,
-        notifier,
+        audited,
         providers,
         status,
         clock,
@@ -309,8 +320,8 @@ def build_dialout(
         pacer=pacer,
     )
     bulk_store = SqlBulkStore(store.engine)
-    bulk = BulkDialling(invites, bulk_store, notifier, clock)
-    launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over)
+    bulk = BulkDialling(invites, bulk_store, audited, clock, audit_log)
+    launches = BulkLaunches(bulk_store, invites, pacer, clock, settings.bulk_confirm_over, audit_log)
     rules = RequestRules(
         policy=dialing_policy(settings),
         default_provider=default_providers(settings),
@@ -324,7 +335,7 @@ def build_dialout(
         reminder_store,
         store,
         scheduler,
-        notifier,
+        audited,
         OutboxReminderPoster(notifier.outbox, clock, notifier.wake),
         clock,
     )
@@ -333,13 +344,14 @@ def build_dialout(
     reminder_requests = ReminderRequests(
         store,
         reminder_store,
-        notifier,
+        audited,
         directory,
         clock,
         rules.policy,
         locale_of,
         settings.default_locale,
         settings.default_tz,
+        audit=audit_log,
     )
     series_store = SqlSeriesStore(store.engine)
     series_sender_titles = {name: info.title for name, info in infos.items()}
@@ -349,8 +361,10 @@ def build_dialout(
         invites,
         store,
         scheduler,
-        notifier,
-        series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake),
+        audited,
+        AuditingSeriesNotifier(
+            series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake), audit_log, series_store, clock
+        ),
         clock,
         lead_s=settings.series_lead_minutes * 60,
     )
@@ -403,6 +417,10 @@ def build_dialout(
         series_requests,
         reminder_service,
         reminder_requests,
+        RetentionPass(AuditRetention(store.engine), clock, settings.audit_retention_days),
+        AuditDm(
+            notifier.outbox, worker, slack_client, notifier.wake, audit_log, directory, clock, settings.mask_numbers
+        ),
         tuple(subcommands),
     )
 

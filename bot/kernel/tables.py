@@ -389,3 +389,27 @@ class PendingLaunchRow(SQLModel, table=True):
 
 
 METADATA = SQLModel.metadata
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Who did what to which invite, series or call, and when: appended, never rewritten (but masked when old).
+
+    `once_key` makes a record that several workers may witness (a call's final outcome) land once.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("uq_audit_events_once_key", "once_key", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True)
+    at: datetime = _utc(nullable=False)
+    actor: str  # a Slack user id, or "system"
+    action: str
+    subject_kind: str  # invite | series | route | call
+    subject_id: str
+    details: dict[str, Any] = _json()
+    once_key: str | None = None
+    masked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # numbers hidden (retention)

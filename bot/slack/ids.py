@@ -20,6 +20,7 @@ LAUNCH_CANCEL_ACTION = "bulk_launch_cancel"
 PARENT_STATUS_BLOCK = "invite_status"
 PARENT_ACTIONS_BLOCK = "invite_actions"
 ROSTER_HEADER_BLOCK = "roster_header"
+AUDIT_EXPORT_ACTION = "home_audit_export"  # App Home (admins): DM me the last 30 days of the audit trail
 HOME_PAGE_ACTION = "home_page"  # App Home's Newer / Older buttons; value: the page to show
 ROSTER_VIEW_ALL_ACTION = "roster_view_all"  # under a roster too long to list: opens ROSTER_VIEW; value: the invite
 ROSTER_PAGE_ACTION = "roster_page"  # the roster modal's Newer / Older; action id `roster_page:<page>`, value `id:page`

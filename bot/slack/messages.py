@@ -501,6 +501,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "home.older": {"en": "Older", "zh": "下一页"},
     "home.any_provider": {"en": "the configured one", "zh": "已配置的服务商"},
     "home.settings.title": {"en": "Workspace settings (admins)", "zh": "工作区设置（管理员）"},
+    "home.audit_export": {
+        "en": "Send me the audit trail (last 30 days, CSV)",
+        "zh": "把审计记录发给我（最近 30 天，CSV）",
+    },
+    "audit.csv_title": {"en": "Audit trail, last {days} days", "zh": "审计记录（最近 {days} 天）"},
+    "audit.csv_comment": {
+        "en": "The audit trail of the last {days} days: {n} events (who did what, and each call's outcome).",
+        "zh": "最近 {days} 天的审计记录：共 {n} 条（谁做了什么，以及每通电话的结果）。",
+    },
     "home.settings.providers": {"en": "Providers ready: {ready}", "zh": "可用的服务商：{ready}"},
     "home.settings.not_ready": {
         "en": "Providers not configured (missing settings): {providers}",

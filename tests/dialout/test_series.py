@@ -15,7 +15,7 @@ from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target, TargetKind
 from bot.dialout.core.outcomes import Actor
 from bot.dialout.core.retry_policy import parse_retry
-from bot.dialout.core.series import Series, SeriesOutcome, SeriesService, SeriesStatus, occurrence_key
+from bot.dialout.core.series import Series, SeriesChange, SeriesOutcome, SeriesService, SeriesStatus, occurrence_key
 from bot.dialout.core.status import StatusService
 from bot.dialout.series_store import SqlSeriesStore
 from bot.dialout.store import SqlInviteStore
@@ -39,7 +39,7 @@ class RecordingSeriesNotifier:
     def __init__(self) -> None:
         self.changed: list[int] = []
 
-    async def series_changed(self, series_id: int) -> None:
+    async def series_changed(self, series_id: int, change: SeriesChange | None = None) -> None:
         self.changed.append(series_id)
 
 

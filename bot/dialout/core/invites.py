@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
+from bot.dialout.core.audit import edit_summary
 from bot.dialout.core.call_watch import CallWatch, follow_up
 from bot.dialout.core.command import MAX_PARTIES
 from bot.dialout.core.listing import HomePage, InviteListing, home_page, list_invites
@@ -604,6 +605,9 @@ class InviteService:
             "added": len(changes.added),
             "removed": len(changes.removed),
             "other": others,
+            # For the audit trail (core/audit.py); the thread's sentence reads only the keys above.
+            "before": edit_summary(invite.due_at, invite.provider, invite.target, invite.max_duration_s),
+            "after": edit_summary(change.due_at, change.provider, change.target, change.max_duration_s),
         }
         if moved or others or changes.added or changes.removed:  # a form saved unchanged tells the thread nothing
             await self._notifier.notice(invite_id, Notice(NoticeKind.EDITED, params))

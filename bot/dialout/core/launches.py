@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import phonenumbers
 from phonenumbers import NumberParseException
 
+from bot.dialout.core.audit import AuditAction, AuditEvent, AuditLog, SubjectKind
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite
 from bot.dialout.core.outcomes import Actor, may_act
@@ -150,9 +151,19 @@ class BulkLaunches:
     """Holds launches over the threshold, and schedules or drops them on their asker's word."""
 
     def __init__(
-        self, store: LaunchStore, invites: InviteService, pacer: Pacer, clock: Clock, confirm_over: int
+        self,
+        store: LaunchStore,
+        invites: InviteService,
+        pacer: Pacer,
+        clock: Clock,
+        confirm_over: int,
+        audit: AuditLog | None = None,
     ) -> None:
-        """`confirm_over`: launches with more parties than this wait for Confirm (0: none do)."""
+        """`confirm_over`: launches with more parties than this wait for Confirm (0: none do).
+
+        `audit`: where Confirm and Cancel are recorded (no notifier hears of them: nothing is posted).
+        """
+        self._audit = audit
         self._store = store
         self._invites = invites
         self._pacer = pacer
@@ -183,6 +194,7 @@ class BulkLaunches:
         saved = await self._invites.schedule(invite, launch.parties)
         assert saved.id is not None
         await self._store.set_launch_invite(launch_id, saved.id)
+        await self._record(launch, actor, AuditAction.LAUNCH_CONFIRMED, {"invite_id": saved.id})
         return Confirmed(LaunchOutcome.CONFIRMED, saved, len(launch.parties))
 
     async def cancel(self, launch_id: int, actor: Actor) -> LaunchOutcome:
@@ -192,7 +204,17 @@ class BulkLaunches:
             return launch
         if not await self._store.settle_launch(launch_id, LaunchState.CANCELLED):
             return await self._stale(launch_id)
+        await self._record(launch, actor, AuditAction.LAUNCH_CANCELLED, {})
         return LaunchOutcome.CANCELLED
+
+    async def _record(self, launch: PendingLaunch, actor: Actor, action: AuditAction, details: dict[str, Any]) -> None:
+        if self._audit is None:
+            return
+        details = details | {"parties": len(launch.parties), "provider": launch.invite.provider}
+        event = AuditEvent(
+            launch.invite.team_id, self._clock.now(), actor.user_id, action, SubjectKind.LAUNCH, str(launch.id), details
+        )
+        await self._audit.record(event)
 
     async def _allowed(self, launch_id: int, actor: Actor) -> PendingLaunch | LaunchOutcome:
         launch = await self._store.get_launch(launch_id)

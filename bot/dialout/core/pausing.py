@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from bot.dialout.core.audit import AuditAction, AuditEvent, AuditLog, SubjectKind
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import InviteStatus
 from bot.dialout.core.outcomes import Actor, may_act
@@ -43,7 +44,16 @@ class PauseStore(Protocol):
 class BulkDialling:
     """Pauses and resumes invites being dialled, under the one permission rule (`may_act`)."""
 
-    def __init__(self, invites: InviteService, store: PauseStore, notifier: Notifier, clock: Clock) -> None:
+    def __init__(
+        self,
+        invites: InviteService,
+        store: PauseStore,
+        notifier: Notifier,
+        clock: Clock,
+        audit: AuditLog | None = None,
+    ) -> None:
+        """`audit`: where Pause and Resume are recorded with who pressed them (the invite keeps only the pauser)."""
+        self._audit = audit
         self._invites = invites
         self._store = store
         self._notifier = notifier
@@ -71,5 +81,10 @@ class BulkDialling:
             if fresh is None or fresh.status is not InviteStatus.DIALING:
                 return PauseOutcome.NOT_DIALLING
             return PauseOutcome.ALREADY_PAUSED if pausing else PauseOutcome.NOT_PAUSED
+        if self._audit is not None:
+            action = AuditAction.PAUSED if pausing else AuditAction.RESUMED
+            now = self._clock.now()
+            event = AuditEvent(invite.team_id, now, actor.user_id, action, SubjectKind.INVITE, str(invite_id))
+            await self._audit.record(event)
         await self._notifier.invite_changed(invite_id)  # the parent says paused, and swaps the button
         return PauseOutcome.PAUSED if pausing else PauseOutcome.RESUMED

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from bot.dialout.core.audit import AuditAction, AuditEvent, AuditLog, SubjectKind
 from bot.dialout.core.models import CallAttempt, Invite, InviteStatus
 from bot.dialout.core.ports import InviteStore, Notifier
 from bot.kernel.people import PartyKind, UserProfile
@@ -80,7 +81,10 @@ class ReminderRequests:
         locale_of: Callable[[str | None, str], str],
         default_locale: str,
         default_tz: str,
+        audit: AuditLog | None = None,
     ) -> None:
+        """`audit`: where a changed number is recorded (the notifier only hears that the roster changed)."""
+        self._audit = audit
         self._invites = invites
         self._store = store
         self._notifier = notifier
@@ -115,9 +119,22 @@ class ReminderRequests:
             return self._reply(profile, invite_id, NumberChangeOutcome.BAD_NUMBER, problem=number)
         if not await self._store.change_unsent_number(attempt.id, attempt.party.address, number, self._clock.now()):
             return self._reply(profile, invite_id, await self._why_not(invite_id, attempt.id))
+        fresh_invite = await self._invites.get_invite(invite_id)
         if number != attempt.party.address:
             await self._notifier.calls_changed(invite_id)  # the roster shows the new number
-        fresh_invite = await self._invites.get_invite(invite_id)
+            if self._audit is not None and fresh_invite is not None:
+                details = {"invite_id": invite_id, "before": attempt.party.address, "after": number}
+                await self._audit.record(
+                    AuditEvent(
+                        fresh_invite.team_id,
+                        self._clock.now(),
+                        user_id,
+                        AuditAction.NUMBER_CHANGED,
+                        SubjectKind.CALL,
+                        str(attempt.id),
+                        details,
+                    )
+                )
         fresh = await self._invites.get_attempt(attempt.id)
         return self._reply(profile, invite_id, NumberChangeOutcome.CHANGED, invite=fresh_invite, attempt=fresh)
 

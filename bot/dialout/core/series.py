@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "Series",
+    "SeriesChange",
     "SeriesControl",
     "SeriesNotifier",
     "SeriesOutcome",
@@ -179,10 +180,18 @@ class SeriesStore(Protocol):
     async def set_message_ts(self, series_id: int, ts: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class SeriesChange:
+    """Who started, skipped, paused, resumed or ended a series (for the audit trail; Slack re-renders the row)."""
+
+    action: str  # started | skipped | paused | resumed | ended
+    by: str
+
+
 class SeriesNotifier(Protocol):
     """The series' own message as the core sees it (re-rendered from the row)."""
 
-    async def series_changed(self, series_id: int) -> None: ...
+    async def series_changed(self, series_id: int, change: SeriesChange | None = None) -> None: ...
 
 
 class SeriesService:
@@ -230,7 +239,7 @@ class SeriesService:
             )
         )
         assert saved.id is not None
-        await self._series_notifier.series_changed(saved.id)
+        await self._series_notifier.series_changed(saved.id, SeriesChange("started", saved.created_by))
         await self._advance(saved.id)
         return await self._store.get_series(saved.id) or saved
 
@@ -309,6 +318,7 @@ class SeriesService:
             return SeriesControl(SeriesOutcome.NOT_ACTIVE, series)
         withdrawn = await self._withdraw_pending(series, actor)
         if withdrawn is not None:
+            await self._series_notifier.series_changed(series_id, SeriesChange("skipped", actor.user_id))
             return SeriesControl(SeriesOutcome.SKIPPED, await self._fresh(series), withdrawn)
         if series.next_at is None:
             return SeriesControl(SeriesOutcome.NO_MORE, series)
@@ -316,7 +326,7 @@ class SeriesService:
             return SeriesControl(SeriesOutcome.ALREADY_SKIPPED, series, series.skip_at)
         if not await self._store.set_skip(series_id, series.next_at):
             return await self.skip(series_id, actor)  # it moved on meanwhile: decide again
-        await self._series_notifier.series_changed(series_id)
+        await self._series_notifier.series_changed(series_id, SeriesChange("skipped", actor.user_id))
         return SeriesControl(SeriesOutcome.SKIPPED, await self._fresh(series), series.next_at)
 
     async def pause(self, series_id: int, actor: Actor) -> SeriesControl:
@@ -329,7 +339,7 @@ class SeriesService:
         if not await self._store.set_status(series_id, SeriesStatus.PAUSED, [SeriesStatus.ACTIVE], series.next_at):
             return await self.pause(series_id, actor)
         await self._withdraw_pending(await self._fresh(series), actor)
-        await self._series_notifier.series_changed(series_id)
+        await self._series_notifier.series_changed(series_id, SeriesChange("paused", actor.user_id))
         return SeriesControl(SeriesOutcome.PAUSED, await self._fresh(series))
 
     async def resume(self, series_id: int, actor: Actor) -> SeriesControl:
@@ -342,11 +352,11 @@ class SeriesService:
         upcoming = series.recurrence.occurrences(self._clock.now(), 1)
         if not upcoming:
             await self._store.set_status(series_id, SeriesStatus.ENDED, [SeriesStatus.PAUSED], None)
-            await self._series_notifier.series_changed(series_id)
+            await self._series_notifier.series_changed(series_id, SeriesChange("ended", actor.user_id))
             return SeriesControl(SeriesOutcome.NO_MORE, await self._fresh(series))
         if not await self._store.set_status(series_id, SeriesStatus.ACTIVE, [SeriesStatus.PAUSED], upcoming[0]):
             return await self.resume(series_id, actor)
-        await self._series_notifier.series_changed(series_id)
+        await self._series_notifier.series_changed(series_id, SeriesChange("resumed", actor.user_id))
         await self._advance(series_id)
         return SeriesControl(SeriesOutcome.RESUMED, await self._fresh(series))
 
@@ -362,7 +372,7 @@ class SeriesService:
         ):
             return await self.end(series_id, actor)
         await self._withdraw_pending(await self._fresh(series), actor)
-        await self._series_notifier.series_changed(series_id)
+        await self._series_notifier.series_changed(series_id, SeriesChange("ended", actor.user_id))
         return SeriesControl(SeriesOutcome.ENDED, await self._fresh(series))
 
     async def _fresh(self, series: Series) -> Series:

@@ -139,6 +139,17 @@ def _settings(facts: WorkspaceFacts, locale: str) -> list[dict[str, Any]]:
         _header(t("home.settings.title", locale)),
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"• {line}" for line in lines)}},
         _context(t("home.settings.where", locale)),
+        {
+            "type": "actions",
+            "block_id": "home_audit",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ids.AUDIT_EXPORT_ACTION,
+                    "text": {"type": "plain_text", "text": t("home.audit_export", locale)},
+                }
+            ],
+        },
     ]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dialout.core.series import SeriesChange
 from bot.dialout.core.series_requests import SeriesAction, SeriesRequests, read_control
 from bot.dialout.series_store import SqlSeriesStore
 from bot.dialout.slack.actions import presser
@@ -44,7 +45,7 @@ class OutboxSeriesNotifier:
         self._clock = clock
         self._wake = wake
 
-    async def series_changed(self, series_id: int) -> None:
+    async def series_changed(self, series_id: int, change: SeriesChange | None = None) -> None:
         await self._outbox.enqueue(
             SeriesRow.MESSAGE,
             self._clock.now(),
