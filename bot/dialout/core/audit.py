@@ -9,6 +9,7 @@ call's final outcome, an invite being fired) carry a `once_key`, so the store ke
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ __all__ = [
     "masked_values",
 ]
 
+RECENTLY_ENDED_KEPT = 20_000
 SYSTEM = "system"  # the actor of what nobody pressed: an invite fired at its time, a call's outcome
 _NUMBER = re.compile(r"\+?\d{7,}")  # stored numbers are E.164 or dial strings; dates and ids are shorter runs
 
@@ -177,7 +179,9 @@ class AuditingNotifier:
         self._log = log
         self._store = store
         self._clock = clock
-        self._ended: set[int] = set()  # call attempts already recorded by this process (the once_key covers others)
+        # Call attempts this process recorded lately, so a busy invite's every change does not write
+        # them again; bounded (oldest forgotten first), as the once_key keeps each stored once anyway.
+        self._ended: OrderedDict[int, None] = OrderedDict()
 
     async def _record(
         self,
@@ -242,7 +246,9 @@ class AuditingNotifier:
                 continue
             if attempt.sent_at is None and attempt.provider_call_id is None:
                 continue  # withdrawn before it was dialled (an edit, a cancel): no call to account for
-            self._ended.add(attempt.id)
+            self._ended[attempt.id] = None
+            if len(self._ended) > RECENTLY_ENDED_KEPT:
+                self._ended.popitem(last=False)
             details = _call_details(attempt) | {"provider": invite.provider}
             subject = (SubjectKind.CALL, attempt.id)
             await self._record(
