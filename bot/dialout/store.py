@@ -139,6 +139,29 @@ def _insert_new_event(dialect: str, values: dict[str, Any]) -> Any:
     return statement.values(**values).returning(events.c.id)
 
 
+def queued_calls(
+    invite_id: int, provider: str, parties: Sequence[Party], now: datetime, *, first: int = 0
+) -> list[dict[str, Any]]:
+    """The call rows that dial `parties` into an invite, queued, in order from position `first`."""
+    return [
+        {
+            "invite_id": invite_id,
+            "position": first + index,
+            "provider": provider,
+            "party_kind": party.kind.value,
+            "address": party.address,
+            "slack_user_id": party.slack_user_id,
+            "name": party.name,
+            "company": party.company,
+            "state": CallState.QUEUED.value,
+            "context": {},
+            "updated_at": now,
+            "failure_reported": False,
+        }
+        for index, party in enumerate(parties)
+    ]
+
+
 async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence[Party]) -> int:
     """Insert an invite and a queued call per party inside the caller's transaction; the invite's id.
 
@@ -173,23 +196,7 @@ async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence
     if parties:
         await conn.execute(
             insert(attempts),
-            [
-                {
-                    "invite_id": invite_id,
-                    "position": index,
-                    "provider": invite.provider,
-                    "party_kind": party.kind.value,
-                    "address": party.address,
-                    "slack_user_id": party.slack_user_id,
-                    "name": party.name,
-                    "company": party.company,
-                    "state": CallState.QUEUED.value,
-                    "context": {},
-                    "updated_at": now,
-                    "failure_reported": False,
-                }
-                for index, party in enumerate(parties)
-            ],
+            queued_calls(invite_id, invite.provider, parties, now),
         )
     return int(invite_id)
 
@@ -358,23 +365,7 @@ class SqlInviteStore(SqlRetryRows):
             return []
         await conn.execute(
             insert(attempts),
-            [
-                {
-                    "invite_id": invite_id,
-                    "position": first + index,
-                    "provider": provider,
-                    "party_kind": party.kind.value,
-                    "address": party.address,
-                    "slack_user_id": party.slack_user_id,
-                    "name": party.name,
-                    "company": party.company,
-                    "state": CallState.QUEUED.value,
-                    "context": {},
-                    "updated_at": now,
-                    "failure_reported": False,
-                }
-                for index, party in enumerate(parties)
-            ],
+            queued_calls(invite_id, provider, parties, now, first=first),
         )
         rows = await conn.execute(
             select(attempts)
