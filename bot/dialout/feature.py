@@ -257,8 +257,9 @@ class DialoutFeature:
     async def stop(self) -> None:
         """Stop leading (another replica takes over) and close the providers' connections.
 
-        Scheduled invites stay in the table.
+        Scheduled invites stay in the table; sends under way get a few seconds to record their answers.
         """
+        await self.invites.drain()
         await self.leadership.stop()
         self.scheduler.shutdown()
         if self.leadership.contested:

@@ -8,6 +8,7 @@ call's final outcome, an invite being fired) carry a `once_key`, so the store ke
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ __all__ = [
     "mask_numbers",
     "masked_values",
 ]
+
+log = logging.getLogger(__name__)
 
 RECENTLY_ENDED_KEPT = 20_000
 SYSTEM = "system"  # the actor of what nobody pressed: an invite fired at its time, a call's outcome
@@ -197,32 +200,39 @@ class AuditingNotifier:
         event = AuditEvent(
             invite.team_id, self._clock.now(), actor, action, kind, str(subject_id), details, once_key=once_key
         )
-        await self._log.record(event)
+        try:
+            await self._log.record(event)
+        except Exception:
+            # The change itself is done and its notice must still go out (this wrapper sits in the
+            # core's notification path): a failed audit write is logged, never passed up.
+            log.exception("audit: could not record %s of %s %s", action.value, kind.value, subject_id)
 
     async def invite_created(self, invite_id: int) -> None:
+        await self._inner.invite_created(invite_id)
         invite = await self._store.get_invite(invite_id)
         if invite is not None:
             details = _invite_details(invite) | {"parties": len(await self._store.attempts(invite_id))}
             await self._record(invite, invite.created_by, AuditAction.SCHEDULED, details, once_key=f"made:{invite_id}")
-        await self._inner.invite_created(invite_id)
 
     async def invite_changed(self, invite_id: int) -> None:
+        await self._inner.invite_changed(invite_id)
         invite = await self._store.get_invite(invite_id)
         if invite is not None:
             await self._record_status(invite)
             await self._record_ended_calls(invite)
-        await self._inner.invite_changed(invite_id)
 
     async def calls_changed(self, invite_id: int) -> None:
+        await self._inner.calls_changed(invite_id)
         invite = await self._store.get_invite(invite_id)
         if invite is not None:
             await self._record_ended_calls(invite)
-        await self._inner.calls_changed(invite_id)
 
     async def calls_failed(self, invite_id: int) -> None:
         await self._inner.calls_failed(invite_id)
 
     async def notice(self, invite_id: int, notice: Notice) -> None:
+        # Slack is told first: what people see must not wait on (or be lost with) the audit's write.
+        await self._inner.notice(invite_id, notice)
         action = _NOTICE_ACTIONS.get(notice.kind)
         invite = await self._store.get_invite(invite_id) if action is not None else None
         if invite is not None and action is not None:
@@ -230,7 +240,6 @@ class AuditingNotifier:
             actor = str(params.pop("by", None) or SYSTEM)
             params.pop("name", None)
             await self._record(invite, actor, action, params)
-        await self._inner.notice(invite_id, notice)
 
     async def _record_status(self, invite: Invite) -> None:
         """Firing shows only in the invite's own fields (fired_at, fired_by): record it once."""

@@ -17,6 +17,7 @@ kept in one file so each can be read against the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -124,6 +125,10 @@ class InviteService:
         self._rules = rules or DialingRules()
         self._pacer = pacer or Pacer({})  # one per process, shared by every invite (core/pacing.py)
         self._sending: set[int] = set()  # invites whose queued calls a loop here is sending (`_dial`)
+        self._draining = False  # stopping: no new send starts (`drain`)
+        self._sends_in_flight = 0
+        self._no_sends = asyncio.Event()
+        self._no_sends.set()
         self._calls = CallWatch(store, providers, status, notifier, clock, self._rules.unknown_give_up_s)
         self._retries = RetryQueue(store, notifier, clock)
 
@@ -285,6 +290,30 @@ class InviteService:
         assert invite.id is not None
         if not await self._turn(invite):  # every request waits for its pace; none while paused
             return
+        if self._draining:
+            return  # stopping: the calls stay queued for the next process
+        self._sends_in_flight += 1
+        self._no_sends.clear()
+        try:
+            await self._claim_and_place(invite, provider, attempts)
+        finally:
+            self._sends_in_flight -= 1
+            if not self._sends_in_flight:
+                self._no_sends.set()
+
+    async def drain(self, grace_s: float = 5.0) -> None:
+        """Start no more sends and give those under way `grace_s` to record the provider's answer.
+
+        A send cut off between its claim and recording the answer leaves calls the next process can
+        only call "outcome unknown" (it must not send them again); a graceful stop should leave none.
+        """
+        self._draining = True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_s):
+                await self._no_sends.wait()
+
+    async def _claim_and_place(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
+        assert invite.id is not None
         attempts = await self._within_policy(invite.id, attempts)
         now = self._clock.now()
         claimed: list[CallAttempt] = []

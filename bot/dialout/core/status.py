@@ -278,6 +278,10 @@ class StatusService:
             return False
         if await self._retries.owed(invite):  # a call failed and its retry was not queued yet: now it is
             return False
+        # Counted again: another settle may have queued a retry between the count above and `owed`
+        # (which then finds it queued, not owed); without this recount both would call the invite done.
+        if await self._store.unsettled_count(invite_id, handed_over=handed_over):
+            return False
         if not await self._store.set_invite_status(invite_id, InviteStatus.DONE, expected=InviteStatus.DIALING):
             return False
         await notifier.notice(invite_id, Notice(NoticeKind.SUMMARY))

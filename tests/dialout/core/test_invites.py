@@ -19,6 +19,7 @@ from bot.kernel.phone import DialingPolicy
 from bot.kernel.states import CallState, FailReason
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
+from tests.e2e.harness import wait_for
 
 
 class World:
@@ -534,3 +535,32 @@ async def test_an_event_received_before_the_call_id_is_known_is_applied_once_it_
     invite = await world.schedule("+8613800138001")
     await world.invites.fire(invite.id or 0)
     assert await world.states(invite) == {"+8613800138001": (CallState.RINGING, None)}
+
+
+async def test_a_graceful_stop_lets_a_send_under_way_record_its_answer_and_starts_no_other(clock) -> None:
+    release = asyncio.Event()
+
+    class SlowProvider(ScriptedProvider):
+        async def place(self, request: DialRequest) -> list[PlaceResult]:
+            self.requests.append(request)
+            await release.wait()
+            return [
+                PlaceResult(c.attempt_id, CallState.DIALING, provider_call_id=f"call-{c.attempt_id}")
+                for c in request.calls
+            ]
+
+    world = World(clock, SlowProvider())
+    first = await world.schedule("+8613800138001")
+    firing = asyncio.create_task(world.invites.fire(first.id or 0))
+    await wait_for(lambda: len(world.provider.requests) == 1, what="the send to be under way")
+    draining = asyncio.create_task(world.invites.drain(grace_s=30))
+    await asyncio.sleep(0.05)  # not a wait for a result: the time drain would take if it did not wait
+    assert not draining.done()
+    release.set()
+    await asyncio.wait_for(draining, 5)
+    await firing
+    assert await world.states(first) == {"+8613800138001": (CallState.DIALING, None)}  # answered, not stranded
+    second = await world.schedule("+8613800138002")
+    await world.invites.fire(second.id or 0)
+    assert await world.states(second) == {"+8613800138002": (CallState.QUEUED, None)}  # left for the next process
+    assert len(world.provider.requests) == 1
