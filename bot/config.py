@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.dialout.core.retry_policy import parse_retry
 from bot.inbound.cti.settings import CtiSettings
 from bot.kernel.logs import LogFormat
+from bot.kernel.phone import DialingPolicy
+from bot.kernel.workspace_settings import DialLimits, WorkspaceSettings, parse_quiet_hours
 
 _ENV = {"env_file": ".env", "env_file_encoding": "utf-8", "extra": "ignore"}
 
@@ -102,6 +104,16 @@ class Settings(BaseSettings):
     workspace_pace_per_min: float = Field(default=0.0, ge=0)
     # A /dial or form with more parties than this shows a summary to confirm first (0: never asks).
     bulk_confirm_over: int = Field(default=50, ge=0)
+    # The dialing policy's limits (bot/kernel/workspace_settings.py DialLimits; 0: no limit). A workspace's
+    # admins may change each in App Home; these are a new workspace's values.
+    max_parties_per_invite: int = Field(default=0, ge=0)
+    daily_dial_limit_per_user: int = Field(default=0, ge=0)
+    daily_dial_limit_per_workspace: int = Field(default=0, ge=0)
+    # Nobody is dialled between these local times ("21:00-08:00"; empty: never quiet), in the callee's
+    # region's zone where it can be told, else the workspace's DEFAULT_TZ.
+    quiet_hours: str = ""
+    # An invite with more parties than this waits for an admin's approval before anyone is dialled (0: never).
+    approval_over: int = Field(default=0, ge=0)
     summary_to_channel: bool = False  # each invite's final summary is also shown in its channel
     # An invite's reminder (a reply in its thread for the creator) comes this many minutes before its run,
     # unless the command says `remind 15m` / `remind off`; 0 turns reminders off by default.
@@ -147,6 +159,12 @@ class Settings(BaseSettings):
         parse_retry(value)  # RetrySyntaxError is a ValueError: the setting is refused at start, naming the part
         return value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _readable_quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)  # refused at start when not HH:MM-HH:MM
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -166,3 +184,40 @@ class Settings(BaseSettings):
         """The dialing policy's allowed regions, or None for all."""
         codes = {c.strip().upper() for c in self.allowed_countries.split(",") if c.strip()}
         return frozenset(codes) or None
+
+    def dialing_policy(self) -> DialingPolicy:
+        """The dialing policy's number rules from settings."""
+        return DialingPolicy(
+            region=self.default_region.upper(),
+            allowed_countries=self.allowed_country_set,
+            block_premium_rate=self.block_premium_rate,
+            block_shared_cost=self.block_shared_cost,
+            block_personal_numbers=self.block_personal_numbers,
+            block_uan=self.block_uan,
+            block_voicemail=self.block_voicemail,
+            block_international_networks=self.block_international_networks,
+        )
+
+    def workspace_defaults(self) -> WorkspaceSettings:
+        """A workspace's settings before its admins change any: the environment's."""
+        return WorkspaceSettings(
+            policy=self.dialing_policy(),
+            limits=DialLimits(
+                max_parties=self.max_parties_per_invite,
+                daily_per_user=self.daily_dial_limit_per_user,
+                daily_per_workspace=self.daily_dial_limit_per_workspace,
+                quiet_hours=parse_quiet_hours(self.quiet_hours),
+                approval_over=self.approval_over,
+            ),
+            default_providers={
+                "conference": self.default_provider,
+                "meeting": self.default_meeting_provider,
+                "event": self.default_event_provider,
+            },
+            default_tz=self.default_tz,
+            retry_policy=self.retry_policy,
+            reminder_minutes=self.reminder_minutes,
+            pace_per_min=self.workspace_pace_per_min,
+            invite_admin_group=self.invite_admin_group,
+            route_admin_group=self.cti.route_admin_group,
+        )

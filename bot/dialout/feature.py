@@ -76,16 +76,7 @@ INVITES_CHANNEL = "confbot_invites"
 
 def dialing_policy(settings: Settings) -> DialingPolicy:
     """The workspace dialing policy from settings."""
-    return DialingPolicy(
-        region=settings.default_region.upper(),
-        allowed_countries=settings.allowed_country_set,
-        block_premium_rate=settings.block_premium_rate,
-        block_shared_cost=settings.block_shared_cost,
-        block_personal_numbers=settings.block_personal_numbers,
-        block_uan=settings.block_uan,
-        block_voicemail=settings.block_voicemail,
-        block_international_networks=settings.block_international_networks,
-    )
+    return settings.dialing_policy()
 
 
 def default_providers(settings: Settings) -> dict[TargetKind, str]:
