@@ -509,6 +509,22 @@ class SqlInviteStore(SqlRetryRows):
             )
             return [attempt_from_row(r) for r in rows]
 
+    async def release_stuck_send(self, attempt_id: int, claimed_before: datetime, now: datetime) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(attempts)
+                .where(
+                    and_(
+                        attempts.c.id == attempt_id,
+                        attempts.c.state == CallState.QUEUED.value,
+                        attempts.c.sent_at < claimed_before,  # a fresh claim (sent_at = now) is someone's send
+                        attempts.c.provider_call_id.is_(None),
+                    )
+                )
+                .values(sent_at=None, updated_at=now)
+            )
+        return result.rowcount == 1
+
     async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(

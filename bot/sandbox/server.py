@@ -10,6 +10,10 @@ last digit, so demos and tests are deterministic:
 unless `scripted` names the outcomes of a number's next calls, one per call (retries: busy twice,
 then answered).
 
+A call created with a `client_ref` the simulator has seen is not placed again: the answer is the
+first call's (200 instead of 201), as with an idempotency key, so a client that died mid-request
+can simply send it again.
+
 `speed` divides every delay (1 = seconds as on a real line). `chaos` makes it misbehave on
 purpose for tests: "duplicate" delivers every event twice, "reverse" sends them newest first.
 """
@@ -110,6 +114,7 @@ class SandboxTelco:
         # never an arbitrary URL, which would let anyone with the key make us POST anywhere.
         self.callback_prefix = callback_prefix
         self.calls: dict[str, SimCall] = {}
+        self._by_client_ref: dict[str, str] = {}  # client_ref → call_id: a repeated create places nothing
         # How each webhook delivery was answered (a status code, or 0 when no answer came): a
         # provider's view of our webhooks, which tests read.
         self.webhook_answers: list[int] = []
@@ -165,6 +170,10 @@ class SandboxTelco:
         callback_url = str(body.get("callback_url", ""))
         if not self._callback_allowed(callback_url):
             return self._error(400, "invalid_callback", "'callback_url' must be this deployment's webhook URL")
+        client_ref = str(body.get("client_ref") or "")
+        if client_ref in self._by_client_ref:
+            known = self.calls[self._by_client_ref[client_ref]]
+            return JSONResponse({"call_id": known.call_id, "state": known.state}, status_code=200)
         max_duration = body.get("max_duration_s")
         call = SimCall(
             call_id=f"sbx_{uuid.uuid4().hex[:16]}",
@@ -176,6 +185,8 @@ class SandboxTelco:
         script = self.scripted.get(to)
         call.plays_as = SCRIPTED_DIGIT[script.pop(0)] if script else to
         self.calls[call.call_id] = call
+        if client_ref:
+            self._by_client_ref[client_ref] = call.call_id
         self._spawn(self._play(call))
         return JSONResponse({"call_id": call.call_id, "state": call.state}, status_code=201)
 

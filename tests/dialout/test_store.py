@@ -300,6 +300,21 @@ async def test_a_users_upcoming_invites_come_soonest_first_and_past_ones_newest_
     assert [i.id for i in await store.past_invites("U1", 1)] == [another.id]
 
 
+async def test_a_stuck_send_is_released_once_and_never_while_someone_holds_a_fresh_claim(store: InviteStore) -> None:
+    _, [first, second] = await dialling(store, ALICE, BOB)
+    assert await store.claim_attempt_for_sending(first, NOW)
+    assert await store.claim_attempt_for_sending(second, NOW + timedelta(seconds=50))
+    cutoff, later = NOW + timedelta(seconds=30), NOW + timedelta(seconds=40)
+    assert [a.id for a in await store.stuck_sends(cutoff)] == [first]
+    results = await asyncio.gather(*(store.release_stuck_send(first, cutoff, later) for _ in range(3)))
+    assert sum(results) == 1  # two replicas' watch rounds: one releases it
+    assert not await store.release_stuck_send(second, cutoff, later)  # claimed after the cutoff: a send under way
+    released = await store.get_attempt(first)
+    assert released is not None and (released.state, released.sent_at) == (CallState.QUEUED, None)
+    assert await store.claim_attempt_for_sending(first, later)  # claimable again, by one sender
+    assert not await store.release_stuck_send(first, cutoff, later)
+
+
 async def test_a_call_is_claimed_for_sending_once_and_then_cannot_be_cancelled_unsent(store: InviteStore) -> None:
     _, [first, second] = await dialling(store, ALICE, BOB)
     later = NOW + timedelta(seconds=5)

@@ -415,9 +415,27 @@ class InviteService:
             )
 
     async def _recover_interrupted_sends(self, now: datetime) -> None:
-        """Calls claimed for sending with no answer recorded (we crashed mid-request) are unknown."""
-        for attempt in await self._store.stuck_sends(now - timedelta(seconds=self._rules.stuck_send_s)):
-            await self._mark_unknown(attempt)
+        """Calls claimed for sending with no answer recorded (a process died mid-request).
+
+        Where the provider places idempotently the call is sent again under the same attempt, so it is
+        placed exactly once whether or not the first request arrived; elsewhere nobody can tell, and
+        calling a person twice is worse than not knowing: the call is unknown. `stuck_send_s` is far
+        longer than any provider's request timeout, so the dead process's request has landed or never will.
+        """
+        claimed_before = now - timedelta(seconds=self._rules.stuck_send_s)
+        stuck: dict[int, list[CallAttempt]] = {}
+        for attempt in await self._store.stuck_sends(claimed_before):
+            stuck.setdefault(attempt.invite_id, []).append(attempt)
+        for invite_id, attempts in stuck.items():
+            invite = await self._store.get_invite(invite_id)
+            provider = self._providers.get(invite.provider) if invite is not None else None
+            if invite is None or provider is None or not provider.info.places_idempotently:
+                for attempt in attempts:
+                    await self._mark_unknown(attempt)
+                continue
+            released = [await self._store.release_stuck_send(a.id or 0, claimed_before, now) for a in attempts]
+            if any(released) and invite.status is InviteStatus.DIALING:
+                await self._dial(invite)
 
     async def _mark_unknown(self, attempt: CallAttempt) -> None:
         assert attempt.id is not None

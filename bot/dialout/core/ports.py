@@ -113,6 +113,9 @@ class ProviderInfo:
     status: StatusSource = StatusSource.WEBHOOKS
     timing: Timing = field(default_factory=Timing)
     target_rule: TargetRule | None = None
+    # The same call sent twice (the same attempt, e.g. by its idempotency key) is placed once: a send
+    # cut off by a crash is simply sent again, instead of being left "outcome unknown".
+    places_idempotently: bool = False
     missing_settings: tuple[str, ...] = ()  # names of settings still needed; empty = usable
     # Asked before anything is scheduled, with the asker's Slack id, the target and the resolved
     # parties: a code (explained as `error.<provider>.<code>`) when the provider would refuse them.
@@ -413,6 +416,10 @@ class InviteStore(Protocol):
 
     async def stuck_sends(self, claimed_before: datetime) -> list[CallAttempt]:
         """Calls of dialling invites claimed for sending before then and never answered (no call id, still queued)."""
+        ...
+
+    async def release_stuck_send(self, attempt_id: int, claimed_before: datetime, now: datetime) -> bool:
+        """Make a stuck send claimable again, if it still is one (claimed before then, no answer): once, anywhere."""
         ...
 
     async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:

@@ -270,6 +270,19 @@ class InMemoryInviteStore:
             if a.sent_at is not None and a.sent_at < claimed_before and a.provider_call_id is None
         ]
 
+    async def release_stuck_send(self, attempt_id: int, claimed_before: datetime, now: datetime) -> bool:
+        attempt = self._attempts.get(attempt_id)
+        if (
+            attempt is None
+            or attempt.state is not CallState.QUEUED
+            or attempt.provider_call_id is not None
+            or attempt.sent_at is None
+            or attempt.sent_at >= claimed_before
+        ):
+            return False
+        attempt.sent_at = None
+        return True
+
     async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
         return self._of_dialling_invites(_OPEN_STATES, lambda i: i.provider == provider and i.target.id == target_id)
 
@@ -492,6 +505,7 @@ class ScriptedProvider:
     poll_answer: CallEvent | None = None
     polls: bool = False
     give_up_after_s: float | None = None
+    idempotent: bool = False  # places a call sent twice for the same attempt once (ProviderInfo.places_idempotently)
     requests: list[DialRequest] = field(default_factory=list)
     polled: list[PlacedCall] = field(default_factory=list)
     cancelled: list[PlacedCall] = field(default_factory=list)
@@ -504,6 +518,7 @@ class ScriptedProvider:
             frozenset({Capability.CONFERENCE}),
             status=StatusSource.POLLING if self.polls else StatusSource.WEBHOOKS,
             timing=Timing(poll_every_s=0, limits=CallLimits(ring_s=self.give_up_after_s)),
+            places_idempotently=self.idempotent,
         )
 
     async def place(self, request: DialRequest) -> list[PlaceResult]:

@@ -183,6 +183,27 @@ async def test_crash_mid_send_makes_the_call_unknown_at_the_next_start(world: Wo
     assert world.provider.requests == []
 
 
+async def test_a_send_cut_off_by_a_crash_is_sent_again_once_where_the_provider_places_idempotently(clock) -> None:
+    world = World(clock, ScriptedProvider(idempotent=True))
+    invite = await world.schedule("+8613800138001", "+8613800138002")
+    assert await world.store.claim_due_invite(invite.id or 0, world.clock.now(), None) is not None
+    first, second = await world.store.attempts(invite.id or 0)
+    assert await world.store.claim_attempt_for_sending(first.id or 0, world.clock.now())  # then "crash"
+    world.clock.advance(seconds=60)  # not yet stuck_send_s: the dead process's request may still land
+    await world.invites.rebuild()  # sends the never-claimed second call only
+    assert [c.party.address for r in world.provider.requests for c in r.calls] == ["+8613800138002"]
+    world.clock.advance(seconds=100)  # past stuck_send_s
+    await world.invites.watch()
+    await world.invites.watch()  # a second round (or replica) finds nothing left to resend
+    sent = [c.party.address for r in world.provider.requests for c in r.calls]
+    assert sent == ["+8613800138002", "+8613800138001"]  # resent under its own attempt, which the provider dedupes
+    assert [c.attempt_id for r in world.provider.requests for c in r.calls][-1] == first.id
+    assert await world.states(invite) == {
+        "+8613800138001": (CallState.DIALING, None),
+        "+8613800138002": (CallState.DIALING, None),
+    }
+
+
 async def test_a_bug_in_a_provider_propagates_and_its_calls_become_unknown_without_a_resend(world: World) -> None:
     world.provider.error = KeyError("invite_id")  # e.g. an answer the provider's code did not expect
     invite = await world.schedule("+8613800138001")

@@ -60,6 +60,17 @@ async def test_accepted_call_is_dialling_with_the_simulators_call_id(simulator) 
     await provider.aclose()
 
 
+async def test_the_same_attempt_sent_again_is_placed_once_and_answered_with_the_first_calls_id(simulator) -> None:
+    telco, url = simulator
+    provider = SandboxProvider(settings(), url)
+    assert provider.info.places_idempotently
+    [first] = await provider.place(request("+8613800138001"))
+    [again] = await provider.place(request("+8613800138001"))  # e.g. resent after the sender died mid-request
+    assert again.state is CallState.DIALING and again.provider_call_id == first.provider_call_id
+    assert len(telco.calls) == 1
+    await provider.aclose()
+
+
 async def test_wrong_api_key_is_an_auth_error(simulator) -> None:
     _, url = simulator
     provider = SandboxProvider(settings("wrong"), url)

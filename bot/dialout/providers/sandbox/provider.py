@@ -61,6 +61,7 @@ class SandboxProvider:
             title="Sandbox",
             capabilities=frozenset({Capability.CONFERENCE}),
             timing=timing(settings.speed),
+            places_idempotently=True,  # client_ref names the attempt: the simulator places it once
             missing_settings=settings.missing(),
         )
 
