@@ -187,7 +187,7 @@ async def test_a_send_cut_off_by_a_crash_is_sent_again_once_where_the_provider_p
     world = World(clock, ScriptedProvider(idempotent=True))
     invite = await world.schedule("+8613800138001", "+8613800138002")
     assert await world.store.claim_due_invite(invite.id or 0, world.clock.now(), None) is not None
-    first, second = await world.store.attempts(invite.id or 0)
+    first, _ = await world.store.attempts(invite.id or 0)
     assert await world.store.claim_attempt_for_sending(first.id or 0, world.clock.now())  # then "crash"
     world.clock.advance(seconds=60)  # not yet stuck_send_s: the dead process's request may still land
     await world.invites.rebuild()  # sends the never-claimed second call only
