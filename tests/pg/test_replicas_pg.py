@@ -50,19 +50,25 @@ def numbers(invite: int) -> tuple[str, str]:
 def front(replicas: Sequence[str]) -> Starlette:
     """Forwards provider webhooks to the first replica that answers, as a load balancer would."""
 
+    http = httpx.AsyncClient(timeout=5.0, trust_env=False, limits=httpx.Limits(max_connections=200))
+
     async def handle_webhook(request: Request) -> Response:
         body = await request.body()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in {"host", "content-length"}}
-        async with httpx.AsyncClient(timeout=5.0, trust_env=False) as http:
-            for replica in replicas:
-                try:
-                    answer = await http.post(f"{replica}{request.url.path}", content=body, headers=headers)
-                except httpx.TransportError:
-                    continue  # that replica is dead: the next one gets it
-                return Response(answer.content, status_code=answer.status_code)
+        for replica in replicas:
+            try:
+                answer = await http.post(f"{replica}{request.url.path}", content=body, headers=headers)
+            except httpx.TransportError:
+                continue  # that replica is dead: the next one gets it
+            return Response(answer.content, status_code=answer.status_code)
         return Response(status_code=502)
 
-    return Starlette(routes=[Route("/webhooks/{provider}", handle_webhook, methods=["POST"])])
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await http.aclose()
+
+    return Starlette(routes=[Route("/webhooks/{provider}", handle_webhook, methods=["POST"])], lifespan=lifespan)
 
 
 @asynccontextmanager
