@@ -51,6 +51,10 @@ class InviteStatus(StrEnum):
     """The life of an invite as a whole (its parties have their own `CallState`)."""
 
     SCHEDULED = "scheduled"
+    # More parties than the workspace's APPROVAL_OVER: stored with its calls, but not claimable by the
+    # scheduler (its claim wants SCHEDULED) and given no job until an admin approves it; a status, not
+    # a flag, so every path that dials already leaves it alone.
+    AWAITING_APPROVAL = "awaiting_approval"
     DIALING = "dialing"  # claimed: the provider has been (or is being) asked
     DONE = "done"  # every party is final
     MISSED = "missed"  # the bot was down past the grace period at the due time

@@ -39,7 +39,7 @@ from bot.slack.lines import (
     reason_words,
     slack_date,
 )
-from bot.slack.messages import t
+from bot.slack.messages import CATALOGUE, t
 
 ROSTER_TEXT_BUDGET = 12000  # keep the whole roster message far below Slack's size limits
 _ICONS = STATE_ICONS
@@ -159,7 +159,11 @@ _VENDOR_REASONS = {FailReason.PROVIDER_REJECTED, FailReason.PROVIDER_ERROR, Fail
 
 def explain_failure(attempt: CallAttempt, view: View) -> str | None:
     """The provider's error in words: from the catalogue (`error.<provider>.<code>`) when the code is
-    documented, else the provider's own message for errors that are the vendor's, else nothing."""
+    documented, else the provider's own message for errors that are the vendor's, else nothing.
+
+    A call our policy refused names the rule (`policy_rule.<rule>`): who was not dialled, and why."""
+    if attempt.reason is FailReason.POLICY and f"policy_rule.{attempt.provider_code}" in CATALOGUE:
+        return t(f"policy_rule.{attempt.provider_code}", view.locale)
     explained = explain_code(view.provider, attempt.provider_code, view.locale)
     if explained:
         return explained
@@ -276,6 +280,12 @@ def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) 
         if invite.target.kind is TargetKind.MEETING
         else [_button(ids.ADD_PEOPLE_ACTION, "add_people", invite, locale)]
     )
+    if invite.status is InviteStatus.AWAITING_APPROVAL:  # only admins may press these (core/approvals.py)
+        return [
+            _button(ids.APPROVE_ACTION, "approve", invite, locale, style="primary"),
+            _button(ids.DECLINE_ACTION, "decline", invite, locale, style="danger"),
+            cancel_button(invite, locale),
+        ]
     if invite.status is InviteStatus.SCHEDULED:
         return [
             _button(ids.DIAL_NOW_ACTION, "dial_now", invite, locale, style="primary", confirm="dial_now"),
@@ -345,6 +355,8 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         notes.append(describe_counts(parties, view))
     if invite.status is InviteStatus.MISSED:
         notes.append(t("status.missed", locale))
+    if invite.status is InviteStatus.AWAITING_APPROVAL:
+        notes.append(t("parent.awaiting_approval", locale))
     if invite.fired_by:
         notes.append(t("parent.fired_by", locale, user=describe_user(invite.fired_by, view)))
     series_id = series_of_occurrence(invite.request_key)

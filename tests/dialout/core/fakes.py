@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.dialout.core.limits import Claim, DailyQuota, DailyUse
 from bot.dialout.core.models import (
     CallAttempt,
     CallEvent,
@@ -291,6 +292,27 @@ class InMemoryInviteStore:
             return False
         attempt.sent_at = attempt.updated_at = now
         return True
+
+    async def daily_use(self, quota: DailyQuota) -> DailyUse:
+        placed = [
+            self._invites[a.invite_id]
+            for a in self._attempts.values()
+            if a.sent_at is not None and quota.day_start <= a.sent_at < quota.day_end
+        ]
+        mine = [i for i in placed if i.team_id == quota.team_id]
+        return DailyUse(sum(1 for i in mine if i.created_by == quota.user_id), len(mine))
+
+    async def claim_attempt_within(self, attempt_id: int, now: datetime, quota: DailyQuota) -> Claim:
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None or attempt.state is not CallState.QUEUED or attempt.sent_at is not None:
+            return Claim.TAKEN
+        used = await self.daily_use(quota)
+        if quota.per_user and used.by_user >= quota.per_user:
+            return Claim.OVER_USER
+        if quota.per_workspace and used.by_workspace >= quota.per_workspace:
+            return Claim.OVER_WORKSPACE
+        attempt.sent_at = attempt.updated_at = now
+        return Claim.CLAIMED
 
     async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
         attempt = self._attempts.get(attempt_id)
