@@ -33,6 +33,7 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
         "所选时间对其中 {n} 人处于该时段（例如 {zone}）。请另选时间。",
     },
     # --- a call not placed at dial time, beside who was not dialled ---------------------------
+    "reason.policy_rule": {"en": "not dialled: {rule}", "zh": "未拨打：{rule}"},
     "policy_rule.policy.max_parties": {
         "en": "more people than one invite may call: policy.max_parties",
         "zh": "超过单个邀请的人数上限：policy.max_parties",
@@ -64,8 +65,8 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
     },
     "headline.awaiting_approval": {"en": "Waiting for approval", "zh": "等待审批"},
     "approval.approved": {
-        "en": "Invite #{id} is approved; it is dialled at its time.",
-        "zh": "第 {id} 号邀请已批准，将按时拨打。",
+        "en": "Invite #{id} is approved; it is dialled at its time (now, if that has passed).",
+        "zh": "第 {id} 号邀请已批准，将按时拨打（若时间已过则立即拨打）。",
     },
     "approval.declined": {
         "en": "Invite #{id} is declined; nobody is dialled.",

@@ -150,7 +150,11 @@ def describe_state(attempt: CallAttempt, view: View) -> str:
 
 
 def describe_reason(attempt: CallAttempt, locale: str) -> str:
-    """The failure reason in words ('busy', 'no answer', …)."""
+    """The failure reason in words ('busy', 'no answer', …); a call a policy limit kept from being
+    dialled names the rule (`policy_rule.<rule>`), wherever the thread lists who was not dialled."""
+    rule = f"policy_rule.{attempt.provider_code}"
+    if attempt.reason is FailReason.POLICY and rule in CATALOGUE:
+        return t("reason.policy_rule", locale, rule=t(rule, locale))
     return reason_words(attempt.reason, locale)
 
 
@@ -159,11 +163,7 @@ _VENDOR_REASONS = {FailReason.PROVIDER_REJECTED, FailReason.PROVIDER_ERROR, Fail
 
 def explain_failure(attempt: CallAttempt, view: View) -> str | None:
     """The provider's error in words: from the catalogue (`error.<provider>.<code>`) when the code is
-    documented, else the provider's own message for errors that are the vendor's, else nothing.
-
-    A call our policy refused names the rule (`policy_rule.<rule>`): who was not dialled, and why."""
-    if attempt.reason is FailReason.POLICY and f"policy_rule.{attempt.provider_code}" in CATALOGUE:
-        return t(f"policy_rule.{attempt.provider_code}", view.locale)
+    documented, else the provider's own message for errors that are the vendor's, else nothing."""
     explained = explain_code(view.provider, attempt.provider_code, view.locale)
     if explained:
         return explained
