@@ -16,6 +16,8 @@ from bot.emulator.render import render_blocks
 from bot.kernel.states import CallState, FailReason
 from bot.slack import ids
 from tests.e2e.harness import AMY, LI, Harness, wait_for
+from tests.e2e.test_dial_form import TARGET, WHEN, open_by_slash
+from tests.e2e.test_dial_form import submit as submit_form
 from tests.e2e.test_edit_and_add_people import NUMBERS, open_add, submit
 from tests.e2e.test_reminders import MovableClock
 from tests.e2e.test_thread_buttons import buttons, click, scheduled_parent
@@ -47,6 +49,17 @@ async def test_more_parties_than_the_policy_allows_is_refused_naming_the_rule_an
         assert "policy.max_parties" in answer and "at most 2 in one invite" in answer and "3 people" in answer
         await harness.dial("13800138001, 13800138002, 13800138003 into conf 42 in 2 hours", user=LI)
         assert "policy.max_parties" in await harness.wait_ephemeral(LI) and "最多 2 人" in harness.ephemerals(LI)[0]
+        assert await invites_stored(harness) == 0
+
+
+async def test_the_dial_form_with_more_parties_than_allowed_gets_the_rule_under_its_people(test_db) -> None:
+    async with Harness(test_db, max_parties_per_invite=2) as harness:
+        view = await open_by_slash(harness, LI)
+        inputs = {TARGET: "42", NUMBERS: "13800138001\n13800138002\n13800138003", WHEN: "in 10 minutes"}
+        answer = await submit_form(harness, view, inputs, LI)
+        assert answer is not None and answer["response_action"] == "errors"
+        assert "policy.max_parties" in answer["errors"]["dial_form_people"]
+        assert "最多 2 人" in answer["errors"]["dial_form_people"]
         assert await invites_stored(harness) == 0
 
 

@@ -410,7 +410,9 @@ class DialRequests:
             if draft.recurrence is not None:  # one invite can't become a series: start one with /dial
                 raise FormErrors({FormField.WHEN: ParseError(ParseProblem.RECURRING, {"phrase": form.when[:200]})})
             parties = await self._parties(draft, asker, profile, providers)
-            await self._within_limits(asker, draft.when.at, parties)
+            invite = await self._invites.get(invite_id)
+            owner = Asker(invite.created_by, invite.team_id, asker.channel_id) if invite else asker
+            await self._within_limits(owner, draft.when.at, parties)  # counted for whoever made it
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         except ParseError as exc:
@@ -505,19 +507,21 @@ class DialRequests:
         return parties
 
     async def _within_limits(
-        self, asker: Asker, at: datetime, parties: Sequence[Party], *, total: int | None = None
+        self, asker: Asker, at: datetime | None, parties: Sequence[Party], *, total: int | None = None
     ) -> None:
         """Refuse (ParseError naming the rule) what the workspace's dialing limits forbid for `parties` at `at`.
 
         The same rules hold again when each call is placed (core/dial_gate.py); refusing here says
         why before anything is stored. `total`: the invite's parties with these (Add people), for
-        the limit per invite; by default these are all of them.
+        the limit per invite; by default these are all of them. `at` None: no one time to check.
         """
         workspace = await self._workspace_settings.for_team(asker.team_id)
         limits = workspace.limits
         count = len(parties) if total is None else total
         if over_max_parties(limits, count):
             raise ParseError(ParseProblem.POLICY_MAX_PARTIES, {"count": count, "max": limits.max_parties})
+        if at is None:
+            return
         quiet = quiet_parties(parties, at, limits.quiet_hours, workspace.default_tz)
         if quiet and limits.quiet_hours is not None:
             zone = callee_zone(quiet[0], workspace.default_tz)
@@ -551,7 +555,8 @@ class DialRequests:
         info = providers.get(draft.provider)
         title = info.title if info else draft.provider
         now = self._clock.now()
-        await self._within_limits(asker, draft.when.at if draft.recurrence is None else now, parties)
+        # A series' runs are checked against the day and the hours when each is dialled (core/dial_gate.py).
+        await self._within_limits(asker, draft.when.at if draft.recurrence is None else None, parties)
         if draft.recurrence is not None and self._series is not None:
             reminder = remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes)
             asked = series_of_draft(draft, asker, locale, parties, text, request_key, reminder)
