@@ -44,6 +44,9 @@ from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
 # The advisory lock space of the per-workspace daily count (leadership.py uses its own).
 _DAILY_LOCK_SPACE = 7_202_612
 
+# Invites still to come, as App Home lists them (one awaiting approval has not happened yet either).
+_UPCOMING = (InviteStatus.SCHEDULED.value, InviteStatus.AWAITING_APPROVAL.value)
+
 invites = InviteRow.__table__  # type: ignore[attr-defined]
 attempts = CallAttemptRow.__table__  # type: ignore[attr-defined]
 events = CallEventRow.__table__  # type: ignore[attr-defined]
@@ -253,7 +256,7 @@ class SqlInviteStore(SqlRetryRows):
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(invites)
-                .where(and_(whose, invites.c.status == InviteStatus.SCHEDULED.value))
+                .where(and_(whose, invites.c.status.in_(_UPCOMING)))
                 .order_by(invites.c.due_at, invites.c.id)
                 .limit(limit)
             )
@@ -263,7 +266,7 @@ class SqlInviteStore(SqlRetryRows):
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(invites)
-                .where(and_(invites.c.created_by == created_by, invites.c.status != InviteStatus.SCHEDULED.value))
+                .where(and_(invites.c.created_by == created_by, invites.c.status.not_in(_UPCOMING)))
                 .order_by(invites.c.id.desc())
                 .limit(limit)
             )

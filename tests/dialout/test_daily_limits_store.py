@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from bot.dialout.core.limits import Claim, DailyQuota, DailyUse, day_bounds
+from bot.dialout.core.models import InviteStatus
 from bot.dialout.core.ports import InviteStore
 from bot.dialout.store import SqlInviteStore
 from bot.kernel.people import Party, PartyKind
@@ -74,3 +76,17 @@ async def test_claims_racing_for_the_last_calls_of_the_day_never_go_over(store: 
     results = await asyncio.gather(*(store.claim_attempt_within(i, NOW, quota(per_workspace=5)) for i in ids))
     assert results.count(Claim.CLAIMED) == 5
     assert await store.daily_use(quota()) == DailyUse(5, 5)
+
+
+async def test_an_invite_awaiting_approval_is_upcoming_and_cannot_be_claimed_until_approved(store: InviteStore) -> None:
+    waiting = await store.add_invite(
+        replace(await add(store, *phones(1)), id=None, status=InviteStatus.AWAITING_APPROVAL), phones(2)
+    )
+    assert waiting.status is InviteStatus.AWAITING_APPROVAL
+    assert await store.claim_due_invite(waiting.id or 0, NOW, None) is None
+    assert waiting.id in [i.id for i in await store.upcoming_invites("U9", 10)]
+    assert waiting.id not in [i.id for i in await store.past_invites("U9", 10)]
+    assert await store.set_invite_status(
+        waiting.id or 0, InviteStatus.SCHEDULED, expected=InviteStatus.AWAITING_APPROVAL
+    )
+    assert await store.claim_due_invite(waiting.id or 0, NOW, None) is not None

@@ -43,6 +43,9 @@ from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
 _OPEN_STATES = [s for s in CallState if s not in FINAL_STATES]
 
 
+_UPCOMING = {InviteStatus.SCHEDULED, InviteStatus.AWAITING_APPROVAL}
+
+
 @dataclass
 class _StoredEvent:
     event: CallEvent
@@ -101,14 +104,12 @@ class InMemoryInviteStore:
         found = [
             i
             for i in self._invites.values()
-            if (i.created_by == created_by or i.channel_id in channel_ids) and i.status is InviteStatus.SCHEDULED
+            if (i.created_by == created_by or i.channel_id in channel_ids) and i.status in _UPCOMING
         ]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))[:limit]]
 
     async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
-        found = [
-            i for i in self._invites.values() if i.created_by == created_by and i.status is not InviteStatus.SCHEDULED
-        ]
+        found = [i for i in self._invites.values() if i.created_by == created_by and i.status not in _UPCOMING]
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
     async def claim_due_invite(
