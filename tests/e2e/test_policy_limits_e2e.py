@@ -193,3 +193,13 @@ async def test_a_declined_invite_is_cancelled_nobody_is_dialled_and_the_thread_s
         now = harness.services.clock.now()
         events = await SqlAuditLog(harness.services.engine).between(now - timedelta(hours=1), now + timedelta(hours=1))
         assert [e.actor for e in events if e.action is AuditAction.DECLINED] == [LI]
+
+
+async def test_adding_people_past_the_approval_limit_is_refused_naming_the_rule(test_db) -> None:
+    async with Harness(test_db, approval_over=2) as harness:
+        parent = await scheduled_parent(harness, "13800138001, 13800138002 into conf 42 in 2 hours")
+        assert buttons(parent)[0] == ids.DIAL_NOW_ACTION  # two people: no approval needed
+        answer = await submit(harness, await open_add(harness, parent), {NUMBERS: "13800138003"})
+        assert answer is not None and "policy.approval" in answer["errors"]["dial_form_people"]
+        assert "more than 2 needs a workspace admin's approval" in answer["errors"]["dial_form_people"]
+        assert len(await harness.services.store.attempts(1)) == 2

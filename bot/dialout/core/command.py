@@ -97,6 +97,7 @@ class ParseProblem(StrEnum):
     POLICY_DAILY_USER = "policy_daily_user"
     POLICY_DAILY_WORKSPACE = "policy_daily_workspace"
     POLICY_QUIET_HOURS = "policy_quiet_hours"
+    POLICY_APPROVAL = "policy_approval"  # an edit or Add people would take a stored invite past APPROVAL_OVER
 
 
 @dataclass(frozen=True)

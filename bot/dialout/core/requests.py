@@ -71,6 +71,7 @@ from bot.dialout.core.limits import (
     callee_zone,
     daily_quota,
     daily_refusal,
+    needs_approval,
     over_max_parties,
     quiet_parties,
 )
@@ -120,6 +121,7 @@ _FIELD_OF = {
     ParseProblem.CANNOT_POST_HERE: FormField.CHANNEL,
     ParseProblem.PROVIDER_REFUSED: FormField.PROVIDER,
     ParseProblem.POLICY_MAX_PARTIES: FormField.PEOPLE,
+    ParseProblem.POLICY_APPROVAL: FormField.PEOPLE,
     ParseProblem.POLICY_QUIET_HOURS: FormField.WHEN,
     ParseProblem.POLICY_DAILY_USER: FormField.WHEN,
     ParseProblem.POLICY_DAILY_WORKSPACE: FormField.WHEN,
@@ -412,7 +414,7 @@ class DialRequests:
             parties = await self._parties(draft, asker, profile, providers)
             invite = await self._invites.get(invite_id)
             owner = Asker(invite.created_by, invite.team_id, asker.channel_id) if invite else asker
-            await self._within_limits(owner, draft.when.at, parties)  # counted for whoever made it
+            await self._within_limits(owner, draft.when.at, parties, stored=True)  # counted for whoever made it
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         except ParseError as exc:
@@ -476,7 +478,7 @@ class DialRequests:
         new = [p for p in parties if (p.kind, p.address) not in known]
         owner = Asker(invite.created_by, invite.team_id, asker.channel_id)
         at = max(invite.due_at, self._clock.now())
-        await self._within_limits(owner, at, new, total=len(known) + len(new))
+        await self._within_limits(owner, at, new, total=len(known) + len(new), stored=True)
 
     async def place_added(self, invite_id: int) -> None:
         """After Add people was answered: place the new calls now if the invite is being dialled."""
@@ -507,19 +509,29 @@ class DialRequests:
         return parties
 
     async def _within_limits(
-        self, asker: Asker, at: datetime | None, parties: Sequence[Party], *, total: int | None = None
+        self,
+        asker: Asker,
+        at: datetime | None,
+        parties: Sequence[Party],
+        *,
+        total: int | None = None,
+        stored: bool = False,
     ) -> None:
         """Refuse (ParseError naming the rule) what the workspace's dialing limits forbid for `parties` at `at`.
 
         The same rules hold again when each call is placed (core/dial_gate.py); refusing here says
         why before anything is stored. `total`: the invite's parties with these (Add people), for
         the limit per invite; by default these are all of them. `at` None: no one time to check.
+        `stored`: an invite already scheduled (Edit, Add people), which cannot go back to wait for an
+        approval it never needed: growing it past APPROVAL_OVER is refused (a new invite waits instead).
         """
         workspace = await self._workspace_settings.for_team(asker.team_id)
         limits = workspace.limits
         count = len(parties) if total is None else total
         if over_max_parties(limits, count):
             raise ParseError(ParseProblem.POLICY_MAX_PARTIES, {"count": count, "max": limits.max_parties})
+        if stored and needs_approval(limits, count):
+            raise ParseError(ParseProblem.POLICY_APPROVAL, {"count": count, "max": limits.approval_over})
         if at is None:
             return
         quiet = quiet_parties(parties, at, limits.quiet_hours, workspace.default_tz)

@@ -32,6 +32,12 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "未安排任何邀请：当地时间 {hours} 为免打扰时段，不拨打任何人（policy.quiet_hours），"
         "所选时间对其中 {n} 人处于该时段（例如 {zone}）。请另选时间。",
     },
+    "parse.policy_approval": {
+        "en": "Nothing was changed: that would make {count} people, and an invite of more than {max} needs a "
+        "workspace admin's approval (policy.approval). Schedule the others as a new invite, which waits for it.",
+        "zh": "未做任何更改：这样将共有 {count} 人，而超过 {max} 人的邀请需要工作区管理员审批（policy.approval）。"
+        "请把其他人安排为新的邀请，它会等待审批。",
+    },
     # --- a call not placed at dial time, beside who was not dialled ---------------------------
     "reason.policy_rule": {"en": "not dialled: {rule}", "zh": "未拨打：{rule}"},
     "policy_rule.policy.max_parties": {
