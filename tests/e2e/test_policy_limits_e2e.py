@@ -6,10 +6,13 @@ invite over APPROVAL_OVER waits for an admin's Approve or Decline."""
 from __future__ import annotations
 
 import copy
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 from bot.dialout.audit_store import SqlAuditLog
 from bot.dialout.core.audit import AuditAction
+from bot.dialout.core.audit_export import build_audit_csv
 from bot.dialout.core.models import InviteStatus
 from bot.dialout.core.outcomes import Actor
 from bot.emulator.render import render_blocks
@@ -77,7 +80,7 @@ async def test_a_users_daily_limit_refuses_an_invite_due_today_naming_what_is_le
         await harness.wait_done()
         await harness.dial("13800138003, 13800138004 into conf 42 now")
         answer = await harness.wait_ephemeral(AMY, 2)
-        assert "policy.daily_user" in answer and "3 calls placed a day" in answer and "1 are left" in answer
+        assert "policy.daily_user" in answer and "only 1 of your 3 a day remain" in answer
         await harness.dial("13800138003, 13800138004 into conf 42 now", user=LI)  # another person's allowance
         await wait_for(lambda: harness.sandbox_dials() == 4, what="li's calls")
         assert await invites_stored(harness) == 2
@@ -89,7 +92,7 @@ async def test_the_workspaces_daily_limit_counts_everyones_calls(test_db) -> Non
         await harness.wait_done()
         await harness.dial("13800138003 into conf 42 now")
         answer = await harness.wait_ephemeral(AMY)
-        assert "policy.daily_workspace" in answer and "0 are left" in answer
+        assert "policy.daily_workspace" in answer and "only 0 of this workspace's 2 a day remain" in answer
         assert harness.sandbox_dials() == 2
 
 
@@ -175,6 +178,8 @@ async def test_an_invite_over_the_approval_limit_waits_until_an_admin_approves_t
         assert [(e.action, e.actor) for e in events if e.action is AuditAction.APPROVED] == [
             (AuditAction.APPROVED, BOSS)
         ]
+        exported = list(csv.DictReader(io.StringIO(build_audit_csv(events))))  # what `confbot audit` writes
+        assert any(row["action"] == "approved" and row["actor"] == BOSS for row in exported)
 
 
 async def test_a_declined_invite_is_cancelled_nobody_is_dialled_and_the_thread_says_by_whom(test_db) -> None:

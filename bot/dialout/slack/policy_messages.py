@@ -15,14 +15,14 @@ POLICY_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "未安排任何邀请：共 {count} 人，本工作区的拨号策略规定单个邀请最多 {max} 人（policy.max_parties）。",
     },
     "parse.policy_daily_user": {
-        "en": "Nothing was scheduled: you may have {limit} calls placed a day (policy.daily_user) and {left} are "
-        "left today; this invite needs {count}.",
+        "en": "Nothing was scheduled: this invite places {count} calls today, and only {left} of your {limit} a day "
+        "remain (policy.daily_user).",
         "zh": "未安排任何邀请：每人每天最多拨打 {limit} 通电话（policy.daily_user），今天还剩 {left} 通；"
         "此邀请需要 {count} 通。",
     },
     "parse.policy_daily_workspace": {
-        "en": "Nothing was scheduled: this workspace may place {limit} calls a day (policy.daily_workspace) and "
-        "{left} are left today; this invite needs {count}.",
+        "en": "Nothing was scheduled: this invite places {count} calls today, and only {left} of this workspace's "
+        "{limit} a day remain (policy.daily_workspace).",
         "zh": "未安排任何邀请：本工作区每天最多拨打 {limit} 通电话（policy.daily_workspace），今天还剩 {left} 通；"
         "此邀请需要 {count} 通。",
     },
