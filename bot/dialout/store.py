@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.dialout.core.limits import Claim, DailyQuota, DailyUse
 from bot.dialout.core.models import (
     CallAttempt,
     CallEvent,
@@ -36,13 +35,11 @@ from bot.dialout.core.models import (
 )
 from bot.dialout.core.ports import PlacedCall, PlaceResult
 from bot.dialout.core.retry_policy import RetryMark, RetryPolicy
+from bot.dialout.daily_count import SqlDailyCount
 from bot.dialout.retry_rows import SqlRetryRows
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance, moved_values
 from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
-
-# The advisory lock space of the per-workspace daily count (leadership.py uses its own).
-_DAILY_LOCK_SPACE = 7_202_612
 
 # Invites still to come, as App Home lists them (one awaiting approval has not happened yet either).
 _UPCOMING = (InviteStatus.SCHEDULED.value, InviteStatus.AWAITING_APPROVAL.value)
@@ -208,7 +205,7 @@ async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence
     return int(invite_id)
 
 
-class SqlInviteStore(SqlRetryRows):
+class SqlInviteStore(SqlRetryRows, SqlDailyCount):
     """InviteStore on an async SQLAlchemy engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -561,78 +558,6 @@ class SqlInviteStore(SqlRetryRows):
                 .values(sent_at=now, updated_at=now)
             )
         return result.rowcount == 1
-
-    def _placed_in_day(self, quota: DailyQuota, *, by_user: bool) -> Any:
-        """A scalar subquery: calls of the quota's workspace (and user) claimed for sending in its day."""
-        conditions = [
-            invites.c.team_id == quota.team_id,
-            attempts.c.sent_at >= quota.day_start,
-            attempts.c.sent_at < quota.day_end,
-        ]
-        if by_user:
-            conditions.append(invites.c.created_by == quota.user_id)
-        return (
-            select(func.count())
-            .select_from(attempts.join(invites, invites.c.id == attempts.c.invite_id))
-            .where(and_(*conditions))
-            .scalar_subquery()
-        )
-
-    async def daily_use(self, quota: DailyQuota) -> DailyUse:
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(self._placed_in_day(quota, by_user=True), self._placed_in_day(quota, by_user=False))
-                )
-            ).one()
-        return DailyUse(int(row[0]), int(row[1]))
-
-    async def claim_attempt_within(self, attempt_id: int, now: datetime, quota: DailyQuota) -> Claim:
-        """One conditional UPDATE: the count is in its WHERE, so it is taken with the row's write.
-
-        SQLite runs a statement under its one write lock, so no other writer counts meanwhile.
-        PostgreSQL's READ COMMITTED would let two statements each count the other's claim as not
-        there yet: a transaction-scoped advisory lock per workspace makes the claims of one
-        workspace take turns (the statement's snapshot is taken after the lock is held).
-        """
-        limits = []
-        if quota.per_user:
-            limits.append(self._placed_in_day(quota, by_user=True) < quota.per_user)
-        if quota.per_workspace:
-            limits.append(self._placed_in_day(quota, by_user=False) < quota.per_workspace)
-        async with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                await conn.execute(
-                    text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), hashtext(:team))"),
-                    {"space": _DAILY_LOCK_SPACE, "team": quota.team_id},
-                )
-            result = await conn.execute(
-                update(attempts)
-                .where(
-                    and_(
-                        attempts.c.id == attempt_id,
-                        attempts.c.state == CallState.QUEUED.value,
-                        attempts.c.sent_at.is_(None),
-                        *limits,
-                    )
-                )
-                .values(sent_at=now, updated_at=now)
-            )
-            if result.rowcount == 1:
-                return Claim.CLAIMED
-            row = (
-                await conn.execute(select(attempts.c.state, attempts.c.sent_at).where(attempts.c.id == attempt_id))
-            ).one_or_none()
-            if row is None or row.state != CallState.QUEUED.value or row.sent_at is not None:
-                return Claim.TAKEN
-            used = (
-                await conn.execute(
-                    select(self._placed_in_day(quota, by_user=True), self._placed_in_day(quota, by_user=False))
-                )
-            ).one()
-        if quota.per_user and used[0] >= quota.per_user:
-            return Claim.OVER_USER
-        return Claim.OVER_WORKSPACE
 
     async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
         async with self.engine.begin() as conn:
