@@ -75,7 +75,8 @@ async def test_add_people_that_would_exceed_the_parties_limit_is_refused_on_the_
 
 
 async def test_a_users_daily_limit_refuses_an_invite_due_today_naming_what_is_left(test_db) -> None:
-    async with Harness(test_db, daily_dial_limit_per_user=3, default_tz="Asia/Shanghai") as harness:
+    clock = clock_at(4)  # noon in Shanghai: the day does not end during the test
+    async with Harness(test_db, clock=clock, daily_dial_limit_per_user=3, default_tz="Asia/Shanghai") as harness:
         await harness.dial("13800138001, 13800138002 into conf 42 now")
         await harness.wait_done()
         await harness.dial("13800138003, 13800138004 into conf 42 now")
@@ -87,7 +88,7 @@ async def test_a_users_daily_limit_refuses_an_invite_due_today_naming_what_is_le
 
 
 async def test_the_workspaces_daily_limit_counts_everyones_calls(test_db) -> None:
-    async with Harness(test_db, daily_dial_limit_per_workspace=2) as harness:
+    async with Harness(test_db, clock=clock_at(12), daily_dial_limit_per_workspace=2) as harness:
         await harness.dial("13800138001, 13800138002 into conf 42 now", user=LI)
         await harness.wait_done()
         await harness.dial("13800138003 into conf 42 now")
