@@ -46,6 +46,7 @@ from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
 from bot.kernel.redaction import SecretRedaction
 from bot.kernel.web import database_outage_handlers
+from bot.kernel.workspace_settings import FixedWorkspaceSettings
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.counted_client import CountedWebClient
@@ -187,6 +188,7 @@ def build_confbot(
         worker=worker,
         subcommands=[inbound.subcommand],
         watch_every_s=watch_every_s,
+        workspace_settings=FixedWorkspaceSettings(settings.workspace_defaults()),
     )
     features: list[Feature] = [dialout, inbound, *build_sandbox(settings, sandbox_chaos)]
     bolt = _bolt_app(settings, slack_client, features)

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.dialout import webhooks
 from bot.dialout.audit_store import AuditRetention, RetentionPass, SqlAuditLog
 from bot.dialout.bulk_store import SqlBulkStore
+from bot.dialout.core.approvals import Approvals
 from bot.dialout.core.audit import AuditingNotifier
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.launches import BulkLaunches
@@ -64,6 +65,7 @@ from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.phone import DialingPolicy, NumberProblemKind
 from bot.kernel.ports import Clock, Directory
+from bot.kernel.workspace_settings import FixedWorkspaceSettings, WorkspaceSettingsSource
 from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
@@ -273,12 +275,15 @@ def build_dialout(
     worker: SlackOutboxWorker,
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
+    workspace_settings: WorkspaceSettingsSource | None = None,
 ) -> DialoutFeature:
-    """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`.
+    """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`;
+    `workspace_settings` gives each workspace's settings (None: the environment's, for every one).
 
     A composition function: one constructor call per piece, in dependency order (that is its length).
     """
     infos = {name: p.info for name, p in providers.items()}
+    workspace_settings = workspace_settings or FixedWorkspaceSettings(settings.workspace_defaults())
     # Every change the core reports is also written to the audit trail (core/audit.py).
     audit_log = SqlAuditLog(store.engine)
     audited = AuditingNotifier(notifier, audit_log, store, clock)
@@ -310,6 +315,7 @@ def build_dialout(
             retry=parse_retry(settings.retry_policy),
         ),
         pacer=pacer,
+        workspace_settings=workspace_settings,
     )
     bulk_store = SqlBulkStore(store.engine)
     bulk = BulkDialling(invites, bulk_store, audited, clock, audit_log)
@@ -372,6 +378,8 @@ def build_dialout(
         reminders=reminder_service,
         bulk=bulk,
         launches=launches,
+        approvals=Approvals(store, scheduler, audited, invites, clock),
+        workspace_settings=workspace_settings,
     )
     series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
     facts = workspace_facts(settings, providers)

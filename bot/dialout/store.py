@@ -35,10 +35,14 @@ from bot.dialout.core.models import (
 )
 from bot.dialout.core.ports import PlacedCall, PlaceResult
 from bot.dialout.core.retry_policy import RetryMark, RetryPolicy
+from bot.dialout.daily_count import SqlDailyCount
 from bot.dialout.retry_rows import SqlRetryRows
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance, moved_values
 from bot.kernel.tables import CallAttemptRow, CallEventRow, InviteRow
+
+# Invites still to come, as App Home lists them (one awaiting approval has not happened yet either).
+_UPCOMING = (InviteStatus.SCHEDULED.value, InviteStatus.AWAITING_APPROVAL.value)
 
 invites = InviteRow.__table__  # type: ignore[attr-defined]
 attempts = CallAttemptRow.__table__  # type: ignore[attr-defined]
@@ -201,7 +205,7 @@ async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence
     return int(invite_id)
 
 
-class SqlInviteStore(SqlRetryRows):
+class SqlInviteStore(SqlRetryRows, SqlDailyCount):
     """InviteStore on an async SQLAlchemy engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -249,7 +253,7 @@ class SqlInviteStore(SqlRetryRows):
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(invites)
-                .where(and_(whose, invites.c.status == InviteStatus.SCHEDULED.value))
+                .where(and_(whose, invites.c.status.in_(_UPCOMING)))
                 .order_by(invites.c.due_at, invites.c.id)
                 .limit(limit)
             )
@@ -259,7 +263,7 @@ class SqlInviteStore(SqlRetryRows):
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(invites)
-                .where(and_(invites.c.created_by == created_by, invites.c.status != InviteStatus.SCHEDULED.value))
+                .where(and_(invites.c.created_by == created_by, invites.c.status.not_in(_UPCOMING)))
                 .order_by(invites.c.id.desc())
                 .limit(limit)
             )

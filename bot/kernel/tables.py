@@ -129,6 +129,7 @@ class CallAttemptRow(SQLModel, table=True):
         Index("ix_call_attempts_state", "state"),
         Index("ix_call_attempts_retry_at", "retry_at"),
         Index("uq_call_attempts_retry_of", "retry_of", unique=True),  # one retry per failed call
+        Index("ix_call_attempts_sent_at", "sent_at"),  # the daily dial limits count calls placed today
     )
 
     id: int | None = Field(default=None, primary_key=True)

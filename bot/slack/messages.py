@@ -16,6 +16,7 @@ from bot.dialout.slack.button_messages import BUTTON_MESSAGES
 from bot.dialout.slack.edit_messages import EDIT_MESSAGES
 from bot.dialout.slack.form_messages import FORM_MESSAGES
 from bot.dialout.slack.pacing_messages import PACING_MESSAGES
+from bot.dialout.slack.policy_messages import POLICY_MESSAGES
 from bot.dialout.slack.reminder_messages import REMINDER_MESSAGES
 from bot.dialout.slack.retry_messages import RETRY_MESSAGES
 from bot.dialout.slack.run_messages import RUN_MESSAGES
@@ -588,6 +589,7 @@ CATALOGUE.update(FORM_MESSAGES)
 CATALOGUE.update(SERIES_MESSAGES)  # recurring invites (dialout/slack/series_messages.py)
 CATALOGUE.update(RETRY_MESSAGES)  # retries per outcome (dialout/slack/retry_messages.py)
 CATALOGUE.update(PACING_MESSAGES)  # paced bulk dialing (dialout/slack/pacing_messages.py)
+CATALOGUE.update(POLICY_MESSAGES)  # the dialing policy's limits (dialout/slack/policy_messages.py)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.dialout.core.limits import Claim, DailyQuota, DailyUse, day_bounds
 from bot.dialout.core.models import Invite, Target, TargetKind
 from bot.dialout.slack.notifier import InviteRow
 from bot.dialout.store import SqlInviteStore
@@ -110,3 +111,16 @@ async def test_rows_a_stopping_replica_gives_back_are_taken_at_once_by_another(r
     assert await other.lease_due(now, limit=100, lease_s=60) == []
     await stopping.release(held)
     assert sorted(item.id for item in await other.lease_due(now, limit=100, lease_s=60)) == sorted(i.id for i in held)
+
+
+async def test_replicas_claiming_at_once_never_place_more_calls_than_the_daily_limit(
+    replicas: list[SqlInviteStore],
+) -> None:
+    invite = await _invite(replicas[0], 40)
+    attempts = await replicas[0].attempts(invite.id or 0)
+    now = datetime.now(UTC)
+    start, end = day_bounds(now, "UTC")
+    quota = DailyQuota("T", "U", start, end, per_user=0, per_workspace=7)
+    results = await asyncio.gather(*(r.claim_attempt_within(a.id or 0, now, quota) for a in attempts for r in replicas))
+    assert results.count(Claim.CLAIMED) == 7
+    assert await replicas[1].daily_use(quota) == DailyUse(7, 7)

@@ -17,6 +17,7 @@ from bot.dialout.core.listing import HomePage, InviteListing
 from bot.dialout.core.models import CallAttempt, Capability, Invite, PartiesChanged, TargetKind
 from bot.dialout.core.outcomes import (
     AddPeopleOutcome,
+    ApprovalOutcome,
     CancelOutcome,
     DialNowOutcome,
     EditOutcome,
@@ -92,6 +93,7 @@ class ButtonReply:
         | PostponeOutcome
         | SkipMeOutcome
         | PauseOutcome
+        | ApprovalOutcome
     )
     who_may: WhoMay | None = None  # set when the presser was refused
 

@@ -68,6 +68,8 @@ class AuditAction(StrEnum):
     SKIPPED_ME = "skipped_me"
     NUMBER_CHANGED = "number_changed"  # Use another number, from a reminder DM
     MISSED = "missed"
+    APPROVED = "approved"  # an invite over APPROVAL_OVER approved by an admin
+    DECLINED = "declined"  # … or declined (cancelled)
     CALL_ENDED = "call_ended"  # a call attempt reached its final state
     SERIES_STARTED = "series_started"
     SERIES_SKIPPED = "series_skipped"
@@ -131,6 +133,8 @@ _NOTICE_ACTIONS = {
     NoticeKind.POSTPONED: AuditAction.POSTPONED,
     NoticeKind.SKIPPED_ME: AuditAction.SKIPPED_ME,
     NoticeKind.MISSED: AuditAction.MISSED,
+    NoticeKind.APPROVED: AuditAction.APPROVED,
+    NoticeKind.DECLINED: AuditAction.DECLINED,
 }
 _FIRED = (InviteStatus.DIALING, InviteStatus.DONE)
 

@@ -92,6 +92,12 @@ class ParseProblem(StrEnum):
     WHEN_TWICE = "when_twice"  # a form with both
     BAD_REMIND = "bad_remind"
     BAD_RETRY = "bad_retry"
+    # The dialing policy's limits (core/limits.py Rule; each sentence names its rule's id)
+    POLICY_MAX_PARTIES = "policy_max_parties"
+    POLICY_DAILY_USER = "policy_daily_user"
+    POLICY_DAILY_WORKSPACE = "policy_daily_workspace"
+    POLICY_QUIET_HOURS = "policy_quiet_hours"
+    POLICY_APPROVAL = "policy_approval"  # an edit or Add people would take a stored invite past APPROVAL_OVER
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from typing import TypeVar
 from bot.dialout.core.audit import edit_summary
 from bot.dialout.core.call_watch import CallWatch, follow_up
 from bot.dialout.core.command import MAX_PARTIES
+from bot.dialout.core.dial_gate import DialGate, policy_problem
+from bot.dialout.core.limits import DailyQuota, DailyUse, needs_approval
 from bot.dialout.core.listing import HomePage, InviteListing, home_page, list_invites
 from bot.dialout.core.models import (
     CallAttempt,
@@ -75,10 +77,11 @@ from bot.dialout.core.retrying import RetryQueue
 from bot.dialout.core.status import StatusService
 from bot.kernel import failpoints
 from bot.kernel.logs import log_context
-from bot.kernel.people import Party, PartyKind
-from bot.kernel.phone import DialingPolicy, NumberProblem, normalise
+from bot.kernel.people import Party
+from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason
+from bot.kernel.workspace_settings import FixedWorkspaceSettings, WorkspaceSettings, WorkspaceSettingsSource
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,9 @@ class InviteService:
         callback_url: Callable[[str], str],
         rules: DialingRules | None = None,
         pacer: Pacer | None = None,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
+        """`workspace_settings`: each workspace's dialing limits, read when a call is placed (None: no limits)."""
         self._store = store
         self._scheduler = scheduler
         self._notifier = notifier
@@ -123,6 +128,8 @@ class InviteService:
         self._clock = clock
         self._callback_url = callback_url
         self._rules = rules or DialingRules()
+        self._workspace_settings = workspace_settings or FixedWorkspaceSettings(WorkspaceSettings())
+        self._gate = DialGate(store, notifier, clock, self._rules.policy, self._workspace_settings)
         self._pacer = pacer or Pacer({})  # one per process, shared by every invite (core/pacing.py)
         self._sending: set[int] = set()  # invites whose queued calls a loop here is sending (`_dial`)
         self._draining = False  # stopping: no new send starts (`drain`)
@@ -151,10 +158,14 @@ class InviteService:
                 return made
         if invite.retry is None:
             invite = replace(invite, retry=self._rules.retry)
+        limits = (await self._workspace_settings.for_team(invite.team_id)).limits
+        if needs_approval(limits, len(parties)):
+            invite = replace(invite, status=InviteStatus.AWAITING_APPROVAL)
         saved = await self._store.add_invite(invite, parties)
         assert saved.id is not None
         await self._notifier.invite_created(saved.id)
-        self._scheduler.schedule_fire(saved.id, saved.due_at)
+        if saved.status is InviteStatus.SCHEDULED:  # one awaiting approval gets its job when approved
+            self._scheduler.schedule_fire(saved.id, saved.due_at)
         return saved
 
     async def rebuild(self) -> None:
@@ -314,13 +325,7 @@ class InviteService:
 
     async def _claim_and_place(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
         assert invite.id is not None
-        attempts = await self._within_policy(invite.id, attempts)
-        now = self._clock.now()
-        claimed: list[CallAttempt] = []
-        for attempt in attempts:
-            assert attempt.id is not None
-            if await self._store.claim_attempt_for_sending(attempt.id, now):
-                claimed.append(attempt)
+        claimed = await self._gate.admit(invite, attempts)
         if not claimed:
             return
         failpoints.reached(failpoints.DIAL_AFTER_CLAIM)
@@ -373,28 +378,6 @@ class InviteService:
         await self._notifier.calls_changed(invite.id)
         if failed:
             await self._notifier.calls_failed(invite.id)
-
-    async def _within_policy(self, invite_id: int, attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
-        """The attempts whose number the dialing policy allows now; the others fail(policy), never sent.
-
-        The policy was checked when the command was read, but settings change (ALLOWED_COUNTRIES set
-        after the invite was scheduled, a type blocked since): what is dialled obeys the policy of the
-        moment it is dialled.
-        """
-        allowed: list[CallAttempt] = []
-        refused = False
-        for attempt in attempts:
-            problem = _policy_problem(attempt.party, self._rules.policy)
-            if problem is None:
-                allowed.append(attempt)
-                continue
-            log.info("invite %s: call %s not dialled, outside the dialing policy (%s)", invite_id, attempt.id, problem)
-            await self._fail([attempt], FailReason.POLICY, problem.kind.value, None)
-            refused = True
-        if refused:
-            await self._notifier.calls_failed(invite_id)
-            await self._notifier.calls_changed(invite_id)
-        return allowed
 
     async def _fail_all(self, invite: Invite, attempts: Sequence[CallAttempt], error: ProviderError) -> None:
         assert invite.id is not None
@@ -481,14 +464,12 @@ class InviteService:
         return invite.created_by if invite else None
 
     async def cancel(self, invite_id: int, actor: Actor) -> CancelOutcome:
-        """Withdraw a scheduled invite, or hang up the calls of one that is dialling."""
+        """Withdraw a scheduled invite (or one awaiting approval), or hang up the calls of one that is dialling."""
         invite = await self._pressed(invite_id, actor, CancelOutcome)
         if not isinstance(invite, Invite):
             return invite
-        if invite.status is InviteStatus.SCHEDULED:
-            if not await self._store.set_invite_status(
-                invite_id, InviteStatus.CANCELLED, expected=InviteStatus.SCHEDULED
-            ):
+        if invite.status in {InviteStatus.SCHEDULED, InviteStatus.AWAITING_APPROVAL}:
+            if not await self._store.set_invite_status(invite_id, InviteStatus.CANCELLED, expected=invite.status):
                 return await self.cancel(invite_id, actor)
             self._scheduler.unschedule(invite_id)
             for attempt in await self._store.attempts(invite_id):
@@ -546,6 +527,19 @@ class InviteService:
         await self._store.stop_retries(invite_id, self._clock.now())  # before withdrawing the queued calls
         await self._end_open_calls(invite)
         return HangUpOutcome.HANGING_UP
+
+    async def daily_use(self, quota: DailyQuota) -> DailyUse:
+        """Calls placed today under `quota` (for a request read now: how many it has left)."""
+        return await self._store.daily_use(quota)
+
+    async def dial_overdue(self, invite_id: int) -> None:
+        """Dial a scheduled invite whose time has passed, however late (approved after its time)."""
+        claimed = await self._store.claim_due_invite(invite_id, self._clock.now(), None)
+        if claimed is None:
+            return
+        self._scheduler.unschedule(invite_id)
+        await self._notifier.invite_changed(invite_id)
+        await self._dial(claimed)
 
     async def dial_now(self, invite_id: int, actor: Actor) -> DialNowOutcome:
         """Fire a scheduled invite before its time, through the scheduler's own claim (so it is dialled once)."""
@@ -733,14 +727,6 @@ class InviteService:
             await follow_up(self._store, self._status, provider.info.name, provider.cancel, attempt, "cancel")
 
 
-def _policy_problem(party: Party, policy: DialingPolicy) -> NumberProblem | None:
-    """Why the policy refuses to dial `party` now, or None (only phone numbers are the policy's business)."""
-    if party.kind is not PartyKind.PHONE:
-        return None
-    number = normalise(party.address, policy)
-    return number if isinstance(number, NumberProblem) else None
-
-
 def _allowed(party: Party, policy: DialingPolicy) -> bool:
     """Whether the dialing policy (as it is now) still lets us call this party."""
-    return _policy_problem(party, policy) is None
+    return policy_problem(party, policy) is None

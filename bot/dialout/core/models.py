@@ -48,9 +48,16 @@ def capability_for(kind: TargetKind) -> Capability:
 
 
 class InviteStatus(StrEnum):
-    """The life of an invite as a whole (its parties have their own `CallState`)."""
+    """The life of an invite as a whole (its parties have their own `CallState`).
+
+    Waiting for an admin's approval (policy.approval) is a status, not a flag beside `scheduled`:
+    every path that dials (the scheduler's claim, Dial now, the start-up rebuild, reminders, Edit)
+    acts only on `scheduled`, so a waiting invite is left alone by all of them without each having
+    to remember a flag, and the approval itself is one compare-and-set to `scheduled`.
+    """
 
     SCHEDULED = "scheduled"
+    AWAITING_APPROVAL = "awaiting_approval"  # over APPROVAL_OVER: stored, no job, until approved (core/approvals.py)
     DIALING = "dialing"  # claimed: the provider has been (or is being) asked
     DONE = "done"  # every party is final
     MISSED = "missed"  # the bot was down past the grace period at the due time

@@ -77,6 +77,16 @@ class AddPeopleOutcome(StrEnum):
     TOO_MANY = "too_many"  # the invite would call more than MAX_PARTIES
 
 
+class ApprovalOutcome(StrEnum):
+    """What Approve or Decline on an invite awaiting approval achieved (policy.approval)."""
+
+    APPROVED = "approved"  # scheduled as usual; dialled at once when its time passed while it waited
+    DECLINED = "declined"  # cancelled: nobody is dialled
+    NOT_FOUND = "not_found"
+    ADMINS_ONLY = "admins_only"  # only workspace admins and the invite admin group decide, not its creator
+    ALREADY_DECIDED = "already_decided"  # approved, declined or cancelled meanwhile
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who presses a button or types a command, and whether they may act on anyone's invite."""

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from bot.dialout.core.limits import Claim, DailyQuota, DailyUse
 from bot.dialout.core.models import (
     CallAttempt,
     CallEvent,
@@ -341,6 +342,16 @@ class InviteStore(Protocol):
         """Mark a queued attempt as being sent, once; False if it was already sent."""
         ...
 
+    async def claim_attempt_within(self, attempt_id: int, now: datetime, quota: DailyQuota) -> Claim:
+        """Claim a queued attempt for sending as `claim_attempt_for_sending` does, only while the calls
+        placed in the quota's day stay within its limits; counted and claimed in one step, so two
+        processes claiming at once cannot both take the day's last call."""
+        ...
+
+    async def daily_use(self, quota: DailyQuota) -> DailyUse:
+        """Calls placed (claimed for sending) in the quota's day: by its user's invites and its workspace's."""
+        ...
+
     async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
         """Cancel a queued attempt that was never sent; False if it was sent meanwhile."""
         ...
@@ -471,6 +482,8 @@ class NoticeKind(StrEnum):
     PEOPLE_ADDED = "people_added"  # someone pressed Add people
     POSTPONED = "postponed"  # someone pressed Postpone on the reminder (core/reminders.py)
     SKIPPED_ME = "skipped_me"  # a person pressed Skip me in their reminder DM: their call is withdrawn
+    APPROVED = "approved"  # an admin approved an invite that waited for approval (policy.approval)
+    DECLINED = "declined"  # an admin declined it: cancelled, nobody dialled
 
 
 @dataclass(frozen=True)

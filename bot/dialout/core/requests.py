@@ -41,6 +41,7 @@ from bot.dialout.core.answers import (
     WhoMay,
     provider_choices,
 )
+from bot.dialout.core.approvals import Approvals
 from bot.dialout.core.command import (
     CancelCommand,
     HelpCommand,
@@ -65,10 +66,20 @@ from bot.dialout.core.form import (
 )
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.launches import BulkLaunches, LaunchHeld, LaunchReply
+from bot.dialout.core.limits import (
+    Rule,
+    callee_zone,
+    daily_quota,
+    daily_refusal,
+    needs_approval,
+    over_max_parties,
+    quiet_parties,
+)
 from bot.dialout.core.models import Invite, InviteChange, TargetKind
 from bot.dialout.core.outcomes import (
     Actor,
     AddPeopleOutcome,
+    ApprovalOutcome,
     EditOutcome,
     RedialOutcome,
 )
@@ -83,6 +94,7 @@ from bot.kernel.people import Party, UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
 from bot.kernel.when import When
+from bot.kernel.workspace_settings import FixedWorkspaceSettings, WorkspaceSettings, WorkspaceSettingsSource
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +120,15 @@ _FIELD_OF = {
     ParseProblem.NO_PHONE: FormField.PEOPLE,
     ParseProblem.CANNOT_POST_HERE: FormField.CHANNEL,
     ParseProblem.PROVIDER_REFUSED: FormField.PROVIDER,
+    ParseProblem.POLICY_MAX_PARTIES: FormField.PEOPLE,
+    ParseProblem.POLICY_APPROVAL: FormField.PEOPLE,
+    ParseProblem.POLICY_QUIET_HOURS: FormField.WHEN,
+    ParseProblem.POLICY_DAILY_USER: FormField.WHEN,
+    ParseProblem.POLICY_DAILY_WORKSPACE: FormField.WHEN,
+}
+_DAILY_PROBLEMS = {
+    Rule.DAILY_USER: ParseProblem.POLICY_DAILY_USER,
+    Rule.DAILY_WORKSPACE: ParseProblem.POLICY_DAILY_WORKSPACE,
 }
 
 
@@ -140,8 +161,13 @@ class DialRequests:
         *,
         bulk: BulkDialling | None = None,
         launches: BulkLaunches | None = None,
+        approvals: Approvals | None = None,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
-        """`bulk` serves Pause/Resume dialling; `launches` holds bulk launches for Confirm (None: never)."""
+        """`bulk` serves Pause/Resume dialling; `launches` holds bulk launches for Confirm (None: never);
+        `approvals` serves Approve/Decline; `workspace_settings` gives each workspace's dialing limits."""
+        self._approvals = approvals
+        self._workspace_settings = workspace_settings or FixedWorkspaceSettings(WorkspaceSettings())
         self._bulk = bulk
         self._launches = launches
         self._invites = invites
@@ -386,6 +412,9 @@ class DialRequests:
             if draft.recurrence is not None:  # one invite can't become a series: start one with /dial
                 raise FormErrors({FormField.WHEN: ParseError(ParseProblem.RECURRING, {"phrase": form.when[:200]})})
             parties = await self._parties(draft, asker, profile, providers)
+            invite = await self._invites.get(invite_id)
+            owner = Asker(invite.created_by, invite.team_id, asker.channel_id) if invite else asker
+            await self._within_limits(owner, draft.when.at, parties, stored=True)  # counted for whoever made it
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         except ParseError as exc:
@@ -429,6 +458,7 @@ class DialRequests:
             people = read_people(form, self._rules.policy)
             draft = people.as_draft(invite.target, invite.provider, When(self._clock.now(), is_now=True))
             parties = await self._resolve(draft, profile)
+            await self._added_within_limits(invite, asker, parties)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         except ParseError as exc:
@@ -437,6 +467,18 @@ class DialRequests:
         added = await self._invites.add_people(invite_id, actor, parties)
         who_may = await self._who_may(invite_id, added.outcome)
         return AddPeopleReply(locale, invite_id, added.outcome, who_may, added.changes)
+
+    async def _added_within_limits(self, invite: Invite, asker: Asker, parties: Sequence[Party]) -> None:
+        """Add people read under the same limits: the invite's calls with the new ones, at its time.
+
+        The invite's creator and workspace are the ones counted (the calls are placed for them).
+        """
+        found = await self._invites.roster(invite.id or 0)
+        known = {(a.party.kind, a.party.address) for a in found[1]} if found else set()
+        new = [p for p in parties if (p.kind, p.address) not in known]
+        owner = Asker(invite.created_by, invite.team_id, asker.channel_id)
+        at = max(invite.due_at, self._clock.now())
+        await self._within_limits(owner, at, new, total=len(known) + len(new), stored=True)
 
     async def place_added(self, invite_id: int) -> None:
         """After Add people was answered: place the new calls now if the invite is being dialled."""
@@ -466,6 +508,47 @@ class DialRequests:
             raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
         return parties
 
+    async def _within_limits(
+        self,
+        asker: Asker,
+        at: datetime | None,
+        parties: Sequence[Party],
+        *,
+        total: int | None = None,
+        stored: bool = False,
+    ) -> None:
+        """Refuse (ParseError naming the rule) what the workspace's dialing limits forbid for `parties` at `at`.
+
+        The same rules hold again when each call is placed (core/dial_gate.py); refusing here says
+        why before anything is stored. `total`: the invite's parties with these (Add people), for
+        the limit per invite; by default these are all of them. `at` None: no one time to check.
+        `stored`: an invite already scheduled (Edit, Add people), which cannot go back to wait for an
+        approval it never needed: growing it past APPROVAL_OVER is refused (a new invite waits instead).
+        """
+        workspace = await self._workspace_settings.for_team(asker.team_id)
+        limits = workspace.limits
+        count = len(parties) if total is None else total
+        if over_max_parties(limits, count):
+            raise ParseError(ParseProblem.POLICY_MAX_PARTIES, {"count": count, "max": limits.max_parties})
+        if stored and needs_approval(limits, count):
+            raise ParseError(ParseProblem.POLICY_APPROVAL, {"count": count, "max": limits.approval_over})
+        if at is None:
+            return
+        quiet = quiet_parties(parties, at, limits.quiet_hours, workspace.default_tz)
+        if quiet and limits.quiet_hours is not None:
+            zone = callee_zone(quiet[0], workspace.default_tz)
+            params = {"hours": limits.quiet_hours.written(), "n": len(quiet), "zone": zone}
+            raise ParseError(ParseProblem.POLICY_QUIET_HOURS, params)
+        now = self._clock.now()
+        quota = daily_quota(limits, asker.team_id, asker.user_id, now, workspace.default_tz)
+        if not quota.limited or not quota.day_start <= at < quota.day_end:
+            return  # a later day's allowance is counted on that day, when its calls are placed
+        refused = daily_refusal(quota, await self._invites.daily_use(quota), len(parties))
+        if refused is not None:
+            rule, left = refused
+            limit = quota.per_user if rule is Rule.DAILY_USER else quota.per_workspace
+            raise ParseError(_DAILY_PROBLEMS[rule], {"count": len(parties), "left": left, "limit": limit})
+
     async def _store(
         self,
         draft: InviteDraft,
@@ -484,6 +567,8 @@ class DialRequests:
         info = providers.get(draft.provider)
         title = info.title if info else draft.provider
         now = self._clock.now()
+        # A series' runs are checked against the day and the hours when each is dialled (core/dial_gate.py).
+        await self._within_limits(asker, draft.when.at if draft.recurrence is None else None, parties)
         if draft.recurrence is not None and self._series is not None:
             reminder = remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes)
             asked = series_of_draft(draft, asker, locale, parties, text, request_key, reminder)
@@ -517,6 +602,23 @@ class DialRequests:
         profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory
         assumed = assumed_regions(draft.mentions, profiles, self._rules.policy)
         return ScheduledReply(locale, saved, len(parties), title, assumed)
+
+    async def approve(self, invite_id: int, user_id: str) -> ButtonReply:
+        """Approve on an invite awaiting approval (workspace admins and the invite admin group only)."""
+        return await self._decide(invite_id, user_id, approve=True)
+
+    async def decline(self, invite_id: int, user_id: str) -> ButtonReply:
+        """Decline on an invite awaiting approval: it is cancelled."""
+        return await self._decide(invite_id, user_id, approve=False)
+
+    async def _decide(self, invite_id: int, user_id: str, *, approve: bool) -> ButtonReply:
+        assert self._approvals is not None, "approvals are wired in build_dialout"
+        profile = await self._asker_profile(user_id)
+        actor = await self._actor(user_id, profile)
+        outcome = await (self._approvals.approve if approve else self._approvals.decline)(invite_id, actor)
+        # Refused: named who may decide (admins, the group); the creator is not among them here.
+        who_may = WhoMay("", self._rules.admin_group) if outcome is ApprovalOutcome.ADMINS_ONLY else None
+        return ButtonReply(self._locale(profile), invite_id, outcome, who_may)
 
     async def pause_dialling(self, invite_id: int, user_id: str, *, resume: bool = False) -> ButtonReply:
         """Pause dialling (or Resume dialling, `resume`) on a thread parent."""

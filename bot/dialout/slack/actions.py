@@ -85,6 +85,8 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     pressing(ids.CANCEL_INVITE_ACTION, requests.cancel)
     pressing(ids.DIAL_NOW_ACTION, requests.dial_now)
     pressing(ids.HANG_UP_ACTION, requests.hang_up)
+    pressing(ids.APPROVE_ACTION, requests.approve)
+    pressing(ids.DECLINE_ACTION, requests.decline)
 
     @app.action(ids.REDIAL_FAILED_ACTION)
     async def handle_redial(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:

@@ -309,6 +309,8 @@ class InviteSender:
             )
         if notice.kind is NoticeKind.CANCELLED:
             return t("notice.cancelled", locale, by=by)
+        if notice.kind in {NoticeKind.APPROVED, NoticeKind.DECLINED}:
+            return t(f"notice.{notice.kind.value}", locale, by=by)
         if notice.kind is NoticeKind.HUNG_UP:
             return t("notice.hung_up", locale, by=by)
         if notice.kind is NoticeKind.REDIAL:

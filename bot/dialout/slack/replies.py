@@ -9,6 +9,7 @@ from bot.dialout.core.answers import ButtonReply, CancelReply, ErrorReply, HelpR
 from bot.dialout.core.command import ParseError, ParseProblem
 from bot.dialout.core.outcomes import (
     AddPeopleOutcome,
+    ApprovalOutcome,
     CancelOutcome,
     DialNowOutcome,
     EditOutcome,
@@ -90,6 +91,7 @@ _BUTTON_KEYS = {
     PostponeOutcome: "postpone",
     SkipMeOutcome: "skip_me",
     PauseOutcome: "pause",
+    ApprovalOutcome: "approval",
 }
 
 
@@ -113,6 +115,8 @@ def build_button_reply(reply: ButtonReply) -> str:
     """What pressing a parent's button did, or why it did nothing (refused, or the invite moved on)."""
     if reply.outcome.value == "not_allowed":
         return build_refusal(reply.invite_id, reply.who_may, reply.locale)
+    if reply.outcome is ApprovalOutcome.ADMINS_ONLY and reply.who_may and reply.who_may.group:
+        return t("approval.admins_only_group", reply.locale, id=reply.invite_id, group=reply.who_may.group)
     return t(f"{_BUTTON_KEYS[type(reply.outcome)]}.{reply.outcome.value}", reply.locale, id=reply.invite_id)
 
 

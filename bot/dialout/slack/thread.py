@@ -39,7 +39,7 @@ from bot.slack.lines import (
     reason_words,
     slack_date,
 )
-from bot.slack.messages import t
+from bot.slack.messages import CATALOGUE, t
 
 ROSTER_TEXT_BUDGET = 12000  # keep the whole roster message far below Slack's size limits
 _ICONS = STATE_ICONS
@@ -150,7 +150,11 @@ def describe_state(attempt: CallAttempt, view: View) -> str:
 
 
 def describe_reason(attempt: CallAttempt, locale: str) -> str:
-    """The failure reason in words ('busy', 'no answer', …)."""
+    """The failure reason in words ('busy', 'no answer', …); a call a policy limit kept from being
+    dialled names the rule (`policy_rule.<rule>`), wherever the thread lists who was not dialled."""
+    rule = f"policy_rule.{attempt.provider_code}"
+    if attempt.reason is FailReason.POLICY and rule in CATALOGUE:
+        return t("reason.policy_rule", locale, rule=t(rule, locale))
     return reason_words(attempt.reason, locale)
 
 
@@ -276,6 +280,12 @@ def parent_buttons(invite: Invite, attempts: Sequence[CallAttempt], view: View) 
         if invite.target.kind is TargetKind.MEETING
         else [_button(ids.ADD_PEOPLE_ACTION, "add_people", invite, locale)]
     )
+    if invite.status is InviteStatus.AWAITING_APPROVAL:  # only admins may press these (core/approvals.py)
+        return [
+            _button(ids.APPROVE_ACTION, "approve", invite, locale, style="primary"),
+            _button(ids.DECLINE_ACTION, "decline", invite, locale, style="danger"),
+            cancel_button(invite, locale),
+        ]
     if invite.status is InviteStatus.SCHEDULED:
         return [
             _button(ids.DIAL_NOW_ACTION, "dial_now", invite, locale, style="primary", confirm="dial_now"),
@@ -345,6 +355,8 @@ def build_parent(invite: Invite, attempts: Sequence[CallAttempt], view: View) ->
         notes.append(describe_counts(parties, view))
     if invite.status is InviteStatus.MISSED:
         notes.append(t("status.missed", locale))
+    if invite.status is InviteStatus.AWAITING_APPROVAL:
+        notes.append(t("parent.awaiting_approval", locale))
     if invite.fired_by:
         notes.append(t("parent.fired_by", locale, user=describe_user(invite.fired_by, view)))
     series_id = series_of_occurrence(invite.request_key)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.dialout.core.limits import Claim, DailyQuota, DailyUse
 from bot.dialout.core.models import (
     CallAttempt,
     CallEvent,
@@ -40,6 +41,9 @@ from bot.kernel.people import Party
 from bot.kernel.states import FINAL_STATES, CallState, FailReason, advance
 
 _OPEN_STATES = [s for s in CallState if s not in FINAL_STATES]
+
+
+_UPCOMING = {InviteStatus.SCHEDULED, InviteStatus.AWAITING_APPROVAL}
 
 
 @dataclass
@@ -100,14 +104,12 @@ class InMemoryInviteStore:
         found = [
             i
             for i in self._invites.values()
-            if (i.created_by == created_by or i.channel_id in channel_ids) and i.status is InviteStatus.SCHEDULED
+            if (i.created_by == created_by or i.channel_id in channel_ids) and i.status in _UPCOMING
         ]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))[:limit]]
 
     async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
-        found = [
-            i for i in self._invites.values() if i.created_by == created_by and i.status is not InviteStatus.SCHEDULED
-        ]
+        found = [i for i in self._invites.values() if i.created_by == created_by and i.status not in _UPCOMING]
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
     async def claim_due_invite(
@@ -304,6 +306,27 @@ class InMemoryInviteStore:
             return False
         attempt.sent_at = attempt.updated_at = now
         return True
+
+    async def daily_use(self, quota: DailyQuota) -> DailyUse:
+        placed = [
+            self._invites[a.invite_id]
+            for a in self._attempts.values()
+            if a.sent_at is not None and quota.day_start <= a.sent_at < quota.day_end
+        ]
+        mine = [i for i in placed if i.team_id == quota.team_id]
+        return DailyUse(sum(1 for i in mine if i.created_by == quota.user_id), len(mine))
+
+    async def claim_attempt_within(self, attempt_id: int, now: datetime, quota: DailyQuota) -> Claim:
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None or attempt.state is not CallState.QUEUED or attempt.sent_at is not None:
+            return Claim.TAKEN
+        used = await self.daily_use(quota)
+        if quota.per_user and used.by_user >= quota.per_user:
+            return Claim.OVER_USER
+        if quota.per_workspace and used.by_workspace >= quota.per_workspace:
+            return Claim.OVER_WORKSPACE
+        attempt.sent_at = attempt.updated_at = now
+        return Claim.CLAIMED
 
     async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
         attempt = self._attempts.get(attempt_id)

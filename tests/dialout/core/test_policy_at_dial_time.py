@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.dialout.core.invites import DialingRules, InviteService
+from bot.dialout.core.limits import in_quiet_hours
 from bot.dialout.core.models import Invite, Target, TargetKind
 from bot.dialout.core.status import StatusService
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy, normalise
 from bot.kernel.states import CallState, FailReason
+from bot.kernel.workspace_settings import DialLimits, FixedWorkspaceSettings, QuietHours, WorkspaceSettings
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier, RecordingScheduler, ScriptedProvider
 
@@ -27,7 +29,7 @@ class World:
         self.notifier = RecordingNotifier()
         self.provider = ScriptedProvider()
 
-    def service(self, policy: DialingPolicy) -> InviteService:
+    def service(self, policy: DialingPolicy, limits: DialLimits | None = None) -> InviteService:
         status = StatusService(self.store, self.notifier, self.clock, {self.provider.name: self.provider.info})
         return InviteService(
             self.store,
@@ -38,6 +40,7 @@ class World:
             self.clock,
             callback_url=lambda name: f"http://127.0.0.1:9/webhooks/{name}",
             rules=DialingRules(policy=policy),
+            workspace_settings=FixedWorkspaceSettings(WorkspaceSettings(limits=limits or DialLimits())),
         )
 
     async def schedule(self, policy: DialingPolicy, parties: list[Party]) -> int:
@@ -157,5 +160,49 @@ def test_nothing_outside_the_policy_of_the_moment_ever_reaches_a_provider(
         for attempt in await world.store.attempts(invite_id):
             allowed = normalise(attempt.party.address, dialled_under) == attempt.party.address
             assert (attempt.reason is FailReason.POLICY) is not allowed
+
+    asyncio.run(scenario())
+
+
+limits = st.builds(
+    DialLimits,
+    daily_per_user=st.integers(0, 4),
+    daily_per_workspace=st.integers(0, 6),
+    quiet_hours=st.none()
+    | st.builds(QuietHours, st.builds(time, st.integers(0, 23)), st.builds(time, st.integers(0, 23))),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dialled_under=policies,
+    within=limits,
+    hour=st.integers(0, 23),
+    runs=st.lists(
+        st.lists(st.sampled_from(SAMPLE_NUMBERS), min_size=1, max_size=5, unique=True), min_size=1, max_size=3
+    ),
+)
+def test_nothing_outside_the_limits_of_the_moment_ever_reaches_a_provider(
+    dialled_under: DialingPolicy, within: DialLimits, hour: int, runs: list[list[str]]
+) -> None:
+    """Quiet hours on each callee's clock and the daily limits hold at dial time, over several runs a day."""
+
+    async def scenario() -> None:
+        world = World()
+        world.clock.advance(hours=hour)  # the fixed day's 02:00 UTC, moved to some hour of it
+        for numbers in runs:
+            invite_id = await world.schedule(DialingPolicy("CN"), phones(*numbers))
+            world.clock.advance(minutes=5)
+            sent_before = len(world.provider.dialled)
+            await world.service(dialled_under, within).fire(invite_id)
+            now = world.clock.now()
+            for number in world.provider.dialled[sent_before:]:
+                assert normalise(number, dialled_under) == number, f"{number} reached the provider"
+                party = Party(PartyKind.PHONE, number)
+                assert not in_quiet_hours(party, now, within.quiet_hours, "UTC"), f"{number} dialled in quiet hours"
+            for attempt in await world.store.attempts(invite_id):
+                assert attempt.state is CallState.DIALING or attempt.reason is FailReason.POLICY
+        limit = min(x for x in (within.daily_per_user, within.daily_per_workspace, 10**6) if x)
+        assert len(world.provider.dialled) <= limit  # one user, one workspace, one day
 
     asyncio.run(scenario())
