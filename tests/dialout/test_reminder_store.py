@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dialout.core.models import InviteStatus
 from bot.dialout.reminder_store import SqlReminderStore
 from bot.dialout.store import SqlInviteStore
+from bot.dialout.store import invites as invite_rows
 from bot.kernel.states import CallState
 from tests.dialout.test_store import ALICE, BOB, NOW, add
 
@@ -76,3 +78,27 @@ async def test_a_change_racing_the_runs_claim_is_either_dialled_or_refused(engin
         final = await invites.get_invite(invite.id)
         assert final is not None and final.status is InviteStatus.DIALING
         assert (await invites.get_attempt(call.id)).state is CallState.QUEUED  # type: ignore[union-attr]
+
+
+async def test_only_invites_inside_their_own_reminder_window_are_due_for_a_reminder(engine: AsyncEngine) -> None:
+    invites, reminders = SqlInviteStore(engine), SqlReminderStore(engine)
+
+    async def scheduled(due_in_min: float, remind_minutes: int) -> int:
+        invite = await add(invites, ALICE, due_in_s=due_in_min * 60)
+        assert invite.id is not None
+        async with engine.begin() as conn:  # as /dial `remind Nm` stores it
+            await conn.execute(
+                update(invite_rows).where(invite_rows.c.id == invite.id).values(remind_minutes=remind_minutes)
+            )
+        return invite.id
+
+    ten_in_five = await scheduled(5, 10)  # its reminder was due 5 minutes ago
+    ten_in_fifteen = await scheduled(15, 10)  # not for another 5 minutes
+    day_in_hours = await scheduled(20 * 60, 24 * 60)  # a day's lead: already due
+    none = await scheduled(1, 0)  # no reminder asked for
+    past = await scheduled(-1, 10)  # its run has come: no reminder any more
+    due = [i.id for i in await reminders.reminders_due(NOW)]
+    assert due == [ten_in_five, day_in_hours]
+    assert {ten_in_fifteen, none, past}.isdisjoint(due)
+    assert await reminders.claim_reminder(ten_in_five, NOW + timedelta(minutes=5), NOW)
+    assert [i.id for i in await reminders.reminders_due(NOW)] == [day_in_hours]

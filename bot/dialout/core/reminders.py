@@ -34,8 +34,8 @@ class ReminderStore(Protocol):
     """What reminders need of the invites table."""
 
     async def get_invite(self, invite_id: int) -> Invite | None: ...
-    async def reminder_candidates(self, due_before: datetime) -> list[Invite]:
-        """Scheduled invites due before `due_before` with a reminder asked for and not yet sent."""
+    async def reminders_due(self, now: datetime) -> list[Invite]:
+        """Scheduled invites not yet reminded whose reminder time has come and whose run has not."""
         ...
 
     async def claim_reminder(self, invite_id: int, due_at: datetime, now: datetime) -> bool:
@@ -136,7 +136,7 @@ class ReminderService:
         """Queue every reminder whose time has come (claimed first); how many were queued."""
         now = self._clock.now()
         sent = 0
-        for invite in await self._store.reminder_candidates(now + timedelta(minutes=MAX_REMIND_MINUTES)):
+        for invite in await self._store.reminders_due(now):
             assert invite.id is not None
             if not reminder_due(invite, now):
                 continue
