@@ -340,8 +340,9 @@ class InviteService:
         )
         # Providers report every failure they foresee as a ProviderError (transport errors and
         # unreadable answers included, providers/http.py). Anything else is a bug: it propagates to
-        # the job that fired, which logs its traceback; the calls stay claimed, so the next
-        # reconcile makes them unknown (`_recover_interrupted_sends`) and none is re-sent.
+        # the job that fired, which logs its traceback; the calls stay claimed, so a later watch round
+        # finds them stuck (`_recover_interrupted_sends`): sent again where the provider places
+        # idempotently, else unknown and never re-sent.
         try:
             results = await provider.place(request)
         except ProviderError as exc:
