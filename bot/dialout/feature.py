@@ -34,6 +34,7 @@ from bot.dialout.core.retry_policy import parse_retry
 from bot.dialout.core.series import SeriesService
 from bot.dialout.core.series_audit import AuditingSeriesNotifier
 from bot.dialout.core.series_requests import SeriesRequests
+from bot.dialout.core.settings_requests import SettingsRequests, SettingsStore
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.reminder_store import SqlReminderStore
@@ -49,6 +50,7 @@ from bot.dialout.slack import (
     home,
     reminders,
     series_slack,
+    settings_view,
 )
 from bot.dialout.slack.audit_dm import AuditDm
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
@@ -64,6 +66,7 @@ from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.phone import DialingPolicy, NumberProblemKind
 from bot.kernel.ports import Clock, Directory
+from bot.kernel.workspace_settings_store import SqlWorkspaceSettings
 from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
@@ -150,6 +153,7 @@ class DialoutFeature:
     reminder_requests: ReminderRequests  # Use another number in a person's reminder DM
     retention: RetentionPass  # masks old numbers in stored rows (AUDIT_RETENTION_DAYS), with the reconcile
     audit_dm: AuditDm  # App Home's "Send me the audit trail" for admins
+    settings_requests: SettingsRequests  # App Home's Workspace settings (admins and the invite admin group)
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -199,6 +203,11 @@ class DialoutFeature:
             mask_numbers=self.mask_numbers,
         )
         home.register(app, publisher=self.home)
+
+        async def republish(client: AsyncWebClient, user_id: str, team_id: str) -> None:
+            await self.home.publish(client, user_id, 0, team_id)
+
+        settings_view.register(app, requests=self.settings_requests, republish=republish)
         self.audit_dm.register(app)
 
     async def start(self) -> None:
@@ -273,11 +282,15 @@ def build_dialout(
     worker: SlackOutboxWorker,
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
+    workspace_settings: SettingsStore | None = None,
 ) -> DialoutFeature:
     """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`.
 
-    A composition function: one constructor call per piece, in dependency order (that is its length).
+    `workspace_settings` are each team's settings (App Home saves them there); None: stored with the
+    invites. A composition function: one constructor call per piece, in dependency order (that is its length).
     """
+    if workspace_settings is None:
+        workspace_settings = SqlWorkspaceSettings(store.engine, settings.workspace_defaults(), clock)
     infos = {name: p.info for name, p in providers.items()}
     # Every change the core reports is also written to the audit trail (core/audit.py).
     audit_log = SqlAuditLog(store.engine)
@@ -310,6 +323,7 @@ def build_dialout(
             retry=parse_retry(settings.retry_policy),
         ),
         pacer=pacer,
+        workspace_settings=workspace_settings,
     )
     bulk_store = SqlBulkStore(store.engine)
     bulk = BulkDialling(invites, bulk_store, audited, clock, audit_log)
@@ -372,10 +386,16 @@ def build_dialout(
         reminders=reminder_service,
         bulk=bulk,
         launches=launches,
+        workspace_settings=workspace_settings,
     )
     series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
     facts = workspace_facts(settings, providers)
-    home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts, series=series_requests)
+    settings_requests = SettingsRequests(
+        workspace_settings, directory, groups, lambda: infos, audit_log, clock, locale_of, settings.default_locale
+    )
+    home_publisher = HomePublisher(
+        requests, clock, settings.mask_numbers, facts, series=series_requests, settings=settings_requests
+    )
 
     async def refresh_home(item: OutboxItem) -> None:
         invite = await store.get_invite(item.invite_id) if item.invite_id is not None else None
@@ -413,6 +433,7 @@ def build_dialout(
         AuditDm(
             notifier.outbox, worker, slack_client, notifier.wake, audit_log, directory, clock, settings.mask_numbers
         ),
+        settings_requests,
         tuple(subcommands),
     )
 

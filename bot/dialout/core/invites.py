@@ -70,7 +70,7 @@ from bot.dialout.core.ports import (
     ProviderError,
     Scheduler,
 )
-from bot.dialout.core.retry_policy import RetryPolicy
+from bot.dialout.core.retry_policy import RetryPolicy, parse_retry
 from bot.dialout.core.retrying import RetryQueue
 from bot.dialout.core.status import StatusService
 from bot.kernel import failpoints
@@ -79,6 +79,7 @@ from bot.kernel.people import Party, PartyKind
 from bot.kernel.phone import DialingPolicy, NumberProblem, normalise
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState, FailReason
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,11 @@ class InviteService:
         callback_url: Callable[[str], str],
         rules: DialingRules | None = None,
         pacer: Pacer | None = None,
+        *,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
+        """`workspace_settings`: each team's policy and retries, asked when needed (None: `rules`' for all)."""
+        self._workspace_settings = workspace_settings
         self._store = store
         self._scheduler = scheduler
         self._notifier = notifier
@@ -137,6 +142,18 @@ class InviteService:
         """The workspace's retry policy (RETRY_POLICY), for invites made without one of their own."""
         return self._rules.retry
 
+    async def default_retry_for(self, team_id: str) -> RetryPolicy:
+        """The team's retry policy now (its admins may change it), for invites made without one of their own."""
+        if self._workspace_settings is None:
+            return self._rules.retry
+        return parse_retry((await self._workspace_settings.for_team(team_id)).retry_policy)
+
+    async def policy_for(self, team_id: str) -> DialingPolicy:
+        """The team's dialing policy now."""
+        if self._workspace_settings is None:
+            return self._rules.policy
+        return (await self._workspace_settings.for_team(team_id)).policy
+
     # --- scheduling ----------------------------------------------------------------------
 
     async def schedule(self, invite: Invite, parties: Sequence[Party]) -> Invite:
@@ -150,7 +167,7 @@ class InviteService:
             if made is not None:
                 return made
         if invite.retry is None:
-            invite = replace(invite, retry=self._rules.retry)
+            invite = replace(invite, retry=await self.default_retry_for(invite.team_id))
         saved = await self._store.add_invite(invite, parties)
         assert saved.id is not None
         await self._notifier.invite_created(saved.id)
@@ -314,7 +331,7 @@ class InviteService:
 
     async def _claim_and_place(self, invite: Invite, provider: Provider, attempts: Sequence[CallAttempt]) -> None:
         assert invite.id is not None
-        attempts = await self._within_policy(invite.id, attempts)
+        attempts = await self._within_policy(invite.id, attempts, await self.policy_for(invite.team_id))
         now = self._clock.now()
         claimed: list[CallAttempt] = []
         for attempt in attempts:
@@ -374,7 +391,9 @@ class InviteService:
         if failed:
             await self._notifier.calls_failed(invite.id)
 
-    async def _within_policy(self, invite_id: int, attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
+    async def _within_policy(
+        self, invite_id: int, attempts: Sequence[CallAttempt], policy: DialingPolicy
+    ) -> list[CallAttempt]:
         """The attempts whose number the dialing policy allows now; the others fail(policy), never sent.
 
         The policy was checked when the command was read, but settings change (ALLOWED_COUNTRIES set
@@ -384,7 +403,7 @@ class InviteService:
         allowed: list[CallAttempt] = []
         refused = False
         for attempt in attempts:
-            problem = _policy_problem(attempt.party, self._rules.policy)
+            problem = _policy_problem(attempt.party, policy)
             if problem is None:
                 allowed.append(attempt)
                 continue

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -83,6 +83,7 @@ from bot.kernel.people import Party, UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
 from bot.kernel.when import When
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,14 @@ class DialRequests:
         *,
         bulk: BulkDialling | None = None,
         launches: BulkLaunches | None = None,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
-        """`bulk` serves Pause/Resume dialling; `launches` holds bulk launches for Confirm (None: never)."""
+        """`bulk` serves Pause/Resume dialling; `launches` holds bulk launches for Confirm (None: never).
+
+        `workspace_settings` give a request's team its own rules (policy, default providers and zone,
+        reminder, admin group) at the moment it is read; None: `rules` for every team.
+        """
+        self._workspace_settings = workspace_settings
         self._bulk = bulk
         self._launches = launches
         self._invites = invites
@@ -154,9 +161,25 @@ class DialRequests:
         self._rules = rules
         self._locale_of = locale_of
 
-    async def _asker_profile(self, user_id: str) -> UserProfile:
+    async def _rules_for(self, team_id: str) -> RequestRules:
+        """The rules of `team_id` now: its admins may have changed them since the last request."""
+        if self._workspace_settings is None:
+            return self._rules
+        ws = await self._workspace_settings.for_team(team_id)
+        kinds = {kind.value: kind for kind in TargetKind}
+        return replace(
+            self._rules,
+            policy=ws.policy,
+            default_provider={kinds[k]: name for k, name in ws.default_providers.items() if k in kinds},
+            default_tz=ws.default_tz,
+            admin_group=ws.invite_admin_group,
+            reminder_minutes=ws.reminder_minutes,
+        )
+
+    async def _asker_profile(self, user_id: str, rules: RequestRules | None = None) -> UserProfile:
+        rules = rules or self._rules
         profile = await self._directory.profile(user_id)
-        return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
+        return profile or UserProfile(user_id, tz=rules.default_tz, locale=rules.default_locale)
 
     def _locale(self, profile: UserProfile) -> str:
         return self._locale_of(profile.locale, self._rules.default_locale)
@@ -172,12 +195,12 @@ class DialRequests:
         except (TimeoutError, LookupFailed):
             return self._rules.default_locale
 
-    async def _actor(self, user_id: str, profile: UserProfile) -> Actor:
+    async def _actor(self, user_id: str, profile: UserProfile, rules: RequestRules | None = None) -> Actor:
         """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
         name = profile.real_name
         if profile.is_admin:
             return Actor(user_id, privileged=True, name=name)
-        group = self._rules.admin_group
+        group = (rules or self._rules).admin_group
         if not group:
             return Actor(user_id, name=name)
         try:
@@ -204,14 +227,19 @@ class DialRequests:
         return WhoMay(creator or "", self._rules.admin_group, name)
 
     def _context(
-        self, profile: UserProfile, providers: Mapping[str, ProviderInfo], now: datetime | None = None
+        self,
+        profile: UserProfile,
+        providers: Mapping[str, ProviderInfo],
+        now: datetime | None = None,
+        rules: RequestRules | None = None,
     ) -> ParseContext:
+        rules = rules or self._rules
         return ParseContext(
             now=now or self._clock.now(),
             tz=profile.tz,
-            policy=self._rules.policy,
+            policy=rules.policy,
             providers=providers,
-            default_provider=self._rules.default_provider,
+            default_provider=rules.default_provider,
         )
 
     async def handle_text(
@@ -223,10 +251,11 @@ class DialRequests:
         delayed carrying it out. `request_key` names the acknowledged command, so carrying it out
         twice makes one invite.
         """
-        profile = await self._asker_profile(asker.user_id)
+        rules = await self._rules_for(asker.team_id)
+        profile = await self._asker_profile(asker.user_id, rules)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
-        context = self._context(profile, providers, received_at)
+        context = self._context(profile, providers, received_at, rules)
         try:
             command = await _read_off_loop(parse_command, text, context)
         except ParseError as exc:
@@ -239,14 +268,14 @@ class DialRequests:
             )
             return HelpReply(locale, profile.tz, usable)
         if isinstance(command, CancelCommand):
-            actor = await self._actor(asker.user_id, profile)
+            actor = await self._actor(asker.user_id, profile, rules)
             outcome = await self._invites.cancel(command.invite_id, actor)
             return CancelReply(locale, command.invite_id, outcome, await self._who_may(command.invite_id, outcome))
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
         try:
-            return await self._store(command, asker, profile, text, providers, request_key)
+            return await self._store(command, asker, profile, text, providers, request_key, rules)
         except ParseError as exc:
             return ErrorReply(locale, exc)
 
@@ -274,15 +303,17 @@ class DialRequests:
         self, form: DialForm, asker: Asker, preview: Preview | None = None
     ) -> ScheduledReply | SeriesReply | LaunchHeld | FormErrorReply:
         """Read a submitted form like typed text and schedule it; a time previewed for the same phrase is kept."""
-        profile = await self._asker_profile(asker.user_id)
+        rules = await self._rules_for(asker.team_id)
+        profile = await self._asker_profile(asker.user_id, rules)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
         try:
-            draft = await _read_off_loop(read_form, form, self._context(profile, providers), preview)
+            draft = await _read_off_loop(read_form, form, self._context(profile, providers, None, rules), preview)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         try:
-            return await self._store(draft, asker, profile, json.dumps(asdict(form), ensure_ascii=False), providers)
+            written = json.dumps(asdict(form), ensure_ascii=False)
+            return await self._store(draft, asker, profile, written, providers, None, rules)
         except ParseError as exc:
             return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.PROVIDER): exc})
 
@@ -442,7 +473,9 @@ class DialRequests:
         """After Add people was answered: place the new calls now if the invite is being dialled."""
         await self._invites.place_added(invite_id)
 
-    async def _resolve(self, draft: InviteDraft, profile: UserProfile) -> list[Party]:
+    async def _resolve(
+        self, draft: InviteDraft, profile: UserProfile, rules: RequestRules | None = None
+    ) -> list[Party]:
         """The draft's parties, mentions turned into numbers from Slack profiles (ParseError: someone has none)."""
         profiles = dict(
             zip(
@@ -451,13 +484,18 @@ class DialRequests:
                 strict=True,
             )
         )
-        return resolve_parties(draft, profiles, self._rules.policy)
+        return resolve_parties(draft, profiles, (rules or self._rules).policy)
 
     async def _parties(
-        self, draft: InviteDraft, asker: Asker, profile: UserProfile, providers: Mapping[str, ProviderInfo]
+        self,
+        draft: InviteDraft,
+        asker: Asker,
+        profile: UserProfile,
+        providers: Mapping[str, ProviderInfo],
+        rules: RequestRules | None = None,
     ) -> list[Party]:
         """Resolve the draft's people, check where it reports and what the provider says (ParseError if not)."""
-        parties = await self._resolve(draft, profile)
+        parties = await self._resolve(draft, profile, rules)
         if not await self._directory.can_post(asker.channel_id):
             raise ParseError(ParseProblem.CANNOT_POST_HERE, {})
         info = providers.get(draft.provider)
@@ -474,18 +512,20 @@ class DialRequests:
         text: str,
         providers: Mapping[str, ProviderInfo],
         request_key: str | None = None,
+        rules: RequestRules | None = None,
     ) -> ScheduledReply | SeriesReply | LaunchHeld:
         """Resolve the draft's people, check where it reports and what the provider says, then store it.
 
         Raises ParseError (nothing stored) for what only Slack or the provider can tell.
         """
+        rules = rules or self._rules
         locale = self._locale_of(profile.locale, self._rules.default_locale)
-        parties = await self._parties(draft, asker, profile, providers)
+        parties = await self._parties(draft, asker, profile, providers, rules)
         info = providers.get(draft.provider)
         title = info.title if info else draft.provider
         now = self._clock.now()
         if draft.recurrence is not None and self._series is not None:
-            reminder = remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes)
+            reminder = remind_minutes(draft.remind_minutes, draft.remind_dm, rules.reminder_minutes)
             asked = series_of_draft(draft, asker, locale, parties, text, request_key, reminder)
             series = await self._series.start(asked)
             upcoming = tuple(series.upcoming(now, UPCOMING_SHOWN))
@@ -506,7 +546,7 @@ class DialRequests:
             created_at=now,
             source_text=text,
             request_key=request_key,
-            remind_minutes=remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes),
+            remind_minutes=remind_minutes(draft.remind_minutes, draft.remind_dm, rules.reminder_minutes),
             remind_dm=draft.remind_dm,
             retry=draft.retry,
         )
@@ -515,7 +555,7 @@ class DialRequests:
             return LaunchHeld(locale, launch_id, invite, summary, self._launches.confirm_over)
         saved = await self._invites.schedule(invite, parties)
         profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory
-        assumed = assumed_regions(draft.mentions, profiles, self._rules.policy)
+        assumed = assumed_regions(draft.mentions, profiles, rules.policy)
         return ScheduledReply(locale, saved, len(parties), title, assumed)
 
     async def pause_dialling(self, invite_id: int, user_id: str, *, resume: bool = False) -> ButtonReply:
