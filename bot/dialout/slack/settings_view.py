@@ -33,7 +33,6 @@ from bot.slack.messages import t
 
 log = logging.getLogger(__name__)
 
-INPUT = "value"  # every box's action id (block ids tell the boxes apart)
 # Text boxes in the order shown, each with the message key of its hint (None: no hint).
 _TEXT_BOXES: tuple[tuple[str, str | None], ...] = (
     ("region", "settings.hint.region"),
@@ -64,7 +63,7 @@ def _option(text: str, value: str) -> dict[str, Any]:
 
 
 def _text_box(key: str, hint: str | None, value: str, locale: str) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": INPUT, "max_length": 2000}
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": key, "max_length": 2000}
     if value:
         element["initial_value"] = value
     block: dict[str, Any] = {
@@ -83,7 +82,7 @@ def _provider_box(kind: str, setup: SettingsSetup, chosen: str) -> dict[str, Any
     locale = setup.locale
     options = [_option(t("settings.any_provider", locale), ANY_PROVIDER)]
     options += [_option(title or name, name) for name, title in setup.choices.get(kind, ())]
-    element: dict[str, Any] = {"type": "static_select", "action_id": INPUT, "options": options}
+    element: dict[str, Any] = {"type": "static_select", "action_id": f"provider_{kind}", "options": options}
     initial = next((o for o in options if o["value"] == chosen), None)
     if initial is not None:  # a default no longer configured shows unchosen, and is kept unless changed
         element["initial_option"] = initial
@@ -99,7 +98,7 @@ def _provider_box(kind: str, setup: SettingsSetup, chosen: str) -> dict[str, Any
 def _blocked_box(setup: SettingsSetup) -> dict[str, Any]:
     locale = setup.locale
     options = [_option(t(f"settings.type.{flag}", locale), flag) for flag in BLOCKABLE_TYPES]
-    element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT, "options": options}
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": BLOCKED_TYPES_FIELD, "options": options}
     initial = [o for o in options if o["value"] in blocked_of(setup.settings)]
     if initial:  # Slack refuses an empty initial_options
         element["initial_options"] = initial
@@ -113,7 +112,10 @@ def _blocked_box(setup: SettingsSetup) -> dict[str, Any]:
 
 
 def build_settings_modal(setup: SettingsSetup) -> dict[str, Any]:
-    """The settings modal, prefilled with the workspace's settings now; checked with slack_sdk's View."""
+    """The settings modal, prefilled with the workspace's settings now; checked with slack_sdk's View.
+
+    Each box's action id is its block id (the stored key), so a submission reads back box by box.
+    """
     locale = setup.locale
     values = form_values(setup.settings)
     blocks: list[dict[str, Any]] = [
@@ -142,15 +144,19 @@ def submitted_settings(view: dict[str, Any]) -> tuple[dict[str, str], list[str]]
     its setting is kept. A box missing from the state altogether (an older modal) is left out too.
     """
     state = (view.get("state") or {}).get("values") or {}
+
+    def element(key: str) -> dict[str, Any]:  # each box's action id is its block id
+        return dict((state.get(key) or {}).get(key) or {})
+
     form: dict[str, str] = {}
     for key in TEXT_KEYS:
         if key in state:
-            form[key] = str((state[key].get(INPUT) or {}).get("value") or "")
+            form[key] = str(element(key).get("value") or "")
     for kind in PROVIDER_KINDS:
-        option = ((state.get(f"provider_{kind}") or {}).get(INPUT) or {}).get("selected_option")
+        option = element(f"provider_{kind}").get("selected_option")
         if option:
             form[f"provider_{kind}"] = str(option.get("value") or "")
-    ticked = ((state.get(BLOCKED_TYPES_FIELD) or {}).get(INPUT) or {}).get("selected_options") or []
+    ticked = element(BLOCKED_TYPES_FIELD).get("selected_options") or []
     return form, [str(o.get("value") or "") for o in ticked]
 
 
