@@ -18,6 +18,7 @@ from bot.emulator.server import TEAM_ID
 from bot.slack import ids
 from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
 from tests.e2e.test_home_refresh import open_home
+from tests.e2e.test_thread_buttons import click, scheduled_parent
 
 BOSS = "U0BOSS"  # a workspace admin, English
 LAOBAN = "U0LAOBAN"  # a workspace admin, Chinese
@@ -176,3 +177,14 @@ async def test_one_workspaces_change_does_not_reach_another(harness: Harness) ->
     await harness.driver.post_signed(urlencode(fields).encode())
     refusal = await harness.wait_ephemeral(count=2)
     assert "Nothing was scheduled" in refusal and "doesn't dial" in refusal
+
+
+async def test_the_invite_admin_group_a_workspace_names_may_cancel_anyones_invite(harness: Harness) -> None:
+    harness.emulator.add_user(BOSS, name="boss", is_admin=True)
+    harness.emulator.add_usergroup("S0HELPERS", [LI])
+    parent = await scheduled_parent(harness)  # Amy's
+    await click(harness, parent, ids.CANCEL_INVITE_ACTION, LI)
+    assert (await harness.wait_ephemeral(LI)).startswith("只有第 1 号邀请的创建者")  # not hers, no group says she may
+    assert await submit(harness, await open_settings(harness, BOSS), BOSS, invite_admin_group="S0HELPERS") is None
+    await click(harness, parent, ids.CANCEL_INVITE_ACTION, LI)
+    await wait_for(lambda: "· Cancelled:" in harness.parents()[0].text, what="the parent to say cancelled")

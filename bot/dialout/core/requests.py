@@ -209,6 +209,17 @@ class DialRequests:
             log.warning("could not read the members of user group %s (%s)", group, exc)
             return Actor(user_id, name=name)
 
+    async def _invite_rules(self, invite_id: int) -> RequestRules:
+        """The rules of the team an invite belongs to (a button names only the invite)."""
+        if self._workspace_settings is None:
+            return self._rules
+        invite = await self._invites.get(invite_id)
+        return await self._rules_for(invite.team_id) if invite is not None else self._rules
+
+    async def _invite_actor(self, invite_id: int, user_id: str, profile: UserProfile) -> Actor:
+        """The presser of a button on an invite, with its team's admin group."""
+        return await self._actor(user_id, profile, await self._invite_rules(invite_id))
+
     async def presser(self, user_id: str) -> Presser:
         """Who is asking, as the permission rule sees them, in their language and zone (series controls)."""
         profile = await self._asker_profile(user_id)
@@ -224,7 +235,7 @@ class DialRequests:
         except LookupFailed:  # the refusal still stands; it names them by id
             profile = None
         name = (profile.real_name or "") if profile else ""
-        return WhoMay(creator or "", self._rules.admin_group, name)
+        return WhoMay(creator or "", (await self._invite_rules(invite_id)).admin_group, name)
 
     def _context(
         self,
@@ -339,7 +350,7 @@ class DialRequests:
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
         """The cancel button on a thread parent."""
         profile = await self._asker_profile(user_id)
-        outcome = await self._invites.cancel(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.cancel(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return CancelReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def unreadable_button(self, value: str, user_id: str) -> ErrorReply:
@@ -350,14 +361,14 @@ class DialRequests:
     async def dial_now(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Dial now button: fire a scheduled invite early."""
         profile = await self._asker_profile(user_id)
-        outcome = await self._invites.dial_now(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.dial_now(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def postpone(self, invite_id: int, user_id: str) -> ButtonReply:
         """The reminder's Postpone button: the run moves 10 minutes later."""
         assert self._reminders is not None, "reminders are wired in build_dialout"
         profile = await self._asker_profile(user_id)
-        outcome = await self._reminders.postpone(invite_id, await self._actor(user_id, profile))
+        outcome = await self._reminders.postpone(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def skip_me(self, invite_id: int, attempt_id: int, user_id: str) -> ButtonReply:
@@ -370,15 +381,16 @@ class DialRequests:
     async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Hang up all button: end every open call of a dialling invite."""
         profile = await self._asker_profile(user_id)
-        outcome = await self._invites.hang_up(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.hang_up(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def confirm_redial(self, invite_id: int, user_id: str) -> RedialConfirmation | ButtonReply:
         """The Redial failed button: who would be called again, or why nobody would be."""
         profile = await self._asker_profile(user_id)
         locale = self._locale(profile)
-        actor = await self._actor(user_id, profile)
-        plan = await self._invites.confirm_redial(invite_id, actor, self._rules.policy)
+        rules = await self._invite_rules(invite_id)
+        actor = await self._actor(user_id, profile, rules)
+        plan = await self._invites.confirm_redial(invite_id, actor, rules.policy)
         if isinstance(plan, RedialOutcome):
             return ButtonReply(locale, invite_id, plan, await self._who_may(invite_id, plan))
         info = self._providers().get(plan.invite.provider)
@@ -387,15 +399,16 @@ class DialRequests:
     async def redial(self, invite_id: int, user_id: str) -> ButtonReply:
         """Redial failed, confirmed: place the new calls (permission and state are checked again)."""
         profile = await self._asker_profile(user_id)
-        actor = await self._actor(user_id, profile)
-        outcome = await self._invites.redial_failed(invite_id, actor, self._rules.policy)
+        rules = await self._invite_rules(invite_id)
+        actor = await self._actor(user_id, profile, rules)
+        outcome = await self._invites.redial_failed(invite_id, actor, rules.policy)
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def open_edit(self, invite_id: int, user_id: str) -> EditSetup | ButtonReply:
         """The Edit button: the form prefilled with the invite as it is, or why it can't be edited."""
         profile = await self._asker_profile(user_id)
         locale = self._locale(profile)
-        editing = await self._invites.editing(invite_id, await self._actor(user_id, profile))
+        editing = await self._invites.editing(invite_id, await self._invite_actor(invite_id, user_id, profile))
         if isinstance(editing, EditOutcome):
             return ButtonReply(locale, invite_id, editing, await self._who_may(invite_id, editing))
         invite = editing.invite
@@ -409,14 +422,15 @@ class DialRequests:
         self, invite_id: int, version: str, form: DialForm, asker: Asker, preview: Preview | None = None
     ) -> EditReply | FormErrorReply:
         """Read a submitted Edit form like a new one, then change the invite if nobody did meanwhile."""
-        profile = await self._asker_profile(asker.user_id)
+        rules = await self._invite_rules(invite_id)
+        profile = await self._asker_profile(asker.user_id, rules)
         locale = self._locale(profile)
         providers = self._providers()
         try:
-            draft = read_form(form, self._context(profile, providers), preview)
+            draft = read_form(form, self._context(profile, providers, None, rules), preview)
             if draft.recurrence is not None:  # one invite can't become a series: start one with /dial
                 raise FormErrors({FormField.WHEN: ParseError(ParseProblem.RECURRING, {"phrase": form.when[:200]})})
-            parties = await self._parties(draft, asker, profile, providers)
+            parties = await self._parties(draft, asker, profile, providers, rules)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         except ParseError as exc:
@@ -429,7 +443,7 @@ class DialRequests:
             max_duration_s=draft.max_duration_s,
             options=dict(draft.options),
         )
-        edited = await self._invites.edit(invite_id, await self._actor(asker.user_id, profile), version, change)
+        edited = await self._invites.edit(invite_id, await self._actor(asker.user_id, profile, rules), version, change)
         return EditReply(
             locale,
             invite_id,
@@ -444,7 +458,7 @@ class DialRequests:
         """The Add people button: the small modal, or why nobody can be added."""
         profile = await self._asker_profile(user_id)
         locale = self._locale(profile)
-        outcome = await self._invites.may_add_people(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.may_add_people(invite_id, await self._invite_actor(invite_id, user_id, profile))
         if outcome is not AddPeopleOutcome.ADDED:
             return ButtonReply(locale, invite_id, outcome, await self._who_may(invite_id, outcome))
         return AddPeopleSetup(locale, invite_id)
@@ -456,15 +470,16 @@ class DialRequests:
         invite = await self._invites.get(invite_id)
         if invite is None:
             return AddPeopleReply(locale, invite_id, AddPeopleOutcome.NOT_FOUND)
+        rules = await self._rules_for(invite.team_id)
         try:
-            people = read_people(form, self._rules.policy)
+            people = read_people(form, rules.policy)
             draft = people.as_draft(invite.target, invite.provider, When(self._clock.now(), is_now=True))
-            parties = await self._resolve(draft, profile)
+            parties = await self._resolve(draft, profile, rules)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         except ParseError as exc:
             return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.NUMBERS): exc})
-        actor = await self._actor(asker.user_id, profile)
+        actor = await self._actor(asker.user_id, profile, rules)
         added = await self._invites.add_people(invite_id, actor, parties)
         who_may = await self._who_may(invite_id, added.outcome)
         return AddPeopleReply(locale, invite_id, added.outcome, who_may, added.changes)
@@ -562,7 +577,7 @@ class DialRequests:
         """Pause dialling (or Resume dialling, `resume`) on a thread parent."""
         assert self._bulk is not None
         profile = await self._asker_profile(user_id)
-        actor = await self._actor(user_id, profile)
+        actor = await self._invite_actor(invite_id, user_id, profile)
         outcome = await (self._bulk.resume if resume else self._bulk.pause)(invite_id, actor)
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
