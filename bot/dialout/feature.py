@@ -305,7 +305,9 @@ def build_dialout(
         forward=(lambda invite_id: announcer.announce(str(invite_id))) if leadership.contested else None,
     )
     # One pacer for the process: every invite of a provider shares its pace (core/pacing.py).
-    pacer = Pacer(settings.provider_paces(providers), settings.workspace_pace_per_min)
+    pacer = Pacer(
+        settings.provider_paces(providers), settings.workspace_pace_per_min, workspace_settings=workspace_settings
+    )
     invites = InviteService(
         store,
         scheduler,
