@@ -148,6 +148,12 @@ class InviteService:
             return self._rules.retry
         return parse_retry((await self._workspace_settings.for_team(team_id)).retry_policy)
 
+    async def accounts_for(self, team_id: str) -> Mapping[str, str]:
+        """The team's Slack user → provider account mapping (Tencent Meeting's operators; empty: none)."""
+        if self._workspace_settings is None:
+            return {}
+        return (await self._workspace_settings.for_team(team_id)).tencent_operators
+
     async def policy_for(self, team_id: str) -> DialingPolicy:
         """The team's dialing policy now."""
         if self._workspace_settings is None:
@@ -349,6 +355,7 @@ class InviteService:
             max_duration_s=invite.max_duration_s,
             options=invite.options,
             callback_url=self._callback_url(provider.info.name),
+            accounts=await self.accounts_for(invite.team_id),
         )
         # Providers report every failure they foresee as a ProviderError (transport errors and
         # unreadable answers included, providers/http.py). Anything else is a bug: it propagates to

@@ -514,7 +514,8 @@ class DialRequests:
         if not await self._directory.can_post(asker.channel_id):
             raise ParseError(ParseProblem.CANNOT_POST_HERE, {})
         info = providers.get(draft.provider)
-        refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
+        accounts = await self._invites.accounts_for(asker.team_id)
+        refused = info.precheck(asker.user_id, draft.target, parties, accounts) if info and info.precheck else None
         if refused:
             raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
         return parties
