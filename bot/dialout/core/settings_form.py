@@ -118,7 +118,7 @@ def read_settings(
         key = f"provider_{kind}"
         if (chosen := box(key)) is not None:
             name = "" if chosen in ("", ANY_PROVIDER) else chosen
-            if name and name not in choices.get(kind, ()):
+            if name and name not in choices.get(kind, ()) and name != values[key]:  # unchanged: kept as it is
                 errors[key] = SettingsError(SettingsProblem.PROVIDER, {"provider": name[:40]})
             values[key] = name
     if (region := box("region")) is not None:
