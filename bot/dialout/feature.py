@@ -390,7 +390,9 @@ def build_dialout(
         launches=launches,
         workspace_settings=workspace_settings,
     )
-    series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
+    series_requests = SeriesRequests(
+        series, requests.presser, settings.invite_admin_group, team_presser=requests.team_presser
+    )
     facts = workspace_facts(settings, providers)
     settings_requests = SettingsRequests(
         workspace_settings, directory, groups, lambda: infos, audit_log, clock, locale_of, settings.default_locale

@@ -188,3 +188,15 @@ async def test_the_invite_admin_group_a_workspace_names_may_cancel_anyones_invit
     assert await submit(harness, await open_settings(harness, BOSS), BOSS, invite_admin_group="S0HELPERS") is None
     await click(harness, parent, ids.CANCEL_INVITE_ACTION, LI)
     await wait_for(lambda: "· Cancelled:" in harness.parents()[0].text, what="the parent to say cancelled")
+
+
+async def test_the_invite_admin_group_a_workspace_names_may_pause_anyones_series(harness: Harness) -> None:
+    harness.emulator.add_user(BOSS, name="boss", is_admin=True)
+    harness.emulator.add_usergroup("S0HELPERS", [LI])
+    await harness.dial("13800138001 into conf 42 every monday 9am")  # Amy's series #1
+    await harness.wait_ephemeral()
+    await harness.dial("暂停 1", user=LI)
+    assert (await harness.wait_ephemeral(LI)).startswith("只有第 1 号系列的创建者")
+    assert await submit(harness, await open_settings(harness, BOSS), BOSS, invite_admin_group="S0HELPERS") is None
+    await harness.dial("暂停 1", user=LI)
+    assert await harness.wait_ephemeral(LI, 2) == "第 1 号系列已暂停。"

@@ -225,6 +225,13 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         return Presser(await self._actor(user_id, profile), self._locale(profile), profile.tz)
 
+    async def team_presser(self, user_id: str, team_id: str) -> tuple[Presser, str]:
+        """`presser` with the admin group of workspace `team_id`, and that group (a series' controls)."""
+        rules = await self._rules_for(team_id)
+        profile = await self._asker_profile(user_id, rules)
+        actor = await self._actor(user_id, profile, rules)
+        return Presser(actor, self._locale(profile), profile.tz), rules.admin_group
+
     async def _who_may(self, invite_id: int, outcome: StrEnum) -> WhoMay | None:
         """Who may act on the invite, when `outcome` is a refusal (every outcome enum spells it not_allowed)."""
         if outcome.value != "not_allowed":
