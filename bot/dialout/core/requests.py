@@ -297,10 +297,11 @@ class DialRequests:
         except ParseError as exc:
             return ErrorReply(locale, exc)
 
-    async def form_setup(self, user_id: str) -> FormSetup:
-        """The user's language and zone, and the providers the form may offer them."""
-        profile = await self._asker_profile(user_id)
-        choices = provider_choices(self._providers(), self._rules.default_provider)
+    async def form_setup(self, user_id: str, team_id: str | None = None) -> FormSetup:
+        """The user's language and zone, and the providers the form may offer them (`team_id`'s defaults first)."""
+        rules = await self._rules_for(team_id) if team_id else self._rules
+        profile = await self._asker_profile(user_id, rules)
+        choices = provider_choices(self._providers(), rules.default_provider)
         return FormSetup(self._locale_of(profile.locale, self._rules.default_locale), profile.tz, choices)
 
     def prefill_from_message(self, text: str) -> DialForm:

@@ -23,9 +23,9 @@ from bot.dialout.core.models import Invite
 from bot.dialout.core.requests import DialRequests
 from bot.dialout.core.series_requests import SeriesRequests
 from bot.dialout.core.settings_requests import SettingsRequests
+from bot.dialout.slack.form_listeners import team_of
 from bot.dialout.slack.listing import build_invite_lines
 from bot.dialout.slack.series_view import build_series_list
-from bot.dialout.slack.settings_view import team_of
 from bot.dialout.slack.thread import View
 from bot.kernel.phone import NumberProblemKind
 from bot.kernel.ports import Clock

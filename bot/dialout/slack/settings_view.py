@@ -26,7 +26,7 @@ from bot.dialout.core.settings_form import (
     form_values,
 )
 from bot.dialout.core.settings_requests import SettingsRefused, SettingsRequests, SettingsSetup
-from bot.dialout.slack.form_listeners import SPENT_TRIGGER, SubmittedViews
+from bot.dialout.slack.form_listeners import SPENT_TRIGGER, SubmittedViews, team_of
 from bot.kernel.workspace_settings import BLOCKABLE_TYPES, PROVIDER_KINDS
 from bot.slack import ids
 from bot.slack.messages import t
@@ -167,11 +167,6 @@ def build_errors(refused: SettingsRefused) -> dict[str, str]:
 
 def _error_text(error: SettingsError, locale: str) -> str:
     return t(f"settings.error.{error.problem.value}", locale, **error.params)
-
-
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace Slack says the presser or submitter is in."""
-    return str((body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id") or "")
 
 
 def register(
