@@ -17,7 +17,7 @@ from bot.dialout.core.retry_policy import parse_retry
 from bot.emulator.server import TEAM_ID
 from bot.slack import ids
 from tests.e2e.harness import AMY, CHANNEL, LI, Harness, wait_for
-from tests.e2e.test_home_refresh import open_home
+from tests.e2e.test_home_refresh import home_of, open_home
 from tests.e2e.test_thread_buttons import click, scheduled_parent
 
 BOSS = "U0BOSS"  # a workspace admin, English
@@ -64,6 +64,9 @@ async def test_an_admin_changes_the_allowed_countries_and_the_next_dial_is_refus
     assert {o["value"] for o in boxes["blocked_types"]["initial_options"]} >= {"block_premium_rate"}
     assert "secret" not in json.dumps(modal).lower()  # provider credentials are never shown
     assert await submit(harness, modal, BOSS, allowed_countries="HK", retry_policy="busy=2x1m", quiet_hours="") is None
+    await wait_for(
+        lambda: "Countries that may be dialled: HK" in home_of(harness, BOSS), what="the admin's home to show the save"
+    )
 
     await harness.dial("13800138001 into conf 42 in 2 hours")
     refusal = await harness.wait_ephemeral()
