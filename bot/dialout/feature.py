@@ -360,6 +360,7 @@ def build_dialout(
         settings.default_locale,
         settings.default_tz,
         audit=audit_log,
+        workspace_settings=workspace_settings,
     )
     series_store = SqlSeriesStore(store.engine)
     series_sender_titles = {name: info.title for name, info in infos.items()}

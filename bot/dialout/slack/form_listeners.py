@@ -142,9 +142,7 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     @app.global_shortcut(CALLBACK_ID)
     async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        sorry = await open_form(
-            client, requests, body["trigger_id"], body["user"]["id"], team_id=team_of(body) or None
-        )
+        sorry = await open_form(client, requests, body["trigger_id"], body["user"]["id"], team_id=team_of(body) or None)
         if sorry:
             log.info("could not tell %s: %s (a global shortcut has no conversation)", body["user"]["id"], sorry)
 
