@@ -145,7 +145,7 @@ def build_inbound_feature(
         calls=calls,
         refresher=MentionRefresher(book),
         endpoint=CtiEndpoint(cti, switchboard),
-        subcommand=RouteSubcommand(book, directory, rules),
+        subcommand=RouteSubcommand(book, directory, rules, workspace_settings=workspace_settings),
     )
 
 

@@ -242,3 +242,11 @@ async def test_the_route_managers_a_workspace_names_in_app_home_may_change_route
     modal = await open_settings(bot, ADMIN)
     assert await submit(bot, modal, ADMIN, route_admin_group="S0NEWROUTES") is None
     assert (await route(bot, "route 4001234567 to 13900000001", user=AMY)).startswith("Saved:")
+
+
+async def test_a_route_command_reads_its_numbers_by_the_workspaces_own_policy(bot: Harness) -> None:
+    modal = await open_settings(bot, ADMIN)
+    assert await submit(bot, modal, ADMIN, allowed_countries="HK") is None
+    refused = await route(bot, "route 4001234567 to 13900000001")
+    assert not refused.startswith("Saved:") and "doesn't dial" in refused
+    assert bot.services.inbound is not None and await bot.services.inbound.route_store.route("4001234567") is None
