@@ -1,8 +1,10 @@
 """App Home: upcoming dial-outs (mine and my channels'), my recent ones with outcomes, paged; for admins, settings.
 
 Published on `app_home_opened` and when its Newer/Older buttons are clicked, rebuilt each time from
-the store by pure functions, within Slack's 100-block limit for a view. The settings part is
-read-only: what the environment configured, so an admin can check it without a shell. The channels
+the store by pure functions, within Slack's 100-block limit for a view. The settings part shows
+admins the workspace's settings (the environment's, overridden by what its admins saved); the
+Workspace settings button, for admins and the invite admin group, opens them for change
+(settings_view.py). The channels
 the user is in come from Slack (`users.conversations`, cached briefly); when Slack will not say, the
 home still shows the user's own invites and a line saying the channels' could not be listed.
 """
