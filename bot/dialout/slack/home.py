@@ -4,9 +4,9 @@ Published on `app_home_opened` and when its Newer/Older buttons are clicked, reb
 the store by pure functions, within Slack's 100-block limit for a view. The settings part shows
 admins the workspace's settings (the environment's, overridden by what its admins saved); the
 Workspace settings button, for admins and the invite admin group, opens them for change
-(settings_view.py). The channels
-the user is in come from Slack (`users.conversations`, cached briefly); when Slack will not say, the
-home still shows the user's own invites and a line saying the channels' could not be listed.
+(settings_view.py). The channels the user is in come from Slack (`users.conversations`, cached
+briefly); when Slack will not say, the home still shows the user's own invites and a line saying the
+channels' could not be listed.
 """
 
 from __future__ import annotations
