@@ -166,6 +166,7 @@ def build_confbot(
         clock=clock,
         providers=providers,
         directory=SlackDirectory(slack_client),
+        workspace_settings=workspace_settings,
     )
     inbound = build_inbound_feature(
         settings,

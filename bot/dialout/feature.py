@@ -66,6 +66,7 @@ from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.phone import DialingPolicy, NumberProblemKind
 from bot.kernel.ports import Clock, Directory
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 from bot.kernel.workspace_settings_store import SqlWorkspaceSettings
 from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
@@ -111,18 +112,24 @@ def register_invite_sender(
     clock: Clock,
     providers: Mapping[str, Provider],
     directory: Directory | None = None,
+    workspace_settings: WorkspaceSettingsSource | None = None,
 ) -> None:
-    """Put dial-out's senders on the shared outbox worker: it then delivers the invite rows too."""
+    """Put dial-out's senders on the shared outbox worker: it then delivers the invite rows too.
+
+    `workspace_settings`: each team's pace for the time left (None: the environment's for every team)."""
     render = RenderSettings(
         locale=settings.default_locale,
         mask_numbers=settings.mask_numbers,
         grace_s=grace_s(settings),
         summary_to_channel=settings.summary_to_channel,
         paces=paces(settings, providers),
+        provider_paces=settings.provider_paces(providers),
     )
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
-    InviteSender(worker, outbox, store, clock, infos, render, hangs_up, directory).register()
+    InviteSender(
+        worker, outbox, store, clock, infos, render, hangs_up, directory, workspace_settings=workspace_settings
+    ).register()
     ReminderSender(worker, store, clock, settings.default_locale).register()
 
 

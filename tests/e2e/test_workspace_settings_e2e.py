@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from bot.dialout.audit_store import SqlAuditLog
 from bot.dialout.core.audit_export import build_audit_csv
+from bot.dialout.core.pacing import BURST
 from bot.dialout.core.retry_policy import parse_retry
 from bot.emulator.server import TEAM_ID
 from bot.slack import ids
@@ -203,3 +204,17 @@ async def test_the_invite_admin_group_a_workspace_names_may_pause_anyones_series
     assert await submit(harness, await open_settings(harness, BOSS), BOSS, invite_admin_group="S0HELPERS") is None
     await harness.dial("暂停 1", user=LI)
     assert await harness.wait_ephemeral(LI, 2) == "第 1 号系列已暂停。"
+
+
+async def test_the_workspace_pace_its_admins_set_paces_its_calls_and_the_time_left(test_db) -> None:
+    async with Harness(test_db, speed=200.0) as harness:  # the sandbox itself is unpaced
+        harness.emulator.add_user(BOSS, name="boss", is_admin=True)
+        assert await submit(harness, await open_settings(harness, BOSS), BOSS, pace_per_min="1800") is None
+        await harness.dial(", ".join(f"1380{i:06d}1" for i in range(60)) + " into conf 42 now")
+        await wait_for(
+            lambda: bool(harness.parents()) and "left" in harness.parents()[0].text,
+            what="the parent to show the time left at the workspace's pace",
+        )
+        await wait_for(lambda: harness.sandbox_dials() == 60, timeout=30, what="every call to be placed")
+        times = sorted(call.placed_at for call in harness.sandbox.calls.values())
+        assert times[-1] - times[0] >= (60 - BURST) * (60 / 1800) * 0.95  # one every 1/30 s after the burst
