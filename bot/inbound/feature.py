@@ -120,6 +120,7 @@ def build_inbound_feature(
             report_channel=cti.report_channel,
             policy=policy,
         ),
+        workspace_settings=workspace_settings,
     )
     book = RouteBook(
         route_store,

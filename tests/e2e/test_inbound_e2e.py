@@ -250,3 +250,16 @@ async def test_a_route_command_reads_its_numbers_by_the_workspaces_own_policy(bo
     refused = await route(bot, "route 4001234567 to 13900000001")
     assert not refused.startswith("Saved:") and "doesn't dial" in refused
     assert bot.services.inbound is not None and await bot.services.inbound.route_store.route("4001234567") is None
+
+
+async def test_an_inbound_call_rings_only_numbers_its_routes_workspace_allows_now(bot: Harness) -> None:
+    await route(bot, "route 4001234567 to 13900000001")
+    cti = platform(bot)
+    try:
+        before = await cti.query("call-20", CALLER, "4001234567")
+        assert await submit(bot, await open_settings(bot, ADMIN), ADMIN, allowed_countries="HK") is None
+        after = await cti.query("call-21", CALLER, "4001234567")
+    finally:
+        await cti.aclose()
+    assert before.users[0]["number"] == "13900000001"
+    assert after.users == [] and after.fields["result"] != before.fields["result"]
