@@ -46,7 +46,7 @@ from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
 from bot.kernel.redaction import SecretRedaction
 from bot.kernel.web import database_outage_handlers
-from bot.kernel.workspace_settings import FixedWorkspaceSettings
+from bot.kernel.workspace_settings_store import SqlWorkspaceSettings
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.counted_client import CountedWebClient
@@ -152,6 +152,8 @@ def build_confbot(
         settings, clock or SystemClock(), schema
     )
     store = SqlInviteStore(engine)
+    # One source of each team's settings for both features: a save in App Home applies to both at once.
+    workspace_settings = SqlWorkspaceSettings(engine, settings.workspace_defaults(), clock)
     providers = build_providers(settings)
     worker = SlackOutboxWorker(
         outbox, slack_client, clock, notifier.wake, min_update_interval_s, acks_first=inbox.acks_first
@@ -164,6 +166,7 @@ def build_confbot(
         clock=clock,
         providers=providers,
         directory=SlackDirectory(slack_client),
+        workspace_settings=workspace_settings,
     )
     inbound = build_inbound_feature(
         settings,
@@ -175,6 +178,7 @@ def build_confbot(
         worker=worker,
         directory=SlackDirectory(slack_client),
         policy=dialing_policy(settings),
+        workspace_settings=workspace_settings,
     )
     dialout = build_dialout(
         settings,
@@ -188,7 +192,7 @@ def build_confbot(
         worker=worker,
         subcommands=[inbound.subcommand],
         watch_every_s=watch_every_s,
-        workspace_settings=FixedWorkspaceSettings(settings.workspace_defaults()),
+        workspace_settings=workspace_settings,
     )
     features: list[Feature] = [dialout, inbound, *build_sandbox(settings, sandbox_chaos)]
     bolt = _bolt_app(settings, slack_client, features)

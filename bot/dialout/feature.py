@@ -35,6 +35,7 @@ from bot.dialout.core.retry_policy import parse_retry
 from bot.dialout.core.series import SeriesService
 from bot.dialout.core.series_audit import AuditingSeriesNotifier
 from bot.dialout.core.series_requests import SeriesRequests
+from bot.dialout.core.settings_requests import SettingsRequests, SettingsStore
 from bot.dialout.core.status import StatusService
 from bot.dialout.gauges import read_dialout_gauges
 from bot.dialout.reminder_store import SqlReminderStore
@@ -50,6 +51,7 @@ from bot.dialout.slack import (
     home,
     reminders,
     series_slack,
+    settings_view,
 )
 from bot.dialout.slack.audit_dm import AuditDm
 from bot.dialout.slack.home import HomePublisher, ProviderFact, WorkspaceFacts
@@ -65,7 +67,8 @@ from bot.kernel.metrics import GaugeSample, Metrics
 from bot.kernel.outbox import OutboxItem, SqlOutbox
 from bot.kernel.phone import DialingPolicy, NumberProblemKind
 from bot.kernel.ports import Clock, Directory
-from bot.kernel.workspace_settings import FixedWorkspaceSettings, WorkspaceSettingsSource
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
+from bot.kernel.workspace_settings_store import SqlWorkspaceSettings
 from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
@@ -110,18 +113,24 @@ def register_invite_sender(
     clock: Clock,
     providers: Mapping[str, Provider],
     directory: Directory | None = None,
+    workspace_settings: WorkspaceSettingsSource | None = None,
 ) -> None:
-    """Put dial-out's senders on the shared outbox worker: it then delivers the invite rows too."""
+    """Put dial-out's senders on the shared outbox worker: it then delivers the invite rows too.
+
+    `workspace_settings`: each team's pace for the time left (None: the environment's for every team)."""
     render = RenderSettings(
         locale=settings.default_locale,
         mask_numbers=settings.mask_numbers,
         grace_s=grace_s(settings),
         summary_to_channel=settings.summary_to_channel,
         paces=paces(settings, providers),
+        provider_paces=settings.provider_paces(providers),
     )
     infos = {name: p.info for name, p in providers.items()}
     hangs_up = frozenset(name for name, p in providers.items() if isinstance(p, CancelsCalls))
-    InviteSender(worker, outbox, store, clock, infos, render, hangs_up, directory).register()
+    InviteSender(
+        worker, outbox, store, clock, infos, render, hangs_up, directory, workspace_settings=workspace_settings
+    ).register()
     ReminderSender(worker, store, clock, settings.default_locale).register()
 
 
@@ -152,6 +161,7 @@ class DialoutFeature:
     reminder_requests: ReminderRequests  # Use another number in a person's reminder DM
     retention: RetentionPass  # masks old numbers in stored rows (AUDIT_RETENTION_DAYS), with the reconcile
     audit_dm: AuditDm  # App Home's "Send me the audit trail" for admins
+    settings_requests: SettingsRequests  # App Home's Workspace settings (admins and the invite admin group)
     subcommands: Sequence[Subcommand] = field(default_factory=tuple)  # other features' words of /dial
 
     def ready_providers(self) -> list[str]:
@@ -201,6 +211,11 @@ class DialoutFeature:
             mask_numbers=self.mask_numbers,
         )
         home.register(app, publisher=self.home)
+
+        async def republish(client: AsyncWebClient, user_id: str, team_id: str) -> None:
+            await self.home.publish(client, user_id, 0, team_id)
+
+        settings_view.register(app, requests=self.settings_requests, republish=republish)
         self.audit_dm.register(app)
 
     async def start(self) -> None:
@@ -275,15 +290,17 @@ def build_dialout(
     worker: SlackOutboxWorker,
     subcommands: Sequence[Subcommand] = (),
     watch_every_s: float = 1.0,
-    workspace_settings: WorkspaceSettingsSource | None = None,
+    workspace_settings: SettingsStore | None = None,
 ) -> DialoutFeature:
     """The dial-out feature, not yet started; `subcommands` are other features' words of `/dial`;
     `workspace_settings` gives each workspace's settings (None: the environment's, for every one).
 
-    A composition function: one constructor call per piece, in dependency order (that is its length).
+    `workspace_settings` are each team's settings (App Home saves them there); None: stored with the
+    invites. A composition function: one constructor call per piece, in dependency order (that is its length).
     """
+    if workspace_settings is None:
+        workspace_settings = SqlWorkspaceSettings(store.engine, settings.workspace_defaults(), clock)
     infos = {name: p.info for name, p in providers.items()}
-    workspace_settings = workspace_settings or FixedWorkspaceSettings(settings.workspace_defaults())
     # Every change the core reports is also written to the audit trail (core/audit.py).
     audit_log = SqlAuditLog(store.engine)
     audited = AuditingNotifier(notifier, audit_log, store, clock)
@@ -297,7 +314,9 @@ def build_dialout(
         forward=(lambda invite_id: announcer.announce(str(invite_id))) if leadership.contested else None,
     )
     # One pacer for the process: every invite of a provider shares its pace (core/pacing.py).
-    pacer = Pacer(settings.provider_paces(providers), settings.workspace_pace_per_min)
+    pacer = Pacer(
+        settings.provider_paces(providers), settings.workspace_pace_per_min, workspace_settings=workspace_settings
+    )
     invites = InviteService(
         store,
         scheduler,
@@ -350,6 +369,7 @@ def build_dialout(
         settings.default_locale,
         settings.default_tz,
         audit=audit_log,
+        workspace_settings=workspace_settings,
     )
     series_store = SqlSeriesStore(store.engine)
     series_sender_titles = {name: info.title for name, info in infos.items()}
@@ -381,9 +401,16 @@ def build_dialout(
         approvals=Approvals(store, scheduler, audited, invites, clock),
         workspace_settings=workspace_settings,
     )
-    series_requests = SeriesRequests(series, requests.presser, settings.invite_admin_group)
+    series_requests = SeriesRequests(
+        series, requests.presser, settings.invite_admin_group, team_presser=requests.team_presser
+    )
     facts = workspace_facts(settings, providers)
-    home_publisher = HomePublisher(requests, clock, settings.mask_numbers, facts, series=series_requests)
+    settings_requests = SettingsRequests(
+        workspace_settings, directory, groups, lambda: infos, audit_log, clock, locale_of, settings.default_locale
+    )
+    home_publisher = HomePublisher(
+        requests, clock, settings.mask_numbers, facts, series=series_requests, settings=settings_requests
+    )
 
     async def refresh_home(item: OutboxItem) -> None:
         invite = await store.get_invite(item.invite_id) if item.invite_id is not None else None
@@ -421,6 +448,7 @@ def build_dialout(
         AuditDm(
             notifier.outbox, worker, slack_client, notifier.wake, audit_log, directory, clock, settings.mask_numbers
         ),
+        settings_requests,
         tuple(subcommands),
     )
 

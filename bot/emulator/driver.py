@@ -75,6 +75,9 @@ def _element_state(element: Mapping[str, Any], given: Any, current_channel: str 
         default = current_channel if element.get("default_to_current_conversation") else None
         chosen = given if given is not None else element.get("initial_conversation", default)
         return {"type": kind, "selected_conversation": chosen}
+    if kind == "checkboxes":
+        ticked = given if given is not None else [o["value"] for o in element.get("initial_options", [])]
+        return {"type": kind, "selected_options": [o for o in element.get("options", []) if o["value"] in ticked]}
     if kind == "datepicker":
         return {"type": kind, "selected_date": given if given is not None else element.get("initial_date")}
     if kind == "timepicker":

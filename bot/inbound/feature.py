@@ -32,6 +32,7 @@ from bot.inbound.store.routes import CachedRoutes
 from bot.kernel.outbox import SqlOutbox
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock, Directory
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 from bot.slack.directory import SlackDirectory, SlackUserGroups
 from bot.slack.outbox_worker import SlackOutboxWorker
 
@@ -97,10 +98,12 @@ def build_inbound_feature(
     worker: SlackOutboxWorker,
     directory: Directory,
     policy: DialingPolicy,
+    workspace_settings: WorkspaceSettingsSource | None = None,
 ) -> InboundFeature:
     """Inbound routing from settings and the shared parts; its Slack rows go through `worker`.
 
-    `directory` answers who typed a route command (it may cache); the numbers of people a
+    `workspace_settings` give each team its own route managers and policy for route targets (None: the
+    environment's). `directory` answers who typed a route command (it may cache); the numbers of people a
     route rings are read fresh from Slack, because they are stored and served from the database.
     """
     cti = settings.cti
@@ -117,6 +120,7 @@ def build_inbound_feature(
             report_channel=cti.report_channel,
             policy=policy,
         ),
+        workspace_settings=workspace_settings,
     )
     book = RouteBook(
         route_store,
@@ -124,6 +128,7 @@ def build_inbound_feature(
         SlackUserGroups(slack_client),
         clock,
         RouteBookRules(policy=policy, admin_group=cti.route_admin_group),
+        workspace_settings=workspace_settings,
     )
     view = InboundView(locale=settings.default_locale, mask_numbers=settings.mask_numbers)
     InboundSender(calls, worker, outbox, view).register()
@@ -141,7 +146,7 @@ def build_inbound_feature(
         calls=calls,
         refresher=MentionRefresher(book),
         endpoint=CtiEndpoint(cti, switchboard),
-        subcommand=RouteSubcommand(book, directory, rules),
+        subcommand=RouteSubcommand(book, directory, rules, workspace_settings=workspace_settings),
     )
 
 

@@ -414,3 +414,14 @@ class AuditEventRow(SQLModel, table=True):
     details: dict[str, Any] = _json()
     once_key: str | None = None
     masked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # numbers hidden (retention)
+
+
+class WorkspaceSettingsRow(SQLModel, table=True):
+    """What one workspace's admins saved in App Home: only the values that differ from the environment's."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: str = Field(primary_key=True)
+    saved: str = Field(sa_column=Column(Text, nullable=False))  # JSON object, key by key (workspace_settings.py)
+    updated_at: datetime = _utc(nullable=False)
+    updated_by: str

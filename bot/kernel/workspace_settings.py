@@ -10,9 +10,9 @@ feature's vocabulary; each feature reads them into its own.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.kernel.phone import DialingPolicy
 
@@ -103,3 +103,85 @@ class FixedWorkspaceSettings:
 
     async def for_team(self, team_id: str) -> WorkspaceSettings:
         return self._settings
+
+
+# The dialing policy's number types a workspace may block, by their DialingPolicy flag (the form's checkboxes).
+BLOCKABLE_TYPES = (
+    "block_premium_rate",
+    "block_shared_cost",
+    "block_personal_numbers",
+    "block_uan",
+    "block_voicemail",
+    "block_international_networks",
+)
+PROVIDER_KINDS = ("conference", "meeting", "event")
+
+
+def settings_values(settings: WorkspaceSettings) -> dict[str, Any]:
+    """The settings as flat JSON values, one key per thing an admin sets: what is stored and audited."""
+    policy, limits = settings.policy, settings.limits
+    values: dict[str, Any] = {
+        "region": policy.region,
+        "allowed_countries": sorted(policy.allowed_countries or ()),
+        **{flag: bool(getattr(policy, flag)) for flag in BLOCKABLE_TYPES},
+        "max_parties": limits.max_parties,
+        "daily_per_user": limits.daily_per_user,
+        "daily_per_workspace": limits.daily_per_workspace,
+        "quiet_hours": limits.quiet_hours.written() if limits.quiet_hours else "",
+        "approval_over": limits.approval_over,
+        **{f"provider_{kind}": settings.default_providers.get(kind, "") for kind in PROVIDER_KINDS},
+        "default_tz": settings.default_tz,
+        "retry_policy": settings.retry_policy,
+        "reminder_minutes": settings.reminder_minutes,
+        "pace_per_min": settings.pace_per_min,
+        "tencent_operators": dict(sorted(settings.tencent_operators.items())),
+        "invite_admin_group": settings.invite_admin_group,
+        "route_admin_group": settings.route_admin_group,
+    }
+    return values
+
+
+def with_values(base: WorkspaceSettings, saved: Mapping[str, Any]) -> WorkspaceSettings:
+    """`base` with what a workspace saved laid over it; keys it does not know are ignored (an older save)."""
+    values = settings_values(base) | {k: v for k, v in saved.items() if k in _KEYS}
+    countries = frozenset(str(c) for c in values["allowed_countries"])
+    policy = replace(
+        base.policy,
+        region=str(values["region"]),
+        allowed_countries=countries or None,
+        **{flag: bool(values[flag]) for flag in BLOCKABLE_TYPES},
+    )
+    limits = DialLimits(
+        max_parties=int(values["max_parties"]),
+        daily_per_user=int(values["daily_per_user"]),
+        daily_per_workspace=int(values["daily_per_workspace"]),
+        quiet_hours=parse_quiet_hours(str(values["quiet_hours"])),
+        approval_over=int(values["approval_over"]),
+    )
+    return WorkspaceSettings(
+        policy=policy,
+        limits=limits,
+        default_providers={kind: str(values[f"provider_{kind}"]) for kind in PROVIDER_KINDS},
+        default_tz=str(values["default_tz"]),
+        retry_policy=str(values["retry_policy"]),
+        reminder_minutes=int(values["reminder_minutes"]),
+        pace_per_min=float(values["pace_per_min"]),
+        tencent_operators={str(k): str(v) for k, v in dict(values["tencent_operators"]).items()},
+        invite_admin_group=str(values["invite_admin_group"]),
+        route_admin_group=str(values["route_admin_group"]),
+    )
+
+
+def overrides(base: WorkspaceSettings, chosen: WorkspaceSettings) -> dict[str, Any]:
+    """The values of `chosen` that differ from `base`: what a workspace stores (the rest follows the environment)."""
+    before, after = settings_values(base), settings_values(chosen)
+    return {key: value for key, value in after.items() if before[key] != value}
+
+
+def changes(before: WorkspaceSettings, after: WorkspaceSettings) -> dict[str, dict[str, Any]]:
+    """What a save changed, key by key, as the audit trail's before and after."""
+    old, new = settings_values(before), settings_values(after)
+    return {key: {"before": old[key], "after": new[key]} for key in new if old[key] != new[key]}
+
+
+_KEYS = frozenset(settings_values(WorkspaceSettings()))

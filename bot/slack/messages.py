@@ -21,6 +21,7 @@ from bot.dialout.slack.reminder_messages import REMINDER_MESSAGES
 from bot.dialout.slack.retry_messages import RETRY_MESSAGES
 from bot.dialout.slack.run_messages import RUN_MESSAGES
 from bot.dialout.slack.series_messages import SERIES_MESSAGES
+from bot.dialout.slack.settings_messages import SETTINGS_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
 
 SUPPORTED = ("en", "zh")
@@ -590,6 +591,7 @@ CATALOGUE.update(SERIES_MESSAGES)  # recurring invites (dialout/slack/series_mes
 CATALOGUE.update(RETRY_MESSAGES)  # retries per outcome (dialout/slack/retry_messages.py)
 CATALOGUE.update(PACING_MESSAGES)  # paced bulk dialing (dialout/slack/pacing_messages.py)
 CATALOGUE.update(POLICY_MESSAGES)  # the dialing policy's limits (dialout/slack/policy_messages.py)
+CATALOGUE.update(SETTINGS_MESSAGES)  # App Home's workspace settings (dialout/slack/settings_messages.py)
 
 
 def t(key: str, locale: str, /, **params: Any) -> str:

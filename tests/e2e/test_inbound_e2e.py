@@ -14,6 +14,7 @@ from bot.emulator.render import render_message
 from bot.emulator.server import Message
 from bot.inbound.cti.settings import CtiSettings
 from tests.e2e.harness import AMY, BOB, CHANNEL, LI, Harness, wait_for
+from tests.e2e.test_workspace_settings_e2e import open_settings, submit
 from tests.inbound.fakes import JSON, XML, FakeCtiPlatform
 
 ADMIN = "U0ADMIN"
@@ -233,3 +234,32 @@ async def test_routes_and_calls_survive_a_restart(bot: Harness) -> None:
     assert again.fields["clientId"] == first.fields["clientId"]
     assert fresh.users[0]["number"] == "13900000011"
     await wait_parent(bot, "→ dialling bob (139****0011)")
+
+
+async def test_the_route_managers_a_workspace_names_in_app_home_may_change_routes(bot: Harness) -> None:
+    bot.emulator.add_usergroup("S0NEWROUTES", [AMY])
+    assert (await route(bot, "route 4001234567 to 13900000001", user=AMY)).startswith("Only workspace admins")
+    modal = await open_settings(bot, ADMIN)
+    assert await submit(bot, modal, ADMIN, route_admin_group="S0NEWROUTES") is None
+    assert (await route(bot, "route 4001234567 to 13900000001", user=AMY)).startswith("Saved:")
+
+
+async def test_a_route_command_reads_its_numbers_by_the_workspaces_own_policy(bot: Harness) -> None:
+    modal = await open_settings(bot, ADMIN)
+    assert await submit(bot, modal, ADMIN, allowed_countries="HK") is None
+    refused = await route(bot, "route 4001234567 to 13900000001")
+    assert not refused.startswith("Saved:") and "doesn't dial" in refused
+    assert bot.services.inbound is not None and await bot.services.inbound.route_store.route("4001234567") is None
+
+
+async def test_an_inbound_call_rings_only_numbers_its_routes_workspace_allows_now(bot: Harness) -> None:
+    await route(bot, "route 4001234567 to 13900000001")
+    cti = platform(bot)
+    try:
+        before = await cti.query("call-20", CALLER, "4001234567")
+        assert await submit(bot, await open_settings(bot, ADMIN), ADMIN, allowed_countries="HK") is None
+        after = await cti.query("call-21", CALLER, "4001234567")
+    finally:
+        await cti.aclose()
+    assert before.users[0]["number"] == "13900000001"
+    assert after.users == [] and after.fields["result"] != before.fields["result"]

@@ -25,6 +25,7 @@ from tests.dialout.providers.fakes.tencent_meeting import (
     signed_webhook,
 )
 from tests.e2e.harness import AMY, LI, Harness, wait_for
+from tests.e2e.test_workspace_settings_e2e import BOSS, open_settings, submit
 
 MEETING = "13434000000927028"
 TOKEN = "bVPU6F8Htxl5XkAbp3jGV2xWp"
@@ -132,3 +133,16 @@ async def test_an_asker_without_a_tencent_account_is_told_why_and_nothing_is_sch
     assert "未安排任何呼叫" in text and "TENCENT_MEETING_OPERATORS" in text
     assert await harness.services.store.count_rows("invites") == 0
     assert fake.requests == []
+
+
+async def test_the_operator_a_workspace_maps_in_app_home_places_the_room_call(tencent) -> None:
+    harness, fake = tencent
+    harness.emulator.add_user(BOSS, name="boss", is_admin=True)
+    modal = await open_settings(harness, BOSS)
+    assert await submit(harness, modal, BOSS, tencent_operators=f"{LI}=li_tc, {AMY}=amy_ws") is None
+    await harness.dial(f"room 100001 into meeting {MEETING} via tencent_meeting now", user=LI)
+    await wait_for(lambda: len(fake.received(ROOM_CALL)) == 1, what="Li's room-call request")
+    assert fake.received(ROOM_CALL)[0].json["operator_id"] == "li_tc"  # the workspace's mapping
+    await harness.dial(f"room 100002 into meeting {MEETING} via tencent_meeting now")
+    await wait_for(lambda: len(fake.received(ROOM_CALL)) == 2, what="Amy's room-call request")
+    assert fake.received(ROOM_CALL)[1].json["operator_id"] == "amy_ws"  # it comes before the environment's

@@ -49,6 +49,7 @@ class SubjectKind(StrEnum):
     ROUTE = "route"
     CALL = "call"
     LAUNCH = "launch"  # a bulk /dial held for its asker's Confirm
+    SETTINGS = "settings"  # a workspace's settings (subject id: the team)
 
 
 class AuditAction(StrEnum):
@@ -78,6 +79,7 @@ class AuditAction(StrEnum):
     SERIES_ENDED = "series_ended"
     LAUNCH_CONFIRMED = "launch_confirmed"  # a bulk /dial's Confirm
     LAUNCH_CANCELLED = "launch_cancelled"
+    SETTINGS_CHANGED = "settings_changed"  # App Home's workspace settings saved; details: before/after per value
     ROUTE_CHANGED = "route_changed"  # an inbound route change (kept in inbound_route_changes, merged on export)
 
 

@@ -40,13 +40,11 @@ class DialGate:
         store: InviteStore,
         notifier: Notifier,
         clock: Clock,
-        policy: DialingPolicy,
         workspace_settings: WorkspaceSettingsSource,
     ) -> None:
         self._store = store
         self._notifier = notifier
         self._clock = clock
-        self._policy = policy
         self._workspace_settings = workspace_settings
 
     async def admit(self, invite: Invite, attempts: Sequence[CallAttempt]) -> list[CallAttempt]:
@@ -82,7 +80,7 @@ class DialGate:
 
     def _refusal(self, party: Party, workspace: WorkspaceSettings) -> str | None:
         """The rule that forbids dialling `party` at this moment, or None."""
-        problem = policy_problem(party, self._policy)
+        problem = policy_problem(party, workspace.policy)
         if problem is not None:
             return problem.kind.value
         if in_quiet_hours(party, self._clock.now(), workspace.limits.quiet_hours, workspace.default_tz):

@@ -72,7 +72,7 @@ from bot.dialout.core.ports import (
     ProviderError,
     Scheduler,
 )
-from bot.dialout.core.retry_policy import RetryPolicy
+from bot.dialout.core.retry_policy import RetryPolicy, parse_retry
 from bot.dialout.core.retrying import RetryQueue
 from bot.dialout.core.status import StatusService
 from bot.kernel import failpoints
@@ -117,9 +117,12 @@ class InviteService:
         callback_url: Callable[[str], str],
         rules: DialingRules | None = None,
         pacer: Pacer | None = None,
+        *,
         workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
-        """`workspace_settings`: each workspace's dialing limits, read when a call is placed (None: no limits)."""
+        """`workspace_settings`: each team's policy, limits and retries, asked when needed (None: `rules`'
+        policy and retries for every team, and no limits)."""
+        self._workspace_settings = workspace_settings
         self._store = store
         self._scheduler = scheduler
         self._notifier = notifier
@@ -128,8 +131,10 @@ class InviteService:
         self._clock = clock
         self._callback_url = callback_url
         self._rules = rules or DialingRules()
-        self._workspace_settings = workspace_settings or FixedWorkspaceSettings(WorkspaceSettings())
-        self._gate = DialGate(store, notifier, clock, self._rules.policy, self._workspace_settings)
+        self._settings_or_rules = workspace_settings or FixedWorkspaceSettings(
+            WorkspaceSettings(policy=self._rules.policy)
+        )
+        self._gate = DialGate(store, notifier, clock, self._settings_or_rules)
         self._pacer = pacer or Pacer({})  # one per process, shared by every invite (core/pacing.py)
         self._sending: set[int] = set()  # invites whose queued calls a loop here is sending (`_dial`)
         self._draining = False  # stopping: no new send starts (`drain`)
@@ -144,6 +149,24 @@ class InviteService:
         """The workspace's retry policy (RETRY_POLICY), for invites made without one of their own."""
         return self._rules.retry
 
+    async def default_retry_for(self, team_id: str) -> RetryPolicy:
+        """The team's retry policy now (its admins may change it), for invites made without one of their own."""
+        if self._workspace_settings is None:
+            return self._rules.retry
+        return parse_retry((await self._workspace_settings.for_team(team_id)).retry_policy)
+
+    async def accounts_for(self, team_id: str) -> Mapping[str, str]:
+        """The team's Slack user → provider account mapping (Tencent Meeting's operators; empty: none)."""
+        if self._workspace_settings is None:
+            return {}
+        return (await self._workspace_settings.for_team(team_id)).tencent_operators
+
+    async def policy_for(self, team_id: str) -> DialingPolicy:
+        """The team's dialing policy now."""
+        if self._workspace_settings is None:
+            return self._rules.policy
+        return (await self._workspace_settings.for_team(team_id)).policy
+
     # --- scheduling ----------------------------------------------------------------------
 
     async def schedule(self, invite: Invite, parties: Sequence[Party]) -> Invite:
@@ -157,8 +180,8 @@ class InviteService:
             if made is not None:
                 return made
         if invite.retry is None:
-            invite = replace(invite, retry=self._rules.retry)
-        limits = (await self._workspace_settings.for_team(invite.team_id)).limits
+            invite = replace(invite, retry=await self.default_retry_for(invite.team_id))
+        limits = (await self._settings_or_rules.for_team(invite.team_id)).limits
         if needs_approval(limits, len(parties)):
             invite = replace(invite, status=InviteStatus.AWAITING_APPROVAL)
         saved = await self._store.add_invite(invite, parties)
@@ -337,6 +360,7 @@ class InviteService:
             max_duration_s=invite.max_duration_s,
             options=invite.options,
             callback_url=self._callback_url(provider.info.name),
+            accounts=await self.accounts_for(invite.team_id),
         )
         # Providers report every failure they foresee as a ProviderError (transport errors and
         # unreadable answers included, providers/http.py). Anything else is a bug: it propagates to

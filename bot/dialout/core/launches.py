@@ -177,7 +177,7 @@ class BulkLaunches:
     async def hold(self, invite: Invite, parties: Sequence[Party]) -> tuple[int, LaunchSummary]:
         """Keep the launch as it is now, and say what it would do."""
         launch_id = await self._store.hold_launch(invite, parties)
-        return launch_id, summarise(parties, self._pacer.pace_for(invite.provider, invite.team_id))
+        return launch_id, summarise(parties, await self._pacer.pace_of(invite.provider, invite.team_id))
 
     async def confirm(self, launch_id: int, actor: Actor) -> Confirmed:
         """Schedule exactly what was summarised, once however often Confirm is pressed."""

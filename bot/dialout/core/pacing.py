@@ -21,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
+
 BURST = 10  # requests that may go at once before the pace applies (a small invite is not slowed)
 
 
@@ -73,9 +75,12 @@ class Pacer:
         burst: int = BURST,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
         """`provider_paces`: requests per minute by provider name (absent or 0: unlimited);
-        `workspace_pace`: requests per minute for each workspace over every provider (0: unlimited)."""
+        `workspace_pace`: requests per minute for each workspace over every provider (0: unlimited),
+        unless `workspace_settings` give each team its own (asked at each turn: admins change it live)."""
+        self._workspace_settings = workspace_settings
         self._provider_paces = dict(provider_paces)
         self._workspace_pace = workspace_pace
         self._burst = burst
@@ -88,21 +93,32 @@ class Pacer:
         del team_id  # every workspace has the same limit; the key is kept for when they differ
         return effective_pace(self._provider_paces.get(provider, 0.0), self._workspace_pace)
 
+    async def workspace_pace_of(self, team_id: str) -> float:
+        """The team's own pace over every provider now (0: unlimited)."""
+        if self._workspace_settings is None:
+            return self._workspace_pace
+        return (await self._workspace_settings.for_team(team_id)).pace_per_min
+
+    async def pace_of(self, provider: str, team_id: str) -> float:
+        """`pace_for` with the team's own workspace pace."""
+        return effective_pace(self._provider_paces.get(provider, 0.0), await self.workspace_pace_of(team_id))
+
     def _schedule(self, kind: str, key: str, per_min: float) -> Schedule:
         found = self._schedules.get((kind, key))
         if found is None:
             found = self._schedules[(kind, key)] = Schedule(per_min, self._burst)
+        found.per_min = per_min  # a team's pace may have been changed since its last request
         return found
 
-    def reserve(self, provider: str, team_id: str) -> float:
+    def reserve(self, provider: str, team_id: str, workspace_pace: float | None = None) -> float:
         """Book the next slot for one request and return it (on the monotonic clock).
 
         Booking is synchronous, so concurrent senders on the loop get distinct slots in the order
-        they asked, whichever invite they belong to.
+        they asked, whichever invite they belong to. `workspace_pace`: the team's (None: the one given).
         """
         schedules = (
             self._schedule("provider", provider, self._provider_paces.get(provider, 0.0)),
-            self._schedule("workspace", team_id, self._workspace_pace),
+            self._schedule("workspace", team_id, self._workspace_pace if workspace_pace is None else workspace_pace),
         )
         now = self._monotonic()
         slot = max(s.earliest(now) for s in schedules)
@@ -112,7 +128,7 @@ class Pacer:
 
     async def turn(self, provider: str, team_id: str) -> bool:
         """Wait until one request of `provider` for `team_id` may be sent; whether it had to wait."""
-        slot = self.reserve(provider, team_id)
+        slot = self.reserve(provider, team_id, await self.workspace_pace_of(team_id))
         wait = slot - self._monotonic()
         if wait <= 0:
             return False

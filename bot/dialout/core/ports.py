@@ -118,9 +118,10 @@ class ProviderInfo:
     # cut off by a crash is simply sent again, instead of being left "outcome unknown".
     places_idempotently: bool = False
     missing_settings: tuple[str, ...] = ()  # names of settings still needed; empty = usable
-    # Asked before anything is scheduled, with the asker's Slack id, the target and the resolved
-    # parties: a code (explained as `error.<provider>.<code>`) when the provider would refuse them.
-    precheck: Callable[[str, Target, Sequence[Party]], str | None] | None = None
+    # Asked before anything is scheduled, with the asker's Slack id, the target, the resolved parties
+    # and the workspace's accounts (DialRequest.accounts): a code (explained as `error.<provider>.<code>`)
+    # when the provider would refuse them.
+    precheck: Callable[[str, Target, Sequence[Party], Mapping[str, str]], str | None] | None = None
 
     @property
     def hands_over(self) -> bool:
@@ -147,6 +148,9 @@ class DialRequest:
     max_duration_s: int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     callback_url: str = ""  # where this provider's status webhooks reach us
+    # The workspace's own Slack user → provider account mapping (Tencent Meeting's operators), set by its
+    # admins in App Home; the provider's environment mapping serves the users it lacks.
+    accounts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.kernel.people import PartyKind, UserProfile
 from bot.kernel.phone import DialingPolicy, NumberProblem, normalise
 from bot.kernel.ports import Clock, Directory, LookupFailed
 from bot.kernel.states import CallState
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 
 
 class NumberChangeStore(Protocol):
@@ -82,8 +83,12 @@ class ReminderRequests:
         default_locale: str,
         default_tz: str,
         audit: AuditLog | None = None,
+        *,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
-        """`audit`: where a changed number is recorded (the notifier only hears that the roster changed)."""
+        """`audit`: where a changed number is recorded (the notifier only hears that the roster changed);
+        `workspace_settings`: the invite's team's policy reads the number (None: `policy` for every team)."""
+        self._workspace_settings = workspace_settings
         self._audit = audit
         self._invites = invites
         self._store = store
@@ -102,11 +107,19 @@ class ReminderRequests:
             profile = None
         return profile or UserProfile(user_id, tz=self._default_tz, locale=self._default_locale)
 
+    async def _policy_for(self, invite_id: int) -> DialingPolicy:
+        """The dialing policy of the invite's team now."""
+        if self._workspace_settings is None:
+            return self._policy
+        invite = await self._invites.get_invite(invite_id)
+        return (await self._workspace_settings.for_team(invite.team_id)).policy if invite else self._policy
+
     async def open_another_number(self, invite_id: int, attempt_id: int, user_id: str) -> NumberChangeReply:
         """Whether the presser may change this call now (READY: open the modal)."""
         profile = await self._profile(user_id)
         outcome, attempt = await self._check(invite_id, attempt_id, user_id)
-        return self._reply(profile, invite_id, outcome or NumberChangeOutcome.READY, attempt=attempt)
+        region = (await self._policy_for(invite_id)).region
+        return self._reply(profile, invite_id, outcome or NumberChangeOutcome.READY, attempt=attempt, region=region)
 
     async def use_another_number(self, invite_id: int, attempt_id: int, user_id: str, text: str) -> NumberChangeReply:
         """Move the presser's own waiting call to the number `text`, or say why not (nothing changed)."""
@@ -114,9 +127,10 @@ class ReminderRequests:
         outcome, attempt = await self._check(invite_id, attempt_id, user_id)
         if outcome is not None or attempt is None or attempt.id is None:
             return self._reply(profile, invite_id, outcome or NumberChangeOutcome.NOT_FOUND)
-        number = normalise(text, self._policy)
+        policy = await self._policy_for(invite_id)
+        number = normalise(text, policy)
         if isinstance(number, NumberProblem):
-            return self._reply(profile, invite_id, NumberChangeOutcome.BAD_NUMBER, problem=number)
+            return self._reply(profile, invite_id, NumberChangeOutcome.BAD_NUMBER, problem=number, region=policy.region)
         if not await self._store.change_unsent_number(attempt.id, attempt.party.address, number, self._clock.now()):
             return self._reply(profile, invite_id, await self._why_not(invite_id, attempt.id))
         fresh_invite = await self._invites.get_invite(invite_id)
@@ -175,6 +189,8 @@ class ReminderRequests:
         problem: NumberProblem | None = None,
         invite: Invite | None = None,
         attempt: CallAttempt | None = None,
+        region: str | None = None,
     ) -> NumberChangeReply:
         locale = self._locale_of(profile.locale, self._default_locale)
-        return NumberChangeReply(locale, profile.tz, self._policy.region, invite_id, outcome, problem, invite, attempt)
+        region = region or self._policy.region
+        return NumberChangeReply(locale, profile.tz, region, invite_id, outcome, problem, invite, attempt)

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -165,9 +165,15 @@ class DialRequests:
         workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
         """`bulk` serves Pause/Resume dialling; `launches` holds bulk launches for Confirm (None: never);
-        `approvals` serves Approve/Decline; `workspace_settings` gives each workspace's dialing limits."""
+        `approvals` serves Approve/Decline.
+
+        `workspace_settings` give a request's team its own rules (policy, default providers and zone,
+        reminder, admin group, dialing limits) at the moment it is read; None: `rules` for every team,
+        and no limits.
+        """
         self._approvals = approvals
-        self._workspace_settings = workspace_settings or FixedWorkspaceSettings(WorkspaceSettings())
+        self._workspace_settings = workspace_settings
+        self._settings_or_rules = workspace_settings or FixedWorkspaceSettings(WorkspaceSettings(policy=rules.policy))
         self._bulk = bulk
         self._launches = launches
         self._invites = invites
@@ -180,9 +186,25 @@ class DialRequests:
         self._rules = rules
         self._locale_of = locale_of
 
-    async def _asker_profile(self, user_id: str) -> UserProfile:
+    async def _rules_for(self, team_id: str) -> RequestRules:
+        """The rules of `team_id` now: its admins may have changed them since the last request."""
+        if self._workspace_settings is None:
+            return self._rules
+        ws = await self._workspace_settings.for_team(team_id)
+        kinds = {kind.value: kind for kind in TargetKind}
+        return replace(
+            self._rules,
+            policy=ws.policy,
+            default_provider={kinds[k]: name for k, name in ws.default_providers.items() if k in kinds},
+            default_tz=ws.default_tz,
+            admin_group=ws.invite_admin_group,
+            reminder_minutes=ws.reminder_minutes,
+        )
+
+    async def _asker_profile(self, user_id: str, rules: RequestRules | None = None) -> UserProfile:
+        rules = rules or self._rules
         profile = await self._directory.profile(user_id)
-        return profile or UserProfile(user_id, tz=self._rules.default_tz, locale=self._rules.default_locale)
+        return profile or UserProfile(user_id, tz=rules.default_tz, locale=rules.default_locale)
 
     def _locale(self, profile: UserProfile) -> str:
         return self._locale_of(profile.locale, self._rules.default_locale)
@@ -198,12 +220,12 @@ class DialRequests:
         except (TimeoutError, LookupFailed):
             return self._rules.default_locale
 
-    async def _actor(self, user_id: str, profile: UserProfile) -> Actor:
+    async def _actor(self, user_id: str, profile: UserProfile, rules: RequestRules | None = None) -> Actor:
         """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
         name = profile.real_name
         if profile.is_admin:
             return Actor(user_id, privileged=True, name=name)
-        group = self._rules.admin_group
+        group = (rules or self._rules).admin_group
         if not group:
             return Actor(user_id, name=name)
         try:
@@ -212,10 +234,28 @@ class DialRequests:
             log.warning("could not read the members of user group %s (%s)", group, exc)
             return Actor(user_id, name=name)
 
+    async def _invite_rules(self, invite_id: int) -> RequestRules:
+        """The rules of the team an invite belongs to (a button names only the invite)."""
+        if self._workspace_settings is None:
+            return self._rules
+        invite = await self._invites.get(invite_id)
+        return await self._rules_for(invite.team_id) if invite is not None else self._rules
+
+    async def _invite_actor(self, invite_id: int, user_id: str, profile: UserProfile) -> Actor:
+        """The presser of a button on an invite, with its team's admin group."""
+        return await self._actor(user_id, profile, await self._invite_rules(invite_id))
+
     async def presser(self, user_id: str) -> Presser:
         """Who is asking, as the permission rule sees them, in their language and zone (series controls)."""
         profile = await self._asker_profile(user_id)
         return Presser(await self._actor(user_id, profile), self._locale(profile), profile.tz)
+
+    async def team_presser(self, user_id: str, team_id: str) -> tuple[Presser, str]:
+        """`presser` with the admin group of workspace `team_id`, and that group (a series' controls)."""
+        rules = await self._rules_for(team_id)
+        profile = await self._asker_profile(user_id, rules)
+        actor = await self._actor(user_id, profile, rules)
+        return Presser(actor, self._locale(profile), profile.tz), rules.admin_group
 
     async def _who_may(self, invite_id: int, outcome: StrEnum) -> WhoMay | None:
         """Who may act on the invite, when `outcome` is a refusal (every outcome enum spells it not_allowed)."""
@@ -227,17 +267,22 @@ class DialRequests:
         except LookupFailed:  # the refusal still stands; it names them by id
             profile = None
         name = (profile.real_name or "") if profile else ""
-        return WhoMay(creator or "", self._rules.admin_group, name)
+        return WhoMay(creator or "", (await self._invite_rules(invite_id)).admin_group, name)
 
     def _context(
-        self, profile: UserProfile, providers: Mapping[str, ProviderInfo], now: datetime | None = None
+        self,
+        profile: UserProfile,
+        providers: Mapping[str, ProviderInfo],
+        now: datetime | None = None,
+        rules: RequestRules | None = None,
     ) -> ParseContext:
+        rules = rules or self._rules
         return ParseContext(
             now=now or self._clock.now(),
             tz=profile.tz,
-            policy=self._rules.policy,
+            policy=rules.policy,
             providers=providers,
-            default_provider=self._rules.default_provider,
+            default_provider=rules.default_provider,
         )
 
     async def handle_text(
@@ -249,10 +294,11 @@ class DialRequests:
         delayed carrying it out. `request_key` names the acknowledged command, so carrying it out
         twice makes one invite.
         """
-        profile = await self._asker_profile(asker.user_id)
+        rules = await self._rules_for(asker.team_id)
+        profile = await self._asker_profile(asker.user_id, rules)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
-        context = self._context(profile, providers, received_at)
+        context = self._context(profile, providers, received_at, rules)
         try:
             command = await _read_off_loop(parse_command, text, context)
         except ParseError as exc:
@@ -265,21 +311,22 @@ class DialRequests:
             )
             return HelpReply(locale, profile.tz, usable)
         if isinstance(command, CancelCommand):
-            actor = await self._actor(asker.user_id, profile)
+            actor = await self._actor(asker.user_id, profile, rules)
             outcome = await self._invites.cancel(command.invite_id, actor)
             return CancelReply(locale, command.invite_id, outcome, await self._who_may(command.invite_id, outcome))
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
             return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
         try:
-            return await self._store(command, asker, profile, text, providers, request_key)
+            return await self._store(command, asker, profile, text, providers, request_key, rules)
         except ParseError as exc:
             return ErrorReply(locale, exc)
 
-    async def form_setup(self, user_id: str) -> FormSetup:
-        """The user's language and zone, and the providers the form may offer them."""
-        profile = await self._asker_profile(user_id)
-        choices = provider_choices(self._providers(), self._rules.default_provider)
+    async def form_setup(self, user_id: str, team_id: str | None = None) -> FormSetup:
+        """The user's language and zone, and the providers the form may offer them (`team_id`'s defaults first)."""
+        rules = await self._rules_for(team_id) if team_id else self._rules
+        profile = await self._asker_profile(user_id, rules)
+        choices = provider_choices(self._providers(), rules.default_provider)
         return FormSetup(self._locale_of(profile.locale, self._rules.default_locale), profile.tz, choices)
 
     def prefill_from_message(self, text: str) -> DialForm:
@@ -300,15 +347,17 @@ class DialRequests:
         self, form: DialForm, asker: Asker, preview: Preview | None = None
     ) -> ScheduledReply | SeriesReply | LaunchHeld | FormErrorReply:
         """Read a submitted form like typed text and schedule it; a time previewed for the same phrase is kept."""
-        profile = await self._asker_profile(asker.user_id)
+        rules = await self._rules_for(asker.team_id)
+        profile = await self._asker_profile(asker.user_id, rules)
         locale = self._locale_of(profile.locale, self._rules.default_locale)
         providers = self._providers()
         try:
-            draft = await _read_off_loop(read_form, form, self._context(profile, providers), preview)
+            draft = await _read_off_loop(read_form, form, self._context(profile, providers, None, rules), preview)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         try:
-            return await self._store(draft, asker, profile, json.dumps(asdict(form), ensure_ascii=False), providers)
+            written = json.dumps(asdict(form), ensure_ascii=False)
+            return await self._store(draft, asker, profile, written, providers, None, rules)
         except ParseError as exc:
             return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.PROVIDER): exc})
 
@@ -334,7 +383,7 @@ class DialRequests:
     async def cancel(self, invite_id: int, user_id: str) -> CancelReply:
         """The cancel button on a thread parent."""
         profile = await self._asker_profile(user_id)
-        outcome = await self._invites.cancel(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.cancel(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return CancelReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def unreadable_button(self, value: str, user_id: str) -> ErrorReply:
@@ -345,14 +394,14 @@ class DialRequests:
     async def dial_now(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Dial now button: fire a scheduled invite early."""
         profile = await self._asker_profile(user_id)
-        outcome = await self._invites.dial_now(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.dial_now(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def postpone(self, invite_id: int, user_id: str) -> ButtonReply:
         """The reminder's Postpone button: the run moves 10 minutes later."""
         assert self._reminders is not None, "reminders are wired in build_dialout"
         profile = await self._asker_profile(user_id)
-        outcome = await self._reminders.postpone(invite_id, await self._actor(user_id, profile))
+        outcome = await self._reminders.postpone(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def skip_me(self, invite_id: int, attempt_id: int, user_id: str) -> ButtonReply:
@@ -365,15 +414,16 @@ class DialRequests:
     async def hang_up(self, invite_id: int, user_id: str) -> ButtonReply:
         """The Hang up all button: end every open call of a dialling invite."""
         profile = await self._asker_profile(user_id)
-        outcome = await self._invites.hang_up(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.hang_up(invite_id, await self._invite_actor(invite_id, user_id, profile))
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def confirm_redial(self, invite_id: int, user_id: str) -> RedialConfirmation | ButtonReply:
         """The Redial failed button: who would be called again, or why nobody would be."""
         profile = await self._asker_profile(user_id)
         locale = self._locale(profile)
-        actor = await self._actor(user_id, profile)
-        plan = await self._invites.confirm_redial(invite_id, actor, self._rules.policy)
+        rules = await self._invite_rules(invite_id)
+        actor = await self._actor(user_id, profile, rules)
+        plan = await self._invites.confirm_redial(invite_id, actor, rules.policy)
         if isinstance(plan, RedialOutcome):
             return ButtonReply(locale, invite_id, plan, await self._who_may(invite_id, plan))
         info = self._providers().get(plan.invite.provider)
@@ -382,15 +432,16 @@ class DialRequests:
     async def redial(self, invite_id: int, user_id: str) -> ButtonReply:
         """Redial failed, confirmed: place the new calls (permission and state are checked again)."""
         profile = await self._asker_profile(user_id)
-        actor = await self._actor(user_id, profile)
-        outcome = await self._invites.redial_failed(invite_id, actor, self._rules.policy)
+        rules = await self._invite_rules(invite_id)
+        actor = await self._actor(user_id, profile, rules)
+        outcome = await self._invites.redial_failed(invite_id, actor, rules.policy)
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 
     async def open_edit(self, invite_id: int, user_id: str) -> EditSetup | ButtonReply:
         """The Edit button: the form prefilled with the invite as it is, or why it can't be edited."""
         profile = await self._asker_profile(user_id)
         locale = self._locale(profile)
-        editing = await self._invites.editing(invite_id, await self._actor(user_id, profile))
+        editing = await self._invites.editing(invite_id, await self._invite_actor(invite_id, user_id, profile))
         if isinstance(editing, EditOutcome):
             return ButtonReply(locale, invite_id, editing, await self._who_may(invite_id, editing))
         invite = editing.invite
@@ -404,14 +455,15 @@ class DialRequests:
         self, invite_id: int, version: str, form: DialForm, asker: Asker, preview: Preview | None = None
     ) -> EditReply | FormErrorReply:
         """Read a submitted Edit form like a new one, then change the invite if nobody did meanwhile."""
-        profile = await self._asker_profile(asker.user_id)
+        rules = await self._invite_rules(invite_id)
+        profile = await self._asker_profile(asker.user_id, rules)
         locale = self._locale(profile)
         providers = self._providers()
         try:
-            draft = read_form(form, self._context(profile, providers), preview)
+            draft = read_form(form, self._context(profile, providers, None, rules), preview)
             if draft.recurrence is not None:  # one invite can't become a series: start one with /dial
                 raise FormErrors({FormField.WHEN: ParseError(ParseProblem.RECURRING, {"phrase": form.when[:200]})})
-            parties = await self._parties(draft, asker, profile, providers)
+            parties = await self._parties(draft, asker, profile, providers, rules)
             invite = await self._invites.get(invite_id)
             owner = Asker(invite.created_by, invite.team_id, asker.channel_id) if invite else asker
             await self._within_limits(owner, draft.when.at, parties, stored=True)  # counted for whoever made it
@@ -427,7 +479,7 @@ class DialRequests:
             max_duration_s=draft.max_duration_s,
             options=dict(draft.options),
         )
-        edited = await self._invites.edit(invite_id, await self._actor(asker.user_id, profile), version, change)
+        edited = await self._invites.edit(invite_id, await self._actor(asker.user_id, profile, rules), version, change)
         return EditReply(
             locale,
             invite_id,
@@ -442,7 +494,7 @@ class DialRequests:
         """The Add people button: the small modal, or why nobody can be added."""
         profile = await self._asker_profile(user_id)
         locale = self._locale(profile)
-        outcome = await self._invites.may_add_people(invite_id, await self._actor(user_id, profile))
+        outcome = await self._invites.may_add_people(invite_id, await self._invite_actor(invite_id, user_id, profile))
         if outcome is not AddPeopleOutcome.ADDED:
             return ButtonReply(locale, invite_id, outcome, await self._who_may(invite_id, outcome))
         return AddPeopleSetup(locale, invite_id)
@@ -454,16 +506,17 @@ class DialRequests:
         invite = await self._invites.get(invite_id)
         if invite is None:
             return AddPeopleReply(locale, invite_id, AddPeopleOutcome.NOT_FOUND)
+        rules = await self._rules_for(invite.team_id)
         try:
-            people = read_people(form, self._rules.policy)
+            people = read_people(form, rules.policy)
             draft = people.as_draft(invite.target, invite.provider, When(self._clock.now(), is_now=True))
-            parties = await self._resolve(draft, profile)
+            parties = await self._resolve(draft, profile, rules)
             await self._added_within_limits(invite, asker, parties)
         except FormErrors as exc:
             return FormErrorReply(locale, exc.errors)
         except ParseError as exc:
             return FormErrorReply(locale, {_FIELD_OF.get(exc.problem, FormField.NUMBERS): exc})
-        actor = await self._actor(asker.user_id, profile)
+        actor = await self._actor(asker.user_id, profile, rules)
         added = await self._invites.add_people(invite_id, actor, parties)
         who_may = await self._who_may(invite_id, added.outcome)
         return AddPeopleReply(locale, invite_id, added.outcome, who_may, added.changes)
@@ -484,7 +537,9 @@ class DialRequests:
         """After Add people was answered: place the new calls now if the invite is being dialled."""
         await self._invites.place_added(invite_id)
 
-    async def _resolve(self, draft: InviteDraft, profile: UserProfile) -> list[Party]:
+    async def _resolve(
+        self, draft: InviteDraft, profile: UserProfile, rules: RequestRules | None = None
+    ) -> list[Party]:
         """The draft's parties, mentions turned into numbers from Slack profiles (ParseError: someone has none)."""
         profiles = dict(
             zip(
@@ -493,17 +548,23 @@ class DialRequests:
                 strict=True,
             )
         )
-        return resolve_parties(draft, profiles, self._rules.policy)
+        return resolve_parties(draft, profiles, (rules or self._rules).policy)
 
     async def _parties(
-        self, draft: InviteDraft, asker: Asker, profile: UserProfile, providers: Mapping[str, ProviderInfo]
+        self,
+        draft: InviteDraft,
+        asker: Asker,
+        profile: UserProfile,
+        providers: Mapping[str, ProviderInfo],
+        rules: RequestRules | None = None,
     ) -> list[Party]:
         """Resolve the draft's people, check where it reports and what the provider says (ParseError if not)."""
-        parties = await self._resolve(draft, profile)
+        parties = await self._resolve(draft, profile, rules)
         if not await self._directory.can_post(asker.channel_id):
             raise ParseError(ParseProblem.CANNOT_POST_HERE, {})
         info = providers.get(draft.provider)
-        refused = info.precheck(asker.user_id, draft.target, parties) if info and info.precheck else None
+        accounts = await self._invites.accounts_for(asker.team_id)
+        refused = info.precheck(asker.user_id, draft.target, parties, accounts) if info and info.precheck else None
         if refused:
             raise ParseError(ParseProblem.PROVIDER_REFUSED, {"provider": draft.provider, "code": refused})
         return parties
@@ -525,7 +586,7 @@ class DialRequests:
         `stored`: an invite already scheduled (Edit, Add people), which cannot go back to wait for an
         approval it never needed: growing it past APPROVAL_OVER is refused (a new invite waits instead).
         """
-        workspace = await self._workspace_settings.for_team(asker.team_id)
+        workspace = await self._settings_or_rules.for_team(asker.team_id)
         limits = workspace.limits
         count = len(parties) if total is None else total
         if over_max_parties(limits, count):
@@ -557,20 +618,22 @@ class DialRequests:
         text: str,
         providers: Mapping[str, ProviderInfo],
         request_key: str | None = None,
+        rules: RequestRules | None = None,
     ) -> ScheduledReply | SeriesReply | LaunchHeld:
         """Resolve the draft's people, check where it reports and what the provider says, then store it.
 
         Raises ParseError (nothing stored) for what only Slack or the provider can tell.
         """
+        rules = rules or self._rules
         locale = self._locale_of(profile.locale, self._rules.default_locale)
-        parties = await self._parties(draft, asker, profile, providers)
+        parties = await self._parties(draft, asker, profile, providers, rules)
         info = providers.get(draft.provider)
         title = info.title if info else draft.provider
         now = self._clock.now()
         # A series' runs are checked against the day and the hours when each is dialled (core/dial_gate.py).
         await self._within_limits(asker, draft.when.at if draft.recurrence is None else None, parties)
         if draft.recurrence is not None and self._series is not None:
-            reminder = remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes)
+            reminder = remind_minutes(draft.remind_minutes, draft.remind_dm, rules.reminder_minutes)
             asked = series_of_draft(draft, asker, locale, parties, text, request_key, reminder)
             series = await self._series.start(asked)
             upcoming = tuple(series.upcoming(now, UPCOMING_SHOWN))
@@ -591,7 +654,7 @@ class DialRequests:
             created_at=now,
             source_text=text,
             request_key=request_key,
-            remind_minutes=remind_minutes(draft.remind_minutes, draft.remind_dm, self._rules.reminder_minutes),
+            remind_minutes=remind_minutes(draft.remind_minutes, draft.remind_dm, rules.reminder_minutes),
             remind_dm=draft.remind_dm,
             retry=draft.retry,
         )
@@ -600,7 +663,7 @@ class DialRequests:
             return LaunchHeld(locale, launch_id, invite, summary, self._launches.confirm_over)
         saved = await self._invites.schedule(invite, parties)
         profiles = {u: await self._directory.profile(u) for u in draft.mentions}  # cached by the directory
-        assumed = assumed_regions(draft.mentions, profiles, self._rules.policy)
+        assumed = assumed_regions(draft.mentions, profiles, rules.policy)
         return ScheduledReply(locale, saved, len(parties), title, assumed)
 
     async def approve(self, invite_id: int, user_id: str) -> ButtonReply:
@@ -624,7 +687,7 @@ class DialRequests:
         """Pause dialling (or Resume dialling, `resume`) on a thread parent."""
         assert self._bulk is not None
         profile = await self._asker_profile(user_id)
-        actor = await self._actor(user_id, profile)
+        actor = await self._invite_actor(invite_id, user_id, profile)
         outcome = await (self._bulk.resume if resume else self._bulk.pause)(invite_id, actor)
         return ButtonReply(self._locale(profile), invite_id, outcome, await self._who_may(invite_id, outcome))
 

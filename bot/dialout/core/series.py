@@ -266,7 +266,8 @@ class SeriesService:
             if at == series.skip_at:
                 await self._store.pass_occurrence(series_id, at, following)
             else:
-                made = _invite_of(series, at, self._clock.now(), self._invites.default_retry)
+                default_retry = await self._invites.default_retry_for(series.team_id)
+                made = _invite_of(series, at, self._clock.now(), default_retry)
                 invite = await self._store.make_occurrence(series_id, at, following, made, series.parties)
                 if invite is not None:
                     assert invite.id is not None

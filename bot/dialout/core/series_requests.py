@@ -155,11 +155,19 @@ class SeriesRequests:
     """Serves the controls and the listing of series, typed or pressed."""
 
     def __init__(
-        self, series: SeriesService, presser: Callable[[str], Awaitable[Presser]], admin_group: str = ""
+        self,
+        series: SeriesService,
+        presser: Callable[[str], Awaitable[Presser]],
+        admin_group: str = "",
+        *,
+        team_presser: Callable[[str, str], Awaitable[tuple[Presser, str]]] | None = None,
     ) -> None:
+        """`team_presser(user, team)`: the presser and admin group of the series' own workspace (None: `presser`
+        and `admin_group` for every workspace)."""
         self._series = series
         self._presser = presser
         self._admin_group = admin_group
+        self._team_presser = team_presser
 
     async def presser_of(self, user_id: str) -> Presser:
         """Who `user_id` is to the permission rule, in their language and zone."""
@@ -167,7 +175,11 @@ class SeriesRequests:
 
     async def control(self, action: SeriesAction, series_id: int, user_id: str) -> SeriesControlReply:
         """Skip next, Pause, Resume or End, for `user_id` (refused with who may when it is not theirs)."""
-        presser = await self._presser(user_id)
+        presser, admin_group = await self._presser(user_id), self._admin_group
+        if self._team_presser is not None:
+            found = await self._series.get(series_id)
+            if found is not None:
+                presser, admin_group = await self._team_presser(user_id, found.team_id)
         act = {
             SeriesAction.SKIP: self._series.skip,
             SeriesAction.PAUSE: self._series.pause,
@@ -177,7 +189,7 @@ class SeriesRequests:
         control = await act(series_id, presser.actor)
         who_may = None
         if control.outcome is SeriesOutcome.NOT_ALLOWED and control.series is not None:
-            who_may = SeriesWhoMay(control.series.created_by, self._admin_group)
+            who_may = SeriesWhoMay(control.series.created_by, admin_group)
         return SeriesControlReply(presser.locale, presser.tz, series_id, control, who_may)
 
     async def listing(self, user_id: str, channel_id: str, now: datetime) -> SeriesListReply:

@@ -91,7 +91,9 @@ def register(
             # The form: nothing to keep yet (the submission is), and its trigger id dies in 3 s.
             await ack()
             asker = Asker(command["user_id"], command.get("team_id", ""), command["channel_id"])
-            sorry = await open_form(client, requests, command["trigger_id"], asker.user_id, asker.channel_id)
+            sorry = await open_form(
+                client, requests, command["trigger_id"], asker.user_id, asker.channel_id, team_id=asker.team_id
+            )
             if sorry:
                 await tell(client, respond, asker, sorry)
             return

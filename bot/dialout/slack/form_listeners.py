@@ -49,6 +49,11 @@ def _slack_error(exc: SlackApiError) -> str | None:
     return exc.response.get("error") if exc.response is not None else None
 
 
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace Slack says the presser or submitter of an interaction is in ('' when it does not say)."""
+    return str((body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id") or "")
+
+
 async def open_form(
     client: AsyncWebClient,
     requests: DialRequests,
@@ -56,12 +61,14 @@ async def open_form(
     user_id: str,
     channel_id: str = "",
     prefill: DialForm | None = None,
+    team_id: str | None = None,
 ) -> str | None:
     """Open the form for `user_id`; None when it opened, else the sentence to tell them why it did not.
 
-    `channel_id` is where the thread will go (empty: the form asks, as for the global shortcut).
+    `channel_id` is where the thread will go (empty: the form asks, as for the global shortcut);
+    `team_id` is the workspace whose default providers come first.
     """
-    setup = await requests.form_setup(user_id)
+    setup = await requests.form_setup(user_id, team_id)
     if not setup.choices:
         return t("form.no_providers", setup.locale)
     values = prefill or DialForm()
@@ -88,7 +95,7 @@ async def _redraw(
     metadata = FormMetadata.decode(view.get("private_metadata", ""))
     if preview is not None and preview.preview is not None:
         metadata = replace(metadata, preview=preview.preview)
-    setup = await requests.form_setup(body["user"]["id"])
+    setup = await requests.form_setup(body["user"]["id"], team_of(body) or None)
     if not setup.choices:
         return  # every provider went away while it was open: the submit says so on the provider field
     drawn = build_form(values, setup, metadata, preview)
@@ -135,7 +142,7 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
     @app.global_shortcut(CALLBACK_ID)
     async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        sorry = await open_form(client, requests, body["trigger_id"], body["user"]["id"])
+        sorry = await open_form(client, requests, body["trigger_id"], body["user"]["id"], team_id=team_of(body) or None)
         if sorry:
             log.info("could not tell %s: %s (a global shortcut has no conversation)", body["user"]["id"], sorry)
 
@@ -146,7 +153,8 @@ def register(app: AsyncApp, *, requests: DialRequests, clock: Clock, mask_number
         await ack()
         prefill = requests.prefill_from_message((body.get("message") or {}).get("text") or "")
         channel = body["channel"]["id"]
-        sorry = await open_form(client, requests, body["trigger_id"], body["user"]["id"], channel, prefill)
+        user, team = body["user"]["id"], team_of(body) or None
+        sorry = await open_form(client, requests, body["trigger_id"], user, channel, prefill, team)
         if sorry:
             await respond(text=sorry, response_type="ephemeral")
 

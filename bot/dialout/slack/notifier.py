@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from bot.dialout.core.models import Invite, InviteStatus
+from bot.dialout.core.pacing import effective_pace
 from bot.dialout.core.ports import Notice, NoticeKind, ProviderInfo
 from bot.dialout.slack.editing import build_edit_notice, build_people_added_notice
 from bot.dialout.slack.reminders import build_postponed_notice
@@ -36,6 +37,7 @@ from bot.dialout.store import SqlInviteStore
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock, Directory, LookupFailed
 from bot.kernel.posting import NotReady, Rendered, Where
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 from bot.slack.messages import t
 from bot.slack.outbox_worker import SlackOutboxWorker
 
@@ -135,6 +137,7 @@ class RenderSettings:
     grace_s: int = 600
     summary_to_channel: bool = False  # the final summary is also shown in the channel (Slack's reply_broadcast)
     paces: Mapping[str, float] = field(default_factory=dict)  # requests/min by provider, for the time left
+    provider_paces: Mapping[str, float] = field(default_factory=dict)  # the providers' own, uncapped (per team)
 
 
 class InviteSender:
@@ -150,9 +153,13 @@ class InviteSender:
         settings: RenderSettings,
         hangs_up: frozenset[str] = frozenset(),
         directory: Directory | None = None,
+        *,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
         """`hangs_up` names the providers that can end the calls they placed (CancelsCalls); `directory`
-        gives the names the parent shows instead of pinging mentions."""
+        gives the names the parent shows instead of pinging mentions; `workspace_settings` give each team's
+        own pace for the time left (None: `settings.paces`)."""
+        self._workspace_settings = workspace_settings
         self._worker = worker
         self._directory = directory
         self._hangs_up = hangs_up
@@ -217,9 +224,16 @@ class InviteSender:
             provider_title=info.title if info else invite.provider,
             provider=invite.provider,
             can_hang_up=invite.provider in self._hangs_up,
-            pace_per_min=self._settings.paces.get(invite.provider, 0.0),
+            pace_per_min=await self._pace(invite),
             names=await self._names(invite, *others),
         )
+
+    async def _pace(self, invite: Invite) -> float:
+        """The pace the invite is sent at: its provider's, capped by its team's (as core/pacing.py paces it)."""
+        if self._workspace_settings is None:
+            return self._settings.paces.get(invite.provider, 0.0)
+        team = await self._workspace_settings.for_team(invite.team_id)
+        return effective_pace(self._settings.provider_paces.get(invite.provider, 0.0), team.pace_per_min)
 
     async def _fresh(self, invite: Invite) -> Invite:
         """The invite as it is now, for rendering.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.inbound.core.ports import RouteStore
 from bot.inbound.core.route_command import (
@@ -25,6 +25,7 @@ from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy, normalise
 from bot.kernel.ports import Clock, Directory, LookupFailed, UserGroups
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,17 @@ class RouteBook:
     """Route changes from Slack (admins only, every change recorded) and mention numbers kept fresh."""
 
     def __init__(
-        self, routes: RouteStore, directory: Directory, groups: UserGroups, clock: Clock, rules: RouteBookRules
+        self,
+        routes: RouteStore,
+        directory: Directory,
+        groups: UserGroups,
+        clock: Clock,
+        rules: RouteBookRules,
+        *,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
+        """`workspace_settings`: each team's route managers and policy, asked per command (None: `rules`)."""
+        self._workspace_settings = workspace_settings
         self._routes = routes
         self._directory = directory
         self._groups = groups
@@ -105,8 +115,9 @@ class RouteBook:
             routes = tuple(await self._routes.routes())
             changes = tuple(await self._routes.changes(self._rules.history))
             return RoutesReply(locale, profile.tz, routes, changes)
-        if not await self.may_change(asker.user_id, profile):
-            return RouteNotAllowedReply(locale, self._rules.admin_group)
+        rules = await self._rules_for(asker.team_id)
+        if not await self.may_change(asker.user_id, profile, rules):
+            return RouteNotAllowedReply(locale, rules.admin_group)
         now = self._clock.now()
         if isinstance(command, RemoveRouteCommand):
             if command.caller_prefix is None:
@@ -117,7 +128,7 @@ class RouteBook:
                 return RouteNothingReply(locale, command.access_display, command.caller_prefix)
             return RouteChangedReply(locale, profile.tz, change, change.channel_id)
         assert isinstance(command, SetRouteCommand)
-        targets = await self._targets(command)
+        targets = await self._targets(command, rules)
         rule = RouteRule(command.caller_prefix, command.action, targets, command.options)
         change = await self._routes.set_rule(
             command.access_key,
@@ -131,19 +142,27 @@ class RouteBook:
         )
         return RouteChangedReply(locale, profile.tz, change, change.channel_id)
 
-    async def may_change(self, user_id: str, profile: UserProfile) -> bool:
+    async def _rules_for(self, team_id: str) -> RouteBookRules:
+        """The team's route managers and dialing policy now (its admins may have changed them)."""
+        if self._workspace_settings is None:
+            return self._rules
+        ws = await self._workspace_settings.for_team(team_id)
+        return replace(self._rules, policy=ws.policy, admin_group=ws.route_admin_group)
+
+    async def may_change(self, user_id: str, profile: UserProfile, rules: RouteBookRules | None = None) -> bool:
         """Workspace admins and owners, and members of the configured user group."""
+        group = (rules or self._rules).admin_group
         if profile.is_admin:
             return True
-        if not self._rules.admin_group:
+        if not group:
             return False
         try:
-            return user_id in await self._groups.members(self._rules.admin_group)
+            return user_id in await self._groups.members(group)
         except LookupFailed as exc:  # unsure who is in the group: refuse, the asker can try again
-            log.warning("could not read the members of user group %s (%s)", self._rules.admin_group, exc)
+            log.warning("could not read the members of user group %s (%s)", group, exc)
             return False
 
-    async def _targets(self, command: SetRouteCommand) -> tuple[RuleTarget, ...]:
+    async def _targets(self, command: SetRouteCommand, rules: RouteBookRules | None = None) -> tuple[RuleTarget, ...]:
         profiles = await asyncio.gather(*(self._directory.profile(u) for u in command.mentions))
         targets = [RuleTarget(number=e164) for e164 in command.phones]
         missing: list[dict[str, str]] = []
@@ -151,7 +170,7 @@ class RouteBook:
             if found is None or found.deleted or found.is_bot or not found.phone:
                 missing.append({"user_id": user_id, "why": "no_phone" if found else "unknown_user"})
                 continue
-            number = normalise(found.phone, self._rules.policy)
+            number = normalise(found.phone, (rules or self._rules).policy)
             if not isinstance(number, str):
                 missing.append({"user_id": user_id, "why": number.kind.value, "text": found.phone})
                 continue

@@ -24,6 +24,7 @@ from bot.inbound.core.progress import apply_events
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,11 @@ class Switchboard:
         clock: Clock,
         rules: SwitchboardRules,
         client_ids: Callable[[], str] = new_client_id,
+        *,
+        workspace_settings: WorkspaceSettingsSource | None = None,
     ) -> None:
+        """`workspace_settings`: the route's team's dialing policy at each call (None: `rules.policy`)."""
+        self._workspace_settings = workspace_settings
         self._routes = routes
         self._calls = calls
         self._notifier = notifier
@@ -69,7 +74,10 @@ class Switchboard:
         """The answer to a number query; a repeated query gets the answer it got the first time."""
         region = self._rules.region
         route = await self._routes.route(number_key(query.access_number, region))
-        decision = decide(route, query.calling_number, region, self._rules.policy)
+        policy = self._rules.policy
+        if self._workspace_settings is not None and route is not None and route.team_id:
+            policy = (await self._workspace_settings.for_team(route.team_id)).policy
+        decision = decide(route, query.calling_number, region, policy)
         if decision.refused:
             refused = len(decision.refused)
             log.warning("inbound call %s: %d number(s) outside the dialing policy not rung", query.call_id, refused)

@@ -18,6 +18,7 @@ from bot.kernel.feature import Asker
 from bot.kernel.people import UserProfile
 from bot.kernel.phone import DialingPolicy
 from bot.kernel.ports import Directory
+from bot.kernel.workspace_settings import WorkspaceSettingsSource
 from bot.slack.messages import locale_of
 
 
@@ -35,10 +36,24 @@ class RouteCommandRules:
 class RouteSubcommand:
     """The kernel's Subcommand for inbound routes."""
 
-    def __init__(self, book: RouteBook, directory: Directory, rules: RouteCommandRules) -> None:
+    def __init__(
+        self,
+        book: RouteBook,
+        directory: Directory,
+        rules: RouteCommandRules,
+        *,
+        workspace_settings: WorkspaceSettingsSource | None = None,
+    ) -> None:
+        """`workspace_settings`: the asker's team's policy reads the command's numbers (None: `rules.policy`)."""
+        self._workspace_settings = workspace_settings
         self._book = book
         self._directory = directory
         self._rules = rules
+
+    async def _policy_for(self, team_id: str) -> DialingPolicy:
+        if self._workspace_settings is None:
+            return self._rules.policy
+        return (await self._workspace_settings.for_team(team_id)).policy
 
     def claims(self, text: str) -> bool:
         """Route commands are recognised before anything else reads the text (channel links must survive)."""
@@ -53,7 +68,8 @@ class RouteSubcommand:
         locale = locale_of(profile.locale, rules.default_locale)
         try:
             # Off the event loop, like /dial's own text: reading is CPU work and the loop serves everyone.
-            command = await asyncio.to_thread(parse_route_command, text, rules.policy, rules.missing)
+            policy = await self._policy_for(asker.team_id)
+            command = await asyncio.to_thread(parse_route_command, text, policy, rules.missing)
             reply = await self._book.handle(command, asker, profile, locale)
         except RouteError as exc:
             return build_route_error(exc, locale)

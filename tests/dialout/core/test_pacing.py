@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from bot.dialout.core.pacing import Pacer, Schedule, effective_pace, estimate_s
+from bot.kernel.workspace_settings import WorkspaceSettings
 
 
 class FakeTime:
@@ -115,3 +116,31 @@ def test_the_time_left_is_the_waiting_calls_at_the_pace() -> None:
     assert estimate_s(180, 240) == pytest.approx(45.0)
     assert estimate_s(0, 240) is None
     assert estimate_s(10, 0) is None
+
+
+class TeamPaces:
+    """A WorkspaceSettingsSource where each team has its own pace (the others the environment's)."""
+
+    def __init__(self, paces: dict[str, float]) -> None:
+        self.paces = paces
+
+    async def for_team(self, team_id: str) -> WorkspaceSettings:
+        return WorkspaceSettings(pace_per_min=self.paces.get(team_id, 0.0))
+
+
+async def test_each_workspace_is_paced_at_the_pace_its_admins_set_even_when_they_change_it() -> None:
+    time = FakeTime()
+    teams = TeamPaces({"T1": 60})
+    pace = Pacer({"a": 0}, 0, burst=3, monotonic=time.monotonic, sleep=time.sleep, workspace_settings=teams)
+    for _ in range(6):
+        await pace.turn("a", "T1")
+    assert time.now - 1000.0 == pytest.approx(3.0)  # T1: 3 at once, then 1 a second
+    before = time.now
+    for _ in range(6):
+        await pace.turn("a", "T2")  # T2 set none: unlimited
+    assert time.now == before
+    assert await pace.pace_of("a", "T1") == 60 and await pace.pace_of("a", "T2") == 0
+    teams.paces["T1"] = 0  # its admins lift the limit
+    for _ in range(6):
+        await pace.turn("a", "T1")
+    assert time.now == before

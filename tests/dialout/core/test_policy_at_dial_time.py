@@ -40,7 +40,7 @@ class World:
             self.clock,
             callback_url=lambda name: f"http://127.0.0.1:9/webhooks/{name}",
             rules=DialingRules(policy=policy),
-            workspace_settings=FixedWorkspaceSettings(WorkspaceSettings(limits=limits or DialLimits())),
+            workspace_settings=FixedWorkspaceSettings(WorkspaceSettings(policy=policy, limits=limits or DialLimits())),
         )
 
     async def schedule(self, policy: DialingPolicy, parties: list[Party]) -> int:

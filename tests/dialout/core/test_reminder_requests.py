@@ -9,6 +9,7 @@ from bot.dialout.core.models import Invite, Target, TargetKind
 from bot.dialout.core.reminder_requests import NumberChangeOutcome, ReminderRequests
 from bot.kernel.people import Party, PartyKind, UserProfile
 from bot.kernel.phone import DialingPolicy, NumberProblemKind
+from bot.kernel.workspace_settings import WorkspaceSettings
 from tests.conftest import FakeClock
 from tests.dialout.core.fakes import InMemoryInviteStore, RecordingNotifier
 
@@ -116,3 +117,37 @@ async def test_a_number_changed_between_the_read_and_the_write_is_not_overwritte
     assert reply.outcome is NumberChangeOutcome.CHANGED_MEANWHILE
     assert (await store.get_attempt(bob.id)).party.address == "+8613800138777"  # type: ignore[union-attr]
     assert notifier.changed == []
+
+
+async def test_the_number_is_read_by_the_invites_own_workspace_policy() -> None:
+    _, store, notifier, clock, invite_id = await setup()
+    teams = {"T": WorkspaceSettings(policy=DialingPolicy(region="HK", allowed_countries=frozenset({"HK"})))}
+    requests = ReminderRequests(
+        store,
+        store,
+        notifier,
+        Directory(),
+        clock,
+        DialingPolicy(),
+        locale_of,
+        "en",
+        "UTC",
+        workspace_settings=TeamSettings(teams),
+    )
+    [bob, _] = await store.attempts(invite_id)
+    assert bob.id is not None
+    assert (await requests.open_another_number(invite_id, bob.id, "U0BOB")).region == "HK"
+    refused = await requests.use_another_number(invite_id, bob.id, "U0BOB", "+86 138 0013 8999")
+    assert refused.problem is not None and refused.problem.kind is NumberProblemKind.COUNTRY_NOT_ALLOWED
+    changed = await requests.use_another_number(invite_id, bob.id, "U0BOB", "9123 4567")  # read as a HK number
+    assert changed.attempt is not None and changed.attempt.party.address == "+85291234567"
+
+
+class TeamSettings:
+    """Each team's settings, by team id."""
+
+    def __init__(self, teams: dict[str, WorkspaceSettings]) -> None:
+        self.teams = teams
+
+    async def for_team(self, team_id: str) -> WorkspaceSettings:
+        return self.teams.get(team_id, WorkspaceSettings())

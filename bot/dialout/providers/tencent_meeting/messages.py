@@ -11,9 +11,10 @@ from bot.dialout.providers.plugin import Messages
 MESSAGES: Messages = {
     "no_operator": {
         "en": "no Tencent Meeting account is mapped to the Slack user who asked; an admin must add "
-        "`SlackUserId=TencentUserid` to TENCENT_MEETING_OPERATORS",
-        "zh": "发起人的 Slack 账号未关联腾讯会议账号；需要管理员在 TENCENT_MEETING_OPERATORS 中添加 "
-        "`Slack用户ID=腾讯会议userid`",
+        "`SlackUserId=TencentUserid` to the Tencent Meeting operators in App Home's Workspace settings "
+        "(or to TENCENT_MEETING_OPERATORS)",
+        "zh": "发起人的 Slack 账号未关联腾讯会议账号；需要管理员在 App 主页“工作区设置”的腾讯会议操作人中"
+        "（或在 TENCENT_MEETING_OPERATORS 中）添加 `Slack用户ID=腾讯会议userid`",
     },
     "not_configured": {
         "en": "Tencent Meeting's settings are incomplete or invalid; an admin can see which with `confbot providers`",

@@ -161,7 +161,9 @@ class TencentMeetingProvider:
 
     # --- placing --------------------------------------------------------------------------
 
-    def refusal(self, requested_by: str, target: Target, parties: Sequence[Party]) -> str | None:
+    def refusal(
+        self, requested_by: str, target: Target, parties: Sequence[Party], accounts: Mapping[str, str] | None = None
+    ) -> str | None:
         """Why these calls cannot be placed for this asker (a code explained in the catalogue), or None.
 
         The core asks this before scheduling (ProviderInfo.precheck), and place() again at the due time,
@@ -173,7 +175,7 @@ class TencentMeetingProvider:
             return "not_a_meeting"
         if any(party.kind not in ROOM_KINDS for party in parties):
             return "not_a_room"
-        if requested_by not in self._operators:
+        if self._operator(requested_by, accounts or {}) is None:
             return "no_operator"
         return None
 
@@ -181,7 +183,7 @@ class TencentMeetingProvider:
         return [await self._place_one(request, call.attempt_id, call.party) for call in request.calls]
 
     async def _place_one(self, request: DialRequest, attempt_id: int, party: Party) -> PlaceResult:
-        refused = self.refusal(request.requested_by, request.target, (party,))
+        refused = self.refusal(request.requested_by, request.target, (party,), request.accounts)
         if refused is not None:
             return PlaceResult(
                 attempt_id,
@@ -194,7 +196,7 @@ class TencentMeetingProvider:
             "meeting_id": request.target.id,
             "room_kind": party.kind.value,
             "room_address": party.address,
-            "operator_id": self._operators[request.requested_by],
+            "operator_id": self._operator(request.requested_by, request.accounts) or "",
             "placed_at": repr(self._clock()),
         }
         ours = f"unconfirmed-{request.invite_id}-{attempt_id}"
@@ -230,12 +232,19 @@ class TencentMeetingProvider:
             detail=f"HTTP {response.status_code} {snippet}".strip(),
         )
 
+    def _operator(self, user_id: str, accounts: Mapping[str, str]) -> str | None:
+        """The asker's Tencent userid: the workspace's mapping (App Home) first, then TENCENT_MEETING_OPERATORS."""
+        return accounts.get(user_id) or self._operators.get(user_id)
+
     def _refusal_detail(self, code: str, request: DialRequest, party: Party) -> str:
         return {
             "not_configured": "missing or invalid: " + ", ".join(self.info.missing_settings),
             "not_a_meeting": f"{request.target.kind.value} {request.target.id} is not a Tencent meeting",
             "not_a_room": f"{party.kind.value} {party.address} is not a meeting room",
-            "no_operator": f"<@{request.requested_by}> has no Tencent Meeting account in TENCENT_MEETING_OPERATORS",
+            "no_operator": (
+                f"<@{request.requested_by}> has no Tencent Meeting account in the workspace settings "
+                "or TENCENT_MEETING_OPERATORS"
+            ),
         }[code]
 
     def _unknown(self, attempt_id: int, ours: str, context: dict[str, str], code: str, detail: str) -> PlaceResult:
