@@ -223,6 +223,22 @@ class SqlInviteStore(SqlRetryRows):
             row = (await conn.execute(select(invites).where(invites.c.id == invite_id))).first()
         return invite_from_row(row) if row else None
 
+    async def team_of(self, invite_id: int) -> str:
+        """The workspace an invite belongs to ("" when there is no such invite)."""
+        async with self.engine.connect() as conn:
+            team = (await conn.execute(select(invites.c.team_id).where(invites.c.id == invite_id))).scalar()
+        return str(team or "")
+
+    async def scheduled_of_team(self, team_id: str) -> list[int]:
+        """The ids of a workspace's invites still waiting for their time (stopped when it uninstalls)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(invites.c.id).where(
+                    and_(invites.c.team_id == team_id, invites.c.status == InviteStatus.SCHEDULED.value)
+                )
+            )
+        return [int(row[0]) for row in rows]
+
     async def invite_for_request(self, request_key: str) -> Invite | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(invites).where(invites.c.request_key == request_key))).first()

@@ -69,6 +69,7 @@ class SlackDirectory:
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
             deleted=bool(user.get("deleted")),
             is_bot=bool(user.get("is_bot")),
+            team_id=user.get("team_id") or None,
         )
         self._cache[user_id] = (time.monotonic(), found)
         return found

@@ -54,6 +54,7 @@ from bot.dialout.core.outcomes import (
     dial_now_stale,
     edit_stale,
     may_act,
+    same_workspace,
 )
 from bot.dialout.core.pacing import Pacer
 from bot.dialout.core.ports import (
@@ -505,7 +506,7 @@ class InviteService:
         """The invite a button or `/dial cancel` names, or why nothing happens: not found, or not this
         person's to act on (every outcome enum spells these two the same)."""
         invite = await self._store.get_invite(invite_id)
-        if invite is None:
+        if invite is None or not same_workspace(invite, actor):
             return outcomes("not_found")
         if not may_act(invite, actor):
             return outcomes("not_allowed")

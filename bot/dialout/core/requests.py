@@ -174,17 +174,17 @@ class DialRequests:
 
     async def _actor(self, user_id: str, profile: UserProfile) -> Actor:
         """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
-        name = profile.real_name
+        name, team = profile.real_name, profile.team_id
         if profile.is_admin:
-            return Actor(user_id, privileged=True, name=name)
+            return Actor(user_id, privileged=True, name=name, team_id=team)
         group = self._rules.admin_group
         if not group:
-            return Actor(user_id, name=name)
+            return Actor(user_id, name=name, team_id=team)
         try:
-            return Actor(user_id, privileged=user_id in await self._groups.members(group), name=name)
+            return Actor(user_id, privileged=user_id in await self._groups.members(group), name=name, team_id=team)
         except LookupFailed as exc:  # unsure who is in the group: only the creator may act; try again later
             log.warning("could not read the members of user group %s (%s)", group, exc)
-            return Actor(user_id, name=name)
+            return Actor(user_id, name=name, team_id=team)
 
     async def presser(self, user_id: str) -> Presser:
         """Who is asking, as the permission rule sees them, in their language and zone (series controls)."""
