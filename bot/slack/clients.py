@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict
 from typing import Any, Protocol
 
@@ -29,8 +28,6 @@ from bot.kernel.acting import acting_team
 from bot.slack.counted_client import CountedWebClient
 
 log = logging.getLogger(__name__)
-
-KNOWN_FOR_S = 30.0  # a team's bot row is read again after this long (another replica may have rotated it)
 
 
 class NotInstalled(Exception):
@@ -90,7 +87,6 @@ class InstalledClients:
             client=CountedWebClient(calls, base_url=base_url),
         )
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._known: dict[str, tuple[Bot, float]] = {}  # team → its bot row, and when it was read
         self._clients: dict[str, AsyncWebClient] = {}  # token → its client (one aiohttp session each)
 
     async def for_team(self, team_id: str | None) -> AsyncWebClient:
@@ -106,7 +102,6 @@ class InstalledClients:
                     await self._store.async_save_bot(refreshed)
                     log.info("rotated the bot token of workspace %s", team_id)
                     bot = refreshed
-                    self._known[team_id] = (bot, time.monotonic())
         token = bot.bot_token
         if not token:
             raise NotInstalled(team_id)
@@ -118,17 +113,13 @@ class InstalledClients:
         return client
 
     def forget(self, team_id: str) -> None:
-        self._known.pop(team_id, None)
+        self._locks.pop(team_id, None)
 
     async def _bot(self, team_id: str) -> Bot:
-        known = self._known.get(team_id)
-        if known is not None and time.monotonic() - known[1] < KNOWN_FOR_S:
-            return known[0]
+        """The team's bot row, read each time: another replica (or Bolt's authorize) may have rotated it."""
         bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None:
-            self._known.pop(team_id, None)
             raise NotInstalled(team_id)
-        self._known[team_id] = (bot, time.monotonic())
         return bot
 
 

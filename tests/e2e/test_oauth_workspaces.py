@@ -106,29 +106,56 @@ async def test_two_workspaces_install_by_oauth_and_each_gets_its_posts_through_i
     assert teams == {TEAM_ID, OTHER_TEAM}  # every row says whose token delivers it
 
 
-async def test_another_workspace_can_neither_cancel_nor_press_the_buttons_of_an_invite(two: Harness) -> None:
+def answers_to(harness: Harness, user: str) -> list[str]:
+    """What `user` was told privately: ephemerals, and answers through response URLs (where the bot cannot post)."""
+    return harness.ephemerals(user) + [str(r.get("text", "")) for r in harness.emulator.responses]
+
+
+async def test_another_workspace_finds_no_invite_or_series_of_ours_on_any_surface(two: Harness) -> None:
     await install(two, TEAM_ID)
     await install(two, OTHER_TEAM)
     await two.dial("13800138001 into conf 42 in 3 hours")
     await wait_for(lambda: bool(two.emulator.channel_messages(CHANNEL)), what="the invite's thread")
+    await two.dial("13800138001 into conf 43 every monday 9am")
+    await wait_for(lambda: len(two.ephemerals(AMY)) >= 2, what="the series' answer")
     invite = await two.only_invite()
+    parent = two.emulator.channel_messages(CHANNEL)[0]
     zed = other_driver(two)
     try:
-        # /dial cancel N typed in the other workspace, by an admin there: no such invite for them.
-        await zed.slash(f"cancel {invite.id}", user_id=ZED, channel_id=OTHER_CHANNEL)
-        await wait_for(lambda: bool(two.ephemerals(ZED)), what="the answer to the other workspace's cancel")
-        assert f"There is no invite #{invite.id}" in two.ephemerals(ZED)[-1]
-        # The Cancel button of the invite's message, pressed with the other workspace's payload.
-        parent = two.emulator.channel_messages(CHANNEL)[0]
-        response = await zed.click(parent, ids.CANCEL_INVITE_ACTION, user_id=ZED)
-        assert response.status_code == 200
-        await wait_for(lambda: len(two.ephemerals(ZED)) >= 2 or bool(two.emulator.responses), what="an answer")
+        # Typed in the other workspace by an admin there (privileged in their own workspace only).
+        for command, refusal in [
+            (f"cancel {invite.id}", f"There is no invite #{invite.id}"),
+            ("skip 1", "There is no series #1"),
+            ("pause 1", "There is no series #1"),
+            ("end 1", "There is no series #1"),
+        ]:
+            told = len(answers_to(two, ZED))
+            await zed.slash(command, user_id=ZED, channel_id=OTHER_CHANNEL)
+            await wait_for(lambda told=told: len(answers_to(two, ZED)) > told, what=f"the answer to {command!r}")
+            assert refusal in answers_to(two, ZED)[-1], command
+        # The invite's own buttons, pressed with the other workspace's payload (a forged or leaked message).
+        for action in (ids.CANCEL_INVITE_ACTION, ids.DIAL_NOW_ACTION, ids.EDIT_ACTION, ids.ADD_PEOPLE_ACTION):
+            told = len(answers_to(two, ZED))
+            response = await zed.click(parent, action, user_id=ZED)
+            assert response.status_code == 200
+            await wait_for(lambda told=told: len(answers_to(two, ZED)) > told, what=f"the answer to {action}")
+            assert f"There is no invite #{invite.id}" in answers_to(two, ZED)[-1], action
+        # Their list shows none of ours.
+        await zed.slash("list", user_id=ZED, channel_id=OTHER_CHANNEL)
+        await wait_for(
+            lambda: any(
+                "Nothing scheduled by you" in e.text or e.blocks for e in two.emulator.ephemerals_for(ZED) if e.blocks
+            ),
+            what="the other workspace's list",
+        )
     finally:
         await zed.aclose()
+    listed = [e for e in two.emulator.ephemerals_for(ZED) if e.blocks][-1]
+    assert f"#{invite.id}" not in str(listed.blocks)
+    assert two.emulator.modals() == []  # no Edit or Add people form opened on our invite
     assert (await two.services.store.get_invite(invite.id)).status is InviteStatus.SCHEDULED  # type: ignore[union-attr]
-    # Its own workspace still may.
-    await two.dial(f"cancel {invite.id}")
-    await wait_for(lambda: any("is cancelled" in text for text in two.ephemerals(AMY)), what="the owner's cancel reply")
+    await two.dial(f"cancel {invite.id}")  # its own workspace still may
+    await wait_for(lambda: any("is cancelled" in text for text in two.ephemerals(AMY)), what="the owner's cancel")
 
 
 async def test_a_token_near_its_expiry_is_refreshed_before_a_call(test_db) -> None:
