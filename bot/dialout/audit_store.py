@@ -196,7 +196,11 @@ class WorkspacePurge:
             series_threads = select(literal("series:") + cast(_series.c.id, String)).where(_series.c.team_id == team_id)
             outbox = await conn.execute(
                 delete(_outbox).where(
-                    or_(_outbox.c.invite_id.in_(team_invites), _outbox.c.thread_key.in_(series_threads))
+                    or_(
+                        _outbox.c.invite_id.in_(team_invites),
+                        _outbox.c.thread_key.in_(series_threads),
+                        _outbox.c.team_id == team_id,  # rows queued since 0015 say their workspace
+                    )
                 )
             )
             calls = await conn.execute(delete(_attempts).where(_attempts.c.invite_id.in_(team_invites)))

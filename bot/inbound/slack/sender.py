@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -43,15 +43,27 @@ def thread_key(call_id: int) -> str:
 class InboundOutbox:
     """The switchboard's InboundNotifier: rows in the Slack outbox, the thread coalesced per call."""
 
-    def __init__(self, outbox: SqlOutbox, clock: Clock, wake: asyncio.Event) -> None:
+    def __init__(
+        self,
+        outbox: SqlOutbox,
+        clock: Clock,
+        wake: asyncio.Event,
+        team_of: Callable[[int], Awaitable[str]] | None = None,
+    ) -> None:
+        """`team_of`: a call's workspace (its route's), whose token delivers its thread."""
         self._outbox = outbox
         self._clock = clock
         self._wake = wake
+        self._team_of = team_of
+
+    async def _team(self, call_id: int) -> str:
+        return await self._team_of(call_id) if self._team_of is not None else ""
 
     async def call_changed(self, call_id: int) -> None:
         await self._outbox.enqueue(
             InboundRow.THREAD,
             self._clock.now(),
+            team_id=await self._team(call_id),
             thread_key=thread_key(call_id),
             payload={"call_id": call_id},
             coalesce_for=call_id,
@@ -62,6 +74,7 @@ class InboundOutbox:
         await self._outbox.enqueue(
             InboundRow.REPLY,
             self._clock.now(),
+            team_id=await self._team(call_id),
             thread_key=thread_key(call_id),
             payload={"call_id": call_id, "kind": kind.value, "params": dict(params)},
         )
