@@ -36,6 +36,9 @@ def acting_for(team_id: str | None) -> Iterator[None]:
 
 
 def enter(team_id: str | None) -> None:
-    """Act for `team_id` from here to the end of the current task (Bolt middleware: the listener runs in it)."""
-    if team_id:
-        _acting.set(team_id)
+    """Act for `team_id` (None: for no workspace) from here to the end of the current task.
+
+    Bolt's middleware: the listener runs in the same task, or one started from it. Set even to None,
+    so a task that serves requests one after another never carries one's workspace into the next.
+    """
+    _acting.set(team_id or None)
