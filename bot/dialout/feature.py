@@ -307,6 +307,7 @@ def build_dialout(
         watch_every_s=watch_every_s,
         on_late=metrics.fire_lateness.observe,
         forward=(lambda invite_id: announcer.announce(str(invite_id))) if leadership.contested else None,
+        team_of=store.team_of,
     )
     # One pacer for the process: every invite of a provider shares its pace (core/pacing.py).
     pacer = Pacer(settings.provider_paces(providers), settings.workspace_pace_per_min)

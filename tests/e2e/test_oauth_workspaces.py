@@ -158,6 +158,34 @@ async def test_another_workspace_finds_no_invite_or_series_of_ours_on_any_surfac
     await wait_for(lambda: any("is cancelled" in text for text in two.ephemerals(AMY)), what="the owner's cancel")
 
 
+async def test_each_workspaces_calls_are_moved_only_by_their_own_provider_events(two: Harness) -> None:
+    """Both workspaces dial at once through the same provider account: every event lands on its own call."""
+    await install(two, TEAM_ID)
+    await install(two, OTHER_TEAM)
+    await two.dial("13800138001 into conf 45 now")
+    zed = other_driver(two)
+    try:
+        await zed.slash("13800138021 into conf 46 now", user_id=ZED, channel_id=OTHER_CHANNEL)
+        store = two.services.store
+
+        async def both_done() -> bool:
+            return len(await store.invites_with_status(InviteStatus.DONE)) == 2
+
+        await wait_for(both_done, timeout=20, what="both workspaces' invites to finish")
+    finally:
+        await zed.aclose()
+    seen: dict[str, tuple[str, str]] = {}
+    for invite in await store.invites_with_status(InviteStatus.DONE):
+        assert invite.id is not None
+        (attempt,) = await store.attempts(invite.id)
+        assert attempt.state.is_final and attempt.provider_call_id
+        seen[invite.team_id] = (attempt.party.address, attempt.provider_call_id)
+    assert seen[TEAM_ID][0] == "+8613800138001" and seen[OTHER_TEAM][0] == "+8613800138021"
+    assert seen[TEAM_ID][1] != seen[OTHER_TEAM][1]
+    # Each thread was told by its own workspace's token (the channels are invisible to the other's).
+    assert two.emulator.channel_messages(CHANNEL) and two.emulator.channel_messages(OTHER_CHANNEL)
+
+
 async def test_a_token_near_its_expiry_is_refreshed_before_a_call(test_db) -> None:
     async with Harness(
         test_db,
