@@ -404,6 +404,25 @@ async def test_the_periodic_refresh_reads_every_mentioned_profile(parts) -> None
     assert (await parts["routes"].route("4001234567")).rules[0].targets[0].resolved is None
 
 
+async def test_the_periodic_refresh_reads_each_workspaces_mentions_apart(parts) -> None:
+    """Each workspace's people are read with its own token: the refresh asks per workspace."""
+    await parts["book"].handle(
+        SetRouteCommand("4001234567", "4001234567", "", RuleAction.FORWARD, mentions=("U0AMY",)), ASKER, ADMIN, "en"
+    )
+    other = Asker("U0ADMIN2", "T2", "C0TWO")
+    parts["dir"].profiles["U0ZED"] = UserProfile("U0ZED", phone="13900000066")
+    await parts["book"].handle(
+        SetRouteCommand("4007654321", "4007654321", "", RuleAction.FORWARD, mentions=("U0ZED",)), other, ADMIN, "en"
+    )
+    assert await parts["routes"].mention_teams() == ["T1", "T2"]
+    assert await parts["routes"].mentioned_users("T1") == ["U0AMY"]
+    assert await parts["routes"].mentioned_users("T2") == ["U0ZED"]
+    parts["dir"].profiles["U0ZED"] = UserProfile("U0ZED", phone="13900000077")
+    asked = len(parts["dir"].asked)
+    assert await parts["book"].refresh_all("T2") == 1
+    assert parts["dir"].asked[asked:] == ["U0ZED"]
+
+
 async def test_the_periodic_refresh_passes_over_a_profile_slack_cannot_read_but_not_a_bug(parts) -> None:
     parts["dir"].profiles["U0BOB"] = UserProfile("U0BOB", phone="+86 139 0000 0002")
     await parts["book"].handle(

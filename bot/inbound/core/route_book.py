@@ -168,10 +168,15 @@ class RouteBook:
             number = normalised if isinstance(normalised, str) else None
         return await self._routes.set_resolved(user_id, number, self._clock.now())
 
-    async def refresh_all(self) -> int:
-        """Re-read the profile of everyone a route rings (the periodic safety net for missed events)."""
+    async def mention_teams(self) -> list[str]:
+        """The workspaces whose routes ring Slack users."""
+        return await self._routes.mention_teams()
+
+    async def refresh_all(self, team_id: str | None = None) -> int:
+        """Re-read the profile of everyone a route rings (the periodic safety net for missed events);
+        of one workspace's routes when `team_id` is given (its profiles are read with its token)."""
         updated = 0
-        for user_id in await self._routes.mentioned_users():
+        for user_id in await self._routes.mentioned_users(team_id):
             try:
                 profile = await self._directory.profile(user_id)
             except LookupFailed as exc:  # one unreadable profile must not stop the refresh of the others

@@ -19,6 +19,7 @@ from bot.inbound.core.calls import InboundNoticeKind
 from bot.inbound.core.route_book import RouteBook
 from bot.inbound.slack.blocks import InboundView, build_inbound_notice, build_inbound_thread
 from bot.inbound.store.calls import SqlInboundCalls
+from bot.kernel.acting import acting_for
 from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
@@ -170,6 +171,9 @@ class MentionRefresher:
         await self._loop.stop()
 
     async def _refresh(self) -> None:
-        changed = await self._book.refresh_all()
+        changed = 0
+        for team in await self._book.mention_teams():  # each workspace's profiles with its own token
+            with acting_for(team):
+                changed += await self._book.refresh_all(team)
         if changed:
             log.info("refreshed %s route numbers from Slack profiles", changed)

@@ -317,15 +317,24 @@ class SqlRoutes:
             ).first()
         return row[0] if row else None
 
-    async def mentioned_users(self) -> list[str]:
+    async def mentioned_users(self, team_id: str | None = None) -> list[str]:
+        query = select(targets_t.c.slack_user_id).where(targets_t.c.slack_user_id.is_not(None))
+        if team_id is not None:
+            query = query.select_from(_targets_with_routes()).where(routes_t.c.team_id == team_id)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(targets_t.c.slack_user_id)
-                .where(targets_t.c.slack_user_id.is_not(None))
-                .distinct()
-                .order_by(targets_t.c.slack_user_id)
-            )
+            rows = await conn.execute(query.distinct().order_by(targets_t.c.slack_user_id))
             return [row[0] for row in rows]
+
+    async def mention_teams(self) -> list[str]:
+        query = (
+            select(routes_t.c.team_id)
+            .select_from(_targets_with_routes())
+            .where(targets_t.c.slack_user_id.is_not(None))
+            .distinct()
+            .order_by(routes_t.c.team_id)
+        )
+        async with self.engine.connect() as conn:
+            return [row[0] for row in await conn.execute(query)]
 
     async def set_resolved(self, user_id: str, e164: str | None, at: datetime) -> int:
         async with self.engine.begin() as conn:
@@ -343,6 +352,12 @@ class SqlRoutes:
             if result.rowcount:
                 await self._bump(conn)
         return int(result.rowcount or 0)
+
+
+def _targets_with_routes() -> Any:
+    """Targets joined to their rule's route (whose team they ring for)."""
+    with_rules = targets_t.join(rules_t, rules_t.c.id == targets_t.c.rule_id)
+    return with_rules.join(routes_t, routes_t.c.id == rules_t.c.route_id)
 
 
 class CachedRoutes(SqlRoutes):
