@@ -18,11 +18,15 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 from prometheus_client import Counter
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.sqlalchemy import (
+    AsyncSQLAlchemyInstallationStore,
+    SQLAlchemyInstallationStore,
+)
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from sqlalchemy import and_, desc
 
 from bot.kernel.acting import acting_team
 from bot.slack.counted_client import CountedWebClient
@@ -68,7 +72,7 @@ class InstalledClients:
 
     def __init__(
         self,
-        store: AsyncInstallationStore,
+        store: AsyncSQLAlchemyInstallationStore,
         *,
         client_id: str,
         client_secret: str,
@@ -116,11 +120,19 @@ class InstalledClients:
         self._locks.pop(team_id, None)
 
     async def _bot(self, team_id: str) -> Bot:
-        """The team's bot row, read each time: another replica (or Bolt's authorize) may have rotated it."""
-        bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
-        if bot is None:
+        """The team's newest bot row, read each time: another replica (or Bolt's authorize) may have rotated it.
+
+        By team alone (the store's `find_bot` also matches the enterprise id): a workspace of an
+        Enterprise Grid org is installed with its enterprise's id, which a row queued for it does not carry.
+        """
+        bots = self._store.bots
+        ours = and_(bots.c.client_id == self._store.client_id, bots.c.team_id == team_id)
+        query = bots.select().where(ours, bots.c.bot_token.is_not(None)).order_by(desc(bots.c.installed_at)).limit(1)
+        async with self._store.engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        if row is None:
             raise NotInstalled(team_id)
-        return bot
+        return SQLAlchemyInstallationStore.build_bot_entity(row)
 
 
 _OWN_AUTH = frozenset({"oauth.v2.access", "oauth.v2.exchange", "apps.connections.open"})
