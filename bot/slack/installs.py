@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Settings
 from bot.slack.clients import InstalledClients
 from bot.slack.counted_client import CountedWebClient
+from bot.slack.install_pages import CALLBACKS
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ def build_oauth(settings: Settings, engine: AsyncEngine, calls: Counter) -> OAut
         token_rotation_expiration_minutes=minutes,
         state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_S, engine=engine),
         state_expiration_seconds=STATE_EXPIRATION_S,
+        callback_options=CALLBACKS,  # the pages after Slack, in the installer's language
     )
     clients = InstalledClients(
         store,

@@ -72,6 +72,21 @@ async def install(harness: Harness, team: str) -> None:
         assert approved.status_code == 302, approved.text
         landed = await browser.get(approved.headers["location"], headers={"cookie": cookie})
         assert landed.status_code == 200, landed.text
+        assert f"confbot is installed in {team}" in landed.text
+
+
+async def test_an_installer_who_did_not_come_from_the_install_page_is_told_why_in_their_language(two: Harness) -> None:
+    two.emulator.oauth.signed_in_team = OTHER_TEAM
+    async with httpx.AsyncClient(trust_env=False, headers={"accept-language": "zh-CN,zh;q=0.9"}) as browser:
+        page = await browser.get(f"{bot_url(two)}/slack/install")
+        found = re.search(r'<a href="([^"]+)"', page.text)
+        assert found is not None
+        approved = await browser.get(html.unescape(found.group(1)))
+        landed = await browser.get(approved.headers["location"])  # no state cookie: not the browser that started
+    assert landed.status_code == 400
+    assert "安装没有完成" in landed.text and "/slack/install" in landed.text
+    async with two.services.engine.connect() as conn:
+        assert (await conn.execute(select(SLACK_BOTS))).first() is None  # nothing installed
 
 
 def tokens_of(harness: Harness, team: str) -> list[str]:
