@@ -155,6 +155,15 @@ async def test_another_workspace_finds_no_invite_or_series_of_ours_on_any_surfac
             assert response.status_code == 200
             await wait_for(lambda told=told: len(answers_to(two, ZED)) > told, what=f"the answer to {action}")
             assert f"There is no invite #{invite.id}" in answers_to(two, ZED)[-1], action
+        # A /dial sent from the other workspace as if typed in our channel: its token cannot reach that
+        # channel, so nothing is scheduled there (the asker is told why).
+        told = len(answers_to(two, ZED))
+        await zed.slash("13800138009 into conf 9 in 3 hours", user_id=ZED, channel_id=CHANNEL)
+        await wait_for(lambda: len(answers_to(two, ZED)) > told, what="the answer to a dial into our channel")
+        # Their App Home lists none of ours.
+        await zed.event({"type": "app_home_opened", "user": ZED, "tab": "home", "channel": "D0ZED"})
+        await wait_for(lambda: "home:U0ZED" in two.emulator.views, what="the other workspace's App Home")
+        assert f"#{invite.id}" not in str(two.emulator.views["home:U0ZED"])
         # Their list shows none of ours.
         await zed.slash("list", user_id=ZED, channel_id=OTHER_CHANNEL)
         await wait_for(
@@ -169,6 +178,8 @@ async def test_another_workspace_finds_no_invite_or_series_of_ours_on_any_surfac
     assert f"#{invite.id}" not in str(listed.blocks)
     assert two.emulator.modals() == []  # no Edit or Add people form opened on our invite
     assert (await two.services.store.get_invite(invite.id)).status is InviteStatus.SCHEDULED  # type: ignore[union-attr]
+    scheduled = await two.services.store.invites_with_status(InviteStatus.SCHEDULED)
+    assert [i.id for i in scheduled] == [invite.id], [(i.team_id, i.channel_id, i.thread_ts) for i in scheduled]
     await two.dial(f"cancel {invite.id}")  # its own workspace still may
     await wait_for(lambda: any("is cancelled" in text for text in two.ephemerals(AMY)), what="the owner's cancel")
 
