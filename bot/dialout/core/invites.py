@@ -450,13 +450,15 @@ class InviteService:
 
     # --- cancelling ----------------------------------------------------------------------
 
-    async def listing(self, user_id: str, channel_id: str) -> InviteListing:
+    async def listing(self, user_id: str, channel_id: str, team_id: str | None = None) -> InviteListing:
         """What `/dial list` shows `user_id` in `channel_id`."""
-        return await list_invites(self._store, user_id, channel_id)
+        return await list_invites(self._store, user_id, channel_id, team_id=team_id)
 
-    async def home(self, user_id: str, page: int, channel_ids: Sequence[str] = ()) -> HomePage:
+    async def home(
+        self, user_id: str, page: int, channel_ids: Sequence[str] = (), team_id: str | None = None
+    ) -> HomePage:
         """Page `page` of `user_id`'s App Home, with the upcoming invites of the channels they are in."""
-        return await home_page(self._store, user_id, page, channel_ids)
+        return await home_page(self._store, user_id, page, channel_ids, team_id)
 
     async def creator_of(self, invite_id: int) -> str | None:
         """Who created the invite (named to someone refused), None when there is no such invite."""

@@ -244,7 +244,8 @@ class DialRequests:
             return CancelReply(locale, command.invite_id, outcome, await self._who_may(command.invite_id, outcome))
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
-            return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
+            listing = await self._invites.listing(asker.user_id, asker.channel_id, asker.team_id or None)
+            return ListReply(locale, listing, titles)
         try:
             return await self._store(command, asker, profile, text, providers, request_key)
         except ParseError as exc:
@@ -292,7 +293,7 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         titles = {name: info.title for name, info in self._providers().items()}
         locale = self._locale_of(profile.locale, self._rules.default_locale)
-        found = await self._invites.home(user_id, page, channel_ids or ())
+        found = await self._invites.home(user_id, page, channel_ids or (), profile.team_id)
         return HomeReply(locale, found, profile.is_admin, titles, channels_unlisted=channel_ids is None)
 
     async def roster(self, invite_id: int, user_id: str) -> RosterReply | None:
