@@ -22,8 +22,15 @@ from bot.inbound.core.route_book import (
     RouteChangedReply,
     RouteNotAllowedReply,
     RouteNothingReply,
+    RoutesReply,
 )
-from bot.inbound.core.route_command import RemoveRouteCommand, RouteError, RouteProblem, SetRouteCommand
+from bot.inbound.core.route_command import (
+    ListRoutesCommand,
+    RemoveRouteCommand,
+    RouteError,
+    RouteProblem,
+    SetRouteCommand,
+)
 from bot.inbound.core.routes import RecordMode, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
 from bot.inbound.store.calls import SqlInboundCalls
@@ -522,3 +529,23 @@ async def test_migration_0002_adds_the_inbound_tables_and_goes_back_cleanly(engi
     assert not INBOUND_TABLES & await tables() and "invites" in await tables()
     await db.upgrade(engine)
     assert await tables() >= INBOUND_TABLES
+
+
+async def test_another_workspace_neither_sees_nor_changes_nor_removes_a_route(parts) -> None:
+    book = parts["book"]
+
+    def forward_to(phone: str) -> SetRouteCommand:
+        return SetRouteCommand("4001234567", "400 123 4567", "", RuleAction.FORWARD, phones=(phone,))
+
+    await book.handle(forward_to("+8613900000001"), ASKER, ADMIN, "en")
+    other = Asker("U0ADMIN2", "T2", "C0TWO")
+    listed = await book.handle(ListRoutesCommand(), other, ADMIN, "en")
+    assert isinstance(listed, RoutesReply) and listed.routes == () and listed.changes == ()
+    taken = await book.handle(forward_to("+8613900000002"), other, ADMIN, "en")
+    assert isinstance(taken, RouteNothingReply) and taken.caller_prefix is None
+    removed = await book.handle(RemoveRouteCommand("4001234567", "400 123 4567"), other, ADMIN, "en")
+    assert isinstance(removed, RouteNothingReply)
+    route = await parts["routes"].route("4001234567")
+    assert route is not None and route.team_id == "T1" and route.rules[0].targets[0].number == "+8613900000001"
+    ours = await book.handle(ListRoutesCommand(), ASKER, ADMIN, "en")
+    assert isinstance(ours, RoutesReply) and [r.access_key for r in ours.routes] == ["4001234567"]

@@ -76,6 +76,11 @@ class RouteNotAllowedReply:
 RouteReply = RouteHelpReply | RoutesReply | RouteChangedReply | RouteNothingReply | RouteNotAllowedReply
 
 
+def _ours(route: Route, asker: Asker) -> bool:
+    """Whether the asker's workspace may see and change `route` (either side not knowing: one workspace)."""
+    return not route.team_id or not asker.team_id or route.team_id == asker.team_id
+
+
 @dataclass(frozen=True)
 class RouteBookRules:
     """Who may change routes and how numbers are read."""
@@ -102,11 +107,18 @@ class RouteBook:
         if isinstance(command, RouteHelpCommand):
             return RouteHelpReply(locale)
         if isinstance(command, ListRoutesCommand):
-            routes = tuple(await self._routes.routes())
-            changes = tuple(await self._routes.changes(self._rules.history))
+            routes = tuple(r for r in await self._routes.routes() if _ours(r, asker))
+            keys = {r.access_key for r in routes}
+            # Changes say no workspace: those of the routes it has now are shown (another's never).
+            changes = tuple(c for c in await self._routes.changes(self._rules.history) if c.access_key in keys)
             return RoutesReply(locale, profile.tz, routes, changes)
         if not await self.may_change(asker.user_id, profile):
             return RouteNotAllowedReply(locale, self._rules.admin_group)
+        existing = await self._routes.route(command.access_key)
+        if existing is not None and not _ours(existing, asker):
+            # Another workspace's number: as if it had no route, and it is not taken over.
+            prefix = command.caller_prefix if isinstance(command, RemoveRouteCommand) else None
+            return RouteNothingReply(locale, command.access_display, prefix)
         now = self._clock.now()
         if isinstance(command, RemoveRouteCommand):
             if command.caller_prefix is None:

@@ -123,6 +123,7 @@ class Route:
     channel_id: str
     rules: tuple[RouteRule, ...] = ()
     id: int | None = None
+    team_id: str = ""  # the workspace that set it ("": not known); only it sees and changes the route
 
     def rule(self, caller_prefix: str) -> RouteRule | None:
         """The rule for exactly this prefix, if any."""

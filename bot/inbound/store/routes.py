@@ -64,6 +64,7 @@ _ROUTE_COLUMNS = (
     routes_t.c.access_key,
     routes_t.c.access_display,
     routes_t.c.channel_id,
+    routes_t.c.team_id,
     rules_t.c.id.label("rule_id"),
     rules_t.c.caller_prefix,
     rules_t.c.action,
@@ -81,7 +82,13 @@ def _routes_from_rows(rows: Any) -> list[Route]:
     for row in rows:
         route = routes.setdefault(
             row.route_id,
-            {"key": row.access_key, "display": row.access_display, "channel": row.channel_id, "rules": {}},
+            {
+                "key": row.access_key,
+                "display": row.access_display,
+                "channel": row.channel_id,
+                "team": row.team_id,
+                "rules": {},
+            },
         )
         if row.rule_id is None:
             continue
@@ -97,6 +104,7 @@ def _routes_from_rows(rows: Any) -> list[Route]:
             access_display=data["display"],
             channel_id=data["channel"],
             id=route_id,
+            team_id=data["team"] or "",
             rules=tuple(
                 RouteRule(
                     caller_prefix=r["prefix"],
