@@ -88,8 +88,10 @@ class OAuthInstalls:
             await self.forget(str(body.get("team_id") or ""), body.get("enterprise_id"))
 
         async def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
-            if (event.get("tokens") or {}).get("bot"):  # only user tokens revoked: the bot still works
+            if (event.get("tokens") or {}).get("bot"):
                 await self.forget(str(body.get("team_id") or ""), body.get("enterprise_id"))
+            else:
+                log.info("workspace %s revoked user tokens only: its bot token still works", body.get("team_id"))
 
         bolt.event("app_uninstalled")(uninstalled)
         bolt.event("tokens_revoked")(revoked)

@@ -9,6 +9,7 @@ proves it went out with the right token.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -278,3 +279,28 @@ async def test_uninstalling_removes_the_tokens_and_stops_the_workspaces_schedule
     await two.dial("13800138001 into conf 43 in 2 hours", user=BOB)  # the other workspace still works
     await wait_for(lambda: len(two.emulator.channel_messages(CHANNEL)) >= 2, what="workspace one's next thread")
     assert two.emulator.asked_by_team[OTHER_TEAM]["chat.postMessage"] == posts_before
+
+
+async def test_a_revoked_bot_token_uninstalls_but_revoked_user_tokens_do_not(two: Harness, caplog) -> None:
+    await install(two, OTHER_TEAM)
+    caplog.set_level(logging.INFO, logger="bot.slack.installs")
+
+    async def installed_teams() -> set[str]:
+        async with two.services.engine.connect() as conn:
+            return {row.team_id for row in await conn.execute(select(SLACK_BOTS))}
+
+    zed = other_driver(two)
+    try:
+        user_only = {"type": "tokens_revoked", "tokens": {"oauth": [ZED]}}
+        assert (await zed.event(user_only)).status_code == 200
+        await wait_for(lambda: "revoked user tokens only" in caplog.text, what="the user-only revocation handled")
+        assert await installed_teams() == {OTHER_TEAM}
+        bot_too = {"type": "tokens_revoked", "tokens": {"oauth": [ZED], "bot": ["U0BOT"]}}
+        assert (await zed.event(bot_too)).status_code == 200
+    finally:
+        await zed.aclose()
+
+    async def gone() -> bool:
+        return not await installed_teams()
+
+    await wait_for(gone, what="the revoked workspace's tokens to be deleted")
