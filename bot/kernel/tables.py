@@ -296,6 +296,7 @@ class InboundRouteChangeRow(SQLModel, table=True):
     channel_id: str | None = None
     before: dict[str, Any] = _json()
     after: dict[str, Any] = _json()
+    team_id: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the route's workspace
 
 
 class InboundRouteVersionRow(SQLModel, table=True):

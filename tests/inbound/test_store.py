@@ -549,3 +549,12 @@ async def test_another_workspace_neither_sees_nor_changes_nor_removes_a_route(pa
     assert route is not None and route.team_id == "T1" and route.rules[0].targets[0].number == "+8613900000001"
     ours = await book.handle(ListRoutesCommand(), ASKER, ADMIN, "en")
     assert isinstance(ours, RoutesReply) and [r.access_key for r in ours.routes] == ["4001234567"]
+    # Each workspace's history is its own, a removed route's changes included.
+    theirs = SetRouteCommand("4007654321", "400 765 4321", "", RuleAction.FORWARD, phones=("+8613900000002",))
+    await book.handle(theirs, other, ADMIN, "en")
+    await book.handle(RemoveRouteCommand("4007654321", "400 765 4321"), other, ADMIN, "en")
+    listed = await book.handle(ListRoutesCommand(), other, ADMIN, "en")
+    assert isinstance(listed, RoutesReply) and listed.routes == ()
+    assert [(c.access_key, c.action) for c in listed.changes] == [("4007654321", "remove_route"), ("4007654321", "set")]
+    ours = await book.handle(ListRoutesCommand(), ASKER, ADMIN, "en")
+    assert isinstance(ours, RoutesReply) and [c.access_key for c in ours.changes] == ["4001234567"]

@@ -108,9 +108,7 @@ class RouteBook:
             return RouteHelpReply(locale)
         if isinstance(command, ListRoutesCommand):
             routes = tuple(r for r in await self._routes.routes() if _ours(r, asker))
-            keys = {r.access_key for r in routes}
-            # Changes say no workspace: those of the routes it has now are shown (another's never).
-            changes = tuple(c for c in await self._routes.changes(self._rules.history) if c.access_key in keys)
+            changes = tuple(await self._routes.changes(self._rules.history, asker.team_id or None))
             return RoutesReply(locale, profile.tz, routes, changes)
         if not await self.may_change(asker.user_id, profile):
             return RouteNotAllowedReply(locale, self._rules.admin_group)

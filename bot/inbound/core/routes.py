@@ -178,6 +178,7 @@ class RouteChange:
     before: tuple[RouteRule, ...] = ()
     after: tuple[RouteRule, ...] = ()
     id: int | None = None
+    team_id: str = ""  # the route's workspace ("": recorded before routes were told apart by workspace)
 
 
 def without_resolution(rule: RouteRule) -> RouteRule:

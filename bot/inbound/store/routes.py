@@ -194,6 +194,7 @@ class SqlRoutes:
                 channel_id=channel_id or old_channel or default_channel,
                 before=(old_rule,) if old_rule else (),
                 after=(rule,),
+                team_id=before.team_id if before is not None and before.team_id else team_id,
             )
             await self._record(conn, change, old_channel)
         return change
@@ -260,6 +261,7 @@ class SqlRoutes:
                 changed_at=at,
                 channel_id=route.channel_id,
                 before=removed,
+                team_id=route.team_id,
             )
             await self._record(conn, change, route.channel_id)
         return change
@@ -291,12 +293,16 @@ class SqlRoutes:
                 channel_id=change.channel_id,
                 before=_snapshot(old_channel, change.before),
                 after=_snapshot(change.channel_id if change.after else None, change.after),
+                team_id=change.team_id,
             )
         )
 
-    async def changes(self, limit: int) -> list[RouteChange]:
+    async def changes(self, limit: int, team_id: str | None = None) -> list[RouteChange]:
+        query = select(changes_t)
+        if team_id is not None:
+            query = query.where(changes_t.c.team_id == team_id)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(changes_t).order_by(changes_t.c.id.desc()).limit(limit))
+            rows = await conn.execute(query.order_by(changes_t.c.id.desc()).limit(limit))
             return [
                 RouteChange(
                     access_key=row.access_key,
@@ -309,6 +315,7 @@ class SqlRoutes:
                     before=_rules_of(row.before or {}),
                     after=_rules_of(row.after or {}),
                     id=row.id,
+                    team_id=row.team_id or "",
                 )
                 for row in rows
             ]

@@ -1,4 +1,4 @@
-"""many workspaces: slack-sdk's installation and OAuth state tables, and each outbox row's team
+"""many workspaces: slack-sdk's installation and OAuth state tables, each outbox row's and route change's team
 
 The three slack_* tables are the shapes slack-sdk 3.x's SQLAlchemy stores read and write
 (`SQLAlchemyInstallationStore.build_*_table`, `SQLAlchemyOAuthStateStore.build_oauth_states_table`),
@@ -77,9 +77,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("slack_outbox") as batch:
         batch.add_column(sa.Column("team_id", sa.String(), nullable=False, server_default=""))
+    with op.batch_alter_table("inbound_route_changes") as batch:
+        batch.add_column(sa.Column("team_id", sa.String(), nullable=False, server_default=""))
+    # Changes of routes that still exist are theirs; those of removed routes cannot be told apart ("").
+    op.execute(
+        "UPDATE inbound_route_changes SET team_id = COALESCE((SELECT r.team_id FROM inbound_routes r"
+        " WHERE r.access_key = inbound_route_changes.access_key), '')"
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inbound_route_changes") as batch:
+        batch.drop_column("team_id")
     with op.batch_alter_table("slack_outbox") as batch:
         batch.drop_column("team_id")
     op.drop_table("slack_oauth_states")
