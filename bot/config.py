@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr = SecretStr("")
     slack_app_token: SecretStr = SecretStr("")  # set to use Socket Mode instead of HTTP
     slack_api_url: str = "https://slack.com/api/"
+    # OAuth installation (many workspaces) when both are set; else the one SLACK_BOT_TOKEN's workspace.
+    slack_client_id: str = ""
+    slack_client_secret: SecretStr = SecretStr("")
+    # Where Slack sends installers back (empty: the redirect URL in the app's settings).
+    slack_redirect_uri: str = ""
+    # A rotating token (token rotation on) is refreshed when it expires within this many minutes.
+    slack_token_rotation_minutes: int = Field(default=120, ge=1, le=12 * 60)
 
     database_url: str = "sqlite:///./var/confbot.db"
     public_url: str = ""  # empty: http://<host>:<port> of `confbot serve`
@@ -169,6 +176,17 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Installed by OAuth into many workspaces (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set)."""
+        return bool(self.slack_client_id and self.slack_client_secret.get_secret_value())
+
+    @property
+    def slack_authorize_url(self) -> str:
+        """Slack's install page, beside the Web API (`…/api/` → `…/oauth/v2/authorize`): the emulator's in tests."""
+        base = self.slack_api_url.removesuffix("/").removesuffix("/api")
+        return f"{base}/oauth/v2/authorize"
 
     @property
     def base_url(self) -> str:

@@ -49,9 +49,11 @@ from bot.kernel.web import database_outage_handlers
 from bot.kernel.workspace_settings_store import SqlWorkspaceSettings
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
+from bot.slack.clients import TeamClient
 from bot.slack.counted_client import CountedWebClient
 from bot.slack.directory import SlackDirectory
 from bot.slack.events import SlackEvents
+from bot.slack.installs import OAuthInstalls, build_oauth
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ class Confbot:
     bolt: AsyncApp
     metrics: Metrics
     inbox: CommandInbox
+    oauth: OAuthInstalls | None = None  # OAuth mode (many workspaces); None in single-token mode
     socket_mode: AsyncSocketModeHandler | None = None
 
     @property
@@ -112,15 +115,24 @@ class _Shared(NamedTuple):
     notifier: OutboxNotifier
     metrics: Metrics
     inbox: CommandInbox
+    oauth: OAuthInstalls | None
 
 
 def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Shared:
     """One of each for the whole bot: features share the database, the Slack client, the outbox and metrics."""
     engine = db.create_engine(settings.database_url, schema=schema)
     metrics = Metrics()
-    slack_client = CountedWebClient(
-        metrics.slack_calls, token=settings.slack_bot_token.get_secret_value() or None, base_url=settings.slack_api_url
-    )
+    oauth: OAuthInstalls | None = None
+    slack_client: AsyncWebClient
+    if settings.oauth_mode:
+        oauth = build_oauth(settings, engine, metrics.slack_calls)
+        slack_client = TeamClient(metrics.slack_calls, oauth.clients, base_url=settings.slack_api_url)
+    else:
+        slack_client = CountedWebClient(
+            metrics.slack_calls,
+            token=settings.slack_bot_token.get_secret_value() or None,
+            base_url=settings.slack_api_url,
+        )
     outbox = SqlOutbox(engine)
     inbox = CommandInbox(
         SqlInbox(engine),
@@ -130,8 +142,8 @@ def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Sha
         lease_s=settings.command_lease_s,
         acks_first=AcksFirst(settings.acks_first_max_wait_s),
     )
-    notifier = OutboxNotifier(outbox, clock, settings.failure_reply_quiet_s)
-    return _Shared(engine, clock, slack_client, outbox, notifier, metrics, inbox)
+    notifier = OutboxNotifier(outbox, clock, settings.failure_reply_quiet_s, team_of=SqlInviteStore(engine).team_of)
+    return _Shared(engine, clock, slack_client, outbox, notifier, metrics, inbox, oauth)
 
 
 def build_confbot(
@@ -148,7 +160,7 @@ def build_confbot(
     `watch_every_s` (how often open calls are looked at) and `min_update_interval_s` (Slack's rule:
     one chat.update a second per message) keep their defaults in production; tests shorten them.
     """
-    engine, clock, slack_client, outbox, notifier, metrics, inbox = _shared_pieces(
+    engine, clock, slack_client, outbox, notifier, metrics, inbox, oauth = _shared_pieces(
         settings, clock or SystemClock(), schema
     )
     store = SqlInviteStore(engine)
@@ -195,22 +207,30 @@ def build_confbot(
         workspace_settings=workspace_settings,
     )
     features: list[Feature] = [dialout, inbound, *build_sandbox(settings, sandbox_chaos)]
-    bolt = _bolt_app(settings, slack_client, features)
+    bolt = _bolt_app(settings, slack_client, features, oauth)
+    if oauth is not None:
+        oauth.on_uninstall.append(dialout.stop_team)
+        oauth.on_uninstall.append(outbox.give_up_team)
     return Confbot(
-        settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt, metrics, inbox
+        settings, engine, clock, slack_client, outbox, worker, dialout, inbound, features, bolt, metrics, inbox, oauth
     )
 
 
-def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature]) -> AsyncApp:
-    """The one Bolt app, with every feature's listeners registered on it."""
+def _bolt_app(
+    settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature], oauth: OAuthInstalls | None
+) -> AsyncApp:
+    """The one Bolt app, with every feature's listeners registered on it (and uninstalls, in OAuth mode)."""
     bolt = build_app(
         slack_client,
         settings.slack_signing_secret.get_secret_value(),
         settings.default_locale,
         SlackDirectory(slack_client),
+        oauth=(oauth.oauth_settings, oauth.authorize) if oauth else None,
     )
     for feature in features:
         feature.register(bolt)
+    if oauth is not None:
+        oauth.register(bolt)
     return bolt
 
 
@@ -261,6 +281,8 @@ def build_asgi(confbot: Confbot) -> Starlette:
         confbot.bolt, confbot.settings.slack_signing_secret.get_secret_value(), confbot.inbox.acks_first
     )
     routes: list[BaseRoute] = [Route("/slack/events", events.handle, methods=["POST"])]
+    if confbot.oauth is not None:
+        routes += confbot.oauth.routes(confbot.bolt)
     for feature in confbot.features:
         routes += feature.routes()
     routes.append(health_route(confbot.engine, confbot.outbox))

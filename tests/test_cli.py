@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from bot.cli import main
+from bot.cli import main, missing_slack_settings
+from bot.config import Settings
 
 
 def test_when_prints_the_instant_in_the_users_zone(capsys: pytest.CaptureFixture[str]) -> None:
@@ -371,3 +373,14 @@ def test_purge_deletes_only_that_workspace_and_prints_counts(
     assert (counts["invites"], counts["calls"], counts["audit_events"]) == ("1", "4", "2")
     assert main(["audit", "--since", "2026-12-01", "--until", "2026-12-03", "--csv"]) == 0
     assert [line.split(",")[1] for line in capsys.readouterr().out.splitlines()[1:]] == ["T2"]
+
+
+def test_serve_needs_no_bot_token_in_oauth_mode_but_names_the_missing_half_of_the_pair(monkeypatch) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    signed = {"slack_signing_secret": SecretStr("s")}
+    assert missing_slack_settings(Settings(**signed)) == ["SLACK_BOT_TOKEN"]
+    oauth = Settings(slack_client_id="1.2", slack_client_secret=SecretStr("c"), **signed)
+    assert missing_slack_settings(oauth) == []
+    assert missing_slack_settings(Settings(slack_client_id="1.2", **signed)) == ["SLACK_CLIENT_SECRET"]
+    assert missing_slack_settings(Settings(slack_bot_token=SecretStr("xoxb-1"))) == ["SLACK_SIGNING_SECRET"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -140,3 +141,29 @@ async def test_views_update_with_a_stale_hash_is_a_hash_conflict(slack) -> None:
         bad = {**MODAL, "blocks": [{"type": "input", "label": {"type": "plain_text", "text": "x"}}]}
         await client.views_update(view_id=opened["id"], view=bad)
     assert caught.value.response["error"] == "invalid_arguments"
+
+
+async def test_the_emulator_swaps_an_install_code_once_and_refuses_an_expired_rotating_token(slack) -> None:
+    emulator, bot = slack
+    emulator.oauth.configure("1.2", "secret", redirect_url="http://app.invalid/slack/oauth_redirect", rotation=True)
+    emulator.oauth.signed_in_team = "T0NEW"
+    site = bot.base_url.removesuffix("/api/")
+    async with httpx.AsyncClient(base_url=site, trust_env=False) as browser:
+        approved = await browser.get("/oauth/v2/authorize", params={"client_id": "1.2", "state": "s1"})
+    assert approved.status_code == 302
+    code = parse_qs(urlsplit(approved.headers["location"]).query)["code"][0]
+    client = AsyncWebClient(base_url=bot.base_url)
+    granted = await client.oauth_v2_access(client_id="1.2", client_secret="secret", code=code)
+    assert granted["team"]["id"] == "T0NEW" and granted["refresh_token"] and granted["expires_in"] > 0
+    with pytest.raises(SlackApiError, match="invalid_code"):
+        await client.oauth_v2_access(client_id="1.2", client_secret="secret", code=code)
+    token = granted["access_token"]
+    assert (await client.auth_test(token=token))["team_id"] == "T0NEW"
+    emulator.oauth.expire_soon("T0NEW", 0)
+    with pytest.raises(SlackApiError, match="token_expired"):
+        await client.auth_test(token=token)
+    refresh = granted["refresh_token"]
+    refreshed = await client.oauth_v2_access(
+        client_id="1.2", client_secret="secret", grant_type="refresh_token", refresh_token=refresh
+    )
+    assert (await client.auth_test(token=refreshed["access_token"]))["team_id"] == "T0NEW"

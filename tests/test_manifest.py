@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot.dialout.slack.form import CALLBACK_ID, MESSAGE_SHORTCUT_ID
+from bot.slack.installs import BOT_SCOPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack-manifest.schema.json"
@@ -71,3 +72,10 @@ def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
         if re.search(rf"\.{method}\(", source):
             used.update(scopes)
     assert set(load_manifest()["oauth_config"]["scopes"]["bot"]) == used
+
+
+def test_the_oauth_install_asks_for_the_manifests_scopes_and_listens_for_uninstalls() -> None:
+    manifest = load_manifest()
+    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+    assert [url.endswith("/slack/oauth_redirect") for url in manifest["oauth_config"]["redirect_urls"]] == [True]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])

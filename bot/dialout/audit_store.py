@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, delete, literal, or_, select, update
+from sqlalchemy import String, and_, cast, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -63,7 +63,7 @@ def _event_from_row(row: Any) -> AuditEvent:
 def _route_change_event(row: Any) -> AuditEvent:
     details = {"action": row.action, "route": row.access_display, "caller_prefix": row.caller_prefix}
     return AuditEvent(
-        team_id=row.team_id,
+        team_id=row.route_team,
         at=row.changed_at,
         actor=row.changed_by,
         action=AuditAction.ROUTE_CHANGED,
@@ -98,14 +98,16 @@ class SqlAuditLog:
     async def between(self, since: datetime, until: datetime, team_id: str | None = None) -> Sequence[AuditEvent]:
         """Recorded events, with inbound route changes (kept in their own table) merged in by time."""
         own = select(audit).where(audit.c.at >= since, audit.c.at < until)
+        # A change knows its workspace since 0017; an older one only through its route, while it exists.
+        team = func.coalesce(func.nullif(_changes.c.team_id, ""), _routes.c.team_id).label("route_team")
         routes = (
-            select(_changes, _routes.c.team_id)
-            .join(_routes, _routes.c.access_key == _changes.c.access_key)
-            .where(_changes.c.changed_at >= since, _changes.c.changed_at < until)
+            select(_changes, team)
+            .select_from(_changes.outerjoin(_routes, _routes.c.access_key == _changes.c.access_key))
+            .where(_changes.c.changed_at >= since, _changes.c.changed_at < until, team.is_not(None))
         )
         if team_id is not None:
             own = own.where(audit.c.team_id == team_id)
-            routes = routes.where(_routes.c.team_id == team_id)
+            routes = routes.where(team == team_id)
         async with self.engine.connect() as conn:
             found = [_event_from_row(r) for r in await conn.execute(own.order_by(audit.c.at, audit.c.id))]
             found += [_route_change_event(r) for r in await conn.execute(routes)]
@@ -196,7 +198,11 @@ class WorkspacePurge:
             series_threads = select(literal("series:") + cast(_series.c.id, String)).where(_series.c.team_id == team_id)
             outbox = await conn.execute(
                 delete(_outbox).where(
-                    or_(_outbox.c.invite_id.in_(team_invites), _outbox.c.thread_key.in_(series_threads))
+                    or_(
+                        _outbox.c.invite_id.in_(team_invites),
+                        _outbox.c.thread_key.in_(series_threads),
+                        _outbox.c.team_id == team_id,  # rows queued since 0017 say their workspace
+                    )
                 )
             )
             calls = await conn.execute(delete(_attempts).where(_attempts.c.invite_id.in_(team_invites)))

@@ -25,6 +25,7 @@ from bot.dialout.core.audit import AuditingNotifier
 from bot.dialout.core.invites import DialingRules, InviteService
 from bot.dialout.core.launches import BulkLaunches
 from bot.dialout.core.models import TargetKind
+from bot.dialout.core.outcomes import Actor
 from bot.dialout.core.pacing import Pacer, effective_pace
 from bot.dialout.core.pausing import BulkDialling
 from bot.dialout.core.ports import CancelsCalls, Provider
@@ -74,6 +75,8 @@ from bot.slack.messages import locale_of
 from bot.slack.outbox_worker import SlackOutboxWorker
 
 log = logging.getLogger(__name__)
+
+UNINSTALLER = "USLACKBOT"  # who cancels a workspace's invites when it removes confbot (Slack itself)
 
 # Followers NOTIFY the leader here with an invite id when they store or change an invite.
 INVITES_CHANNEL = "confbot_invites"
@@ -262,6 +265,20 @@ class DialoutFeature:
         if payload.isdigit():
             await self.invites.revisit(int(payload))
 
+    async def stop_team(self, team_id: str) -> None:
+        """A workspace removed confbot: its scheduled invites are cancelled and its series ended.
+
+        Acted by Slack itself (a privileged actor of that workspace), through the same claims as a
+        person's Cancel and End, so an invite firing at this moment is either dialled or cancelled,
+        never both. Their Slack messages are never sent: the workspace's outbox rows are given up.
+        """
+        actor = Actor(UNINSTALLER, privileged=True, name="uninstalled", team_id=team_id)
+        for invite_id in await self.store.scheduled_of_team(team_id):
+            await self.invites.cancel(invite_id, actor)
+        for series_id in await SqlSeriesStore(self.store.engine).live_of_team(team_id):
+            await self.series.end(series_id, actor)
+        log.warning("workspace %s uninstalled: its scheduled invites are cancelled and its series ended", team_id)
+
     async def stop(self) -> None:
         """Stop leading (another replica takes over) and close the providers' connections.
 
@@ -312,6 +329,7 @@ def build_dialout(
         watch_every_s=watch_every_s,
         on_late=metrics.fire_lateness.observe,
         forward=(lambda invite_id: announcer.announce(str(invite_id))) if leadership.contested else None,
+        team_of=store.team_of,
     )
     # One pacer for the process: every invite of a provider shares its pace (core/pacing.py).
     pacer = Pacer(
@@ -353,7 +371,7 @@ def build_dialout(
         store,
         scheduler,
         audited,
-        OutboxReminderPoster(notifier.outbox, clock, notifier.wake),
+        OutboxReminderPoster(notifier.outbox, clock, notifier.wake, notifier.team),
         clock,
     )
     directory = SlackDirectory(slack_client)
@@ -381,7 +399,10 @@ def build_dialout(
         scheduler,
         audited,
         AuditingSeriesNotifier(
-            series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake), audit_log, series_store, clock
+            series_slack.OutboxSeriesNotifier(notifier.outbox, clock, notifier.wake, series_store),
+            audit_log,
+            series_store,
+            clock,
         ),
         clock,
         lead_s=settings.series_lead_minutes * 60,

@@ -28,6 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.kernel.acting import acting_for
 from bot.kernel.logs import log_context
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,11 @@ class InviteScheduler:
         watch_every_s: float = 1.0,
         on_late: Callable[[float], None] = lambda _s: None,
         forward: Callable[[int], None] | None = None,
+        team_of: Callable[[int], Awaitable[str]] | None = None,
     ) -> None:
+        """`team_of`: an invite's workspace; its dialling acts for it (Slack look-ups with its token)."""
         self._grace_s = grace_s
+        self._team_of = team_of
         self._scheduler = self._new_scheduler()
         self._forward = forward  # None: nobody else to tell (SQLite, one process); jobs wait for `start`
         self._reconcile_every_s = reconcile_every_s
@@ -102,7 +106,8 @@ class InviteScheduler:
         """An invite's due time has come (a job scheduled before `start` runs once it is given its work)."""
         late_s = max((datetime.now(UTC) - due).total_seconds(), 0.0)
         self._on_late(late_s)
-        with log_context(invite_id=invite_id):  # every line of its dialling says which invite
+        team = (await self._team_of(invite_id) if self._team_of is not None else "") or None
+        with log_context(invite_id=invite_id, team=team), acting_for(team):  # its lines say which invite
             log.info("invite %s is due (%.2f s late)", invite_id, late_s)
             if self._fire is not None:
                 await self._fire(invite_id)

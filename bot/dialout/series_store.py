@@ -131,6 +131,16 @@ class SqlSeriesStore:
             row = (await conn.execute(select(series_table).where(series_table.c.request_key == request_key))).first()
         return series_from_row(row) if row else None
 
+    async def live_of_team(self, team_id: str) -> list[int]:
+        """The ids of a workspace's series that have not ended (ended when it uninstalls)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(series_table.c.id).where(
+                    and_(series_table.c.team_id == team_id, series_table.c.status != SeriesStatus.ENDED.value)
+                )
+            )
+        return [int(row[0]) for row in rows]
+
     async def series_due(self, before: datetime) -> list[Series]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(

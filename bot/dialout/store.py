@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -205,6 +205,11 @@ async def insert_invite(conn: AsyncConnection, invite: Invite, parties: Sequence
     return int(invite_id)
 
 
+def _of_team(team_id: str | None) -> ColumnElement[bool]:
+    """Invites of workspace `team_id` (every invite when None)."""
+    return true() if team_id is None else invites.c.team_id == team_id
+
+
 class SqlInviteStore(SqlRetryRows, SqlDailyCount):
     """InviteStore on an async SQLAlchemy engine."""
 
@@ -227,6 +232,22 @@ class SqlInviteStore(SqlRetryRows, SqlDailyCount):
             row = (await conn.execute(select(invites).where(invites.c.id == invite_id))).first()
         return invite_from_row(row) if row else None
 
+    async def team_of(self, invite_id: int) -> str:
+        """The workspace an invite belongs to ("" when there is no such invite)."""
+        async with self.engine.connect() as conn:
+            team = (await conn.execute(select(invites.c.team_id).where(invites.c.id == invite_id))).scalar()
+        return str(team or "")
+
+    async def scheduled_of_team(self, team_id: str) -> list[int]:
+        """The ids of a workspace's invites still waiting for their time (stopped when it uninstalls)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(invites.c.id).where(
+                    and_(invites.c.team_id == team_id, invites.c.status == InviteStatus.SCHEDULED.value)
+                )
+            )
+        return [int(row[0]) for row in rows]
+
     async def invite_for_request(self, request_key: str) -> Invite | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(invites).where(invites.c.request_key == request_key))).first()
@@ -239,33 +260,32 @@ class SqlInviteStore(SqlRetryRows, SqlDailyCount):
             )
             return [invite_from_row(r) for r in rows]
 
-    async def recent_invites(self, channel_id: str, limit: int) -> list[Invite]:
+    async def recent_invites(self, channel_id: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
+        where = and_(invites.c.channel_id == channel_id, _of_team(team_id))
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(invites).where(invites.c.channel_id == channel_id).order_by(invites.c.id.desc()).limit(limit)
-            )
+            rows = await conn.execute(select(invites).where(where).order_by(invites.c.id.desc()).limit(limit))
             return [invite_from_row(r) for r in rows]
 
-    async def upcoming_invites(self, created_by: str, limit: int, channel_ids: Sequence[str] = ()) -> list[Invite]:
+    async def upcoming_invites(
+        self, created_by: str, limit: int, channel_ids: Sequence[str] = (), *, team_id: str | None = None
+    ) -> list[Invite]:
         whose = invites.c.created_by == created_by
         if channel_ids:
             whose = or_(whose, invites.c.channel_id.in_(list(channel_ids)))
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(invites)
-                .where(and_(whose, invites.c.status.in_(_UPCOMING)))
+                .where(and_(whose, invites.c.status.in_(_UPCOMING), _of_team(team_id)))
                 .order_by(invites.c.due_at, invites.c.id)
                 .limit(limit)
             )
             return [invite_from_row(r) for r in rows]
 
-    async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
+    async def past_invites(self, created_by: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
+        mine = and_(invites.c.created_by == created_by, invites.c.status.not_in(_UPCOMING))
         async with self.engine.connect() as conn:
             rows = await conn.execute(
-                select(invites)
-                .where(and_(invites.c.created_by == created_by, invites.c.status.not_in(_UPCOMING)))
-                .order_by(invites.c.id.desc())
-                .limit(limit)
+                select(invites).where(and_(mine, _of_team(team_id))).order_by(invites.c.id.desc()).limit(limit)
             )
             return [invite_from_row(r) for r in rows]
 

@@ -30,7 +30,13 @@ def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def slash_command_fields(
-    text: str, user_id: str, channel_id: str, command: str, response_url: str, trigger_id: str | None = None
+    text: str,
+    user_id: str,
+    channel_id: str,
+    command: str,
+    response_url: str,
+    trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
 ) -> dict[str, str]:
     """The fields of a slash command as Slack sends them (over HTTP form-encoded, or in a Socket Mode envelope).
 
@@ -38,7 +44,7 @@ def slash_command_fields(
     """
     return {
         "token": "deprecated-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "team_domain": "emulated",
         "channel_id": channel_id,
         "channel_name": channel_id.lower(),
@@ -104,7 +110,11 @@ def view_state(
 class SlackDriver:
     """Plays Slack's side of slash commands and button clicks against a running bot."""
 
-    def __init__(self, bot_url: str, signing_secret: str, emulator_url: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, bot_url: str, signing_secret: str, emulator_url: str, timeout_s: float = 10.0, team_id: str = TEAM_ID
+    ) -> None:
+        """`team_id`: the workspace whose users this driver plays (one driver per workspace)."""
+        self.team_id = team_id
         self.bot_url = bot_url.rstrip("/")
         self.signing_secret = signing_secret
         self.emulator_url = emulator_url.rstrip("/")
@@ -130,12 +140,12 @@ class SlackDriver:
         }
         return await self._client.post(f"{self.bot_url}/slack/events", content=body, headers=headers)
 
-    async def event(self, event: dict[str, Any], *, team_id: str = TEAM_ID) -> httpx.Response:
+    async def event(self, event: dict[str, Any], *, team_id: str | None = None) -> httpx.Response:
         """Send a signed Events API `event_callback` (e.g. user_change) as Slack does."""
         body = json.dumps(
             {
                 "token": "deprecated-verification-token",
-                "team_id": team_id,
+                "team_id": team_id or self.team_id,
                 "api_app_id": "A0CONFBOT",
                 "event": event,
                 "type": "event_callback",
@@ -150,7 +160,7 @@ class SlackDriver:
     ) -> bytes:
         """The form body Slack sends for a slash command."""
         response_url = f"{self.emulator_url}/response/{uuid.uuid4().hex}"
-        fields = slash_command_fields(text, user_id, channel_id, command, response_url, trigger_id)
+        fields = slash_command_fields(text, user_id, channel_id, command, response_url, trigger_id, self.team_id)
         return urlencode(fields).encode()
 
     async def trigger_id(self) -> str:
@@ -166,9 +176,8 @@ class SlackDriver:
         body = self.slash_body(text, user_id=user_id, channel_id=channel_id, command=command, trigger_id=trigger)
         return await self.post_signed(body)
 
-    @staticmethod
-    def _user(user_id: str) -> dict[str, str]:
-        return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID}
+    def _user(self, user_id: str) -> dict[str, str]:
+        return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": self.team_id}
 
     def _interaction(self, kind: str, user_id: str, trigger_id: str) -> dict[str, Any]:
         """The fields every interaction payload carries."""
@@ -176,7 +185,7 @@ class SlackDriver:
             "type": kind,
             "token": "deprecated-verification-token",
             "user": self._user(user_id),
-            "team": {"id": TEAM_ID, "domain": "emulated"},
+            "team": {"id": self.team_id, "domain": "emulated"},
             "api_app_id": "A0CONFBOT",
             "enterprise": None,
             "is_enterprise_install": False,
@@ -312,8 +321,8 @@ class SlackDriver:
                     return await self.interact(
                         {
                             "type": "block_actions",
-                            "user": {"id": user_id, "team_id": TEAM_ID},
-                            "team": {"id": TEAM_ID, "domain": "emulated"},
+                            "user": {"id": user_id, "team_id": self.team_id},
+                            "team": {"id": self.team_id, "domain": "emulated"},
                             "api_app_id": "A0CONFBOT",
                             "container": {
                                 "type": "message",

@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.emulator.history import read_page
+from bot.emulator.oauth import EmulatedOAuth, IssuedToken
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_TEXT = 40000
@@ -106,6 +107,10 @@ class SlackEmulator:
 
     def __init__(self, bot_token: str, channels: list[str] | None = None) -> None:
         self.bot_token = bot_token
+        # Every token the Web API accepts, and the workspace each acts in; OAuth installs add more.
+        self.tokens: dict[str, IssuedToken] = {bot_token: IssuedToken(TEAM_ID)}
+        self.oauth = EmulatedOAuth(self.tokens)
+        self.caller_team = TEAM_ID  # the workspace of the call being answered (set before each handler)
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[Message]] = defaultdict(list)
         self.ephemerals: list[Ephemeral] = []
@@ -116,6 +121,7 @@ class SlackEmulator:
         self.members: dict[str, set[str]] = defaultdict(set)  # channel id → the users in it
         self.max_page = 1000  # most items a paged method returns at once; tests lower it to see paging
         self.calls: Counter[str] = Counter()
+        self.asked_by_team: dict[str, Counter[str]] = defaultdict(Counter)  # team → calls made with its tokens
         self.asked: dict[str, list[dict[str, Any]]] = defaultdict(list)  # method → the parameters of each call
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.rejections: list[dict[str, Any]] = []
@@ -138,6 +144,7 @@ class SlackEmulator:
                 Route("/api/{method}", self._handle, methods=["GET", "POST"]),
                 Route("/response/{key}", self._handle_response_url, methods=["POST"]),
                 Route("/trigger", self._handle_trigger, methods=["POST"]),
+                Route("/oauth/v2/authorize", self.oauth.authorize, methods=["GET"]),
                 Route("/upload/{file_id}", self._handle_upload, methods=["POST"]),
             ]
         )
@@ -152,6 +159,7 @@ class SlackEmulator:
         is_member: bool = True,
         is_private: bool = False,
         members: tuple[str, ...] = (),
+        team_id: str = TEAM_ID,
     ) -> None:
         """A channel, with the users in it (`members`); with is_member=False the bot is not in it.
 
@@ -165,13 +173,25 @@ class SlackEmulator:
             "is_group": is_private,
             "is_private": is_private,
             "is_member": is_member,
+            "context_team_id": team_id,
         }
         self.members[channel_id].update(members)
+
+    def _stranger(self, user_id: str) -> bool:
+        """Not a user of the calling token's workspace (unknown, or another workspace's)."""
+        user = self.users.get(user_id)
+        return user is None or user.get("team_id", TEAM_ID) != self.caller_team
+
+    def _stranger_channel(self, channel_id: str) -> bool:
+        """Another workspace's channel, as seen with the calling token."""
+        return self.channels.get(channel_id, {}).get("context_team_id", TEAM_ID) != self.caller_team
 
     def _hidden(self, channel_id: str) -> bool:
         """A private channel the bot is not in: Slack answers as if it did not exist."""
         channel = self.channels.get(channel_id)
-        return channel is None or (bool(channel.get("is_private")) and not channel.get("is_member", True))
+        if channel is None or self._stranger_channel(channel_id):
+            return True  # another workspace's channel does not exist for this token
+        return bool(channel.get("is_private")) and not channel.get("is_member", True)
 
     def add_user(
         self,
@@ -184,11 +204,12 @@ class SlackEmulator:
         is_admin: bool = False,
         title: str = "",
         deleted: bool = False,
+        team_id: str = TEAM_ID,
     ) -> None:
         label = name or user_id.lower()
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": label,
             "real_name": label,
             "deleted": deleted,
@@ -304,8 +325,15 @@ class SlackEmulator:
             if self.socket_mode is None or token != self.socket_mode.app_token:
                 return JSONResponse({"ok": False, "error": "invalid_auth" if token else "not_authed"})
             return JSONResponse(self.socket_mode.open_connection())
-        if token != self.bot_token:
+        if method == "oauth.v2.access":
+            return self.oauth.access(params, request.headers.get("authorization", ""))
+        issued = self.tokens.get(token)
+        if issued is None:
             return JSONResponse({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+        if issued.expired(self.oauth.wall_clock()):
+            return JSONResponse({"ok": False, "error": "token_expired"})
+        self.caller_team = issued.team_id  # no await between here and the handler: it answers in this team
+        self.asked_by_team[issued.team_id][method] += 1
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"})
@@ -347,7 +375,7 @@ class SlackEmulator:
             "url": "https://emulated.slack.local/",
             "team": "Emulated",
             "user": "confbot",
-            "team_id": TEAM_ID,
+            "team_id": self.caller_team,
             "user_id": BOT_USER_ID,
             "bot_id": "B0BOT",
             "is_enterprise_install": False,
@@ -401,7 +429,7 @@ class SlackEmulator:
 
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
-        if channel not in self.channels:
+        if channel not in self.channels or self._stranger_channel(channel):
             return {"ok": False, "error": "channel_not_found"}
         if not self.channels[channel].get("is_member", True):
             return {"ok": False, "error": "not_in_channel"}
@@ -465,11 +493,11 @@ class SlackEmulator:
     def _api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         """A direct message with one user (the same channel each time), which the bot may then post in."""
         users = [u for u in str(params.get("users", "")).split(",") if u]
-        if len(users) != 1 or users[0] not in self.users:
+        if len(users) != 1 or self._stranger(users[0]):
             return {"ok": False, "error": "user_not_found" if users else "users_list_not_supplied"}
         channel_id = "D" + users[0].removeprefix("U")
         if channel_id not in self.channels:
-            self.add_channel(channel_id, users[0])
+            self.add_channel(channel_id, users[0], team_id=self.caller_team)
             self.channels[channel_id].update(is_channel=False, is_im=True, user=users[0])
         return {"ok": True, "channel": {"id": channel_id}}
 
@@ -479,7 +507,7 @@ class SlackEmulator:
 
     def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user", "")))
-        if user is None:
+        if user is None or self._stranger(str(user["id"])):
             return {"ok": False, "error": "user_not_found"}
         found = dict(user)
         if str(params.get("include_locale", "")).lower() not in {"true", "1"}:
@@ -620,6 +648,8 @@ class SlackEmulator:
         view, problem = self._check_view(params)
         if problem or view is None:
             return {"ok": False, "error": problem}
+        if self._stranger(str(params.get("user_id", ""))):
+            return {"ok": False, "error": "user_not_found"}
         key = f"home:{params.get('user_id')}"
         self.views[key] = view
         self._notify()

@@ -112,7 +112,7 @@ def build_inbound_feature(
     switchboard = Switchboard(
         route_store,
         calls,
-        InboundOutbox(outbox, clock, wake),
+        InboundOutbox(outbox, clock, wake, calls.team_of),
         clock,
         SwitchboardRules(
             region=settings.default_region.upper(),

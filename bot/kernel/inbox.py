@@ -30,6 +30,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.kernel.acks_first import AcksFirst
+from bot.kernel.acting import acting_for
 from bot.kernel.background import BackgroundLoop
 from bot.kernel.db import write_first
 from bot.kernel.logs import log_context
@@ -198,7 +199,7 @@ class CommandInbox:
             self.carry_out(item)
 
     async def _run(self, item: InboxItem) -> None:
-        with log_context(team=team_of(item.payload)):
+        with log_context(team=team_of(item.payload)), acting_for(team_of(item.payload)):
             await self._run_in_context(item)
 
     async def _run_in_context(self, item: InboxItem) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.kernel.acting import acting_team
 from bot.kernel.tables import OutboxRow
 
 outbox = OutboxRow.__table__  # type: ignore[attr-defined]
@@ -61,6 +62,7 @@ class OutboxItem:
     # A lease of it once ran out unsettled: its holder died, perhaps after Slack took the message. Kept
     # until the row is settled; its deliveries look for that message before posting (kernel/posting.py).
     taken_over: bool = False
+    team_id: str = ""  # the workspace whose token delivers it ("": single-token mode's one workspace)
 
 
 def _older_row_waits(now: datetime) -> ColumnElement[bool]:
@@ -117,9 +119,12 @@ class SqlOutbox:
         payload: dict[str, Any] | None = None,
         coalesce_for: int | None = None,
         not_before: datetime | None = None,
+        team_id: str = "",
     ) -> bool:
         """Add a row; False when it coalesces and the pending row of its kind for `coalesce_for` covers it.
 
+        `team_id` is the workspace the row is delivered in (its bot token, in OAuth mode); by default
+        the one the current work acts for (bot/kernel/acting.py).
         `not_before` debounces: the row waits until then, and a row coalesced into it pushes it back to
         its own `not_before` (a burst is sent once it has been quiet for a while).
         """
@@ -134,6 +139,7 @@ class SqlOutbox:
             "attempts": 0,
             "next_attempt_at": not_before or now,
             "created_at": now,
+            "team_id": team_id or acting_team() or "",
         }
         async with self.engine.begin() as conn:
             statement = _insert_ignoring_duplicates(conn.dialect.name).values(**values).returning(outbox.c.id)
@@ -210,9 +216,23 @@ class SqlOutbox:
                     row.created_at,
                     until,
                     taken_over=bool(row.taken_over),
+                    team_id=row.team_id or "",
                 )
             )
         return leased
+
+    async def give_up_team(self, team_id: str) -> int:
+        """End every pending row of a workspace that removed confbot (its token is gone: never deliverable).
+
+        Returns how many were given up; they stay, marked dead, until purged like any settled row.
+        """
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(and_(outbox.c.team_id == team_id, outbox.c.status == "pending"))
+                .values(status="dead", last_error="workspace uninstalled", leased_until=None, coalesce_key=None)
+            )
+        return int(result.rowcount or 0)
 
     async def next_due_at(self) -> datetime | None:
         """When the earliest pending row becomes due (the worker sleeps until then).

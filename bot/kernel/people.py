@@ -42,3 +42,4 @@ class UserProfile:
     is_admin: bool = False
     deleted: bool = False
     is_bot: bool = False
+    team_id: str | None = None  # their workspace (users.info), None when Slack did not say

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, false, true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -213,6 +215,8 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)
+    # The workspace whose bot token delivers it ("": single-token mode's one workspace).
+    team_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class InboxRow(SQLModel, table=True):
@@ -293,6 +297,7 @@ class InboundRouteChangeRow(SQLModel, table=True):
     channel_id: str | None = None
     before: dict[str, Any] = _json()
     after: dict[str, Any] = _json()
+    team_id: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the route's workspace
 
 
 class InboundRouteVersionRow(SQLModel, table=True):
@@ -388,6 +393,13 @@ class PendingLaunchRow(SQLModel, table=True):
     invite_id: int | None = None  # the invite Confirm scheduled
     created_at: datetime = _utc(nullable=False)
 
+
+# --- OAuth installations (many workspaces) ----------------------------------------------------
+# slack-sdk's SQLAlchemy stores own these three tables' shapes; they are declared here from the SDK's
+# own builders (so the metadata is the stores' exactly) and created by migration 0017.
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(SQLModel.metadata, "slack_bots")
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(SQLModel.metadata, "slack_installations")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(SQLModel.metadata, "slack_oauth_states")
 
 METADATA = SQLModel.metadata
 

@@ -9,12 +9,15 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.kernel.acting import enter
 from bot.kernel.ports import Directory, LookupFailed
 from bot.slack.messages import locale_of, t
 
@@ -46,17 +49,32 @@ class KeptAck(AsyncAck):
 
 
 def build_app(
-    client: AsyncWebClient, signing_secret: str, default_locale: str, directory: Directory | None = None
+    client: AsyncWebClient,
+    signing_secret: str,
+    default_locale: str,
+    directory: Directory | None = None,
+    *,
+    oauth: tuple[AsyncOAuthSettings, AsyncAuthorize] | None = None,
 ) -> AsyncApp:
     """An AsyncApp on the shared Slack client, with no listeners yet and the one error handler.
 
     `directory` gives the user's language for the error message (the default locale without it).
+    `oauth`: OAuth mode's settings and authorize (each request's token from the installation store).
     """
-    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False)
+    settings, authorize = oauth if oauth else (None, None)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        oauth_settings=settings,
+        authorize=authorize,  # type: ignore[arg-type]  # an AsyncAuthorize is called like the function it types
+    )
 
     @app.middleware
     async def keep_ack(req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]) -> None:
         req.context["ack"] = KeptAck()
+        # What the listener sends on its own (directory, App Home, DMs) goes with its workspace's token.
+        enter(req.context.team_id)
         await next()
 
     @app.error

@@ -15,6 +15,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.kernel.acting import acting_team
 from bot.kernel.people import UserProfile
 from bot.kernel.ports import LookupFailed
 
@@ -41,18 +42,21 @@ class SlackDirectory:
     def __init__(self, client: AsyncWebClient, ttl_s: float = 300.0) -> None:
         self._client = client
         self._ttl = ttl_s
-        self._cache: dict[str, tuple[float, UserProfile | None]] = {}
-        self._channels: dict[str, float] = {}  # channels the bot was found in, and when
+        # Keyed by the workspace asking too (bot/kernel/acting.py): what one workspace's token may
+        # see is never served to another's request.
+        self._cache: dict[tuple[str | None, str], tuple[float, UserProfile | None]] = {}
+        self._channels: dict[tuple[str | None, str], float] = {}  # channels the bot was found in, and when
 
     async def profile(self, user_id: str) -> UserProfile | None:
-        cached = self._cache.get(user_id)
+        key = (acting_team(), user_id)
+        cached = self._cache.get(key)
         if cached and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         try:
             response = await self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             if _error_of(exc) == "user_not_found":
-                self._cache[user_id] = (time.monotonic(), None)
+                self._cache[key] = (time.monotonic(), None)
                 return None
             raise _failed("users.info", user_id, exc) from exc
         except _UNREACHABLE as exc:
@@ -69,8 +73,9 @@ class SlackDirectory:
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
             deleted=bool(user.get("deleted")),
             is_bot=bool(user.get("is_bot")),
+            team_id=user.get("team_id") or None,
         )
-        self._cache[user_id] = (time.monotonic(), found)
+        self._cache[key] = (time.monotonic(), found)
         return found
 
     async def can_post(self, channel_id: str) -> bool:
@@ -81,7 +86,8 @@ class SlackDirectory:
         channel_not_found). Only a definite "not there" refuses: an outage or rate limit lets the request through, and
         the outbox retries the thread later. Slack not reached at all is LookupFailed.
         """
-        cached = self._channels.get(channel_id)
+        key = (acting_team(), channel_id)
+        cached = self._channels.get(key)
         if cached and time.monotonic() - cached < self._ttl:
             return True
         try:
@@ -98,7 +104,7 @@ class SlackDirectory:
         public = bool(channel.get("is_channel")) and not channel.get("is_private")
         allowed = bool(channel.get("is_member") or channel.get("is_im") or public)
         if allowed:
-            self._channels[channel_id] = time.monotonic()
+            self._channels[key] = time.monotonic()
         return allowed
 
 
@@ -108,10 +114,11 @@ class SlackUserGroups:
     def __init__(self, client: AsyncWebClient, ttl_s: float = 60.0) -> None:
         self._client = client
         self._ttl = ttl_s
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._cache: dict[tuple[str | None, str], tuple[float, frozenset[str]]] = {}
 
     async def members(self, group_id: str) -> frozenset[str]:
-        cached = self._cache.get(group_id)
+        key = (acting_team(), group_id)
+        cached = self._cache.get(key)
         if cached and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         try:
@@ -124,5 +131,5 @@ class SlackUserGroups:
         except _UNREACHABLE as exc:
             raise _failed("usergroups.users.list", group_id, exc) from exc
         members = frozenset(str(u) for u in response.get("users") or [])
-        self._cache[group_id] = (time.monotonic(), members)
+        self._cache[key] = (time.monotonic(), members)
         return members

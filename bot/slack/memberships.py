@@ -19,6 +19,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.kernel.acting import acting_team
+
 log = logging.getLogger(__name__)
 
 CHANNEL_TYPES = "public_channel,private_channel"
@@ -33,12 +35,14 @@ class ChannelMemberships:
     def __init__(self, ttl_s: float = 60.0, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl_s
         self._monotonic = monotonic
-        self._cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+        # Keyed by the asking workspace too: one workspace's answer is never served to another's request.
+        self._cache: dict[tuple[str | None, str], tuple[float, tuple[str, ...]]] = {}
 
     async def channels_of(self, client: AsyncWebClient, user_id: str) -> tuple[str, ...] | None:
         """The ids of the channels `user_id` is in; None when Slack refused (a missing scope, its rate
         limit) or could not be reached. A failure is not cached: the next publish asks again."""
-        cached = self._cache.get(user_id)
+        key = (acting_team(), user_id)
+        cached = self._cache.get(key)
         if cached and self._monotonic() - cached[0] < self._ttl:
             return cached[1]
         found: list[str] = []
@@ -62,8 +66,8 @@ class ChannelMemberships:
             log.warning("users.conversations for %s failed (%s): only their own invites", user_id, exc)
             return None
         channels = tuple(dict.fromkeys(found))
-        self._cache.pop(user_id, None)
-        self._cache[user_id] = (self._monotonic(), channels)
+        self._cache.pop(key, None)
+        self._cache[key] = (self._monotonic(), channels)
         while len(self._cache) > KEEP_USERS:
             del self._cache[next(iter(self._cache))]
         return channels

@@ -23,6 +23,7 @@ from bot.dialout.slack.run_messages import RUN_MESSAGES
 from bot.dialout.slack.series_messages import SERIES_MESSAGES
 from bot.dialout.slack.settings_messages import SETTINGS_MESSAGES
 from bot.inbound.slack.messages import INBOUND_MESSAGES
+from bot.slack.install_messages import INSTALL_MESSAGES
 
 SUPPORTED = ("en", "zh")
 
@@ -581,6 +582,7 @@ for _name, _plugin in REGISTRY.items():
 CATALOGUE.update(INBOUND_MESSAGES)
 # The invite buttons' sentences live with them (dialout/slack/button_messages.py).
 CATALOGUE.update(BUTTON_MESSAGES)
+CATALOGUE.update(INSTALL_MESSAGES)  # OAuth install pages (slack/install_messages.py)
 CATALOGUE.update(EDIT_MESSAGES)  # Edit and Add people (dialout/slack/edit_messages.py)
 CATALOGUE.update(REMINDER_MESSAGES)  # reminders and Postpone (dialout/slack/reminder_messages.py)
 CATALOGUE.update(ANOTHER_NUMBER_MESSAGES)  # Use another number (dialout/slack/another_number_messages.py)

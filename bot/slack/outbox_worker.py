@@ -27,11 +27,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kernel import failpoints
 from bot.kernel.acks_first import AcksFirst
+from bot.kernel.acting import acting_for
 from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
 from bot.kernel.posting import KeptMessages, NotReady, TooSoon
 from bot.kernel.web import DATABASE_UNAVAILABLE
+from bot.slack.clients import NotInstalled
 from bot.slack.poster import SlackPoster
 
 log = logging.getLogger(__name__)
@@ -232,7 +234,12 @@ class SlackOutboxWorker:
         """Deliver one row; True when it is settled (sent or given up), False when put back for later."""
         now = self._clock.now()
         try:
-            await self._send(item)
+            with acting_for(item.team_id):  # its Slack calls go with its workspace's token
+                await self._send(item)
+        except NotInstalled as exc:
+            log.error("gave up on outbox row %s (%s): %s", item.id, item.kind, exc)
+            await self._outbox.mark_dead(item.id, "workspace not installed")
+            return True
         except NotReady:
             return await self._wait_for_thread(item)
         except TooSoon as soon:

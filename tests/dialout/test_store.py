@@ -48,10 +48,11 @@ async def add(
     channel: str = "C",
     due_in_s: float = 0,
     by: str = "U9",
+    team: str = "T",
 ) -> Invite:
     return await store.add_invite(
         Invite(
-            team_id="T",
+            team_id=team,
             channel_id=channel,
             created_by=by,
             provider=provider,
@@ -524,3 +525,16 @@ async def test_moves_are_written_in_order_and_a_failed_one_stops_that_calls_late
     assert states == {alice: CallState.ANSWERED, bob: CallState.QUEUED}
     answered = await store.get_attempt(alice)
     assert answered is not None and answered.answered_at == NOW
+
+
+async def test_listings_asked_for_one_workspace_leave_out_another_workspaces_invites(store: InviteStore) -> None:
+    """A channel shared between two workspaces (Slack Connect) holds both's invites; each lists only its own."""
+    ours = await add(store, due_in_s=60, by="U1", channel="CSHARED")
+    theirs = await add(store, due_in_s=30, by="U1", channel="CSHARED", team="T2")
+    assert [i.id for i in await store.recent_invites("CSHARED", 5)] == [theirs.id, ours.id]
+    assert [i.id for i in await store.recent_invites("CSHARED", 5, team_id="T")] == [ours.id]
+    assert [i.id for i in await store.upcoming_invites("U2", 5, ["CSHARED"], team_id="T")] == [ours.id]
+    assert [i.id for i in await store.upcoming_invites("U1", 5, team_id="T2")] == [theirs.id]
+    await store.claim_due_invite(theirs.id or 0, NOW, None)
+    assert await store.past_invites("U1", 5, team_id="T") == []
+    assert [i.id for i in await store.past_invites("U1", 5, team_id="T2")] == [theirs.id]

@@ -22,8 +22,15 @@ from bot.inbound.core.route_book import (
     RouteChangedReply,
     RouteNotAllowedReply,
     RouteNothingReply,
+    RoutesReply,
 )
-from bot.inbound.core.route_command import RemoveRouteCommand, RouteError, RouteProblem, SetRouteCommand
+from bot.inbound.core.route_command import (
+    ListRoutesCommand,
+    RemoveRouteCommand,
+    RouteError,
+    RouteProblem,
+    SetRouteCommand,
+)
 from bot.inbound.core.routes import RecordMode, RouteOptions, RouteRule, RuleAction, RuleTarget
 from bot.inbound.core.switchboard import Switchboard, SwitchboardRules
 from bot.inbound.store.calls import SqlInboundCalls
@@ -404,6 +411,25 @@ async def test_the_periodic_refresh_reads_every_mentioned_profile(parts) -> None
     assert (await parts["routes"].route("4001234567")).rules[0].targets[0].resolved is None
 
 
+async def test_the_periodic_refresh_reads_each_workspaces_mentions_apart(parts) -> None:
+    """Each workspace's people are read with its own token: the refresh asks per workspace."""
+    await parts["book"].handle(
+        SetRouteCommand("4001234567", "4001234567", "", RuleAction.FORWARD, mentions=("U0AMY",)), ASKER, ADMIN, "en"
+    )
+    other = Asker("U0ADMIN2", "T2", "C0TWO")
+    parts["dir"].profiles["U0ZED"] = UserProfile("U0ZED", phone="13900000066")
+    await parts["book"].handle(
+        SetRouteCommand("4007654321", "4007654321", "", RuleAction.FORWARD, mentions=("U0ZED",)), other, ADMIN, "en"
+    )
+    assert await parts["routes"].mention_teams() == ["T1", "T2"]
+    assert await parts["routes"].mentioned_users("T1") == ["U0AMY"]
+    assert await parts["routes"].mentioned_users("T2") == ["U0ZED"]
+    parts["dir"].profiles["U0ZED"] = UserProfile("U0ZED", phone="13900000077")
+    asked = len(parts["dir"].asked)
+    assert await parts["book"].refresh_all("T2") == 1
+    assert parts["dir"].asked[asked:] == ["U0ZED"]
+
+
 async def test_the_periodic_refresh_passes_over_a_profile_slack_cannot_read_but_not_a_bug(parts) -> None:
     parts["dir"].profiles["U0BOB"] = UserProfile("U0BOB", phone="+86 139 0000 0002")
     await parts["book"].handle(
@@ -503,3 +529,32 @@ async def test_migration_0002_adds_the_inbound_tables_and_goes_back_cleanly(engi
     assert not INBOUND_TABLES & await tables() and "invites" in await tables()
     await db.upgrade(engine)
     assert await tables() >= INBOUND_TABLES
+
+
+async def test_another_workspace_neither_sees_nor_changes_nor_removes_a_route(parts) -> None:
+    book = parts["book"]
+
+    def forward_to(phone: str) -> SetRouteCommand:
+        return SetRouteCommand("4001234567", "400 123 4567", "", RuleAction.FORWARD, phones=(phone,))
+
+    await book.handle(forward_to("+8613900000001"), ASKER, ADMIN, "en")
+    other = Asker("U0ADMIN2", "T2", "C0TWO")
+    listed = await book.handle(ListRoutesCommand(), other, ADMIN, "en")
+    assert isinstance(listed, RoutesReply) and listed.routes == () and listed.changes == ()
+    taken = await book.handle(forward_to("+8613900000002"), other, ADMIN, "en")
+    assert isinstance(taken, RouteNothingReply) and taken.caller_prefix is None
+    removed = await book.handle(RemoveRouteCommand("4001234567", "400 123 4567"), other, ADMIN, "en")
+    assert isinstance(removed, RouteNothingReply)
+    route = await parts["routes"].route("4001234567")
+    assert route is not None and route.team_id == "T1" and route.rules[0].targets[0].number == "+8613900000001"
+    ours = await book.handle(ListRoutesCommand(), ASKER, ADMIN, "en")
+    assert isinstance(ours, RoutesReply) and [r.access_key for r in ours.routes] == ["4001234567"]
+    # Each workspace's history is its own, a removed route's changes included.
+    theirs = SetRouteCommand("4007654321", "400 765 4321", "", RuleAction.FORWARD, phones=("+8613900000002",))
+    await book.handle(theirs, other, ADMIN, "en")
+    await book.handle(RemoveRouteCommand("4007654321", "400 765 4321"), other, ADMIN, "en")
+    listed = await book.handle(ListRoutesCommand(), other, ADMIN, "en")
+    assert isinstance(listed, RoutesReply) and listed.routes == ()
+    assert [(c.access_key, c.action) for c in listed.changes] == [("4007654321", "remove_route"), ("4007654321", "set")]
+    ours = await book.handle(ListRoutesCommand(), ASKER, ADMIN, "en")
+    assert isinstance(ours, RoutesReply) and [c.access_key for c in ours.changes] == ["4001234567"]

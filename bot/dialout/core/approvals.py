@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite, InviteStatus
-from bot.dialout.core.outcomes import Actor, ApprovalOutcome
+from bot.dialout.core.outcomes import Actor, ApprovalOutcome, same_workspace
 from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, Scheduler
 from bot.kernel.ports import Clock
 
@@ -66,7 +66,7 @@ class Approvals:
     async def _deciding(self, invite_id: int, actor: Actor) -> Invite | ApprovalOutcome:
         """The invite the button names, or why nothing happens (not found, not an admin, already decided)."""
         invite = await self._store.get_invite(invite_id)
-        if invite is None:
+        if invite is None or not same_workspace(invite, actor):
             return ApprovalOutcome.NOT_FOUND
         if not actor.privileged:
             return ApprovalOutcome.ADMINS_ONLY

@@ -56,6 +56,7 @@ from bot.dialout.core.outcomes import (
     dial_now_stale,
     edit_stale,
     may_act,
+    same_workspace,
 )
 from bot.dialout.core.pacing import Pacer
 from bot.dialout.core.ports import (
@@ -475,13 +476,15 @@ class InviteService:
 
     # --- cancelling ----------------------------------------------------------------------
 
-    async def listing(self, user_id: str, channel_id: str) -> InviteListing:
+    async def listing(self, user_id: str, channel_id: str, team_id: str | None = None) -> InviteListing:
         """What `/dial list` shows `user_id` in `channel_id`."""
-        return await list_invites(self._store, user_id, channel_id)
+        return await list_invites(self._store, user_id, channel_id, team_id=team_id)
 
-    async def home(self, user_id: str, page: int, channel_ids: Sequence[str] = ()) -> HomePage:
+    async def home(
+        self, user_id: str, page: int, channel_ids: Sequence[str] = (), team_id: str | None = None
+    ) -> HomePage:
         """Page `page` of `user_id`'s App Home, with the upcoming invites of the channels they are in."""
-        return await home_page(self._store, user_id, page, channel_ids)
+        return await home_page(self._store, user_id, page, channel_ids, team_id)
 
     async def creator_of(self, invite_id: int) -> str | None:
         """Who created the invite (named to someone refused), None when there is no such invite."""
@@ -529,7 +532,7 @@ class InviteService:
         """The invite a button or `/dial cancel` names, or why nothing happens: not found, or not this
         person's to act on (every outcome enum spells these two the same)."""
         invite = await self._store.get_invite(invite_id)
-        if invite is None:
+        if invite is None or not same_workspace(invite, actor):
             return outcomes("not_found")
         if not may_act(invite, actor):
             return outcomes("not_allowed")

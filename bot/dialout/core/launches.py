@@ -22,7 +22,7 @@ from phonenumbers import NumberParseException
 from bot.dialout.core.audit import AuditAction, AuditEvent, AuditLog, SubjectKind
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite
-from bot.dialout.core.outcomes import Actor, may_act
+from bot.dialout.core.outcomes import Actor, may_act, same_workspace
 from bot.dialout.core.pacing import Pacer, estimate_s
 from bot.kernel.people import Party, PartyKind
 from bot.kernel.ports import Clock
@@ -218,7 +218,7 @@ class BulkLaunches:
 
     async def _allowed(self, launch_id: int, actor: Actor) -> PendingLaunch | LaunchOutcome:
         launch = await self._store.get_launch(launch_id)
-        if launch is None:
+        if launch is None or not same_workspace(launch.invite, actor):
             return LaunchOutcome.NOT_FOUND
         if not may_act(launch.invite, actor):
             return LaunchOutcome.NOT_ALLOWED

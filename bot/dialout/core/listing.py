@@ -44,18 +44,20 @@ class HomePage:
     more_recent: bool
 
 
-async def home_page(store: InviteStore, user_id: str, page: int, channel_ids: Sequence[str] = ()) -> HomePage:
+async def home_page(
+    store: InviteStore, user_id: str, page: int, channel_ids: Sequence[str] = (), team_id: str | None = None
+) -> HomePage:
     """Page `page` of the upcoming invites (soonest first) that are `user_id`'s or in one of `channel_ids`
-    (the channels they are in), and of their own recent invites (newest first).
+    (the channels they are in), and of their own recent invites (newest first); only workspace `team_id`'s
+    when given (a channel shared with another workspace holds its invites too).
 
     Paged by reading one page further and slicing: a person's own invites are tens, not thousands.
     """
     page = max(0, page)
     end = (page + 1) * HOME_PAGE
-    upcoming = await store.upcoming_invites(user_id, end + 1, channel_ids)
-    recent = [
-        i for i in await store.past_invites(user_id, end + 1 + len(upcoming)) if i.id not in {u.id for u in upcoming}
-    ]
+    upcoming = await store.upcoming_invites(user_id, end + 1, channel_ids, team_id=team_id)
+    past = await store.past_invites(user_id, end + 1 + len(upcoming), team_id=team_id)
+    recent = [i for i in past if i.id not in {u.id for u in upcoming}]
 
     async def with_calls(invites: list[Invite]) -> tuple[ListedInvite, ...]:
         return tuple([ListedInvite(i, tuple(await store.attempts(i.id or 0))) for i in invites])
@@ -65,11 +67,15 @@ async def home_page(store: InviteStore, user_id: str, page: int, channel_ids: Se
     return HomePage(listing, page, len(upcoming) > end, len(recent) > end)
 
 
-async def list_invites(store: InviteStore, user_id: str, channel_id: str, limit: int = LIST_LIMIT) -> InviteListing:
-    """My upcoming invites, anywhere; the recent ones of this channel that are not already listed above."""
-    upcoming = await store.upcoming_invites(user_id, limit)
+async def list_invites(
+    store: InviteStore, user_id: str, channel_id: str, limit: int = LIST_LIMIT, team_id: str | None = None
+) -> InviteListing:
+    """My upcoming invites, anywhere; the recent ones of this channel that are not already listed above;
+    only workspace `team_id`'s when given."""
+    upcoming = await store.upcoming_invites(user_id, limit, team_id=team_id)
     listed = {i.id for i in upcoming}
-    recent = [i for i in await store.recent_invites(channel_id, limit + len(listed)) if i.id not in listed][:limit]
+    channel = await store.recent_invites(channel_id, limit + len(listed), team_id=team_id)
+    recent = [i for i in channel if i.id not in listed][:limit]
 
     async def with_calls(invites: list[Invite]) -> tuple[ListedInvite, ...]:
         return tuple([ListedInvite(i, tuple(await store.attempts(i.id or 0))) for i in invites])

@@ -94,6 +94,7 @@ class Actor:
     user_id: str
     privileged: bool = False  # a workspace admin or owner, or a member of the invite admin group
     name: str | None = None  # how the thread names them (plain text, so nobody is pinged)
+    team_id: str | None = None  # their workspace: another's invites are not found (None: not known, one workspace)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,15 @@ class Created(Protocol):
 
     @property
     def created_by(self) -> str: ...
+
+
+def same_workspace(thing: object, actor: Actor) -> bool:
+    """Whether `thing` (an invite, a series) is of the actor's workspace; another's is never found.
+
+    True when either does not say (single-token mode: one workspace).
+    """
+    team = getattr(thing, "team_id", None)
+    return not actor.team_id or not team or team == actor.team_id
 
 
 def may_act(invite: Created, actor: Actor) -> bool:

@@ -15,7 +15,7 @@ from typing import Protocol
 from bot.dialout.core.audit import AuditAction, AuditEvent, AuditLog, SubjectKind
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import InviteStatus
-from bot.dialout.core.outcomes import Actor, may_act
+from bot.dialout.core.outcomes import Actor, may_act, same_workspace
 from bot.dialout.core.ports import Notifier
 from bot.kernel.ports import Clock
 
@@ -69,7 +69,7 @@ class BulkDialling:
 
     async def _mark(self, invite_id: int, actor: Actor, *, pausing: bool) -> PauseOutcome:
         invite = await self._invites.get(invite_id)
-        if invite is None:
+        if invite is None or not same_workspace(invite, actor):
             return PauseOutcome.NOT_FOUND
         if not may_act(invite, actor):
             return PauseOutcome.NOT_ALLOWED

@@ -452,13 +452,20 @@ class InviteStore(Protocol):
     async def placed_call(self, attempt: CallAttempt) -> PlacedCall | None: ...
     async def set_thread(self, invite_id: int, thread_ts: str) -> None: ...
     async def set_roster_ts(self, invite_id: int, roster_ts: str) -> None: ...
-    async def recent_invites(self, channel_id: str, limit: int) -> list[Invite]: ...
-    async def upcoming_invites(self, created_by: str, limit: int, channel_ids: Sequence[str] = ()) -> list[Invite]:
-        """Scheduled invites made by `created_by` or posted in one of `channel_ids`, soonest first."""
+    async def recent_invites(self, channel_id: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
+        """The channel's newest invites (of workspace `team_id` only, when given: a shared channel has several)."""
         ...
 
-    async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
-        """`created_by`'s invites that are no longer scheduled (dialling, done, cancelled…), newest first."""
+    async def upcoming_invites(
+        self, created_by: str, limit: int, channel_ids: Sequence[str] = (), *, team_id: str | None = None
+    ) -> list[Invite]:
+        """Scheduled invites made by `created_by` or posted in one of `channel_ids`, soonest first
+        (of workspace `team_id` only, when given)."""
+        ...
+
+    async def past_invites(self, created_by: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
+        """`created_by`'s invites that are no longer scheduled (dialling, done, cancelled…), newest first
+        (of workspace `team_id` only, when given)."""
         ...
 
 

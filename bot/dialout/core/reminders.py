@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.dialout.core.models import Invite, InviteStatus
-from bot.dialout.core.outcomes import Actor, may_act
+from bot.dialout.core.outcomes import Actor, may_act, same_workspace
 from bot.dialout.core.ports import InviteStore, Notice, NoticeKind, Notifier, Scheduler
 from bot.kernel.ports import Clock
 from bot.kernel.states import CallState
@@ -174,7 +174,7 @@ class ReminderService:
     async def postpone(self, invite_id: int, actor: Actor) -> PostponeOutcome:
         """Move a scheduled run `postpone_minutes` later (its job too), by the creator or a privileged user."""
         invite = await self._store.get_invite(invite_id)
-        if invite is None:
+        if invite is None or not same_workspace(invite, actor):
             return PostponeOutcome.NOT_FOUND
         if not may_act(invite, actor):
             return PostponeOutcome.NOT_ALLOWED

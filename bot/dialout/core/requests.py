@@ -222,17 +222,17 @@ class DialRequests:
 
     async def _actor(self, user_id: str, profile: UserProfile, rules: RequestRules | None = None) -> Actor:
         """The presser as the core's one permission rule sees them (admin, or in the admin group)."""
-        name = profile.real_name
+        name, team = profile.real_name, profile.team_id
         if profile.is_admin:
-            return Actor(user_id, privileged=True, name=name)
+            return Actor(user_id, privileged=True, name=name, team_id=team)
         group = (rules or self._rules).admin_group
         if not group:
-            return Actor(user_id, name=name)
+            return Actor(user_id, name=name, team_id=team)
         try:
-            return Actor(user_id, privileged=user_id in await self._groups.members(group), name=name)
+            return Actor(user_id, privileged=user_id in await self._groups.members(group), name=name, team_id=team)
         except LookupFailed as exc:  # unsure who is in the group: only the creator may act; try again later
             log.warning("could not read the members of user group %s (%s)", group, exc)
-            return Actor(user_id, name=name)
+            return Actor(user_id, name=name, team_id=team)
 
     async def _invite_rules(self, invite_id: int) -> RequestRules:
         """The rules of the team an invite belongs to (a button names only the invite)."""
@@ -316,7 +316,8 @@ class DialRequests:
             return CancelReply(locale, command.invite_id, outcome, await self._who_may(command.invite_id, outcome))
         if isinstance(command, ListCommand):
             titles = {name: info.title for name, info in providers.items()}
-            return ListReply(locale, await self._invites.listing(asker.user_id, asker.channel_id), titles)
+            listing = await self._invites.listing(asker.user_id, asker.channel_id, asker.team_id or None)
+            return ListReply(locale, listing, titles)
         try:
             return await self._store(command, asker, profile, text, providers, request_key, rules)
         except ParseError as exc:
@@ -367,7 +368,7 @@ class DialRequests:
         profile = await self._asker_profile(user_id)
         titles = {name: info.title for name, info in self._providers().items()}
         locale = self._locale_of(profile.locale, self._rules.default_locale)
-        found = await self._invites.home(user_id, page, channel_ids or ())
+        found = await self._invites.home(user_id, page, channel_ids or (), profile.team_id)
         return HomeReply(locale, found, profile.is_admin, titles, channels_unlisted=channel_ids is None)
 
     async def roster(self, invite_id: int, user_id: str) -> RosterReply | None:
@@ -677,10 +678,11 @@ class DialRequests:
     async def _decide(self, invite_id: int, user_id: str, *, approve: bool) -> ButtonReply:
         assert self._approvals is not None, "approvals are wired in build_dialout"
         profile = await self._asker_profile(user_id)
-        actor = await self._actor(user_id, profile)
+        rules = await self._invite_rules(invite_id)  # the invite's workspace names its admin group
+        actor = await self._actor(user_id, profile, rules)
         outcome = await (self._approvals.approve if approve else self._approvals.decline)(invite_id, actor)
         # Refused: named who may decide (admins, the group); the creator is not among them here.
-        who_may = WhoMay("", self._rules.admin_group) if outcome is ApprovalOutcome.ADMINS_ONLY else None
+        who_may = WhoMay("", rules.admin_group) if outcome is ApprovalOutcome.ADMINS_ONLY else None
         return ButtonReply(self._locale(profile), invite_id, outcome, who_may)
 
     async def pause_dialling(self, invite_id: int, user_id: str, *, resume: bool = False) -> ButtonReply:

@@ -34,7 +34,7 @@ from typing import Protocol
 
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.models import Invite, InviteStatus, Target
-from bot.dialout.core.outcomes import Actor, CancelOutcome, may_act
+from bot.dialout.core.outcomes import Actor, CancelOutcome, may_act, same_workspace
 from bot.dialout.core.ports import InviteStore, Notifier, Scheduler
 from bot.dialout.core.retry_policy import RetryPolicy
 from bot.kernel.people import Party
@@ -287,7 +287,7 @@ class SeriesService:
 
     async def _pressed(self, series_id: int, actor: Actor) -> Series | SeriesControl:
         series = await self._store.get_series(series_id)
-        if series is None:
+        if series is None or not same_workspace(series, actor):
             return SeriesControl(SeriesOutcome.NOT_FOUND)
         if not may_act(series, actor):
             return SeriesControl(SeriesOutcome.NOT_ALLOWED, series)

@@ -86,7 +86,9 @@ class AuditDm:
             "until": now.isoformat(),
             "locale": profile.locale,
         }
-        await self._outbox.enqueue(AuditRow.EXPORT, now, thread_key=f"audit:{user_id}", payload=payload)
+        await self._outbox.enqueue(
+            AuditRow.EXPORT, now, thread_key=f"audit:{user_id}", payload=payload, team_id=team_id
+        )
         self._wake.set()
         return True
 

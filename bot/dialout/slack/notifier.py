@@ -61,10 +61,19 @@ FAILURES_QUIET_S = 20.0  # a failures reply waits until no new failure came for 
 class OutboxNotifier:
     """The core's Notifier: turns changes into outbox rows (coalesced where it makes sense)."""
 
-    def __init__(self, outbox: SqlOutbox, clock: Clock, failures_quiet_s: float = FAILURES_QUIET_S) -> None:
-        """`failures_quiet_s`: how long no new failure must arrive before the failures reply goes out."""
+    def __init__(
+        self,
+        outbox: SqlOutbox,
+        clock: Clock,
+        failures_quiet_s: float = FAILURES_QUIET_S,
+        team_of: Callable[[int], Awaitable[str]] | None = None,
+    ) -> None:
+        """`failures_quiet_s`: how long no new failure must arrive before the failures reply goes out.
+        `team_of`: an invite's workspace, whose token delivers its rows (None: the one workspace)."""
         self._outbox = outbox
         self._clock = clock
+        self._team_of = team_of
+        self._teams: dict[int, str] = {}  # an invite never changes workspace: asked once each
         self._quiet = timedelta(seconds=failures_quiet_s)
         self.wake = asyncio.Event()
 
@@ -88,6 +97,7 @@ class OutboxNotifier:
         await self._outbox.enqueue(
             kind,
             now,
+            team_id=await self.team(invite_id),
             # A debounced row waits on its own thread key: in the invite's it would hold back, in strict
             # order, every roster and parent edit queued after it.
             thread_key=f"invite:{invite_id}" + (f":{kind.value}" if debounce or apart else ""),
@@ -97,6 +107,17 @@ class OutboxNotifier:
             not_before=now + debounce if debounce else None,
         )
         self.wake.set()
+
+    async def team(self, invite_id: int) -> str:
+        """The invite's workspace ("" when not known: the one of single-token mode)."""
+        team = self._teams.get(invite_id)
+        if team is None and self._team_of is not None:
+            team = await self._team_of(invite_id)
+            if len(self._teams) >= 20_000:
+                self._teams.clear()
+            if team:
+                self._teams[invite_id] = team
+        return team or ""
 
     async def invite_created(self, invite_id: int) -> None:
         await self._enqueue(InviteRow.PARENT, invite_id, coalesce=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -50,15 +51,20 @@ class ReminderRow(OutboxKind):
 class OutboxReminderPoster:
     """The core's ReminderPoster: one outbox row per reminder, in the invite's thread order."""
 
-    def __init__(self, outbox: SqlOutbox, clock: Clock, wake: asyncio.Event) -> None:
+    def __init__(
+        self, outbox: SqlOutbox, clock: Clock, wake: asyncio.Event, team_of: Callable[[int], Awaitable[str]]
+    ) -> None:
+        """`team_of`: an invite's workspace (its token delivers the reminder)."""
         self._outbox = outbox
         self._clock = clock
         self._wake = wake
+        self._team_of = team_of
 
     async def remind(self, invite_id: int) -> None:
         await self._outbox.enqueue(
             ReminderRow.REMINDER,
             self._clock.now(),
+            team_id=await self._team_of(invite_id),
             thread_key=f"invite:{invite_id}",  # after the parent (it replies to it), before the run's replies
             invite_id=invite_id,
             coalesce_for=invite_id,
@@ -69,6 +75,7 @@ class OutboxReminderPoster:
         await self._outbox.enqueue(
             ReminderRow.PERSON,
             self._clock.now(),
+            team_id=await self._team_of(invite_id),
             thread_key=f"invite:{invite_id}:dm:{attempt_id}",  # not in the thread: no order to keep with it
             invite_id=invite_id,
             payload={"attempt_id": attempt_id},

@@ -40,15 +40,21 @@ class SeriesRow(OutboxKind):
 class OutboxSeriesNotifier:
     """The core's SeriesNotifier: one coalesced outbox row per series whose message must be re-rendered."""
 
-    def __init__(self, outbox: SqlOutbox, clock: Clock, wake: asyncio.Event) -> None:
+    def __init__(
+        self, outbox: SqlOutbox, clock: Clock, wake: asyncio.Event, store: SqlSeriesStore | None = None
+    ) -> None:
+        """`store`: where a series' workspace is read (its token delivers the message)."""
         self._outbox = outbox
         self._clock = clock
         self._wake = wake
+        self._store = store
 
     async def series_changed(self, series_id: int, change: SeriesChange | None = None) -> None:
+        series = await self._store.get_series(series_id) if self._store is not None else None
         await self._outbox.enqueue(
             SeriesRow.MESSAGE,
             self._clock.now(),
+            team_id=series.team_id if series is not None else "",
             thread_key=f"series:{series_id}",
             payload={"series_id": series_id},
             coalesce_for=series_id,

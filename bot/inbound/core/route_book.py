@@ -77,6 +77,11 @@ class RouteNotAllowedReply:
 RouteReply = RouteHelpReply | RoutesReply | RouteChangedReply | RouteNothingReply | RouteNotAllowedReply
 
 
+def _ours(route: Route, asker: Asker) -> bool:
+    """Whether the asker's workspace may see and change `route` (either side not knowing: one workspace)."""
+    return not route.team_id or not asker.team_id or route.team_id == asker.team_id
+
+
 @dataclass(frozen=True)
 class RouteBookRules:
     """Who may change routes and how numbers are read."""
@@ -112,12 +117,17 @@ class RouteBook:
         if isinstance(command, RouteHelpCommand):
             return RouteHelpReply(locale)
         if isinstance(command, ListRoutesCommand):
-            routes = tuple(await self._routes.routes())
-            changes = tuple(await self._routes.changes(self._rules.history))
+            routes = tuple(r for r in await self._routes.routes() if _ours(r, asker))
+            changes = tuple(await self._routes.changes(self._rules.history, asker.team_id or None))
             return RoutesReply(locale, profile.tz, routes, changes)
         rules = await self._rules_for(asker.team_id)
         if not await self.may_change(asker.user_id, profile, rules):
             return RouteNotAllowedReply(locale, rules.admin_group)
+        existing = await self._routes.route(command.access_key)
+        if existing is not None and not _ours(existing, asker):
+            # Another workspace's number: as if it had no route, and it is not taken over.
+            prefix = command.caller_prefix if isinstance(command, RemoveRouteCommand) else None
+            return RouteNothingReply(locale, command.access_display, prefix)
         now = self._clock.now()
         if isinstance(command, RemoveRouteCommand):
             if command.caller_prefix is None:
@@ -187,10 +197,15 @@ class RouteBook:
             number = normalised if isinstance(normalised, str) else None
         return await self._routes.set_resolved(user_id, number, self._clock.now())
 
-    async def refresh_all(self) -> int:
-        """Re-read the profile of everyone a route rings (the periodic safety net for missed events)."""
+    async def mention_teams(self) -> list[str]:
+        """The workspaces whose routes ring Slack users."""
+        return await self._routes.mention_teams()
+
+    async def refresh_all(self, team_id: str | None = None) -> int:
+        """Re-read the profile of everyone a route rings (the periodic safety net for missed events);
+        of one workspace's routes when `team_id` is given (its profiles are read with its token)."""
         updated = 0
-        for user_id in await self._routes.mentioned_users():
+        for user_id in await self._routes.mentioned_users(team_id):
             try:
                 profile = await self._directory.profile(user_id)
             except LookupFailed as exc:  # one unreadable profile must not stop the refresh of the others

@@ -123,7 +123,9 @@ class Route:
     channel_id: str
     rules: tuple[RouteRule, ...] = ()
     id: int | None = None
-    team_id: str = ""  # the workspace that set it up (its dialing policy applies to the numbers it rings)
+    # The workspace that set it ("": not known): only it sees and changes the route, and its dialing
+    # policy applies to the numbers the route rings.
+    team_id: str = ""
 
     def rule(self, caller_prefix: str) -> RouteRule | None:
         """The rule for exactly this prefix, if any."""
@@ -178,6 +180,7 @@ class RouteChange:
     before: tuple[RouteRule, ...] = ()
     after: tuple[RouteRule, ...] = ()
     id: int | None = None
+    team_id: str = ""  # the route's workspace ("": recorded before routes were told apart by workspace)
 
 
 def without_resolution(rule: RouteRule) -> RouteRule:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot.inbound.core.calls import InboundNoticeKind
 from bot.inbound.core.route_book import RouteBook
 from bot.inbound.slack.blocks import InboundView, build_inbound_notice, build_inbound_thread
 from bot.inbound.store.calls import SqlInboundCalls
+from bot.kernel.acting import acting_for
 from bot.kernel.background import BackgroundLoop
 from bot.kernel.outbox import OutboxItem, OutboxKind, SqlOutbox
 from bot.kernel.ports import Clock
@@ -43,15 +44,27 @@ def thread_key(call_id: int) -> str:
 class InboundOutbox:
     """The switchboard's InboundNotifier: rows in the Slack outbox, the thread coalesced per call."""
 
-    def __init__(self, outbox: SqlOutbox, clock: Clock, wake: asyncio.Event) -> None:
+    def __init__(
+        self,
+        outbox: SqlOutbox,
+        clock: Clock,
+        wake: asyncio.Event,
+        team_of: Callable[[int], Awaitable[str]] | None = None,
+    ) -> None:
+        """`team_of`: a call's workspace (its route's), whose token delivers its thread."""
         self._outbox = outbox
         self._clock = clock
         self._wake = wake
+        self._team_of = team_of
+
+    async def _team(self, call_id: int) -> str:
+        return await self._team_of(call_id) if self._team_of is not None else ""
 
     async def call_changed(self, call_id: int) -> None:
         await self._outbox.enqueue(
             InboundRow.THREAD,
             self._clock.now(),
+            team_id=await self._team(call_id),
             thread_key=thread_key(call_id),
             payload={"call_id": call_id},
             coalesce_for=call_id,
@@ -62,6 +75,7 @@ class InboundOutbox:
         await self._outbox.enqueue(
             InboundRow.REPLY,
             self._clock.now(),
+            team_id=await self._team(call_id),
             thread_key=thread_key(call_id),
             payload={"call_id": call_id, "kind": kind.value, "params": dict(params)},
         )
@@ -157,6 +171,9 @@ class MentionRefresher:
         await self._loop.stop()
 
     async def _refresh(self) -> None:
-        changed = await self._book.refresh_all()
+        changed = 0
+        for team in await self._book.mention_teams():  # each workspace's profiles with its own token
+            with acting_for(team):
+                changed += await self._book.refresh_all(team)
         if changed:
             log.info("refreshed %s route numbers from Slack profiles", changed)

@@ -236,6 +236,14 @@ class SqlInboundCalls:
     async def get_call(self, call_id: int) -> InboundCall | None:
         return await self._one_call(calls_t.c.id == call_id)
 
+    async def team_of(self, call_id: int) -> str:
+        """The workspace of the route that took the call ("" when it matched none, or the route is gone)."""
+        routes = InboundRouteRow.__table__  # type: ignore[attr-defined]
+        query = select(routes.c.team_id).select_from(calls_t.join(routes, routes.c.id == calls_t.c.route_id))
+        async with self.engine.connect() as conn:
+            team = (await conn.execute(query.where(calls_t.c.id == call_id))).scalar()
+        return str(team or "")
+
     async def legs(self, call_id: int) -> list[InboundLeg]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(legs_t).where(legs_t.c.call_id == call_id).order_by(legs_t.c.position))

@@ -194,6 +194,7 @@ class SqlRoutes:
                 channel_id=channel_id or old_channel or default_channel,
                 before=(old_rule,) if old_rule else (),
                 after=(rule,),
+                team_id=before.team_id if before is not None and before.team_id else team_id,
             )
             await self._record(conn, change, old_channel)
         return change
@@ -260,6 +261,7 @@ class SqlRoutes:
                 changed_at=at,
                 channel_id=route.channel_id,
                 before=removed,
+                team_id=route.team_id,
             )
             await self._record(conn, change, route.channel_id)
         return change
@@ -291,12 +293,16 @@ class SqlRoutes:
                 channel_id=change.channel_id,
                 before=_snapshot(old_channel, change.before),
                 after=_snapshot(change.channel_id if change.after else None, change.after),
+                team_id=change.team_id,
             )
         )
 
-    async def changes(self, limit: int) -> list[RouteChange]:
+    async def changes(self, limit: int, team_id: str | None = None) -> list[RouteChange]:
+        query = select(changes_t)
+        if team_id is not None:
+            query = query.where(changes_t.c.team_id == team_id)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(changes_t).order_by(changes_t.c.id.desc()).limit(limit))
+            rows = await conn.execute(query.order_by(changes_t.c.id.desc()).limit(limit))
             return [
                 RouteChange(
                     access_key=row.access_key,
@@ -309,6 +315,7 @@ class SqlRoutes:
                     before=_rules_of(row.before or {}),
                     after=_rules_of(row.after or {}),
                     id=row.id,
+                    team_id=row.team_id or "",
                 )
                 for row in rows
             ]
@@ -325,15 +332,24 @@ class SqlRoutes:
             ).first()
         return row[0] if row else None
 
-    async def mentioned_users(self) -> list[str]:
+    async def mentioned_users(self, team_id: str | None = None) -> list[str]:
+        query = select(targets_t.c.slack_user_id).where(targets_t.c.slack_user_id.is_not(None))
+        if team_id is not None:
+            query = query.select_from(_targets_with_routes()).where(routes_t.c.team_id == team_id)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(targets_t.c.slack_user_id)
-                .where(targets_t.c.slack_user_id.is_not(None))
-                .distinct()
-                .order_by(targets_t.c.slack_user_id)
-            )
+            rows = await conn.execute(query.distinct().order_by(targets_t.c.slack_user_id))
             return [row[0] for row in rows]
+
+    async def mention_teams(self) -> list[str]:
+        query = (
+            select(routes_t.c.team_id)
+            .select_from(_targets_with_routes())
+            .where(targets_t.c.slack_user_id.is_not(None))
+            .distinct()
+            .order_by(routes_t.c.team_id)
+        )
+        async with self.engine.connect() as conn:
+            return [row[0] for row in await conn.execute(query)]
 
     async def set_resolved(self, user_id: str, e164: str | None, at: datetime) -> int:
         async with self.engine.begin() as conn:
@@ -351,6 +367,12 @@ class SqlRoutes:
             if result.rowcount:
                 await self._bump(conn)
         return int(result.rowcount or 0)
+
+
+def _targets_with_routes() -> Any:
+    """Targets joined to their rule's route (whose team they ring for)."""
+    with_rules = targets_t.join(rules_t, rules_t.c.id == targets_t.c.rule_id)
+    return with_rules.join(routes_t, routes_t.c.id == rules_t.c.route_id)
 
 
 class CachedRoutes(SqlRoutes):

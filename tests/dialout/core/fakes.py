@@ -96,20 +96,28 @@ class InMemoryInviteStore:
         found = [i for i in self._invites.values() if i.status is status]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))]
 
-    async def recent_invites(self, channel_id: str, limit: int) -> list[Invite]:
-        found = [i for i in self._invites.values() if i.channel_id == channel_id]
+    async def recent_invites(self, channel_id: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
+        found = [i for i in self._invites.values() if i.channel_id == channel_id and team_id in (None, i.team_id)]
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
-    async def upcoming_invites(self, created_by: str, limit: int, channel_ids: Sequence[str] = ()) -> list[Invite]:
+    async def upcoming_invites(
+        self, created_by: str, limit: int, channel_ids: Sequence[str] = (), *, team_id: str | None = None
+    ) -> list[Invite]:
         found = [
             i
             for i in self._invites.values()
-            if (i.created_by == created_by or i.channel_id in channel_ids) and i.status in _UPCOMING
+            if (i.created_by == created_by or i.channel_id in channel_ids)
+            and i.status in _UPCOMING
+            and team_id in (None, i.team_id)
         ]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))[:limit]]
 
-    async def past_invites(self, created_by: str, limit: int) -> list[Invite]:
-        found = [i for i in self._invites.values() if i.created_by == created_by and i.status not in _UPCOMING]
+    async def past_invites(self, created_by: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
+        found = [
+            i
+            for i in self._invites.values()
+            if i.created_by == created_by and i.status not in _UPCOMING and team_id in (None, i.team_id)
+        ]
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
 
     async def claim_due_invite(

@@ -186,6 +186,15 @@ async def test_only_an_admin_may_approve_and_the_creator_is_not_one() -> None:
     assert (await world.store.get_invite(invite.id or 0)).status is InviteStatus.AWAITING_APPROVAL  # type: ignore[union-attr]
 
 
+async def test_an_admin_of_another_workspace_finds_no_invite_to_approve_or_decline() -> None:
+    world = World(DialLimits(approval_over=1))
+    invite = await world.schedule(phones(2))
+    stranger = Actor("UADMIN2", privileged=True, team_id="T-OTHER")
+    assert await world.approvals.approve(invite.id or 0, stranger) is ApprovalOutcome.NOT_FOUND
+    assert await world.approvals.decline(invite.id or 0, stranger) is ApprovalOutcome.NOT_FOUND
+    assert (await world.store.get_invite(invite.id or 0)).status is InviteStatus.AWAITING_APPROVAL  # type: ignore[union-attr]
+
+
 async def test_an_approved_invite_is_scheduled_at_its_time_and_approved_once() -> None:
     world = World(DialLimits(approval_over=1))
     invite = await world.schedule(phones(2))
