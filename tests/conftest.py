@@ -78,8 +78,24 @@ def create_pg_schema(url: str, statements: Sequence[RecordedStatement] = ()) -> 
 def drop_pg_schema(url: str, schema: str) -> None:
     import psycopg
 
+    # A test that severed a connection mid-transaction (tests/pg/severable_link.py) or killed a replica
+    # can leave a server backend holding locks in the schema until TCP gives up on it, hours later:
+    # the DROP would wait for it for ever. Such backends are ended first, and the DROP waits 10 s at most
+    # for any that took a lock since, then ends those too.
+    holders = (
+        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND l.pid <> pg_backend_pid()"
+    )
     with psycopg.connect(_pg_admin_url(url), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.execute("SET lock_timeout = '10s'")
+        for attempt in range(3):
+            conn.execute(holders, (schema,))
+            try:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                return
+            except psycopg.errors.LockNotAvailable:
+                if attempt == 2:
+                    raise
 
 
 @dataclass(frozen=True)
