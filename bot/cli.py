@@ -1,4 +1,4 @@
-"""confbot's command line: serve, demo, parse, when, providers, report, audit, purge, db upgrade."""
+"""confbot's command line: serve (and its worker), demo, parse, when, providers, report, audit, purge, db upgrade."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import gc
 import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -133,7 +134,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     import uvicorn.config
 
-    from bot.wiring import build_asgi, build_confbot
+    from bot.kernel.worker_process import WorkerProcess
+    from bot.wiring import build_asgi, build_confbot, worker_env
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = Settings(**overrides) if overrides else Settings()
@@ -165,7 +167,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "Set one up (`confbot providers` lists what each one misses; see .env.example), "
             "or set SANDBOX_ENABLED=true to try the built-in simulator."
         )
-    app = build_asgi(confbot)
+    # SERVE_WORKER_PROCESS: this process answers, a `confbot work` child carries out (bot/kernel/worker_process.py).
+    worker = WorkerProcess(env=worker_env(settings)) if settings.serve_worker_process else None
+    app = build_asgi(confbot, worker)
     # What was made to start (modules, the app, its settings) lives as long as the process: frozen,
     # the garbage collector stops walking it, and its full collections under load (which held every
     # request in flight for 0.1–0.7 s, bench/ack_load.py) walk only what was made since.
@@ -178,6 +182,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         log_config=uvicorn_log_config(log_format) or uvicorn.config.LOGGING_CONFIG,
     )
+    return 0
+
+
+def cmd_work(_args: argparse.Namespace) -> int:
+    """A split `confbot serve`'s worker process (its front starts it): carry out what the front stores."""
+    from bot.wiring import build_confbot, run_work
+
+    settings = Settings()
+    configure_logging(settings.log_format or "json")
+    log_bot_at(settings.log_level)
+    os.nice(settings.worker_nice)  # when CPU is short, the front's acks go first
+    confbot = build_confbot(settings)
+    gc.collect()
+    gc.freeze()  # as in serve: what lives as long as the process is not walked again
+    asyncio.run(run_work(confbot))
     return 0
 
 
@@ -342,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
 
+    work = sub.add_parser("work", help="the worker process `confbot serve` starts (SERVE_WORKER_PROCESS)")
+    work.set_defaults(func=cmd_work)
+
     demo = sub.add_parser("demo", help="run bot + Slack emulator + sandbox and a scripted /dial")
     demo.add_argument("--speed", type=float, default=8.0, help="sandbox speed-up (default 8)")
     demo.add_argument("--timeout", type=float, default=30.0)
@@ -395,6 +417,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `confbot` console script."""
     args = build_parser().parse_args(argv)
-    if args.command not in {"serve", "demo"}:  # those two read LOG_FORMAT themselves
+    if args.command not in {"serve", "work", "demo"}:  # those read LOG_FORMAT themselves
         configure_logging("text")
     return int(args.func(args))

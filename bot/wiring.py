@@ -13,12 +13,15 @@ it uses, and `Confbot` is only the handle the CLI, the demo and the tests hold.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import BaseModel, SecretStr
 from slack_bolt.async_app import AsyncApp
@@ -46,6 +49,7 @@ from bot.kernel.outbox import SqlOutbox
 from bot.kernel.ports import Clock
 from bot.kernel.redaction import SecretRedaction
 from bot.kernel.web import database_outage_handlers
+from bot.kernel.worker_process import WorkerProcess, read_wakes
 from bot.sandbox.feature import build_sandbox
 from bot.slack.app import build_app
 from bot.slack.counted_client import CountedWebClient
@@ -128,6 +132,8 @@ def _shared_pieces(settings: Settings, clock: Clock, schema: str | None) -> _Sha
         capacity=settings.command_backlog,
         lease_s=settings.command_lease_s,
         acks_first=AcksFirst(settings.acks_first_max_wait_s),
+        # A split serve's worker looks often for the commands its front stored (the front wakes it too).
+        look_every_s=settings.worker_poll_s if settings.serve_worker_process else None,
     )
     notifier = OutboxNotifier(outbox, clock, settings.failure_reply_quiet_s)
     return _Shared(engine, clock, slack_client, outbox, notifier, metrics, inbox)
@@ -208,15 +214,26 @@ def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequen
     return bolt
 
 
-async def start(confbot: Confbot) -> None:
-    """Migrate, start every feature and the outbox worker, then connect Socket Mode if asked."""
+# What one process does: everything ("all"); answering Slack and webhooks only, the work handed to a
+# worker process ("front"); or that worker, which answers nothing ("work"). bot/kernel/worker_process.py.
+Role = Literal["all", "front", "work"]
+
+
+async def start(confbot: Confbot, role: Role = "all") -> None:
+    """Migrate, start every feature and the outbox worker, then connect Socket Mode if asked.
+
+    A front starts only what answering needs: the commands, posts and events it stores are carried
+    out by its worker process, and it never runs the scheduler.
+    """
     await db.upgrade(confbot.engine)
+    work = role != "front"
     for feature in confbot.features:
-        await feature.start()
-    confbot.worker.start()
-    confbot.inbox.start()  # first round takes over commands a dead process had acknowledged
+        await feature.start(work=work)
+    if work:
+        confbot.worker.start()
+        confbot.inbox.start()  # first round takes over commands a dead process had acknowledged
     token = confbot.settings.slack_app_token.get_secret_value()
-    if token:
+    if token and role != "work":
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
         confbot.socket_mode = AsyncSocketModeHandler(confbot.bolt, token)
@@ -236,6 +253,33 @@ async def stop(confbot: Confbot) -> None:
     await confbot.engine.dispose()
 
 
+async def run_work(confbot: Confbot) -> None:
+    """`confbot work`, a split serve's worker process: all the work, no HTTP, woken through its stdin.
+
+    It stops (gracefully: commands under way finish, the rest stay stored) on SIGTERM or SIGINT, and
+    at the end of its stdin: its front has gone, and a worker must not outlive its front.
+    """
+    await start(confbot, "work")
+    signalled = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, signalled.set)
+    wakes = {
+        "inbox": lambda _rest: confbot.inbox.wake(),
+        "outbox": lambda _rest: confbot.worker.wake.set(),
+        "events": lambda _rest: confbot.dialout.applier.wake(),
+        "invite": confbot.dialout.revisit,
+    }
+    ends = {asyncio.create_task(read_wakes(wakes)), asyncio.create_task(signalled.wait())}
+    try:
+        await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in ends:
+            task.cancel()
+        await asyncio.gather(*ends, return_exceptions=True)
+        await stop(confbot)
+
+
 _PATH_LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 
@@ -249,8 +293,46 @@ def secret_values(settings: Settings) -> list[str]:
     return [value.get_secret_value() for value in values if isinstance(value, SecretStr) and value.get_secret_value()]
 
 
-def build_asgi(confbot: Confbot) -> Starlette:
-    """The ASGI app: Slack at `/slack/events`, every feature's routes, `/healthz`; its lifespan runs the bot."""
+def worker_env(settings: Settings) -> dict[str, str]:
+    """The worker process's environment: this one's, plus the provider secrets this process drew at random.
+
+    A provider setting left empty may be drawn per start (the sandbox's key): the worker's provider
+    must use the one the front's simulator checks.
+    """
+    env = dict(os.environ)
+    for provider in settings.providers.values():
+        prefix = getattr(provider, "prefix", "")
+        for name in type(provider).model_fields:
+            value = getattr(provider, name)
+            variable = f"{prefix}{name}".upper()
+            if prefix and isinstance(value, SecretStr) and value.get_secret_value() and variable not in env:
+                env[variable] = value.get_secret_value()
+    return env
+
+
+def hand_work_to(confbot: Confbot, worker: WorkerProcess) -> None:
+    """Make `confbot` a front: what it stores is carried out by `worker`, which it wakes for each."""
+    confbot.inbox.carry_out_elsewhere(lambda: worker.wake("inbox"))
+    confbot.dialout.applier.apply_elsewhere(lambda: worker.wake("events"))
+    if not confbot.dialout.leadership.contested:  # PostgreSQL: the leader hears of invites by NOTIFY
+        confbot.scheduler.forward_to(lambda invite_id: worker.wake(f"invite {invite_id}"))
+
+
+async def relay_outbox_wakes(confbot: Confbot, worker: WorkerProcess) -> None:
+    """Until cancelled: each time something is put in the outbox here, wake the worker that posts it."""
+    wake = confbot.worker.wake
+    while True:
+        await wake.wait()
+        wake.clear()
+        worker.wake("outbox")
+
+
+def build_asgi(confbot: Confbot, worker: WorkerProcess | None = None) -> Starlette:
+    """The ASGI app: Slack at `/slack/events`, every feature's routes, `/healthz`; its lifespan runs the bot.
+
+    With `worker`, this process is a front: its lifespan starts the worker process (after migrating,
+    so the two never migrate at once) and stops it at the end; the work is done there.
+    """
     events = SlackEvents(
         confbot.bolt, confbot.settings.slack_signing_secret.get_secret_value(), confbot.inbox.acks_first
     )
@@ -276,11 +358,21 @@ def build_asgi(confbot: Confbot) -> Starlette:
         # uvicorn has configured its loggers by now; they print request paths, and some paths hold secrets.
         for name in _PATH_LOGGERS:
             logging.getLogger(name).addFilter(redaction)
-        await start(confbot)
+        relay: asyncio.Task[None] | None = None
+        if worker is not None:
+            hand_work_to(confbot, worker)
+        await start(confbot, "all" if worker is None else "front")
+        if worker is not None:
+            await worker.start()
+            relay = asyncio.create_task(relay_outbox_wakes(confbot, worker), name="outbox-wakes")
         try:
             yield
         finally:
-            await stop(confbot)
+            if relay is not None:
+                relay.cancel()
+            await stop(confbot)  # requests under way may still store: the worker is stopped after
+            if worker is not None:
+                await worker.stop()
             for name in _PATH_LOGGERS:
                 logging.getLogger(name).removeFilter(redaction)
 

@@ -1,0 +1,158 @@
+"""`confbot serve` in two processes: the front answers Slack and webhooks, a child (`confbot work`) does the work.
+
+Why: the ack shared one event loop and the GIL with carrying commands out (profiles, storing invites,
+thread parents through the outbox, call events, the scheduler). Holding background steps back while
+requests were in flight (bot/kernel/acks_first.py) was not enough: a step already under way delayed
+the ack, and /dial's ack p99 stayed 1.8–2.6× a bare Bolt app's (bench/ack_load.py). The front now only
+stores (inbox rows, webhook events, outbox rows) and the work is done in another process.
+
+How they talk: everything is in the database, so the worker finds it on its own (it looks every
+WORKER_POLL_S). To make it quick, the front also writes one-word wake-ups on the child's stdin
+("inbox", "outbox", "events", "invite <id>"): a pipe, so nothing listens on a port, and its end is
+the parent's life: a worker whose stdin reaches end-of-file (its front was stopped or killed, even
+with SIGKILL) stops, so no worker outlives its front and leads on beside the next one.
+
+Supervision (choice): a worker that dies is started again, after a pause that doubles from 1 s up
+to 30 s while it keeps dying quickly. Nothing is lost meanwhile (commands and events wait in their
+tables), and exiting the front instead would stop acknowledging Slack for as long as the process
+manager takes to notice. On SIGTERM (uvicorn's shutdown) the front closes the pipe and signals the
+child, which stops gracefully; after `stop_grace_s` it is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+log = logging.getLogger(__name__)
+
+# A worker that ran this long before dying was healthy: the next restart comes after the first pause again.
+HEALTHY_AFTER_S = 60.0
+FIRST_PAUSE_S, LONGEST_PAUSE_S = 1.0, 30.0
+# Wake-ups the worker has not read yet beyond this many bytes are dropped (hints only, never unbounded).
+WAKE_BUFFER_BYTES = 64 * 1024
+
+
+def worker_command() -> list[str]:
+    """The child's command line: this interpreter running `confbot work` (same code, same environment)."""
+    return [sys.executable, "-m", "bot", "work"]
+
+
+class WorkerProcess:
+    """The front's handle on its worker: start, wake, restart when it dies, stop."""
+
+    def __init__(
+        self,
+        command: Sequence[str] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        stop_grace_s: float = 15.0,
+    ) -> None:
+        self._command = list(command or worker_command())
+        self._env = dict(env) if env is not None else None
+        self._stop_grace_s = stop_grace_s
+        self._process: asyncio.subprocess.Process | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.starts = 0  # how many times a worker was started (restarts show as more than one)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def start(self) -> None:
+        """Start the worker and watch it: it is started again whenever it dies."""
+        self._stopping = False
+        await self._spawn()
+        self._watch = asyncio.create_task(self._supervise(), name="worker-process")
+
+    def wake(self, word: str) -> None:
+        """Tell the worker something was stored (a hint: it also looks on its own, so a lost one costs a delay)."""
+        process = self._process
+        if process is None or process.stdin is None or process.returncode is not None:
+            return
+        if process.stdin.transport.get_write_buffer_size() > WAKE_BUFFER_BYTES:
+            return  # the worker is not reading (stalled or dying): it finds the work when it looks
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            process.stdin.write(f"{word}\n".encode())
+
+    async def stop(self) -> None:
+        """Stop the worker: end of its stdin and SIGTERM, then SIGKILL after `stop_grace_s`."""
+        self._stopping = True
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(self._stop_grace_s):
+                await process.wait()
+        except TimeoutError:
+            log.error("the worker process did not stop within %s s; killing it", self._stop_grace_s)
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
+    async def _spawn(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            *self._command, stdin=asyncio.subprocess.PIPE, env=self._env
+        )
+        self.starts += 1
+        log.info("started the worker process (pid %s)", self._process.pid)
+
+    async def _supervise(self) -> None:
+        pause = FIRST_PAUSE_S
+        while not self._stopping:
+            process = self._process
+            assert process is not None
+            started = time.monotonic()
+            code = await process.wait()
+            if self._stopping:
+                return
+            if time.monotonic() - started >= HEALTHY_AFTER_S:
+                pause = FIRST_PAUSE_S
+            log.error("the worker process (pid %s) exited with %s; starting another in %g s", process.pid, code, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE_S)
+            await self._spawn()
+
+
+Wakes = Mapping[str, Callable[[str], Awaitable[None] | None]]
+
+
+async def read_wakes(wakes: Wakes, stdin_fd: int | None = None) -> None:
+    """The worker's side of the pipe: hand each line to `wakes[first word](rest)`; return at end-of-file.
+
+    End-of-file means the front is gone (stopped, or killed without a word): the worker stops then.
+    """
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    pipe = os.fdopen(sys.stdin.fileno() if stdin_fd is None else stdin_fd, "rb", buffering=0, closefd=False)
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    try:
+        while line := await reader.readline():
+            word, _, rest = line.decode(errors="replace").strip().partition(" ")
+            handler = wakes.get(word)
+            if handler is None:
+                continue
+            try:
+                result = handler(rest)
+                if result is not None:
+                    await result
+            except Exception:  # a wake-up is a hint; the worker's own looks cover what it missed
+                log.exception("handling the wake-up %r failed", word)
+    finally:
+        transport.close()
