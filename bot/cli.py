@@ -185,8 +185,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_work(_args: argparse.Namespace) -> int:
+def cmd_work(args: argparse.Namespace) -> int:
     """A split `confbot serve`'s worker process (its front starts it): carry out what the front stores."""
+    from pathlib import Path
+
+    from bot.kernel.acks_first import WaitingCount
     from bot.wiring import build_confbot, run_work
 
     settings = Settings()
@@ -194,6 +197,8 @@ def cmd_work(_args: argparse.Namespace) -> int:
     log_bot_at(settings.log_level)
     os.nice(settings.worker_nice)  # when CPU is short, the front's acks go first
     confbot = build_confbot(settings)
+    if args.acks_file:  # new steps wait while the front serves requests (bot/kernel/acks_first.py)
+        confbot.inbox.acks_first.follow(WaitingCount(Path(args.acks_file)))
     gc.collect()
     gc.freeze()  # as in serve: what lives as long as the process is not walked again
     asyncio.run(run_work(confbot))
@@ -362,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     work = sub.add_parser("work", help="the worker process `confbot serve` starts (SERVE_WORKER_PROCESS)")
+    work.add_argument("--acks-file", help="the front's count of requests in flight (given by the front)")
     work.set_defaults(func=cmd_work)
 
     demo = sub.add_parser("demo", help="run bot + Slack emulator + sandbox and a scripted /dial")

@@ -312,6 +312,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 def hand_work_to(confbot: Confbot, worker: WorkerProcess) -> None:
     """Make `confbot` a front: what it stores is carried out by `worker`, which it wakes for each."""
+    confbot.inbox.acks_first.publish(worker.waiting)
     confbot.inbox.carry_out_elsewhere(lambda: worker.wake("inbox"))
     confbot.dialout.applier.apply_elsewhere(lambda: worker.wake("events"))
     if not confbot.dialout.leadership.contested:  # PostgreSQL: the leader hears of invites by NOTIFY

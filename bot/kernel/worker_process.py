@@ -17,6 +17,10 @@ to 30 s while it keeps dying quickly. Nothing is lost meanwhile (commands and ev
 tables), and exiting the front instead would stop acknowledging Slack for as long as the process
 manager takes to notice. On SIGTERM (uvicorn's shutdown) the front closes the pipe and signals the
 child, which stops gracefully; after `stop_grace_s` it is killed.
+
+The worker still gives way to acks (bot/kernel/acks_first.py): the front publishes how many requests
+it is serving in a small shared file, and the worker starts no new step while there are any (at most
+ACKS_FIRST_MAX_WAIT_S); it also runs at a lower priority (WORKER_NICE), so a busy CPU serves the front.
 """
 
 from __future__ import annotations
@@ -27,8 +31,12 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+
+from bot.kernel.acks_first import WaitingCount
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +62,11 @@ class WorkerProcess:
         env: Mapping[str, str] | None = None,
         stop_grace_s: float = 15.0,
     ) -> None:
-        self._command = list(command or worker_command())
+        # The front's count of requests in flight, shared with the worker (bot/kernel/acks_first.py).
+        handle, name = tempfile.mkstemp(prefix="confbot-acks-")
+        os.close(handle)
+        self.waiting = WaitingCount(Path(name), create=True)
+        self._command = [*(command or worker_command()), "--acks-file", name]
         self._env = dict(env) if env is not None else None
         self._stop_grace_s = stop_grace_s
         self._process: asyncio.subprocess.Process | None = None
@@ -91,8 +103,12 @@ class WorkerProcess:
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
         process, self._process = self._process, None
-        if process is None or process.returncode is not None:
-            return
+        if process is not None and process.returncode is None:
+            await self._end(process)
+        self.waiting.close()
+        self.waiting.path.unlink(missing_ok=True)
+
+    async def _end(self, process: asyncio.subprocess.Process) -> None:
         if process.stdin is not None:
             process.stdin.close()
         with contextlib.suppress(ProcessLookupError):
