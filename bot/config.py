@@ -8,7 +8,8 @@ offered, and says which variables are missing. Secrets are `SecretStr`, so they 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -21,6 +22,12 @@ from bot.kernel.phone import DialingPolicy
 from bot.kernel.workspace_settings import DialLimits, WorkspaceSettings, parse_quiet_hours
 
 _ENV = {"env_file": ".env", "env_file_encoding": "utf-8", "extra": "ignore"}
+
+
+def environment_with(more: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment plus `more`: what a child process it starts is configured by (the worker
+    of a split `confbot serve`). Here because this module is the one that reads the environment."""
+    return {**os.environ, **more}
 
 
 class ProviderSettings(BaseSettings):

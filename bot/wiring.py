@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from bot.config import Settings
+from bot.config import Settings, environment_with
 from bot.dialout.core.invites import InviteService
 from bot.dialout.core.ports import Provider
 from bot.dialout.feature import DialoutFeature, build_dialout, dialing_policy, register_invite_sender
@@ -299,15 +298,14 @@ def worker_env(settings: Settings) -> dict[str, str]:
     A provider setting left empty may be drawn per start (the sandbox's key): the worker's provider
     must use the one the front's simulator checks.
     """
-    env = dict(os.environ)
+    secrets: dict[str, str] = {}
     for provider in settings.providers.values():
         prefix = getattr(provider, "prefix", "")
         for name in type(provider).model_fields:
             value = getattr(provider, name)
-            variable = f"{prefix}{name}".upper()
-            if prefix and isinstance(value, SecretStr) and value.get_secret_value() and variable not in env:
-                env[variable] = value.get_secret_value()
-    return env
+            if prefix and isinstance(value, SecretStr) and value.get_secret_value():
+                secrets[f"{prefix}{name}".upper()] = value.get_secret_value()  # as read, or as drawn
+    return environment_with(secrets)
 
 
 def hand_work_to(confbot: Confbot, worker: WorkerProcess) -> None:
