@@ -189,7 +189,7 @@ def cmd_work(args: argparse.Namespace) -> int:
     """A split `confbot serve`'s worker process (its front starts it): carry out what the front stores."""
     from pathlib import Path
 
-    from bot.kernel.acks_first import WaitingCount
+    from bot.kernel.acks_first import SharedCount
     from bot.wiring import build_confbot, run_work
 
     settings = Settings()
@@ -198,10 +198,11 @@ def cmd_work(args: argparse.Namespace) -> int:
     os.nice(settings.worker_nice)  # when CPU is short, the front's acks go first
     confbot = build_confbot(settings)
     if args.acks_file:  # new steps wait while the front serves requests (bot/kernel/acks_first.py)
-        confbot.inbox.acks_first.follow(WaitingCount(Path(args.acks_file)))
+        confbot.inbox.acks_first.follow(SharedCount(Path(args.acks_file)))
+    leads = SharedCount(Path(args.leader_file)) if args.leader_file else None
     gc.collect()
     gc.freeze()  # as in serve: what lives as long as the process is not walked again
-    asyncio.run(run_work(confbot))
+    asyncio.run(run_work(confbot, leads))
     return 0
 
 
@@ -368,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     work = sub.add_parser("work", help="the worker process `confbot serve` starts (SERVE_WORKER_PROCESS)")
     work.add_argument("--acks-file", help="the front's count of requests in flight (given by the front)")
+    work.add_argument("--leader-file", help="where it says whether it runs the scheduler (given by the front)")
     work.set_defaults(func=cmd_work)
 
     demo = sub.add_parser("demo", help="run bot + Slack emulator + sandbox and a scripted /dial")

@@ -39,7 +39,7 @@ from bot.dialout.slack.notifier import OutboxNotifier
 from bot.dialout.store import SqlInviteStore
 from bot.inbound.feature import InboundFeature, build_inbound_feature
 from bot.kernel import db
-from bot.kernel.acks_first import AcksFirst
+from bot.kernel.acks_first import AcksFirst, SharedCount
 from bot.kernel.feature import Feature
 from bot.kernel.health import health_route
 from bot.kernel.inbox import CommandInbox, SqlInbox
@@ -252,11 +252,12 @@ async def stop(confbot: Confbot) -> None:
     await confbot.engine.dispose()
 
 
-async def run_work(confbot: Confbot) -> None:
+async def run_work(confbot: Confbot, leads: SharedCount | None = None) -> None:
     """`confbot work`, a split serve's worker process: all the work, no HTTP, woken through its stdin.
 
     It stops (gracefully: commands under way finish, the rest stay stored) on SIGTERM or SIGINT, and
-    at the end of its stdin: its front has gone, and a worker must not outlive its front.
+    at the end of its stdin: its front has gone, and a worker must not outlive its front. `leads` is
+    kept saying whether it runs the scheduler, for its front's /readyz and /metrics.
     """
     await start(confbot, "work")
     signalled = asyncio.Event()
@@ -270,13 +271,29 @@ async def run_work(confbot: Confbot) -> None:
         "invite": confbot.dialout.revisit,
     }
     ends = {asyncio.create_task(read_wakes(wakes)), asyncio.create_task(signalled.wait())}
+    telling = asyncio.create_task(_tell_leading(confbot, leads)) if leads is not None else None
     try:
         await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in ends:
+        for task in {*ends, *([telling] if telling else [])}:
             task.cancel()
-        await asyncio.gather(*ends, return_exceptions=True)
+        await asyncio.gather(*ends, *([telling] if telling else []), return_exceptions=True)
         await stop(confbot)
+        if leads is not None:
+            leads.set(0)
+
+
+async def _tell_leading(confbot: Confbot, leads: SharedCount, every_s: float = 0.2) -> None:
+    while True:
+        leads.set(int(confbot.scheduler.state == "leader"))
+        await asyncio.sleep(every_s)
+
+
+def scheduler_state(confbot: Confbot, worker: WorkerProcess | None) -> str:
+    """'leader' or 'follower' as /readyz says it: this process's scheduler, or a front's worker's."""
+    if worker is None:
+        return confbot.scheduler.state
+    return "leader" if worker.leads.get() else "follower"
 
 
 _PATH_LOGGERS = ("uvicorn.access", "uvicorn.error")
@@ -339,13 +356,13 @@ def build_asgi(confbot: Confbot, worker: WorkerProcess | None = None) -> Starlet
     for feature in confbot.features:
         routes += feature.routes()
     routes.append(health_route(confbot.engine, confbot.outbox))
-    routes.append(readiness_route(confbot.engine, lambda: confbot.scheduler.state))
+    routes.append(readiness_route(confbot.engine, lambda: scheduler_state(confbot, worker)))
 
     async def outbox_gauges() -> list[GaugeSample]:
         return await read_outbox_gauges(confbot.engine, confbot.clock.now())
 
     async def leader_gauge() -> list[GaugeSample]:
-        leads = confbot.scheduler.state == "leader"
+        leads = scheduler_state(confbot, worker) == "leader"
         return [GaugeSample("scheduler_leader", "1 on the replica that runs the scheduler", {}, float(leads))]
 
     routes.append(metrics_route(confbot.metrics, [confbot.dialout.gauges, outbox_gauges, leader_gauge]))

@@ -10,8 +10,10 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
+
+import httpx
 
 from bot.emulator.driver import SlackDriver
 from bot.emulator.server import SlackEmulator
@@ -85,6 +87,25 @@ async def test_a_split_serve_acks_in_its_front_and_carries_out_in_its_worker_pro
             os.kill(worker, signal.SIGCONT)
         await wait_for(lambda: scheduled(emulator, 1), timeout=15, what="the worker to carry the /dial out")
         await wait_for(lambda: len(emulator.channel_messages("C1")) == 1, what="its thread parent, by the worker")
+
+
+async def scheduler_of(driver: SlackDriver) -> str:
+    async with httpx.AsyncClient(trust_env=False) as http:
+        return str((await http.get(f"{driver.bot_url}/readyz")).json().get("scheduler"))
+
+
+async def test_a_split_serve_reports_the_scheduler_its_worker_runs_and_never_runs_one_itself(tmp_path) -> None:
+    async with split_serve(tmp_path) as (front, driver, _emulator):
+        await wait_for(lambda: len(children_of(front.pid)) == 1, what="the worker process")
+        (worker,) = children_of(front.pid)
+        await wait_for(lambda: _is(scheduler_of(driver), "leader"), what="/readyz to say its worker leads")
+        os.kill(worker, signal.SIGKILL)
+        await wait_for(lambda: _is(scheduler_of(driver), "follower"), what="/readyz to say nobody leads here")
+        await wait_for(lambda: _is(scheduler_of(driver), "leader"), timeout=20, what="the next worker to lead")
+
+
+async def _is(state: Awaitable[str], expected: str) -> bool:
+    return await state == expected
 
 
 async def test_a_worker_process_that_dies_is_started_again_and_does_what_was_stored_meanwhile(tmp_path) -> None:

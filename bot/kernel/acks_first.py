@@ -13,7 +13,7 @@ in the ack (never dropped). Steps already under way are not interrupted.
 
 In a split `confbot serve` (bot/kernel/worker_process.py) the requests are counted in the front and
 the steps are taken in the worker process: the front publishes its count in a small file both map in
-memory (`WaitingCount`), and the worker's steps look at it. A step under way there no longer delays
+memory (`SharedCount`), and the worker's steps look at it. A step under way there no longer delays
 an ack (another process, another GIL); new ones still give the front the CPU first.
 """
 
@@ -32,8 +32,9 @@ _COUNT = struct.Struct("q")
 FOLLOW_EVERY_S = 0.002
 
 
-class WaitingCount:
-    """How many requests a front is serving, in a file mapped in memory by the front and its worker."""
+class SharedCount:
+    """An integer in a file that a split serve's front and its worker both map in memory (requests being
+    served in the front; whether the worker leads): read and written without a system call or a lock."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         if create:
@@ -60,14 +61,14 @@ class AcksFirst:
         self._waiting = 0
         self._clear = asyncio.Event()
         self._clear.set()
-        self._published: WaitingCount | None = None  # a split serve's front: its count, for its worker
-        self._followed: WaitingCount | None = None  # a split serve's worker: its front's count
+        self._published: SharedCount | None = None  # a split serve's front: its count, for its worker
+        self._followed: SharedCount | None = None  # a split serve's worker: its front's count
 
-    def publish(self, count: WaitingCount) -> None:
+    def publish(self, count: SharedCount) -> None:
         """Keep `count` equal to the requests being served here (the front of a split serve)."""
         self._published = count
 
-    def follow(self, count: WaitingCount) -> None:
+    def follow(self, count: SharedCount) -> None:
         """Make `step` wait on another process's requests (`count`) instead of this one's (its worker)."""
         self._followed = count
 
@@ -103,7 +104,7 @@ class AcksFirst:
             async with asyncio.timeout(self._max_wait_s):
                 await self._clear.wait()
 
-    async def _follow(self, count: WaitingCount) -> None:
+    async def _follow(self, count: SharedCount) -> None:
         """Wait while the front serves requests, looking every FOLLOW_EVERY_S, at most `max_wait_s`."""
         deadline = time.monotonic() + self._max_wait_s
         while count.get() > 0 and time.monotonic() < deadline:

@@ -36,7 +36,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
-from bot.kernel.acks_first import WaitingCount
+from bot.kernel.acks_first import SharedCount
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,13 @@ class WorkerProcess:
         stop_grace_s: float = 15.0,
     ) -> None:
         # The front's count of requests in flight, shared with the worker (bot/kernel/acks_first.py).
-        handle, name = tempfile.mkstemp(prefix="confbot-acks-")
-        os.close(handle)
-        self.waiting = WaitingCount(Path(name), create=True)
-        self._command = [*(command or worker_command()), "--acks-file", name]
+        self.waiting = SharedCount(_temporary("confbot-acks-"), create=True)
+        # 1 while the worker runs the scheduler: what the front's /readyz and /metrics report.
+        self.leads = SharedCount(_temporary("confbot-leads-"), create=True)
+        self._command = [
+            *(command or worker_command()),
+            *("--acks-file", str(self.waiting.path), "--leader-file", str(self.leads.path)),
+        ]
         self._env = dict(env) if env is not None else None
         self._stop_grace_s = stop_grace_s
         self._process: asyncio.subprocess.Process | None = None
@@ -105,8 +108,10 @@ class WorkerProcess:
         process, self._process = self._process, None
         if process is not None and process.returncode is None:
             await self._end(process)
-        self.waiting.close()
-        self.waiting.path.unlink(missing_ok=True)
+        self.leads.set(0)
+        for shared in (self.waiting, self.leads):
+            shared.close()
+            shared.path.unlink(missing_ok=True)
 
     async def _end(self, process: asyncio.subprocess.Process) -> None:
         if process.stdin is not None:
@@ -140,10 +145,17 @@ class WorkerProcess:
                 return
             if time.monotonic() - started >= HEALTHY_AFTER_S:
                 pause = FIRST_PAUSE_S
+            self.leads.set(0)  # a dead worker leads nothing (its successor says so once it does)
             log.error("the worker process (pid %s) exited with %s; starting another in %g s", process.pid, code, pause)
             await asyncio.sleep(pause)
             pause = min(pause * 2, LONGEST_PAUSE_S)
             await self._spawn()
+
+
+def _temporary(prefix: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix=prefix)
+    os.close(handle)
+    return Path(name)
 
 
 Wakes = Mapping[str, Callable[[str], Awaitable[None] | None]]
