@@ -167,22 +167,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "Set one up (`confbot providers` lists what each one misses; see .env.example), "
             "or set SANDBOX_ENABLED=true to try the built-in simulator."
         )
-    # SERVE_WORKER_PROCESS: this process answers, a `confbot work` child carries out (bot/kernel/worker_process.py).
-    worker = WorkerProcess(env=worker_env(settings)) if settings.serve_worker_process else None
+    # SERVE_WORKER_PROCESS: this process answers, a `confbot work` child carries out (bot/kernel/worker_process.py);
+    # when the child dies, this process stops too and exits with status 3, for its process manager to restart.
+    worker_died: list[int] = []
+
+    def end_with_worker(code: int) -> None:
+        worker_died.append(code)
+        server.should_exit = True
+
+    worker = (
+        WorkerProcess(env=worker_env(settings), on_death=end_with_worker) if settings.serve_worker_process else None
+    )
     app = build_asgi(confbot, worker)
     # What was made to start (modules, the app, its settings) lives as long as the process: frozen,
     # the garbage collector stops walking it, and its full collections under load (which held every
     # request in flight for 0.1–0.7 s, bench/ack_load.py) walk only what was made since.
     gc.collect()
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=uvicorn_log_config(log_format) or uvicorn.config.LOGGING_CONFIG,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            log_config=uvicorn_log_config(log_format) or uvicorn.config.LOGGING_CONFIG,
+        )
     )
-    return 0
+    server.run()
+    return 3 if worker_died else 0
 
 
 def cmd_work(args: argparse.Namespace) -> int:

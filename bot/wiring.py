@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -213,6 +214,14 @@ def _bolt_app(settings: Settings, slack_client: AsyncWebClient, features: Sequen
     return bolt
 
 
+# What a split serve's worker says in its front's `WorkerProcess.leads`: nothing yet (starting), or
+# whether it runs the scheduler.
+STARTING, FOLLOWS, LEADS = 0, 1, 2
+# The exit status of a worker whose front died (bot/kernel/worker_process.py).
+FRONT_GONE = 3
+# How long a front waits for its worker to have started (and campaigned) before it serves anyway.
+WORKER_START_WAIT_S = 30.0
+
 # What one process does: everything ("all"); answering Slack and webhooks only, the work handed to a
 # worker process ("front"); or that worker, which answers nothing ("work"). bot/kernel/worker_process.py.
 Role = Literal["all", "front", "work"]
@@ -256,10 +265,10 @@ async def run_work(confbot: Confbot, leads: SharedCount | None = None) -> None:
     """`confbot work`, a split serve's worker process: all the work, no HTTP, woken through its stdin.
 
     It stops (gracefully: commands under way finish, the rest stay stored) on SIGTERM or SIGINT, and
-    at the end of its stdin: its front has gone, and a worker must not outlive its front. `leads` is
+    exits at once at the end of its stdin: its front died, and a worker must not outlive it. `leads` is
     kept saying whether it runs the scheduler, for its front's /readyz and /metrics.
     """
-    await start(confbot, "work")
+    await start(confbot, "work")  # as a lone process: leading (or not) by the time it returns
     signalled = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGTERM, signal.SIGINT):
@@ -274,26 +283,38 @@ async def run_work(confbot: Confbot, leads: SharedCount | None = None) -> None:
     telling = asyncio.create_task(_tell_leading(confbot, leads)) if leads is not None else None
     try:
         await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+        if not signalled.is_set():  # stdin ended unasked: the front crashed, and its replica with it
+            log.error("the front process is gone; the worker exits at once, as it did (the work stays stored)")
+            os._exit(FRONT_GONE)
     finally:
         for task in {*ends, *([telling] if telling else [])}:
             task.cancel()
         await asyncio.gather(*ends, *([telling] if telling else []), return_exceptions=True)
         await stop(confbot)
         if leads is not None:
-            leads.set(0)
+            leads.set(FOLLOWS)
 
 
 async def _tell_leading(confbot: Confbot, leads: SharedCount, every_s: float = 0.2) -> None:
     while True:
-        leads.set(int(confbot.scheduler.state == "leader"))
+        leads.set(LEADS if confbot.scheduler.state == "leader" else FOLLOWS)
         await asyncio.sleep(every_s)
+
+
+async def _worker_started(worker: WorkerProcess) -> None:
+    """Wait (bounded) until the worker has started, so a lone replica leads by the time it serves, as one
+    process does; what is stored meanwhile waits for the worker either way."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(WORKER_START_WAIT_S):
+            while worker.leads.get() == STARTING:
+                await asyncio.sleep(0.05)
 
 
 def scheduler_state(confbot: Confbot, worker: WorkerProcess | None) -> str:
     """'leader' or 'follower' as /readyz says it: this process's scheduler, or a front's worker's."""
     if worker is None:
         return confbot.scheduler.state
-    return "leader" if worker.leads.get() else "follower"
+    return "leader" if worker.leads.get() == LEADS else "follower"
 
 
 _PATH_LOGGERS = ("uvicorn.access", "uvicorn.error")
@@ -381,6 +402,7 @@ def build_asgi(confbot: Confbot, worker: WorkerProcess | None = None) -> Starlet
         if worker is not None:
             await worker.start()
             relay = asyncio.create_task(relay_outbox_wakes(confbot, worker), name="outbox-wakes")
+            await _worker_started(worker)
         try:
             yield
         finally:

@@ -12,11 +12,15 @@ WORKER_POLL_S). To make it quick, the front also writes one-word wake-ups on the
 the parent's life: a worker whose stdin reaches end-of-file (its front was stopped or killed, even
 with SIGKILL) stops, so no worker outlives its front and leads on beside the next one.
 
-Supervision (choice): a worker that dies is started again, after a pause that doubles from 1 s up
-to 30 s while it keeps dying quickly. Nothing is lost meanwhile (commands and events wait in their
-tables), and exiting the front instead would stop acknowledging Slack for as long as the process
-manager takes to notice. On SIGTERM (uvicorn's shutdown) the front closes the pipe and signals the
-child, which stops gracefully; after `stop_grace_s` it is killed.
+Supervision (choice): front and worker are one replica and end together. A worker that dies takes
+its front down (`on_death`: `confbot serve` stops gracefully and exits with status 3), and the process
+manager (compose's restart policy, systemd, Kubernetes) starts the replica again, as for any crash.
+Restarting the worker from the front was tried first; it hid a worker dying over and over behind a
+front that looked healthy, and made "a replica died" mean two different things on PostgreSQL, where
+the other replicas must take over its leadership and its leases. Nothing is lost either way: commands
+and events wait in their tables. A worker whose front is gone (its stdin ends) exits at once, as its
+front did. On SIGTERM (uvicorn's shutdown) the front signals the child, which stops gracefully (after
+`stop_grace_s` it is killed), and the pipe is closed once it has.
 
 The worker still gives way to acks (bot/kernel/acks_first.py): the front publishes how many requests
 it is serving in a small shared file, and the worker starts no new step while there are any (at most
@@ -32,7 +36,6 @@ import os
 import signal
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -40,9 +43,6 @@ from bot.kernel.acks_first import SharedCount
 
 log = logging.getLogger(__name__)
 
-# A worker that ran this long before dying was healthy: the next restart comes after the first pause again.
-HEALTHY_AFTER_S = 60.0
-FIRST_PAUSE_S, LONGEST_PAUSE_S = 1.0, 30.0
 # Wake-ups the worker has not read yet beyond this many bytes are dropped (hints only, never unbounded).
 WAKE_BUFFER_BYTES = 64 * 1024
 
@@ -53,7 +53,7 @@ def worker_command() -> list[str]:
 
 
 class WorkerProcess:
-    """The front's handle on its worker: start, wake, restart when it dies, stop."""
+    """The front's handle on its worker: start, wake, notice when it dies, stop."""
 
     def __init__(
         self,
@@ -61,10 +61,13 @@ class WorkerProcess:
         *,
         env: Mapping[str, str] | None = None,
         stop_grace_s: float = 15.0,
+        on_death: Callable[[int], None] = lambda _code: None,
     ) -> None:
+        """`on_death(exit status)` is called when the worker ends without being asked to (the front ends then)."""
+        self._on_death = on_death
         # The front's count of requests in flight, shared with the worker (bot/kernel/acks_first.py).
         self.waiting = SharedCount(_temporary("confbot-acks-"), create=True)
-        # 1 while the worker runs the scheduler: what the front's /readyz and /metrics report.
+        # Whether the worker has started and runs the scheduler (bot/wiring.py): for /readyz and /metrics.
         self.leads = SharedCount(_temporary("confbot-leads-"), create=True)
         self._command = [
             *(command or worker_command()),
@@ -75,14 +78,13 @@ class WorkerProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
-        self.starts = 0  # how many times a worker was started (restarts show as more than one)
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
     async def start(self) -> None:
-        """Start the worker and watch it: it is started again whenever it dies."""
+        """Start the worker and watch it: `on_death` when it dies unasked."""
         self._stopping = False
         await self._spawn()
         self._watch = asyncio.create_task(self._supervise(), name="worker-process")
@@ -114,8 +116,7 @@ class WorkerProcess:
             shared.path.unlink(missing_ok=True)
 
     async def _end(self, process: asyncio.subprocess.Process) -> None:
-        if process.stdin is not None:
-            process.stdin.close()
+        """SIGTERM first (a graceful stop); its stdin is closed after: an end of stdin means "the front is gone"."""
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM)
         try:
@@ -126,30 +127,24 @@ class WorkerProcess:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
+        if process.stdin is not None:
+            process.stdin.close()
 
     async def _spawn(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
             *self._command, stdin=asyncio.subprocess.PIPE, env=self._env
         )
-        self.starts += 1
         log.info("started the worker process (pid %s)", self._process.pid)
 
     async def _supervise(self) -> None:
-        pause = FIRST_PAUSE_S
-        while not self._stopping:
-            process = self._process
-            assert process is not None
-            started = time.monotonic()
-            code = await process.wait()
-            if self._stopping:
-                return
-            if time.monotonic() - started >= HEALTHY_AFTER_S:
-                pause = FIRST_PAUSE_S
-            self.leads.set(0)  # a dead worker leads nothing (its successor says so once it does)
-            log.error("the worker process (pid %s) exited with %s; starting another in %g s", process.pid, code, pause)
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_PAUSE_S)
-            await self._spawn()
+        process = self._process
+        assert process is not None
+        code = await process.wait()
+        if self._stopping:
+            return
+        self.leads.set(0)  # a dead worker leads nothing
+        log.error("the worker process (pid %s) exited with %s; this replica stops too", process.pid, code)
+        self._on_death(code)
 
 
 def _temporary(prefix: str) -> Path:
