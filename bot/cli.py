@@ -208,6 +208,9 @@ def cmd_work(args: argparse.Namespace) -> int:
     configure_logging(settings.log_format or "json")
     log_bot_at(settings.log_level)
     os.nice(settings.worker_nice)  # when CPU is short, the front's acks go first
+    from bot.kernel import failpoints
+
+    failpoints.arm(settings.failpoints.split(","))  # the work's points are here (tests only)
     confbot = build_confbot(settings)
     if args.acks_file:  # new steps wait while the front serves requests (bot/kernel/acks_first.py)
         confbot.inbox.acks_first.follow(SharedCount(Path(args.acks_file)))
