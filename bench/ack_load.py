@@ -6,7 +6,8 @@ one signed `/dial` (an invite an hour ahead, so the work after the ack is real: 
 store, thread parent) at 1, 10 and 50 connections for DURATION_S each, and reports p50/p99 of the
 ack as wrk measured them, for both, and their ratio. Then it waits for confbot to carry out
 everything it acknowledged and counts: invites stored + "busy" answers must equal the 200s.
-Needs wrk (Debian: apt-get install wrk).
+Needs wrk (Debian: apt-get install wrk). `confbot serve` gets this environment, so
+`SERVE_WORKER_PROCESS=true python -m bench ack_load` measures the split serve (front + worker process).
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ async def run() -> list[str]:
         await _wait_up(bare_url)
         script = _script(workdir)
         acked = busy = 0.0
+        split = os.environ.get("SERVE_WORKER_PROCESS", "false").lower() in {"1", "true", "yes", "on"}
+        lines.append(f"confbot serve: {'front + worker process' if split else 'one process'} (SERVE_WORKER_PROCESS)")
         for connections in LEVELS:
             base = await _wrk(bare_url, connections, script)
             ours = await _wrk(bot_url, connections, script)

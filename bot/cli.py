@@ -1,4 +1,4 @@
-"""confbot's command line: serve, demo, parse, when, providers, report, audit, purge, db upgrade."""
+"""confbot's command line: serve (and its worker), demo, parse, when, providers, report, audit, purge, db upgrade."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import gc
 import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -153,7 +154,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     import uvicorn.config
 
-    from bot.wiring import build_asgi, build_confbot
+    from bot.kernel.worker_process import WorkerProcess
+    from bot.wiring import build_asgi, build_confbot, worker_env
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = Settings(**overrides) if overrides else Settings()
@@ -178,19 +180,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "Set one up (`confbot providers` lists what each one misses; see .env.example), "
             "or set SANDBOX_ENABLED=true to try the built-in simulator."
         )
-    app = build_asgi(confbot)
+    # SERVE_WORKER_PROCESS: this process answers, a `confbot work` child carries out (bot/kernel/worker_process.py);
+    # when the child dies, this process stops too and exits with status 3, for its process manager to restart.
+    worker_died: list[int] = []
+
+    def end_with_worker(code: int) -> None:
+        worker_died.append(code)
+        server.should_exit = True
+
+    worker = (
+        WorkerProcess(env=worker_env(settings), on_death=end_with_worker) if settings.serve_worker_process else None
+    )
+    app = build_asgi(confbot, worker)
     # What was made to start (modules, the app, its settings) lives as long as the process: frozen,
     # the garbage collector stops walking it, and its full collections under load (which held every
     # request in flight for 0.1–0.7 s, bench/ack_load.py) walk only what was made since.
     gc.collect()
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=uvicorn_log_config(log_format) or uvicorn.config.LOGGING_CONFIG,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            log_config=uvicorn_log_config(log_format) or uvicorn.config.LOGGING_CONFIG,
+        )
     )
+    server.run()
+    return 3 if worker_died else 0
+
+
+def cmd_work(args: argparse.Namespace) -> int:
+    """A split `confbot serve`'s worker process (its front starts it): carry out what the front stores."""
+    from pathlib import Path
+
+    from bot.kernel.acks_first import SharedCount
+    from bot.wiring import build_confbot, run_work
+
+    settings = Settings()
+    configure_logging(settings.log_format or "json")
+    log_bot_at(settings.log_level)
+    os.nice(settings.worker_nice)  # when CPU is short, the front's acks go first
+    from bot.kernel import failpoints
+
+    failpoints.arm(settings.failpoints.split(","))  # the work's points are here (tests only)
+    confbot = build_confbot(settings)
+    if args.acks_file:  # new steps wait while the front serves requests (bot/kernel/acks_first.py)
+        confbot.inbox.acks_first.follow(SharedCount(Path(args.acks_file)))
+    leads = SharedCount(Path(args.leader_file)) if args.leader_file else None
+    gc.collect()
+    gc.freeze()  # as in serve: what lives as long as the process is not walked again
+    asyncio.run(run_work(confbot, leads))
     return 0
 
 
@@ -355,6 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
 
+    work = sub.add_parser("work", help="the worker process `confbot serve` starts (SERVE_WORKER_PROCESS)")
+    work.add_argument("--acks-file", help="the front's count of requests in flight (given by the front)")
+    work.add_argument("--leader-file", help="where it says whether it runs the scheduler (given by the front)")
+    work.set_defaults(func=cmd_work)
+
     demo = sub.add_parser("demo", help="run bot + Slack emulator + sandbox and a scripted /dial")
     demo.add_argument("--speed", type=float, default=8.0, help="sandbox speed-up (default 8)")
     demo.add_argument("--timeout", type=float, default=30.0)
@@ -408,6 +453,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `confbot` console script."""
     args = build_parser().parse_args(argv)
-    if args.command not in {"serve", "demo"}:  # those two read LOG_FORMAT themselves
+    if args.command not in {"serve", "work", "demo"}:  # those read LOG_FORMAT themselves
         configure_logging("text")
     return int(args.func(args))

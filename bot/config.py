@@ -8,7 +8,8 @@ offered, and says which variables are missing. Secrets are `SecretStr`, so they 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -21,6 +22,12 @@ from bot.kernel.phone import DialingPolicy
 from bot.kernel.workspace_settings import DialLimits, WorkspaceSettings, parse_quiet_hours
 
 _ENV = {"env_file": ".env", "env_file_encoding": "utf-8", "extra": "ignore"}
+
+
+def environment_with(more: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment plus `more`: what a child process it starts is configured by (the worker
+    of a split `confbot serve`). Here because this module is the one that reads the environment."""
+    return {**os.environ, **more}
 
 
 class ProviderSettings(BaseSettings):
@@ -137,6 +144,15 @@ class Settings(BaseSettings):
     # While Slack requests wait for their answer, commands are not started (bot/kernel/acks_first.py);
     # under a flood of requests each still starts after at most this many seconds.
     acks_first_max_wait_s: float = Field(default=1.0, ge=0)
+    # `confbot serve` answers Slack and webhooks in one process and carries the work out (commands, outbox,
+    # call events, scheduler) in a second one it starts and supervises (bot/kernel/worker_process.py),
+    # so the work never delays an ack; false: everything in one process.
+    serve_worker_process: bool = False
+    # How often the worker process looks for commands, events and posts the front stored, besides the
+    # wake-ups the front sends it (seconds).
+    worker_poll_s: float = Field(default=0.2, gt=0, le=30)
+    # The worker process's niceness (added to the front's): on a busy machine the CPU goes to the acks first.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     invite_admin_group: str = ""  # Slack user group (S…) whose members may press any invite's buttons
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"  # confbot's own and uvicorn's
     # json: one object per line (time, level, logger, message, invite_id, call_id, provider, team);

@@ -139,7 +139,7 @@ def serve_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) ->
 
 
 def log_from_a_bot_module(*_args: object, **_kwargs: object) -> None:
-    """Stands in for uvicorn.run (the server would log from bot.* while it runs)."""
+    """Stands in for uvicorn.Server.run (the server would log from bot.* while it runs)."""
     logging.getLogger("bot.dialout.slack.notifier").info("Slack rate-limited outbox row 1; retrying in 1.0 s")
 
 
@@ -151,7 +151,7 @@ def test_serve_logs_bot_lines_at_log_level(
     import uvicorn
 
     serve_env(monkeypatch, tmp_path, LOG_LEVEL=level, SANDBOX_ENABLED="true")
-    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    monkeypatch.setattr(uvicorn.Server, "run", log_from_a_bot_module)
     assert main(["serve"]) == 0
     assert ("rate-limited outbox row 1" in caplog.text) is shown
 
@@ -201,7 +201,7 @@ def test_serve_without_any_dial_out_provider_says_so_in_a_log_line(
 
     serve_env(monkeypatch, tmp_path)
     monkeypatch.delenv("SANDBOX_ENABLED", raising=False)
-    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    monkeypatch.setattr(uvicorn.Server, "run", log_from_a_bot_module)
     assert main(["serve"]) == 0
     # A log line, not a print: with LOG_FORMAT=json every line on stderr must be a JSON object.
     [warning] = [r for r in caplog.records if r.name == "bot.cli" and r.levelno == logging.WARNING]
@@ -217,7 +217,7 @@ def test_serve_with_a_provider_says_nothing_about_providers(
     import uvicorn
 
     serve_env(monkeypatch, tmp_path, SANDBOX_ENABLED="true")
-    monkeypatch.setattr(uvicorn, "run", log_from_a_bot_module)
+    monkeypatch.setattr(uvicorn.Server, "run", log_from_a_bot_module)
     assert main(["serve"]) == 0
     assert "dial-out provider" not in capsys.readouterr().err
 

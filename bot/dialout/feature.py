@@ -221,18 +221,22 @@ class DialoutFeature:
         settings_view.register(app, requests=self.settings_requests, republish=republish)
         self.audit_dm.register(app)
 
-    async def start(self) -> None:
+    async def start(self, *, work: bool = True) -> None:
         """Campaign to lead (the leader runs the clock: a job per scheduled invite, from the invites table).
 
         Every replica applies the provider events its webhooks stored (and any left unapplied).
+        Without `work` (a split serve's front) it does neither: it tells the leader of invites it
+        changed (NOTIFY, or its worker through `forward_to`) and never runs the scheduler.
         """
-        self.applier.start()
         if self.leadership.contested:
             self.announcer.start()
+        if not work:
+            return
+        self.applier.start()
         await self.leadership.start(
             on_elected=self._lead,
             on_deposed=self.scheduler.shutdown,
-            listen={INVITES_CHANNEL: self._revisit},
+            listen={INVITES_CHANNEL: self.revisit},
         )
         log.info("dial-out providers ready: %s", ", ".join(self.ready_providers()) or "none")
 
@@ -260,8 +264,8 @@ class DialoutFeature:
         finally:
             await self.reminders.remind_due()
 
-    async def _revisit(self, payload: str) -> None:
-        """A follower stored or changed invite `payload`: decide it from its row."""
+    async def revisit(self, payload: str) -> None:
+        """A follower (or this worker's front) stored or changed invite `payload`: decide it from its row."""
         if payload.isdigit():
             await self.invites.revisit(int(payload))
 

@@ -80,6 +80,10 @@ class InviteScheduler:
         )
         self._scheduler.start()
 
+    def forward_to(self, forward: Callable[[int], None]) -> None:
+        """Hand every change to `forward` while not running (a split serve's front tells its worker)."""
+        self._forward = forward
+
     def shutdown(self) -> None:
         """Stop at once, dropping every job, without waiting for running ones (their work is claimed).
 

@@ -12,6 +12,7 @@ get to. Two replicas applying the same event change a call once, as states only 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from bot.dialout.core.status import StatusService
 from bot.kernel.acks_first import AcksFirst
@@ -29,6 +30,7 @@ class StatusApplier:
         self._acks_first = acks_first or AcksFirst()
         self._batch = batch
         self._wake = asyncio.Event()
+        self._elsewhere: Callable[[], None] | None = None
         self._loop = BackgroundLoop(
             "status-applier",
             self._step,
@@ -39,8 +41,15 @@ class StatusApplier:
         )
 
     def wake(self) -> None:
-        """Events were stored: apply them now rather than at the next look."""
+        """Events were stored: apply them now rather than at the next look (or have them applied elsewhere)."""
+        if self._elsewhere is not None:
+            self._elsewhere()
+            return
         self._wake.set()
+
+    def apply_elsewhere(self, tell: Callable[[], None]) -> None:
+        """A split serve's front: `wake` tells the worker process, which applies what was stored."""
+        self._elsewhere = tell
 
     def start(self) -> None:
         self._loop.start()

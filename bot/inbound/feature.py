@@ -77,10 +77,11 @@ class InboundFeature:
             gone = bool(user.get("deleted") or user.get("is_bot"))
             await self.book.refresh_user(user["id"], phone, gone=gone)
 
-    async def start(self) -> None:
-        """Poll the route table's version and refresh profile numbers, in the background."""
+    async def start(self, *, work: bool = True) -> None:
+        """Poll the route table's version (CTI answers read it) and, as work, refresh profile numbers."""
         self.route_store.start()
-        self._refresher.start()
+        if work:
+            self._refresher.start()
 
     async def stop(self) -> None:
         await self._refresher.stop()

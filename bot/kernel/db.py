@@ -33,6 +33,10 @@ SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for another (another proce
 # How long a write in the event loop's own thread (`write_first`) waits for SQLite's lock before it
 # takes the usual path: it would block the loop meanwhile, so not at all.
 IN_LOOP_BUSY_TIMEOUT_S = 0.0
+# When another process holds the lock, the in-loop write tries again this often, this many times, before
+# taking the usual path: SQLite's busy handler there sleeps in growing steps (1, 2, 5, 10, 15, 20, 25 ms…)
+# and the lock is often free again long before its next try (bench/ack_load.py with SERVE_WORKER_PROCESS).
+IN_LOOP_RETRY_S, IN_LOOP_RETRIES = 0.001, 50
 # Any fixed 64-bit number, the same in every replica: the advisory lock schema upgrades take turns on.
 SCHEMA_LOCK_KEY = 0x636F6E66626F74  # "confbot"
 
@@ -156,8 +160,9 @@ class SqliteEngine(AsyncEngine):
         all when the turn is free). A writer of ours holding the turn holds no lock in SQLite until its
         first change (pysqlite begins before the first INSERT/UPDATE/DELETE): until then this write goes
         in without waiting, and a change of theirs meanwhile waits for it in SQLite for a moment.
-        Another process (the CLI) may hold SQLite's lock: then the write goes through aiosqlite, which
-        waits for it off the loop.
+        Another process (a split serve's worker, the CLI) may hold SQLite's lock: the write is tried
+        again every IN_LOOP_RETRY_S (the loop runs meanwhile), then goes through aiosqlite, which waits
+        for it off the loop.
         """
         if not self._turns.try_acquire():
             result = self._write_in_loop(statement)
@@ -167,6 +172,11 @@ class SqliteEngine(AsyncEngine):
                 await self._turns.acquire(urgent=True)
         try:
             result = self._write_in_loop(statement)
+            for _ in range(IN_LOOP_RETRIES):  # another process writes (a split serve's worker): soon done
+                if result is not None:
+                    return result
+                await asyncio.sleep(IN_LOOP_RETRY_S)
+                result = self._write_in_loop(statement)
             if result is None:
                 async with super().begin() as conn:
                     result = await conn.execute(statement)

@@ -28,8 +28,12 @@ class Feature(Protocol):
         """Attach its Slack listeners (commands, actions, events) to the Bolt app."""
         ...
 
-    async def start(self) -> None:
-        """Start its background work inside the running loop (after the database is migrated)."""
+    async def start(self, *, work: bool = True) -> None:
+        """Start its background work inside the running loop (after the database is migrated).
+
+        `work=False`: only what answering requests needs (the front of a split `confbot serve`,
+        bot/kernel/worker_process.py); the worker process starts the rest.
+        """
         ...
 
     async def stop(self) -> None:

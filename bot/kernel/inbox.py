@@ -14,12 +14,17 @@ told it was received. Now:
   Carrying out is idempotent where it matters: an invite remembers the row that made it
   (`invites.request_key`), so a command carried out twice makes one invite.
 - A row is deleted once carried out (including when the answer was "that is not valid").
+- In a split `confbot serve` (bot/kernel/worker_process.py) the front only stores: its rows are
+  stored unheld (lease already over, no try yet) and the worker process takes them like a dead
+  process's, at once when woken, else at its next look. "Busy" then counts the table's rows,
+  since the front holds none.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +45,8 @@ from bot.kernel.tables import InboxRow
 log = logging.getLogger(__name__)
 
 inbox = InboxRow.__table__  # type: ignore[attr-defined]
+# How stale the front's count of stored commands may be when it decides "busy" (seconds).
+BACKLOG_READ_EVERY_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,13 @@ class SqlInbox:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def accept(self, kind: str, payload: dict[str, Any], now: datetime, lease: timedelta) -> InboxItem:
-        """Store a command, held by the caller until `now + lease`."""
+    async def accept(
+        self, kind: str, payload: dict[str, Any], now: datetime, lease: timedelta, *, attempts: int = 1
+    ) -> InboxItem:
+        """Store a command, held by the caller until `now + lease` (a zero lease: free for any process to take)."""
         token = uuid.uuid4().hex
         row = insert(inbox).values(
-            token=token, kind=kind, payload=payload, received_at=now, leased_until=now + lease, attempts=1
+            token=token, kind=kind, payload=payload, received_at=now, leased_until=now + lease, attempts=attempts
         )
         result = await write_first(self.engine, row)  # Slack is waiting on this one
         assert result.inserted_primary_key is not None
@@ -81,7 +90,7 @@ class SqlInbox:
             return []
         async with self.engine.connect() as conn:
             found = await conn.execute(
-                select(inbox).where(inbox.c.leased_until < now).order_by(inbox.c.id).limit(limit)
+                select(inbox).where(inbox.c.leased_until <= now).order_by(inbox.c.id).limit(limit)
             )
             rows = found.all()
         taken: list[InboxItem] = []
@@ -138,7 +147,9 @@ class CommandInbox:
         lease_s: float = 30.0,
         max_attempts: int = 3,
         acks_first: AcksFirst | None = None,
+        look_every_s: float | None = None,
     ) -> None:
+        """`look_every_s`: how often the table is looked at for rows to take (default `lease_s / 3`)."""
         self.acks_first = acks_first or AcksFirst()
         self._store = store
         self._clock = clock
@@ -148,9 +159,25 @@ class CommandInbox:
         self._max_attempts = max_attempts
         self._handlers: dict[str, tuple[Handler, GiveUp]] = {}
         self._held: dict[int, asyncio.Task[None]] = {}
+        self._elsewhere: Callable[[], None] | None = None
+        self._backlog = (0, float("-inf"))  # the table's count, and when it was read (time.monotonic)
+        self._renewed = float("-inf")
+        self._wake = asyncio.Event()
         self._loop = BackgroundLoop(
-            "command-inbox", self._tend, every_s=max(lease_s / 3, 0.05), failure="command inbox round failed"
+            "command-inbox",
+            self._tend,
+            every_s=max(look_every_s or lease_s / 3, 0.05),
+            wake=self._wake,
+            failure="command inbox round failed",
         )
+
+    def carry_out_elsewhere(self, tell: Callable[[], None]) -> None:
+        """Only store from now on (the front of a split serve): `tell()` wakes the process that carries out."""
+        self._elsewhere = tell
+
+    def wake(self) -> None:
+        """Commands were stored by another process: look for them now rather than at the next look."""
+        self._wake.set()
 
     def add_handler(self, kind: str, handler: Handler, give_up: GiveUp) -> None:
         """Carry out commands of `kind` with `handler` (each feature registers its own kinds)."""
@@ -167,12 +194,30 @@ class CommandInbox:
         """Store a command; None when too busy to take it (nothing stored). Call before acknowledging."""
         if kind not in self._handlers:
             raise ValueError(f"no handler for inbox kind {kind!r}")
+        if self._elsewhere is not None:
+            if await self._stored_backlog() >= self._capacity:
+                return None
+            # Unheld and untried: the worker takes it (and counts it as its first try).
+            return await self._store.accept(kind, payload, self._clock.now(), timedelta(0), attempts=0)
         if self.busy:
             return None
         return await self._store.accept(kind, payload, self._clock.now(), self._lease)
 
+    async def _stored_backlog(self) -> int:
+        """Rows in the table, read at most every BACKLOG_READ_EVERY_S (a count per ack would cost each ack)."""
+        count, read_at = self._backlog
+        if time.monotonic() - read_at >= BACKLOG_READ_EVERY_S:
+            count = await self._store.count()
+            self._backlog = (count, time.monotonic())
+        else:
+            self._backlog = (count + 1, read_at)  # this one is about to be stored
+        return count
+
     def carry_out(self, item: InboxItem) -> None:
-        """Carry out an accepted command in the background (after Slack has its 200)."""
+        """Carry out an accepted command in the background (after Slack has its 200), or have it carried out."""
+        if self._elsewhere is not None:
+            self._elsewhere()
+            return
         self._held[item.id] = asyncio.create_task(self._run(item), name=f"inbox:{item.id}")
 
     def start(self) -> None:
@@ -191,12 +236,15 @@ class CommandInbox:
 
     async def _tend(self) -> None:
         now = self._clock.now()
-        await self._store.renew(list(self._held), now + self._lease)
+        if time.monotonic() - self._renewed >= self._lease.total_seconds() / 6:  # looks may come more often
+            await self._store.renew(list(self._held), now + self._lease)
+            self._renewed = time.monotonic()
         for item in await self._store.take_over(now, self._lease, self._capacity - len(self._held)):
-            log.warning(
-                "carrying out command %s (try %s): its process stopped before it was done", item.id, item.attempts
-            )
-            self.carry_out(item)
+            if item.attempts > 1:
+                log.warning(
+                    "carrying out command %s (try %s): its process stopped before it was done", item.id, item.attempts
+                )
+            self._held[item.id] = asyncio.create_task(self._run(item), name=f"inbox:{item.id}")
 
     async def _run(self, item: InboxItem) -> None:
         with log_context(team=team_of(item.payload)), acting_for(team_of(item.payload)):

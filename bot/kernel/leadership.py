@@ -7,7 +7,8 @@ releases a session lock when its session ends, so a leader that dies (SIGKILL, O
 frees the lock for the next follower's attempt, a few seconds later. A leader that loses its
 connection stops leading at once, before anyone else can take over. While leading, the same
 connection LISTENs on the channels asked for, so other replicas can tell the leader of their work
-(`Announcer` sends those NOTIFYs). On SQLite there is one process, and it always leads.
+(`Announcer` sends those NOTIFYs). On SQLite one process does the work, and it always leads: the
+only process, or in a split `confbot serve` the worker process (the front never campaigns).
 
 The lock is keyed by the schema in use, so deployments (and tests) sharing a database in different
 schemas each elect their own leader.

@@ -28,7 +28,7 @@ class SandboxFeature:
     def register(self, app: AsyncApp) -> None:
         """The simulator has no Slack side."""
 
-    async def start(self) -> None:
+    async def start(self, *, work: bool = True) -> None:
         """Calls are played by tasks the simulator starts per request."""
 
     async def stop(self) -> None:

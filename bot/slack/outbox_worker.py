@@ -91,6 +91,7 @@ class SlackOutboxWorker:
     ) -> None:
         """`acks_first`: each pass waits while Slack requests wait for their answer (bot/kernel/acks_first.py)."""
         self._outbox = outbox
+        self.wake = wake  # set by whoever puts rows in the outbox (a split serve's front relays it)
         self._acks_first = acks_first or AcksFirst()
         self._clock = clock
         self._lease_s = lease_s

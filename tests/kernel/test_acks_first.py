@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from bot.kernel.acks_first import AcksFirst
+from bot.kernel.acks_first import AcksFirst, SharedCount
 from tests.e2e.harness import wait_for
 from tests.kernel.test_inbox import Recorder, inbox_on
 
@@ -55,3 +55,27 @@ async def test_a_request_that_fails_still_lets_commands_go(engine, clock) -> Non
         raise RuntimeError("the listener broke")
     await asyncio.wait_for(acks_first.step(), 1)
     assert acks_first.waiting == 0
+
+
+async def test_a_worker_process_step_waits_while_its_front_serves_a_request_through_the_shared_count(
+    tmp_path,
+) -> None:
+    path = tmp_path / "acks"
+    front, worker = AcksFirst(max_wait_s=60), AcksFirst(max_wait_s=60)
+    front.publish(SharedCount(path, create=True))
+    worker.follow(SharedCount(path))  # its own mapping of the file, as the worker process has
+    with front.acking():
+        step = asyncio.create_task(worker.step())
+        await asyncio.sleep(0.05)  # not a wait for a result: the step had its chance to go
+        assert not step.done()
+    await asyncio.wait_for(step, 5)
+    await asyncio.wait_for(worker.step(), 5)  # nobody waits: at once
+
+
+async def test_a_worker_process_step_goes_after_the_longest_wait_however_busy_its_front(tmp_path) -> None:
+    path = tmp_path / "acks"
+    front, worker = AcksFirst(), AcksFirst(max_wait_s=0.05)
+    front.publish(SharedCount(path, create=True))
+    worker.follow(SharedCount(path))
+    with front.acking():
+        await asyncio.wait_for(worker.step(), 5)

@@ -165,3 +165,42 @@ async def test_lines_logged_while_a_command_is_carried_out_name_its_workspace(en
     teams = {r.getMessage(): getattr(r, "team", None) for r in caplog.records if r.name == "tests.inbox"}
     assert teams == {"carrying out command": "T1", "carrying out button": "T2"}
     assert team_of({"text": "no team"}) is None
+
+
+async def test_a_command_a_front_stored_is_carried_out_by_the_worker_as_its_first_try(engine, clock) -> None:
+    front_saw, worker_saw = Recorder(), Recorder()
+    front = inbox_on(engine, clock, front_saw)
+    woken: list[str] = []
+    front.carry_out_elsewhere(lambda: woken.append("inbox"))
+    worker = inbox_on(engine, clock, worker_saw, look_every_s=3600)  # its first look, then when woken
+    tries: list[int] = []
+    worker._handlers["dial"] = (lambda item: _note(tries, item, worker_saw), worker_saw.give_up)
+    worker.start()
+    item = await front.accept("dial", {"text": "a"})
+    assert item is not None
+    front.carry_out(item)
+    assert woken == ["inbox"] and front_saw.done == []  # the front only stores and tells
+    worker.wake()
+    await wait_for(lambda: worker_saw.done == ["a"])
+    assert tries == [1]  # taken from the front, not from a dead process: its first try
+    await wait_for(lambda: _empty(engine), what="the carried-out row to be forgotten")
+    await worker.stop()
+
+
+async def test_a_front_answers_busy_when_the_table_holds_the_backlog_whoever_stored_it(engine, clock) -> None:
+    first, second = (inbox_on(engine, clock, Recorder(), capacity=2) for _ in range(2))
+    for front in (first, second):
+        front.carry_out_elsewhere(lambda: None)
+    assert await first.accept("dial", {"text": "a"}) is not None
+    assert await first.accept("dial", {"text": "b"}) is not None
+    assert await second.accept("dial", {"text": "c"}) is None  # it holds none itself, the table holds two
+    assert await SqlInbox(engine).count() == 2
+
+
+async def _note(tries: list[int], item: InboxItem, recorder: Recorder) -> None:
+    tries.append(item.attempts)
+    await recorder.handle(item)
+
+
+async def _empty(engine) -> bool:
+    return await SqlInbox(engine).count() == 0
