@@ -533,21 +533,20 @@ class SqlInviteStore(SqlRetryRows, SqlDailyCount):
             )
             return [attempt_from_row(r) for r in rows]
 
-    async def release_stuck_send(self, attempt_id: int, claimed_before: datetime, now: datetime) -> bool:
+    async def _update_queued(self, attempt_id: int, condition: ColumnElement[bool], **values: Any) -> bool:
+        """One conditional UPDATE of a queued call; whether it was this one that changed it (rowcount)."""
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(attempts)
-                .where(
-                    and_(
-                        attempts.c.id == attempt_id,
-                        attempts.c.state == CallState.QUEUED.value,
-                        attempts.c.sent_at < claimed_before,  # a fresh claim (sent_at = now) is someone's send
-                        attempts.c.provider_call_id.is_(None),
-                    )
-                )
-                .values(sent_at=None, updated_at=now)
+                .where(and_(attempts.c.id == attempt_id, attempts.c.state == CallState.QUEUED.value, condition))
+                .values(**values)
             )
         return result.rowcount == 1
+
+    async def release_stuck_send(self, attempt_id: int, claimed_before: datetime, now: datetime) -> bool:
+        # A fresh claim (sent_at = now) is someone's send under way: only an old one is released.
+        unanswered = and_(attempts.c.sent_at < claimed_before, attempts.c.provider_call_id.is_(None))
+        return await self._update_queued(attempt_id, unanswered, sent_at=None, updated_at=now)
 
     async def open_attempts_in_target(self, provider: str, target_id: str) -> list[CallAttempt]:
         async with self.engine.connect() as conn:
@@ -581,34 +580,13 @@ class SqlInviteStore(SqlRetryRows, SqlDailyCount):
         return {CallState(state): int(count) for state, count in rows}
 
     async def claim_attempt_for_sending(self, attempt_id: int, now: datetime) -> bool:
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(attempts)
-                .where(
-                    and_(
-                        attempts.c.id == attempt_id,
-                        attempts.c.state == CallState.QUEUED.value,
-                        attempts.c.sent_at.is_(None),
-                    )
-                )
-                .values(sent_at=now, updated_at=now)
-            )
-        return result.rowcount == 1
+        return await self._update_queued(attempt_id, attempts.c.sent_at.is_(None), sent_at=now, updated_at=now)
 
     async def cancel_unsent(self, attempt_id: int, now: datetime) -> bool:
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(attempts)
-                .where(
-                    and_(
-                        attempts.c.id == attempt_id,
-                        attempts.c.state == CallState.QUEUED.value,
-                        attempts.c.sent_at.is_(None),
-                    )
-                )
-                .values(state=CallState.CANCELLED.value, updated_at=now, ended_at=now)
-            )
-        return result.rowcount == 1
+        unsent = attempts.c.sent_at.is_(None)
+        return await self._update_queued(
+            attempt_id, unsent, state=CallState.CANCELLED.value, updated_at=now, ended_at=now
+        )
 
     async def record_placed(self, invite: Invite, result: PlaceResult, now: datetime) -> CallAttempt | None:
         current = await self.get_attempt(result.attempt_id)
