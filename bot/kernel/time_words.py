@@ -228,7 +228,9 @@ CLOCK_CN = re.compile(
 CLOCK_CN_COLON = re.compile(rf"(?P<period>{PERIODS_CN})\s*(?P<hour>\d{{1,2}})[:：](?P<minute>\d{{2}})")
 CLOCK_PERIOD_ONLY_CN = re.compile(r"(?P<period>中午|正午|半夜)")
 CLOCK_EN = re.compile(r"\b(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)(?![a-z])")
-CLOCK_24 = re.compile(r"(?<![\d:])(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::\d{2})?(?![\d:])")
+# Seconds only as ":00" (a whole minute, as ISO times write it): the reader works in minutes, and
+# "19:31:30" must not quietly become 19:31, nor "19:31:99" be read at all.
+CLOCK_24 = re.compile(r"(?<![\d:])(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::00)?(?![\d:])")
 CLOCK_WORD_EN = re.compile(r"\b(?P<word>noon|midday|midnight)\b")
 
 DATE_ISO = re.compile(r"\b(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:t(?=\d))?")

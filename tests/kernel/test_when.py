@@ -17,6 +17,7 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo(SH))  # a Thursday
     ("phrase", "expected"),
     [
         ("now", "2026-11-26 10:00"),
+        ("2026-12-05 14:00:00", "2026-12-05 14:00"),  # an ISO time's whole-minute seconds
         ("现在", "2026-11-26 10:00"),
         ("in 10 minutes", "2026-11-26 10:10"),
         ("in 2 hours", "2026-11-26 12:00"),
@@ -170,6 +171,8 @@ def test_in_24_hours_is_24_elapsed_hours_across_a_dst_change() -> None:
         "at 25",
         "明天 99点",
         "1 jan 2",  # the 1st at 2, or the 2nd at 1?
+        "at 19:31:30",  # seconds the reader cannot keep (it works in minutes) are not quietly dropped
+        "at 19:31:99",
     ],
 )
 def test_words_the_reader_cannot_account_for_are_refused(phrase: str) -> None:
