@@ -23,7 +23,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -99,17 +98,11 @@ class InviteScheduler:
         if self._forward is not None and not self._scheduler.running:
             self._forward(invite_id)
             return
-        job_id = f"invite:{invite_id}"
-        held = self._scheduler.get_job(job_id)
-        if held is not None and held.args[1] == at:
-            # Already set for that time (the periodic reconcile sets every job again): re-adding would
-            # replace the job and re-plan the timer, a cost that thousands of invites turn into a stall.
-            return
         self._scheduler.add_job(
             self._fire_invite,
             DateTrigger(run_date=max(at, datetime.now(UTC))),
             args=[invite_id, at],
-            id=job_id,
+            id=f"invite:{invite_id}",
             replace_existing=True,
         )
 
@@ -134,10 +127,6 @@ class InviteScheduler:
     def state(self) -> str:
         """'leader' when this replica runs the jobs, else 'follower', as `/readyz` reports it."""
         return "leader" if self._scheduler.running else "follower"
-
-    def job(self, job_id: str) -> Job | None:
-        """The job held under that id, or None (for tests)."""
-        return self._scheduler.get_job(job_id)
 
     def job_ids(self) -> list[str]:
         """Ids of the jobs held (for tests and `/healthz`-style inspection)."""

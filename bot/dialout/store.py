@@ -260,15 +260,6 @@ class SqlInviteStore(SqlRetryRows, SqlDailyCount):
             )
             return [invite_from_row(r) for r in rows]
 
-    async def scheduled_times(self) -> list[tuple[int, datetime]]:
-        query = (
-            select(invites.c.id, invites.c.due_at)
-            .where(invites.c.status == InviteStatus.SCHEDULED.value)
-            .order_by(invites.c.due_at)
-        )
-        async with self.engine.connect() as conn:
-            return [(int(invite_id), due_at) for invite_id, due_at in await conn.execute(query)]
-
     async def recent_invites(self, channel_id: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
         where = and_(invites.c.channel_id == channel_id, _of_team(team_id))
         async with self.engine.connect() as conn:

@@ -91,24 +91,3 @@ async def test_a_leader_sets_jobs_and_a_deposed_one_forgets_them_and_can_lead_ag
     finally:
         scheduler.shutdown()
     assert work.fired == [5] and told == []
-
-
-async def test_setting_an_invites_job_again_at_the_same_time_leaves_the_job_as_it_is() -> None:
-    """The 30 s reconcile sets every scheduled invite's job again: with thousands scheduled, re-adding
-    each (APScheduler replaces the job and re-plans its timer every time) held the event loop for
-    hundreds of milliseconds, Slack's acks included."""
-    work = Work()
-    scheduler = InviteScheduler(600)
-    scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
-    try:
-        at = datetime.now(UTC) + timedelta(hours=1)
-        scheduler.schedule_fire(9, at)
-        job = scheduler.job("invite:9")
-        scheduler.schedule_fire(9, at)
-        assert scheduler.job("invite:9") is job  # untouched
-        scheduler.schedule_fire(9, at + timedelta(minutes=5))  # an edit moved it: a new job
-        moved = scheduler.job("invite:9")
-        assert moved is not job and moved is not None
-        assert moved.trigger.run_date == at + timedelta(minutes=5)
-    finally:
-        scheduler.shutdown()

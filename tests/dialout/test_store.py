@@ -538,11 +538,3 @@ async def test_listings_asked_for_one_workspace_leave_out_another_workspaces_inv
     await store.claim_due_invite(theirs.id or 0, NOW, None)
     assert await store.past_invites("U1", 5, team_id="T") == []
     assert [i.id for i in await store.past_invites("U1", 5, team_id="T2")] == [theirs.id]
-
-
-async def test_the_reconcile_reads_only_the_ids_and_times_of_scheduled_invites_soonest_first(store: InviteStore) -> None:
-    late = await add(store, due_in_s=600)
-    soon = await add(store, due_in_s=60)
-    dialled = await add(store, due_in_s=10)
-    await store.claim_due_invite(dialled.id or 0, NOW, None)
-    assert await store.scheduled_times() == [(soon.id, soon.due_at), (late.id, late.due_at)]

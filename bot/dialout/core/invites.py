@@ -89,7 +89,6 @@ log = logging.getLogger(__name__)
 _Outcome = TypeVar("_Outcome", bound=StrEnum)
 
 LATE_NOTICE_AFTER_S = 30  # a run this late is announced as late in its thread
-RECONCILE_SLICE = 200  # scheduled invites set between two turns of the event loop in a reconcile
 EARLY_WAKE_S = 1  # a job that wakes more than this before its invite's (edited) time sleeps again
 
 
@@ -197,15 +196,12 @@ class InviteService:
         """Start-up and periodic reconcile: decide every scheduled invite from its row."""
         now = self._clock.now()
         await self._recover_interrupted_sends(now)
-        # Ids and times only, and a turn for the rest of the loop every RECONCILE_SLICE invites: this
-        # runs every 30 s over every scheduled invite, and Slack's acks share the loop.
-        for done, (invite_id, due_at) in enumerate(await self._store.scheduled_times(), start=1):
-            if due_at > now:
-                self._scheduler.schedule_fire(invite_id, due_at)
+        for invite in await self._store.invites_with_status(InviteStatus.SCHEDULED):
+            assert invite.id is not None
+            if invite.due_at > now:
+                self._scheduler.schedule_fire(invite.id, invite.due_at)
             else:
-                await self.fire(invite_id)
-            if done % RECONCILE_SLICE == 0:
-                await asyncio.sleep(0)
+                await self.fire(invite.id)
         for invite in await self._store.invites_with_status(InviteStatus.DIALING):
             assert invite.id is not None
             await self._dial(invite)

@@ -293,10 +293,6 @@ class InviteStore(Protocol):
 
     async def attempts(self, invite_id: int) -> list[CallAttempt]: ...
     async def invites_with_status(self, status: InviteStatus) -> list[Invite]: ...
-    async def scheduled_times(self) -> list[tuple[int, datetime]]:
-        """Id and due time of every scheduled invite, soonest first: all the periodic reconcile needs."""
-        ...
-
     async def claim_due_invite(
         self,
         invite_id: int,

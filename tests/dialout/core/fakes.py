@@ -96,9 +96,6 @@ class InMemoryInviteStore:
         found = [i for i in self._invites.values() if i.status is status]
         return [replace(i) for i in sorted(found, key=lambda i: (i.due_at, i.id or 0))]
 
-    async def scheduled_times(self) -> list[tuple[int, datetime]]:
-        return [(i.id or 0, i.due_at) for i in await self.invites_with_status(InviteStatus.SCHEDULED)]
-
     async def recent_invites(self, channel_id: str, limit: int, *, team_id: str | None = None) -> list[Invite]:
         found = [i for i in self._invites.values() if i.channel_id == channel_id and team_id in (None, i.team_id)]
         return [replace(i) for i in sorted(found, key=lambda i: -(i.id or 0))[:limit]]
