@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import BaseModel, SecretStr
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -52,7 +51,7 @@ from bot.kernel.web import database_outage_handlers
 from bot.kernel.worker_process import WorkerProcess, read_wakes
 from bot.kernel.workspace_settings_store import SqlWorkspaceSettings
 from bot.sandbox.feature import build_sandbox
-from bot.slack.app import build_app
+from bot.slack.app import PromptApp, build_app
 from bot.slack.clients import TeamClient
 from bot.slack.counted_client import CountedWebClient
 from bot.slack.directory import SlackDirectory
@@ -86,7 +85,7 @@ class Confbot:
     dialout: DialoutFeature
     inbound: InboundFeature
     features: Sequence[Feature]
-    bolt: AsyncApp
+    bolt: PromptApp
     metrics: Metrics
     inbox: CommandInbox
     oauth: OAuthInstalls | None = None  # OAuth mode (many workspaces); None in single-token mode
@@ -224,7 +223,7 @@ def build_confbot(
 
 def _bolt_app(
     settings: Settings, slack_client: AsyncWebClient, features: Sequence[Feature], oauth: OAuthInstalls | None
-) -> AsyncApp:
+) -> PromptApp:
     """The one Bolt app, with every feature's listeners registered on it (and uninstalls, in OAuth mode)."""
     bolt = build_app(
         slack_client,
@@ -280,6 +279,7 @@ async def stop(confbot: Confbot) -> None:
     if confbot.socket_mode is not None:
         await confbot.socket_mode.close_async()
         confbot.socket_mode = None
+    await confbot.bolt.finish()  # listeners still at work after their ack store what they were asked
     await confbot.inbox.stop()  # commands under way finish first: they use the features
     for feature in reversed(confbot.features):
         await feature.stop()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -24,18 +27,23 @@ from bot.slack.messages import locale_of, t
 log = logging.getLogger(__name__)
 
 
-class KeptAck(AsyncAck):
-    """An ack whose answer, once given, stays given.
+ACK_TIMEOUT_S = 3.0  # Slack shows the user an error when a request is not answered within 3 s
 
-    Bolt's asyncio runner (process_before_response=False) runs the listener as a task and polls
-    `ack.response` every 10 ms; when the listener raises after `ack()`, the runner sets
-    `ack.response = None` (slack_bolt/listener/asyncio_runner.py). If that happens before the poll
-    saw the ack, Bolt waits out its 3 s and answers 404 ("didn't call ack()"), and Slack shows the
-    user an error for a command we did acknowledge. Ignoring that reset keeps Slack's 200.
+# The ack of the request being served, and the request, for the listener wrapper (set by `_keep_ack`).
+_serving: ContextVar[tuple[KeptAck, AsyncBoltRequest] | None] = ContextVar("confbot_serving", default=None)
+
+
+class KeptAck(AsyncAck):
+    """An ack that says when it was given, and whose answer, once given, stays given.
+
+    `given` lets the listener wrapper answer Slack the moment the listener acks. The answer is
+    kept because Bolt's runner resets `ack.response` to None when a listener raises after acking
+    (slack_bolt/listener/asyncio_runner.py); Slack must still get the 200 it was promised.
     """
 
     def __init__(self) -> None:
         self._kept: BoltResponse | None = None
+        self.given = asyncio.Event()
         super().__init__()
 
     @property
@@ -44,8 +52,105 @@ class KeptAck(AsyncAck):
 
     @response.setter
     def response(self, value: BoltResponse | None) -> None:
-        if value is not None or self._kept is None:
+        if value is not None:
             self._kept = value
+            self.given.set()
+
+
+async def _keep_ack(req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]) -> None:
+    ack = KeptAck()
+    req.context["ack"] = ack
+    _serving.set((ack, req))
+    await next()
+
+
+class PromptApp(AsyncApp):
+    """A Bolt app that answers Slack the moment a listener acks, and lets the listener go on after.
+
+    Bolt offers two modes, and neither fits. `process_before_response=False` runs the listener as a
+    task and *polls* for the ack every 10 ms, so every ack waits up to 10 ms more and, under load,
+    behind every other ready task; `process_before_response=True` answers only when the listener
+    returns, after all its work. Here Bolt runs in the second mode, and each listener is wrapped: the
+    listener runs as a task and the wrapper returns the ack's answer as soon as it is given (an
+    event, not a poll), or when the listener ends, or after Slack's 3 s. What the listener does after
+    its ack goes on in the background; an error there reaches the app's error handler, as Bolt does
+    for errors after an ack, and the user is told. Events (auto-acknowledged) are answered at once.
+    `finish` lets that background work end before shutdown.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._keep: set[asyncio.Future[Any]] = set()
+        super().__init__(process_before_response=True, **kwargs)
+        self.middleware(_keep_ack)
+
+    def _register_listener(  # same parameters as Bolt; the first function is wrapped
+        self,
+        functions: Sequence[Callable[..., Awaitable[BoltResponse | None]]],
+        primary_matcher: Any,
+        matchers: Sequence[Callable[..., Awaitable[bool]]] | None,
+        middleware: Sequence[Any] | None,
+        auto_acknowledgement: bool = False,
+        ack_timeout: int = 3,
+    ) -> Callable[..., Awaitable[BoltResponse | None]] | None:
+        functions = list(functions)
+        original = functions[0] if functions else None
+        if original is not None:
+            functions[0] = self._prompt(original, answers_at_once=auto_acknowledgement)
+        registered = super()._register_listener(
+            functions, primary_matcher, matchers, middleware, auto_acknowledgement, ack_timeout
+        )
+        return original if registered is not None else None  # a decorated name keeps the function it named
+
+    def _prompt(
+        self, listener: Callable[..., Awaitable[BoltResponse | None]], *, answers_at_once: bool
+    ) -> Callable[..., Awaitable[BoltResponse | None]]:
+        @functools.wraps(listener)  # Bolt passes the arguments the listener names (inspect.unwrap)
+        async def prompt(**kwargs: Any) -> BoltResponse | None:
+            serving = _serving.get()
+            if serving is None:  # not through `_keep_ack` (cannot happen in a dispatch): run as written
+                return await listener(**kwargs)
+            ack, request = serving
+            work = asyncio.ensure_future(listener(**kwargs))
+            if not answers_at_once:
+                given = asyncio.ensure_future(ack.given.wait())
+                await asyncio.wait({work, given}, timeout=ACK_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+                given.cancel()
+                if work.done():
+                    returned = work.result()  # an error before the ack: Bolt answers 500 and reports it
+                    return returned if isinstance(returned, BoltResponse) else ack.response
+            self._hold(work, request)
+            return ack.response
+
+        return prompt
+
+    def _hold(self, work: asyncio.Future[Any], request: AsyncBoltRequest) -> None:
+        """Keep the listener's task until it ends (the loop holds tasks weakly); report its error."""
+        self._keep.add(work)
+
+        def ended(done: asyncio.Future[Any]) -> None:
+            self._keep.discard(done)
+            if not done.cancelled() and done.exception() is not None:
+                self._hold(asyncio.ensure_future(self._report(done.exception(), request)), request)
+
+        work.add_done_callback(ended)
+
+    async def _report(self, error: BaseException | None, request: AsyncBoltRequest) -> None:
+        if isinstance(error, Exception):  # response None: the request was answered already
+            await self._async_listener_runner.listener_error_handler.handle(
+                error=error,
+                request=request,
+                response=None,  # Bolt passes None here too, after an ack
+            )
+
+    async def finish(self, grace_s: float = 10.0) -> None:
+        """Let the listeners still working after their ack end; cancel what outlives `grace_s`."""
+        while self._keep:
+            _, late = await asyncio.wait(set(self._keep), timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.gather(*late, return_exceptions=True)
+                break
 
 
 def build_app(
@@ -55,24 +160,24 @@ def build_app(
     directory: Directory | None = None,
     *,
     oauth: tuple[AsyncOAuthSettings, AsyncAuthorize] | None = None,
-) -> AsyncApp:
-    """An AsyncApp on the shared Slack client, with no listeners yet and the one error handler.
+) -> PromptApp:
+    """A PromptApp on the shared Slack client, with no listeners yet and the one error handler.
 
     `directory` gives the user's language for the error message (the default locale without it).
     `oauth`: OAuth mode's settings and authorize (each request's token from the installation store).
     """
     settings, authorize = oauth if oauth else (None, None)
-    app = AsyncApp(
+    app = PromptApp(
         client=client,
         signing_secret=signing_secret,
-        process_before_response=False,
         oauth_settings=settings,
-        authorize=authorize,  # type: ignore[arg-type]  # an AsyncAuthorize is called like the function it types
+        authorize=authorize,  # an AsyncAuthorize is called like the function it types
     )
 
     @app.middleware
-    async def keep_ack(req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]) -> None:
-        req.context["ack"] = KeptAck()
+    async def act_for_the_workspace(
+        req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> None:
         # What the listener sends on its own (directory, App Home, DMs) goes with its workspace's token.
         enter(req.context.team_id)
         await next()
