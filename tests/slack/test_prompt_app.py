@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,7 +34,7 @@ async def _authorize(**_: object) -> AuthorizeResult:
 
 def _request(body: str) -> AsyncBoltRequest:
     ts = str(int(time.time()))
-    headers = {
+    headers: dict[str, str | Sequence[str]] = {
         "content-type": "application/x-www-form-urlencoded" if not body.startswith("{") else "application/json",
         "x-slack-request-timestamp": ts,
         "x-slack-signature": slack_signature(SECRET, ts, body.encode()),
