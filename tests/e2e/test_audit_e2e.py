@@ -29,6 +29,11 @@ async def test_the_export_tells_who_scheduled_edited_and_cancelled_and_each_dial
     await harness.wait_ephemeral(AMY, 2)
     await click(harness, parent, ids.CANCEL_INVITE_ACTION, AMY)
     await wait_for(lambda: "· Cancelled:" in harness.parents()[0].text, what="the parent to say cancelled")
+
+    async def cancel_recorded() -> bool:  # Slack is told first, then the audit row is written
+        return any(r["action"] == "cancelled" for r in await exported(harness))
+
+    await wait_for(cancel_recorded, what="the cancel in the audit trail")
     invite = await harness.only_invite()
     rows = await exported(harness)
     assert [(r["actor"], r["action"], r["subject"], r["subject id"]) for r in rows] == [
