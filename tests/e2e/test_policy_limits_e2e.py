@@ -31,10 +31,15 @@ CN = "+8613800138001"  # Asia/Shanghai
 
 
 def clock_at(hour: int, minute: int = 0) -> MovableClock:
-    """Real time moved so that it is now `hour:minute` UTC today (the bot's waits still pass)."""
+    """Real time moved back so that it is now `hour:minute` UTC (today's, or yesterday's if that is yet to come).
+
+    Never forward: the scheduler runs jobs on the real clock, so an invite due "now" on a clock
+    moved forward would wait out the offset in real time (these stories failed in the UTC morning).
+    """
     clock = MovableClock()
     now = datetime.now(UTC)
-    clock.offset = now.replace(hour=hour, minute=minute, second=0, microsecond=0) - now
+    moved = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    clock.offset = (moved if moved <= now else moved - timedelta(days=1)) - now
     return clock
 
 
