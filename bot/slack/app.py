@@ -115,9 +115,9 @@ class PromptApp(AsyncApp):
                 given = asyncio.ensure_future(ack.given.wait())
                 await asyncio.wait({work, given}, timeout=ACK_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
                 given.cancel()
-                if work.done():
-                    returned = work.result()  # an error before the ack: Bolt answers 500 and reports it
-                    return returned if isinstance(returned, BoltResponse) else ack.response
+                if work.done() and ack.response is None:
+                    returned = work.result()  # an error before any ack: Bolt answers 500 and reports it
+                    return returned if isinstance(returned, BoltResponse) else None
             self._hold(work, request)
             return ack.response
 

@@ -123,6 +123,28 @@ async def test_a_listener_that_fails_after_its_ack_leaves_slack_its_200_and_reac
     assert reported == [("the store went away", "U1")]
 
 
+async def test_a_listener_that_raises_in_the_same_step_as_its_ack_still_leaves_slack_its_200() -> None:
+    app = _app()
+    reported: list[str] = []
+
+    @app.command("/dial")
+    async def handle_dial(ack: AsyncAck) -> None:
+        await ack("Got it")  # returns without yielding: the listener ends before the wrapper looks
+        raise RuntimeError("a bug right after the ack")
+
+    @app.error
+    async def on_error(error: Exception) -> None:
+        reported.append(str(error))
+
+    answer = await app.async_dispatch(_dial())
+    assert answer.status == 200 and answer.body == "Got it"
+    for _ in range(200):
+        if reported:
+            break
+        await asyncio.sleep(0.01)
+    assert reported == ["a bug right after the ack"]
+
+
 async def test_a_listener_that_fails_before_its_ack_is_answered_500_and_reported_as_bolt_does() -> None:
     app = _app()
     reported: list[str] = []
