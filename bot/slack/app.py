@@ -34,17 +34,20 @@ _serving: ContextVar[tuple[KeptAck, AsyncBoltRequest] | None] = ContextVar("conf
 
 
 class KeptAck(AsyncAck):
-    """An ack that says when it was given, and whose answer, once given, stays given.
+    """An ack that tells when it is given, and whose answer, once given, stays given.
 
-    `given` lets the listener wrapper answer Slack the moment the listener acks. The answer is
+    `when_given` lets the listener wrapper answer Slack the moment the listener acks. The answer is
     kept because Bolt's runner resets `ack.response` to None when a listener raises after acking
     (slack_bolt/listener/asyncio_runner.py); Slack must still get the 200 it was promised.
     """
 
     def __init__(self) -> None:
         self._kept: BoltResponse | None = None
-        self.given = asyncio.Event()
+        self._told: list[Callable[[], None]] = []
         super().__init__()
+
+    def when_given(self, tell: Callable[[], None]) -> None:
+        self._told.append(tell)
 
     @property
     def response(self) -> BoltResponse | None:
@@ -54,13 +57,16 @@ class KeptAck(AsyncAck):
     def response(self, value: BoltResponse | None) -> None:
         if value is not None:
             self._kept = value
-            self.given.set()
+            for tell in self._told:
+                tell()
 
 
 async def _keep_ack(req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]) -> None:
     ack = KeptAck()
     req.context["ack"] = ack
     _serving.set((ack, req))
+    # What the listener sends on its own (directory, App Home, DMs) goes with its workspace's token.
+    enter(req.context.team_id)
     await next()
 
 
@@ -75,7 +81,8 @@ class PromptApp(AsyncApp):
     event, not a poll), or when the listener ends, or after Slack's 3 s. What the listener does after
     its ack goes on in the background; an error there reaches the app's error handler, as Bolt does
     for errors after an ack, and the user is told. Events (auto-acknowledged) are answered at once.
-    `finish` lets that background work end before shutdown.
+    `finish` lets that background work end before shutdown. Each request's listener acts for the
+    request's workspace (`bot.kernel.acting`): what it sends goes with that workspace's token.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -112,9 +119,7 @@ class PromptApp(AsyncApp):
             ack, request = serving
             work = asyncio.ensure_future(listener(**kwargs))
             if not answers_at_once:
-                given = asyncio.ensure_future(ack.given.wait())
-                await asyncio.wait({work, given}, timeout=ACK_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
-                given.cancel()
+                await _first_of(ack, work)
                 if work.done() and ack.response is None:
                     returned = work.result()  # an error before any ack: Bolt answers 500 and reports it
                     return returned if isinstance(returned, BoltResponse) else None
@@ -153,6 +158,25 @@ class PromptApp(AsyncApp):
                 break
 
 
+async def _first_of(ack: KeptAck, work: asyncio.Future[Any]) -> None:
+    """Until the listener acks, or ends, or Slack's 3 s are over (a future and a timer: no poll, no task)."""
+    loop = asyncio.get_running_loop()
+    answered = loop.create_future()
+
+    def settle(*_: object) -> None:
+        if not answered.done():
+            answered.set_result(None)
+
+    ack.when_given(settle)
+    work.add_done_callback(settle)
+    timer = loop.call_later(ACK_TIMEOUT_S, settle)
+    try:
+        await answered
+    finally:
+        timer.cancel()
+        work.remove_done_callback(settle)
+
+
 def build_app(
     client: AsyncWebClient,
     signing_secret: str,
@@ -170,17 +194,13 @@ def build_app(
     app = PromptApp(
         client=client,
         signing_secret=signing_secret,
+        # Every request over HTTP reaches Bolt through SlackEvents, which checks the signature before
+        # anything reads the body (it must: Bolt parses first); Socket Mode is never signed. Checking
+        # again here would only repeat the same HMAC on every ack.
+        request_verification_enabled=False,
         oauth_settings=settings,
         authorize=authorize,  # an AsyncAuthorize is called like the function it types
     )
-
-    @app.middleware
-    async def act_for_the_workspace(
-        req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
-    ) -> None:
-        # What the listener sends on its own (directory, App Home, DMs) goes with its workspace's token.
-        enter(req.context.team_id)
-        await next()
 
     @app.error
     async def handle_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
@@ -50,12 +50,11 @@ class SlackEvents:
             return JSONResponse({"error": "request too large"}, status_code=413)
         if not self._signed(body, request):
             return JSONResponse({"error": "invalid request"}, status_code=401)
-        problem = payload_problem(body, request.headers.get("content-type"))
-        if problem is not None:
-            log.warning("signed Slack request refused as unreadable: %s", problem)
+        readable = readable_request(lambda: to_async_bolt_request(request, body))  # the body parsed once
+        if isinstance(readable, str):
+            log.warning("signed Slack request refused as unreadable: %s", readable)
             return JSONResponse({"error": "unreadable request"}, status_code=400)
-        bolt_request = to_async_bolt_request(request, body)
-        return to_starlette_response(await self._app.async_dispatch(bolt_request))
+        return to_starlette_response(await self._app.async_dispatch(readable))
 
     def _signed(self, body: bytes, request: Request) -> bool:
         """Slack's v0 signature, fresh; the SDK's verifier raises on a timestamp that is not a number."""
@@ -71,20 +70,36 @@ class SlackEvents:
 
 
 def payload_problem(body: bytes, content_type: str | None) -> str | None:
-    """Why Bolt could not read this body as a Slack request, or None when it can.
-
-    Bolt reads a body the way `slack_bolt.request.internals.parse_body` does and then takes ids out
-    of it with `.get` on every level; building its request is what raises on a wrong shape, so
-    that is the check (what it raises is listed, not guessed: a new kind of failure stays a bug).
-    """
+    """Why Bolt could not read this body as a Slack request, or None when it can."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return "not UTF-8"
+    readable = readable_request(lambda: AsyncBoltRequest(body=text, headers={"content-type": content_type or ""}))
+    return readable if isinstance(readable, str) else None
+
+
+def readable_request(build: Callable[[], AsyncBoltRequest]) -> AsyncBoltRequest | str:
+    """Bolt's request as `build` makes it, or why Bolt cannot serve it (a shape Slack never sends).
+
+    Bolt parses the body as it builds its request (`slack_bolt.request.internals.parse_body`) and
+    raises there on some wrong shapes; on others it raises later, where its matchers and context
+    builders index the fields with `.get` and `[...]`, so those fields are checked on what it parsed.
+    What it raises is listed, not guessed: a new kind of failure stays a bug.
+    """
     try:
-        parsed = _parsed(text, content_type)
+        request = build()
     except (ValueError, RecursionError) as exc:
-        return f"not JSON: {type(exc).__name__}"
+        if isinstance(exc, RecursionError | json.JSONDecodeError):
+            return f"not JSON: {type(exc).__name__}"
+        return f"unexpected shape: {type(exc).__name__}"
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        return f"unexpected shape: {type(exc).__name__}"
+    return _fields_problem(request.body) or request
+
+
+def _fields_problem(parsed: object) -> str | None:
+    """What is wrong with the parsed body's fields as Bolt will index them, or None."""
     if not isinstance(parsed, dict):
         return f"a JSON {type(parsed).__name__}, not an object"
     for key, value in parsed.items():
@@ -111,10 +126,6 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
             return problem
     if "event" in parsed and not isinstance(parsed["event"].get("type"), str):
         return "an event without a type"
-    try:
-        AsyncBoltRequest(body=text, headers={"content-type": content_type or ""})
-    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
-        return f"unexpected shape: {type(exc).__name__}"
     return None
 
 
@@ -149,15 +160,3 @@ def _view_problem(view: dict[str, Any], payload_type: object) -> str | None:
         if key in view and not isinstance(view[key], str):
             return f"view.{key} is not a string"
     return None
-
-
-def _parsed(text: str, content_type: str | None) -> object:
-    """The body as Bolt will see it: JSON, the JSON of a form's `payload`, or the form's fields."""
-    if not text:
-        return {}
-    if content_type == "application/json" or text.startswith("{"):
-        return json.loads(text)
-    fields = dict(parse_qsl(text, keep_blank_values=True))
-    if "payload" in text and "payload" in fields:
-        return json.loads(fields["payload"])
-    return fields
