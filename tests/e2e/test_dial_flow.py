@@ -421,7 +421,11 @@ async def test_webhooks_are_answered_once_stored_and_what_a_crash_left_unapplied
             "+8613800138008": (CallState.FAILED, FailReason.UNREACHABLE),
         }
         assert harness.sandbox_dials() == 4
-        assert await store.unapplied_events(100) == []
+
+        async def all_applied() -> bool:  # a pass tells Slack before it marks its events applied
+            return await store.unapplied_events(100) == []
+
+        await wait_for(all_applied, what="every stored event marked applied")
 
 
 async def test_the_summary_is_also_shown_in_the_channel_when_the_workspace_asks_for_it(test_db) -> None:
