@@ -77,8 +77,8 @@ class PromptApp(AsyncApp):
     task and *polls* for the ack every 10 ms, so every ack waits up to 10 ms more and, under load,
     behind every other ready task; `process_before_response=True` answers only when the listener
     returns, after all its work. Here Bolt runs in the second mode, and each listener is wrapped: the
-    listener runs as a task and the wrapper returns the ack's answer as soon as it is given (an
-    event, not a poll), or when the listener ends, or after Slack's 3 s. What the listener does after
+    listener runs as a task and the wrapper returns the ack's answer as soon as it is given (a
+    callback, not a poll), or when the listener ends, or after Slack's 3 s. What the listener does after
     its ack goes on in the background; an error there reaches the app's error handler, as Bolt does
     for errors after an ack, and the user is told. Events (auto-acknowledged) are answered at once.
     `finish` lets that background work end before shutdown. Each request's listener acts for the
