@@ -192,9 +192,26 @@ class Harness:
 
     # --- Slack side -----------------------------------------------------------------------
 
-    async def dial(self, text: str, user: str = AMY, channel: str = CHANNEL) -> httpx.Response:
+    async def dial(
+        self, text: str, user: str = AMY, channel: str = CHANNEL, *, answered: bool = True
+    ) -> httpx.Response:
+        """Type `/dial text`; unless `answered` is False, return once its answer has arrived.
+
+        The answer is posted after the ack, while the thread parent goes out through the outbox: either
+        may reach Slack first. Waiting here keeps a later "the Nth answer" in a story about the click
+        that follows rather than about this command. An ack that carries its own text (busy) is the
+        answer itself; an empty `/dial` opens the form and answers nothing.
+        """
         assert self.driver is not None
-        return await self.driver.slash(text, user_id=user, channel_id=channel)
+
+        def answers() -> int:
+            return len(self.ephemerals(user)) + len(self.emulator.responses)
+
+        before = answers()
+        response = await self.driver.slash(text, user_id=user, channel_id=channel)
+        if answered and text.strip() and response.status_code == 200 and not response.content:
+            await wait_for(lambda: answers() > before, what=f"the answer to /dial {text[:40]}")
+        return response
 
     def ephemerals(self, user: str = AMY) -> list[str]:
         return [e.text for e in self.emulator.ephemerals_for(user)]

@@ -11,7 +11,7 @@ from tests.e2e.harness import AMY, CHANNEL, Harness, wait_for
 async def test_beyond_its_backlog_a_bot_answers_busy_in_the_ack_and_stores_nothing(test_db) -> None:
     async with Harness(test_db, command_backlog=1) as harness:
         stuck = harness.emulator.hold("users.info")  # the first command's work cannot finish yet
-        first = await harness.dial("13800138001 into conf 42 in 1 hour")
+        first = await harness.dial("13800138001 into conf 42 in 1 hour", answered=False)
         await wait_for(lambda: harness.emulator.calls["users.info"] >= 1, what="the first command under way")
         second = await harness.dial("13800138002 into conf 43 in 1 hour")
         assert first.status_code == second.status_code == 200
