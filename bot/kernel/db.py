@@ -128,7 +128,7 @@ class SqliteEngine(AsyncEngine):
     handler, which sleeps in steps of up to 100 ms and re-tries: under load (a burst of `/dial`s
     being stored while earlier ones are carried out) an INSERT of a millisecond waited up to 0.8 s
     (bench/ack_load.py). Here a writer waits for its turn (`WriterTurns`) instead and goes the
-    moment the previous one commits; `begin_first` goes before every waiting `begin`. Every write in
+    moment the previous one commits; `write_first` goes before every waiting `begin`. Every write in
     confbot is an `engine.begin()` block; reads (`engine.connect()`) do not queue. A block must not
     open another `begin()` inside it (it would wait for itself); waiting longer than SQLite's own
     busy timeout raises TimeoutError.
@@ -203,29 +203,14 @@ class SqliteEngine(AsyncEngine):
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        async with self._turn(urgent=False) as conn:
-            yield conn
-
-    @contextlib.asynccontextmanager
-    async def begin_first(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction that goes before every waiting `begin` (someone is waiting on it)."""
-        async with self._turn(urgent=True) as conn:
-            yield conn
-
-    @contextlib.asynccontextmanager
-    async def _turn(self, *, urgent: bool) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, once it is this writer's turn (see the class)."""
         async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_S):
-            await self._turns.acquire(urgent=urgent)
+            await self._turns.acquire(urgent=False)
         try:
             async with super().begin() as conn:
                 yield conn
         finally:
             self._turns.release()
-
-
-def begin_first(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
-    """A write transaction that jumps the queue of waiting writes where writes queue (SQLite)."""
-    return engine.begin_first() if isinstance(engine, SqliteEngine) else engine.begin()
 
 
 async def write_first(engine: AsyncEngine, statement: Executable) -> CursorResult[Any]:
