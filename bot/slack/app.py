@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 ACK_TIMEOUT_S = 3.0  # Slack shows the user an error when a request is not answered within 3 s
 
-# The ack of the request being served, and the request, for the listener wrapper (set by `_keep_ack`).
-_serving: ContextVar[tuple[KeptAck, AsyncBoltRequest] | None] = ContextVar("confbot_serving", default=None)
+# The request being served, for the listener wrapper (set by `_keep_ack`; its context holds the KeptAck).
+_serving: ContextVar[AsyncBoltRequest | None] = ContextVar("confbot_serving", default=None)
 
 
 class KeptAck(AsyncAck):
@@ -64,7 +64,7 @@ class KeptAck(AsyncAck):
 async def _keep_ack(req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]) -> None:
     ack = KeptAck()
     req.context["ack"] = ack
-    _serving.set((ack, req))
+    _serving.set(req)
     # What the listener sends on its own (directory, App Home, DMs) goes with its workspace's token.
     enter(req.context.team_id)
     await next()
@@ -113,10 +113,10 @@ class PromptApp(AsyncApp):
     ) -> Callable[..., Awaitable[BoltResponse | None]]:
         @functools.wraps(listener)  # Bolt passes the arguments the listener names (inspect.unwrap)
         async def prompt(**kwargs: Any) -> BoltResponse | None:
-            serving = _serving.get()
-            if serving is None:  # not through `_keep_ack` (cannot happen in a dispatch): run as written
+            request = _serving.get()
+            ack = request.context.get("ack") if request is not None else None
+            if request is None or not isinstance(ack, KeptAck):  # not through `_keep_ack`: run as written
                 return await listener(**kwargs)
-            ack, request = serving
             work = asyncio.ensure_future(listener(**kwargs))
             if not answers_at_once:
                 await _first_of(ack, work)
