@@ -289,8 +289,8 @@ class DialoutFeature:
         Scheduled invites stay in the table; sends under way get a few seconds to record their answers.
         """
         await self.invites.drain()
+        await self.scheduler.stop(grace_s=2.0)  # while still leading: the next leader's jobs never overlap ours
         await self.leadership.stop()
-        self.scheduler.shutdown()
         if self.leadership.contested:
             await self.announcer.stop()
         await self.applier.stop()

@@ -12,13 +12,16 @@ given; the jobs still carry nothing but the invite id (`invite:{id}`), so two co
 process (tests, a restart) never run each other's work.
 
 Only the leading replica runs it (bot/kernel/leadership.py): `start` when elected, `shutdown` when
-deposed. A replica that is not running it hands `schedule_fire` and `unschedule` to `forward` (a
-NOTIFY the leader hears), so an invite written on a follower is fired by the leader at once.
+deposed, `stop` when the process stops. A replica that is not running it hands `schedule_fire` and
+`unschedule` to `forward` (a NOTIFY the leader hears), so an invite written on a follower is fired by
+the leader at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -56,6 +59,7 @@ class InviteScheduler:
         self._forward = forward  # None: nobody else to tell (SQLite, one process); jobs wait for `start`
         self._reconcile_every_s = reconcile_every_s
         self._watch_every_s = watch_every_s
+        self._running: set[asyncio.Task[object]] = set()  # jobs under way, for `stop` to wait on
         self._fire: Fire | None = None
         self._on_late = on_late  # seconds between an invite's due time and its job running (for /metrics)
 
@@ -73,19 +77,58 @@ class InviteScheduler:
         """
         self._fire = fire
         self._scheduler.add_job(
-            reconcile, IntervalTrigger(seconds=self._reconcile_every_s), id="reconcile", replace_existing=True
+            self._run,
+            IntervalTrigger(seconds=self._reconcile_every_s),
+            args=["the reconcile", reconcile],
+            id="reconcile",
+            replace_existing=True,
         )
         self._scheduler.add_job(
-            watch, IntervalTrigger(seconds=self._watch_every_s), id="watch_calls", replace_existing=True
+            self._run,
+            IntervalTrigger(seconds=self._watch_every_s),
+            args=["the call watch", watch],
+            id="watch_calls",
+            replace_existing=True,
         )
         self._scheduler.start()
+
+    async def _run(self, what: str, work: Periodic) -> None:
+        """Run one job, known to `stop`; cancelled because the scheduler stopped, it says so at INFO.
+
+        APScheduler cancels the jobs under way when it shuts down and logs each as an error with its
+        traceback; here a stop or a deposition is routine (the work is claimed, and whoever leads next
+        goes on from the rows), so it is no error.
+        """
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await work()
+        except asyncio.CancelledError:
+            log.info("%s stopped with the scheduler; whoever leads next goes on from the rows", what)
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     def forward_to(self, forward: Callable[[int], None]) -> None:
         """Hand every change to `forward` while not running (a split serve's front tells its worker)."""
         self._forward = forward
 
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Start no more jobs, give those under way `grace_s` to end, then `shutdown`.
+
+        A job cut off half-way leaves no wrong state (its work is claimed), but a database call
+        cancelled mid-way can leave its connection to the garbage collector; a graceful stop lets them end.
+        """
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace_s)
+        self.shutdown()
+
     def shutdown(self) -> None:
-        """Stop at once, dropping every job, without waiting for running ones (their work is claimed).
+        """Stop at once, dropping every job, cancelling running ones (their work is claimed).
 
         A fresh scheduler takes its place, so leading again later starts from the rows (`rebuild`).
         """
@@ -108,6 +151,9 @@ class InviteScheduler:
 
     async def _fire_invite(self, invite_id: int, due: datetime) -> None:
         """An invite's due time has come (a job scheduled before `start` runs once it is given its work)."""
+        await self._run(f"firing invite {invite_id}", functools.partial(self._fire_due, invite_id, due))
+
+    async def _fire_due(self, invite_id: int, due: datetime) -> None:
         late_s = max((datetime.now(UTC) - due).total_seconds(), 0.0)
         self._on_late(late_s)
         team = (await self._team_of(invite_id) if self._team_of is not None else "") or None

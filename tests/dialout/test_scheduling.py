@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.dialout.scheduling import InviteScheduler
 
@@ -91,3 +94,57 @@ async def test_a_leader_sets_jobs_and_a_deposed_one_forgets_them_and_can_lead_ag
     finally:
         scheduler.shutdown()
     assert work.fired == [5] and told == []
+
+
+class SlowWatch(Work):
+    """A watch that takes a while: a stop or a deposition finds it running."""
+
+    def __init__(self, takes_s: float) -> None:
+        super().__init__()
+        self.takes_s = takes_s
+        self.started = asyncio.Event()
+        self.finished = 0
+
+    async def watch(self) -> None:
+        self.started.set()
+        await asyncio.sleep(self.takes_s)
+        self.finished += 1
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_stop_lets_a_running_job_finish_and_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    work = SlowWatch(takes_s=0.2)
+    scheduler = InviteScheduler(600, watch_every_s=0.05)
+    scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
+    await asyncio.wait_for(work.started.wait(), 5)
+    await scheduler.stop(grace_s=5)
+    assert work.finished == 1  # not cancelled half-way (a database read cut off leaks its connection)
+    assert scheduler.state == "follower" and scheduler.job_ids() == []
+    assert _errors(caplog) == []
+
+
+async def test_a_job_outliving_the_stops_grace_is_cancelled_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    work = SlowWatch(takes_s=60)
+    scheduler = InviteScheduler(600, watch_every_s=0.05)
+    scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
+    await asyncio.wait_for(work.started.wait(), 5)
+    caplog.set_level(logging.INFO)
+    await scheduler.stop(grace_s=0.05)
+    await asyncio.sleep(0.05)  # the cancelled job unwinds
+    assert work.finished == 0
+    assert _errors(caplog) == []  # APScheduler logs a cancelled job as an error with its traceback
+    assert any("stopped" in r.getMessage() and r.levelno == logging.INFO for r in caplog.records)
+
+
+async def test_a_deposed_leaders_running_job_is_cancelled_without_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    work = SlowWatch(takes_s=60)
+    scheduler = InviteScheduler(600, watch_every_s=0.05)
+    scheduler.start(fire=work.fire, reconcile=work.reconcile, watch=work.watch)
+    await asyncio.wait_for(work.started.wait(), 5)
+    scheduler.shutdown()  # deposed: another replica leads now, at once
+    await asyncio.sleep(0.05)
+    assert work.finished == 0
+    assert _errors(caplog) == []
